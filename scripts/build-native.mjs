@@ -1,0 +1,1 @@
+// Placeholder until the native backend lands: gradstack runs on the TypeScript backend.

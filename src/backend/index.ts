@@ -1,0 +1,48 @@
+/**
+ * Chooses the active backend: the native addon when it loaded, else `cpu-js`.
+ * `GRADSTACK_BACKEND=js|native` forces a choice. Kernels the native backend lacks come from `cpu-js`,
+ * which works on the same typed arrays, so mixing them costs no copy.
+ */
+import { cpuJs } from "./cpu-js.js";
+import { loadNative } from "./native.js";
+import type { Backend } from "./types.js";
+
+export type { Backend, DType, Storage, View, MatmulParams, UnaryOp, BinaryOp, ReduceOp } from "./types.js";
+export { cpuJs };
+
+let active: Backend | null = null;
+let warned = false;
+
+function envChoice(): string | undefined {
+  return typeof process !== "undefined" ? process.env?.GRADSTACK_BACKEND : undefined;
+}
+
+function choose(want: string | undefined): Backend {
+  if (want === "js" || want === "cpu-js") return cpuJs;
+  const native = loadNative();
+  if ("backend" in native) return { ...cpuJs, ...native.backend };
+  if (want === "native" || want === "cpu-native")
+    throw new Error(`GRADSTACK_BACKEND=native but the native backend cannot load: ${native.error}`);
+  if (!warned) {
+    warned = true;
+    console.warn(`gradstack: using the cpu-js backend (native backend unavailable: ${native.error})`);
+  }
+  return cpuJs;
+}
+
+/** The kernels of the active backend (chosen on first use). */
+export function kernels(): Backend {
+  if (active === null) active = choose(envChoice());
+  return active;
+}
+
+/** Which backend is active and how many threads it uses. */
+export function backend(): { name: string; threads: number } {
+  const k = kernels();
+  return { name: k.name, threads: k.threads };
+}
+
+/** Switches backend: "js" (the TypeScript reference) or "native" (throws if the addon cannot load). */
+export function setBackend(name: "js" | "native"): void {
+  active = choose(name);
+}

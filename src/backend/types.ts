@@ -1,0 +1,122 @@
+/**
+ * The kernel interface every backend implements.
+ *
+ * Kernels work on raw typed arrays ("storages"); they know nothing about tensors, autograd or
+ * dtype promotion (the tensor and ops layers decide the output dtype and allocate the output).
+ * Because every backend takes the same typed arrays, a backend may implement only some kernels
+ * and borrow the rest from `cpu-js` with no copy.
+ */
+
+export type DType = "float32" | "float64" | "int32" | "bool";
+
+/** The typed array behind a tensor: Float32Array, Float64Array, Int32Array or Uint8Array (bool). */
+export type Storage = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** A strided read of a storage: element `idx` (one index per output dim) is at `offset + Σ idx[d]·strides[d]`.
+ *  A stride of 0 broadcasts that dim. */
+export interface View {
+  data: Storage;
+  offset: number;
+  strides: readonly number[];
+}
+
+export type UnaryOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "rsqrt"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "abs"
+  | "sin"
+  | "cos"
+  | "erf"
+  | "log1p"
+  | "expm1"
+  | "reciprocal"
+  | "sign"
+  | "floor"
+  | "ceil"
+  | "round"
+  | "not";
+
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "eq"
+  | "ne"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge"
+  | "and"
+  | "or";
+
+export type ReduceOp = "sum" | "max" | "min" | "prod";
+
+/**
+ * out[b] = op(A[b]) · op(B[b]) for b < batch, with out contiguous of shape [batch, m, n].
+ * A[b] is read at `aOffset + b·aBatchStride`: without transA, element (i, p) is at `i·lda + p`
+ * (an m×k matrix); with transA the storage holds a k×m matrix and (i, p) is at `p·lda + i`.
+ * B likewise with (p, j), k×n, and ldb. Leading dimensions let a kernel read slices (the q, k, v
+ * thirds of a fused projection) without a copy.
+ */
+export interface MatmulParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  lda: number;
+  ldb: number;
+  aOffset: number;
+  bOffset: number;
+  aBatchStride: number;
+  bBatchStride: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Threads the backend uses for large kernels (1 for cpu-js). */
+  readonly threads: number;
+
+  /** out[i] = op(x[i]) over contiguous storages of equal length. */
+  unary(op: UnaryOp, x: Storage, out: Storage): void;
+  /** out (contiguous, `shape`) = op(a, b) with a and b read through broadcast views. */
+  binary(op: BinaryOp, a: View, b: View, out: Storage, shape: readonly number[]): void;
+  /** out = cond ? a : b, all three read through broadcast views. */
+  where(cond: View, a: View, b: View, out: Storage, shape: readonly number[]): void;
+  /** Strided copy of `shape` elements from src to dst; both storages have the same element kind. */
+  copy(src: View, dst: View, shape: readonly number[]): void;
+  /** Contiguous conversion between element kinds; to bool means `x != 0`. */
+  cast(src: Storage, dst: Storage): void;
+  /** out[o, i] = op over r < size of x[o, r, i] (x contiguous, out contiguous of outer·inner). */
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, size: number, inner: number): void;
+  /** Index of the first max (or min) over r, laid out like `reduce`. */
+  argReduce(op: "argmax" | "argmin", x: Storage, out: Int32Array, outer: number, size: number, inner: number): void;
+  matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): void;
+  /** out[o, j, i] = x[o, idx[j], i] for x contiguous [outer, size, inner], out [outer, idx.length, inner]. */
+  indexSelect(x: Storage, idx: Int32Array, out: Storage, outer: number, size: number, inner: number): void;
+  /** dst[o, idx[j], i] += src[o, j, i]: the transpose of indexSelect. */
+  indexAdd(dst: Storage, idx: Int32Array, src: Storage, outer: number, size: number, inner: number): void;
+  /** out[o, j, i] = x[o, idx[o, j, i], i] for x [outer, size, inner] and idx, out [outer, m, inner]. */
+  gather(x: Storage, idx: Int32Array, out: Storage, outer: number, size: number, m: number, inner: number): void;
+  /** dst[o, idx[o, j, i], i] += src[o, j, i]: the transpose of gather. */
+  scatterAdd(
+    dst: Storage,
+    idx: Int32Array,
+    src: Storage,
+    outer: number,
+    size: number,
+    m: number,
+    inner: number,
+  ): void;
+}

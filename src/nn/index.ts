@@ -1,0 +1,2 @@
+/** gs.nn: layers, losses and initialisers. */
+export * as functional from "./functional.js";

@@ -1,0 +1,28 @@
+/**
+ * How an op is defined: once, with its forward (which calls kernels) and its vjp (written with other
+ * ops) side by side. The vjp is a required field; an op without a gradient says `vjp: "none"`.
+ */
+import { isGradEnabled } from "../autograd/grad-mode.js";
+import type { Tensor } from "../tensor/tensor.js";
+
+/** Gradients for each input given the output's gradient `g`. Shapes may be broadcast: the engine sums them. */
+export type Vjp<P> = (g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: P) => readonly (Tensor | null)[];
+
+export interface OpDef<P> {
+  name: string;
+  forward(inputs: readonly Tensor[], attrs: P): Tensor;
+  vjp: Vjp<P> | "none";
+}
+
+export type Op<P> = (inputs: readonly Tensor[], attrs: P) => Tensor;
+
+export function defineOp<P = undefined>(def: OpDef<P>): Op<P> {
+  const { name, forward, vjp } = def;
+  return (inputs, attrs) => {
+    const out = forward(inputs, attrs);
+    if (vjp !== "none" && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+      out.setGradFn({ name, inputs, backward: (g) => vjp(g, inputs, out, attrs) });
+    }
+    return out;
+  };
+}

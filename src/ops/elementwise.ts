@@ -1,0 +1,253 @@
+/** Elementwise unary and binary ops with broadcasting and PyTorch's type promotion; where, clamp, casts. */
+import { kernels, type BinaryOp, type UnaryOp } from "../backend/index.js";
+import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import { allocStorage, category, isFloating, promote, scalarDType, toFloat, type DType } from "../tensor/dtype.js";
+import { broadcastShapes, broadcastStrides, numelOf } from "../tensor/shape.js";
+import { defineOp } from "./define.js";
+import { contiguous } from "./movement.js";
+
+/** Wraps a number or boolean as a 0-d tensor of `dtype`. */
+export function scalar(v: number | boolean, dtype: DType): Tensor {
+  const s = allocStorage(dtype, 1);
+  s[0] = Number(v);
+  return new Tensor(s, []);
+}
+
+export function asTensor(x: TensorLike, dtype?: DType): Tensor {
+  return x instanceof Tensor ? x : scalar(x, dtype ?? scalarDType(x));
+}
+
+/**
+ * PyTorch's result type: dimensioned tensors decide, unless a 0-d tensor or a plain number is of a
+ * higher category (bool < integer < floating), in which case that category's type wins.
+ */
+export function resultType(...xs: TensorLike[]): DType {
+  let dim: DType | null = null;
+  let zero: DType | null = null;
+  let wrapped: DType | null = null;
+  for (const x of xs) {
+    if (!(x instanceof Tensor)) wrapped = wrapped === null ? scalarDType(x) : promote(wrapped, scalarDType(x));
+    else if (x.ndim === 0) zero = zero === null ? x.dtype : promote(zero, x.dtype);
+    else dim = dim === null ? x.dtype : promote(dim, x.dtype);
+  }
+  let out = dim ?? zero ?? wrapped!;
+  if (zero !== null && category(zero) > category(out)) out = zero;
+  if (wrapped !== null && category(wrapped) > category(out)) out = wrapped;
+  return out;
+}
+
+function viewOf(t: Tensor, shape: readonly number[]) {
+  return { data: t.storage, offset: t.offset, strides: broadcastStrides(t.shape, t.strides, shape) };
+}
+
+// ---- casts -------------------------------------------------------------------------------------
+
+const Cast = defineOp<DType>({
+  name: "to",
+  forward: ([x], dtype) => {
+    const c = contiguous(x);
+    const out = allocStorage(dtype, c.numel());
+    kernels().cast(c.storage.subarray(c.offset, c.offset + c.numel()), out);
+    return new Tensor(out, x.shape);
+  },
+  vjp: (g, [x]) => [isFloating(x.dtype) ? g.to(x.dtype) : null],
+});
+
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  return Cast([x], dtype);
+}
+
+// ---- unary -------------------------------------------------------------------------------------
+
+function runUnary(op: UnaryOp, x: Tensor, outDType: DType): Tensor {
+  const c = contiguous(cast(x, outDType));
+  const out = allocStorage(outDType, c.numel());
+  kernels().unary(op, c.storage.subarray(c.offset, c.offset + c.numel()), out);
+  return new Tensor(out, x.shape);
+}
+
+type UnaryVjp = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+
+/** A float unary op (ints are promoted to float32) with its derivative. */
+function floatUnary(op: UnaryOp, dfdx: UnaryVjp | "none") {
+  const def = defineOp<undefined>({
+    name: op,
+    forward: ([x]) => runUnary(op, x, toFloat(x.dtype)),
+    vjp: dfdx === "none" ? "none" : (g, [x], out) => [dfdx(g, x, out)],
+  });
+  return (x: Tensor) => def([x], undefined);
+}
+
+/** A unary op that keeps its input's dtype. */
+function sameTypeUnary(op: UnaryOp, dfdx: UnaryVjp | "none") {
+  const def = defineOp<undefined>({
+    name: op,
+    forward: ([x]) => runUnary(op, x, x.dtype),
+    vjp: dfdx === "none" ? "none" : (g, [x], out) => [dfdx(g, x, out)],
+  });
+  return (x: Tensor) => def([x], undefined);
+}
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+export const neg = sameTypeUnary("neg", (g) => g.neg());
+export const abs = sameTypeUnary("abs", (g, x) => g.mul(x.sign()));
+export const relu = sameTypeUnary("relu", (g, x) => g.mul(x.gt(0)));
+export const sign = sameTypeUnary("sign", "none");
+export const floor = sameTypeUnary("floor", "none");
+export const ceil = sameTypeUnary("ceil", "none");
+export const round = sameTypeUnary("round", "none");
+export const exp = floatUnary("exp", (g, _x, y) => g.mul(y));
+export const log = floatUnary("log", (g, x) => g.div(x));
+export const sqrt = floatUnary("sqrt", (g, _x, y) => g.div(y.mul(2)));
+export const rsqrt = floatUnary("rsqrt", (g, _x, y) => g.mul(y.pow(3)).mul(-0.5));
+export const tanh = floatUnary("tanh", (g, _x, y) => g.mul(y.mul(y).neg().add(1)));
+export const sigmoid = floatUnary("sigmoid", (g, _x, y) => g.mul(y.mul(y.neg().add(1))));
+export const sin = floatUnary("sin", (g, x) => g.mul(x.cos()));
+export const cos = floatUnary("cos", (g, x) => g.mul(x.sin().neg()));
+export const erf = floatUnary("erf", (g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI)));
+export const log1p = floatUnary("log1p", (g, x) => g.div(x.add(1)));
+export const expm1 = floatUnary("expm1", (g, _x, y) => g.mul(y.add(1)));
+export const reciprocal = floatUnary("reciprocal", (g, _x, y) => g.mul(y.mul(y)).neg());
+
+const LogicalNot = defineOp<undefined>({
+  name: "logicalNot",
+  forward: ([x]) => runUnary("not", cast(x, "bool"), "bool"),
+  vjp: "none",
+});
+export const logicalNot = (x: Tensor) => LogicalNot([x], undefined);
+
+// ---- binary ------------------------------------------------------------------------------------
+
+interface BinaryAttrs {
+  op: BinaryOp;
+  compute: DType;
+  out: DType;
+}
+
+const Binary = defineOp<BinaryAttrs>({
+  name: "binary",
+  forward: ([a, b], { op, compute, out }) => {
+    const shape = broadcastShapes(op, a.shape, b.shape);
+    const ca = cast(a, compute);
+    const cb = cast(b, compute);
+    const storage = allocStorage(out, numelOf(shape));
+    kernels().binary(op, viewOf(ca, shape), viewOf(cb, shape), storage, shape);
+    return new Tensor(storage, shape);
+  },
+  vjp: (g, [a, b], out, { op }) => {
+    switch (op) {
+      case "add":
+        return [g, g];
+      case "sub":
+        return [g, g.neg()];
+      case "mul":
+        return [g.mul(b), g.mul(a)];
+      case "div":
+        return [g.div(b), b.requiresGrad ? g.mul(out).div(b).neg() : null];
+      case "pow":
+        // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·log(a)
+        return [
+          a.requiresGrad ? g.mul(b).mul(a.pow(sub(b, 1))) : null,
+          b.requiresGrad ? g.mul(out).mul(a.log()) : null,
+        ];
+      case "maximum":
+      case "minimum": {
+        // The gradient goes to the chosen input; ties split it evenly, as in PyTorch.
+        const tie = a.eq(b);
+        const pickA = (op === "maximum" ? a.gt(b) : a.lt(b)).to(g.dtype).add(tie.to(g.dtype).mul(0.5));
+        return [g.mul(pickA), g.mul(pickA.neg().add(1))];
+      }
+      default:
+        throw new Error(`binary op ${op} has no gradient`);
+    }
+  },
+});
+
+const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and", "or"]);
+
+function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  let compute = resultType(a, b);
+  if (op === "div" && !isFloating(compute)) compute = "float32";
+  if ((op === "and" || op === "or") && !isFloating(compute)) compute = "bool";
+  if (op === "pow" && !isFloating(compute) && typeof b === "number" && b < 0)
+    throw new RangeError("pow: integers to negative integer powers are not allowed");
+  const outDType = COMPARE.has(op) ? "bool" : compute;
+  const ta = asTensor(a, compute);
+  const tb = asTensor(b, compute);
+  if (COMPARE.has(op)) {
+    // Comparisons never carry a gradient.
+    return Compare([ta, tb], { op, compute, out: outDType });
+  }
+  return Binary([ta, tb], { op, compute, out: outDType });
+}
+
+const Compare = defineOp<BinaryAttrs>({
+  name: "compare",
+  forward: (inputs, attrs) => Binary(inputs.map((t) => t.detach()), attrs),
+  vjp: "none",
+});
+
+function scaled(x: TensorLike, alpha: number | undefined): TensorLike {
+  if (alpha === undefined || alpha === 1) return x;
+  return typeof x === "number" ? x * alpha : mul(x, alpha);
+}
+
+export const add = (a: TensorLike, b: TensorLike, opts?: { alpha?: number }) => binary("add", a, scaled(b, opts?.alpha));
+export const sub = (a: TensorLike, b: TensorLike, opts?: { alpha?: number }) => binary("sub", a, scaled(b, opts?.alpha));
+export const mul = (a: TensorLike, b: TensorLike) => binary("mul", a, b);
+export const div = (a: TensorLike, b: TensorLike) => binary("div", a, b);
+export const pow = (a: TensorLike, b: TensorLike) => binary("pow", a, b);
+export const maximum = (a: TensorLike, b: TensorLike) => binary("maximum", a, b);
+export const minimum = (a: TensorLike, b: TensorLike) => binary("minimum", a, b);
+export const eq = (a: TensorLike, b: TensorLike) => binary("eq", a, b);
+export const ne = (a: TensorLike, b: TensorLike) => binary("ne", a, b);
+export const lt = (a: TensorLike, b: TensorLike) => binary("lt", a, b);
+export const le = (a: TensorLike, b: TensorLike) => binary("le", a, b);
+export const gt = (a: TensorLike, b: TensorLike) => binary("gt", a, b);
+export const ge = (a: TensorLike, b: TensorLike) => binary("ge", a, b);
+export const logicalAnd = (a: TensorLike, b: TensorLike) => binary("and", a, b);
+export const logicalOr = (a: TensorLike, b: TensorLike) => binary("or", a, b);
+
+// ---- where, maskedFill, clamp ------------------------------------------------------------------
+
+const Where = defineOp<DType>({
+  name: "where",
+  forward: ([cond, a, b], dtype) => {
+    const shape = broadcastShapes("where", cond.shape, a.shape, b.shape);
+    const ca = cast(a, dtype);
+    const cb = cast(b, dtype);
+    const storage = allocStorage(dtype, numelOf(shape));
+    kernels().where(viewOf(cond, shape), viewOf(ca, shape), viewOf(cb, shape), storage, shape);
+    return new Tensor(storage, shape);
+  },
+  vjp: (g, [cond]) => {
+    const zero = scalar(0, g.dtype);
+    return [null, where(cond, g, zero), where(cond, zero, g)];
+  },
+});
+
+/** Elements of `a` where `cond` is true, else of `b`; all three broadcast together. */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (!(cond instanceof Tensor)) throw new TypeError("where: cond must be a bool tensor");
+  if (cond.dtype !== "bool") throw new TypeError(`where: cond must be a bool tensor, got ${cond.dtype}`);
+  const dtype = resultType(a, b);
+  return Where([cond, asTensor(a, dtype), asTensor(b, dtype)], dtype);
+}
+
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  if (!(mask instanceof Tensor) || mask.dtype !== "bool")
+    throw new TypeError(`maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`);
+  broadcastShapes("maskedFill", x.shape, mask.shape);
+  return where(mask, scalar(value, x.dtype), x);
+}
+
+/** Clamps into [min, max]; the gradient flows where the input was inside the range (ends included). */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  if (min == null && max == null) throw new TypeError("clamp: at least one of min and max must be given");
+  let out = x;
+  if (min != null) out = where(x.lt(min), scalar(min, x.dtype), out);
+  if (max != null) out = where(x.gt(max), scalar(max, x.dtype), out);
+  return out;
+}

@@ -1,0 +1,149 @@
+/** matmul with PyTorch's semantics: 1-d promotion, batched, with broadcast batch dims. */
+import { kernels, type MatmulParams } from "../backend/index.js";
+import { Tensor } from "../tensor/tensor.js";
+import { isFloating, promote } from "../tensor/dtype.js";
+import { broadcastShapes, fmtShape, numelOf } from "../tensor/shape.js";
+import { defineOp } from "./define.js";
+import { cast } from "./elementwise.js";
+import { contiguous, expand, reshape, squeeze, unsqueeze } from "./movement.js";
+
+/** One stride that walks all batch dims in order, or null if the layout needs more than one. */
+function singleStride(shape: readonly number[], strides: readonly number[]): number | null {
+  let stride: number | null = null;
+  let span = 0;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] === 1) continue;
+    if (stride === null) {
+      stride = strides[i];
+      span = strides[i] * shape[i];
+    } else if (strides[i] === span) {
+      span *= shape[i];
+    } else return null;
+  }
+  return stride ?? 0;
+}
+
+/** How the kernel reads the last two dims of t: plain or transposed, and the leading dimension. */
+function matrixLayout(t: Tensor): { trans: boolean; ld: number } | null {
+  const rows = t.shape[t.ndim - 2];
+  const cols = t.shape[t.ndim - 1];
+  const sr = t.strides[t.ndim - 2];
+  const sc = t.strides[t.ndim - 1];
+  if ((sc === 1 || cols === 1) && (sr >= cols || rows === 1)) return { trans: false, ld: rows === 1 ? cols : sr };
+  if ((sr === 1 || rows === 1) && (sc >= rows || cols === 1)) return { trans: true, ld: cols === 1 ? rows : sc };
+  return null;
+}
+
+interface Operand {
+  t: Tensor;
+  trans: boolean;
+  ld: number;
+  batchStride: number;
+}
+
+/** Prepares an operand expanded to `batch` dims: a layout the kernel can read, copying only if needed. */
+function operand(x: Tensor, batch: readonly number[]): Operand {
+  const full = expand(x, [...batch, ...x.shape.slice(-2)]);
+  let layout = matrixLayout(full);
+  let stride = singleStride(batch, full.strides.slice(0, batch.length));
+  let t = full;
+  if (layout === null || stride === null) {
+    t = contiguous(full);
+    layout = matrixLayout(t)!;
+    stride = singleStride(batch, t.strides.slice(0, batch.length))!;
+  }
+  return { t, trans: layout.trans, ld: layout.ld, batchStride: stride };
+}
+
+const Matmul = defineOp<undefined>({
+  name: "matmul",
+  forward: ([a, b]) => {
+    const m = a.shape[a.ndim - 2];
+    const k = a.shape[a.ndim - 1];
+    const n = b.shape[b.ndim - 1];
+    const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+    // A batch of rows times one matrix is a single GEMM with m·batch rows: fold when the layout allows.
+    if (b.ndim === 2 && a.ndim > 2) {
+      const folded = foldRows(a);
+      if (folded !== null) {
+        const out = gemm(folded, operand(b, []), 1, folded.t.shape[0], n, k);
+        return new Tensor(out.storage, [...a.shape.slice(0, -1), n]);
+      }
+    }
+    const out = gemm(operand(a, batch), operand(b, batch), numelOf(batch), m, n, k);
+    return new Tensor(out.storage, [...batch, m, n]);
+  },
+  vjp: (g, [a, b]) => [a.requiresGrad ? matmul(g, b.mT) : null, b.requiresGrad ? weightGrad(a, b, g) : null],
+});
+
+/** d(a·b)/db. For a batch of rows times a matrix it is one GEMM over all rows, not a batched GEMM and a sum. */
+function weightGrad(a: Tensor, b: Tensor, g: Tensor): Tensor {
+  if (b.ndim === 2 && a.ndim > 2) {
+    const k = a.shape[a.ndim - 1];
+    const n = g.shape[g.ndim - 1];
+    return matmul(reshape(a, [-1, k]).mT, reshape(g, [-1, n]));
+  }
+  return matmul(a.mT, g);
+}
+
+/** a (…, m, k) viewed as one (rows, k) matrix without a copy, or null. */
+function foldRows(a: Tensor): Operand | null {
+  const k = a.shape[a.ndim - 1];
+  if (a.strides[a.ndim - 1] !== 1 && k !== 1) return null;
+  const rowStride = singleStride(a.shape.slice(0, -1), a.strides.slice(0, -1));
+  if (rowStride === null || (rowStride < k && numelOf(a.shape.slice(0, -1)) > 1)) return null;
+  const rows = numelOf(a.shape.slice(0, -1));
+  const t = new Tensor(a.storage, [rows, k], [rowStride || k, 1], a.offset);
+  return { t, trans: false, ld: rowStride || k, batchStride: 0 };
+}
+
+function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: number): Tensor {
+  const out = Tensor.empty([batch, m, n], a.t.dtype);
+  const p: MatmulParams = {
+    batch,
+    m,
+    n,
+    k,
+    transA: a.trans,
+    transB: b.trans,
+    lda: a.ld,
+    ldb: b.ld,
+    aOffset: a.t.offset,
+    bOffset: b.t.offset,
+    aBatchStride: a.batchStride,
+    bBatchStride: b.batchStride,
+  };
+  if (batch * m * n > 0) kernels().matmul(a.t.storage, b.t.storage, out.storage, p);
+  return out;
+}
+
+/**
+ * Matrix product with PyTorch's rules: 1-d operands are promoted to matrices (and the added dim
+ * removed after), and batch dims broadcast.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: both operands must be tensors");
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new RangeError(`matmul: both operands need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  const ka = a.shape[a.ndim - 1];
+  const kb = b.shape[b.ndim === 1 ? 0 : b.ndim - 2];
+  if (ka !== kb)
+    throw new RangeError(
+      `matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${ka} columns vs ${kb} rows)`,
+    );
+  const dtype = promote(a.dtype, b.dtype);
+  if (!isFloating(dtype)) throw new TypeError(`matmul: expects floating-point tensors, got ${a.dtype} and ${b.dtype}`);
+  const a2 = a.ndim === 1 ? unsqueeze(cast(a, dtype), 0) : cast(a, dtype);
+  const b2 = b.ndim === 1 ? unsqueeze(cast(b, dtype), 1) : cast(b, dtype);
+  let out = Matmul([a2, b2], undefined);
+  if (b.ndim === 1) out = squeeze(out, -1);
+  if (a.ndim === 1) out = squeeze(out, a.ndim === 1 && b.ndim === 1 ? -1 : -2);
+  return out;
+}
+
+/** Kept for symmetry with PyTorch's mm: 2-d only. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2)
+    throw new RangeError(`mm: expects 2-d tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return matmul(a, b);
+}

@@ -1,0 +1,549 @@
+/**
+ * Tensor: a typed-array storage seen through a shape, strides and an offset. Views (reshape, permute,
+ * transpose, expand, slicing) share the storage and only change the strides. Every method is a thin
+ * call into `ops/`, where each op is defined once with its gradient.
+ */
+import type { GradNode } from "../autograd/node.js";
+import { isGradEnabled } from "../autograd/grad-mode.js";
+import { runBackward } from "../autograd/engine.js";
+import { kernels } from "../backend/index.js";
+import { allocStorage, checkDType, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
+import { contiguousStrides, fmtShape, numelOf, type Shape } from "./shape.js";
+import { formatTensor } from "./format.js";
+import * as E from "../ops/elementwise.js";
+import * as R from "../ops/reduce.js";
+import * as M from "../ops/movement.js";
+import * as I from "../ops/indexing.js";
+import * as C from "../ops/composite.js";
+import { matmul } from "../ops/matmul.js";
+import { noGrad } from "../autograd/grad-mode.js";
+
+/** A tensor, or a number/boolean that broadcasts like a 0-d tensor. */
+export type TensorLike = Tensor | number | boolean;
+export type Dims = number | readonly number[];
+export type IndexSpec = number | string | null | readonly [number?, number?, number?] | Tensor;
+
+export class Tensor {
+  /** The storage this tensor reads (shared with its views). */
+  readonly storage: Storage;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly dtype: DType;
+  /** The op that produced this tensor, or null for a leaf. */
+  gradFn: GradNode | null = null;
+  /** True when a non-leaf keeps its .grad (see retainGrad). */
+  retainsGrad = false;
+  private _requiresGrad = false;
+  private _grad: Tensor | null = null;
+
+  /** Low-level constructor: wraps a storage. Users call `gs.tensor`, `gs.zeros`, ... */
+  constructor(storage: Storage, shape: Shape, strides?: Shape, offset = 0) {
+    this.storage = storage;
+    this.shape = Object.freeze(shape.slice());
+    this.strides = Object.freeze(strides ? strides.slice() : contiguousStrides(shape));
+    this.offset = offset;
+    this.dtype = dtypeOfStorage(storage);
+  }
+
+  /** A new uninitialised (zero-filled) contiguous tensor. */
+  static empty(shape: Shape, dtype: DType = "float32"): Tensor {
+    return new Tensor(allocStorage(dtype, numelOf(shape)), shape);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    return numelOf(this.shape);
+  }
+
+  /** The size of one dim, or the whole shape. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number | number[] {
+    if (dim === undefined) return this.shape.slice();
+    return this.shape[M.dimIndex(this, dim, "size")];
+  }
+
+  stride(): number[] {
+    return this.strides.slice();
+  }
+
+  isContiguous(): boolean {
+    let s = 1;
+    for (let d = this.ndim - 1; d >= 0; d--) {
+      if (this.shape[d] !== 1 && this.strides[d] !== s) return false;
+      s *= this.shape[d];
+    }
+    return true;
+  }
+
+  // ---- autograd -------------------------------------------------------------------------------
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (this.gradFn !== null && !value)
+      throw new Error("requiresGrad: cannot turn off requiresGrad of a non-leaf tensor; use detach()");
+    if (value && this.dtype !== "float32" && this.dtype !== "float64")
+      throw new TypeError(`requiresGrad: only floating-point tensors can require grad, this one is ${this.dtype}`);
+    this._requiresGrad = value;
+  }
+
+  /** Sets requiresGrad in place and returns this (like PyTorch's requires_grad_). */
+  requiresGrad_(value = true): this {
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /** The accumulated gradient; populated by backward() for leaves (and for tensors that retainGrad()). */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g !== null && (g.shape.length !== this.ndim || g.shape.some((s, i) => s !== this.shape[i])))
+      throw new RangeError(`grad: shape ${fmtShape(g.shape)} does not match the tensor's shape ${fmtShape(this.shape)}`);
+    this._grad = g;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** Keeps .grad for this non-leaf tensor during backward. */
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /** Sets .grad to null. */
+  zeroGrad(): void {
+    this._grad = null;
+  }
+
+  /** Attaches the op that produced this tensor (used by ops/define). */
+  setGradFn(node: GradNode): void {
+    this.gradFn = node;
+    this._requiresGrad = true;
+  }
+
+  /**
+   * Accumulates d(this)/d(leaf) into every leaf's .grad. `grad` defaults to 1 for a one-element tensor.
+   */
+  backward(grad?: TensorLike): void {
+    if (!this.requiresGrad)
+      throw new Error(
+        "backward: this tensor does not require grad and has no grad_fn (did you set requiresGrad on the inputs, or call it inside noGrad?)",
+      );
+    let g: Tensor;
+    if (grad === undefined) {
+      if (this.numel() !== 1)
+        throw new Error(
+          `backward: grad can be implicitly created only for one-element outputs; this tensor has shape ${fmtShape(this.shape)}, pass a gradient of that shape`,
+        );
+      g = Tensor.empty(this.shape, this.dtype).fill_(1);
+    } else {
+      g = grad instanceof Tensor ? grad : Tensor.empty(this.shape, this.dtype).fill_(Number(grad));
+      if (g.shape.length !== this.ndim || g.shape.some((s, i) => s !== this.shape[i]))
+        throw new RangeError(
+          `backward: gradient shape ${fmtShape(g.shape)} does not match the tensor's shape ${fmtShape(this.shape)}`,
+        );
+    }
+    runBackward(this, g.detach());
+  }
+
+  /** The same data with no history (shares storage). */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+
+  /** PyTorch's `.data`: a detached view, for updates that autograd should not see. */
+  get data(): Tensor {
+    return this.detach();
+  }
+
+  // ---- reading values -------------------------------------------------------------------------
+
+  /** The elements in row-major order, as a new contiguous typed array. */
+  toArray(): Storage {
+    const c = this.contiguous();
+    return c.storage.slice(c.offset, c.offset + c.numel());
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.numel() !== 1)
+      throw new RangeError(`item: only one-element tensors can be converted to a number; shape is ${fmtShape(this.shape)}`);
+    return this.storage[this.offset];
+  }
+
+  /** Nested JS arrays (booleans for bool tensors); a 0-d tensor gives a number. */
+  tolist(): unknown {
+    const flat = Array.from(this.toArray(), (v) => (this.dtype === "bool" ? v !== 0 : v));
+    if (this.ndim === 0) return flat[0];
+    let pos = 0;
+    const build = (d: number): unknown[] => {
+      const out: unknown[] = [];
+      for (let i = 0; i < this.shape[d]; i++) out.push(d === this.ndim - 1 ? flat[pos++] : build(d + 1));
+      return out;
+    };
+    return build(0);
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---- elementwise ----------------------------------------------------------------------------
+
+  add(other: TensorLike, opts?: { alpha?: number }): Tensor {
+    return E.add(this, other, opts);
+  }
+  sub(other: TensorLike, opts?: { alpha?: number }): Tensor {
+    return E.sub(this, other, opts);
+  }
+  mul(other: TensorLike): Tensor {
+    return E.mul(this, other);
+  }
+  div(other: TensorLike): Tensor {
+    return E.div(this, other);
+  }
+  pow(exponent: TensorLike): Tensor {
+    return E.pow(this, exponent);
+  }
+  maximum(other: TensorLike): Tensor {
+    return E.maximum(this, other);
+  }
+  minimum(other: TensorLike): Tensor {
+    return E.minimum(this, other);
+  }
+  neg(): Tensor {
+    return E.neg(this);
+  }
+  exp(): Tensor {
+    return E.exp(this);
+  }
+  log(): Tensor {
+    return E.log(this);
+  }
+  sqrt(): Tensor {
+    return E.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return E.rsqrt(this);
+  }
+  tanh(): Tensor {
+    return E.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return E.sigmoid(this);
+  }
+  relu(): Tensor {
+    return E.relu(this);
+  }
+  abs(): Tensor {
+    return E.abs(this);
+  }
+  sin(): Tensor {
+    return E.sin(this);
+  }
+  cos(): Tensor {
+    return E.cos(this);
+  }
+  erf(): Tensor {
+    return E.erf(this);
+  }
+  log1p(): Tensor {
+    return E.log1p(this);
+  }
+  expm1(): Tensor {
+    return E.expm1(this);
+  }
+  reciprocal(): Tensor {
+    return E.reciprocal(this);
+  }
+  square(): Tensor {
+    return E.mul(this, this);
+  }
+  sign(): Tensor {
+    return E.sign(this);
+  }
+  floor(): Tensor {
+    return E.floor(this);
+  }
+  ceil(): Tensor {
+    return E.ceil(this);
+  }
+  round(): Tensor {
+    return E.round(this);
+  }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return E.clamp(this, min, max);
+  }
+  eq(other: TensorLike): Tensor {
+    return E.eq(this, other);
+  }
+  ne(other: TensorLike): Tensor {
+    return E.ne(this, other);
+  }
+  lt(other: TensorLike): Tensor {
+    return E.lt(this, other);
+  }
+  le(other: TensorLike): Tensor {
+    return E.le(this, other);
+  }
+  gt(other: TensorLike): Tensor {
+    return E.gt(this, other);
+  }
+  ge(other: TensorLike): Tensor {
+    return E.ge(this, other);
+  }
+  logicalNot(): Tensor {
+    return E.logicalNot(this);
+  }
+  logicalAnd(other: TensorLike): Tensor {
+    return E.logicalAnd(this, other);
+  }
+  logicalOr(other: TensorLike): Tensor {
+    return E.logicalOr(this, other);
+  }
+  /** this where `cond` is true, else `other` (PyTorch's x.where(cond, y)). */
+  where(cond: Tensor, other: TensorLike): Tensor {
+    return E.where(cond, this, other);
+  }
+  /** Replaces the elements where `mask` (bool, broadcastable) is true by `value`. */
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return E.maskedFill(this, mask, value);
+  }
+
+  // ---- casts ----------------------------------------------------------------------------------
+
+  /** A copy in another dtype (this tensor itself when the dtype already matches). */
+  to(dtype: DType): Tensor {
+    return E.cast(this, checkDType(dtype, "to"));
+  }
+  float(): Tensor {
+    return this.to("float32");
+  }
+  double(): Tensor {
+    return this.to("float64");
+  }
+  int(): Tensor {
+    return this.to("int32");
+  }
+  bool(): Tensor {
+    return this.to("bool");
+  }
+
+  // ---- reductions -----------------------------------------------------------------------------
+
+  sum(dim?: Dims, keepdim = false): Tensor {
+    return R.sum(this, dim, keepdim);
+  }
+  mean(dim?: Dims, keepdim = false): Tensor {
+    return R.mean(this, dim, keepdim);
+  }
+  prod(dim?: number, keepdim = false): Tensor {
+    return R.prod(this, dim, keepdim);
+  }
+  /** max() over all elements, or [values, indices] over one dim. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): [Tensor, Tensor];
+  max(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? R.amax(this) : R.maxDim(this, dim, keepdim, "max");
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): [Tensor, Tensor];
+  min(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? R.amin(this) : R.maxDim(this, dim, keepdim, "min");
+  }
+  amax(dim?: Dims, keepdim = false): Tensor {
+    return R.amax(this, dim, keepdim);
+  }
+  amin(dim?: Dims, keepdim = false): Tensor {
+    return R.amin(this, dim, keepdim);
+  }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return R.argmax(this, dim, keepdim);
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return R.argmin(this, dim, keepdim);
+  }
+  /** Variance with Bessel's correction by default (correction = 1), like PyTorch. */
+  var(dim?: Dims, opts?: { correction?: number; keepdim?: boolean }): Tensor {
+    return R.variance(this, dim, opts);
+  }
+  std(dim?: Dims, opts?: { correction?: number; keepdim?: boolean }): Tensor {
+    return R.std(this, dim, opts);
+  }
+  logsumexp(dim: Dims, keepdim = false): Tensor {
+    return C.logsumexp(this, dim, keepdim);
+  }
+  softmax(dim: number): Tensor {
+    return C.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return C.logSoftmax(this, dim);
+  }
+  norm(p = 2, dim?: Dims, keepdim = false): Tensor {
+    return C.norm(this, p, dim, keepdim);
+  }
+
+  // ---- linear algebra -------------------------------------------------------------------------
+
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
+  /** The transpose of the last two dims. */
+  get mT(): Tensor {
+    return M.transpose(this, -2, -1);
+  }
+  /** The transpose of a 2-d tensor. */
+  get T(): Tensor {
+    if (this.ndim > 2) throw new RangeError(`T: expects a tensor with at most 2 dims, got ${fmtShape(this.shape)}; use mT or permute`);
+    return this.ndim < 2 ? this : M.transpose(this, 0, 1);
+  }
+
+  // ---- views and movement ---------------------------------------------------------------------
+
+  reshape(shape: Shape): Tensor {
+    return M.reshape(this, shape);
+  }
+  view(shape: Shape): Tensor {
+    return M.view(this, shape);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return M.transpose(this, dim0, dim1);
+  }
+  permute(dims: Shape): Tensor {
+    return M.permute(this, dims);
+  }
+  unsqueeze(dim: number): Tensor {
+    return M.unsqueeze(this, dim);
+  }
+  squeeze(dim?: Dims): Tensor {
+    return M.squeeze(this, dim);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return M.flatten(this, startDim, endDim);
+  }
+  unflatten(dim: number, sizes: Shape): Tensor {
+    return M.unflatten(this, dim, sizes);
+  }
+  expand(shape: Shape): Tensor {
+    return M.expand(this, shape);
+  }
+  expandAs(other: Tensor): Tensor {
+    return M.expand(this, other.shape);
+  }
+  /** A contiguous tensor with the same values (this tensor itself if already contiguous). */
+  contiguous(): Tensor {
+    return M.contiguous(this);
+  }
+  /** A contiguous copy that autograd differentiates through. */
+  clone(): Tensor {
+    return M.clone(this);
+  }
+  /** Elements start..start+length-1 of `dim` (a view). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return M.narrow(this, dim, start, length);
+  }
+  /** Python's `t[start:end:step]` along `dim` (a view); negative and omitted bounds as in Python. */
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+    return M.slice(this, dim, start, end, step);
+  }
+  /** Index `index` of `dim`, removing the dim (a view). */
+  select(dim: number, index: number): Tensor {
+    return M.select(this, dim, index);
+  }
+  /**
+   * PyTorch-style indexing, one spec per leading dim: a number selects, `null` or ":" keeps a dim,
+   * "a:b:c" or [a, b, c] slices, "..." fills the dims in between, and an int32 tensor picks
+   * elements along its dim (advanced indexing). `t.index(0, ":", "1:3")` is `t[0, :, 1:3]`.
+   */
+  index(...specs: IndexSpec[]): Tensor {
+    return I.index(this, specs);
+  }
+  flip(dims: Dims): Tensor {
+    return M.flip(this, dims);
+  }
+  repeat(sizes: Shape): Tensor {
+    return M.repeat(this, sizes);
+  }
+  tril(diagonal = 0): Tensor {
+    return C.tril(this, diagonal);
+  }
+  triu(diagonal = 0): Tensor {
+    return C.triu(this, diagonal);
+  }
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
+    return I.split(this, splitSize, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return I.chunk(this, chunks, dim);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return I.gather(this, dim, index);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return I.indexSelect(this, dim, index);
+  }
+  /** A copy of this tensor with `src` added at `index` along `dim` (out-of-place scatter_add). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return I.scatterAdd(this, dim, index, src);
+  }
+  indexAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return I.indexAdd(this, dim, index, src);
+  }
+
+  // ---- in place (for optimizers and initialisers; refused on leaves that require grad) ---------
+
+  private checkInPlace(op: string): void {
+    if (isGradEnabled() && this.requiresGrad)
+      throw new Error(
+        `${op}: a tensor that requires grad cannot be modified in place while autograd records; wrap the update in gs.noGrad(() => ...)`,
+      );
+  }
+
+  /** Writes `src` (broadcast to this shape, cast to this dtype) into this tensor's elements. */
+  copy_(src: TensorLike): this {
+    this.checkInPlace("copy_");
+    const s = E.asTensor(src, this.dtype).to(this.dtype);
+    const b = M.expand(s, this.shape);
+    kernels().copy(
+      { data: b.storage, offset: b.offset, strides: b.strides },
+      { data: this.storage, offset: this.offset, strides: this.strides },
+      this.shape,
+    );
+    return this;
+  }
+  fill_(value: number | boolean): this {
+    this.checkInPlace("fill_");
+    if (this.isContiguous()) this.storage.fill(Number(value), this.offset, this.offset + this.numel());
+    else this.copy_(value);
+    return this;
+  }
+  zero_(): this {
+    return this.fill_(0);
+  }
+  add_(other: TensorLike, opts?: { alpha?: number }): this {
+    return this.copy_(noGrad(() => E.add(this, other, opts)));
+  }
+  sub_(other: TensorLike, opts?: { alpha?: number }): this {
+    return this.copy_(noGrad(() => E.sub(this, other, opts)));
+  }
+  mul_(other: TensorLike): this {
+    return this.copy_(noGrad(() => E.mul(this, other)));
+  }
+  div_(other: TensorLike): this {
+    return this.copy_(noGrad(() => E.div(this, other)));
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    return this.copy_(noGrad(() => E.clamp(this, min, max)));
+  }
+}
