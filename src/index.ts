@@ -35,3 +35,6 @@ export * from "./functions.js";
 export * as autograd from "./autograd/index.js";
 export * as nn from "./nn/index.js";
 // micrograd: pending
+export * as optim from "./optim/index.js";
+export * as data from "./data/index.js";
+export * as io from "./io/index.js";

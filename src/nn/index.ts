@@ -1,2 +1,3 @@
 /** gs.nn: layers, losses and initialisers. */
 export * as functional from "./functional.js";
+export * as utils from "./utils.js";
