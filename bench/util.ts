@@ -1,0 +1,66 @@
+/** Timing and reporting helpers for the benchmarks (never used by tests). */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  /** The PyTorch figure for the same workload, measured in the same run, when available. */
+  torch?: number;
+}
+
+/** Median wall time in ms of `fn` after `warm` untimed calls, over at most `reps` calls or `maxMs`. */
+export function timeit(fn: () => void, opts: { warm?: number; reps?: number; maxMs?: number } = {}): number {
+  const { warm = 2, reps = 10, maxMs = 5000 } = opts;
+  for (let i = 0; i < warm; i++) fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < reps && (times.length < 3 || performance.now() - start < maxMs)) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+export function printTable(title: string, rows: Row[]): void {
+  console.log(`\n${title}`);
+  const hasTorch = rows.some((r) => r.torch !== undefined);
+  const head = ["workload", "gradstack", "unit", ...(hasTorch ? ["PyTorch", "ratio"] : [])];
+  const body = rows.map((r) => [
+    r.name,
+    r.value.toFixed(2),
+    r.unit,
+    ...(hasTorch ? [r.torch?.toFixed(2) ?? "-", r.torch ? (r.value / r.torch).toFixed(2) + "×" : "-"] : []),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
+  console.log(line(head));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const b of body) console.log(line(b));
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const torchDir = path.resolve(repoRoot, "../shared/bench/torch");
+
+/**
+ * Runs one of ../shared/bench/torch's scripts with Debian's python and returns its JSON lines, or
+ * null when PyTorch is not installed (see that folder's README for the set-up).
+ */
+export function runTorch(script: string, args: string[]): Record<string, unknown>[] | null {
+  const file = path.join(torchDir, script);
+  if (!existsSync(file) || !existsSync("/usr/bin/python3")) return null;
+  try {
+    const out = execFileSync("/usr/bin/python3", [file, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return out
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  } catch {
+    return null;
+  }
+}
