@@ -18,5 +18,9 @@ export function benchElementwise(n = 1 << 20): Row[] {
     ["softmax rows of 1024", () => mat.softmax(-1)],
   ];
   // Enough warm-up calls for V8 to optimise the kernels before timing.
-  return cases.map(([name, fn]) => ({ name, value: n / timeit(fn, { warm: 8, reps: 20 }) / 1e3, unit: "Melem/s" }));
+  return cases.map(([name, fn]) => ({
+    name,
+    value: n / timeit(fn, { warm: 8, reps: 20 }) / 1e3,
+    unit: "Melem/s",
+  }));
 }

@@ -10,6 +10,11 @@ export function benchMatmul(sizes: number[], withTorch: boolean): Row[] {
     const b = gs.randn([n, n]);
     const ms = timeit(() => a.matmul(b), { warm: 1, reps: n >= 1024 ? 5 : 10 });
     const t = torch?.find((r) => r.n === n);
-    return { name: `matmul ${n}³`, value: (2 * n ** 3) / (ms * 1e6), unit: "GFLOP/s", torch: t ? Number(t.throughput) : undefined };
+    return {
+      name: `matmul ${n}³`,
+      value: (2 * n ** 3) / (ms * 1e6),
+      unit: "GFLOP/s",
+      torch: t ? Number(t.throughput) : undefined,
+    };
   });
 }

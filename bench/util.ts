@@ -55,7 +55,10 @@ export function runTorch(script: string, args: string[]): Record<string, unknown
   const file = path.join(torchDir, script);
   if (!existsSync(file) || !existsSync("/usr/bin/python3")) return null;
   try {
-    const out = execFileSync("/usr/bin/python3", [file, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync("/usr/bin/python3", [file, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     return out
       .split("\n")
       .filter((l) => l.startsWith("{"))

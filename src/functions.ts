@@ -79,5 +79,6 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | [Tensor,
 export const square = (x: Tensor) => x.square();
 export const detach = (x: Tensor) => x.detach();
 export const numel = (x: Tensor) => x.numel();
-export const isTensor = (x: unknown): x is Tensor => typeof x === "object" && x !== null && "storage" in x && "strides" in x;
+export const isTensor = (x: unknown): x is Tensor =>
+  typeof x === "object" && x !== null && "storage" in x && "strides" in x;
 export type { Dims, TensorLike, Shape };

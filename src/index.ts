@@ -28,7 +28,14 @@ export {
   type TensorOptions,
   type TensorData,
 } from "./tensor/create.js";
-export { Generator, manualSeed, defaultGenerator, getRngState, setRngState, type GeneratorState } from "./tensor/random.js";
+export {
+  Generator,
+  manualSeed,
+  defaultGenerator,
+  getRngState,
+  setRngState,
+  type GeneratorState,
+} from "./tensor/random.js";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
 export { backend, setBackend } from "./backend/index.js";
 export * from "./functions.js";

@@ -86,7 +86,9 @@ test("backward errors name the problem", () => {
 test("gradients flow through views into the base tensor", () => {
   const x = gs.zeros([2, 3], { requiresGrad: true });
   const v = x.transpose(0, 1).index("1:", 0);
-  v.mul(gs.tensor([2, 3], { dtype: "float32" })).sum().backward();
+  v.mul(gs.tensor([2, 3], { dtype: "float32" }))
+    .sum()
+    .backward();
   assert.deepEqual(x.grad!.tolist(), [
     [0, 2, 3],
     [0, 0, 0],

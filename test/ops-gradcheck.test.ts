@@ -50,7 +50,11 @@ const cases: Record<string, Case> = {
   where: { fn: (a, b) => gs.where(a.gt(0), a, b), inputs: () => [input([2, 3]), input([3])] },
   maskedFill: { fn: (a) => a.maskedFill(gs.tensor([true, false, true]), -1), inputs: () => [input([2, 3])] },
   // A float32 round trip loses the 1e-6 perturbation, so this case uses a coarser step.
-  cast: { fn: (a) => a.to("float32").to("float64").mul(a), inputs: () => [input([3])], opts: { eps: 1e-3, atol: 1e-3 } },
+  cast: {
+    fn: (a) => a.to("float32").to("float64").mul(a),
+    inputs: () => [input([3])],
+    opts: { eps: 1e-3, atol: 1e-3 },
+  },
   sum_all: { fn: (a) => a.sum(), inputs: () => [input([2, 3, 4])] },
   sum_dims_keepdim: { fn: (a) => a.sum([0, 2], true), inputs: () => [input([2, 3, 4])] },
   mean_dim: { fn: (a) => a.mean(1), inputs: () => [input([2, 3, 4])] },
@@ -65,19 +69,28 @@ const cases: Record<string, Case> = {
   softmax: { fn: (a) => a.softmax(0), inputs: () => [input([3, 4])] },
   logSoftmax: { fn: (a) => a.logSoftmax(-1), inputs: () => [input([3, 4])] },
   matmul_2d: { fn: (a, b) => a.matmul(b), inputs: () => [input([3, 4]), input([4, 2])] },
-  matmul_batched_broadcast: { fn: (a, b) => a.matmul(b), inputs: () => [input([2, 1, 3, 4]), input([3, 4, 2])] },
+  matmul_batched_broadcast: {
+    fn: (a, b) => a.matmul(b),
+    inputs: () => [input([2, 1, 3, 4]), input([3, 4, 2])],
+  },
   matmul_folded: { fn: (a, b) => a.matmul(b), inputs: () => [input([2, 3, 4]), input([4, 5])] },
   matmul_transposed: { fn: (a, b) => a.mT.matmul(b.mT), inputs: () => [input([4, 3]), input([2, 4])] },
   matmul_vec: { fn: (a, b) => a.matmul(b), inputs: () => [input([4]), input([2, 4, 3])] },
   matmul_dot: { fn: (a, b) => a.matmul(b), inputs: () => [input([4]), input([4])] },
-  reshape_permute: { fn: (a) => a.permute([2, 0, 1]).reshape([4, 6]).mul(gs.arange(6).double()), inputs: () => [input([2, 3, 4])] },
+  reshape_permute: {
+    fn: (a) => a.permute([2, 0, 1]).reshape([4, 6]).mul(gs.arange(6).double()),
+    inputs: () => [input([2, 3, 4])],
+  },
   transpose_contiguous: { fn: (a) => a.transpose(0, 1).contiguous().mul(2), inputs: () => [input([3, 4])] },
   expand: { fn: (a) => a.expand([2, 3, 4]).mul(weights), inputs: () => [input([3, 1])] },
   slice_step: { fn: (a) => a.slice(1, 1, null, 2).mul(3), inputs: () => [input([3, 6])] },
   narrow_select: { fn: (a) => a.narrow(0, 1, 2).select(1, -1), inputs: () => [input([4, 3])] },
   index_mixed: { fn: (a) => a.index(0, "...", "1:3"), inputs: () => [input([2, 3, 4])] },
   index_tensor: { fn: (a) => a.index(":", ints([2, 0, 2], [3])), inputs: () => [input([2, 3])] },
-  squeeze_unsqueeze: { fn: (a) => a.unsqueeze(0).squeeze(2).mul(a.squeeze(1).unsqueeze(-1)), inputs: () => [input([3, 1])] },
+  squeeze_unsqueeze: {
+    fn: (a) => a.unsqueeze(0).squeeze(2).mul(a.squeeze(1).unsqueeze(-1)),
+    inputs: () => [input([3, 1])],
+  },
   flip_repeat: { fn: (a) => a.flip(1).repeat([2, 1]), inputs: () => [input([2, 3])] },
   tril_triu: { fn: (a) => a.tril().add(a.triu(1).mul(2)), inputs: () => [input([3, 3])] },
   cat: { fn: (a, b) => gs.cat([a, b, a], 1), inputs: () => [input([2, 3]), input([2, 1])] },
@@ -92,19 +105,31 @@ const cases: Record<string, Case> = {
   },
   gather: { fn: (a) => a.gather(1, ints([0, 2, 1, 1, 0, 0], [3, 2])), inputs: () => [input([3, 3])] },
   indexSelect_repeats: { fn: (a) => a.indexSelect(0, ints([2, 0, 2])), inputs: () => [input([3, 2])] },
-  scatterAdd: { fn: (a, s) => a.scatterAdd(0, ints([1, 0, 1, 1], [2, 2]), s), inputs: () => [input([3, 2]), input([2, 2])] },
+  scatterAdd: {
+    fn: (a, s) => a.scatterAdd(0, ints([1, 0, 1, 1], [2, 2]), s),
+    inputs: () => [input([3, 2]), input([2, 2])],
+  },
   indexAdd: { fn: (a, s) => a.indexAdd(1, ints([0, 0, 2]), s), inputs: () => [input([2, 3]), input([2, 3])] },
   gelu: { fn: (a) => F.gelu(a).add(F.gelu(a, { approximate: "tanh" })), inputs: () => [input([6])] },
   crossEntropy: {
     fn: (a) => F.crossEntropy(a, ints([1, -100, 3, 0]), { labelSmoothing: 0.1 }),
     inputs: () => [input([4, 5])],
   },
-  crossEntropy_spatial_sum: { fn: (a) => F.crossEntropy(a, ints([0, 2, 1, 1], [2, 2]), { reduction: "sum" }), inputs: () => [input([2, 3, 2])] },
+  crossEntropy_spatial_sum: {
+    fn: (a) => F.crossEntropy(a, ints([0, 2, 1, 1], [2, 2]), { reduction: "sum" }),
+    inputs: () => [input([2, 3, 2])],
+  },
   nllLoss: { fn: (a) => F.nllLoss(a.logSoftmax(1), ints([2, 0])), inputs: () => [input([2, 3])] },
   mseLoss: { fn: (a, b) => F.mseLoss(a, b), inputs: () => [input([3, 2]), input([3, 2])] },
   l1Loss: { fn: (a, b) => F.l1Loss(a, b, { reduction: "sum" }), inputs: () => [input([5]), input([5])] },
-  bce: { fn: (a, t) => F.binaryCrossEntropy(a.sigmoid(), t.sigmoid()), inputs: () => [input([4]), input([4])] },
-  bceWithLogits: { fn: (a, t) => F.binaryCrossEntropyWithLogits(a, t.sigmoid()), inputs: () => [input([4]), input([4])] },
+  bce: {
+    fn: (a, t) => F.binaryCrossEntropy(a.sigmoid(), t.sigmoid()),
+    inputs: () => [input([4]), input([4])],
+  },
+  bceWithLogits: {
+    fn: (a, t) => F.binaryCrossEntropyWithLogits(a, t.sigmoid()),
+    inputs: () => [input([4]), input([4])],
+  },
   layerNorm: {
     fn: (x, w, b) => F.layerNorm(x, [4], w, b),
     inputs: () => [input([3, 4]), input([4]), input([4])],
@@ -124,5 +149,8 @@ test("gradcheck reports a wrong gradient", () => {
   // At relu's kink the central difference sees slope 1/2, autograd reports 0.
   const x = gs.tensor([0], { dtype: "float64", requiresGrad: true });
   assert.throws(() => gs.autograd.gradcheck((t) => t.relu(), [x]), /element 0: analytic 0 vs numeric/);
-  assert.equal(gs.autograd.gradcheck((t) => t.relu(), [x], { raiseException: false }), false);
+  assert.equal(
+    gs.autograd.gradcheck((t) => t.relu(), [x], { raiseException: false }),
+    false,
+  );
 });

@@ -8,7 +8,10 @@ const F = gs.nn.functional;
 
 const cases: Record<string, CaseFn> = {
   ops_broadcast_arith: ({ a, b }) => {
-    const y = a.mul(b).add(a.div(b.mul(b).add(1))).sub(b.tanh().exp());
+    const y = a
+      .mul(b)
+      .add(a.div(b.mul(b).add(1)))
+      .sub(b.tanh().exp());
     return { sum1: y.sum(1), mean: y.mean() };
   },
   ops_gelu_erf_tanh: ({ x }) => ({ erf: F.gelu(x), tanh: F.gelu(x, { approximate: "tanh" }) }),

@@ -4,14 +4,20 @@ import assert from "node:assert/strict";
 import * as gs from "../src/index.js";
 
 test("creation from nested, flat and typed arrays", () => {
-  const a = gs.tensor([[1, 2], [3, 4]]);
+  const a = gs.tensor([
+    [1, 2],
+    [3, 4],
+  ]);
   assert.deepEqual(a.shape, [2, 2]);
   assert.equal(a.dtype, "int32");
   assert.equal(gs.tensor([1.5, 2]).dtype, "float32");
   assert.equal(gs.tensor([true, false]).dtype, "bool");
   assert.equal(gs.tensor(new Float64Array([1, 2])).dtype, "float64");
   const b = gs.tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3], dtype: "float32" });
-  assert.deepEqual(b.tolist(), [[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(b.tolist(), [
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.equal(gs.tensor(3.5).item(), 3.5);
   assert.deepEqual(gs.tensor(3.5).shape, []);
 });
@@ -22,7 +28,10 @@ test("constant, range and identity constructors", () => {
   assert.deepEqual(gs.arange(5).tolist(), [0, 1, 2, 3, 4]);
   assert.deepEqual(gs.arange(1, 2, 0.25).tolist(), [1, 1.25, 1.5, 1.75]);
   assert.deepEqual(gs.linspace(0, 1, 5).tolist(), [0, 0.25, 0.5, 0.75, 1]);
-  assert.deepEqual(gs.eye(2, 3).tolist(), [[1, 0, 0], [0, 1, 0]]);
+  assert.deepEqual(gs.eye(2, 3).tolist(), [
+    [1, 0, 0],
+    [0, 1, 0],
+  ]);
   const x = gs.randn([2, 3], { dtype: "float64" });
   assert.equal(gs.zerosLike(x).dtype, "float64");
   assert.deepEqual(gs.onesLike(x).shape, [2, 3]);
@@ -30,9 +39,19 @@ test("constant, range and identity constructors", () => {
 
 test("manualSeed makes every draw reproducible; the generator state round-trips", () => {
   gs.manualSeed(42);
-  const a = [gs.randn([5]).tolist(), gs.rand([3]).tolist(), gs.randint(0, 10, [4]).tolist(), gs.randperm(6).tolist()];
+  const a = [
+    gs.randn([5]).tolist(),
+    gs.rand([3]).tolist(),
+    gs.randint(0, 10, [4]).tolist(),
+    gs.randperm(6).tolist(),
+  ];
   gs.manualSeed(42);
-  const b = [gs.randn([5]).tolist(), gs.rand([3]).tolist(), gs.randint(0, 10, [4]).tolist(), gs.randperm(6).tolist()];
+  const b = [
+    gs.randn([5]).tolist(),
+    gs.rand([3]).tolist(),
+    gs.randint(0, 10, [4]).tolist(),
+    gs.randperm(6).tolist(),
+  ];
   assert.deepEqual(a, b);
   const state = gs.getRngState();
   const next = gs.randn([3]).tolist();
@@ -80,7 +99,11 @@ test("views share storage; contiguous copies when needed", () => {
   const t = x.transpose(0, 1);
   assert.equal(t.storage, x.storage);
   assert.equal(t.isContiguous(), false);
-  assert.deepEqual(t.tolist(), [[0, 3], [1, 4], [2, 5]]);
+  assert.deepEqual(t.tolist(), [
+    [0, 3],
+    [1, 4],
+    [2, 5],
+  ]);
   const c = t.contiguous();
   assert.notEqual(c.storage, x.storage);
   assert.equal(x.view([3, 2]).storage, x.storage);
@@ -96,30 +119,64 @@ test("views share storage; contiguous copies when needed", () => {
 
 test("slicing and indexing like Python", () => {
   const x = gs.arange(24).reshape([2, 3, 4]);
-  assert.deepEqual(x.index(1, ":", "::2").tolist(), [[12, 14], [16, 18], [20, 22]]);
-  assert.deepEqual(x.index("...", -1).tolist(), [[3, 7, 11], [15, 19, 23]]);
-  assert.deepEqual(x.index(0, [1, 3]).tolist(), [[4, 5, 6, 7], [8, 9, 10, 11]]);
+  assert.deepEqual(x.index(1, ":", "::2").tolist(), [
+    [12, 14],
+    [16, 18],
+    [20, 22],
+  ]);
+  assert.deepEqual(x.index("...", -1).tolist(), [
+    [3, 7, 11],
+    [15, 19, 23],
+  ]);
+  assert.deepEqual(x.index(0, [1, 3]).tolist(), [
+    [4, 5, 6, 7],
+    [8, 9, 10, 11],
+  ]);
   assert.deepEqual(x.index(0, gs.tensor([[2, 0]])).shape, [1, 2, 4]);
   assert.deepEqual(x.slice(2, -2).index(0, 0).tolist(), [2, 3]);
   assert.deepEqual(x.select(1, 2).shape, [2, 4]);
   assert.deepEqual(x.slice(0, 5, 10).shape, [0, 3, 4]);
   assert.deepEqual(gs.arange(5).flip(0).tolist(), [4, 3, 2, 1, 0]);
-  assert.deepEqual(gs.tensor([1, 2]).repeat([2, 2]).tolist(), [[1, 2, 1, 2], [1, 2, 1, 2]]);
+  assert.deepEqual(gs.tensor([1, 2]).repeat([2, 2]).tolist(), [
+    [1, 2, 1, 2],
+    [1, 2, 1, 2],
+  ]);
 });
 
 test("cat, stack, split and chunk", () => {
   const a = gs.tensor([[1, 2]]);
   const b = gs.tensor([[3, 4]]);
-  assert.deepEqual(gs.cat([a, b], 0).tolist(), [[1, 2], [3, 4]]);
+  assert.deepEqual(gs.cat([a, b], 0).tolist(), [
+    [1, 2],
+    [3, 4],
+  ]);
   assert.deepEqual(gs.cat([a, b], 1).tolist(), [[1, 2, 3, 4]]);
   assert.deepEqual(gs.stack([a, b], 0).shape, [2, 1, 2]);
-  assert.deepEqual(gs.arange(5).split(2).map((t) => t.tolist()), [[0, 1], [2, 3], [4]]);
-  assert.deepEqual(gs.arange(6).chunk(4).map((t) => t.numel()), [2, 2, 2]);
+  assert.deepEqual(
+    gs
+      .arange(5)
+      .split(2)
+      .map((t) => t.tolist()),
+    [[0, 1], [2, 3], [4]],
+  );
+  assert.deepEqual(
+    gs
+      .arange(6)
+      .chunk(4)
+      .map((t) => t.numel()),
+    [2, 2, 2],
+  );
   assert.equal(gs.cat([a, gs.tensor([[0.5, 1]])], 0).dtype, "float32");
 });
 
 test("reductions with dims and keepdim; argmax; var/std", () => {
-  const x = gs.tensor([[1, 5, 3], [4, 2, 6]], { dtype: "float32" });
+  const x = gs.tensor(
+    [
+      [1, 5, 3],
+      [4, 2, 6],
+    ],
+    { dtype: "float32" },
+  );
   assert.deepEqual(x.sum(0).tolist(), [5, 7, 9]);
   assert.deepEqual(x.sum([0, 1], true).shape, [1, 1]);
   assert.deepEqual(x.mean(-1).tolist(), [3, 4]);
@@ -142,14 +199,43 @@ test("elementwise values", () => {
   assert.deepEqual(x.round().tolist(), [-2, -0, 0, 0, 2]);
   assert.deepEqual(x.sign().tolist(), [-1, -1, 0, 1, 1]);
   assert.ok(Math.abs(gs.tensor([0.5], { dtype: "float64" }).erf().item() - 0.5204998778130465) < 1e-15);
-  assert.deepEqual(gs.tensor([1, 2, 3]).eq(gs.tensor([1, 0, 3])).tolist(), [true, false, true]);
+  assert.deepEqual(
+    gs
+      .tensor([1, 2, 3])
+      .eq(gs.tensor([1, 0, 3]))
+      .tolist(),
+    [true, false, true],
+  );
   assert.deepEqual(gs.where(gs.tensor([true, false]), 1, gs.tensor([5, 6])).tolist(), [1, 6]);
-  assert.deepEqual(gs.tensor([[1, 2], [3, 4]]).tril().tolist(), [[1, 0], [3, 4]]);
+  assert.deepEqual(
+    gs
+      .tensor([
+        [1, 2],
+        [3, 4],
+      ])
+      .tril()
+      .tolist(),
+    [
+      [1, 0],
+      [3, 4],
+    ],
+  );
   assert.deepEqual(x.softmax(0).sum().item().toFixed(12), "1.000000000000");
 });
 
 test("tolist, item and toString like PyTorch", () => {
-  assert.equal(gs.tensor([[1, 2], [3, 4]], { dtype: "float32" }).toString(), "tensor([[1., 2.],\n        [3., 4.]])");
+  assert.equal(
+    gs
+      .tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: "float32" },
+      )
+      .toString(),
+    "tensor([[1., 2.],\n        [3., 4.]])",
+  );
   assert.equal(gs.tensor([0.5, -1.25]).toString(), "tensor([ 0.5000, -1.2500])");
   assert.equal(gs.tensor([1, 2]).toString(), "tensor([1, 2])");
   assert.equal(gs.tensor([true]).toString(), "tensor([True])");
@@ -168,7 +254,13 @@ test("in-place updates under noGrad", () => {
   assert.deepEqual(p.tolist(), [0.5, 0, -0.5]);
   const x = gs.zeros([2, 2]);
   x.transpose(0, 1).select(0, 1).fill_(7);
-  assert.deepEqual(x.tolist(), [[0, 7], [0, 7]]);
+  assert.deepEqual(x.tolist(), [
+    [0, 7],
+    [0, 7],
+  ]);
   x.copy_(gs.tensor([1, 2], { dtype: "float32" }));
-  assert.deepEqual(x.tolist(), [[1, 2], [1, 2]]);
+  assert.deepEqual(x.tolist(), [
+    [1, 2],
+    [1, 2],
+  ]);
 });

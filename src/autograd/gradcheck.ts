@@ -36,7 +36,8 @@ export function gradcheck(
   const gen = new Generator(1234);
   const first = noGrad(outputs);
   const dirs = first.map((o) => randn(o.shape, { dtype: "float64", generator: gen }));
-  const project = (outs: Tensor[]) => outs.reduce((s, o, k) => s + o.to("float64").mul(dirs[k]).sum().item(), 0);
+  const project = (outs: Tensor[]) =>
+    outs.reduce((s, o, k) => s + o.to("float64").mul(dirs[k]).sum().item(), 0);
 
   for (const x of inputs) x.grad = null;
   const outs = outputs();

@@ -232,7 +232,15 @@ function indexAdd(dst: Storage, idx: Int32Array, src: Storage, outer: number, si
     }
 }
 
-function gather(x: Storage, idx: Int32Array, out: Storage, outer: number, size: number, m: number, inner: number) {
+function gather(
+  x: Storage,
+  idx: Int32Array,
+  out: Storage,
+  outer: number,
+  size: number,
+  m: number,
+  inner: number,
+) {
   for (let o = 0; o < outer; o++)
     for (let j = 0; j < m; j++)
       for (let i = 0; i < inner; i++) {

@@ -14,7 +14,15 @@ let packA = new Float64Array(0);
 let packB = new Float64Array(0);
 
 /** Packs rows [i0, i0+mr) × cols [p0, p0+kc) of op(A) as kc groups of MR values (zero-padded rows). */
-function packPanelsA(a: Storage, off: number, lda: number, trans: boolean, m: number, p0: number, kc: number) {
+function packPanelsA(
+  a: Storage,
+  off: number,
+  lda: number,
+  trans: boolean,
+  m: number,
+  p0: number,
+  kc: number,
+) {
   const panels = Math.ceil(m / MR);
   if (packA.length < panels * MR * kc) packA = new Float64Array(panels * MR * kc);
   const buf = packA;
@@ -35,7 +43,15 @@ function packPanelsA(a: Storage, off: number, lda: number, trans: boolean, m: nu
 }
 
 /** Packs rows [p0, p0+kc) of op(B) as column panels of NR values (zero-padded columns). */
-function packPanelsB(b: Storage, off: number, ldb: number, trans: boolean, n: number, p0: number, kc: number) {
+function packPanelsB(
+  b: Storage,
+  off: number,
+  ldb: number,
+  trans: boolean,
+  n: number,
+  p0: number,
+  kc: number,
+) {
   const panels = Math.ceil(n / NR);
   if (packB.length < panels * NR * kc) packB = new Float64Array(panels * NR * kc);
   const buf = packB;
@@ -76,10 +92,22 @@ function kernel4x4(
   for (let p = 0; p < kc; p++, ia += 4, ib += 4) {
     const a0 = A[ia], a1 = A[ia + 1], a2 = A[ia + 2], a3 = A[ia + 3]; // prettier-ignore
     const b0 = B[ib], b1 = B[ib + 1], b2 = B[ib + 2], b3 = B[ib + 3]; // prettier-ignore
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; // prettier-ignore
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; // prettier-ignore
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; // prettier-ignore
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; // prettier-ignore
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3; // prettier-ignore
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3; // prettier-ignore
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3; // prettier-ignore
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3; // prettier-ignore
   }
   const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
   for (let r = 0; r < rows; r++) {
@@ -109,7 +137,19 @@ export function matmulJs(a: Storage, b: Storage, out: Storage, p: MatmulParams):
         const bBase = (j / NR) * NR * kc;
         for (let i = 0; i < m; i += MR) {
           const aBase = (i / MR) * MR * kc;
-          kernel4x4(packA, aBase, packB, bBase, kc, out, outOff + i * n + j, n, Math.min(MR, m - i), Math.min(NR, n - j), p0 > 0);
+          kernel4x4(
+            packA,
+            aBase,
+            packB,
+            bBase,
+            kc,
+            out,
+            outOff + i * n + j,
+            n,
+            Math.min(MR, m - i),
+            Math.min(NR, n - j),
+            p0 > 0,
+          );
         }
       }
     }

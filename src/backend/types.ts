@@ -101,14 +101,29 @@ export interface Backend {
   /** out[o, i] = op over r < size of x[o, r, i] (x contiguous, out contiguous of outer·inner). */
   reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, size: number, inner: number): void;
   /** Index of the first max (or min) over r, laid out like `reduce`. */
-  argReduce(op: "argmax" | "argmin", x: Storage, out: Int32Array, outer: number, size: number, inner: number): void;
+  argReduce(
+    op: "argmax" | "argmin",
+    x: Storage,
+    out: Int32Array,
+    outer: number,
+    size: number,
+    inner: number,
+  ): void;
   matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): void;
   /** out[o, j, i] = x[o, idx[j], i] for x contiguous [outer, size, inner], out [outer, idx.length, inner]. */
   indexSelect(x: Storage, idx: Int32Array, out: Storage, outer: number, size: number, inner: number): void;
   /** dst[o, idx[j], i] += src[o, j, i]: the transpose of indexSelect. */
   indexAdd(dst: Storage, idx: Int32Array, src: Storage, outer: number, size: number, inner: number): void;
   /** out[o, j, i] = x[o, idx[o, j, i], i] for x [outer, size, inner] and idx, out [outer, m, inner]. */
-  gather(x: Storage, idx: Int32Array, out: Storage, outer: number, size: number, m: number, inner: number): void;
+  gather(
+    x: Storage,
+    idx: Int32Array,
+    out: Storage,
+    outer: number,
+    size: number,
+    m: number,
+    inner: number,
+  ): void;
   /** dst[o, idx[o, j, i], i] += src[o, j, i]: the transpose of gather. */
   scatterAdd(
     dst: Storage,

@@ -26,7 +26,8 @@ export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): T
     const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI);
     return x.mul(0.5).mul(inner.tanh().add(1));
   }
-  if (approximate !== "none") throw new TypeError(`gelu: approximate must be "none" or "tanh", got ${String(approximate)}`);
+  if (approximate !== "none")
+    throw new TypeError(`gelu: approximate must be "none" or "tanh", got ${String(approximate)}`);
   return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
 }
 
@@ -34,7 +35,9 @@ export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): T
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const inF = weight.shape[1];
   if (x.shape[x.ndim - 1] !== inF)
-    throw new RangeError(`linear: input of shape ${fmtShape(x.shape)} has last dim ${x.shape[x.ndim - 1]}, expected in_features=${inF}`);
+    throw new RangeError(
+      `linear: input of shape ${fmtShape(x.shape)} has last dim ${x.shape[x.ndim - 1]}, expected in_features=${inF}`,
+    );
   const y = matmul(x, weight.mT);
   return bias ? y.add(bias) : y;
 }
@@ -65,7 +68,9 @@ export function layerNorm(
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const tail = x.shape.slice(x.ndim - shape.length);
   if (shape.length > x.ndim || tail.some((s, i) => s !== shape[i]))
-    throw new RangeError(`layerNorm: input shape ${fmtShape(x.shape)} does not end with normalizedShape ${fmtShape(shape)}`);
+    throw new RangeError(
+      `layerNorm: input shape ${fmtShape(x.shape)} does not end with normalizedShape ${fmtShape(shape)}`,
+    );
   const dims = shape.map((_, i) => x.ndim - shape.length + i);
   const mean = x.mean(dims, true);
   const centered = x.sub(mean);
@@ -91,9 +96,14 @@ export interface CrossEntropyOptions {
 }
 
 /** Moves the class dim last and flattens: (N, C, d1, ...) -> (N·d1·..., C); (C) -> (1, C). */
-function classesLast(input: Tensor, target: Tensor, op: string): { logits: Tensor; target: Tensor; outShape: number[] } {
+function classesLast(
+  input: Tensor,
+  target: Tensor,
+  op: string,
+): { logits: Tensor; target: Tensor; outShape: number[] } {
   if (input.ndim === 1) return { logits: input.unsqueeze(0), target: target.reshape([-1]), outShape: [] };
-  if (input.ndim < 1) throw new RangeError(`${op}: input must have a class dim, got shape ${fmtShape(input.shape)}`);
+  if (input.ndim < 1)
+    throw new RangeError(`${op}: input must have a class dim, got shape ${fmtShape(input.shape)}`);
   const C = input.shape[1];
   const want = [input.shape[0], ...input.shape.slice(2)];
   if (target.ndim !== want.length || target.shape.some((s, i) => s !== want[i]))
@@ -105,7 +115,11 @@ function classesLast(input: Tensor, target: Tensor, op: string): { logits: Tenso
 }
 
 /** Negative log-likelihood of class targets given log-probabilities (N, C, ...). */
-export function nllLoss(logProbs: Tensor, target: Tensor, opts: Omit<CrossEntropyOptions, "labelSmoothing"> = {}): Tensor {
+export function nllLoss(
+  logProbs: Tensor,
+  target: Tensor,
+  opts: Omit<CrossEntropyOptions, "labelSmoothing"> = {},
+): Tensor {
   return classLoss(logProbs, target, { ...opts, labelSmoothing: 0 }, "nllLoss", false);
 }
 
@@ -117,17 +131,28 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   return classLoss(logits, target, opts, "crossEntropy", true);
 }
 
-function classLoss(input: Tensor, target: Tensor, opts: CrossEntropyOptions, op: string, fromLogits: boolean): Tensor {
+function classLoss(
+  input: Tensor,
+  target: Tensor,
+  opts: CrossEntropyOptions,
+  op: string,
+  fromLogits: boolean,
+): Tensor {
   const { ignoreIndex = -100, reduction = "mean", labelSmoothing = 0, weight } = opts;
-  if (!isFloating(input.dtype)) throw new TypeError(`${op}: input must be floating point, got ${input.dtype}`);
-  if (target.dtype !== "int32") throw new TypeError(`${op}: target must hold int32 class indices, got ${target.dtype}`);
-  if (labelSmoothing < 0 || labelSmoothing > 1) throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+  if (!isFloating(input.dtype))
+    throw new TypeError(`${op}: input must be floating point, got ${input.dtype}`);
+  if (target.dtype !== "int32")
+    throw new TypeError(`${op}: target must hold int32 class indices, got ${target.dtype}`);
+  if (labelSmoothing < 0 || labelSmoothing > 1)
+    throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
   const { logits, target: t, outShape } = classesLast(input, target, op);
   const C = logits.shape[1];
   const ids = t.toArray();
   for (const id of ids)
     if (id !== ignoreIndex && (id < 0 || id >= C))
-      throw new RangeError(`${op}: target ${id} is out of bounds for ${C} classes (ignoreIndex is ${ignoreIndex})`);
+      throw new RangeError(
+        `${op}: target ${id} is out of bounds for ${C} classes (ignoreIndex is ${ignoreIndex})`,
+      );
   if (weight && (weight.ndim !== 1 || weight.shape[0] !== C))
     throw new RangeError(`${op}: weight must have shape [${C}], got ${fmtShape(weight.shape)}`);
   const logp = fromLogits ? logSoftmaxOp(logits, 1) : logits;
@@ -143,13 +168,16 @@ function classLoss(input: Tensor, target: Tensor, opts: CrossEntropyOptions, op:
   }
   if (reduction === "none") return loss.reshape(outShape);
   if (reduction === "sum") return loss.sum();
-  if (reduction !== "mean") throw new TypeError(`${op}: reduction must be "mean", "sum" or "none", got ${String(reduction)}`);
+  if (reduction !== "mean")
+    throw new TypeError(`${op}: reduction must be "mean", "sum" or "none", got ${String(reduction)}`);
   return loss.sum().div(w.sum());
 }
 
 function checkSameShape(a: Tensor, b: Tensor, op: string): void {
   if (a.ndim !== b.ndim || a.shape.some((s, i) => s !== b.shape[i]))
-    throw new RangeError(`${op}: input ${fmtShape(a.shape)} and target ${fmtShape(b.shape)} must have the same shape`);
+    throw new RangeError(
+      `${op}: input ${fmtShape(a.shape)} and target ${fmtShape(b.shape)} must have the same shape`,
+    );
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
@@ -164,7 +192,11 @@ export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduct
 }
 
 /** Binary cross-entropy of probabilities; logs are clamped at -100 as in PyTorch. */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  opts: { reduction?: Reduction } = {},
+): Tensor {
   checkSameShape(input, target, "binaryCrossEntropy");
   const logP = input.log().clamp(-100);
   const log1mP = input.neg().add(1).log().clamp(-100);
@@ -173,9 +205,12 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { reduct
 }
 
 /** Binary cross-entropy from logits, computed stably: max(x,0) - x·y + log(1 + exp(-|x|)). */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  opts: { reduction?: Reduction } = {},
+): Tensor {
   checkSameShape(input, target, "binaryCrossEntropyWithLogits");
   const loss = input.relu().sub(input.mul(target)).add(input.abs().neg().exp().log1p());
   return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropyWithLogits");
 }
-

@@ -7,7 +7,8 @@ import { amax, sum } from "./reduce.js";
 import { arange } from "../tensor/create.js";
 
 function checkFloat(x: Tensor, op: string): void {
-  if (!isFloating(x.dtype)) throw new TypeError(`${op}: expects a floating-point tensor, got ${x.dtype}; cast it with .float()`);
+  if (!isFloating(x.dtype))
+    throw new TypeError(`${op}: expects a floating-point tensor, got ${x.dtype}; cast it with .float()`);
 }
 
 /** The row max, detached, with infinite maxima replaced by 0 so that all -inf rows stay finite. */

@@ -6,7 +6,12 @@ import { isGradEnabled } from "../autograd/grad-mode.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 /** Gradients for each input given the output's gradient `g`. Shapes may be broadcast: the engine sums them. */
-export type Vjp<P> = (g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: P) => readonly (Tensor | null)[];
+export type Vjp<P> = (
+  g: Tensor,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  attrs: P,
+) => readonly (Tensor | null)[];
 
 export interface OpDef<P> {
   name: string;

@@ -1,7 +1,15 @@
 /** Elementwise unary and binary ops with broadcasting and PyTorch's type promotion; where, clamp, casts. */
 import { kernels, type BinaryOp, type UnaryOp } from "../backend/index.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import { allocStorage, category, isFloating, promote, scalarDType, toFloat, type DType } from "../tensor/dtype.js";
+import {
+  allocStorage,
+  category,
+  isFloating,
+  promote,
+  scalarDType,
+  toFloat,
+  type DType,
+} from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, numelOf } from "../tensor/shape.js";
 import { defineOp } from "./define.js";
 import { contiguous } from "./movement.js";
@@ -26,7 +34,8 @@ export function resultType(...xs: TensorLike[]): DType {
   let zero: DType | null = null;
   let wrapped: DType | null = null;
   for (const x of xs) {
-    if (!(x instanceof Tensor)) wrapped = wrapped === null ? scalarDType(x) : promote(wrapped, scalarDType(x));
+    if (!(x instanceof Tensor))
+      wrapped = wrapped === null ? scalarDType(x) : promote(wrapped, scalarDType(x));
     else if (x.ndim === 0) zero = zero === null ? x.dtype : promote(zero, x.dtype);
     else dim = dim === null ? x.dtype : promote(dim, x.dtype);
   }
@@ -185,7 +194,11 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
 
 const Compare = defineOp<BinaryAttrs>({
   name: "compare",
-  forward: (inputs, attrs) => Binary(inputs.map((t) => t.detach()), attrs),
+  forward: (inputs, attrs) =>
+    Binary(
+      inputs.map((t) => t.detach()),
+      attrs,
+    ),
   vjp: "none",
 });
 
@@ -194,8 +207,10 @@ function scaled(x: TensorLike, alpha: number | undefined): TensorLike {
   return typeof x === "number" ? x * alpha : mul(x, alpha);
 }
 
-export const add = (a: TensorLike, b: TensorLike, opts?: { alpha?: number }) => binary("add", a, scaled(b, opts?.alpha));
-export const sub = (a: TensorLike, b: TensorLike, opts?: { alpha?: number }) => binary("sub", a, scaled(b, opts?.alpha));
+export const add = (a: TensorLike, b: TensorLike, opts?: { alpha?: number }) =>
+  binary("add", a, scaled(b, opts?.alpha));
+export const sub = (a: TensorLike, b: TensorLike, opts?: { alpha?: number }) =>
+  binary("sub", a, scaled(b, opts?.alpha));
 export const mul = (a: TensorLike, b: TensorLike) => binary("mul", a, b);
 export const div = (a: TensorLike, b: TensorLike) => binary("div", a, b);
 export const pow = (a: TensorLike, b: TensorLike) => binary("pow", a, b);
@@ -238,7 +253,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (!(mask instanceof Tensor) || mask.dtype !== "bool")
-    throw new TypeError(`maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`);
+    throw new TypeError(
+      `maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`,
+    );
   broadcastShapes("maskedFill", x.shape, mask.shape);
   return where(mask, scalar(value, x.dtype), x);
 }

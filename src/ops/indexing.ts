@@ -31,10 +31,14 @@ function blockDims(shape: readonly number[], d: number) {
 
 function checkGatherShapes(x: Tensor, d: number, idx: Tensor, op: string): void {
   if (idx.ndim !== x.ndim)
-    throw new RangeError(`${op}: index has ${idx.ndim} dims but the input has ${x.ndim} (shapes ${fmtShape(idx.shape)} and ${fmtShape(x.shape)})`);
+    throw new RangeError(
+      `${op}: index has ${idx.ndim} dims but the input has ${x.ndim} (shapes ${fmtShape(idx.shape)} and ${fmtShape(x.shape)})`,
+    );
   idx.shape.forEach((s, i) => {
     if (i !== d && s !== x.shape[i])
-      throw new RangeError(`${op}: index shape ${fmtShape(idx.shape)} must match the input shape ${fmtShape(x.shape)} except in dim ${d}`);
+      throw new RangeError(
+        `${op}: index shape ${fmtShape(idx.shape)} must match the input shape ${fmtShape(x.shape)} except in dim ${d}`,
+      );
   });
 }
 
@@ -74,7 +78,9 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const d = normDim(dim, x.ndim, "scatterAdd");
   checkGatherShapes(x, d, index, "scatterAdd");
   if (src.shape.length !== index.ndim || src.shape.some((s, i) => s !== index.shape[i]))
-    throw new RangeError(`scatterAdd: src shape ${fmtShape(src.shape)} must equal the index shape ${fmtShape(index.shape)}`);
+    throw new RangeError(
+      `scatterAdd: src shape ${fmtShape(src.shape)} must equal the index shape ${fmtShape(index.shape)}`,
+    );
   return ScatterAdd([x, index, src], d);
 }
 
@@ -97,7 +103,8 @@ const IndexSelect = defineOp<number>({
 /** The entries of x at the positions `index` (1-d int32) along `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normDim(dim, x.ndim, "indexSelect");
-  if (index.ndim > 1) throw new RangeError(`indexSelect: index must be 1-d, got shape ${fmtShape(index.shape)}`);
+  if (index.ndim > 1)
+    throw new RangeError(`indexSelect: index must be 1-d, got shape ${fmtShape(index.shape)}`);
   return IndexSelect([x, reshape(index, [-1])], d);
 }
 
@@ -128,7 +135,9 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Te
 function parseSlice(spec: string): [number | null, number | null, number] {
   const parts = spec.split(":").map((p) => p.trim());
   if (parts.length > 3 || parts.some((p) => p !== "" && !/^-?\d+$/.test(p)))
-    throw new SyntaxError(`index: cannot parse the slice "${spec}"; expected "start:stop:step" with integers`);
+    throw new SyntaxError(
+      `index: cannot parse the slice "${spec}"; expected "start:stop:step" with integers`,
+    );
   const num = (p: string | undefined) => (p === undefined || p === "" ? null : Number(p));
   return [num(parts[0]), num(parts[1]), num(parts[2]) ?? 1];
 }
@@ -139,7 +148,11 @@ export function index(x: Tensor, specs: readonly IndexSpec[]): Tensor {
   if (used > x.ndim) throw new RangeError(`index: ${used} indices for a tensor with ${x.ndim} dims`);
   const full: IndexSpec[] =
     ellipsis >= 0
-      ? [...specs.slice(0, ellipsis), ...new Array<IndexSpec>(x.ndim - used).fill(null), ...specs.slice(ellipsis + 1)]
+      ? [
+          ...specs.slice(0, ellipsis),
+          ...new Array<IndexSpec>(x.ndim - used).fill(null),
+          ...specs.slice(ellipsis + 1),
+        ]
       : [...specs];
   let out = x;
   let dim = 0;
@@ -156,8 +169,10 @@ export function index(x: Tensor, specs: readonly IndexSpec[]): Tensor {
     } else if (Array.isArray(s)) {
       out = slice(out, dim++, s[0] ?? null, s[1] ?? null, s[2] ?? 1);
     } else if (s instanceof Tensor) {
-      if (advanced !== null) throw new Error("index: only one tensor index is supported; use gather for more");
-      if (s.dtype === "bool") throw new TypeError("index: bool mask indexing is not supported; use maskedFill or where");
+      if (advanced !== null)
+        throw new Error("index: only one tensor index is supported; use gather for more");
+      if (s.dtype === "bool")
+        throw new TypeError("index: bool mask indexing is not supported; use maskedFill or where");
       advanced = { dim: dim++, idx: s };
     } else {
       throw new TypeError(`index: unsupported index ${String(s)}`);
@@ -225,7 +240,9 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const first = tensors[0];
   for (const t of tensors)
     if (t.ndim !== first.ndim || t.shape.some((s, i) => s !== first.shape[i]))
-      throw new RangeError(`stack: all tensors must have the same shape, got ${tensors.map((x) => fmtShape(x.shape)).join(", ")}`);
+      throw new RangeError(
+        `stack: all tensors must have the same shape, got ${tensors.map((x) => fmtShape(x.shape)).join(", ")}`,
+      );
   const d = normDim(dim, first.ndim + 1, "stack");
   return cat(
     tensors.map((t) => unsqueeze(t, d)),
@@ -246,7 +263,10 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
   } else {
     sizes = [...splitSize];
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (total !== size) throw new RangeError(`split: sizes ${fmtShape(sizes)} sum to ${total}, but dim ${dim} has size ${size}`);
+    if (total !== size)
+      throw new RangeError(
+        `split: sizes ${fmtShape(sizes)} sum to ${total}, but dim ${dim} has size ${size}`,
+      );
   }
   let at = 0;
   return sizes.map((s) => {
@@ -258,7 +278,8 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 
 /** Splits into `chunks` nearly equal pieces (PyTorch's chunk: each of size ceil(n / chunks)). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const d = normDim(dim, x.ndim, "chunk");
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }

@@ -29,8 +29,10 @@ function matrixLayout(t: Tensor): { trans: boolean; ld: number } | null {
   const cols = t.shape[t.ndim - 1];
   const sr = t.strides[t.ndim - 2];
   const sc = t.strides[t.ndim - 1];
-  if ((sc === 1 || cols === 1) && (sr >= cols || rows === 1)) return { trans: false, ld: rows === 1 ? cols : sr };
-  if ((sr === 1 || rows === 1) && (sc >= rows || cols === 1)) return { trans: true, ld: cols === 1 ? rows : sc };
+  if ((sc === 1 || cols === 1) && (sr >= cols || rows === 1))
+    return { trans: false, ld: rows === 1 ? cols : sr };
+  if ((sr === 1 || rows === 1) && (sc >= rows || cols === 1))
+    return { trans: true, ld: cols === 1 ? rows : sc };
   return null;
 }
 
@@ -122,9 +124,12 @@ function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: nu
  * removed after), and batch dims broadcast.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: both operands must be tensors");
+  if (!(a instanceof Tensor) || !(b instanceof Tensor))
+    throw new TypeError("matmul: both operands must be tensors");
   if (a.ndim === 0 || b.ndim === 0)
-    throw new RangeError(`matmul: both operands need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    throw new RangeError(
+      `matmul: both operands need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
   const ka = a.shape[a.ndim - 1];
   const kb = b.shape[b.ndim === 1 ? 0 : b.ndim - 2];
   if (ka !== kb)
@@ -132,7 +137,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${ka} columns vs ${kb} rows)`,
     );
   const dtype = promote(a.dtype, b.dtype);
-  if (!isFloating(dtype)) throw new TypeError(`matmul: expects floating-point tensors, got ${a.dtype} and ${b.dtype}`);
+  if (!isFloating(dtype))
+    throw new TypeError(`matmul: expects floating-point tensors, got ${a.dtype} and ${b.dtype}`);
   const a2 = a.ndim === 1 ? unsqueeze(cast(a, dtype), 0) : cast(a, dtype);
   const b2 = b.ndim === 1 ? unsqueeze(cast(b, dtype), 1) : cast(b, dtype);
   let out = Matmul([a2, b2], undefined);

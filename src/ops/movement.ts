@@ -63,10 +63,14 @@ function inferShape(x: Tensor, shape: Shape, op: string): number[] {
   const n = x.numel();
   if (neg >= 0) {
     if (known === 0 || n % known !== 0)
-      throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${n} elements)`);
+      throw new RangeError(
+        `${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${n} elements)`,
+      );
     out[neg] = n / known;
   } else if (known !== n) {
-    throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${n} elements)`);
+    throw new RangeError(
+      `${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${n} elements)`,
+    );
   }
   return out;
 }
@@ -136,7 +140,9 @@ export function unflatten(x: Tensor, dim: number, sizes: Shape): Tensor {
 
 export function permute(x: Tensor, dims: Shape): Tensor {
   if (dims.length !== x.ndim)
-    throw new RangeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor with ${x.ndim} dims`);
+    throw new RangeError(
+      `permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor with ${x.ndim} dims`,
+    );
   const d = dims.map((v) => dimIndex(x, v, "permute"));
   if (new Set(d).size !== d.length) throw new RangeError(`permute: dims ${fmtShape(dims)} repeat a dim`);
   return makeView(x, "permute", (t) => ({
@@ -176,7 +182,9 @@ export function squeeze(x: Tensor, dim?: Dims): Tensor {
 
 export function expand(x: Tensor, shape: Shape): Tensor {
   if (shape.length < x.ndim)
-    throw new RangeError(`expand: the target shape ${fmtShape(shape)} has fewer dims than the tensor ${fmtShape(x.shape)}`);
+    throw new RangeError(
+      `expand: the target shape ${fmtShape(shape)} has fewer dims than the tensor ${fmtShape(x.shape)}`,
+    );
   const lead = shape.length - x.ndim;
   const outShape: number[] = [];
   const strides: number[] = [];
@@ -184,7 +192,8 @@ export function expand(x: Tensor, shape: Shape): Tensor {
     const src = i - lead;
     const size = shape[i] === -1 && src >= 0 ? x.shape[src] : shape[i];
     if (src < 0) {
-      if (size < 0) throw new RangeError(`expand: -1 is not allowed for a new leading dim in ${fmtShape(shape)}`);
+      if (size < 0)
+        throw new RangeError(`expand: -1 is not allowed for a new leading dim in ${fmtShape(shape)}`);
       outShape.push(size);
       strides.push(0);
     } else if (x.shape[src] === size) {
@@ -217,14 +226,17 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const size = x.shape[d];
   const s = start < 0 ? start + size : start;
   if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size)
-    throw new RangeError(`narrow: start ${start} and length ${length} are out of range for dim ${dim} of size ${size}`);
+    throw new RangeError(
+      `narrow: start ${start} and length ${length} are out of range for dim ${dim} of size ${size}`,
+    );
   return slice(x, d, s, s + length);
 }
 
 /** Python's x[start:end:step] along one dim (step > 0), as a view. */
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   const d = dimIndex(x, dim, "slice");
-  if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new RangeError(`slice: step must be a positive integer, got ${step}`);
   const size = x.shape[d];
   const clampIdx = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
   const s = start == null ? 0 : clampIdx(start);
@@ -293,7 +305,9 @@ export function flip(x: Tensor, dims: Dims): Tensor {
 /** Tiles the tensor `sizes[i]` times along each dim (PyTorch's repeat). */
 export function repeat(x: Tensor, sizes: Shape): Tensor {
   if (sizes.length < x.ndim)
-    throw new RangeError(`repeat: ${sizes.length} repeat sizes for a tensor with ${x.ndim} dims; give at least one per dim`);
+    throw new RangeError(
+      `repeat: ${sizes.length} repeat sizes for a tensor with ${x.ndim} dims; give at least one per dim`,
+    );
   const lead = sizes.length - x.ndim;
   const shape = [...new Array<number>(lead).fill(1), ...x.shape];
   let t = reshape(x, shape);
@@ -303,6 +317,12 @@ export function repeat(x: Tensor, sizes: Shape): Tensor {
     inter.push(sizes[i], s);
     outShape.push(sizes[i] * s);
   });
-  t = expand(reshape(t, shape.flatMap((s) => [1, s])), inter);
+  t = expand(
+    reshape(
+      t,
+      shape.flatMap((s) => [1, s]),
+    ),
+    inter,
+  );
   return reshape(t, outShape);
 }

@@ -25,7 +25,10 @@ function keptShape(shape: Shape, dims: readonly number[], keepdim: boolean): num
 }
 
 /** Lays x out as a contiguous [outer, size, inner] block with the reduced dims in the middle. */
-function asBlock(x: Tensor, dims: readonly number[]): { data: Tensor; outer: number; size: number; inner: number } {
+function asBlock(
+  x: Tensor,
+  dims: readonly number[],
+): { data: Tensor; outer: number; size: number; inner: number } {
   const isBlock = dims.every((d, i) => i === 0 || d === dims[i - 1] + 1);
   if (isBlock && dims.length > 0) {
     const a = dims[0];
@@ -39,13 +42,25 @@ function asBlock(x: Tensor, dims: readonly number[]): { data: Tensor; outer: num
   }
   const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
   const moved = contiguous(permute(x, [...kept, ...dims]));
-  return { data: moved, outer: numelOf(kept.map((i) => x.shape[i])), size: numelOf(dims.map((i) => x.shape[i])), inner: 1 };
+  return {
+    data: moved,
+    outer: numelOf(kept.map((i) => x.shape[i])),
+    size: numelOf(dims.map((i) => x.shape[i])),
+    inner: 1,
+  };
 }
 
 function runReduce(x: Tensor, { op, dims, keepdim, dtype }: ReduceAttrs): Tensor {
   const { data, outer, size, inner } = asBlock(cast(x, dtype), dims);
   const out = allocStorage(dtype, outer * inner);
-  kernels().reduce(op, data.storage.subarray(data.offset, data.offset + data.numel()), out, outer, size, inner);
+  kernels().reduce(
+    op,
+    data.storage.subarray(data.offset, data.offset + data.numel()),
+    out,
+    outer,
+    size,
+    inner,
+  );
   return new Tensor(out, keptShape(x.shape, dims, keepdim));
 }
 
@@ -81,7 +96,8 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "mean");
-  if (!isFloating(x.dtype)) throw new TypeError(`mean: expects a floating-point tensor, got ${x.dtype}; cast it with .float()`);
+  if (!isFloating(x.dtype))
+    throw new TypeError(`mean: expects a floating-point tensor, got ${x.dtype}; cast it with .float()`);
   const n = numelOf(dims.map((d) => x.shape[d]));
   return sum(x, dims, keepdim).div(n);
 }
@@ -108,13 +124,25 @@ function argReduce(x: Tensor, dim: number | undefined, keepdim: boolean, op: "ar
   if (dim === undefined) {
     const flat = reshape(x, [-1]);
     const r = argReduce(flat, 0, false, op);
-    return keepdim ? reshape(r, x.shape.map(() => 1)) : r;
+    return keepdim
+      ? reshape(
+          r,
+          x.shape.map(() => 1),
+        )
+      : r;
   }
   const d = normDim(dim, x.ndim, op);
   checkNonEmpty(x, [d], op);
   const { data, outer, size, inner } = asBlock(x, [d]);
   const out = new Int32Array(outer * inner);
-  kernels().argReduce(op, data.storage.subarray(data.offset, data.offset + data.numel()), out, outer, size, inner);
+  kernels().argReduce(
+    op,
+    data.storage.subarray(data.offset, data.offset + data.numel()),
+    out,
+    outer,
+    size,
+    inner,
+  );
   return new Tensor(out, keptShape(x.shape, [d], keepdim));
 }
 
@@ -134,12 +162,18 @@ export function maxDim(x: Tensor, dim: number, keepdim: boolean, which: "max" | 
   return keepdim ? [values, idx] : [squeeze(values, d), squeeze(idx, d)];
 }
 
-export function variance(x: Tensor, dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+export function variance(
+  x: Tensor,
+  dim?: Dims,
+  opts: { correction?: number; keepdim?: boolean } = {},
+): Tensor {
   const dims = normDims(dim, x.ndim, "var");
   const xf = cast(x, toFloat(x.dtype));
   const n = numelOf(dims.map((d) => x.shape[d]));
   const centered = xf.sub(mean(xf, dims, true));
-  return sum(centered.mul(centered), dims, opts.keepdim ?? false).div(Math.max(0, n - (opts.correction ?? 1)));
+  return sum(centered.mul(centered), dims, opts.keepdim ?? false).div(
+    Math.max(0, n - (opts.correction ?? 1)),
+  );
 }
 
 export function std(x: Tensor, dim?: Dims, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
@@ -149,7 +183,8 @@ export function std(x: Tensor, dim?: Dims, opts: { correction?: number; keepdim?
 /** Sums a broadcast gradient back to `shape` (leading dims and dims that were size 1). */
 export function sumToShape(g: Tensor, shape: Shape, op: string): Tensor {
   const lead = g.ndim - shape.length;
-  if (lead < 0) throw new Error(`${op}: gradient of shape ${fmtShape(g.shape)} cannot be reduced to ${fmtShape(shape)}`);
+  if (lead < 0)
+    throw new Error(`${op}: gradient of shape ${fmtShape(g.shape)} cannot be reduced to ${fmtShape(shape)}`);
   const dims: number[] = [];
   for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
   const s = dims.length > 0 ? sum(g, dims, true) : g;

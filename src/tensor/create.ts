@@ -23,7 +23,9 @@ function isTypedArray(x: unknown): x is Storage | Int8Array | Uint16Array | Int1
 
 function inferDType(flat: readonly (number | boolean)[]): DType {
   if (flat.length > 0 && flat.every((v) => typeof v === "boolean")) return "bool";
-  return flat.every((v) => typeof v === "number" && Number.isInteger(v)) && flat.length > 0 ? "int32" : "float32";
+  return flat.every((v) => typeof v === "number" && Number.isInteger(v)) && flat.length > 0
+    ? "int32"
+    : "float32";
 }
 
 /** Shape and flat values of a nested array; ragged nesting is an error. */
@@ -38,7 +40,9 @@ function flatten(data: NestedArray): { shape: number[]; flat: (number | boolean)
   const walk = (x: NestedArray, depth: number, path: string) => {
     if (depth === shape.length) {
       if (typeof x !== "number" && typeof x !== "boolean")
-        throw new TypeError(`tensor: element at ${path || "top"} is ${Array.isArray(x) ? "an array" : typeof x}, expected a number`);
+        throw new TypeError(
+          `tensor: element at ${path || "top"} is ${Array.isArray(x) ? "an array" : typeof x}, expected a number`,
+        );
       flat.push(x);
       return;
     }
@@ -63,7 +67,11 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: Shape }
   if (isTypedArray(data)) {
     values = data as ArrayLike<number>;
     shape = [data.length];
-    dtype = opts.dtype ?? (data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array ? dtypeOfStorage(data) : "int32");
+    dtype =
+      opts.dtype ??
+      (data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array
+        ? dtypeOfStorage(data)
+        : "int32");
   } else if (typeof data === "number" || typeof data === "boolean") {
     values = [data];
     shape = [];
@@ -80,7 +88,9 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: Shape }
   if (opts.shape !== undefined) {
     const want = checkShape(opts.shape, "tensor");
     if (numelOf(want) !== values.length)
-      throw new RangeError(`tensor: ${values.length} values do not fill shape ${fmtShape(want)} (${numelOf(want)} elements)`);
+      throw new RangeError(
+        `tensor: ${values.length} values do not fill shape ${fmtShape(want)} (${numelOf(want)} elements)`,
+      );
     shape = want;
   }
   const storage = allocStorage(dtype, values.length);
@@ -111,7 +121,8 @@ export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
  */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero finite number, got ${step}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new RangeError(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const dtype = opts.dtype ?? ([lo, hi, step].every(Number.isInteger) ? "int32" : "float32");
   const t = Tensor.empty([n], dtype);
@@ -121,7 +132,8 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 
 /** `steps` evenly spaced values from start to end, both included. */
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be an integer >= 0, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new RangeError(`linspace: steps must be an integer >= 0, got ${steps}`);
   const t = Tensor.empty([steps], opts.dtype ?? "float32");
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends so that the last value is exactly `end`, as PyTorch does.
@@ -142,7 +154,8 @@ export interface RandomOptions extends TensorOptions {
 
 function floatRandom(op: string, shape: Shape, opts: RandomOptions, draw: (g: Generator) => number): Tensor {
   const dtype = checkDType(opts.dtype ?? "float32", op);
-  if (dtype !== "float32" && dtype !== "float64") throw new TypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
+  if (dtype !== "float32" && dtype !== "float64")
+    throw new TypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
   const t = Tensor.empty(checkShape(shape, op), dtype);
   const g = opts.generator ?? defaultGenerator;
   for (let i = 0; i < t.storage.length; i++) t.storage[i] = draw(g);
@@ -186,6 +199,7 @@ export function randperm(n: number, opts: { generator?: Generator } = {}): Tenso
 const like = (x: Tensor, opts: TensorOptions): TensorOptions => ({ dtype: x.dtype, ...opts });
 export const zerosLike = (x: Tensor, opts: TensorOptions = {}) => zeros(x.shape, like(x, opts));
 export const onesLike = (x: Tensor, opts: TensorOptions = {}) => ones(x.shape, like(x, opts));
-export const fullLike = (x: Tensor, value: number, opts: TensorOptions = {}) => full(x.shape, value, like(x, opts));
+export const fullLike = (x: Tensor, value: number, opts: TensorOptions = {}) =>
+  full(x.shape, value, like(x, opts));
 export const randnLike = (x: Tensor, opts: RandomOptions = {}) => randn(x.shape, like(x, opts));
 export const randLike = (x: Tensor, opts: RandomOptions = {}) => rand(x.shape, like(x, opts));

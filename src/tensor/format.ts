@@ -26,7 +26,11 @@ function floatFormatter(values: number[]): (v: number) => string {
 /** The indices shown along a dim of `size` (all, or the first and last EDGE with a gap marker). */
 function shownIndices(size: number, summarise: boolean): (number | null)[] {
   if (!summarise || size <= 2 * EDGE) return Array.from({ length: size }, (_, i) => i);
-  return [...Array.from({ length: EDGE }, (_, i) => i), null, ...Array.from({ length: EDGE }, (_, i) => size - EDGE + i)];
+  return [
+    ...Array.from({ length: EDGE }, (_, i) => i),
+    null,
+    ...Array.from({ length: EDGE }, (_, i) => size - EDGE + i),
+  ];
 }
 
 export function formatTensor(t: Tensor): string {
@@ -53,7 +57,9 @@ export function formatTensor(t: Tensor): string {
   const render = (idx: number[], indent: number): string => {
     const d = idx.length;
     if (d === t.ndim) return cell(at(idx));
-    const items = shownIndices(t.shape[d], summarise).map((i) => (i === null ? "..." : render([...idx, i], indent + 1)));
+    const items = shownIndices(t.shape[d], summarise).map((i) =>
+      i === null ? "..." : render([...idx, i], indent + 1),
+    );
     if (d === t.ndim - 1) {
       const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (width + 2)));
       const lines: string[] = [];

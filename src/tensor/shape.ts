@@ -23,10 +23,13 @@ export function fmtShape(shape: Shape): string {
 }
 
 export function checkShape(shape: unknown, op: string): number[] {
-  if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of sizes, got ${String(shape)}`);
+  if (!Array.isArray(shape))
+    throw new TypeError(`${op}: shape must be an array of sizes, got ${String(shape)}`);
   for (const s of shape)
     if (!Number.isInteger(s) || s < 0)
-      throw new RangeError(`${op}: shape ${JSON.stringify(shape)} has an invalid size ${s}; sizes are integers >= 0`);
+      throw new RangeError(
+        `${op}: shape ${JSON.stringify(shape)} has an invalid size ${s}; sizes are integers >= 0`,
+      );
   return shape.slice();
 }
 
@@ -35,7 +38,9 @@ export function normDim(dim: number, ndim: number, op: string): number {
   const lo = ndim === 0 ? -1 : -ndim;
   const hi = ndim === 0 ? 0 : ndim - 1;
   if (!Number.isInteger(dim) || dim < lo || dim > hi)
-    throw new RangeError(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dims (expected ${lo}..${hi})`);
+    throw new RangeError(
+      `${op}: dim ${dim} is out of range for a tensor with ${ndim} dims (expected ${lo}..${hi})`,
+    );
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }
 

@@ -90,7 +90,9 @@ export class Tensor {
     if (this.gradFn !== null && !value)
       throw new Error("requiresGrad: cannot turn off requiresGrad of a non-leaf tensor; use detach()");
     if (value && this.dtype !== "float32" && this.dtype !== "float64")
-      throw new TypeError(`requiresGrad: only floating-point tensors can require grad, this one is ${this.dtype}`);
+      throw new TypeError(
+        `requiresGrad: only floating-point tensors can require grad, this one is ${this.dtype}`,
+      );
     this._requiresGrad = value;
   }
 
@@ -107,7 +109,9 @@ export class Tensor {
 
   set grad(g: Tensor | null) {
     if (g !== null && (g.shape.length !== this.ndim || g.shape.some((s, i) => s !== this.shape[i])))
-      throw new RangeError(`grad: shape ${fmtShape(g.shape)} does not match the tensor's shape ${fmtShape(this.shape)}`);
+      throw new RangeError(
+        `grad: shape ${fmtShape(g.shape)} does not match the tensor's shape ${fmtShape(this.shape)}`,
+      );
     this._grad = g;
   }
 
@@ -178,7 +182,9 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     if (this.numel() !== 1)
-      throw new RangeError(`item: only one-element tensors can be converted to a number; shape is ${fmtShape(this.shape)}`);
+      throw new RangeError(
+        `item: only one-element tensors can be converted to a number; shape is ${fmtShape(this.shape)}`,
+      );
     return this.storage[this.offset];
   }
 
@@ -405,7 +411,10 @@ export class Tensor {
   }
   /** The transpose of a 2-d tensor. */
   get T(): Tensor {
-    if (this.ndim > 2) throw new RangeError(`T: expects a tensor with at most 2 dims, got ${fmtShape(this.shape)}; use mT or permute`);
+    if (this.ndim > 2)
+      throw new RangeError(
+        `T: expects a tensor with at most 2 dims, got ${fmtShape(this.shape)}; use mT or permute`,
+      );
     return this.ndim < 2 ? this : M.transpose(this, 0, 1);
   }
 

@@ -30,7 +30,9 @@ export interface Fixture {
 }
 
 export function loadFixture(name: string): Fixture {
-  return JSON.parse(readFileSync(path.join(repoRoot, "test/fixtures/torch", `${name}.json`), "utf8")) as Fixture;
+  return JSON.parse(
+    readFileSync(path.join(repoRoot, "test/fixtures/torch", `${name}.json`), "utf8"),
+  ) as Fixture;
 }
 
 /** A tensor from a fixture entry (float32 by default; int inputs as int32). */
@@ -68,5 +70,8 @@ export function assertClose(
       at = i;
     }
   }
-  assert.ok(worst <= tol * scale, `${what}: max error ${worst} at ${at} (got ${g[at]}, want ${w[at]}), tolerance ${tol * scale}`);
+  assert.ok(
+    worst <= tol * scale,
+    `${what}: max error ${worst} at ${at} (got ${g[at]}, want ${w[at]}), tolerance ${tol * scale}`,
+  );
 }
