@@ -41,7 +41,7 @@ export { backend, setBackend } from "./backend/index.js";
 export * from "./functions.js";
 export * as autograd from "./autograd/index.js";
 export * as nn from "./nn/index.js";
-// micrograd: pending
+export * as micrograd from "./micrograd/index.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";
 export * as io from "./io/index.js";
