@@ -5,6 +5,7 @@
 import type { Backend, BinaryOp, MatmulParams, ReduceOp, Storage, UnaryOp, View } from "./types.js";
 import { matmulJs } from "./matmul-js.js";
 import { erf } from "./special.js";
+import { fusedJs } from "./fused-js.js";
 
 type Fn1 = (x: number) => number;
 type Fn2 = (x: number, y: number) => number;
@@ -281,4 +282,5 @@ export const cpuJs: Backend = {
   indexAdd,
   gather,
   scatterAdd,
+  ...fusedJs,
 };

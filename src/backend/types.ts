@@ -83,7 +83,58 @@ export interface MatmulParams {
   bBatchStride: number;
 }
 
-export interface Backend {
+/**
+ * Fused kernels for the hottest compositions. Each has a composed definition in ops/ that is its
+ * reference (tests check kernel == composition, forward and backward). All work on contiguous rows.
+ */
+export interface FusedKernels {
+  /** Softmax, or log-softmax with `log`, over each row of a [rows, cols] block. */
+  softmax(x: Storage, out: Storage, rows: number, cols: number, log: boolean): void;
+  /** out = (x - mean)·rstd·w + b per row; also writes each row's mean and rstd (for backward). */
+  layerNorm(
+    x: Storage,
+    weight: Storage | null,
+    bias: Storage | null,
+    out: Storage,
+    mean: Storage,
+    rstd: Storage,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  /** Gradients of layerNorm: dx, and dw/db (overwritten) when they are not null. */
+  layerNormBackward(
+    g: Storage,
+    x: Storage,
+    weight: Storage | null,
+    mean: Storage,
+    rstd: Storage,
+    dx: Storage,
+    dw: Storage | null,
+    db: Storage | null,
+    rows: number,
+    cols: number,
+  ): void;
+  /**
+   * Cross-entropy per row from logits: losses[r] = logsumexp(row) - row[target] (0 where the target
+   * is ignoreIndex), and probs = softmax of each row (kept for the backward pass).
+   */
+  crossEntropy(
+    logits: Storage,
+    targets: Int32Array,
+    losses: Storage,
+    probs: Storage,
+    rows: number,
+    cols: number,
+    ignoreIndex: number,
+  ): void;
+  /** GELU, exact (erf) or with the tanh approximation. */
+  gelu(x: Storage, out: Storage, approximateTanh: boolean): void;
+  /** dx = g · GELU'(x). */
+  geluBackward(g: Storage, x: Storage, dx: Storage, approximateTanh: boolean): void;
+}
+
+export interface Backend extends FusedKernels {
   readonly name: string;
   /** Threads the backend uses for large kernels (1 for cpu-js). */
   readonly threads: number;

@@ -7,6 +7,7 @@ import type { Generator } from "../tensor/random.js";
 import { where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
 import { softmax as softmaxOp, logSoftmax as logSoftmaxOp } from "../ops/composite.js";
+import { crossEntropyRows, geluFused, layerNormLastDim } from "../ops/fused.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -21,6 +22,15 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** GELU: x·Φ(x) exactly ("none"), or with the tanh approximation used by GPT-2 ("tanh"). */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
+  const approximate = opts.approximate ?? "none";
+  if (approximate !== "none" && approximate !== "tanh")
+    throw new TypeError(`gelu: approximate must be "none" or "tanh", got ${String(approximate)}`);
+  if (!isFloating(x.dtype)) throw new TypeError(`gelu: expects a floating-point tensor, got ${x.dtype}`);
+  return geluFused(x, approximate === "tanh");
+}
+
+/** GELU as a composition of primitives: the definition the fused kernel is tested against. */
+export function geluComposed(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
   const approximate = opts.approximate ?? "none";
   if (approximate === "tanh") {
     const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI);
@@ -71,6 +81,25 @@ export function layerNorm(
     throw new RangeError(
       `layerNorm: input shape ${fmtShape(x.shape)} does not end with normalizedShape ${fmtShape(shape)}`,
     );
+  const affineShapeOk = (t?: Tensor | null) =>
+    !t || (t.ndim === shape.length && t.shape.every((s, i) => s === shape[i]));
+  if (!affineShapeOk(weight) || !affineShapeOk(bias))
+    throw new RangeError(
+      `layerNorm: weight ${weight ? fmtShape(weight.shape) : "none"} and bias ${bias ? fmtShape(bias.shape) : "none"} must have normalizedShape ${fmtShape(shape)}`,
+    );
+  if (shape.length === 1) return layerNormLastDim(x, weight ?? null, bias ?? null, eps);
+  return layerNormComposed(x, shape, weight, bias, eps);
+}
+
+/** layerNorm as a composition of primitives: the definition the fused kernel is tested against. */
+export function layerNormComposed(
+  x: Tensor,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): Tensor {
+  const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const dims = shape.map((_, i) => x.ndim - shape.length + i);
   const mean = x.mean(dims, true);
   const centered = x.sub(mean);
@@ -155,6 +184,36 @@ function classLoss(
       );
   if (weight && (weight.ndim !== 1 || weight.shape[0] !== C))
     throw new RangeError(`${op}: weight must have shape [${C}], got ${fmtShape(weight.shape)}`);
+  if (fromLogits && !weight && labelSmoothing === 0) {
+    // The common case runs as one fused kernel forward and one backward.
+    const losses = crossEntropyRows(logits, t, ignoreIndex);
+    if (reduction === "none") return losses.reshape(outShape);
+    if (reduction === "sum") return losses.sum();
+    if (reduction !== "mean")
+      throw new TypeError(`${op}: reduction must be "mean", "sum" or "none", got ${String(reduction)}`);
+    return losses.sum().div(t.ne(ignoreIndex).sum().to(losses.dtype));
+  }
+  return classLossComposed(
+    logits,
+    t,
+    outShape,
+    { ignoreIndex, reduction, labelSmoothing, weight },
+    fromLogits,
+    op,
+  );
+}
+
+/** Cross-entropy / NLL as a composition of primitives: the definition the fused kernel is tested against. */
+export function classLossComposed(
+  logits: Tensor,
+  t: Tensor,
+  outShape: number[],
+  opts: Required<Omit<CrossEntropyOptions, "weight">> & { weight?: Tensor },
+  fromLogits: boolean,
+  op: string,
+): Tensor {
+  const { ignoreIndex, reduction, labelSmoothing, weight } = opts;
+  const C = logits.shape[1];
   const logp = fromLogits ? logSoftmaxOp(logits, 1) : logits;
   const valid = t.ne(ignoreIndex);
   const safeT = where(valid, t, 0);

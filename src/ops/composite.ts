@@ -5,6 +5,7 @@ import { normDim, normDims } from "../tensor/shape.js";
 import { where } from "./elementwise.js";
 import { amax, sum } from "./reduce.js";
 import { arange } from "../tensor/create.js";
+import { softmaxLastDim } from "./fused.js";
 
 function checkFloat(x: Tensor, op: string): void {
   if (!isFloating(x.dtype))
@@ -17,16 +18,27 @@ function stableShift(x: Tensor, dims: number[]): Tensor {
   return where(m.abs().eq(Infinity), 0, m);
 }
 
-/** exp(x) / sum(exp(x)) along dim, computed as exp(x - max) for stability. */
+/** exp(x) / sum(exp(x)) along dim, computed as exp(x - max) for stability (one fused kernel over the last dim). */
 export function softmax(x: Tensor, dim: number): Tensor {
   checkFloat(x, "softmax");
+  const d = normDim(dim, x.ndim, "softmax");
+  return d === x.ndim - 1 ? softmaxLastDim(x, false) : softmaxComposed(x, d);
+}
+
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  checkFloat(x, "logSoftmax");
+  const d = normDim(dim, x.ndim, "logSoftmax");
+  return d === x.ndim - 1 ? softmaxLastDim(x, true) : logSoftmaxComposed(x, d);
+}
+
+/** softmax as a composition of primitives: the definition the fused kernel is tested against. */
+export function softmaxComposed(x: Tensor, dim: number): Tensor {
   const d = normDim(dim, x.ndim, "softmax");
   const e = x.sub(stableShift(x, [d])).exp();
   return e.div(sum(e, d, true));
 }
 
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  checkFloat(x, "logSoftmax");
+export function logSoftmaxComposed(x: Tensor, dim: number): Tensor {
   const d = normDim(dim, x.ndim, "logSoftmax");
   const z = x.sub(stableShift(x, [d]));
   return z.sub(sum(z.exp(), d, true).log());

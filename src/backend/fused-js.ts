@@ -1,0 +1,158 @@
+/** The fused kernels of FusedKernels for cpu-js: plain loops over contiguous rows, math in float64. */
+import type { FusedKernels, Storage } from "./types.js";
+import { erf } from "./special.js";
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+function softmax(x: Storage, out: Storage, rows: number, cols: number, log: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let max = -Infinity;
+    for (let j = 0; j < cols; j++) if (x[o + j] > max) max = x[o + j];
+    if (max === -Infinity || max === Infinity) max = 0; // keeps all -inf rows at nan/-inf like the composition
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += Math.exp(x[o + j] - max);
+    if (log) {
+      const lse = Math.log(sum) + max;
+      for (let j = 0; j < cols; j++) out[o + j] = x[o + j] - lse;
+    } else {
+      const inv = 1 / sum;
+      for (let j = 0; j < cols; j++) out[o + j] = Math.exp(x[o + j] - max) * inv;
+    }
+  }
+}
+
+function layerNorm(
+  x: Storage,
+  w: Storage | null,
+  b: Storage | null,
+  out: Storage,
+  mean: Storage,
+  rstd: Storage,
+  rows: number,
+  cols: number,
+  eps: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += x[o + j];
+    const mu = s / cols;
+    let v = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = x[o + j] - mu;
+      v += d * d;
+    }
+    const rs = 1 / Math.sqrt(v / cols + eps);
+    mean[r] = mu;
+    rstd[r] = rs;
+    for (let j = 0; j < cols; j++) {
+      const y = (x[o + j] - mu) * rs;
+      out[o + j] = (w ? y * w[j] : y) + (b ? b[j] : 0);
+    }
+  }
+}
+
+function layerNormBackward(
+  g: Storage,
+  x: Storage,
+  w: Storage | null,
+  mean: Storage,
+  rstd: Storage,
+  dx: Storage,
+  dw: Storage | null,
+  db: Storage | null,
+  rows: number,
+  cols: number,
+): void {
+  const dwAcc = dw ? new Float64Array(cols) : null;
+  const dbAcc = db ? new Float64Array(cols) : null;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    const mu = mean[r];
+    const rs = rstd[r];
+    // With xhat = (x - mu)·rstd and gy = g·w: dx = rstd·(gy - mean(gy) - xhat·mean(gy·xhat)).
+    let sumG = 0;
+    let sumGX = 0;
+    for (let j = 0; j < cols; j++) {
+      const xhat = (x[o + j] - mu) * rs;
+      const gy = w ? g[o + j] * w[j] : g[o + j];
+      sumG += gy;
+      sumGX += gy * xhat;
+      if (dwAcc) dwAcc[j] += g[o + j] * xhat;
+      if (dbAcc) dbAcc[j] += g[o + j];
+    }
+    const mg = sumG / cols;
+    const mgx = sumGX / cols;
+    for (let j = 0; j < cols; j++) {
+      const xhat = (x[o + j] - mu) * rs;
+      const gy = w ? g[o + j] * w[j] : g[o + j];
+      dx[o + j] = rs * (gy - mg - xhat * mgx);
+    }
+  }
+  if (dw && dwAcc) dw.set(dwAcc);
+  if (db && dbAcc) db.set(dbAcc);
+}
+
+function crossEntropy(
+  logits: Storage,
+  targets: Int32Array,
+  losses: Storage,
+  probs: Storage,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let max = -Infinity;
+    for (let j = 0; j < cols; j++) if (logits[o + j] > max) max = logits[o + j];
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += Math.exp(logits[o + j] - max);
+    const inv = 1 / sum;
+    for (let j = 0; j < cols; j++) probs[o + j] = Math.exp(logits[o + j] - max) * inv;
+    const t = targets[r];
+    losses[r] = t === ignoreIndex ? 0 : Math.log(sum) + max - logits[o + t];
+  }
+}
+
+function gelu(x: Storage, out: Storage, approximateTanh: boolean): void {
+  const n = x.length;
+  if (approximateTanh) {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      out[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
+    }
+  } else {
+    for (let i = 0; i < n; i++) out[i] = 0.5 * x[i] * (1 + erf(x[i] * INV_SQRT_2));
+  }
+}
+
+function geluBackward(g: Storage, x: Storage, dx: Storage, approximateTanh: boolean): void {
+  const n = x.length;
+  if (approximateTanh) {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      const u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
+      const t = Math.tanh(u);
+      const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+      dx[i] = g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      dx[i] = g[i] * (0.5 * (1 + erf(v * INV_SQRT_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+    }
+  }
+}
+
+export const fusedJs: FusedKernels = {
+  softmax,
+  layerNorm,
+  layerNormBackward,
+  crossEntropy,
+  gelu,
+  geluBackward,
+};
