@@ -45,3 +45,5 @@ export * as micrograd from "./micrograd/index.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";
 export * as io from "./io/index.js";
+export * as models from "./models/index.js";
+export { multinomial } from "./models/sampling.js";

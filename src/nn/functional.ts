@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
 import { isFloating } from "../tensor/dtype.js";
-import { rand } from "../tensor/create.js";
+import { arange, rand } from "../tensor/create.js";
 import type { Generator } from "../tensor/random.js";
 import { where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
@@ -272,4 +272,57 @@ export function binaryCrossEntropyWithLogits(
   checkSameShape(input, target, "binaryCrossEntropyWithLogits");
   const loss = input.relu().sub(input.mul(target)).add(input.abs().neg().exp().log1p());
   return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropyWithLogits");
+}
+
+export interface AttentionOptions {
+  /** bool: true where a query may NOT attend to a key; float: added to the scores. Broadcasts to (..., L, S). */
+  attnMask?: Tensor | null;
+  /** Masks keys after each query's position (a lower-triangular pattern over the last L×S block). */
+  isCausal?: boolean;
+  dropoutP?: number;
+  /** Scale of the scores; 1/√E by default. */
+  scale?: number;
+  training?: boolean;
+}
+
+/**
+ * softmax(q·kᵀ·scale + mask)·v for q (..., L, E), k (..., S, E), v (..., S, Ev) -> (..., L, Ev).
+ * `attentionWeights` gives the softmax part alone, for display.
+ */
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  opts: AttentionOptions = {},
+): Tensor {
+  const att = attentionWeights(q, k, opts);
+  const dropped = opts.dropoutP ? dropout(att, opts.dropoutP, opts.training ?? true) : att;
+  return matmul(dropped, v);
+}
+
+/** The attention probabilities softmax(q·kᵀ·scale + mask) of scaledDotProductAttention, (..., L, S). */
+export function attentionWeights(q: Tensor, k: Tensor, opts: AttentionOptions = {}): Tensor {
+  if (q.ndim < 2 || k.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1])
+    throw new RangeError(
+      `scaledDotProductAttention: query ${fmtShape(q.shape)} and key ${fmtShape(k.shape)} must end in (L, E) and (S, E) with the same E`,
+    );
+  const L = q.shape[q.ndim - 2];
+  const S = k.shape[k.ndim - 2];
+  const scale = opts.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]);
+  let scores = matmul(q, k.mT).mul(scale); // (..., L, S)
+  if (opts.isCausal) scores = scores.maskedFill(causalMask(L, S), -Infinity);
+  const mask = opts.attnMask;
+  if (mask) {
+    if (mask.ndim < 2 || (mask.shape[mask.ndim - 2] !== L && mask.shape[mask.ndim - 2] !== 1))
+      throw new RangeError(
+        `scaledDotProductAttention: attnMask ${fmtShape(mask.shape)} does not broadcast to (…, ${L}, ${S})`,
+      );
+    scores = mask.dtype === "bool" ? scores.maskedFill(mask, -Infinity) : scores.add(mask);
+  }
+  return softmaxOp(scores, -1);
+}
+
+/** A bool (L, S) mask that is true above the diagonal: query i may not see keys j > i. */
+export function causalMask(L: number, S = L): Tensor {
+  return arange(S).unsqueeze(0).gt(arange(L).unsqueeze(1));
 }
