@@ -1,0 +1,101 @@
+/** Activation layers, as torch.nn.ReLU, GELU, Tanh, Sigmoid, SiLU, Softmax and LogSoftmax. */
+import type { Tensor } from "../../tensor/tensor.js";
+import { Module } from "../module.js";
+import * as F from "../functional.js";
+
+/** max(x, 0) elementwise. */
+export class ReLU extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.relu(x);
+  }
+}
+
+/** tanh(x) elementwise. */
+export class Tanh extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.tanh(x);
+  }
+}
+
+/** 1 / (1 + e^-x) elementwise. */
+export class Sigmoid extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.sigmoid(x);
+  }
+}
+
+/** x · sigmoid(x) elementwise (also called swish). */
+export class SiLU extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.silu(x);
+  }
+}
+
+/**
+ * x · Φ(x), or its tanh approximation with `approximate: "tanh"` (GPT-2's).
+ * @example new gs.nn.GELU({ approximate: "tanh" })
+ */
+export class GELU extends Module {
+  readonly approximate: "none" | "tanh";
+
+  constructor(opts: { approximate?: "none" | "tanh" } = {}) {
+    super();
+    const approximate = opts.approximate ?? "none";
+    if (approximate !== "none" && approximate !== "tanh")
+      throw new TypeError(`GELU: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
+    this.approximate = approximate;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.gelu(x, { approximate: this.approximate });
+  }
+
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+function checkDim(where: string, dim: unknown): number {
+  if (typeof dim !== "number" || !Number.isInteger(dim))
+    throw new TypeError(`${where}: dim must be an integer, got ${String(dim)}`);
+  return dim;
+}
+
+/**
+ * Softmax along `dim`: exp(x) / Σ exp(x), each slice summing to 1.
+ * @example new gs.nn.Softmax(-1).forward(logits)
+ */
+export class Softmax extends Module {
+  readonly dim: number;
+
+  constructor(dim: number) {
+    super();
+    this.dim = checkDim("Softmax", dim);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.softmax(x, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** log(softmax(x)) along `dim`, computed stably. */
+export class LogSoftmax extends Module {
+  readonly dim: number;
+
+  constructor(dim: number) {
+    super();
+    this.dim = checkDim("LogSoftmax", dim);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.logSoftmax(x, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}

@@ -1,0 +1,31 @@
+/** Dropout, as torch.nn.Dropout. */
+import type { Tensor } from "../../tensor/tensor.js";
+import { Module } from "../module.js";
+import { dropout } from "../functional.js";
+import { pyFloat } from "./repr.js";
+
+/**
+ * While training, zeroes each element with probability p and scales the others by 1/(1-p); in eval
+ * mode it returns its input. Draws come from the default generator.
+ * @example
+ * const drop = new gs.nn.Dropout(0.1);
+ * model.eval(); // drop.forward(x) === x
+ */
+export class Dropout extends Module {
+  readonly p: number;
+
+  constructor(p = 0.5) {
+    super();
+    if (typeof p !== "number" || !(p >= 0 && p <= 1))
+      throw new RangeError(`Dropout: p must be a probability in [0, 1], got ${String(p)}`);
+    this.p = p;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=False`;
+  }
+}
