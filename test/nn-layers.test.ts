@@ -11,11 +11,16 @@ const nn = gs.nn;
  * Checks a module against a PyTorch case: state dict keys and shapes, forward output `y`, and the
  * gradients of sum(y · upstream) for the float input `x` (if any) and every parameter.
  */
-function checkModuleParity(name: string, module: gs.nn.Module, input: (fx: ReturnType<typeof loadFixture>) => gs.Tensor) {
+function checkModuleParity(
+  name: string,
+  module: gs.nn.Module,
+  input: (fx: ReturnType<typeof loadFixture>) => gs.Tensor,
+) {
   const fx = loadFixture(name);
   const sd = module.stateDict();
   assert.deepEqual(Object.keys(sd), Object.keys(fx.params), `${name}: state dict keys`);
-  for (const [k, v] of Object.entries(fx.params)) assert.deepEqual([...sd[k].shape], v.shape, `${name}: shape of ${k}`);
+  for (const [k, v] of Object.entries(fx.params))
+    assert.deepEqual([...sd[k].shape], v.shape, `${name}: shape of ${k}`);
   module.loadStateDict(Object.fromEntries(Object.entries(fx.params).map(([k, v]) => [k, fromFixture(v)])));
 
   const x = input(fx);
@@ -78,7 +83,13 @@ test("gradcheck in float64: LayerNorm over one dim and over two dims", () => {
 test("gradcheck in float64: Embedding with repeated ids", () => {
   gs.manualSeed(3);
   const emb = new nn.Embedding(6, 3).double();
-  const ids = gs.tensor([[0, 2, 2], [5, 0, 1]], { dtype: "int32" });
+  const ids = gs.tensor(
+    [
+      [0, 2, 2],
+      [5, 0, 1],
+    ],
+    { dtype: "int32" },
+  );
   assert.ok(gs.autograd.gradcheck(() => emb.forward(ids), [emb.weight]));
 });
 
@@ -96,7 +107,10 @@ test("Embedding paddingIdx: the row starts at zero, reads its value and gets no 
   assert.deepEqual(g.select(0, 1).tolist(), [0, 0, 0]);
   assert.ok(g.select(0, 2).abs().sum().item() > 0);
   assert.deepEqual(g.select(0, 0).tolist(), [0, 0, 0]); // unused row
-  assert.throws(() => new nn.Embedding(5, 3, { paddingIdx: 5 }), /Embedding: paddingIdx must be an integer in \[-5, 4\], got 5/);
+  assert.throws(
+    () => new nn.Embedding(5, 3, { paddingIdx: 5 }),
+    /Embedding: paddingIdx must be an integer in \[-5, 4\], got 5/,
+  );
 });
 
 test("Embedding: N(0, 1) init, bad ids name the layer, fromPretrained shares and freezes", () => {
@@ -105,15 +119,30 @@ test("Embedding: N(0, 1) init, bad ids name the layer, fromPretrained shares and
   assert.ok(Math.abs(w.mean().item()) < 0.02);
   assert.ok(Math.abs(w.std().item() - 1) < 0.02);
   const emb = new nn.Embedding(4, 2);
-  assert.throws(() => emb.forward(gs.tensor([4], { dtype: "int32" })), /Embedding\(4, 2\): .*index 4 is out of bounds/);
-  assert.throws(() => emb.forward(gs.tensor([1.5])), /Embedding\(4, 2\): embedding: ids must be an int32 tensor/);
-  const table = gs.tensor([[1, 2], [3, 4]], { dtype: "float32" });
+  assert.throws(
+    () => emb.forward(gs.tensor([4], { dtype: "int32" })),
+    /Embedding\(4, 2\): .*index 4 is out of bounds/,
+  );
+  assert.throws(
+    () => emb.forward(gs.tensor([1.5])),
+    /Embedding\(4, 2\): embedding: ids must be an int32 tensor/,
+  );
+  const table = gs.tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { dtype: "float32" },
+  );
   const pre = nn.Embedding.fromPretrained(table);
   assert.equal(pre.weight.requiresGrad, false);
   assert.equal(pre.weight.storage, table.storage);
   assert.deepEqual(pre.forward(gs.tensor([1], { dtype: "int32" })).tolist(), [[3, 4]]);
   assert.equal(nn.Embedding.fromPretrained(table, { freeze: false }).weight.requiresGrad, true);
-  assert.throws(() => new nn.Embedding(3, 2, { weight: gs.zeros([2, 2]) }), /Embedding: weight must be a Tensor of shape \[3, 2\], got \[2, 2\]/);
+  assert.throws(
+    () => new nn.Embedding(3, 2, { weight: gs.zeros([2, 2]) }),
+    /Embedding: weight must be a Tensor of shape \[3, 2\], got \[2, 2\]/,
+  );
 });
 
 test("Linear: shapes, no bias, bad sizes and inputs", () => {
@@ -122,7 +151,10 @@ test("Linear: shapes, no bias, bad sizes and inputs", () => {
   assert.deepEqual(Object.keys(lin.stateDict()), ["weight"]);
   assert.deepEqual(lin.forward(gs.zeros([4, 5, 3])).shape, [4, 5, 2]);
   assert.throws(() => new nn.Linear(2.5, 3), /Linear: inFeatures must be an integer >= 0, got 2.5/);
-  assert.throws(() => lin.forward(gs.zeros([4, 2])), /linear: input of shape \[4, 2\] has last dim 2, expected in_features=3/);
+  assert.throws(
+    () => lin.forward(gs.zeros([4, 2])),
+    /linear: input of shape \[4, 2\] has last dim 2, expected in_features=3/,
+  );
 });
 
 test("Dropout: identity in eval, keep rate 1-p and scale 1/(1-p) in training, gradient through the mask", () => {
@@ -152,21 +184,33 @@ test("activation layers compute their functions", () => {
   assertClose(new nn.Tanh().forward(x), [-2, -0.5, 0, 1.5].map(Math.tanh));
   const sig = (v: number) => 1 / (1 + Math.exp(-v));
   assertClose(new nn.Sigmoid().forward(x), [-2, -0.5, 0, 1.5].map(sig));
-  assertClose(new nn.SiLU().forward(x), [-2, -0.5, 0, 1.5].map((v) => v * sig(v)));
+  assertClose(
+    new nn.SiLU().forward(x),
+    [-2, -0.5, 0, 1.5].map((v) => v * sig(v)),
+  );
   assertClose(new nn.GELU().forward(x), gs.nn.functional.gelu(x));
-  assertClose(new nn.GELU({ approximate: "tanh" }).forward(x), gs.nn.functional.gelu(x, { approximate: "tanh" }));
+  assertClose(
+    new nn.GELU({ approximate: "tanh" }).forward(x),
+    gs.nn.functional.gelu(x, { approximate: "tanh" }),
+  );
   assertClose(new nn.Softmax(1).forward(x).sum(1), [1]);
   assertClose(new nn.LogSoftmax(-1).forward(x).exp().sum(-1), [1]);
   assert.deepEqual(new nn.Flatten().forward(gs.zeros([2, 3, 4, 5])).shape, [2, 60]);
   assert.deepEqual(new nn.Flatten(0, 1).forward(gs.zeros([2, 3, 4])).shape, [6, 4]);
   assert.equal(new nn.Identity().forward(x), x);
-  assert.throws(() => new nn.GELU({ approximate: "fast" as "tanh" }), /GELU: approximate must be "none" or "tanh", got "fast"/);
+  assert.throws(
+    () => new nn.GELU({ approximate: "fast" as "tanh" }),
+    /GELU: approximate must be "none" or "tanh", got "fast"/,
+  );
   assert.throws(() => new nn.Softmax(0.5), /Softmax: dim must be an integer, got 0.5/);
 });
 
 test("layers print as PyTorch's repr", () => {
   assert.equal(String(new nn.Linear(784, 256)), "Linear(in_features=784, out_features=256, bias=True)");
-  assert.equal(String(new nn.Linear(3, 1, { bias: false })), "Linear(in_features=3, out_features=1, bias=False)");
+  assert.equal(
+    String(new nn.Linear(3, 1, { bias: false })),
+    "Linear(in_features=3, out_features=1, bias=False)",
+  );
   assert.equal(String(new nn.Embedding(11, 7)), "Embedding(11, 7)");
   assert.equal(String(new nn.Embedding(11, 7, { paddingIdx: 0 })), "Embedding(11, 7, padding_idx=0)");
   assert.equal(String(new nn.LayerNorm(768)), "LayerNorm((768,), eps=1e-05, elementwise_affine=True)");

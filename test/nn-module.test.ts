@@ -39,12 +39,7 @@ class Net extends nn.Module {
   }
 }
 
-const blockKeys = (p: string) => [
-  `${p}.ln.weight`,
-  `${p}.ln.bias`,
-  `${p}.fc.weight`,
-  `${p}.fc.bias`,
-];
+const blockKeys = (p: string) => [`${p}.ln.weight`, `${p}.ln.bias`, `${p}.fc.weight`, `${p}.fc.bias`];
 
 test("discovery: parameters, buffers and children from properties, in PyTorch's order, tied weights once", () => {
   const net = new Net();
@@ -66,11 +61,27 @@ test("discovery: parameters, buffers and children from properties, in PyTorch's 
   );
   assert.deepEqual(
     net.namedModules().map(([n]) => n),
-    ["", "emb", "blocks", "blocks.0", "blocks.0.ln", "blocks.0.fc", "blocks.0.drop", "blocks.1", "blocks.1.ln", "blocks.1.fc", "blocks.1.drop", "head"],
+    [
+      "",
+      "emb",
+      "blocks",
+      "blocks.0",
+      "blocks.0.ln",
+      "blocks.0.fc",
+      "blocks.0.drop",
+      "blocks.1",
+      "blocks.1.ln",
+      "blocks.1.fc",
+      "blocks.1.drop",
+      "head",
+    ],
   );
   assert.equal(net.modules().length, 12);
   assert.equal(net.getSubmodule("blocks.1.fc"), net.blocks.at(1).fc);
-  assert.throws(() => net.getSubmodule("blocks.2"), /getSubmodule: ModuleList at "blocks" has no submodule "2"/);
+  assert.throws(
+    () => net.getSubmodule("blocks.2"),
+    /getSubmodule: ModuleList at "blocks" has no submodule "2"/,
+  );
   for (const p of net.parameters()) assert.ok(p instanceof gs.Tensor && p.requiresGrad);
 });
 
@@ -124,22 +135,37 @@ test("loadStateDict reports every missing key, unexpected key and shape mismatch
   assert.throws(
     () => net.loadStateDict(sd),
     (e: Error) => {
-      assert.match(e.message, /^loadStateDict: error\(s\) in loading the state dict for Net; nothing was loaded:/);
+      assert.match(
+        e.message,
+        /^loadStateDict: error\(s\) in loading the state dict for Net; nothing was loaded:/,
+      );
       assert.match(e.message, /missing key\(s\): "counter", "blocks\.0\.fc\.bias"/);
       assert.match(e.message, /unexpected key\(s\): "blocks\.0\.extra"/);
-      assert.match(e.message, /size mismatch for emb\.weight: the state dict has shape \[10, 3\], the module has \[10, 4\]/);
-      assert.match(e.message, /size mismatch for blocks\.1\.fc\.weight: the state dict has shape \[4, 5\], the module has \[4, 4\]/);
+      assert.match(
+        e.message,
+        /size mismatch for emb\.weight: the state dict has shape \[10, 3\], the module has \[10, 4\]/,
+      );
+      assert.match(
+        e.message,
+        /size mismatch for blocks\.1\.fc\.weight: the state dict has shape \[4, 5\], the module has \[4, 4\]/,
+      );
       return true;
     },
   );
   for (const [k, v] of Object.entries(net.stateDict())) assert.deepEqual(v.tolist(), snapshot[k].tolist(), k);
   assert.throws(() => net.loadStateDict(sd, { strict: false }), /size mismatch for emb\.weight/);
-  assert.throws(() => net.loadStateDict({ ...before, scale: [1] as unknown as gs.Tensor }), /scale: expected a Tensor, got object/);
+  assert.throws(
+    () => net.loadStateDict({ ...before, scale: [1] as unknown as gs.Tensor }),
+    /scale: expected a Tensor, got object/,
+  );
 });
 
 test("loadStateDict with strict: false loads what matches and returns missing and unexpected keys", () => {
   const net = new Net();
-  const res = net.loadStateDict({ scale: gs.tensor([3], { dtype: "float32" }), "emb.bias": gs.zeros([4]) }, { strict: false });
+  const res = net.loadStateDict(
+    { scale: gs.tensor([3], { dtype: "float32" }), "emb.bias": gs.zeros([4]) },
+    { strict: false },
+  );
   assert.equal(net.scale.item(), 3);
   assert.deepEqual(res.unexpectedKeys, ["emb.bias"]);
   assert.equal(res.missingKeys.length, Object.keys(net.stateDict()).length - 1);
@@ -152,10 +178,22 @@ test("buffers: registered by name, persistent or not, follow reassignment, load 
   assert.deepEqual(net.stateDict()["counter"].tolist(), [5, 6]);
   net.loadStateDict({ ...net.stateDict(), counter: gs.tensor([1, 2], { dtype: "float32" }) });
   assert.deepEqual(net.counter.tolist(), [1, 2]);
-  assert.throws(() => net.registerBuffer("scale", gs.zeros([1])), /registerBuffer: "scale" is already a parameter of Net/);
-  assert.throws(() => net.registerBuffer("emb", gs.zeros([1])), /registerBuffer: "emb" is already a submodule of Net/);
-  assert.throws(() => net.registerBuffer("a.b", gs.zeros([1])), /registerBuffer: name must be a non-empty string without "."/);
-  assert.throws(() => net.registerBuffer("p", new nn.Parameter(gs.zeros([1]))), /registerBuffer: "p" is a Parameter/);
+  assert.throws(
+    () => net.registerBuffer("scale", gs.zeros([1])),
+    /registerBuffer: "scale" is already a parameter of Net/,
+  );
+  assert.throws(
+    () => net.registerBuffer("emb", gs.zeros([1])),
+    /registerBuffer: "emb" is already a submodule of Net/,
+  );
+  assert.throws(
+    () => net.registerBuffer("a.b", gs.zeros([1])),
+    /registerBuffer: name must be a non-empty string without "."/,
+  );
+  assert.throws(
+    () => net.registerBuffer("p", new nn.Parameter(gs.zeros([1]))),
+    /registerBuffer: "p" is a Parameter/,
+  );
   assert.throws(() => net.registerParameter("counter", new nn.Parameter(gs.zeros([1]))), /already a buffer/);
 });
 
@@ -163,7 +201,8 @@ test("registerParameter and registerModule add members under names built at run 
   class Stack extends nn.Module {
     constructor(n: number) {
       super();
-      for (let k = 0; k < n; k++) this.registerParameter(`weight_ih_l${k}`, new nn.Parameter(gs.zeros([2, 2])));
+      for (let k = 0; k < n; k++)
+        this.registerParameter(`weight_ih_l${k}`, new nn.Parameter(gs.zeros([2, 2])));
       this.registerModule("self_attn", new nn.Linear(2, 2));
       this.registerParameter("bias_none", null);
     }
@@ -171,8 +210,16 @@ test("registerParameter and registerModule add members under names built at run 
       return x;
     }
   }
-  assert.deepEqual(Object.keys(new Stack(2).stateDict()), ["weight_ih_l0", "weight_ih_l1", "self_attn.weight", "self_attn.bias"]);
-  assert.throws(() => new Stack(0).registerParameter("w", gs.zeros([1]) as gs.nn.Parameter), /wrap the tensor: new nn.Parameter\(t\)/);
+  assert.deepEqual(Object.keys(new Stack(2).stateDict()), [
+    "weight_ih_l0",
+    "weight_ih_l1",
+    "self_attn.weight",
+    "self_attn.bias",
+  ]);
+  assert.throws(
+    () => new Stack(0).registerParameter("w", gs.zeros([1]) as gs.nn.Parameter),
+    /wrap the tensor: new nn.Parameter\(t\)/,
+  );
 });
 
 test("train/eval propagate to every descendant; apply visits children first", () => {
@@ -183,14 +230,19 @@ test("train/eval propagate to every descendant; apply visits children first", ()
   net.blocks.train();
   assert.ok(!net.training && net.blocks.at(0).drop.training);
   const order: string[] = [];
-  new nn.Sequential(new nn.ReLU(), new nn.Sequential(new nn.Tanh())).apply((m) => order.push(m.constructor.name));
+  new nn.Sequential(new nn.ReLU(), new nn.Sequential(new nn.Tanh())).apply((m) =>
+    order.push(m.constructor.name),
+  );
   assert.deepEqual(order, ["ReLU", "Tanh", "Sequential", "Sequential"]);
   assert.throws(() => net.train("yes" as unknown as boolean), /train: mode must be a boolean/);
 });
 
 test("zeroGrad sets grads to null; requiresGrad_ freezes; numParameters counts trainable ones", () => {
   const net = new Net();
-  net.forward(gs.tensor([[1, 2]], { dtype: "int32" })).sum().backward();
+  net
+    .forward(gs.tensor([[1, 2]], { dtype: "int32" }))
+    .sum()
+    .backward();
   assert.ok(net.parameters().every((p) => p.grad !== null));
   net.zeroGrad();
   assert.ok(net.parameters().every((p) => p.grad === null));
@@ -201,7 +253,9 @@ test("zeroGrad sets grads to null; requiresGrad_ freezes; numParameters counts t
 
 test("to(float64) converts parameters and float buffers, keeping tied weights tied", () => {
   const net = new Net().double();
-  assert.ok(net.parameters().every((p) => p.dtype === "float64" && p.requiresGrad && p instanceof nn.Parameter));
+  assert.ok(
+    net.parameters().every((p) => p.dtype === "float64" && p.requiresGrad && p instanceof nn.Parameter),
+  );
   assert.equal(net.head.weight, net.emb.weight);
   assert.equal(net.counter.dtype, "float64");
   assert.equal(net.mask.dtype, "float64");
@@ -219,23 +273,34 @@ test("Parameter: a Tensor sharing the wrapped storage, a leaf that requires grad
   assert.ok(!(p.mul(2) instanceof nn.Parameter));
   assert.equal(new nn.Parameter(t, false).requiresGrad, false);
   assert.match(String(p), /^Parameter containing:\ntensor\(\[1\., 2\.\], requires_grad=True\)$/);
-  assert.throws(() => new nn.Parameter(gs.arange(3)), /Parameter: only floating-point tensors can require grad, got int32/);
+  assert.throws(
+    () => new nn.Parameter(gs.arange(3)),
+    /Parameter: only floating-point tensors can require grad, got int32/,
+  );
 });
 
 test("Sequential: numbered or named children, chains forward, at/append/length/iteration", () => {
   const seq = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
   assert.deepEqual(Object.keys(seq.stateDict()), ["0.weight", "0.bias", "2.weight", "2.bias"]);
   const x = gs.randn([5, 3]);
-  const want = (seq.at(2) as gs.nn.Linear).forward((seq.at(1) as gs.nn.ReLU).forward((seq.at(0) as gs.nn.Linear).forward(x)));
+  const want = (seq.at(2) as gs.nn.Linear).forward(
+    (seq.at(1) as gs.nn.ReLU).forward((seq.at(0) as gs.nn.Linear).forward(x)),
+  );
   assert.deepEqual(seq.forward(x).tolist(), want.tolist());
   assert.equal(seq.length, 3);
   assert.equal(seq.at(-1), seq.at(2));
   assert.throws(() => seq.at(3), /Sequential.at: index 3 is out of range for 3 modules/);
   seq.append(new nn.Tanh());
-  assert.deepEqual([...seq].map((m) => m.constructor.name), ["Linear", "ReLU", "Linear", "Tanh"]);
+  assert.deepEqual(
+    [...seq].map((m) => m.constructor.name),
+    ["Linear", "ReLU", "Linear", "Tanh"],
+  );
   const named = new nn.Sequential({ fc1: new nn.Linear(2, 2), act: new nn.GELU() });
   assert.deepEqual(Object.keys(named.stateDict()), ["fc1.weight", "fc1.bias"]);
-  assert.throws(() => new nn.Sequential(new nn.ReLU(), null as unknown as gs.nn.Module), /Sequential: module "1" must be a Module, got null/);
+  assert.throws(
+    () => new nn.Sequential(new nn.ReLU(), null as unknown as gs.nn.Module),
+    /Sequential: module "1" must be a Module, got null/,
+  );
 });
 
 test("ModuleList and ModuleDict register their modules in order", () => {
@@ -243,8 +308,14 @@ test("ModuleList and ModuleDict register their modules in order", () => {
   list.extend([new nn.Linear(3, 1)]);
   assert.equal(list.length, 3);
   assert.deepEqual(list.at(-1).weight.shape, [1, 3]);
-  assert.deepEqual([...list].map((l) => l.outFeatures), [2, 3, 1]);
-  assert.deepEqual(list.namedParameters().map(([n]) => n), ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"]);
+  assert.deepEqual(
+    [...list].map((l) => l.outFeatures),
+    [2, 3, 1],
+  );
+  assert.deepEqual(
+    list.namedParameters().map(([n]) => n),
+    ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"],
+  );
   assert.throws(() => list.forward(), /ModuleList: has no forward/);
 
   const dict = new nn.ModuleDict<gs.nn.Module>([
@@ -258,8 +329,14 @@ test("ModuleList and ModuleDict register their modules in order", () => {
   assert.ok(dict.has("a") && !dict.has("z"));
   assert.throws(() => dict.get("z"), /ModuleDict.get: no module "z"; keys are "b", "1", "a"/);
   assert.ok(dict.delete("b"));
-  assert.deepEqual([...dict].map(([k]) => k), ["1", "a"]);
-  assert.throws(() => dict.set("x.y", new nn.ReLU()), /ModuleDict: key must be a non-empty string without "."/);
+  assert.deepEqual(
+    [...dict].map(([k]) => k),
+    ["1", "a"],
+  );
+  assert.throws(
+    () => dict.set("x.y", new nn.ReLU()),
+    /ModuleDict: key must be a non-empty string without "."/,
+  );
 });
 
 test("toString prints the module tree as PyTorch; summary adds the parameter count", () => {
@@ -284,7 +361,9 @@ test("toString prints the module tree as PyTorch; summary adds the parameter cou
       ")",
     ].join("\n"),
   );
-  const nested = String(new nn.Sequential({ body: new nn.ModuleList([new nn.Tanh()]), out: new nn.Identity() }));
+  const nested = String(
+    new nn.Sequential({ body: new nn.ModuleList([new nn.Tanh()]), out: new nn.Identity() }),
+  );
   assert.equal(nested, "Sequential(\n  (body): ModuleList(\n    (0): Tanh()\n  )\n  (out): Identity()\n)");
 });
 

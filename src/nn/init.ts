@@ -36,8 +36,7 @@ export interface RandomInitOptions {
 function checkTensor(where: string, t: unknown): Tensor {
   if (!(t instanceof Tensor))
     throw new TypeError(`${where}: expected a Tensor, got ${t === null ? "null" : typeof t}`);
-  if (!isFloating(t.dtype))
-    throw new TypeError(`${where}: expects a floating-point tensor, got ${t.dtype}`);
+  if (!isFloating(t.dtype)) throw new TypeError(`${where}: expects a floating-point tensor, got ${t.dtype}`);
   return t;
 }
 

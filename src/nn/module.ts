@@ -217,19 +217,17 @@ export abstract class Module {
 
   /** The module at a dotted path (`"transformer.h.0"`); "" is this module. */
   getSubmodule(target: string): Module {
-    if (target === "") return this;
-    let m: Module = this;
-    let path = "";
-    for (const part of target.split(".")) {
+    const parts = target === "" ? [] : target.split(".");
+    return parts.reduce((m: Module, part, i) => {
       const next = m.#ownChildren().find(([name]) => name === part)?.[1];
-      if (!next)
+      if (!next) {
+        const at = i > 0 ? ` at "${parts.slice(0, i).join(".")}"` : "";
         throw new Error(
-          `getSubmodule: ${m.constructor.name}${path ? ` at "${path}"` : ""} has no submodule "${part}" (looking for "${target}")`,
+          `getSubmodule: ${m.constructor.name}${at} has no submodule "${part}" (looking for "${target}")`,
         );
-      m = next;
-      path = path ? `${path}.${part}` : part;
-    }
-    return m;
+      }
+      return next;
+    }, this);
   }
 
   /** The number of parameter elements (tied weights counted once). */

@@ -16,7 +16,9 @@ import { isFloating } from "../tensor/dtype.js";
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     if (!(data instanceof Tensor))
-      throw new TypeError(`Parameter: expected a Tensor to wrap, got ${data === null ? "null" : typeof data}`);
+      throw new TypeError(
+        `Parameter: expected a Tensor to wrap, got ${data === null ? "null" : typeof data}`,
+      );
     if (requiresGrad && !isFloating(data.dtype))
       throw new TypeError(
         `Parameter: only floating-point tensors can require grad, got ${data.dtype}; pass requiresGrad=false`,

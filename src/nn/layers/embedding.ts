@@ -35,7 +35,12 @@ export class Embedding extends Module {
     this.paddingIdx = opts.paddingIdx === undefined ? null : paddingRow(opts.paddingIdx, numEmbeddings);
     if (opts.weight !== undefined) {
       const w = opts.weight;
-      if (!(w instanceof Tensor) || w.ndim !== 2 || w.shape[0] !== numEmbeddings || w.shape[1] !== embeddingDim)
+      if (
+        !(w instanceof Tensor) ||
+        w.ndim !== 2 ||
+        w.shape[0] !== numEmbeddings ||
+        w.shape[1] !== embeddingDim
+      )
         throw new RangeError(
           `Embedding: weight must be a Tensor of shape [${numEmbeddings}, ${embeddingDim}], got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`,
         );
@@ -50,10 +55,7 @@ export class Embedding extends Module {
    * An Embedding holding `embeddings` (shared, not copied), frozen unless `freeze` is false.
    * @example const emb = gs.nn.Embedding.fromPretrained(vectors, { freeze: false });
    */
-  static fromPretrained(
-    embeddings: Tensor,
-    opts: { freeze?: boolean; paddingIdx?: number } = {},
-  ): Embedding {
+  static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number } = {}): Embedding {
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2)
       throw new RangeError(
         `Embedding.fromPretrained: embeddings must be a 2-d Tensor, got ${embeddings instanceof Tensor ? fmtShape(embeddings.shape) : typeof embeddings}`,

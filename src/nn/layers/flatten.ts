@@ -12,7 +12,10 @@ export class Flatten extends Module {
 
   constructor(startDim = 1, endDim = -1) {
     super();
-    for (const [name, d] of [["startDim", startDim], ["endDim", endDim]] as const)
+    for (const [name, d] of [
+      ["startDim", startDim],
+      ["endDim", endDim],
+    ] as const)
       if (!Number.isInteger(d)) throw new TypeError(`Flatten: ${name} must be an integer, got ${String(d)}`);
     this.startDim = startDim;
     this.endDim = endDim;

@@ -33,8 +33,12 @@ export class LayerNorm extends Module {
     super();
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
     if (!Array.isArray(shape))
-      throw new TypeError(`LayerNorm: normalizedShape must be a number or an array of numbers, got ${typeof shape}`);
-    this.normalizedShape = Object.freeze(shape.map((s, i) => checkSize("LayerNorm", `normalizedShape[${i}]`, s)));
+      throw new TypeError(
+        `LayerNorm: normalizedShape must be a number or an array of numbers, got ${typeof shape}`,
+      );
+    this.normalizedShape = Object.freeze(
+      shape.map((s, i) => checkSize("LayerNorm", `normalizedShape[${i}]`, s)),
+    );
     this.eps = opts.eps ?? 1e-5;
     if (!(this.eps >= 0)) throw new RangeError(`LayerNorm: eps must be >= 0, got ${this.eps}`);
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
