@@ -1,0 +1,20 @@
+/** `gradstack train <model> [--config FILE] [--key=value ...]`: one trainer per model family. */
+type Trainer = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> | void }> };
+
+const TRAINERS: Record<string, Trainer> = {
+  gpt: { summary: "a character-level GPT (nanoGPT's train.py)", load: () => import("./train-gpt.js") },
+};
+
+export async function run(argv: string[]): Promise<void> {
+  const [model, ...rest] = argv;
+  const trainer = model ? TRAINERS[model] : undefined;
+  if (!trainer) {
+    const list = Object.entries(TRAINERS)
+      .map(([k, t]) => `  ${k}  ${t.summary}`)
+      .join("\n");
+    throw new Error(
+      `${model ? `unknown model "${model}"` : "which model?"}; gradstack train <model> with one of:\n${list}`,
+    );
+  }
+  await (await trainer.load()).run(rest);
+}

@@ -1,0 +1,287 @@
+/**
+ * Training a character-level GPT the way nanoGPT's train.py does: random windows of a token array,
+ * gradient accumulation, AdamW with decay on ≥2-d weights, cosine LR with warmup, gradient clipping,
+ * periodic train/val estimates, best-checkpoint saving and bit-identical resuming.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { GPT, type GPTConfig } from "../models/gpt.js";
+import { CharTokenizer } from "../text/char-tokenizer.js";
+import { Generator, getRngState, manualSeed, setRngState, type GeneratorState } from "../tensor/random.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { clipGradNorm_ } from "../nn/utils.js";
+import { cosineWithWarmupLr } from "../optim/lr-scheduler.js";
+import { checkpointFile, loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
+import { MetricsLogger } from "../io/metrics.js";
+import { datasetDir } from "../data/files.js";
+import { randomWindows, splitTrainVal } from "./batches.js";
+import { lossCurveSvg } from "./plot.js";
+
+/** nanoGPT's train.py options (snake_case, so its flags carry over), with the shakespeare_char CPU values. */
+export const GPT_TRAIN_DEFAULTS = {
+  out_dir: "out-shakespeare-char",
+  /** A text file to train on; empty means the shipped tiny Shakespeare. */
+  data_path: "",
+  init_from: "scratch", // or "resume"
+  eval_interval: 250,
+  log_interval: 10,
+  eval_iters: 20,
+  eval_only: false,
+  always_save_checkpoint: false,
+  gradient_accumulation_steps: 1,
+  batch_size: 12,
+  block_size: 64,
+  n_layer: 4,
+  n_head: 4,
+  n_embd: 128,
+  dropout: 0.0,
+  bias: false,
+  learning_rate: 1e-3,
+  max_iters: 2000,
+  weight_decay: 1e-1,
+  beta1: 0.9,
+  beta2: 0.99,
+  grad_clip: 1.0,
+  decay_lr: true,
+  warmup_iters: 100,
+  lr_decay_iters: 2000,
+  min_lr: 1e-4,
+  seed: 1337,
+  /** Stop after this many seconds of training (0: no limit); the run ends with a final evaluation. */
+  max_seconds: 0,
+};
+
+export type GPTTrainConfig = typeof GPT_TRAIN_DEFAULTS;
+
+export interface StepInfo {
+  iter: number;
+  loss: number;
+  lr: number;
+  ms: number;
+  tokensPerSec: number;
+}
+
+export interface EvalInfo {
+  iter: number;
+  train: number;
+  val: number;
+  saved: boolean;
+}
+
+export interface TrainHooks {
+  onStart?(info: { model: GPT; config: GPTTrainConfig; startIter: number; params: number }): void;
+  onStep?(info: StepInfo): void;
+  onEval?(info: EvalInfo): void;
+}
+
+export interface TrainResult {
+  model: GPT;
+  tokenizer: CharTokenizer;
+  iters: number;
+  bestValLoss: number;
+  lastEval: EvalInfo | null;
+  checkpoint: string;
+}
+
+function modelConfig(c: GPTTrainConfig, vocabSize: number): GPTConfig {
+  return {
+    blockSize: c.block_size,
+    vocabSize,
+    nLayer: c.n_layer,
+    nHead: c.n_head,
+    nEmbd: c.n_embd,
+    dropout: c.dropout,
+    bias: c.bias,
+  };
+}
+
+function readCorpus(c: GPTTrainConfig): string {
+  const file = c.data_path || path.join(datasetDir("tinyshakespeare"), "input.txt");
+  if (!existsSync(file)) throw new Error(`train gpt: no training text at ${file}`);
+  const text = readFileSync(file, "utf8");
+  if (text.length < 2 * c.block_size + 2)
+    throw new Error(
+      `train gpt: ${file} has ${text.length} characters, too few for block_size ${c.block_size}`,
+    );
+  return text;
+}
+
+/** Mean loss over eval_iters random batches of each split, in eval mode, with a generator of its own. */
+function estimateLoss(
+  model: GPT,
+  data: { train: Int32Array; val: Int32Array },
+  c: GPTTrainConfig,
+  iter: number,
+) {
+  model.eval();
+  // Evaluation draws from its own stream, so evaluating never changes the training batches that follow.
+  const gen = new Generator(c.seed * 7919 + iter);
+  const out = { train: 0, val: 0 };
+  noGrad(() => {
+    for (const split of ["train", "val"] as const) {
+      let total = 0;
+      for (let k = 0; k < c.eval_iters; k++) {
+        const { x, y } = randomWindows(data[split], c.batch_size, c.block_size, gen);
+        total += model.forward(x, y).loss!.item();
+      }
+      out[split] = total / c.eval_iters;
+    }
+  });
+  model.train();
+  return out;
+}
+
+/** Trains (or resumes) a character-level GPT; returns the model and where its best checkpoint is. */
+export function trainGPT(config: Partial<GPTTrainConfig> = {}, hooks: TrainHooks = {}): TrainResult {
+  let c: GPTTrainConfig = { ...GPT_TRAIN_DEFAULTS, ...config };
+  const ckptPath = checkpointFile(c.out_dir);
+  let resume: ReturnType<typeof loadCheckpoint> | null = null;
+  if (c.init_from === "resume") {
+    if (!existsSync(ckptPath))
+      throw new Error(`train gpt: --init_from=resume but there is no checkpoint at ${ckptPath}`);
+    try {
+      resume = loadCheckpoint(ckptPath);
+    } catch (e) {
+      throw new Error(`train gpt: cannot resume from ${ckptPath}: ${(e as Error).message}`);
+    }
+    // The model's shape comes from the checkpoint; the schedule and stopping point may be overridden.
+    const saved = resume.config as GPTTrainConfig;
+    c = { ...c, ...pick(saved, ["n_layer", "n_head", "n_embd", "block_size", "bias", "data_path", "seed"]) };
+  } else if (c.init_from !== "scratch") {
+    throw new Error(`train gpt: init_from must be "scratch" or "resume", got "${c.init_from}"`);
+  }
+  if (c.gradient_accumulation_steps < 1 || !Number.isInteger(c.gradient_accumulation_steps))
+    throw new RangeError(
+      `train gpt: gradient_accumulation_steps must be a positive integer, got ${c.gradient_accumulation_steps}`,
+    );
+
+  const text = readCorpus(c);
+  const tokenizer = resume
+    ? CharTokenizer.fromJSON((resume.extra as { tokenizer: unknown }).tokenizer)
+    : CharTokenizer.fromText(text);
+  const data = splitTrainVal(tokenizer.encode(text));
+
+  manualSeed(c.seed);
+  const model = new GPT(modelConfig(c, tokenizer.vocabSize));
+  const optimizer = model.configureOptimizers({
+    weightDecay: c.weight_decay,
+    lr: c.learning_rate,
+    betas: [c.beta1, c.beta2],
+  });
+  let iter = 0;
+  let bestValLoss = Infinity;
+  if (resume) {
+    model.loadStateDict(resume.model);
+    optimizer.loadStateDict(resume.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
+    iter = resume.step ?? 0;
+    bestValLoss = (resume.extra as { bestValLoss: number }).bestValLoss;
+    setRngState(resume.rng as GeneratorState);
+  }
+  hooks.onStart?.({ model, config: c, startIter: iter, params: model.getNumParams() });
+
+  mkdirSync(c.out_dir, { recursive: true });
+  const metrics = new MetricsLogger(path.join(c.out_dir, "metrics.jsonl"));
+  const trainCurve: [number, number][] = [];
+  const valCurve: [number, number][] = [];
+  let lastEval: EvalInfo | null = null;
+  const start = performance.now();
+  const tokensPerIter = c.gradient_accumulation_steps * c.batch_size * c.block_size;
+
+  for (;;) {
+    const outOfTime = c.max_seconds > 0 && (performance.now() - start) / 1000 >= c.max_seconds;
+    const last = iter >= c.max_iters || outOfTime;
+    if (iter % c.eval_interval === 0 || last) {
+      const losses = estimateLoss(model, data, c, iter);
+      const improved = losses.val < bestValLoss;
+      if (improved) bestValLoss = losses.val;
+      const saved = iter > 0 && (improved || c.always_save_checkpoint);
+      if (saved) {
+        saveCheckpoint(ckptPath, {
+          model: model.stateDict(),
+          optimizer: optimizer.stateDict(),
+          config: c,
+          step: iter,
+          rng: getRngState(),
+          extra: { bestValLoss, tokenizer: tokenizer.toJSON() },
+        });
+      }
+      lastEval = { iter, train: losses.train, val: losses.val, saved };
+      valCurve.push([iter, losses.val]);
+      metrics.log({ iter, split: "eval", train_loss: losses.train, val_loss: losses.val });
+      hooks.onEval?.(lastEval);
+    }
+    if (last || c.eval_only) break;
+
+    const lr = c.decay_lr
+      ? cosineWithWarmupLr(iter, {
+          lr: c.learning_rate,
+          warmupIters: c.warmup_iters,
+          lrDecayIters: c.lr_decay_iters,
+          minLr: c.min_lr,
+        })
+      : c.learning_rate;
+    for (const group of optimizer.paramGroups) group.lr = lr;
+
+    const t0 = performance.now();
+    let lossSum = 0;
+    for (let micro = 0; micro < c.gradient_accumulation_steps; micro++) {
+      const { x, y } = randomWindows(data.train, c.batch_size, c.block_size);
+      const { loss } = model.forward(x, y);
+      // Scale so the accumulated gradient is the mean over micro-steps.
+      const scaled = loss!.div(c.gradient_accumulation_steps);
+      scaled.backward();
+      lossSum += loss!.item();
+    }
+    if (c.grad_clip > 0) clipGradNorm_(model.parameters(), c.grad_clip);
+    optimizer.step();
+    optimizer.zeroGrad();
+    const ms = performance.now() - t0;
+    const loss = lossSum / c.gradient_accumulation_steps;
+    if (iter % c.log_interval === 0) {
+      trainCurve.push([iter, loss]);
+      metrics.log({ iter, split: "train", loss, lr, ms });
+    }
+    hooks.onStep?.({ iter, loss, lr, ms, tokensPerSec: tokensPerIter / (ms / 1000) });
+    iter++;
+  }
+
+  writeFileSync(
+    path.join(c.out_dir, "loss.svg"),
+    lossCurveSvg(
+      [
+        { name: "train", points: trainCurve },
+        { name: "val", points: valCurve },
+      ],
+      {
+        title: `GPT ${c.n_layer}×${c.n_embd} on ${c.data_path ? path.basename(c.data_path) : "tiny Shakespeare"}`,
+      },
+    ),
+  );
+  return { model, tokenizer, iters: iter, bestValLoss, lastEval, checkpoint: ckptPath };
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (k in obj) out[k] = obj[k];
+  return out;
+}
+
+/** Loads a trained GPT and its tokenizer from a checkpoint written by trainGPT. */
+export function loadGPTCheckpoint(ckpt: string): {
+  model: GPT;
+  tokenizer: CharTokenizer;
+  config: GPTTrainConfig;
+} {
+  const file = checkpointFile(ckpt);
+  if (!existsSync(file)) throw new Error(`no checkpoint at ${file}`);
+  const saved = loadCheckpoint(file);
+  const config = { ...GPT_TRAIN_DEFAULTS, ...(saved.config as Partial<GPTTrainConfig>) };
+  const extra = saved.extra as { tokenizer?: unknown } | undefined;
+  if (!extra?.tokenizer)
+    throw new Error(`${file} is not a GPT checkpoint from gradstack (no tokenizer inside)`);
+  const tokenizer = CharTokenizer.fromJSON(extra.tokenizer);
+  const model = new GPT(modelConfig(config, tokenizer.vocabSize));
+  model.loadStateDict(saved.model);
+  model.eval();
+  return { model, tokenizer, config };
+}
