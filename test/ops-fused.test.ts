@@ -5,6 +5,9 @@ import type { Tensor } from "../src/index.js";
 import { softmaxComposed, logSoftmaxComposed } from "../src/ops/composite.js";
 import { geluComposed, layerNormComposed, classLossComposed } from "../src/nn/functional.js";
 import { assertClose } from "./helpers/fixtures.js";
+import { causalAttentionBackwardJs, causalAttentionJs } from "../src/backend/fused-js.js";
+import { causalAttentionFused, hasFusedAttention } from "../src/ops/fused.js";
+import { causalSelfAttention } from "../src/models/gpt.js";
 
 const F = gs.nn.functional;
 
@@ -94,4 +97,45 @@ test("fused cross-entropy equals the composition for every reduction, with ignor
         ),
       () => [gs.randn([6, 5]).mul(2)],
     );
+});
+
+test("fused causal attention (reference kernels, and the active backend's when it has one) equals the composition", () => {
+  const B = 2;
+  const T = 5;
+  const nh = 2;
+  const hs = 3;
+  const C = nh * hs;
+  for (const dtype of ["float64", "float32"] as const) {
+    gs.manualSeed(11);
+    const qkv = gs.randn([B, T, 3 * C], { dtype }).requiresGrad_();
+    const dout = gs.randn([B, T, C], { dtype });
+    const want = causalSelfAttention(qkv, nh);
+    want.mul(dout).sum().backward();
+    const tol = dtype === "float64" ? 1e-10 : 1e-5;
+    const out = gs.zeros([B, T, C], { dtype });
+    const lse = gs.zeros([B, nh, T], { dtype });
+    causalAttentionJs(qkv.storage, out.storage, lse.storage, B, T, nh, hs, 1 / Math.sqrt(hs));
+    assertClose(out, want, tol, `${dtype} reference forward`);
+    const dqkv = gs.zeros([B, T, 3 * C], { dtype });
+    causalAttentionBackwardJs(
+      qkv.storage,
+      out.storage,
+      dout.storage,
+      lse.storage,
+      dqkv.storage,
+      B,
+      T,
+      nh,
+      hs,
+      1 / Math.sqrt(hs),
+    );
+    assertClose(dqkv, qkv.grad!, tol, `${dtype} reference backward`);
+    if (hasFusedAttention()) {
+      const x = qkv.detach().clone().requiresGrad_();
+      const y = causalAttentionFused(x, nh);
+      y.mul(dout).sum().backward();
+      assertClose(y, want, tol, `${dtype} ${gs.backend().name} forward`);
+      assertClose(x.grad!, qkv.grad!, tol, `${dtype} ${gs.backend().name} backward`);
+    }
+  }
 });

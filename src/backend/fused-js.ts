@@ -156,3 +156,87 @@ export const fusedJs: FusedKernels = {
   gelu,
   geluBackward,
 };
+
+/**
+ * The reference for AttentionKernels.causalAttention, in plain loops. cpu-js does not offer it as a
+ * kernel (its matmul composition is faster); tests use it to check native kernels and the op.
+ */
+export function causalAttentionJs(
+  qkv: Storage,
+  out: Storage,
+  lse: Storage,
+  B: number,
+  T: number,
+  nh: number,
+  hs: number,
+  scale: number,
+): void {
+  const C = nh * hs;
+  const p = new Float64Array(T);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < nh; h++)
+      for (let i = 0; i < T; i++) {
+        const qi = (b * T + i) * 3 * C + h * hs;
+        let max = -Infinity;
+        for (let j = 0; j <= i; j++) {
+          const kj = (b * T + j) * 3 * C + C + h * hs;
+          let s = 0;
+          for (let d = 0; d < hs; d++) s += qkv[qi + d] * qkv[kj + d];
+          p[j] = s * scale;
+          if (p[j] > max) max = p[j];
+        }
+        let sum = 0;
+        for (let j = 0; j <= i; j++) sum += p[j] = Math.exp(p[j] - max);
+        lse[(b * nh + h) * T + i] = max + Math.log(sum);
+        const oi = (b * T + i) * C + h * hs;
+        for (let d = 0; d < hs; d++) {
+          let acc = 0;
+          for (let j = 0; j <= i; j++) acc += p[j] * qkv[(b * T + j) * 3 * C + 2 * C + h * hs + d];
+          out[oi + d] = acc / sum;
+        }
+      }
+}
+
+/** The reference for AttentionKernels.causalAttentionBackward (probabilities recomputed from lse). */
+export function causalAttentionBackwardJs(
+  qkv: Storage,
+  out: Storage,
+  dout: Storage,
+  lse: Storage,
+  dqkv: Storage,
+  B: number,
+  T: number,
+  nh: number,
+  hs: number,
+  scale: number,
+): void {
+  const C = nh * hs;
+  dqkv.fill(0);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < nh; h++)
+      for (let i = 0; i < T; i++) {
+        const row = (b * T + i) * 3 * C + h * hs;
+        const oi = (b * T + i) * C + h * hs;
+        // D_i = dy_i · y_i, the softmax-backward correction.
+        let D = 0;
+        for (let d = 0; d < hs; d++) D += dout[oi + d] * out[oi + d];
+        const l = lse[(b * nh + h) * T + i];
+        for (let j = 0; j <= i; j++) {
+          const kj = (b * T + j) * 3 * C + C + h * hs;
+          const vj = kj + C;
+          let s = 0;
+          let dp = 0;
+          for (let d = 0; d < hs; d++) {
+            s += qkv[row + d] * qkv[kj + d];
+            dp += dout[oi + d] * qkv[vj + d];
+          }
+          const pij = Math.exp(s * scale - l);
+          const ds = pij * (dp - D) * scale;
+          for (let d = 0; d < hs; d++) {
+            dqkv[row + d] += ds * qkv[kj + d];
+            dqkv[kj + d] += ds * qkv[row + d];
+            dqkv[vj + d] += pij * dout[oi + d];
+          }
+        }
+      }
+}

@@ -134,7 +134,40 @@ export interface FusedKernels {
   geluBackward(g: Storage, x: Storage, dx: Storage, approximateTanh: boolean): void;
 }
 
-export interface Backend extends FusedKernels {
+/**
+ * Causal self-attention straight from a fused q|k|v projection, for backends fast enough to beat the
+ * matmul composition (cpu-js is not: it leaves these out and runs the composition).
+ * qkv is (B, T, 3C) with C = nh·hs (q, k, v side by side, heads contiguous inside each); out is
+ * (B, T, C) with the heads already merged; lse (B, nh, T) keeps each row's log-sum-exp of the scaled
+ * scores so the backward pass can recompute the probabilities instead of storing them.
+ */
+export interface AttentionKernels {
+  causalAttention(
+    qkv: Storage,
+    out: Storage,
+    lse: Storage,
+    B: number,
+    T: number,
+    nh: number,
+    hs: number,
+    scale: number,
+  ): void;
+  /** dqkv (B, T, 3C) is overwritten. */
+  causalAttentionBackward(
+    qkv: Storage,
+    out: Storage,
+    dout: Storage,
+    lse: Storage,
+    dqkv: Storage,
+    B: number,
+    T: number,
+    nh: number,
+    hs: number,
+    scale: number,
+  ): void;
+}
+
+export interface Backend extends FusedKernels, Partial<AttentionKernels> {
   readonly name: string;
   /** Threads the backend uses for large kernels (1 for cpu-js). */
   readonly threads: number;

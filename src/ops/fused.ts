@@ -154,3 +154,54 @@ const Gelu = defineOp<boolean>({
 export function geluFused(x: Tensor, approximateTanh: boolean): Tensor {
   return Gelu([x], approximateTanh);
 }
+
+interface AttentionAttrs {
+  nh: number;
+  lse?: Tensor;
+}
+
+const CausalAttention = defineOp<AttentionAttrs>({
+  name: "causalAttention",
+  forward: ([qkv], a) => {
+    const k = kernels();
+    const [B, T, C3] = qkv.shape;
+    const hs = C3 / 3 / a.nh;
+    const data = contiguous(qkv);
+    const out = Tensor.empty([B, T, C3 / 3], qkv.dtype);
+    a.lse = Tensor.empty([B, a.nh, T], qkv.dtype);
+    k.causalAttention!(flat(data), out.storage, a.lse.storage, B, T, a.nh, hs, 1 / Math.sqrt(hs));
+    return out;
+  },
+  vjp: (g, [qkv], out, a) => {
+    const [B, T, C3] = qkv.shape;
+    const hs = C3 / 3 / a.nh;
+    const dqkv = Tensor.empty(qkv.shape, qkv.dtype);
+    kernels().causalAttentionBackward!(
+      flat(contiguous(qkv)),
+      out.storage,
+      flat(contiguous(g)),
+      a.lse!.storage,
+      dqkv.storage,
+      B,
+      T,
+      a.nh,
+      hs,
+      1 / Math.sqrt(hs),
+    );
+    return [dqkv];
+  },
+});
+
+/** Whether the active backend has a fused causal-attention kernel (the native one does). */
+export function hasFusedAttention(): boolean {
+  const k = kernels();
+  return k.causalAttention !== undefined && k.causalAttentionBackward !== undefined;
+}
+
+/**
+ * Causal self-attention from a fused projection qkv (B, T, 3C) to merged heads (B, T, C), in one kernel
+ * each way. Its definition is the composition in models/gpt.ts (split, heads, softmax(q·kᵀ/√hs)·v).
+ */
+export function causalAttentionFused(qkv: Tensor, nHead: number): Tensor {
+  return CausalAttention([qkv], { nh: nHead });
+}
