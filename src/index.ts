@@ -47,3 +47,4 @@ export * as data from "./data/index.js";
 export * as io from "./io/index.js";
 export * as models from "./models/index.js";
 export { multinomial } from "./models/sampling.js";
+export * as text from "./text/index.js";

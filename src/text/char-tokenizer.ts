@@ -34,7 +34,8 @@ export class CharTokenizer {
   static fromText(text: string | Iterable<string>): CharTokenizer {
     const seen = new Set<string>();
     for (const piece of typeof text === "string" ? [text] : text) for (const c of piece) seen.add(c);
-    if (seen.size === 0) throw new Error("CharTokenizer.fromText: the text is empty, so there is no alphabet");
+    if (seen.size === 0)
+      throw new Error("CharTokenizer.fromText: the text is empty, so there is no alphabet");
     return new CharTokenizer([...seen].sort(compareCodePoints));
   }
 

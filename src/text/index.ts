@@ -1,0 +1,26 @@
+/**
+ * gs.text: tokenizers (character, word, byte-level BPE and GPT-2's), tf-idf and BM25 search, with the names
+ * of scikit-learn, gensim and Hugging Face tokenizers in camelCase.
+ * @example
+ * const tok = gs.text.gpt2Tokenizer();
+ * tok.encode("Hello world"); // [15496, 995]
+ * const v = new gs.text.TfidfVectorizer();
+ * const X = v.fitTransform(["the cat sat", "the dog barked"]);
+ */
+export { CharTokenizer } from "./char-tokenizer.js";
+export { Vocab, type VocabOptions, type SpecialTokens } from "./vocab.js";
+export { WordTokenizer, WORD_PATTERN, type WordTokenizerOptions } from "./word-tokenizer.js";
+export { BPETokenizer, GPT2_PATTERN, GPT4_PATTERN, type BPETrainOptions, type EncodeOptions } from "./bpe.js";
+export { gpt2Tokenizer, GPT2_EOT } from "./gpt2.js";
+export { pythonRegex } from "./python-regex.js";
+export { SKLEARN_TOKEN_PATTERN, type AnalyzerOptions } from "./analyzer.js";
+export { csrRow, csrToDense, type CsrMatrix, type SparseVector } from "./sparse.js";
+export { CountVectorizer, type CountVectorizerOptions, type DfBound } from "./count-vectorizer.js";
+export {
+  TfidfTransformer,
+  TfidfVectorizer,
+  type TfidfOptions,
+  type TfidfVectorizerOptions,
+} from "./tfidf.js";
+export { cosineSimilarity, searchTfidf, topK, TfidfIndex, type SearchHit } from "./search.js";
+export { BM25, type BM25Options } from "./bm25.js";
