@@ -3,6 +3,7 @@ type Trainer = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 
 const TRAINERS: Record<string, Trainer> = {
   gpt: { summary: "a character-level GPT (nanoGPT's train.py)", load: () => import("./train-gpt.js") },
+  mnist: { summary: "softmax regression or an MLP on MNIST (d2l 3-5)", load: () => import("./train-mnist.js") },
 };
 
 export async function run(argv: string[]): Promise<void> {
