@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { trainMnist, mnistModel } from "../src/train/mnist.js";
 
-test("softmax regression reaches 85% test accuracy after one epoch on 10,000 images", () => {
+test("softmax regression reaches 87% test accuracy after one epoch on 10,000 images", () => {
   const { testAccuracy } = trainMnist({
     arch: "softmax",
     epochs: 1,
@@ -12,7 +12,7 @@ test("softmax regression reaches 85% test accuracy after one epoch on 10,000 ima
     lr: 0.1,
     momentum: 0,
   });
-  assert.ok(testAccuracy > 0.85, `accuracy ${testAccuracy}`);
+  assert.ok(testAccuracy > 0.87, `accuracy ${testAccuracy}`);
 });
 
 test("the MLP has PyTorch's parameter names and counts, and bad options are errors", () => {
