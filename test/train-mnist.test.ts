@@ -10,7 +10,6 @@ test("softmax regression reaches 87% test accuracy after one epoch on 10,000 ima
     limit: 10000,
     optimizer: "sgd",
     lr: 0.1,
-    momentum: 0,
   });
   assert.ok(testAccuracy > 0.87, `accuracy ${testAccuracy}`);
 });
