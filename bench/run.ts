@@ -7,6 +7,7 @@ import * as gs from "gradstack";
 import { benchElementwise } from "./elementwise.js";
 import { benchMatmul } from "./matmul.js";
 import { benchGpt } from "./gpt.js";
+import { benchMlp } from "./mlp.js";
 import { printTable } from "./util.js";
 
 const withTorch = process.env.BENCH_TORCH !== "0";
@@ -15,5 +16,7 @@ console.log(`gradstack benchmarks — backend ${be.name}, ${be.threads} thread(s
 printTable("Elementwise", benchElementwise());
 const sizes = be.name === "cpu-js" ? [256, 512, 1024] : [256, 512, 1024, 2048];
 printTable("Matmul (float32, square)", benchMatmul(sizes, withTorch));
+printTable("MLP training step", benchMlp(withTorch));
 printTable("GPT training step (nanoGPT CPU config: L4 H4 E128 T64 B12, AdamW)", benchGpt("gpt", withTorch));
-if (process.env.BENCH_LARGE === "1") printTable("GPT training step (L6 H8 E256 T128 B32)", benchGpt("gptlarge", withTorch));
+if (process.env.BENCH_LARGE === "1")
+  printTable("GPT training step (L6 H8 E256 T128 B32)", benchGpt("gptlarge", withTorch));
