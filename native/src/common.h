@@ -8,7 +8,7 @@
 namespace gs {
 
 // Element kinds, matching the typed arrays of src/backend/types.ts.
-enum Kind : int { F32 = 0, F64 = 1, I32 = 2, U8 = 3, BAD = -1 };
+enum Kind : int { F32 = 0, F64 = 1, I32 = 2, U8 = 3, BAD = -1, NONE = -2 /* null */ };
 
 inline int kind_size(int k) { return k == F32 || k == I32 ? 4 : k == F64 ? 8 : 1; }
 

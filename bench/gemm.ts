@@ -1,0 +1,84 @@
+/**
+ * Raw sgemm throughput of the backends' matmul kernels (no tensor layer): the native addon at
+ * 256–2048 and on the GPT training shapes (M = 768 tokens, K, N ∈ {128, 384, 512}, for the forward
+ * A·B and the backward A·Bᵀ and Aᵀ·B), and cpu-js at 256/512 (it is slow). GFLOP/s = 2·M·N·K / time,
+ * median of several runs.
+ */
+import { cpuJs } from "../src/backend/cpu-js.js";
+import { loadNative } from "../src/backend/native.js";
+import type { Backend, MatmulParams } from "../src/backend/types.js";
+import { timeit, type Row } from "./util.js";
+
+export type { Row };
+
+function randomF32(n: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = 1;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    a[i] = s / 1073741824 - 1;
+  }
+  return a;
+}
+
+/** GFLOP/s of out = op(A)·op(B) with out m×n and inner dimension k. */
+function gflops(
+  be: Pick<Backend, "matmul">,
+  m: number,
+  n: number,
+  k: number,
+  transA = false,
+  transB = false,
+): number {
+  const a = randomF32(m * k);
+  const b = randomF32(k * n);
+  const out = new Float32Array(m * n);
+  const p: MatmulParams = {
+    batch: 1,
+    m,
+    n,
+    k,
+    transA,
+    transB,
+    lda: transA ? m : k,
+    ldb: transB ? k : n,
+    aOffset: 0,
+    bOffset: 0,
+    aBatchStride: 0,
+    bBatchStride: 0,
+  };
+  const flop = 2 * m * n * k;
+  // About 0.3 s of runs per shape (at least 5), after warm-up.
+  const once = timeit(() => be.matmul(a, b, out, p), { warm: 2, reps: 3 });
+  const reps = Math.max(5, Math.min(200, Math.round(300 / Math.max(once, 1e-3))));
+  const ms = timeit(() => be.matmul(a, b, out, p), { warm: 1, reps, maxMs: 3000 });
+  return flop / (ms * 1e6);
+}
+
+export async function benchGemm(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const native = loadNative();
+  if ("backend" in native && native.backend.matmul) {
+    const nb = { matmul: native.backend.matmul };
+    for (const s of [256, 512, 1024, 2048])
+      rows.push({ name: `native sgemm ${s}³`, value: gflops(nb, s, s, s), unit: "GFLOP/s" });
+    for (const k of [128, 384, 512])
+      for (const n of [128, 384, 512]) {
+        const shape = `M768 K${k} N${n}`;
+        rows.push({ name: `native ${shape} A·B`, value: gflops(nb, 768, n, k), unit: "GFLOP/s" });
+        rows.push({
+          name: `native ${shape} A·Bᵀ`,
+          value: gflops(nb, 768, n, k, false, true),
+          unit: "GFLOP/s",
+        });
+        rows.push({
+          name: `native ${shape} Aᵀ·B`,
+          value: gflops(nb, 768, n, k, true, false),
+          unit: "GFLOP/s",
+        });
+      }
+  }
+  for (const s of [256, 512])
+    rows.push({ name: `cpu-js sgemm ${s}³`, value: gflops(cpuJs, s, s, s), unit: "GFLOP/s" });
+  return rows;
+}

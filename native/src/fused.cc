@@ -1,0 +1,444 @@
+// Fused kernels (softmax, layerNorm and its backward, cross-entropy, GELU and its backward) and the
+// float32 transcendental unary ops, on the vectorisable math of vmath.h. Each body is compiled twice:
+// for baseline x86-64/arm64 and, on x86-64, for AVX2+FMA, chosen at run time.
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "ops.h"
+#include "pool.h"
+#include "vmath.h"
+
+namespace gs {
+namespace {
+
+using namespace vm;
+
+constexpr int L = 8;  // accumulator lanes
+
+// ---------------------------------------------------------------------------------------------
+// bodies (always inlined into each instruction-set variant below)
+
+template <class F>
+GS_INLINE void map_body(const float* x, float* o, int64_t n, F f) {
+  for (int64_t i = 0; i < n; i++) o[i] = f(x[i]);
+}
+
+GS_INLINE float row_max(const float* x, int64_t n) {
+  float m[L];
+  for (int l = 0; l < L; l++) m[l] = -INFINITY;
+  int64_t j = 0;
+  for (; j + L <= n; j += L)
+    for (int l = 0; l < L; l++) m[l] = x[j + l] > m[l] ? x[j + l] : m[l];
+  float r = -INFINITY;
+  for (int l = 0; l < L; l++) r = m[l] > r ? m[l] : r;
+  for (; j < n; j++) r = x[j] > r ? x[j] : r;
+  return r;
+}
+
+// e[j] = exp(x[j] - mx); returns Σ e[j] (in double).
+GS_INLINE double exp_sum(const float* x, float* e, int64_t n, float mx) {
+  double s[L] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + L <= n; j += L)
+    for (int l = 0; l < L; l++) {
+      const float v = exp_f(x[j + l] - mx);
+      e[j + l] = v;
+      s[l] += static_cast<double>(v);
+    }
+  double r = 0;
+  for (int l = 0; l < L; l++) r += s[l];
+  for (; j < n; j++) {
+    const float v = exp_f(x[j] - mx);
+    e[j] = v;
+    r += static_cast<double>(v);
+  }
+  return r;
+}
+
+GS_INLINE void softmax_body(const float* x, float* out, int64_t r0, int64_t r1, int64_t cols, bool log) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* xr = x + r * cols;
+    float* o = out + r * cols;
+    float mx = row_max(xr, cols);
+    if (mx == -INFINITY || mx == INFINITY) mx = 0;  // as cpu-js: all -inf rows give nan / -inf
+    const double sum = exp_sum(xr, o, cols, mx);
+    if (log) {
+      const double lse = std::log(sum) + mx;
+      for (int64_t j = 0; j < cols; j++) o[j] = static_cast<float>(static_cast<double>(xr[j]) - lse);
+    } else {
+      const float inv = static_cast<float>(1.0 / sum);
+      for (int64_t j = 0; j < cols; j++) o[j] *= inv;
+    }
+  }
+}
+
+GS_INLINE void xent_body(const float* x, const int32_t* targets, float* losses, float* probs, int64_t r0,
+                         int64_t r1, int64_t cols, int64_t ignore, int64_t total) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* xr = x + r * cols;
+    float* p = probs + r * cols;
+    const float mx = row_max(xr, cols);
+    const double sum = exp_sum(xr, p, cols, mx);
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t j = 0; j < cols; j++) p[j] *= inv;
+    const int64_t t = targets[r];
+    double loss;
+    if (t == ignore)
+      loss = 0;
+    else if (r * cols + t < 0 || r * cols + t >= total)
+      loss = NAN;  // a target out of range reads where cpu-js reads (undefined past the ends)
+    else
+      loss = std::log(sum) + mx - static_cast<double>(xr[t]);
+    losses[r] = static_cast<float>(loss);
+  }
+}
+
+template <bool W, bool B>
+GS_INLINE void ln_rows(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd,
+                       int64_t r0, int64_t r1, int64_t cols, double eps) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* xr = x + r * cols;
+    float* o = out + r * cols;
+    double s[L] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t j = 0;
+    for (; j + L <= cols; j += L)
+      for (int l = 0; l < L; l++) s[l] += static_cast<double>(xr[j + l]);
+    double sum = 0;
+    for (int l = 0; l < L; l++) sum += s[l];
+    for (; j < cols; j++) sum += static_cast<double>(xr[j]);
+    const double mu = sum / static_cast<double>(cols);
+    for (int l = 0; l < L; l++) s[l] = 0;
+    j = 0;
+    for (; j + L <= cols; j += L)
+      for (int l = 0; l < L; l++) {
+        const double d = static_cast<double>(xr[j + l]) - mu;
+        s[l] += d * d;
+      }
+    double var = 0;
+    for (int l = 0; l < L; l++) var += s[l];
+    for (; j < cols; j++) {
+      const double d = static_cast<double>(xr[j]) - mu;
+      var += d * d;
+    }
+    const double rs = 1.0 / std::sqrt(var / static_cast<double>(cols) + eps);
+    mean[r] = static_cast<float>(mu);
+    rstd[r] = static_cast<float>(rs);
+    for (j = 0; j < cols; j++) {
+      double y = (static_cast<double>(xr[j]) - mu) * rs;
+      if (W) y *= static_cast<double>(w[j]);
+      if (B) y += static_cast<double>(b[j]);
+      o[j] = static_cast<float>(y);
+    }
+  }
+}
+
+GS_INLINE void ln_body(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd,
+                       int64_t r0, int64_t r1, int64_t cols, double eps) {
+  if (w && b) ln_rows<true, true>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
+  else if (w) ln_rows<true, false>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
+  else if (b) ln_rows<false, true>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
+  else ln_rows<false, false>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
+}
+
+// Rows [r0, r1): dx, and Σ over these rows of g·xhat and g into dwAcc / dbAcc (double, may be null).
+template <bool W>
+GS_INLINE void lnb_rows(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
+                        float* dx, double* dwAcc, double* dbAcc, int64_t r0, int64_t r1, int64_t cols) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* gr = g + r * cols;
+    const float* xr = x + r * cols;
+    float* d = dx + r * cols;
+    const double mu = mean[r], rs = rstd[r];
+    double sg[L] = {0, 0, 0, 0, 0, 0, 0, 0}, sgx[L] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t j = 0;
+    for (; j + L <= cols; j += L)
+      for (int l = 0; l < L; l++) {
+        const double xhat = (static_cast<double>(xr[j + l]) - mu) * rs;
+        const double gy = W ? static_cast<double>(gr[j + l]) * static_cast<double>(w[j + l]) : static_cast<double>(gr[j + l]);
+        sg[l] += gy;
+        sgx[l] += gy * xhat;
+      }
+    double sumG = 0, sumGX = 0;
+    for (int l = 0; l < L; l++) {
+      sumG += sg[l];
+      sumGX += sgx[l];
+    }
+    for (; j < cols; j++) {
+      const double xhat = (static_cast<double>(xr[j]) - mu) * rs;
+      const double gy = W ? static_cast<double>(gr[j]) * static_cast<double>(w[j]) : static_cast<double>(gr[j]);
+      sumG += gy;
+      sumGX += gy * xhat;
+    }
+    const double mg = sumG / static_cast<double>(cols), mgx = sumGX / static_cast<double>(cols);
+    for (j = 0; j < cols; j++) {
+      const double xhat = (static_cast<double>(xr[j]) - mu) * rs;
+      const double gy = W ? static_cast<double>(gr[j]) * static_cast<double>(w[j]) : static_cast<double>(gr[j]);
+      d[j] = static_cast<float>(rs * (gy - mg - xhat * mgx));
+    }
+    if (dwAcc)
+      for (j = 0; j < cols; j++) dwAcc[j] += static_cast<double>(gr[j]) * ((static_cast<double>(xr[j]) - mu) * rs);
+    if (dbAcc)
+      for (j = 0; j < cols; j++) dbAcc[j] += static_cast<double>(gr[j]);
+  }
+}
+
+GS_INLINE void lnb_body(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
+                        float* dx, double* dwAcc, double* dbAcc, int64_t r0, int64_t r1, int64_t cols) {
+  if (w) lnb_rows<true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
+  else lnb_rows<false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
+}
+
+constexpr float SQRT_2_OVER_PI = 0.79788456080286535588f;
+constexpr float INV_SQRT_2 = 0.70710678118654752440f;
+constexpr float INV_SQRT_2PI = 0.39894228040143267794f;
+
+GS_INLINE void gelu_body(const float* x, float* o, int64_t n, bool tanh_approx) {
+  if (tanh_approx) {
+    // 0.5·v·(1 + tanh(u)) = v·sigmoid(2u) = v / (1 + e^(-2u)): no cancellation in the left tail.
+    for (int64_t i = 0; i < n; i++) {
+      const float v = x[i];
+      const float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
+      o[i] = v / (1.0f + exp_f(-2.0f * u));
+    }
+  } else {
+    for (int64_t i = 0; i < n; i++) {
+      const float v = x[i];
+      o[i] = 0.5f * v * one_plus_erf_f(v * INV_SQRT_2);
+    }
+  }
+}
+
+GS_INLINE void gelub_body(const float* g, const float* x, float* dx, int64_t n, bool tanh_approx) {
+  if (tanh_approx) {
+    // With s = sigmoid(2u): 0.5(1 + tanh u) = s and 1 - tanh²u = 4s(1 - s).
+    for (int64_t i = 0; i < n; i++) {
+      const float v = x[i];
+      const float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
+      float m2u = -2.0f * u;
+      m2u = m2u > 80.0f ? 80.0f : m2u;
+      const float e = exp_f(m2u);
+      const float s = 1.0f / (1.0f + e);
+      const float du = SQRT_2_OVER_PI * (1.0f + 3.0f * 0.044715f * v * v);
+      const float d = s + 2.0f * v * s * (e * s) * du;
+      dx[i] = g[i] * (abs_f(v) == INFINITY ? NAN : d);  // ±inf: nan, as the formula gives in cpu-js
+    }
+  } else {
+    for (int64_t i = 0; i < n; i++) {
+      const float v = x[i];
+      dx[i] = g[i] * (0.5f * one_plus_erf_f(v * INV_SQRT_2) + v * INV_SQRT_2PI * exp_f(-0.5f * v * v));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// variants
+
+using MapFn = void (*)(const float*, float*, int64_t);
+struct Fns {
+  MapFn exp, expm1, tanh, sigmoid, erf;
+  void (*softmax)(const float*, float*, int64_t, int64_t, int64_t, bool);
+  void (*xent)(const float*, const int32_t*, float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t);
+  void (*ln)(const float*, const float*, const float*, float*, float*, float*, int64_t, int64_t, int64_t, double);
+  void (*lnb)(const float*, const float*, const float*, const float*, const float*, float*, double*, double*,
+              int64_t, int64_t, int64_t);
+  void (*gelu)(const float*, float*, int64_t, bool);
+  void (*gelub)(const float*, const float*, float*, int64_t, bool);
+};
+
+#define GS_VARIANT_SET(SUFFIX, ATTR)                                                                    \
+  ATTR void exp_##SUFFIX(const float* x, float* o, int64_t n) {                                         \
+    map_body(x, o, n, [](float v) { return exp_f(v); });                                                \
+  }                                                                                                     \
+  ATTR void expm1_##SUFFIX(const float* x, float* o, int64_t n) {                                       \
+    map_body(x, o, n, [](float v) { return expm1_f(v); });                                              \
+  }                                                                                                     \
+  ATTR void tanh_##SUFFIX(const float* x, float* o, int64_t n) {                                        \
+    map_body(x, o, n, [](float v) { return tanh_f(v); });                                               \
+  }                                                                                                     \
+  ATTR void sigmoid_##SUFFIX(const float* x, float* o, int64_t n) {                                     \
+    map_body(x, o, n, [](float v) { return sigmoid_f(v); });                                            \
+  }                                                                                                     \
+  ATTR void erf_##SUFFIX(const float* x, float* o, int64_t n) {                                         \
+    map_body(x, o, n, [](float v) { return erf_f(v); });                                                \
+  }                                                                                                     \
+  ATTR void softmax_##SUFFIX(const float* x, float* o, int64_t r0, int64_t r1, int64_t c, bool lg) {    \
+    softmax_body(x, o, r0, r1, c, lg);                                                                  \
+  }                                                                                                     \
+  ATTR void xent_##SUFFIX(const float* x, const int32_t* t, float* ls, float* p, int64_t r0, int64_t r1, \
+                          int64_t c, int64_t ig, int64_t total) {                                       \
+    xent_body(x, t, ls, p, r0, r1, c, ig, total);                                                       \
+  }                                                                                                     \
+  ATTR void ln_##SUFFIX(const float* x, const float* w, const float* b, float* o, float* m, float* rs,  \
+                        int64_t r0, int64_t r1, int64_t c, double eps) {                                \
+    ln_body(x, w, b, o, m, rs, r0, r1, c, eps);                                                         \
+  }                                                                                                     \
+  ATTR void lnb_##SUFFIX(const float* g, const float* x, const float* w, const float* m, const float* rs, \
+                         float* dx, double* dw, double* db, int64_t r0, int64_t r1, int64_t c) {        \
+    lnb_body(g, x, w, m, rs, dx, dw, db, r0, r1, c);                                                    \
+  }                                                                                                     \
+  ATTR void gelu_##SUFFIX(const float* x, float* o, int64_t n, bool t) { gelu_body(x, o, n, t); }       \
+  ATTR void gelub_##SUFFIX(const float* g, const float* x, float* dx, int64_t n, bool t) {              \
+    gelub_body(g, x, dx, n, t);                                                                         \
+  }                                                                                                     \
+  const Fns fns_##SUFFIX = {exp_##SUFFIX,  expm1_##SUFFIX, tanh_##SUFFIX, sigmoid_##SUFFIX,              \
+                            erf_##SUFFIX,  softmax_##SUFFIX, xent_##SUFFIX, ln_##SUFFIX,                 \
+                            lnb_##SUFFIX,  gelu_##SUFFIX,  gelub_##SUFFIX};
+
+GS_VARIANT_SET(generic, )
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GS_HAVE_AVX2_VARIANT 1
+GS_VARIANT_SET(avx2, __attribute__((target("avx2,fma"))))
+#endif
+
+const Fns& fns() {
+  static const Fns* f = [] {
+#ifdef GS_HAVE_AVX2_VARIANT
+    const char* cap = std::getenv("GRADSTACK_ISA");
+    __builtin_cpu_init();
+    if (!(cap && std::strcmp(cap, "generic") == 0) && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma"))
+      return &fns_avx2;
+#endif
+    return &fns_generic;
+  }();
+  return *f;
+}
+
+constexpr int64_t GRAIN = 16384;  // elements per thread below which a kernel stays on one thread
+
+template <class F>
+void rows_parallel(int64_t rows, int64_t cols, const F& f) {
+  parallel_for(rows, std::max<int64_t>(1, GRAIN / std::max<int64_t>(cols, 1)), f);
+}
+
+inline bool f32(const Arr& a, int64_t need) { return a.kind == F32 && a.len >= need; }
+inline bool f32_opt(const Arr& a, int64_t need) { return a.kind == NONE || f32(a, need); }
+inline const float* cptr(const Arr& a) { return a.kind == NONE ? nullptr : static_cast<const float*>(a.p); }
+
+}  // namespace
+
+bool k_fast_unary_f32(int op, const float* x, float* out, int64_t n) {
+  const Fns& f = fns();
+  MapFn m = op == U_EXP ? f.exp
+            : op == U_EXPM1 ? f.expm1
+            : op == U_TANH ? f.tanh
+            : op == U_SIGMOID ? f.sigmoid
+            : op == U_ERF ? f.erf
+            : nullptr;
+  if (m == nullptr) return false;
+  parallel_for(n, GRAIN, [&](int64_t b, int64_t e) { m(x + b, out + b, e - b); });
+  return true;
+}
+
+bool k_softmax(const Arr& x, const Arr& out, int64_t rows, int64_t cols, bool log) {
+  const double n = static_cast<double>(rows) * static_cast<double>(cols);
+  if (n > 1e15 || !f32(x, rows * cols) || !f32(out, rows * cols)) return false;
+  if (rows * cols == 0) return true;
+  const float* X = static_cast<const float*>(x.p);
+  float* O = static_cast<float*>(out.p);
+  auto fn = fns().softmax;
+  rows_parallel(rows, cols, [&](int64_t r0, int64_t r1) { fn(X, O, r0, r1, cols, log); });
+  return true;
+}
+
+bool k_cross_entropy(const Arr& logits, const Arr& targets, const Arr& losses, const Arr& probs, int64_t rows,
+                     int64_t cols, int64_t ignore) {
+  const double n = static_cast<double>(rows) * static_cast<double>(cols);
+  if (n > 1e15 || !f32(logits, rows * cols) || !f32(probs, rows * cols) || !f32(losses, rows) ||
+      targets.kind != I32 || targets.len < rows || cols == 0)
+    return false;
+  const float* X = static_cast<const float*>(logits.p);
+  const int32_t* T = static_cast<const int32_t*>(targets.p);
+  float* Ls = static_cast<float*>(losses.p);
+  float* P = static_cast<float*>(probs.p);
+  auto fn = fns().xent;
+  const int64_t total = logits.len;
+  rows_parallel(rows, cols, [&](int64_t r0, int64_t r1) { fn(X, T, Ls, P, r0, r1, cols, ignore, total); });
+  return true;
+}
+
+bool k_layer_norm(const Arr& x, const Arr& w, const Arr& b, const Arr& out, const Arr& mean, const Arr& rstd,
+                  int64_t rows, int64_t cols, double eps) {
+  const double n = static_cast<double>(rows) * static_cast<double>(cols);
+  if (n > 1e15 || !f32(x, rows * cols) || !f32(out, rows * cols) || !f32_opt(w, cols) || !f32_opt(b, cols) ||
+      !f32(mean, rows) || !f32(rstd, rows) || cols == 0)
+    return false;
+  const float* X = static_cast<const float*>(x.p);
+  const float *W = cptr(w), *B = cptr(b);
+  float* O = static_cast<float*>(out.p);
+  float* M = static_cast<float*>(mean.p);
+  float* R = static_cast<float*>(rstd.p);
+  auto fn = fns().ln;
+  rows_parallel(rows, cols, [&](int64_t r0, int64_t r1) { fn(X, W, B, O, M, R, r0, r1, cols, eps); });
+  return true;
+}
+
+bool k_layer_norm_backward(const Arr& g, const Arr& x, const Arr& w, const Arr& mean, const Arr& rstd,
+                           const Arr& dx, const Arr& dw, const Arr& db, int64_t rows, int64_t cols) {
+  const int64_t n = rows * cols;
+  if (static_cast<double>(rows) * static_cast<double>(cols) > 1e15 || !f32(g, n) || !f32(x, n) || !f32(dx, n) ||
+      !f32_opt(w, cols) || !f32(mean, rows) || !f32(rstd, rows) || !f32_opt(dw, cols) || !f32_opt(db, cols) ||
+      cols == 0)
+    return false;
+  const float *G = static_cast<const float*>(g.p), *X = static_cast<const float*>(x.p), *W = cptr(w);
+  const float *M = static_cast<const float*>(mean.p), *R = static_cast<const float*>(rstd.p);
+  float* DX = static_cast<float*>(dx.p);
+  const bool wantW = dw.kind != NONE, wantB = db.kind != NONE;
+  const int64_t chunks =
+      std::max<int64_t>(1, std::min<int64_t>(num_threads(), n / GRAIN));
+  // Each chunk of rows sums its own dw/db columns; the chunks are added in order afterwards.
+  std::vector<double> acc(static_cast<size_t>((wantW || wantB) ? chunks * 2 * cols : 0), 0.0);
+  auto fn = fns().lnb;
+  struct Ctx {
+    decltype(fn) f;
+    const float *G, *X, *W, *M, *R;
+    float* DX;
+    double* acc;
+    bool wantW, wantB;
+    int64_t rows, cols, chunks;
+  } ctx{fn, G, X, W, M, R, DX, acc.data(), wantW, wantB, rows, cols, chunks};
+  run_tasks(
+      chunks,
+      [](void* vc, int64_t t, int) {
+        const Ctx& c = *static_cast<const Ctx*>(vc);
+        const int64_t r0 = c.rows * t / c.chunks, r1 = c.rows * (t + 1) / c.chunks;
+        double* dwAcc = c.wantW ? c.acc + t * 2 * c.cols : nullptr;
+        double* dbAcc = c.wantB ? c.acc + t * 2 * c.cols + c.cols : nullptr;
+        c.f(c.G, c.X, c.W, c.M, c.R, c.DX, dwAcc, dbAcc, r0, r1, c.cols);
+      },
+      &ctx);
+  for (int which = 0; which < 2; which++) {
+    const Arr& dst = which == 0 ? dw : db;
+    if (dst.kind == NONE) continue;
+    float* D = static_cast<float*>(dst.p);
+    for (int64_t j = 0; j < cols; j++) {
+      double s = 0;
+      for (int64_t t = 0; t < chunks; t++) s += acc[static_cast<size_t>(t * 2 * cols + which * cols + j)];
+      D[j] = static_cast<float>(s);
+    }
+  }
+  return true;
+}
+
+bool k_gelu(const Arr& x, const Arr& out, bool tanh_approx) {
+  if (x.kind != F32 || !f32(out, x.len)) return false;
+  const float* X = static_cast<const float*>(x.p);
+  float* O = static_cast<float*>(out.p);
+  auto fn = fns().gelu;
+  parallel_for(x.len, GRAIN, [&](int64_t b, int64_t e) { fn(X + b, O + b, e - b, tanh_approx); });
+  return true;
+}
+
+bool k_gelu_backward(const Arr& g, const Arr& x, const Arr& dx, bool tanh_approx) {
+  if (x.kind != F32 || !f32(g, x.len) || !f32(dx, x.len)) return false;
+  const float* G = static_cast<const float*>(g.p);
+  const float* X = static_cast<const float*>(x.p);
+  float* D = static_cast<float*>(dx.p);
+  auto fn = fns().gelub;
+  parallel_for(x.len, GRAIN, [&](int64_t b, int64_t e) { fn(G + b, X + b, D + b, e - b, tanh_approx); });
+  return true;
+}
+
+}  // namespace gs

@@ -1,0 +1,387 @@
+// Cache-blocked, packed GEMM (the usual five loops around a register-blocked micro-kernel).
+// Transposes and leading dimensions are absorbed by the packing; the micro-kernel is chosen at run
+// time (AVX-512 or AVX2+FMA on x86-64, else a portable kernel the compiler vectorises).
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
+#include <cstring>
+#include <string>
+
+#include "pool.h"
+
+namespace gs {
+namespace {
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+// Per-thread packing buffers, grown on demand (thread_local: a JS worker thread running a kernel
+// serially while the pool is busy must not share the main thread's buffers).
+inline void* alloc64(size_t bytes) {
+#if defined(_WIN32)
+  return _aligned_malloc(bytes, 64);
+#else
+  return std::aligned_alloc(64, bytes);
+#endif
+}
+inline void free64(void* p) {
+#if defined(_WIN32)
+  _aligned_free(p);
+#else
+  std::free(p);
+#endif
+}
+
+template <typename T>
+T* scratch(int which, int64_t n) {
+  struct Buf {
+    T* p = nullptr;
+    int64_t cap = 0;
+    ~Buf() { free64(p); }
+  };
+  static thread_local Buf bufs[2];
+  Buf& b = bufs[which];
+  if (b.cap < n) {
+    free64(b.p);
+    const size_t bytes = static_cast<size_t>(round_up(n * static_cast<int64_t>(sizeof(T)), 64));
+    b.p = static_cast<T*>(alloc64(bytes));
+    if (b.p == nullptr) std::abort();  // a few MB at most: out of memory anyway
+    b.cap = n;
+  }
+  return b.p;
+}
+
+// Packs op(A)[0:mc, 0:kc] (element (i, p) at A[i·ars + p·acs]) into panels of MR rows: panel q holds
+// kc groups of MR values, rows past mc are zero.
+template <typename T, int MR>
+void pack_a(T* __restrict dst, const T* A, int64_t ars, int64_t acs, int64_t mc, int64_t kc,
+            PackAN<T> pack_an) {
+  for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
+    const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i0));
+    const T* a = A + i0 * ars;
+    if (mr == MR && acs == 1 && pack_an != nullptr) {
+      pack_an(dst, a, ars, kc, MR);
+    } else if (mr == MR && acs == 1) {
+      const T* rows[MR];
+      for (int r = 0; r < MR; r++) rows[r] = a + r * ars;
+      for (int64_t p = 0; p < kc; p++)
+        for (int r = 0; r < MR; r++) dst[p * MR + r] = rows[r][p];
+    } else if (mr == MR && ars == 1) {
+      for (int64_t p = 0; p < kc; p++)
+        for (int r = 0; r < MR; r++) dst[p * MR + r] = a[p * acs + r];
+    } else {
+      for (int64_t p = 0; p < kc; p++) {
+        for (int r = 0; r < mr; r++) dst[p * MR + r] = a[r * ars + p * acs];
+        for (int r = mr; r < MR; r++) dst[p * MR + r] = T(0);
+      }
+    }
+  }
+}
+
+// Packs op(B)[0:kc, 0:nc] (element (p, j) at B[p·brs + j·bcs]) into panels of NR columns.
+template <typename T, int NR>
+void pack_b(T* __restrict dst, const T* B, int64_t brs, int64_t bcs, int64_t kc, int64_t nc,
+            PackBT<T> pack_bt) {
+  for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc) {
+    const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j0));
+    const T* b = B + j0 * bcs;
+    if (nr == NR && brs == 1 && pack_bt != nullptr) {
+      pack_bt(dst, b, bcs, kc, NR);
+    } else if (nr == NR && bcs == 1) {
+      for (int64_t p = 0; p < kc; p++)
+        for (int c = 0; c < NR; c++) dst[p * NR + c] = b[p * brs + c];
+    } else if (nr == NR && brs == 1) {
+      const T* cols[NR];
+      for (int c = 0; c < NR; c++) cols[c] = b + c * bcs;
+      for (int64_t p = 0; p < kc; p++)
+        for (int c = 0; c < NR; c++) dst[p * NR + c] = cols[c][p];
+    } else {
+      for (int64_t p = 0; p < kc; p++) {
+        for (int c = 0; c < nr; c++) dst[p * NR + c] = b[p * brs + c * bcs];
+        for (int c = nr; c < NR; c++) dst[p * NR + c] = T(0);
+      }
+    }
+  }
+}
+
+// Splits n into ceil(n / max) near-equal blocks, each a multiple of `unit` (except the last).
+inline int64_t block_size(int64_t n, int64_t max, int64_t unit) {
+  int64_t blocks = ceil_div(n, max);
+  return std::min(max, round_up(ceil_div(n, blocks), unit));
+}
+
+// C[0:m, 0:n] = op(A) · op(B) on one thread.
+template <typename T, int MR, int NR>
+void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, const T* B,
+                int64_t brs, int64_t bcs, T* C, int64_t ldc, int64_t m, int64_t n, int64_t k) {
+  const int64_t KC = block_size(k, K.kc, 1);
+  const int64_t MC = block_size(m, K.mc, MR);
+  const int64_t NC = block_size(n, K.nc, NR);
+  T* Bp = scratch<T>(1, KC * round_up(NC, NR));
+  T* Ap = scratch<T>(0, KC * round_up(MC, MR));
+  alignas(64) T tmp[MR * NR];
+  for (int64_t jc = 0; jc < n; jc += NC) {
+    const int64_t nc = std::min(NC, n - jc);
+    for (int64_t pc = 0; pc < k; pc += KC) {
+      const int64_t kc = std::min(KC, k - pc);
+      const int beta = pc > 0;
+      pack_b<T, NR>(Bp, B + pc * brs + jc * bcs, brs, bcs, kc, nc, K.pack_bt);
+      for (int64_t ic = 0; ic < m; ic += MC) {
+        const int64_t mc = std::min(MC, m - ic);
+        pack_a<T, MR>(Ap, A + ic * ars + pc * acs, ars, acs, mc, kc, K.pack_an);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int64_t nr = std::min<int64_t>(NR, nc - jr);
+          const T* bp = Bp + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int64_t mr = std::min<int64_t>(MR, mc - ir);
+            const T* ap = Ap + ir * kc;
+            T* c = C + (ic + ir) * ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+              K.fn(kc, ap, bp, c, ldc, beta);
+            } else {
+              K.fn(kc, ap, bp, tmp, NR, 0);
+              for (int64_t r = 0; r < mr; r++)
+                for (int64_t j = 0; j < nr; j++)
+                  c[r * ldc + j] = beta ? c[r * ldc + j] + tmp[r * NR + j] : tmp[r * NR + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Portable micro-kernel; -O3 vectorises the inner loop for whatever the baseline ISA is.
+template <typename T, int MR, int NR>
+void kernel_generic(int64_t kc, const T* __restrict A, const T* __restrict B, T* __restrict C,
+                    int64_t ldc, int beta) {
+  T acc[MR][NR];
+  for (int r = 0; r < MR; r++)
+    for (int c = 0; c < NR; c++) acc[r][c] = T(0);
+  for (int64_t p = 0; p < kc; p++, A += MR, B += NR)
+    for (int r = 0; r < MR; r++) {
+      const T a = A[r];
+      for (int c = 0; c < NR; c++) acc[r][c] += a * B[c];
+    }
+  for (int r = 0; r < MR; r++)
+    for (int c = 0; c < NR; c++) C[r * ldc + c] = beta ? C[r * ldc + c] + acc[r][c] : acc[r][c];
+}
+
+// A few rows (m <= SMALL_M, e.g. one token at a time in generation): no packing, B is streamed once.
+constexpr int64_t SMALL_M = 4;
+
+// c[i·ldc] = dot(a[i·k : i·k + k], b) for i < M: b is read once for all M rows.
+template <typename T, int M>
+inline void dots(const T* __restrict a, int64_t k, const T* __restrict b, T* c, int64_t ldc) {
+  constexpr int L = 16;
+  T s[M][L];
+  for (int i = 0; i < M; i++)
+    for (int l = 0; l < L; l++) s[i][l] = T(0);
+  int64_t p = 0;
+  for (; p + L <= k; p += L)
+    for (int i = 0; i < M; i++)
+      for (int l = 0; l < L; l++) s[i][l] += a[i * k + p + l] * b[p + l];
+  for (int i = 0; i < M; i++) {
+    T r = T(0);
+    for (int l = 0; l < L; l++) r += s[i][l];
+    for (int64_t q = p; q < k; q++) r += a[i * k + q] * b[q];
+    c[i * ldc] = r;
+  }
+}
+
+template <typename T>
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+inline void small_m_body(const T* A, int64_t ars, int64_t acs, const T* B, int64_t brs, int64_t bcs, T* C,
+                         int64_t ldc, int64_t m, int64_t n, int64_t k) {
+  T* a = scratch<T>(0, m * k);  // the rows of op(A), contiguous
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t p = 0; p < k; p++) a[i * k + p] = A[i * ars + p * acs];
+  if (bcs == 1) {
+    // Rows of op(B) are contiguous: C[i, j0:j1] += a[i, p]·B[p, j0:j1], with C's block in L1.
+    constexpr int64_t NB = 512;
+    for (int64_t j0 = 0; j0 < n; j0 += NB) {
+      const int64_t nb = std::min(NB, n - j0);
+      for (int64_t i = 0; i < m; i++) std::fill(C + i * ldc + j0, C + i * ldc + j0 + nb, T(0));
+      for (int64_t p = 0; p < k; p++) {
+        const T* __restrict b = B + p * brs + j0;
+        for (int64_t i = 0; i < m; i++) {
+          const T av = a[i * k + p];
+          T* __restrict c = C + i * ldc + j0;
+          for (int64_t j = 0; j < nb; j++) c[j] += av * b[j];
+        }
+      }
+    }
+  } else {
+    // Columns of op(B) are contiguous (B transposed): dot products.
+    for (int64_t j = 0; j < n; j++) {
+      const T* b = B + j * bcs;
+      for (int64_t i = 0; i < m; i++) dots<T, 1>(a + i * k, k, b, C + i * ldc + j, ldc);
+    }
+  }
+}
+
+template <typename T>
+using BlockFn = void (*)(const KernelInfo<T>&, const T*, int64_t, int64_t, const T*, int64_t,
+                         int64_t, T*, int64_t, int64_t, int64_t, int64_t);
+
+// The small-m path compiled for the baseline and, on x86-64, for AVX2 (it is plain C++ that the
+// compiler vectorises, so the wider registers come from the target attribute alone).
+template <typename T>
+void gemm_small_m(const KernelInfo<T>&, const T* A, int64_t ars, int64_t acs, const T* B, int64_t brs,
+                  int64_t bcs, T* C, int64_t ldc, int64_t m, int64_t n, int64_t k) {
+  small_m_body(A, ars, acs, B, brs, bcs, C, ldc, m, n, k);
+}
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GS_SMALL_AVX2 1
+template <typename T>
+__attribute__((target("avx2,fma"))) void gemm_small_m_avx2(const KernelInfo<T>&, const T* A, int64_t ars,
+                                                            int64_t acs, const T* B, int64_t brs, int64_t bcs,
+                                                            T* C, int64_t ldc, int64_t m, int64_t n, int64_t k) {
+  small_m_body(A, ars, acs, B, brs, bcs, C, ldc, m, n, k);
+}
+#endif
+
+template <typename T>
+BlockFn<T> small_for(const KernelInfo<T>& k) {
+#ifdef GS_SMALL_AVX2
+  if (std::strncmp(k.name, "generic", 7) != 0) return gemm_small_m_avx2<T>;  // AVX2 kernels were chosen
+#endif
+  (void)k;
+  return gemm_small_m<T>;
+}
+
+template <typename T>
+struct Impl {
+  KernelInfo<T> k;
+  BlockFn<T> block = nullptr;
+  BlockFn<T> small = nullptr;
+};
+
+// The driver instantiated for the micro-kernel shapes gemm_x86.cc and the generic path use.
+template <typename T>
+BlockFn<T> block_for(int mr, int nr) {
+  if constexpr (sizeof(T) == 4) {
+    if (mr == 12 && nr == 32) return gemm_block<T, 12, 32>;  // AVX-512
+    if (mr == 6 && nr == 16) return gemm_block<T, 6, 16>;    // AVX2
+    if (mr == 4 && nr == 8) return gemm_block<T, 4, 8>;      // generic
+  } else {
+    if (mr == 12 && nr == 16) return gemm_block<T, 12, 16>;
+    if (mr == 6 && nr == 8) return gemm_block<T, 6, 8>;
+    if (mr == 4 && nr == 4) return gemm_block<T, 4, 4>;
+  }
+  return nullptr;
+}
+
+const char* isa_cap() {
+  const char* e = std::getenv("GRADSTACK_ISA");  // generic | avx2 (caps the ISA, for tests)
+  return e == nullptr ? "" : e;
+}
+
+const Impl<float>& impl_f32() {
+  static Impl<float> impl = [] {
+    Impl<float> r;
+    if (!(std::strcmp(isa_cap(), "generic") != 0 && x86_kernels_f32(&r.k, isa_cap())) ||
+        block_for<float>(r.k.mr, r.k.nr) == nullptr)
+      r.k = KernelInfo<float>{4, 8, kernel_generic<float, 4, 8>, 256, 128, 4096, "generic 4x8"};
+    r.block = block_for<float>(r.k.mr, r.k.nr);
+    r.small = small_for<float>(r.k);
+    return r;
+  }();
+  return impl;
+}
+
+const Impl<double>& impl_f64() {
+  static Impl<double> impl = [] {
+    Impl<double> r;
+    if (!(std::strcmp(isa_cap(), "generic") != 0 && x86_kernels_f64(&r.k, isa_cap())) ||
+        block_for<double>(r.k.mr, r.k.nr) == nullptr)
+      r.k = KernelInfo<double>{4, 4, kernel_generic<double, 4, 4>, 256, 64, 4096, "generic 4x4"};
+    r.block = block_for<double>(r.k.mr, r.k.nr);
+    r.small = small_for<double>(r.k);
+    return r;
+  }();
+  return impl;
+}
+
+template <typename T>
+void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const MatmulParams& p) {
+  const int64_t batch = p.batch, m = p.m, n = p.n, k = p.k;
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    std::fill(out, out + batch * m * n, T(0));
+    return;
+  }
+  const int64_t ars = p.transA ? 1 : p.lda, acs = p.transA ? p.lda : 1;
+  const int64_t brs = p.transB ? 1 : p.ldb, bcs = p.transB ? p.ldb : 1;
+  const int mr = impl.k.mr, nr = impl.k.nr;
+
+  // Work split: whole batch items when they divide evenly among threads (or are many), else each
+  // item is cut along its larger dimension.
+  const int threads = num_threads();
+  const double flops = 2.0 * static_cast<double>(batch) * m * n * k;
+  int64_t parts = 1;
+  // Unpacked for a few rows: any m <= SMALL_M with B's rows contiguous (axpy), one row with B
+  // transposed (dot products; more rows are faster packed).
+  const bool small = k > 0 && (p.transB ? m == 1 : m <= SMALL_M);
+  const BlockFn<T> block = small ? impl.small : impl.block;
+  bool split_m = !small && m >= n;
+  if (threads > 1 && flops >= 2.0e6 && !(batch % threads == 0 || batch >= 4 * threads)) {
+    const int64_t units = split_m ? ceil_div(m, mr) : ceil_div(n, small ? 64 : nr);
+    parts = std::min<int64_t>(threads, units);
+  }
+  struct Ctx {
+    const Impl<T>* impl;
+    BlockFn<T> block;
+    const T *a, *b;
+    T* out;
+    const MatmulParams* p;
+    int64_t ars, acs, brs, bcs, parts, unit;
+    bool split_m;
+  } ctx{&impl, block, a, b, out, &p, ars, acs, brs, bcs, parts, split_m ? mr : (small ? 64 : nr), split_m};
+  auto task = [](void* vc, int64_t t, int) {
+    const Ctx& c = *static_cast<const Ctx*>(vc);
+    const MatmulParams& p = *c.p;
+    const int64_t bi = t / c.parts, part = t % c.parts;
+    const T* A = c.a + p.aOffset + bi * p.aBatchStride;
+    const T* B = c.b + p.bOffset + bi * p.bBatchStride;
+    T* C = c.out + bi * p.m * p.n;
+    int64_t m0 = 0, m1 = p.m, n0 = 0, n1 = p.n;
+    if (c.parts > 1) {
+      const int64_t dim = c.split_m ? p.m : p.n, units = ceil_div(dim, c.unit);
+      const int64_t lo = std::min(dim, units * part / c.parts * c.unit);
+      const int64_t hi = std::min(dim, units * (part + 1) / c.parts * c.unit);
+      if (c.split_m) m0 = lo, m1 = hi;
+      else n0 = lo, n1 = hi;
+    }
+    if (m1 <= m0 || n1 <= n0) return;
+    c.block(c.impl->k, A + m0 * c.ars, c.ars, c.acs, B + n0 * c.bcs, c.brs, c.bcs, C + m0 * p.n + n0, p.n,
+            m1 - m0, n1 - n0, p.k);
+  };
+  if (threads == 1 || flops < 2.0e6) {
+    for (int64_t t = 0; t < batch * parts; t++) task(&ctx, t, 0);
+  } else {
+    run_tasks(batch * parts, task, &ctx);
+  }
+}
+
+}  // namespace
+
+void matmul_f32(const float* a, const float* b, float* out, const MatmulParams& p) {
+  matmul_impl(impl_f32(), a, b, out, p);
+}
+void matmul_f64(const double* a, const double* b, double* out, const MatmulParams& p) {
+  matmul_impl(impl_f64(), a, b, out, p);
+}
+
+const char* gemm_kernel_name() {
+  static std::string name = std::string(impl_f32().k.name) + " / " + impl_f64().k.name;
+  return name.c_str();
+}
+
+}  // namespace gs

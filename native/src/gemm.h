@@ -1,0 +1,49 @@
+// GEMM: out[b] = op(A[b]) · op(B[b]) with the parameters of MatmulParams (src/backend/types.ts).
+#pragma once
+#include <cstdint>
+
+namespace gs {
+
+struct MatmulParams {
+  int64_t batch, m, n, k;
+  bool transA, transB;
+  int64_t lda, ldb, aOffset, bOffset, aBatchStride, bBatchStride;
+};
+
+// Both run on the pool when large enough. Arguments must be validated by the caller.
+void matmul_f32(const float* a, const float* b, float* out, const MatmulParams& p);
+void matmul_f64(const double* a, const double* b, double* out, const MatmulParams& p);
+
+// The micro-kernels in use, e.g. "avx2-fma 6x16 / 6x8".
+const char* gemm_kernel_name();
+
+// Micro-kernel: C[0:MR, 0:NR] (=, or += when beta) the product of a packed MR×kc panel of A
+// (kc groups of MR values) and a packed kc×NR panel of B (kc groups of NR values).
+template <typename T>
+using MicroKernel = void (*)(int64_t kc, const T* A, const T* B, T* C, int64_t ldc, int beta);
+
+// Optional packer for a full panel of NR columns of a transposed B: column c of op(B) is the
+// contiguous run B[c·ldb + p], p < kc; writes dst[p·NR + c].
+template <typename T>
+using PackBT = void (*)(T* dst, const T* B, int64_t ldb, int64_t kc, int nr);
+
+// Optional packer for a full panel of MR rows of a non-transposed A: row r of op(A) is the
+// contiguous run A[r·lda + p], p < kc; writes dst[p·MR + r].
+template <typename T>
+using PackAN = void (*)(T* dst, const T* A, int64_t lda, int64_t kc, int mr);
+
+template <typename T>
+struct KernelInfo {
+  int mr = 0, nr = 0;
+  MicroKernel<T> fn = nullptr;
+  int kc = 256, mc = 120, nc = 4096;  // cache blocking
+  const char* name = "";
+  PackBT<T> pack_bt = nullptr;
+  PackAN<T> pack_an = nullptr;
+};
+
+// Implemented in gemm_x86.cc: fill in the best x86 kernels the CPU supports (false if none).
+bool x86_kernels_f32(KernelInfo<float>* k, const char* cap);
+bool x86_kernels_f64(KernelInfo<double>* k, const char* cap);
+
+}  // namespace gs

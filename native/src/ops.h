@@ -1,0 +1,68 @@
+// Kernel entry points. Each returns false when it does not handle the arguments (an element kind it
+// lacks, or indices/strides that would read out of bounds); the JS wrapper then runs cpu-js.
+#pragma once
+#include <cstdint>
+
+#include "common.h"
+
+namespace gs {
+
+// Codes shared with src/backend/native.ts (keep the orders in sync).
+enum UnaryOp {
+  U_NEG, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_TANH, U_SIGMOID, U_RELU, U_ABS, U_SIN,
+  U_COS, U_ERF, U_LOG1P, U_EXPM1, U_RECIPROCAL, U_SIGN, U_FLOOR, U_CEIL, U_ROUND, U_NOT,
+  U_COUNT
+};
+enum BinaryOp {
+  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE,
+  B_AND, B_OR, B_COUNT
+};
+enum ReduceOp { R_SUM, R_MAX, R_MIN, R_PROD, R_COUNT };
+
+// Strided views travel in a Float64Array "scratch": nd, shape[nd], then per view offset, strides[nd].
+bool k_unary(int op, const Arr& x, const Arr& out);
+bool k_binary(int op, const Arr& a, const Arr& b, const Arr& out, const double* sc, int64_t sclen);
+bool k_where(const Arr& c, const Arr& a, const Arr& b, const Arr& out, const double* sc,
+             int64_t sclen);
+bool k_copy(const Arr& src, const Arr& dst, const double* sc, int64_t sclen);
+bool k_cast(const Arr& src, const Arr& dst);
+bool k_reduce(int op, const Arr& x, const Arr& out, int64_t outer, int64_t size, int64_t inner);
+bool k_arg_reduce(bool argmax, const Arr& x, const Arr& out, int64_t outer, int64_t size,
+                  int64_t inner);
+bool k_index_select(const Arr& x, const Arr& idx, const Arr& out, int64_t outer, int64_t size,
+                    int64_t inner);
+bool k_index_add(const Arr& dst, const Arr& idx, const Arr& src, int64_t outer, int64_t size,
+                 int64_t inner);
+bool k_gather(const Arr& x, const Arr& idx, const Arr& out, int64_t outer, int64_t size,
+              int64_t m, int64_t inner);
+bool k_scatter_add(const Arr& dst, const Arr& idx, const Arr& src, int64_t outer, int64_t size,
+                   int64_t m, int64_t inner);
+
+// Fused kernels (float32; false for other kinds). Optional storages have kind NONE.
+bool k_fast_unary_f32(int op, const float* x, float* out, int64_t n);
+bool k_softmax(const Arr& x, const Arr& out, int64_t rows, int64_t cols, bool log);
+bool k_layer_norm(const Arr& x, const Arr& w, const Arr& b, const Arr& out, const Arr& mean, const Arr& rstd,
+                  int64_t rows, int64_t cols, double eps);
+bool k_layer_norm_backward(const Arr& g, const Arr& x, const Arr& w, const Arr& mean, const Arr& rstd,
+                           const Arr& dx, const Arr& dw, const Arr& db, int64_t rows, int64_t cols);
+bool k_cross_entropy(const Arr& logits, const Arr& targets, const Arr& losses, const Arr& probs, int64_t rows,
+                     int64_t cols, int64_t ignore);
+bool k_gelu(const Arr& x, const Arr& out, bool tanh_approx);
+bool k_gelu_backward(const Arr& g, const Arr& x, const Arr& dx, bool tanh_approx);
+
+// An exact non-negative integer below 2^50 (what a size or offset from JS must be).
+inline bool as_count(double v, int64_t* out) {
+  if (!(v >= 0 && v < 1125899906842624.0) || v != static_cast<double>(static_cast<int64_t>(v)))
+    return false;
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+inline bool as_int(double v, int64_t* out) {
+  if (!(v > -1125899906842624.0 && v < 1125899906842624.0) ||
+      v != static_cast<double>(static_cast<int64_t>(v)))
+    return false;
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+}  // namespace gs
