@@ -29,8 +29,12 @@ export function benchGpt(which: keyof typeof CONFIGS, withTorch: boolean): Row[]
   const t = torch?.find((r) => r.workload === which);
   const tokens = c.batch * c.blockSize;
   return [
-    // Lower is better for ms/step, so the ratio column reads PyTorch's time over ours when both are present.
     { name: `${which} step (ms)`, value: ms, unit: "ms", torch: t ? Number(t.median_ms) : undefined },
-    { name: `${which} tokens/s`, value: (tokens / ms) * 1000, unit: "tok/s", torch: t ? Number(t.throughput) : undefined },
+    {
+      name: `${which} tokens/s`,
+      value: (tokens / ms) * 1000,
+      unit: "tok/s",
+      torch: t ? Number(t.throughput) : undefined,
+    },
   ];
 }

@@ -30,12 +30,14 @@ export function timeit(fn: () => void, opts: { warm?: number; reps?: number; max
 export function printTable(title: string, rows: Row[]): void {
   console.log(`\n${title}`);
   const hasTorch = rows.some((r) => r.torch !== undefined);
-  const head = ["workload", "gradstack", "unit", ...(hasTorch ? ["PyTorch", "ratio"] : [])];
+  // The last column is gradstack's speed relative to PyTorch (> 1: faster), for times and rates alike.
+  const speedup = (r: Row) => (r.unit === "ms" ? r.torch! / r.value : r.value / r.torch!);
+  const head = ["workload", "gradstack", "unit", ...(hasTorch ? ["PyTorch", "speed vs PyTorch"] : [])];
   const body = rows.map((r) => [
     r.name,
     r.value.toFixed(2),
     r.unit,
-    ...(hasTorch ? [r.torch?.toFixed(2) ?? "-", r.torch ? (r.value / r.torch).toFixed(2) + "×" : "-"] : []),
+    ...(hasTorch ? [r.torch?.toFixed(2) ?? "-", r.torch ? speedup(r).toFixed(2) + "×" : "-"] : []),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
