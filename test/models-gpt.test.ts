@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as gs from "../src/index.js";
 import { GPT, Block } from "../src/models/gpt.js";
-import { loadFixture } from "./helpers/fixtures.js";
+import { assertClose, fromFixture, loadFixture } from "./helpers/fixtures.js";
 import { checkModuleParity } from "./helpers/parity.js";
 
 const small = { blockSize: 16, vocabSize: 11, nLayer: 2, nHead: 2, nEmbd: 8, dropout: 0, bias: true };
@@ -122,4 +122,38 @@ test("bad config and input get clear errors", () => {
     /sequence of length 17, the block size is only 16/,
   );
   assert.throws(() => m.forward(gs.zeros([1, 4])), /idx must be an int32 tensor of shape \(B, T\)/);
+});
+
+test("a whole GPT matches the same model in PyTorch: logits, loss and every parameter's gradient", () => {
+  const fx = loadFixture("gpt_model");
+  const c = fx.config as {
+    vocab_size: number;
+    block_size: number;
+    n_layer: number;
+    n_head: number;
+    n_embd: number;
+  };
+  for (const dtype of ["float64", "float32"] as const) {
+    const m = new GPT({
+      vocabSize: c.vocab_size,
+      blockSize: c.block_size,
+      nLayer: c.n_layer,
+      nHead: c.n_head,
+      nEmbd: c.n_embd,
+      bias: true,
+    });
+    if (dtype === "float64") m.double();
+    m.loadStateDict(
+      Object.fromEntries(Object.entries(fx.params).map(([k, v]) => [k, fromFixture(v, { dtype })])),
+    );
+    const { logits, loss } = m.forward(fromFixture(fx.int_inputs.idx), fromFixture(fx.int_inputs.targets));
+    const tol = dtype === "float64" ? 1e-9 : 1e-4;
+    assertClose(logits, fx.outputs.logits, tol, `${dtype} logits`);
+    assertClose([loss!.item()], fx.outputs.loss.data, tol, `${dtype} loss`);
+    loss!.backward();
+    const params = new Map(m.namedParameters());
+    assert.deepEqual([...params.keys()].sort(), Object.keys(fx.grads).sort());
+    for (const [k, want] of Object.entries(fx.grads))
+      assertClose(params.get(k)!.grad!, want, tol, `${dtype} grad ${k}`);
+  }
 });
