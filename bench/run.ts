@@ -8,6 +8,7 @@ import { benchElementwise } from "./elementwise.js";
 import { benchMatmul } from "./matmul.js";
 import { benchGpt } from "./gpt.js";
 import { benchMlp } from "./mlp.js";
+import { profileGpt } from "./profile-gpt.js";
 import { printTable } from "./util.js";
 
 const withTorch = process.env.BENCH_TORCH !== "0";
@@ -20,3 +21,8 @@ printTable("MLP training step", benchMlp(withTorch));
 printTable("GPT training step (nanoGPT CPU config: L4 H4 E128 T64 B12, AdamW)", benchGpt("gpt", withTorch));
 if (process.env.BENCH_LARGE === "1")
   printTable("GPT training step (L6 H8 E256 T128 B32)", benchGpt("gptlarge", withTorch));
+console.log("\nGPT step by op class (ms per step, share of the step)");
+for (const r of profileGpt())
+  console.log(
+    `| ${r.name.padEnd(48)} | ${r.ms.toFixed(2).padStart(7)} | ${(r.share * 100).toFixed(1).padStart(5)}% |`,
+  );

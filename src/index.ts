@@ -37,7 +37,7 @@ export {
   type GeneratorState,
 } from "./tensor/random.js";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
-export { backend, setBackend } from "./backend/index.js";
+export { backend, setBackend, profileKernels } from "./backend/index.js";
 export * from "./functions.js";
 export * as autograd from "./autograd/index.js";
 export * as nn from "./nn/index.js";

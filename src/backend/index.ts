@@ -6,6 +6,7 @@
 import { cpuJs } from "./cpu-js.js";
 import { loadNative } from "./native.js";
 import type { Backend } from "./types.js";
+import { profiled, type KernelProfile } from "./profile.js";
 
 export type { Backend, DType, Storage, View, MatmulParams, UnaryOp, BinaryOp, ReduceOp } from "./types.js";
 export { cpuJs };
@@ -45,4 +46,31 @@ export function backend(): { name: string; threads: number } {
 /** Switches backend: "js" (the TypeScript reference) or "native" (throws if the addon cannot load). */
 export function setBackend(name: "js" | "native"): void {
   active = choose(name);
+}
+
+/**
+ * Runs `fn` with every kernel call timed, and returns the time per kernel (e.g. "matmul",
+ * "binary:add", "layerNorm") sorted by total time. Time outside kernels (the op and autograd layers)
+ * is what remains of the wall time.
+ * @example const { result, kernels } = gs.profileKernels(() => trainStep());
+ */
+export function profileKernels<T>(fn: () => T): {
+  result: T;
+  kernels: [string, { calls: number; ms: number }][];
+  wallMs: number;
+} {
+  const inner = kernels();
+  const stats: KernelProfile = new Map();
+  active = profiled(inner, stats);
+  const t0 = performance.now();
+  try {
+    const result = fn();
+    return {
+      result,
+      kernels: [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms),
+      wallMs: performance.now() - t0,
+    };
+  } finally {
+    active = inner;
+  }
 }

@@ -1,0 +1,32 @@
+/**
+ * Kernel profiling: wraps every kernel of a backend to count calls and time per kernel (and per op
+ * for unary/binary/reduce), so a training step can be broken down by op class.
+ */
+import type { Backend } from "./types.js";
+
+export interface KernelStat {
+  calls: number;
+  ms: number;
+}
+
+export type KernelProfile = Map<string, KernelStat>;
+
+/** A backend whose kernels record into `stats`, keyed "matmul", "binary:add", "layerNorm", ... */
+export function profiled(inner: Backend, stats: KernelProfile): Backend {
+  const out: Record<string, unknown> = { name: inner.name, threads: inner.threads };
+  for (const [key, value] of Object.entries(inner)) {
+    if (typeof value !== "function") continue;
+    const fn = value as (...args: unknown[]) => unknown;
+    out[key] = (...args: unknown[]) => {
+      const name = typeof args[0] === "string" ? `${key}:${args[0]}` : key;
+      const t0 = performance.now();
+      const r = fn(...args);
+      const s = stats.get(name) ?? { calls: 0, ms: 0 };
+      s.calls++;
+      s.ms += performance.now() - t0;
+      stats.set(name, s);
+      return r;
+    };
+  }
+  return out as unknown as Backend;
+}
