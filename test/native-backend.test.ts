@@ -11,6 +11,11 @@ import { spawnSync } from "node:child_process";
 
 import { cpuJs } from "../src/backend/cpu-js.js";
 import { loadNative, nativeInfo } from "../src/backend/native.js";
+import { causalAttentionBackwardJs, causalAttentionJs } from "../src/backend/fused-js.js";
+import { backend, setBackend } from "../src/backend/index.js";
+import { noGrad } from "../src/autograd/grad-mode.js";
+import { Adam, AdamW, type AdamOptions } from "../src/optim/adam.js";
+import { Tensor } from "../src/tensor/tensor.js";
 import type {
   Backend,
   BinaryOp,
@@ -535,6 +540,94 @@ ntest("gelu and its backward: exact and tanh, float32 and float64", (_t, nb) => 
       }
 });
 
+ntest("causal attention forward and backward against the reference, float32 and float64", (_t, nb) => {
+  // [B, T, nh, hs]: odd sizes, the specialised head sizes 32 and 64, and enough heads for the pool.
+  const cases = [
+    [1, 1, 1, 1],
+    [2, 5, 3, 7],
+    [3, 17, 2, 33],
+    [2, 9, 1, 64],
+    [1, 130, 2, 16],
+    [12, 64, 4, 32],
+  ];
+  for (const kind of ["f32", "f64"] as Kind[])
+    for (const [B, T, nh, hs] of cases) {
+      const C = nh * hs;
+      const qkv = rand(kind, B * T * 3 * C, -2, 2);
+      const dout = rand(kind, B * T * C, -1, 1);
+      const scale = 1 / Math.sqrt(hs);
+      const tag = `${kind} B=${B} T=${T} nh=${nh} hs=${hs}`;
+      const out = alloc(kind, B * T * C),
+        lse = alloc(kind, B * nh * T);
+      const outRef = alloc(kind, B * T * C),
+        lseRef = alloc(kind, B * nh * T);
+      nb.causalAttention!(qkv, out, lse, B, T, nh, hs, scale);
+      causalAttentionJs(qkv, outRef, lseRef, B, T, nh, hs, scale);
+      assertClose(out, outRef, `causalAttention out ${tag}`, 1e-4, 1e-5);
+      assertClose(lse, lseRef, `causalAttention lse ${tag}`, 1e-4, 1e-5);
+      const dqkv = alloc(kind, qkv.length).fill(NaN),
+        dqkvRef = alloc(kind, qkv.length);
+      nb.causalAttentionBackward!(qkv, outRef, dout, lseRef, dqkv, B, T, nh, hs, scale);
+      causalAttentionBackwardJs(qkv, outRef, dout, lseRef, dqkvRef, B, T, nh, hs, scale);
+      assertClose(dqkv, dqkvRef, `causalAttentionBackward ${tag}`, 1e-4, 1e-5);
+    }
+});
+
+ntest("adamStep: Adam and AdamW (amsgrad, maximize, weight decay) match the TypeScript loop", (_t, nb) => {
+  assert.equal(typeof nb.adamStep, "function");
+  // The same optimizer run on each backend from the same start; the native one takes the float32
+  // parameters (odd sizes, one over the threading threshold) and leaves the float64 one to the loop.
+  const before = backend().name === "cpu-js" ? "js" : "native";
+  const run = (which: "js" | "native", Opt: typeof Adam | typeof AdamW, o: Partial<AdamOptions>) => {
+    setBackend(which);
+    try {
+      seed = 777;
+      const params = [7, 70001, 33].map((n) => {
+        const p = new Tensor(rand("f32", n), [n]);
+        p.requiresGrad = true;
+        return p;
+      });
+      const p64 = new Tensor(rand("f64", 5), [5]);
+      p64.requiresGrad = true;
+      const opt = new Opt([...params, p64], o);
+      for (let step = 0; step < 3; step++) {
+        for (const p of [...params, p64]) p.grad = new Tensor(rand(kindOf(p.storage), p.numel()), p.shape);
+        opt.step();
+      }
+      const state = noGrad(() => opt.stateDict().state);
+      return { params: [...params, p64].map((p) => p.storage), state };
+    } finally {
+      setBackend(before);
+    }
+  };
+  const configs: [typeof Adam | typeof AdamW, Partial<AdamOptions>][] = [
+    [AdamW, { lr: 1e-2, weightDecay: 0.1 }],
+    [Adam, { lr: 1e-2, weightDecay: 0.05, amsgrad: true }],
+    [AdamW, { lr: 3e-3, betas: [0.8, 0.95], eps: 1e-6, maximize: true, amsgrad: true }],
+  ];
+  // FMA contraction may move a rounding by an ulp, which cancellation in m can magnify: compare at
+  // 1e-7 absolute (values are O(1)).
+  for (const [Opt, o] of configs) {
+    const tag = `${Opt.name} ${JSON.stringify(o)}`;
+    const want = run("js", Opt, o);
+    const got = run("native", Opt, o);
+    want.params.forEach((p, i) => assertClose(got.params[i], p, `${tag} param ${i}`, 1e-6, 1e-7));
+    for (const [i, s] of Object.entries(want.state) as [string, Record<string, Tensor | number>][])
+      for (const [k, v] of Object.entries(s)) {
+        const g = (got.state as Record<string, Record<string, Tensor | number>>)[i][k];
+        if (v instanceof Tensor)
+          assertClose((g as Tensor).storage, v.storage, `${tag} ${k} ${i}`, 1e-6, 1e-7);
+        else assert.equal(g, v, `${tag} ${k} ${i}`);
+      }
+  }
+  // Declined (false, nothing written): float64 and aliased buffers.
+  const h = { stepSize: 1, bc2Sqrt: 1, shrink: 1, l2: 0, beta1: 0.9, beta2: 0.99, eps: 1e-8, sign: 1 };
+  const f64 = new Float64Array(4);
+  assert.equal(nb.adamStep!(f64, 0, f64, 0, f64, f64, null, 4, h), false);
+  const f32 = new Float32Array(8);
+  assert.equal(nb.adamStep!(f32, 0, f32, 4, f32.subarray(2), new Float32Array(4), null, 4, h), false);
+});
+
 // ---------------------------------------------------------------------------------------------
 // matmul
 
@@ -682,13 +775,15 @@ ntest("matmul: float32 at 1e-4 relative on large products", (_t, nb) => {
 });
 
 ntest(
-  "each instruction set (portable, AVX2, best) and thread count: matmul and fused kernels (child processes)",
+  "each instruction set (portable, AVX2, best) and thread count: matmul, fused, attention and Adam kernels (child processes)",
   (t, _nb) => {
     const nativeUrl = new URL("../src/backend/native.js", import.meta.url).href;
     const cpuUrl = new URL("../src/backend/cpu-js.js", import.meta.url).href;
+    const fusedUrl = new URL("../src/backend/fused-js.js", import.meta.url).href;
     const script = `
     import { loadNative, nativeInfo } from ${JSON.stringify(nativeUrl)};
     import { cpuJs } from ${JSON.stringify(cpuUrl)};
+    import { causalAttentionJs, causalAttentionBackwardJs } from ${JSON.stringify(fusedUrl)};
     const r = loadNative();
     if (!("backend" in r)) { console.log("unavailable: " + r.error); process.exit(3); }
     let s = 7;
@@ -721,6 +816,21 @@ ntest(
     both((be) => { const l = new Float32Array(rows), p = new Float32Array(rows * cols); be.crossEntropy(x, tg, l, p, rows, cols, -100); return [l, p]; });
     const w = g.subarray(0, cols), bias = g.subarray(cols, 2 * cols);
     both((be) => { const o = new Float32Array(rows * cols), mu = new Float32Array(rows), rs = new Float32Array(rows); be.layerNorm(x, w, bias, o, mu, rs, rows, cols, 1e-5); return [o, mu, rs]; });
+    for (const [B, T, nh, hs] of [[3, 17, 2, 33], [12, 64, 4, 32], [2, 40, 4, 64]]) {
+      const C = nh * hs, q = Float32Array.from({ length: B * T * 3 * C }, () => rnd() * 4), dy = Float32Array.from({ length: B * T * C }, rnd);
+      const fwd = (be) => { const o = new Float32Array(B * T * C), l = new Float32Array(B * nh * T); be.causalAttention(q, o, l, B, T, nh, hs, 0.3); return [o, l]; };
+      const [o, l] = fwd(r.backend);
+      rel(o, fwd({ causalAttention: causalAttentionJs })[0]);
+      const bwd = (f) => { const d = new Float32Array(q.length); f(q, o, dy, l, d, B, T, nh, hs, 0.3); return d; };
+      rel(bwd(r.backend.causalAttentionBackward), bwd(causalAttentionBackwardJs));
+    }
+    {
+      // One Adam step against its formula, at a size that runs on the pool.
+      const p = x.slice(), m = g.slice(), v = g.map(Math.abs), vm = v.map((a) => a * 1.5), h = { stepSize: 0.01, bc2Sqrt: 0.3, shrink: 0.99, l2: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-8, sign: -1 };
+      const want = Array.from(p, (pi, i) => { pi *= h.shrink; const gi = -g[i] + h.l2 * pi, mi = 0.9 * m[i] + 0.1 * gi, vi = Math.max(vm[i], 0.99 * v[i] + 0.01 * gi * gi); return pi - (h.stepSize * mi) / (Math.sqrt(vi) / h.bc2Sqrt + h.eps); });
+      if (!r.backend.adamStep(p, 0, g, 0, m, v, vm, n, h)) worst = 1;
+      rel(p, want);
+    }
     console.log(JSON.stringify({ kernel: nativeInfo().gemmKernel, threads: r.backend.threads, worst }));
   `;
     const runs: [string, string][] = [

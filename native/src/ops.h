@@ -50,6 +50,16 @@ bool k_cross_entropy(const Arr& logits, const Arr& targets, const Arr& losses, c
 bool k_gelu(const Arr& x, const Arr& out, bool tanh_approx);
 bool k_gelu_backward(const Arr& g, const Arr& x, const Arr& dx, bool tanh_approx);
 
+// Causal attention (attention.cc); sc = [B, T, nh, hs, scale].
+bool k_causal_attention(const Arr& qkv, const Arr& out, const Arr& lse, const double* sc, int64_t sclen);
+bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout, const Arr& lse,
+                                 const Arr& dqkv, const double* sc, int64_t sclen);
+
+// Adam / AdamW step (optim.cc); vmax has kind NONE without amsgrad. sc = [n, pOffset, gOffset,
+// stepSize, bc2Sqrt, shrink, l2, beta1, beta2, eps, sign].
+bool k_adam_step(const Arr& p, const Arr& g, const Arr& m, const Arr& v, const Arr& vmax, const double* sc,
+                 int64_t sclen);
+
 // An exact non-negative integer below 2^50 (what a size or offset from JS must be).
 inline bool as_count(double v, int64_t* out) {
   if (!(v >= 0 && v < 1125899906842624.0) || v != static_cast<double>(static_cast<int64_t>(v)))

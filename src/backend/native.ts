@@ -7,7 +7,9 @@
  * lacks, e.g. int32 `exp`, or arguments that would read out of bounds) it returns false and the
  * call goes to `cpu-js`, which works on the same arrays. Native: every Backend kernel for float32
  * and float64 (the fused ones and the GEMM-free paths in float32 only), plus the integer and bool
- * cases of the element kind–agnostic kernels (copy, where, cast, indexing, comparisons, reductions).
+ * cases of the element kind–agnostic kernels (copy, where, cast, indexing, comparisons, reductions),
+ * causal attention (float32; other kinds in its TypeScript reference) and the Adam step (float32;
+ * `adamStep` returns false otherwise and the optimizer runs its own loop).
  *
  * Environment: GRADSTACK_NUM_THREADS (threads, default the core count), GRADSTACK_ISA=generic|avx2
  * (caps the instruction set, for testing), GRADSTACK_NATIVE_PATH (load the addon from elsewhere).
@@ -18,7 +20,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { cpuJs } from "./cpu-js.js";
-import type { Backend, BinaryOp, MatmulParams, ReduceOp, Storage, UnaryOp, View } from "./types.js";
+import { causalAttentionBackwardJs, causalAttentionJs } from "./fused-js.js";
+import type {
+  AdamParams,
+  Backend,
+  BinaryOp,
+  FloatStorage,
+  MatmulParams,
+  ReduceOp,
+  Storage,
+  UnaryOp,
+  View,
+} from "./types.js";
 
 /** The functions the compiled addon exports (see native/src/addon.cc). */
 interface Addon {
@@ -60,9 +73,12 @@ interface Addon {
   crossEntropy(logits: Storage, targets: Int32Array, losses: Storage, probs: Storage): boolean;
   gelu(x: Storage, out: Storage): boolean;
   geluBackward(g: Storage, x: Storage, dx: Storage): boolean;
+  causalAttention(qkv: Storage, out: Storage, lse: Storage): boolean;
+  causalAttentionBackward(qkv: Storage, out: Storage, dout: Storage, lse: Storage, dqkv: Storage): boolean;
+  adamStep(p: Storage, g: Storage, m: Storage, v: Storage, vmax: Storage | null): boolean;
 }
 
-const ADDON_ABI = 2;
+const ADDON_ABI = 3;
 
 // Op codes: the order of the enums in native/src/ops.h.
 const UNARY_CODE: Record<UnaryOp, number> = {
@@ -395,6 +411,73 @@ function wrap(addon: Addon): (Backend & { name: "cpu-native" }) | null {
     geluBackward(g: Storage, x: Storage, dx: Storage, approximateTanh: boolean): void {
       S[0] = approximateTanh ? 1 : 0;
       if (!addon.geluBackward(g, x, dx)) cpuJs.geluBackward(g, x, dx, approximateTanh);
+    },
+
+    // Attention: float32 natively; anything else (float64 for gradcheck) in the TypeScript reference,
+    // since the op has no other fallback once hasFusedAttention() chose it.
+    causalAttention(
+      qkv: Storage,
+      out: Storage,
+      lse: Storage,
+      B: number,
+      T: number,
+      nh: number,
+      hs: number,
+      scale: number,
+    ): void {
+      S[0] = B;
+      S[1] = T;
+      S[2] = nh;
+      S[3] = hs;
+      S[4] = scale;
+      if (!addon.causalAttention(qkv, out, lse)) causalAttentionJs(qkv, out, lse, B, T, nh, hs, scale);
+    },
+
+    causalAttentionBackward(
+      qkv: Storage,
+      out: Storage,
+      dout: Storage,
+      lse: Storage,
+      dqkv: Storage,
+      B: number,
+      T: number,
+      nh: number,
+      hs: number,
+      scale: number,
+    ): void {
+      S[0] = B;
+      S[1] = T;
+      S[2] = nh;
+      S[3] = hs;
+      S[4] = scale;
+      if (!addon.causalAttentionBackward(qkv, out, dout, lse, dqkv))
+        causalAttentionBackwardJs(qkv, out, dout, lse, dqkv, B, T, nh, hs, scale);
+    },
+
+    adamStep(
+      p: FloatStorage,
+      pOffset: number,
+      g: ArrayLike<number>,
+      gOffset: number,
+      m: FloatStorage,
+      v: FloatStorage,
+      vmax: FloatStorage | null,
+      n: number,
+      h: AdamParams,
+    ): boolean {
+      if (!(g instanceof Float32Array)) return false;
+      S[0] = n;
+      S[1] = pOffset;
+      S[2] = gOffset;
+      S[3] = h.stepSize;
+      S[4] = h.bc2Sqrt;
+      S[5] = h.shrink;
+      S[6] = h.l2;
+      S[7] = h.beta1;
+      S[8] = h.beta2;
+      S[9] = h.eps;
+      S[10] = h.sign;
+      return addon.adamStep(p, g, m, v, vmax);
     },
   };
 }

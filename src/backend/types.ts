@@ -167,7 +167,48 @@ export interface AttentionKernels {
   ): void;
 }
 
-export interface Backend extends FusedKernels, Partial<AttentionKernels> {
+/** Float storages: what optimizers update. */
+export type FloatStorage = Float32Array | Float64Array;
+
+/** The scalars of one Adam/AdamW step (src/optim/adam.ts derives them from the options and step count). */
+export interface AdamParams {
+  /** lr / (1 − β1^t). */
+  stepSize: number;
+  /** √(1 − β2^t). */
+  bc2Sqrt: number;
+  /** 1 − lr·weightDecay for AdamW, else 1. */
+  shrink: number;
+  /** weightDecay for Adam (L2 added to the gradient), else 0. */
+  l2: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** -1 to maximize, else 1. */
+  sign: number;
+}
+
+/** Optimizer updates for backends that can beat the TypeScript loops of src/optim. */
+export interface OptimKernels {
+  /**
+   * The Adam/AdamW update of `n` elements of p (from pOffset) with gradient g (from gOffset) and state
+   * m, v (and vmax under amsgrad), exactly as the loop in src/optim/adam.ts, which is its reference.
+   * Returns false, touching nothing, when it does not handle the arguments (e.g. float64): the caller
+   * then runs its own loop.
+   */
+  adamStep(
+    p: FloatStorage,
+    pOffset: number,
+    g: ArrayLike<number>,
+    gOffset: number,
+    m: FloatStorage,
+    v: FloatStorage,
+    vmax: FloatStorage | null,
+    n: number,
+    h: AdamParams,
+  ): boolean;
+}
+
+export interface Backend extends FusedKernels, Partial<AttentionKernels>, Partial<OptimKernels> {
   readonly name: string;
   /** Threads the backend uses for large kernels (1 for cpu-js). */
   readonly threads: number;

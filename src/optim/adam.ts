@@ -1,4 +1,5 @@
 /** Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), as torch.optim.Adam/AdamW. */
+import { kernels } from "../backend/index.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamUpdate, type Params } from "./optimizer.js";
 import { checkBetas, checkBool, checkKnownKeys, checkLr, checkNonNegative } from "./validate.js";
 
@@ -61,9 +62,12 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
     const shrink = this.decoupled ? 1 - lr * wd : 1;
     const l2 = this.decoupled ? 0 : wd;
+    const vmax = amsgrad ? this.buffer(state, "max_exp_avg_sq", u.param) : null;
+    // A backend kernel (native: float32) when it takes the call; the loops below are its reference.
+    const h = { stepSize, bc2Sqrt, shrink, l2, beta1, beta2, eps, sign };
+    if (kernels().adamStep?.(p, po, g, go, m, v, vmax, n, h)) return;
     // Two loops: a branch on amsgrad inside the loop costs about half the speed.
-    if (amsgrad) {
-      const vmax = this.buffer(state, "max_exp_avg_sq", u.param);
+    if (vmax) {
       for (let i = 0; i < n; i++) {
         const pi = p[po + i] * shrink;
         const gi = sign * g[go + i] + l2 * pi;

@@ -1,0 +1,353 @@
+// Causal self-attention straight from a fused q|k|v projection (AttentionKernels in
+// src/backend/types.ts), float32, one (batch, head) per task. Only the unmasked half (j <= i) is
+// computed. The forward pass keeps each row's log-sum-exp; the backward pass recomputes the
+// probabilities from it a block of rows at a time (flash-attention style), so nothing T×T is stored:
+// per task, K and V transposed (hs×T), dK and dV (T×hs) and a few rows of scores. Loops are written
+// for the compiler to vectorise; each body is compiled for AVX-512, AVX2+FMA and baseline, chosen at
+// run time.
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "ops.h"
+#include "pool.h"
+#include "vmath.h"
+
+namespace gs {
+namespace {
+
+using namespace vm;
+
+struct Dims {
+  int64_t B, T, nh, hs;
+  float scale;
+};
+
+constexpr int BR = 8;  // rows per block in the backward pass
+
+// Kt[e·T + j] = X[j·ld + e] for j < T, e < hs: a head's keys (or values) transposed.
+GS_INLINE void transpose_in(const float* X, int64_t ld, float* Kt, int64_t T, int64_t hs) {
+  for (int64_t j = 0; j < T; j++)
+    for (int64_t e = 0; e < hs; e++) Kt[e * T + j] = X[j * ld + e];
+}
+
+// s[j] = Σ_e a[e]·Kt[e·T + j] for j < n (four e at a time, so s is loaded and stored hs/4 times).
+GS_INLINE void row_dots(const float* a, const float* Kt, int64_t T, int64_t hs, float* __restrict s, int64_t n) {
+  for (int64_t j = 0; j < n; j++) s[j] = 0.0f;
+  int64_t e = 0;
+  for (; e + 4 <= hs; e += 4) {
+    const float a0 = a[e], a1 = a[e + 1], a2 = a[e + 2], a3 = a[e + 3];
+    const float* __restrict k0 = Kt + e * T;
+    const float* __restrict k1 = k0 + T;
+    const float* __restrict k2 = k1 + T;
+    const float* __restrict k3 = k2 + T;
+    for (int64_t j = 0; j < n; j++) s[j] += a0 * k0[j] + a1 * k1[j] + a2 * k2[j] + a3 * k3[j];
+  }
+  for (; e < hs; e++) {
+    const float a0 = a[e];
+    const float* __restrict k0 = Kt + e * T;
+    for (int64_t j = 0; j < n; j++) s[j] += a0 * k0[j];
+  }
+}
+
+// o[e] += Σ_{j<n} w[j]·X[j·ld + e] for e < hs (four rows of X at a time).
+GS_INLINE void rows_axpy(const float* w, const float* X, int64_t ld, int64_t n, float* __restrict o, int64_t hs) {
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
+    const float* __restrict x0 = X + j * ld;
+    const float* __restrict x1 = x0 + ld;
+    const float* __restrict x2 = x1 + ld;
+    const float* __restrict x3 = x2 + ld;
+    for (int64_t e = 0; e < hs; e++) o[e] += w0 * x0[e] + w1 * x1[e] + w2 * x2[e] + w3 * x3[e];
+  }
+  for (; j < n; j++) {
+    const float w0 = w[j];
+    const float* __restrict x0 = X + j * ld;
+    for (int64_t e = 0; e < hs; e++) o[e] += w0 * x0[e];
+  }
+}
+
+GS_INLINE float max_of(const float* s, int64_t n) {
+  float m[8];
+  for (int l = 0; l < 8; l++) m[l] = -INFINITY;
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; l++) m[l] = s[j + l] > m[l] ? s[j + l] : m[l];
+  float r = -INFINITY;
+  for (int l = 0; l < 8; l++) r = m[l] > r ? m[l] : r;
+  for (; j < n; j++) r = s[j] > r ? s[j] : r;
+  return r;
+}
+
+// s[j] = exp(s[j] - mx); returns Σ s[j].
+GS_INLINE float exp_sum(float* s, int64_t n, float mx) {
+  float acc[16];
+  for (int l = 0; l < 16; l++) acc[l] = 0.0f;
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    for (int l = 0; l < 16; l++) {
+      const float v = exp_f(s[j + l] - mx);
+      s[j + l] = v;
+      acc[l] += v;
+    }
+  float r = 0.0f;
+  for (int l = 0; l < 16; l++) r += acc[l];
+  for (; j < n; j++) {
+    const float v = exp_f(s[j] - mx);
+    s[j] = v;
+    r += v;
+  }
+  return r;
+}
+
+// HS > 0 fixes the head size at compile time (fully unrolled row loops); 0 reads it from d.
+template <int HS>
+GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int64_t h, const Dims& d,
+                        float* buf) {
+  const int64_t T = d.T, hs = HS > 0 ? HS : d.hs, C = d.nh * hs, C3 = 3 * C;
+  const float* base = qkv + b * T * C3 + h * hs;
+  float* Kt = buf;        // hs × T
+  float* s = buf + hs * T;  // T
+  float* q = s + T;         // hs: the scaled query row
+  transpose_in(base + C, C3, Kt, T, hs);
+  const float* V = base + 2 * C;
+  for (int64_t i = 0; i < T; i++) {
+    const int64_t n = i + 1;
+    for (int64_t e = 0; e < hs; e++) q[e] = base[i * C3 + e] * d.scale;
+    row_dots(q, Kt, T, hs, s, n);
+    const float mx = max_of(s, n);
+    const float sum = exp_sum(s, n, mx);
+    float* o = out + (b * T + i) * C + h * hs;
+    for (int64_t e = 0; e < hs; e++) o[e] = 0.0f;
+    rows_axpy(s, V, C3, n, o, hs);
+    const float inv = 1.0f / sum;
+    for (int64_t e = 0; e < hs; e++) o[e] *= inv;
+    lse[(b * d.nh + h) * T + i] = mx + std::log(sum);
+  }
+}
+
+// dk[e] += Σ_r ds[r·T]·q[r·hs + e] and dv[e] += Σ_r p[r·T]·dy[r·ldy + e], in registers when HS > 0.
+template <int HS>
+GS_INLINE void accumulate_kv(float* dk, float* dv, const float* ds, const float* p, int64_t T, const float* q,
+                             const float* dy, int64_t ldy, int64_t rows, int64_t hs) {
+  if constexpr (HS > 0) {
+    float ak[HS], av[HS];
+    for (int e = 0; e < HS; e++) {
+      ak[e] = dk[e];
+      av[e] = dv[e];
+    }
+    for (int64_t r = 0; r < rows; r++) {
+      const float a = ds[r * T], c = p[r * T];
+      for (int e = 0; e < HS; e++) {
+        ak[e] += a * q[r * HS + e];
+        av[e] += c * dy[r * ldy + e];
+      }
+    }
+    for (int e = 0; e < HS; e++) {
+      dk[e] = ak[e];
+      dv[e] = av[e];
+    }
+  } else {
+    for (int64_t r = 0; r < rows; r++) {
+      const float a = ds[r * T], c = p[r * T];
+      const float* __restrict qr = q + r * hs;
+      const float* __restrict dyr = dy + r * ldy;
+      float* __restrict k = dk;
+      float* __restrict v = dv;
+      for (int64_t e = 0; e < hs; e++) {
+        k[e] += a * qr[e];
+        v[e] += c * dyr[e];
+      }
+    }
+  }
+}
+
+template <int HS>
+GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, const float* lse, float* dqkv,
+                        int64_t b, int64_t h, const Dims& d, float* buf) {
+  const int64_t T = d.T, hs = HS > 0 ? HS : d.hs, C = d.nh * hs, C3 = 3 * C;
+  const float* base = qkv + b * T * C3 + h * hs;
+  float* dbase = dqkv + b * T * C3 + h * hs;
+  float* Kt = buf;              // hs × T
+  float* Vt = Kt + hs * T;      // hs × T
+  float* dK = Vt + hs * T;      // T × hs
+  float* dV = dK + T * hs;      // T × hs
+  float* P = dV + T * hs;       // BR × T: probabilities of a block of rows
+  float* DS = P + BR * T;       // BR × T: d(scores), scaled
+  float* q = DS + BR * T;       // BR × hs: scaled query rows
+  transpose_in(base + C, C3, Kt, T, hs);
+  transpose_in(base + 2 * C, C3, Vt, T, hs);
+  for (int64_t x = 0; x < 2 * T * hs; x++) dK[x] = 0.0f;
+  const float* lrow = lse + (b * d.nh + h) * T;
+  for (int64_t i0 = 0; i0 < T; i0 += BR) {
+    const int64_t i1 = i0 + BR < T ? i0 + BR : T;
+    for (int64_t i = i0; i < i1; i++) {
+      const int64_t n = i + 1, r = i - i0;
+      float* p = P + r * T;
+      float* ds = DS + r * T;
+      float* qr = q + r * hs;
+      const float* dy = dout + (b * T + i) * C + h * hs;
+      const float* y = out + (b * T + i) * C + h * hs;
+      for (int64_t e = 0; e < hs; e++) qr[e] = base[i * C3 + e] * d.scale;
+      row_dots(qr, Kt, T, hs, p, n);
+      const float l = lrow[i];
+      for (int64_t j = 0; j < n; j++) p[j] = exp_f(p[j] - l);
+      row_dots(dy, Vt, T, hs, ds, n);
+      float D = 0.0f;  // dy·y, the softmax-backward correction
+      for (int64_t e = 0; e < hs; e++) D += dy[e] * y[e];
+      for (int64_t j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - D);
+      // dq_i = scale · Σ_j ds_j k_j
+      float* dq = dbase + i * C3;
+      for (int64_t e = 0; e < hs; e++) dq[e] = 0.0f;
+      rows_axpy(ds, base + C, C3, n, dq, hs);
+      for (int64_t e = 0; e < hs; e++) dq[e] *= d.scale;
+      for (int64_t j = n; j < i1; j++) p[j] = ds[j] = 0.0f;  // masked: the block's columns up to i1
+    }
+    // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p_ij dy_i, for the block's rows; columns j < i1.
+    const float* dy0 = dout + (b * T + i0) * C + h * hs;
+    for (int64_t j = 0; j < i1; j++)
+      accumulate_kv<HS>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0, hs);
+  }
+  for (int64_t j = 0; j < T; j++) {
+    float* dk = dbase + j * C3 + C;
+    float* dv = dk + C;
+    for (int64_t e = 0; e < hs; e++) {
+      dk[e] = dK[j * hs + e];
+      dv[e] = dV[j * hs + e];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// variants
+
+struct Fns {
+  void (*fwd)(const float*, float*, float*, int64_t, int64_t, const Dims&, float*);
+  void (*bwd)(const float*, const float*, const float*, const float*, float*, int64_t, int64_t, const Dims&,
+              float*);
+};
+
+#define GS_ATTN_VARIANT(SUFFIX, ATTR)                                                                     \
+  ATTR void fwd_##SUFFIX(const float* qkv, float* out, float* lse, int64_t b, int64_t h, const Dims& d,   \
+                         float* buf) {                                                                  \
+    if (d.hs == 32) fwd_head<32>(qkv, out, lse, b, h, d, buf);                                         \
+    else if (d.hs == 64) fwd_head<64>(qkv, out, lse, b, h, d, buf);                                    \
+    else fwd_head<0>(qkv, out, lse, b, h, d, buf);                                                      \
+  }                                                                                                     \
+  ATTR void bwd_##SUFFIX(const float* qkv, const float* out, const float* dout, const float* lse,         \
+                         float* dqkv, int64_t b, int64_t h, const Dims& d, float* buf) {                \
+    if (d.hs == 32) bwd_head<32>(qkv, out, dout, lse, dqkv, b, h, d, buf);                             \
+    else if (d.hs == 64) bwd_head<64>(qkv, out, dout, lse, dqkv, b, h, d, buf);                        \
+    else bwd_head<0>(qkv, out, dout, lse, dqkv, b, h, d, buf);                                          \
+  }                                                                                                     \
+  const Fns fns_##SUFFIX = {fwd_##SUFFIX, bwd_##SUFFIX};
+
+GS_ATTN_VARIANT(generic, )
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GS_HAVE_X86_VARIANTS 1
+GS_ATTN_VARIANT(avx2, __attribute__((target("avx2,fma"))))
+GS_ATTN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma,prefer-vector-width=512"))))
+#endif
+
+const Fns& fns() {
+  static const Fns* f = [] {
+#ifdef GS_HAVE_X86_VARIANTS
+    const char* env = std::getenv("GRADSTACK_ISA");
+    const char* cap = env ? env : "";
+    __builtin_cpu_init();
+    if (std::strcmp(cap, "generic") == 0 || !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+      return &fns_generic;
+    if (std::strcmp(cap, "avx2") != 0 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+      return &fns_avx512;
+    return &fns_avx2;
+#else
+    return &fns_generic;
+#endif
+  }();
+  return *f;
+}
+
+// Per-thread scratch, grown as needed and kept for the next call.
+float* scratch(int64_t n) {
+  thread_local std::vector<float> buf;
+  if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
+  return buf.data();
+}
+
+// sc = [B, T, nh, hs, scale]: positive counts and a finite scale.
+bool parse_dims(const double* sc, int64_t sclen, Dims* d) {
+  int64_t c[4];
+  if (sclen < 5) return false;
+  for (int i = 0; i < 4; i++)
+    if (!as_count(sc[i], &c[i]) || c[i] == 0) return false;
+  if (!std::isfinite(sc[4])) return false;
+  *d = Dims{c[0], c[1], c[2], c[3], static_cast<float>(sc[4])};
+  return true;
+}
+
+// Runs f(b, h, buf) over every (batch, head), on the pool when the work is worth it.
+template <class F>
+void over_heads(const Dims& d, int64_t bufLen, const F& f) {
+  const int64_t tasks = d.B * d.nh;
+  const double work = static_cast<double>(tasks) * static_cast<double>(d.T) * static_cast<double>(d.T) *
+                      static_cast<double>(d.hs);
+  if (work < 65536.0 || tasks == 1) {
+    float* buf = scratch(bufLen);
+    for (int64_t t = 0; t < tasks; t++) f(t / d.nh, t % d.nh, buf);
+    return;
+  }
+  struct Ctx {
+    const F* f;
+    int64_t nh, bufLen;
+  } ctx{&f, d.nh, bufLen};
+  run_tasks(
+      tasks,
+      [](void* vc, int64_t t, int) {
+        const Ctx& c = *static_cast<const Ctx*>(vc);
+        (*c.f)(t / c.nh, t % c.nh, scratch(c.bufLen));
+      },
+      &ctx);
+}
+
+}  // namespace
+
+bool k_causal_attention(const Arr& qkv, const Arr& out, const Arr& lse, const double* sc, int64_t sclen) {
+  Dims d;
+  if (!parse_dims(sc, sclen, &d)) return false;
+  const double C = static_cast<double>(d.nh) * static_cast<double>(d.hs);
+  const double BT = static_cast<double>(d.B) * static_cast<double>(d.T);
+  if (BT * 3 * C > 1e15 || qkv.kind != F32 || out.kind != F32 || lse.kind != F32 ||
+      static_cast<double>(qkv.len) < BT * 3 * C || static_cast<double>(out.len) < BT * C ||
+      static_cast<double>(lse.len) < BT * static_cast<double>(d.nh))
+    return false;
+  const float* Q = static_cast<const float*>(qkv.p);
+  float* O = static_cast<float*>(out.p);
+  float* L = static_cast<float*>(lse.p);
+  auto fn = fns().fwd;
+  over_heads(d, d.hs * d.T + d.T + d.hs, [&](int64_t b, int64_t h, float* buf) { fn(Q, O, L, b, h, d, buf); });
+  return true;
+}
+
+bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout, const Arr& lse,
+                                 const Arr& dqkv, const double* sc, int64_t sclen) {
+  Dims d;
+  if (!parse_dims(sc, sclen, &d)) return false;
+  const double C = static_cast<double>(d.nh) * static_cast<double>(d.hs);
+  const double BT = static_cast<double>(d.B) * static_cast<double>(d.T);
+  if (BT * 3 * C > 1e15 || qkv.kind != F32 || out.kind != F32 || dout.kind != F32 || lse.kind != F32 ||
+      dqkv.kind != F32 || static_cast<double>(qkv.len) < BT * 3 * C ||
+      static_cast<double>(dqkv.len) < BT * 3 * C || static_cast<double>(out.len) < BT * C ||
+      static_cast<double>(dout.len) < BT * C || static_cast<double>(lse.len) < BT * static_cast<double>(d.nh))
+    return false;
+  const float *Q = static_cast<const float*>(qkv.p), *O = static_cast<const float*>(out.p);
+  const float *G = static_cast<const float*>(dout.p), *L = static_cast<const float*>(lse.p);
+  float* DQ = static_cast<float*>(dqkv.p);
+  auto fn = fns().bwd;
+  const int64_t bufLen = 4 * d.hs * d.T + 2 * BR * d.T + BR * d.hs;
+  over_heads(d, bufLen, [&](int64_t b, int64_t h, float* buf) { fn(Q, O, G, L, DQ, b, h, d, buf); });
+  return true;
+}
+
+}  // namespace gs
