@@ -18,6 +18,26 @@ const COMMANDS: Record<string, Command> = {
     summary: "sample from a trained model: gradstack sample --ckpt DIR --start TEXT",
     load: () => import("./commands/sample.js"),
   },
+  topics: {
+    summary: "LDA topics of a text file, one document per line: gradstack topics --data FILE --num_topics 10",
+    load: () => import("./commands/topics.js"),
+  },
+  word2vec: {
+    summary: "word vectors: gradstack word2vec train|similar|analogy|evaluate (gradstack word2vec help)",
+    load: () => import("./commands/word2vec.js"),
+  },
+  tfidf: {
+    summary: "tf-idf search over the lines of a file: gradstack tfidf search --data FILE --query TEXT",
+    load: () => import("./commands/tfidf.js"),
+  },
+  translate: {
+    summary: 'translate with a trained model: gradstack translate --ckpt DIR "ein Mann fährt Fahrrad ."',
+    load: () => import("./commands/translate.js"),
+  },
+  "eval-bleu": {
+    summary: "corpus BLEU of a trained translation model: gradstack eval-bleu --ckpt DIR [--beam_size 5]",
+    load: () => import("./commands/eval-bleu.js"),
+  },
 };
 
 function usage(): string {

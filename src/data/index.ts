@@ -22,3 +22,4 @@ export {
   type CsvTensorOptions,
 } from "./csv.js";
 export { normalize, standardize, minMaxScale } from "./normalize.js";
+export * from "./parallel.js";

@@ -11,3 +11,8 @@ export { LayerNorm, type LayerNormOptions } from "./layers/layernorm.js";
 export { Dropout } from "./layers/dropout.js";
 export { ReLU, GELU, Tanh, Sigmoid, SiLU, Softmax, LogSoftmax } from "./layers/activations.js";
 export { Flatten } from "./layers/flatten.js";
+export { RNNBase, RNN, LSTM, GRU, type RNNOptions, type RecurrentForwardOptions } from "./layers/rnn.js";
+export { RNNCellBase, RNNCell, LSTMCell, GRUCell } from "./layers/rnn-cells.js";
+export * from "./layers/attention.js";
+export * from "./layers/transformer.js";
+export * from "./layers/positional.js";

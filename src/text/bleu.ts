@@ -185,7 +185,11 @@ export function corpusBleu(
 }
 
 /** Sentence BLEU like sacreBLEU's `sentence_bleu` (effective order and exp smoothing by default). */
-export function sentenceBleu(hypothesis: string, references: readonly string[], opts: BleuOptions = {}): BleuScore {
+export function sentenceBleu(
+  hypothesis: string,
+  references: readonly string[],
+  opts: BleuOptions = {},
+): BleuScore {
   return corpusBleu(
     [hypothesis],
     references.map((r) => [r]),

@@ -24,3 +24,20 @@ export {
 } from "./tfidf.js";
 export { cosineSimilarity, searchTfidf, topK, TfidfIndex, type SearchHit } from "./search.js";
 export { BM25, type BM25Options } from "./bm25.js";
+export { Dictionary, simplePreprocess, type Bow } from "./lda-corpus.js";
+export { LDA, type LDAOptions, type TopicWord } from "./lda.js";
+export { type Coherence } from "./lda-coherence.js";
+export { digamma, lgamma, trigamma, sampleGamma } from "./lda-math.js";
+export { Word2Vec, type Word2VecOptions, type Word2VecTrainStats } from "./word2vec.js";
+export { KeyedVectors, type SimilarWord, type SimilarityQuery } from "./word2vec-vectors.js";
+export {
+  evaluateWordAnalogies,
+  evaluateWordPairs,
+  pearson,
+  spearman,
+  type AnalogyOptions,
+  type AnalogyResult,
+  type AnalogySection,
+  type PairsOptions,
+  type PairsResult,
+} from "./eval-words.js";

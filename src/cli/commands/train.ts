@@ -3,6 +3,15 @@ type Trainer = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 
 const TRAINERS: Record<string, Trainer> = {
   gpt: { summary: "a character-level GPT (nanoGPT's train.py)", load: () => import("./train-gpt.js") },
+  bigram: { summary: "makemore's bigram on names (counts|neural)", load: () => import("./train-bigram.js") },
+  mlp: { summary: "the Bengio MLP language model on names", load: () => import("./train-mlp.js") },
+  rnn: { summary: "an RNN LM, --data timemachine|names|FILE", load: () => import("./train-rnn.js") },
+  lstm: { summary: "an LSTM LM, --data timemachine|names|FILE", load: () => import("./train-lstm.js") },
+  gru: { summary: "a GRU LM, --data timemachine|names|FILE", load: () => import("./train-gru.js") },
+  translate: {
+    summary: "a translation model: --arch gru-attn|transformer --data multi30k|fra-eng",
+    load: () => import("./train-translate.js"),
+  },
   mnist: { summary: "softmax regression or an MLP on MNIST (d2l 3-5)", load: () => import("./train-mnist.js") },
 };
 

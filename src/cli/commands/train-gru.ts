@@ -1,0 +1,6 @@
+/** `gradstack train gru`: a GRU language model (options as `gradstack train rnn`). */
+import { runCell } from "./train-rnn.js";
+
+export function run(argv: string[]): void {
+  runCell("gru", argv);
+}

@@ -1,0 +1,216 @@
+/**
+ * Character-level RNN/LSTM/GRU language models on text (d2l chapters 9-10, char-rnn). Two ways to cut
+ * the text into training sequences:
+ * - "windows" (d2l.TimeMachine): every offset i gives one window of num_steps characters; the first
+ *   num_train windows are shuffled into batches, the next num_val are the validation set, and every
+ *   window starts from a zero state.
+ * - "stream" (truncated BPTT): the text is cut into batch_size parallel streams, consecutive windows
+ *   continue each stream, and the state is carried from window to window, detached so that backward
+ *   stops at the window's start.
+ * Gradients are clipped by their global norm; quality is reported as validation perplexity, exp(loss).
+ */
+import { Tensor } from "../tensor/tensor.js";
+import { Generator, manualSeed } from "../tensor/random.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { clipGradNorm_ } from "../nn/utils.js";
+import { CharTokenizer } from "../text/char-tokenizer.js";
+import { RNNLanguageModel, detachState, type RNNState } from "../models/rnn-lm.js";
+import { loadCorpus, shuffleInPlace, streamBatches, windowSplit, windowsAt } from "./lm-data.js";
+import { makeOptimizer, RunRecorder, type LMHooks } from "./lm-run.js";
+
+/** d2l's concise RNN on The Time Machine: one-hot input, 32 hidden units, windows of 32, batch 1024, SGD lr 1. */
+export const TEXT_RNN_DEFAULTS = {
+  out_dir: "out-text-rnn",
+  /** "timemachine", "shakespeare", or the path of a text file. */
+  data: "timemachine",
+  /** "rnn", "lstm" or "gru". */
+  cell: "rnn",
+  /** 0 feeds one-hot characters (d2l). */
+  embed_dim: 0,
+  hidden_size: 32,
+  num_layers: 1,
+  dropout: 0,
+  num_steps: 32,
+  batch_size: 1024,
+  /** "windows" (d2l) or "stream" (truncated BPTT with the state carried across windows). */
+  batching: "windows",
+  /** windows: how many windows train and validate (d2l.TimeMachine's num_train, num_val). */
+  num_train: 10000,
+  num_val: 5000,
+  /** stream: the last val_fraction of the text is the validation text. */
+  val_fraction: 0.1,
+  optimizer: "sgd",
+  learning_rate: 1,
+  weight_decay: 0,
+  max_epochs: 100,
+  /** Stop after this many optimizer steps (0: max_epochs decides). */
+  max_iters: 0,
+  grad_clip: 1,
+  /** Evaluate every eval_interval epochs. */
+  eval_interval: 1,
+  /** Sampled after training: sample_len characters after the prefix. */
+  prefix: "time traveller",
+  sample_len: 50,
+  /** Sampling temperature (0: always the most likely character, as d2l's predict). */
+  temperature: 1,
+  seed: 0,
+  /** Stop after this many seconds of training (0: no limit); the run ends with an evaluation. */
+  max_seconds: 0,
+};
+
+export type TextRNNConfig = typeof TEXT_RNN_DEFAULTS;
+
+export interface TextRNNResult {
+  model: RNNLanguageModel;
+  tokenizer: CharTokenizer;
+  iters: number;
+  epochs: number;
+  /** Validation loss per character and perplexity at the end, and the best perplexity seen. */
+  valLoss: number;
+  valPerplexity: number;
+  bestValPerplexity: number;
+  sample: string;
+  checkpoint: string;
+  seconds: number;
+}
+
+type Batch = { x: Tensor; y: Tensor };
+
+/** Mean loss per character over batches, in eval mode; the state carries over between batches when `carry`. */
+function meanLoss(model: RNNLanguageModel, batches: Batch[], carry: boolean): number {
+  model.eval();
+  try {
+    return noGrad(() => {
+      let sum = 0;
+      let count = 0;
+      let state: RNNState | null = null;
+      for (const { x, y } of batches) {
+        const out = model.forward(x, y, carry ? state : null);
+        state = out.state;
+        sum += out.loss!.item() * y.numel();
+        count += y.numel();
+      }
+      return sum / count;
+    });
+  } finally {
+    model.train();
+  }
+}
+
+/** Trains a character RNN/LSTM/GRU LM on a text and reports validation perplexity. */
+export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: LMHooks = {}): TextRNNResult {
+  const c = { ...TEXT_RNN_DEFAULTS, ...config };
+  if (c.batching !== "windows" && c.batching !== "stream")
+    throw new RangeError(`train ${c.cell}: batching must be "windows" or "stream", got "${c.batching}"`);
+  const corpus = loadCorpus(c.data);
+  const tok = CharTokenizer.fromText(corpus.text);
+  const ids = Int32Array.from(tok.encode(corpus.text));
+  const T = c.num_steps;
+  const B = c.batch_size;
+
+  // Training batches for one epoch (drawn afresh each epoch) and the fixed validation batches.
+  let epochBatches: (gen: Generator) => Batch[];
+  let valBatches: Batch[];
+  if (c.batching === "windows") {
+    const split = windowSplit(ids, T, c.num_train, c.num_val);
+    epochBatches = (gen) => {
+      const order = shuffleInPlace(Array.from(split.train), gen);
+      const out: Batch[] = [];
+      for (let i = 0; i < order.length; i += B) out.push(windowsAt(ids, order.slice(i, i + B), T));
+      return out;
+    };
+    valBatches = [];
+    for (let i = 0; i < split.val.length; i += B)
+      valBatches.push(windowsAt(ids, split.val.subarray(i, i + B), T));
+  } else {
+    const nVal = Math.floor(ids.length * c.val_fraction);
+    const trainIds = ids.subarray(0, ids.length - nVal);
+    const valIds = ids.subarray(ids.length - nVal);
+    epochBatches = (gen) => streamBatches(trainIds, B, T, gen.randint(0, T));
+    const valRows = Math.max(1, Math.min(B, Math.floor((valIds.length - 1) / (T * 4))));
+    valBatches = streamBatches(valIds, valRows, T);
+  }
+
+  manualSeed(c.seed);
+  const model = new RNNLanguageModel({
+    cell: c.cell as "rnn" | "lstm" | "gru",
+    vocabSize: tok.vocabSize,
+    embedDim: c.embed_dim,
+    hiddenSize: c.hidden_size,
+    numLayers: c.num_layers,
+    dropout: c.dropout,
+  });
+  const opt = makeOptimizer(c.optimizer, model.parameters(), c.learning_rate, c.weight_decay);
+  const run = new RunRecorder(c.out_dir);
+  const gen = new Generator(c.seed + 1);
+  const carry = c.batching === "stream";
+  hooks.onStart?.({
+    params: model.numParameters(),
+    totalIters: c.max_iters > 0 ? c.max_iters : c.max_epochs * epochBatches(new Generator(0)).length,
+    description: `${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size} on ${corpus.name} (${tok.vocabSize} characters, ${c.batching})`,
+  });
+
+  const start = performance.now();
+  let iter = 0;
+  let epoch = 0;
+  let best = Infinity;
+  let valLoss = NaN;
+  let done = false;
+  while (!done) {
+    let state: RNNState | null = null;
+    let sum = 0;
+    let count = 0;
+    for (const { x, y } of epochBatches(gen)) {
+      const t0 = performance.now();
+      const out = model.forward(x, y, carry ? state : null);
+      opt.zeroGrad();
+      out.loss!.backward();
+      if (c.grad_clip > 0) clipGradNorm_(model.parameters(), c.grad_clip);
+      opt.step();
+      if (carry) state = detachState(out.state);
+      const ms = performance.now() - t0;
+      const loss = out.loss!.item();
+      sum += loss * y.numel();
+      count += y.numel();
+      run.step(iter, loss, c.learning_rate, ms);
+      hooks.onStep?.({ iter, loss, lr: c.learning_rate, ms, tokensPerSec: y.numel() / (ms / 1000) });
+      iter++;
+      const outOfTime = c.max_seconds > 0 && (performance.now() - start) / 1000 >= c.max_seconds;
+      if ((c.max_iters > 0 && iter >= c.max_iters) || outOfTime) {
+        done = true;
+        break;
+      }
+    }
+    epoch++;
+    if (epoch >= c.max_epochs && c.max_iters === 0) done = true;
+    if (epoch % c.eval_interval === 0 || done) {
+      valLoss = meanLoss(model, valBatches, carry);
+      const saved = valLoss < best;
+      if (saved) {
+        best = valLoss;
+        run.save(model, c, iter, tok, { val_loss: valLoss });
+      }
+      const trainLoss = sum / count;
+      run.eval(iter, { epoch, train_loss: trainLoss, val_loss: valLoss, val_ppl: Math.exp(valLoss) });
+      hooks.onEval?.({ iter, train: trainLoss, val: valLoss, saved });
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  run.finish(`${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size} on ${corpus.name}`);
+  const prefix = tok.encode(c.prefix || tok.chars[0]);
+  const prompt = new Tensor(Int32Array.from(prefix), [1, prefix.length]);
+  const sampleOpts = { temperature: c.temperature, generator: new Generator(c.seed + 2) };
+  const sample = tok.decode(model.generate(prompt, c.sample_len, sampleOpts).toArray());
+  return {
+    model,
+    tokenizer: tok,
+    iters: iter,
+    epochs: epoch,
+    valLoss,
+    valPerplexity: Math.exp(valLoss),
+    bestValPerplexity: Math.exp(best),
+    sample,
+    checkpoint: run.checkpoint,
+    seconds,
+  };
+}

@@ -1,0 +1,449 @@
+/**
+ * Training a translation model (GRU + Bahdanau attention, or the Transformer) the way bentrevett's
+ * notebooks and d2l do: length-bucketed batches, Adam, gradient clipping, a validation loss after every
+ * epoch, the best and the latest checkpoint, resuming mid-epoch, JSONL metrics and an SVG loss curve,
+ * then test BLEU of the best checkpoint.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { Generator, getRngState, manualSeed, setRngState, type GeneratorState } from "../tensor/random.js";
+import { clipGradNorm_ } from "../nn/utils.js";
+import { Adam } from "../optim/adam.js";
+import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
+import { MetricsLogger } from "../io/metrics.js";
+import { Vocab } from "../text/vocab.js";
+import { bucketBatches, translationBatch } from "../data/parallel.js";
+import type { BleuScore } from "../text/bleu.js";
+import { encodeSplit, loadMTData, mtTokenizer, type MTData } from "./mt-data.js";
+import { batchLogits, buildModel, type MTModel } from "./mt-model.js";
+import { d2lReport, evaluateBleu, evaluateLoss, type Translation } from "./mt-eval.js";
+import { lossCurveSvg } from "./plot.js";
+
+/** Options of `gradstack train translate` (snake_case flags); arch- and data-specific presets apply on top. */
+export const MT_TRAIN_DEFAULTS = {
+  arch: "transformer", // or "gru-attn"
+  data: "multi30k", // or "fra-eng"
+  /** Folder of the corpus; "" = ../shared/data/multi30k (never copied into the repo) or the shipped data/fra-eng. */
+  data_dir: "",
+  src: "de",
+  tgt: "en",
+  out_dir: "",
+  init_from: "scratch", // or "resume"
+  epochs: 10,
+  batch_size: 128,
+  lr: 5e-4,
+  /** Linear warmup of the learning rate over this many steps (0: none). */
+  warmup_iters: 0,
+  grad_clip: 1.0,
+  label_smoothing: 0.1,
+  min_freq: 2,
+  /** Longest training sequence in tokens (with <eos>); longer ones are cut. */
+  max_tokens: 100,
+  /** fra-eng: the first num_train pairs train, the next num_val validate (d2l: 512 and 128). */
+  num_train: 512,
+  num_val: 128,
+  log_interval: 10,
+  /** Stop (and save, for --init_from resume) after this many seconds of training; 0: no limit. */
+  max_seconds: 0,
+  seed: 1234,
+  /** After the last epoch: BLEU on the test split... */
+  eval_test: true,
+  /** ... of the "best" checkpoint by validation loss (bentrevett) or of the "last" model (d2l). */
+  eval_checkpoint: "best",
+  beam_size: 1,
+  length_penalty: 0,
+  max_decode_len: 50,
+  dropout: 0.1,
+  // gru-attn
+  /** Dropout on the token embeddings (bentrevett 0.5, d2l 0). */
+  embedding_dropout: 0.5,
+  /** "normal" (bentrevett's N(0, 0.01)) or "xavier" (d2l's). */
+  init: "normal",
+  emb_dim: 256,
+  enc_hidden: 512,
+  dec_hidden: 512,
+  bidirectional: true,
+  num_layers: 1,
+  deep_output: true,
+  teacher_forcing: 1.0,
+  // transformer
+  d_model: 256,
+  nhead: 8,
+  enc_layers: 3,
+  dec_layers: 3,
+  ff_dim: 512,
+  norm_first: false,
+  activation: "relu",
+  positional: "sinusoidal",
+};
+
+export type MTTrainConfig = typeof MT_TRAIN_DEFAULTS;
+
+/** Settings of the published runs: bentrevett's notebooks 3 and 6 on Multi30k, d2l 10.7 and 11.7 on fra-eng. */
+export const MT_PRESETS: Record<string, Partial<MTTrainConfig>> = {
+  "gru-attn/multi30k": {
+    lr: 1e-3,
+    dropout: 0.5,
+    embedding_dropout: 0.5,
+    label_smoothing: 0,
+    teacher_forcing: 0.5,
+  },
+  "transformer/multi30k": { lr: 5e-4, dropout: 0.1, label_smoothing: 0.1 },
+  "gru-attn/fra-eng": {
+    src: "en",
+    tgt: "fr",
+    epochs: 30,
+    lr: 0.005,
+    dropout: 0.2,
+    embedding_dropout: 0,
+    init: "xavier",
+    label_smoothing: 0,
+    emb_dim: 256,
+    enc_hidden: 256,
+    dec_hidden: 256,
+    bidirectional: false,
+    num_layers: 2,
+    deep_output: false,
+    max_tokens: 9,
+    max_decode_len: 10,
+    log_interval: 1,
+    eval_checkpoint: "last",
+  },
+  "transformer/fra-eng": {
+    src: "en",
+    tgt: "fr",
+    epochs: 30,
+    lr: 0.001,
+    dropout: 0.2,
+    label_smoothing: 0,
+    d_model: 256,
+    ff_dim: 64,
+    nhead: 4,
+    enc_layers: 2,
+    dec_layers: 2,
+    max_tokens: 9,
+    max_decode_len: 10,
+    log_interval: 1,
+    eval_checkpoint: "last",
+  },
+};
+
+/** Keys that fix the data and the model; a resumed run takes them from its checkpoint. */
+const SHAPE_KEYS = [
+  "arch",
+  "data",
+  "data_dir",
+  "src",
+  "tgt",
+  "min_freq",
+  "max_tokens",
+  "num_train",
+  "num_val",
+  "seed",
+  "dropout",
+  "embedding_dropout",
+  "init",
+  "emb_dim",
+  "enc_hidden",
+  "dec_hidden",
+  "bidirectional",
+  "num_layers",
+  "deep_output",
+  "d_model",
+  "nhead",
+  "enc_layers",
+  "dec_layers",
+  "ff_dim",
+  "norm_first",
+  "activation",
+  "positional",
+] as const;
+
+export interface MTStepInfo {
+  step: number;
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  lr: number;
+  tokensPerSec: number;
+}
+
+export interface MTEpochInfo {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  valLoss: number;
+  best: boolean;
+  seconds: number;
+}
+
+export interface MTTrainHooks {
+  onStart?(info: {
+    model: MTModel;
+    config: MTTrainConfig;
+    data: MTData;
+    params: number;
+    resumedAt: number;
+  }): void;
+  onStep?(info: MTStepInfo): void;
+  onEpoch?(info: MTEpochInfo): void;
+  onEvalProgress?(done: number, total: number): void;
+}
+
+export interface MTResults {
+  data: string;
+  arch: string;
+  epochsDone: number;
+  steps: number;
+  trainSeconds: number;
+  bestValLoss: number;
+  test?: {
+    split: string;
+    sentences: number;
+    beamSize: number;
+    sacrebleu: number;
+    sacrebleuString: string;
+    tokenBleu: number;
+    tokenBleuString: string;
+    seconds: number;
+  };
+  /** fra-eng: d2l's sample sentences. */
+  samples?: string[];
+}
+
+export interface MTTrainResult {
+  model: MTModel;
+  config: MTTrainConfig;
+  finished: boolean;
+  results: MTResults;
+  translations?: Translation[];
+}
+
+interface SavedProgress {
+  srcVocab: unknown;
+  tgtVocab: unknown;
+  epoch: number;
+  /** Batches of `epoch` already trained. */
+  batchInEpoch: number;
+  bestValLoss: number;
+  trainSeconds: number;
+  trainCurve: [number, number][];
+  valCurve: [number, number][];
+}
+
+/** The config for arch/data presets, a base, and overrides (overrides win). */
+export function mtConfig(overrides: Partial<MTTrainConfig>): MTTrainConfig {
+  const arch = overrides.arch ?? MT_TRAIN_DEFAULTS.arch;
+  const data = overrides.data ?? MT_TRAIN_DEFAULTS.data;
+  const c = { ...MT_TRAIN_DEFAULTS, ...(MT_PRESETS[`${arch}/${data}`] ?? {}), ...overrides };
+  if (!c.out_dir) c.out_dir = `out-mt-${arch}-${data}`;
+  return c;
+}
+
+/** Trains (or resumes) a translation model; evaluates test BLEU when all epochs are done. */
+export function trainTranslator(config: Partial<MTTrainConfig>, hooks: MTTrainHooks = {}): MTTrainResult {
+  let c = mtConfig(config);
+  if (c.arch !== "gru-attn" && c.arch !== "transformer")
+    throw new Error(`train translate: --arch must be "gru-attn" or "transformer", got "${c.arch}"`);
+  const lastFile = path.join(c.out_dir, "checkpoint.safetensors");
+  const bestFile = path.join(c.out_dir, "best.safetensors");
+  let resume: ReturnType<typeof loadCheckpoint> | null = null;
+  if (c.init_from === "resume") {
+    if (!existsSync(lastFile))
+      throw new Error(`train translate: --init_from=resume but there is no ${lastFile}`);
+    resume = loadCheckpoint(lastFile);
+    const saved = resume.config as MTTrainConfig;
+    for (const k of SHAPE_KEYS) if (k in saved) (c as Record<string, unknown>)[k] = saved[k];
+  } else if (c.init_from !== "scratch")
+    throw new Error(`train translate: init_from must be "scratch" or "resume", got "${c.init_from}"`);
+  for (const k of ["epochs", "batch_size", "log_interval", "max_tokens", "min_freq"] as const)
+    if (!Number.isInteger(c[k]) || c[k] < 1)
+      throw new RangeError(`train translate: --${k} must be a positive integer, got ${c[k]}`);
+  c = { ...c };
+
+  const data = loadMTData(c);
+  const progress = resume?.extra as SavedProgress | undefined;
+  const srcVocab = progress ? Vocab.fromJSON(progress.srcVocab) : data.srcVocab;
+  const tgtVocab = progress ? Vocab.fromJSON(progress.tgtVocab) : data.tgtVocab;
+  const padId = tgtVocab.padId!;
+  const train = encodeSplit(data.train, srcVocab, tgtVocab, c.max_tokens);
+  const val = encodeSplit(data.val, srcVocab, tgtVocab, c.max_tokens);
+
+  manualSeed(c.seed);
+  const model = buildModel(c, srcVocab, tgtVocab);
+  const optimizer = new Adam(model.parameters(), { lr: c.lr });
+  let step = 0;
+  let epoch = 0;
+  let batchInEpoch = 0;
+  let bestValLoss = Infinity;
+  let trainSeconds = 0;
+  let trainCurve: [number, number][] = [];
+  let valCurve: [number, number][] = [];
+  if (resume && progress) {
+    model.loadStateDict(resume.model);
+    optimizer.loadStateDict(resume.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
+    step = resume.step ?? 0;
+    ({ epoch, batchInEpoch, bestValLoss, trainSeconds, trainCurve, valCurve } = progress);
+    setRngState(resume.rng as GeneratorState);
+  }
+  hooks.onStart?.({ model, config: c, data, params: model.numParameters(), resumedAt: step });
+
+  mkdirSync(c.out_dir, { recursive: true });
+  const metrics = new MetricsLogger(path.join(c.out_dir, "metrics.jsonl"));
+  const save = (file: string) =>
+    saveCheckpoint(file, {
+      model: model.stateDict(),
+      optimizer: optimizer.stateDict(),
+      config: c,
+      step,
+      rng: getRngState(),
+      extra: {
+        srcVocab: srcVocab.toJSON(),
+        tgtVocab: tgtVocab.toJSON(),
+        epoch,
+        batchInEpoch,
+        bestValLoss,
+        trainSeconds,
+        trainCurve,
+        valCurve,
+      } satisfies SavedProgress,
+    });
+  const lengths = train.map((e) => e.src.length * 1000 + e.tgt.length);
+  const runStart = performance.now();
+  const priorSeconds = trainSeconds; // training time of earlier runs of a resumed job
+  const secondsNow = () => priorSeconds + (performance.now() - runStart) / 1000;
+  let stopped = false;
+  model.train();
+
+  while (epoch < c.epochs && !stopped) {
+    // Each epoch's batch order comes from its own seed, so a resumed epoch sees the same batches.
+    const batches = bucketBatches(lengths, {
+      batchSize: c.batch_size,
+      generator: new Generator(c.seed * 1000 + epoch),
+    });
+    let lossSum = 0;
+    let tokenSum = 0;
+    for (; batchInEpoch < batches.length; batchInEpoch++) {
+      if (c.max_seconds > 0 && (performance.now() - runStart) / 1000 >= c.max_seconds) {
+        stopped = true;
+        break;
+      }
+      const t0 = performance.now();
+      const lr = c.warmup_iters > 0 ? c.lr * Math.min(1, (step + 1) / c.warmup_iters) : c.lr;
+      for (const g of optimizer.paramGroups) g.lr = lr;
+      const b = translationBatch(
+        batches[batchInEpoch].map((i) => train[i]),
+        padId,
+      );
+      const loss = model.loss(batchLogits(model, b, c.teacher_forcing), b.tgtOut, c.label_smoothing);
+      loss.backward();
+      if (c.grad_clip > 0) clipGradNorm_(model.parameters(), c.grad_clip);
+      optimizer.step();
+      optimizer.zeroGrad();
+      const value = loss.item();
+      lossSum += value * b.numTokens;
+      tokenSum += b.numTokens;
+      const ms = performance.now() - t0;
+      if (step % c.log_interval === 0) {
+        trainCurve.push([step, value]);
+        metrics.log({ step, epoch, split: "train", loss: value, lr, ms, tokens: b.numTokens });
+      }
+      hooks.onStep?.({
+        step,
+        epoch,
+        batch: batchInEpoch + 1,
+        batches: batches.length,
+        loss: value,
+        lr,
+        tokensPerSec: b.numTokens / (ms / 1000),
+      });
+      step++;
+    }
+    if (stopped) break;
+    const valLoss = evaluateLoss(model, val, padId);
+    const best = valLoss < bestValLoss;
+    if (best) bestValLoss = valLoss;
+    const trainLoss = tokenSum > 0 ? lossSum / tokenSum : NaN;
+    valCurve.push([step, valLoss]);
+    metrics.log({
+      step,
+      epoch,
+      split: "val",
+      train_loss: trainLoss,
+      val_loss: valLoss,
+      seconds: secondsNow(),
+    });
+    epoch++;
+    batchInEpoch = 0;
+    trainSeconds = secondsNow();
+    save(lastFile);
+    if (best) save(bestFile);
+    hooks.onEpoch?.({ epoch, step, trainLoss, valLoss, best, seconds: trainSeconds });
+  }
+  trainSeconds = secondsNow();
+  if (stopped) save(lastFile);
+  writeFileSync(
+    path.join(c.out_dir, "loss.svg"),
+    lossCurveSvg(
+      [
+        { name: "train (label-smoothed)", points: trainCurve },
+        { name: "val", points: valCurve },
+      ],
+      { title: `${c.arch} on ${c.data} ${c.src}→${c.tgt}`, xLabel: "step" },
+    ),
+  );
+
+  const results: MTResults = {
+    data: c.data,
+    arch: c.arch,
+    epochsDone: epoch,
+    steps: step,
+    trainSeconds,
+    bestValLoss,
+  };
+  let translations: Translation[] | undefined;
+  const finished = epoch >= c.epochs;
+  if (finished && c.eval_test) {
+    if (c.eval_checkpoint !== "best" && c.eval_checkpoint !== "last")
+      throw new Error(
+        `train translate: --eval_checkpoint must be "best" or "last", got "${c.eval_checkpoint}"`,
+      );
+    if (c.eval_checkpoint === "best" && existsSync(bestFile))
+      model.loadStateDict(loadCheckpoint(bestFile).model);
+    const t0 = performance.now();
+    const report = evaluateBleu(
+      model,
+      data.test,
+      { dataName: data.name, srcVocab, tgtVocab },
+      {
+        beamSize: c.beam_size,
+        lengthPenalty: c.length_penalty,
+        maxLen: c.max_decode_len,
+        onProgress: hooks.onEvalProgress,
+      },
+    );
+    translations = report.translations;
+    results.test = {
+      split: data.name === "multi30k" ? "test_2016_flickr" : "d2l samples",
+      sentences: data.test.text.src.length,
+      beamSize: c.beam_size,
+      ...bleuFields(report.sacrebleu, report.tokenBleu),
+      seconds: (performance.now() - t0) / 1000,
+    };
+    writeFileSync(path.join(c.out_dir, "test.hyp.txt"), translations.map((t) => t.text).join("\n") + "\n");
+    if (data.name === "fra-eng")
+      results.samples = d2lReport(translations, data.test.text, mtTokenizer("fra-eng"));
+  }
+  writeFileSync(path.join(c.out_dir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  return { model, config: c, finished, results, translations };
+}
+
+function bleuFields(sacre: BleuScore, token: BleuScore) {
+  return {
+    sacrebleu: sacre.score,
+    sacrebleuString: String(sacre),
+    tokenBleu: token.score,
+    tokenBleuString: String(token),
+  };
+}
