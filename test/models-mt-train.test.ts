@@ -70,10 +70,15 @@ for (const arch of ["gru-attn", "transformer"]) {
 
     const t = loadTranslator(path.join(dir, "a"));
     assert.equal(t.config.arch, arch);
-    const [tr] = translateSentences(t.model, ["Go."], t, { maxLen: 6 });
+    const [tr, long] = translateSentences(t.model, ["Go.", "I lost it, Tom."], t, { maxLen: 6 });
     assert.ok(tr.tokens.length <= 6);
+    assert.equal(tr.text, tr.tokens.join(" "));
     assert.deepEqual(tr.srcTokens, ["go", ".", "<eos>"]);
-    assert.equal(tr.attention[0].length, 3);
+    // Attention rows cover each sentence's own source tokens, not the batch's padding.
+    assert.ok(tr.attention.every((row) => row.length === 3));
+    assert.ok(
+      long.attention.every((row) => row.length === long.srcTokens.length && long.srcTokens.length > 3),
+    );
     const [beam] = translateSentences(t.model, ["Go."], t, { maxLen: 6, beamSize: 3 });
     assert.ok(Array.isArray(beam.tokens));
   });

@@ -87,3 +87,19 @@ test("a second backward through the same fused layer is a clear error", () => {
   y.backward();
   assert.throws(() => y.backward(), /backward through the same recurrent layer a second time/);
 });
+
+test("fused layers without biases equal the composition", () => {
+  for (const mode of MODES) {
+    gs.manualSeed(13);
+    const base = layerInputs(mode, 4, 2, 3, 5, "float64");
+    const run = (fn: typeof recurrentLayer) => {
+      const xs = base.map((t) => t.detach().clone().requiresGrad_());
+      const r = fn(mode, xs[0], xs[1], xs[2], null, null, xs[5], mode === "lstm" ? xs[6] : null);
+      r.output.sum().add(r.hN.mul(2).sum()).backward();
+      return [r.output, xs[0].grad!, xs[1].grad!, xs[2].grad!, xs[5].grad!];
+    };
+    const a = run(recurrentLayer);
+    const b = run(recurrentLayerComposed);
+    a.forEach((t, k) => assertClose(t, b[k], 1e-10, `${mode} no bias, tensor ${k}`));
+  }
+});

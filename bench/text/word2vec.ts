@@ -14,6 +14,8 @@ interface Result {
   vocab: number;
   seconds: number;
   wordsPerSecond: number;
+  /** CPU time of all threads of the process during training. */
+  cpuSeconds: number;
   analogy: number;
   semantic: number;
   syntactic: number;
@@ -33,7 +35,9 @@ const sentences = readTokens("w2v-corpus.txt");
 const tokens = sentences.reduce((s, x) => s + x.length, 0);
 
 /** Scores vectors with gradstack's evaluator (semantic = the first 5 sections, as Mikolov et al.). */
-function evaluate(kv: gs.text.KeyedVectors): Omit<Result, "vocab" | "seconds" | "wordsPerSecond"> {
+function evaluate(
+  kv: gs.text.KeyedVectors,
+): Omit<Result, "vocab" | "seconds" | "wordsPerSecond" | "cpuSeconds"> {
   const a = kv.evaluateWordAnalogies(analogies);
   const acc = (ss: gs.text.AnalogySection[]) => {
     const c = ss.reduce((s, x) => s + x.correct, 0);
@@ -77,12 +81,15 @@ for (const model of models) {
     ]);
     const gOurs = evaluate(gs.text.KeyedVectors.load(vectors));
     const w2v = new gs.text.Word2Vec({ sg: sg === "1" ? 1 : 0, workers, seed: 1 });
+    const cpu0 = process.cpuUsage();
     const stats = w2v.train(sentences);
-    const o = {
+    const cpu = process.cpuUsage(cpu0);
+    const o: Result = {
       ...evaluate(w2v.wv),
       vocab: w2v.wv.size,
       seconds: stats.seconds,
       wordsPerSecond: stats.wordsPerSecond,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
     };
     for (const [name, r] of [
       ["gensim 4.2", g],
@@ -94,6 +101,7 @@ for (const model of models) {
         r.vocab,
         r.seconds.toFixed(1),
         Math.round(r.wordsPerSecond),
+        r.cpuSeconds.toFixed(1),
         `${pct(r.analogy)} (${pct(r.semantic)} / ${pct(r.syntactic)})`,
         r.answered,
         r.spearman.toFixed(4),
@@ -111,6 +119,16 @@ for (const model of models) {
 }
 console.log();
 printTable(
-  ["model", "library", "vocab", "train s", "words/s", "analogy % (sem / syn)", "answered", "WordSim ρ"],
+  [
+    "model",
+    "library",
+    "vocab",
+    "train s",
+    "words/s",
+    "CPU s",
+    "analogy % (sem / syn)",
+    "answered",
+    "WordSim ρ",
+  ],
   rows,
 );

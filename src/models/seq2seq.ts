@@ -61,7 +61,7 @@ export interface SearchOptions {
 }
 
 export interface BeamSearchOptions extends SearchOptions {
-  /** Hypotheses kept per step (default 5); 1 is greedy search. */
+  /** Hypotheses kept per step (beamSearch: default 5; translate: default 1, greedy search). */
   beamSize?: number;
   /** GNMT's length penalty ((5 + |Y|) / 6)^α (Wu et al. 2016); 0 (default) ranks by log-probability. */
   lengthPenalty?: number;
@@ -167,8 +167,7 @@ export function beamSearch<S>(
   if (!Number.isInteger(beamSize) || beamSize < 1)
     throw new RangeError(`beamSearch: beamSize must be a positive integer, got ${beamSize}`);
   return withEval(model, () => {
-    const encoded = model.encode(src, srcLengths);
-    let state = encoded;
+    let state = model.encode(src, srcLengths);
     let beams: Beam[] = [{ tokens: [], logProb: 0, attention: [] }];
     const finished: Hypothesis[] = [];
     const finish = (b: Beam, ended: boolean) => {

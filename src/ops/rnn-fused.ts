@@ -617,10 +617,10 @@ const RecurrentLayer = defineOp<LayerAttrs>({
       dx = Tensor.empty([T, B, I], dtype);
       if (rows > 0) k.matmul(dxp, flat(wIh), dx.storage, gemm(rows, I, GH, { lda: GH, ldb: I }));
     }
+    // Bias gradients: column sums of the (T·B, G·H) gate gradients.
     const colSum = (d: Float) => {
       const sum = Tensor.empty([GH], dtype);
-      const s = sum.storage as Float;
-      for (let r = 0; r < rows; r++) for (let j = 0; j < GH; j++) s[j] += d[r * GH + j];
+      if (rows > 0) k.reduce("sum", d.subarray(0, rows * GH), sum.storage, 1, rows, GH);
       return sum;
     };
     const dbIh = bIh?.requiresGrad ? colSum(dxp) : null;

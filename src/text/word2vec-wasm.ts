@@ -348,7 +348,10 @@ export function allocateMemory(bytes: number, shared: boolean): WasmMemory | nul
   return new wasmApi!.Memory({ initial: pages, maximum: pages, shared });
 }
 
-/** Where the model, the sigmoid table and each runner's scratch buffers sit in the memory (16-byte aligned). */
+/**
+ * Where the model, the sigmoid table and each runner's scratch buffers sit in the memory: each on its own
+ * 64-byte cache lines, so that threads writing their scratch buffers do not share a line.
+ */
 export interface MemoryLayout {
   bytes: number;
   syn0: number;
@@ -361,7 +364,7 @@ export function layoutMemory(words: number, dim: number, negative: number, runne
   let at = 0;
   const take = (n: number) => {
     const p = at;
-    at += Math.ceil(n / 16) * 16;
+    at += Math.ceil(n / 64) * 64;
     return p;
   };
   const syn0 = take(words * dim * 4);

@@ -52,11 +52,13 @@ export function translateSentences(
     const hyps = model.translate(src, lengths, opts);
     hyps.forEach((h, k) => {
       const tokens = ctx.tgtVocab.decode(h.tokens.filter((t) => !tgtSpecials.has(t)));
+      const srcLen = ids[idx[k]].length;
       out[idx[k]] = {
         tokens,
-        text: detokenize(tokens),
+        // d2l's fra-eng keeps a space before punctuation (French typography); Multi30k English does not.
+        text: ctx.dataName === "fra-eng" ? tokens.join(" ") : detokenize(tokens),
         srcTokens: ctx.srcVocab.decode(ids[idx[k]]),
-        attention: h.attention,
+        attention: h.attention.map((row) => row.slice(0, srcLen)), // without the batch's padding
         logProb: h.logProb,
       };
     });
