@@ -12,7 +12,10 @@ const TRAINERS: Record<string, Trainer> = {
     summary: "a translation model: --arch gru-attn|transformer --data multi30k|fra-eng",
     load: () => import("./train-translate.js"),
   },
-  mnist: { summary: "softmax regression or an MLP on MNIST (d2l 3-5)", load: () => import("./train-mnist.js") },
+  mnist: {
+    summary: "softmax regression or an MLP on MNIST (d2l 3-5)",
+    load: () => import("./train-mnist.js"),
+  },
 };
 
 export async function run(argv: string[]): Promise<void> {
