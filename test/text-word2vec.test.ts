@@ -45,7 +45,10 @@ test("skip-gram and CBOW put words of the same group next to each other", () => 
     assert.equal(stats.effectiveWords, stats.rawWords); // sample 0 keeps every word
     assert.equal(w2v.wv.size, 20);
     assert.equal(w2v.getCount("red0"), sentences.flat().filter((w) => w === "red0").length);
-    assert.ok(w2v.getCount(w2v.wv.indexToKey[0]) >= w2v.getCount(w2v.wv.indexToKey[19]), "most frequent first");
+    assert.ok(
+      w2v.getCount(w2v.wv.indexToKey[0]) >= w2v.getCount(w2v.wv.indexToKey[19]),
+      "most frequent first",
+    );
     assertGroupsAreNeighbours(w2v, groups);
     const inGroup = w2v.similarity("red0", "red1");
     const across = w2v.similarity("red0", "dog1");

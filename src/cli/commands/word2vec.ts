@@ -38,7 +38,7 @@ const USAGE = `usage: gradstack word2vec <train|similar|analogy|evaluate> [optio
   train     --data FILE --out vectors.txt [--sg 1 --vector_size 100 --window 5 --min_count 5 --epochs 5 --workers 2]
   similar   --vectors vectors.txt WORD [WORD ...]
   analogy   --vectors vectors.txt A B C      (the words closest to A - B + C: king man woman -> queen)
-  evaluate  --vectors vectors.txt [--analogies FILE] [--pairs FILE]`;
+  evaluate  --vectors vectors.txt [--analogies FILE|none] [--pairs FILE]   (default: the shipped questions-words.txt)`;
 
 export function run(argv: string[]): void {
   const [sub, ...rest] = argv;
@@ -128,9 +128,9 @@ function evaluate(argv: string[]): void {
   const { config: c, rest } = resolveConfig(EVALUATE_DEFAULTS, argv);
   if (rest.length > 0) throw new Error(`word2vec evaluate: unexpected argument "${rest[0]}"`);
   const kv = load(c.vectors, "word2vec evaluate");
-  const analogies =
-    c.analogies || (c.pairs ? "" : path.join(datasetDir("word-analogy"), "questions-words.txt"));
-  if (analogies) {
+  // The shipped questions-words.txt unless --analogies names another file ("none": skip).
+  const analogies = c.analogies || path.join(datasetDir("word-analogy"), "questions-words.txt");
+  if (analogies !== "none") {
     const r = kv.evaluateWordAnalogies(analogies, { restrictVocab: c.restrict_vocab });
     for (const s of r.sections)
       console.log(
