@@ -174,6 +174,7 @@ test("GNMT length penalty", () => {
 
 test("model trees: bentrevett's / PyTorch's names, shared embeddings", () => {
   const [[, gru], [, tf]] = smallModels();
+  assert.equal(gs.models.Seq2Seq, gs.models.Seq2SeqAttention);
   const gruKeys = Object.keys(gru.stateDict());
   for (const k of [
     "encoder.embedding.weight",

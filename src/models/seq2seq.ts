@@ -561,3 +561,6 @@ export class Seq2SeqDecoder extends Module {
     throw new Error("Seq2SeqDecoder: call step(state, prev) once per target position");
   }
 }
+
+/** The name API.md lists for the GRU encoder-decoder with Bahdanau attention. */
+export { Seq2SeqAttention as Seq2Seq };
