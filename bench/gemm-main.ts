@@ -10,4 +10,4 @@ console.log(
     ? `native addon: ${info.threads} thread(s), GEMM kernels ${info.gemmKernel}`
     : `native addon unavailable: ${"error" in native ? native.error : "?"}`,
 );
-printTable("sgemm (float32 matmul kernel, median)", await benchGemm());
+printTable("sgemm (float32 matmul kernel, median)", await benchGemm(process.env.BENCH_TORCH !== "0"));

@@ -2,12 +2,13 @@
  * Raw sgemm throughput of the backends' matmul kernels (no tensor layer): the native addon at
  * 256–2048 and on the GPT training shapes (M = 768 tokens, K, N ∈ {128, 384, 512}, for the forward
  * A·B and the backward A·Bᵀ and Aᵀ·B), and cpu-js at 256/512 (it is slow). GFLOP/s = 2·M·N·K / time,
- * median of several runs.
+ * median of several runs. PyTorch's torch.mm on the same shapes and layouts (bench/torch/gemm_shapes.py)
+ * runs after gradstack's rows, when it is installed.
  */
 import { cpuJs } from "../src/backend/cpu-js.js";
 import { loadNative } from "../src/backend/native.js";
 import type { Backend, MatmulParams } from "../src/backend/types.js";
-import { timeit, type Row } from "./util.js";
+import { localTorchDir, runTorch, timeit, type Row } from "./util.js";
 
 export type { Row };
 
@@ -55,7 +56,7 @@ function gflops(
   return flop / (ms * 1e6);
 }
 
-export async function benchGemm(): Promise<Row[]> {
+export async function benchGemm(withTorch = true): Promise<Row[]> {
   const rows: Row[] = [];
   const native = loadNative();
   if ("backend" in native && native.backend.matmul) {
@@ -77,6 +78,11 @@ export async function benchGemm(): Promise<Row[]> {
           unit: "GFLOP/s",
         });
       }
+  }
+  const torch = withTorch ? runTorch("gemm_shapes.py", [], localTorchDir) : null;
+  for (const r of rows) {
+    const t = torch?.find((t) => `native ${String(t.workload)}` === r.name);
+    if (t) r.torch = Number(t.throughput);
   }
   for (const s of [256, 512])
     rows.push({ name: `cpu-js sgemm ${s}³`, value: gflops(cpuJs, s, s, s), unit: "GFLOP/s" });

@@ -1,4 +1,9 @@
-/** Square float32 matmul GFLOP/s through the public API (what a user's code gets), with PyTorch beside it. */
+/**
+ * Square float32 matmul GFLOP/s through the public API (what a user's code gets: a fresh output tensor
+ * per call), with PyTorch beside it. A fresh process faults in new heap pages until the garbage
+ * collector has freed enough old outputs to reuse (about 10 µs a page on this VM), so the warm-up
+ * runs until that steady state.
+ */
 import * as gs from "gradstack";
 import { runTorch, timeit, type Row } from "./util.js";
 
@@ -8,7 +13,7 @@ export function benchMatmul(sizes: number[], withTorch: boolean): Row[] {
     gs.manualSeed(0);
     const a = gs.randn([n, n]);
     const b = gs.randn([n, n]);
-    const ms = timeit(() => a.matmul(b), { warm: 1, reps: n >= 1024 ? 5 : 10 });
+    const ms = timeit(() => a.matmul(b), { warm: n <= 512 ? 300 : 30, reps: 30 });
     const t = torch?.find((r) => r.n === n);
     return {
       name: `matmul ${n}³`,

@@ -47,14 +47,20 @@ export function printTable(title: string, rows: Row[]): void {
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const torchDir = path.resolve(repoRoot, "../shared/bench/torch");
+const sharedTorchDir = path.resolve(repoRoot, "../shared/bench/torch");
+/** PyTorch scripts of our own, for workloads the shared ones do not cover. */
+export const localTorchDir = path.join(repoRoot, "bench/torch");
 
 /**
- * Runs one of ../shared/bench/torch's scripts with Debian's python and returns its JSON lines, or
- * null when PyTorch is not installed (see that folder's README for the set-up).
+ * Runs one of ../shared/bench/torch's scripts (or of `dir`) with Debian's python and returns its JSON
+ * lines, or null when PyTorch is not installed (see that folder's README for the set-up).
  */
-export function runTorch(script: string, args: string[]): Record<string, unknown>[] | null {
-  const file = path.join(torchDir, script);
+export function runTorch(
+  script: string,
+  args: string[],
+  dir = sharedTorchDir,
+): Record<string, unknown>[] | null {
+  const file = path.join(dir, script);
   if (!existsSync(file) || !existsSync("/usr/bin/python3")) return null;
   try {
     const out = execFileSync("/usr/bin/python3", [file, ...args], {
