@@ -2,12 +2,12 @@
 import { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
 import { isFloating } from "../tensor/dtype.js";
-import { arange, rand } from "../tensor/create.js";
-import type { Generator } from "../tensor/random.js";
+import { arange } from "../tensor/create.js";
+import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
 import { softmax as softmaxOp, logSoftmax as logSoftmaxOp } from "../ops/composite.js";
-import { crossEntropyRows, geluFused, layerNormLastDim } from "../ops/fused.js";
+import { crossEntropyRows, geluFused, layerNormLastDim, maskedScale } from "../ops/fused.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -57,8 +57,15 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generat
   if (p < 0 || p > 1) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
-  const keep = rand(x.shape, { generator }).ge(p);
-  return x.mul(keep).div(1 - p);
+  return maskedScale(x, bernoulliMask(x.numel(), 1 - p, generator ?? defaultGenerator), 1 / (1 - p));
+}
+
+/** Bytes that are 1 with probability `keep`, from one 32-bit draw each. */
+export function bernoulliMask(n: number, keep: number, generator: Generator): Uint8Array {
+  const threshold = Math.round((1 - keep) * 2 ** 32);
+  const mask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) mask[i] = generator.nextUint32() >= threshold ? 1 : 0;
+  return mask;
 }
 
 /** Rows of `weight` picked by integer ids: output shape is ids.shape + [embeddingDim]. */
