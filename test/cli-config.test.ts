@@ -5,6 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { resolveConfig } from "../src/cli/config.js";
+import { GPT_TRAIN_DEFAULTS } from "../src/train/gpt-train.js";
+import { repoRoot } from "./helpers/fixtures.js";
 
 const defaults = { lr: 1e-3, batch_size: 12, compile: false, dataset: "shakespeare", betas: [0.9, 0.95] };
 
@@ -50,5 +52,16 @@ test("unknown keys and wrong types are errors that name the key", () => {
   assert.throws(
     () => resolveConfig(defaults, ["--config", path.join(dir, "missing.json")]),
     /cannot read .*missing\.json/,
+  );
+});
+
+test("the shipped GPT configs are valid, and the CPU one is nanoGPT's recipe (the trainer's defaults)", () => {
+  const file = (name: string) => path.join(repoRoot, "configs", name);
+  const cpu = resolveConfig(GPT_TRAIN_DEFAULTS, ["--config", file("shakespeare_char_cpu.json")]).config;
+  assert.deepEqual(cpu, GPT_TRAIN_DEFAULTS);
+  const large = resolveConfig(GPT_TRAIN_DEFAULTS, ["--config", file("shakespeare_char_large.json")]).config;
+  assert.deepEqual(
+    [large.n_layer, large.n_head, large.n_embd, large.block_size, large.batch_size],
+    [6, 8, 256, 128, 32],
   );
 });
