@@ -15,8 +15,10 @@ import {
   wordBatch,
 } from "../src/train/lm-data.js";
 import { trainNamesBigram, trainNamesMLP, trainNamesRNN } from "../src/train/lm-names.js";
-import { trainTextRNN } from "../src/train/lm-text.js";
+import { TEXT_RNN_DEFAULTS, trainTextRNN } from "../src/train/lm-text.js";
 import { readJsonl } from "../src/io/metrics.js";
+import { resolveConfig } from "../src/cli/config.js";
+import { repoRoot } from "./helpers/fixtures.js";
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), "gs-lm-"));
 const NAMES = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail"];
@@ -161,9 +163,26 @@ test("text program: windows (d2l) and carried-state streams both learn a small t
     assert.ok(r.valPerplexity < 4, `${batching}: validation perplexity ${r.valPerplexity}`);
     assert.equal(r.sample.length, 14);
     assert.ok(existsSync(path.join(out, "loss.svg")));
+    const final = readJsonl<{ split: string; val_loss: number; tokens_per_s: number }>(
+      path.join(out, "metrics.jsonl"),
+    ).find((m) => m.split === "final");
+    assert.ok(final, "a final record");
+    assert.equal(final.val_loss, r.valLoss);
+    assert.ok(r.tokensPerSec > 0 && final.tokens_per_s === r.tokensPerSec);
   }
   assert.throws(
     () => trainTextRNN({ data: path.join(tmp(), "nope.txt") }),
     /neither "timemachine", "shakespeare" nor an existing text file/,
   );
+});
+
+test("configs/lstm_shakespeare.json (shared with bench/torch/lstm_shakespeare.py) is a valid train lstm config", () => {
+  const file = path.join(repoRoot, "configs", "lstm_shakespeare.json");
+  const { config } = resolveConfig({ ...TEXT_RNN_DEFAULTS, cell: "lstm" }, ["--config", file]);
+  assert.deepEqual(
+    [config.data, config.cell, config.batching, config.embed_dim, config.hidden_size, config.num_layers],
+    ["shakespeare", "lstm", "stream", 64, 256, 2],
+  );
+  assert.deepEqual([config.num_steps, config.batch_size, config.optimizer], [64, 32, "adam"]);
+  assert.equal(config.max_seconds, 600);
 });

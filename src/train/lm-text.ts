@@ -71,7 +71,10 @@ export interface TextRNNResult {
   bestValPerplexity: number;
   sample: string;
   checkpoint: string;
+  /** Wall time of the run, evaluations included (what max_seconds limits). */
   seconds: number;
+  /** Training characters per second of optimizer steps (evaluations and sampling excluded). */
+  tokensPerSec: number;
 }
 
 type Batch = { x: Tensor; y: Tensor };
@@ -155,6 +158,8 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: LMHooks
   let epoch = 0;
   let best = Infinity;
   let valLoss = NaN;
+  let stepMs = 0;
+  let tokens = 0;
   let done = false;
   while (!done) {
     let state: RNNState | null = null;
@@ -170,6 +175,8 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: LMHooks
       if (carry) state = detachState(out.state);
       const ms = performance.now() - t0;
       const loss = out.loss!.item();
+      stepMs += ms;
+      tokens += y.numel();
       sum += loss * y.numel();
       count += y.numel();
       run.step(iter, loss, c.learning_rate, ms);
@@ -196,6 +203,17 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: LMHooks
     }
   }
   const seconds = (performance.now() - start) / 1000;
+  const tokensPerSec = tokens / (stepMs / 1000);
+  run.log({
+    iter,
+    split: "final",
+    epoch,
+    val_loss: valLoss,
+    val_ppl: Math.exp(valLoss),
+    best_val_loss: best,
+    seconds,
+    tokens_per_s: tokensPerSec,
+  });
   run.finish(`${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size} on ${corpus.name}`);
   const prefix = tok.encode(c.prefix || tok.chars[0]);
   const prompt = new Tensor(Int32Array.from(prefix), [1, prefix.length]);
@@ -212,5 +230,6 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: LMHooks
     sample,
     checkpoint: run.checkpoint,
     seconds,
+    tokensPerSec,
   };
 }

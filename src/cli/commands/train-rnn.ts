@@ -78,7 +78,7 @@ export function runCell(cell: Cell, argv: string[]): void {
   console.log(formatConfig(config));
   const r = trainTextRNN(config, hooks("train"));
   console.log(
-    `validation perplexity ${r.valPerplexity.toFixed(3)} (best ${r.bestValPerplexity.toFixed(3)}) after ${r.epochs} epochs, ${r.iters} steps, ${r.seconds.toFixed(0)} s`,
+    `validation loss ${r.valLoss.toFixed(4)}, perplexity ${r.valPerplexity.toFixed(3)} (best ${r.bestValPerplexity.toFixed(3)}) after ${r.epochs} epochs, ${r.iters} steps, ${r.seconds.toFixed(0)} s (${Math.round(r.tokensPerSec).toLocaleString("en-US")} training characters/s)`,
   );
   console.log(`sample: ${JSON.stringify(r.sample)}`);
   console.log(`checkpoint ${r.checkpoint} · curve ${config.out_dir}/loss.svg`);
