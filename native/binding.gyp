@@ -12,7 +12,8 @@
         "src/gemm_x86.cc",
         "src/pool.cc",
         "src/attention.cc",
-        "src/optim.cc"
+        "src/optim.cc",
+        "src/rnn.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

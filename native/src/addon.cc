@@ -322,6 +322,27 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   return boolean(env, gs::k_adam_step(a[0], a[1], a[2], a[3], a[4], sc, n));
 }
 
+// recurrentGatesForward(xp, hh, bx?, bh?, h, c?, act, aux?, lengths?); sc = [mode, B, H, t, xpOff,
+// hPrev, hOut, cPrev, cOut, actOff, auxOff]
+napi_value RecurrentGatesForward(napi_env env, napi_callback_info info) {
+  Arr a[9];
+  const double* sc;
+  int64_t n;
+  if (!args(env, info, a, &sc, &n, 0b110101100)) return boolean(env, false);
+  return boolean(env, gs::k_recurrent_gates_forward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], sc, n));
+}
+
+// recurrentGatesBackward(act, aux?, h, c?, dh, dc?, dxp, dhh, dhPrev, dcPrev?, lengths?); sc = [mode,
+// B, H, t, actOff, auxOff, hPrev, hOut, cPrev, dxpOff, dhhOff]
+napi_value RecurrentGatesBackward(napi_env env, napi_callback_info info) {
+  Arr a[11];
+  const double* sc;
+  int64_t n;
+  if (!args(env, info, a, &sc, &n, 0b11000101010)) return boolean(env, false);
+  return boolean(env, gs::k_recurrent_gates_backward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
+                                                     a[10], sc, n));
+}
+
 // Keeps freed memory in the malloc heap for the next allocation. V8 backs typed arrays with calloc,
 // and glibc serves large blocks with fresh mmaps (above a threshold that starts at 128 KiB and only
 // adapts upwards as such blocks are freed) and trims the heap top back to the OS, so a loop that makes
@@ -364,6 +385,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"causalAttention", nullptr, CausalAttention, nullptr, nullptr, nullptr, attr, nullptr},
       {"causalAttentionBackward", nullptr, CausalAttentionBackward, nullptr, nullptr, nullptr, attr, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, attr, nullptr},
+      {"recurrentGatesForward", nullptr, RecurrentGatesForward, nullptr, nullptr, nullptr, attr, nullptr},
+      {"recurrentGatesBackward", nullptr, RecurrentGatesBackward, nullptr, nullptr, nullptr, attr, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   exports.Set("threads", Napi::Number::New(env, gs::num_threads()));

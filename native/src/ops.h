@@ -60,6 +60,16 @@ bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout
 bool k_adam_step(const Arr& p, const Arr& g, const Arr& m, const Arr& v, const Arr& vmax, const double* sc,
                  int64_t sclen);
 
+// Recurrent gate kernels, one time step (rnn.cc): float32 or float64; optional storages have kind NONE.
+// Forward: sc = [mode (0 rnn_tanh, 1 rnn_relu, 2 lstm, 3 gru), B, H, t, xpOff, hPrev, hOut, cPrev, cOut,
+// actOff, auxOff]. Backward: sc = [mode, B, H, t, actOff, auxOff, hPrev, hOut, cPrev, dxpOff, dhhOff].
+bool k_recurrent_gates_forward(const Arr& xp, const Arr& hh, const Arr& bx, const Arr& bh, const Arr& h,
+                               const Arr& c, const Arr& act, const Arr& aux, const Arr& lengths,
+                               const double* sc, int64_t sclen);
+bool k_recurrent_gates_backward(const Arr& act, const Arr& aux, const Arr& h, const Arr& c, const Arr& dh,
+                                const Arr& dc, const Arr& dxp, const Arr& dhh, const Arr& dhPrev,
+                                const Arr& dcPrev, const Arr& lengths, const double* sc, int64_t sclen);
+
 // An exact non-negative integer below 2^50 (what a size or offset from JS must be).
 inline bool as_count(double v, int64_t* out) {
   if (!(v >= 0 && v < 1125899906842624.0) || v != static_cast<double>(static_cast<int64_t>(v)))

@@ -8,8 +8,9 @@
  * call goes to `cpu-js`, which works on the same arrays. Native: every Backend kernel for float32
  * and float64 (the fused ones and the GEMM-free paths in float32 only), plus the integer and bool
  * cases of the element kind–agnostic kernels (copy, where, cast, indexing, comparisons, reductions),
- * causal attention (float32; other kinds in its TypeScript reference) and the Adam step (float32;
- * `adamStep` returns false otherwise and the optimizer runs its own loop).
+ * causal attention (float32; other kinds in its TypeScript reference), the Adam step (float32;
+ * `adamStep` returns false otherwise and the optimizer runs its own loop) and the recurrent gate
+ * kernels of the fused RNN/LSTM/GRU layers (float32 and float64; only when the addon has them).
  *
  * Environment: GRADSTACK_NUM_THREADS (threads, default the core count), GRADSTACK_ISA=generic|avx2
  * (caps the instruction set, for testing), GRADSTACK_NATIVE_PATH (load the addon from elsewhere).
@@ -21,12 +22,17 @@ import { fileURLToPath } from "node:url";
 
 import { cpuJs } from "./cpu-js.js";
 import { causalAttentionBackwardJs, causalAttentionJs } from "./fused-js.js";
+import { jsGateKernels } from "./rnn-gates-js.js";
 import type {
   AdamParams,
   Backend,
   BinaryOp,
   FloatStorage,
+  GateBackwardArgs,
+  GateForwardArgs,
   MatmulParams,
+  RecurrentGateKernels,
+  RecurrentMode,
   ReduceOp,
   Storage,
   UnaryOp,
@@ -76,6 +82,31 @@ interface Addon {
   causalAttention(qkv: Storage, out: Storage, lse: Storage): boolean;
   causalAttentionBackward(qkv: Storage, out: Storage, dout: Storage, lse: Storage, dqkv: Storage): boolean;
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, vmax: Storage | null): boolean;
+  /** Absent from addons built before the recurrent gate kernels (the TypeScript ones run then). */
+  readonly recurrentGatesForward?: (
+    xp: Storage,
+    hh: Storage,
+    bx: Storage | null,
+    bh: Storage | null,
+    h: Storage,
+    c: Storage | null,
+    act: Storage,
+    aux: Storage | null,
+    lengths: Int32Array | null,
+  ) => boolean;
+  readonly recurrentGatesBackward?: (
+    act: Storage,
+    aux: Storage | null,
+    h: Storage,
+    c: Storage | null,
+    dh: Storage,
+    dc: Storage | null,
+    dxp: Storage,
+    dhh: Storage,
+    dhPrev: Storage,
+    dcPrev: Storage | null,
+    lengths: Int32Array | null,
+  ) => boolean;
 }
 
 const ADDON_ABI = 3;
@@ -121,6 +152,8 @@ const BINARY_CODE: Record<BinaryOp, number> = {
   or: 14,
 };
 const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2, prod: 3 };
+// The order of the modes in native/src/rnn.cc.
+const RECURRENT_CODE: Record<RecurrentMode, number> = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 };
 
 export type NativeBackend = Partial<Backend> & { name: "cpu-native"; threads: number };
 
@@ -207,6 +240,7 @@ function wrap(addon: Addon): (Backend & { name: "cpu-native" }) | null {
   // Over 64 bytes, so V8 allocates it off-heap and its address never moves.
   const S = new Float64Array(1024);
   if (!addon.setScratch(S)) return null;
+  const gates = recurrentGates(addon, S);
   const MAX_DIMS = 64;
 
   /** Writes nd, shape, then offset and strides of each view from S[at]; false if too many dims. */
@@ -478,6 +512,51 @@ function wrap(addon: Addon): (Backend & { name: "cpu-native" }) | null {
       S[9] = h.eps;
       S[10] = h.sign;
       return addon.adamStep(p, g, m, v, vmax);
+    },
+
+    ...gates,
+  };
+}
+
+/**
+ * The recurrent gate kernels, when the addon has them (an older build does not: the layers then run
+ * the TypeScript ones). Called once per time step, so the numbers go through the scratch and the
+ * storages as plain arguments; a declined call (e.g. overlapping outputs) runs the TypeScript kernel.
+ */
+function recurrentGates(addon: Addon, S: Float64Array): Partial<RecurrentGateKernels> {
+  const fwd = addon.recurrentGatesForward;
+  const bwd = addon.recurrentGatesBackward;
+  if (typeof fwd !== "function" || typeof bwd !== "function") return {};
+  return {
+    recurrentGatesForward(mode: RecurrentMode, a: GateForwardArgs): void {
+      S[0] = RECURRENT_CODE[mode] ?? -1;
+      S[1] = a.B;
+      S[2] = a.H;
+      S[3] = a.t;
+      S[4] = a.xpOff;
+      S[5] = a.hPrev;
+      S[6] = a.hOut;
+      S[7] = a.cPrev;
+      S[8] = a.cOut;
+      S[9] = a.actOff;
+      S[10] = a.auxOff;
+      if (!fwd(a.xp, a.hh, a.bx, a.bh, a.h, a.c, a.act, a.aux, a.lengths))
+        jsGateKernels.recurrentGatesForward(mode, a);
+    },
+    recurrentGatesBackward(mode: RecurrentMode, a: GateBackwardArgs): void {
+      S[0] = RECURRENT_CODE[mode] ?? -1;
+      S[1] = a.B;
+      S[2] = a.H;
+      S[3] = a.t;
+      S[4] = a.actOff;
+      S[5] = a.auxOff;
+      S[6] = a.hPrev;
+      S[7] = a.hOut;
+      S[8] = a.cPrev;
+      S[9] = a.dxpOff;
+      S[10] = a.dhhOff;
+      if (!bwd(a.act, a.aux, a.h, a.c, a.dh, a.dc, a.dxp, a.dhh, a.dhPrev, a.dcPrev, a.lengths))
+        jsGateKernels.recurrentGatesBackward(mode, a);
     },
   };
 }

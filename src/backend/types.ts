@@ -208,7 +208,84 @@ export interface OptimKernels {
   ): boolean;
 }
 
-export interface Backend extends FusedKernels, Partial<AttentionKernels>, Partial<OptimKernels> {
+/** The recurrent layer kinds of ops/rnn-fused.ts. */
+export type RecurrentMode = "rnn_tanh" | "rnn_relu" | "lstm" | "gru";
+
+/** One forward step. Rows b with t >= lengths[b] are padding: they carry the previous state unchanged. */
+export interface GateForwardArgs {
+  B: number;
+  H: number;
+  t: number;
+  lengths: Int32Array | null;
+  /** (B, G·H) at xpOff: x_t·W_ihᵀ. */
+  xp: FloatStorage;
+  xpOff: number;
+  /** (B, G·H) at 0: h_{t-1}·W_hhᵀ. */
+  hh: FloatStorage;
+  /** (G·H) biases b_ih and b_hh, or null. */
+  bx: FloatStorage | null;
+  bh: FloatStorage | null;
+  /** Hidden states: h_{t-1} is read at hPrev, h_t written at hOut. */
+  h: FloatStorage;
+  hPrev: number;
+  hOut: number;
+  /** LSTM cell states, likewise. */
+  c: FloatStorage | null;
+  cPrev: number;
+  cOut: number;
+  /**
+   * (B, G·H) at actOff: the gate activations, saved for backward (LSTM and GRU). It may be the same
+   * memory as xp: a kernel reads an element's pre-activations before it writes its activations.
+   */
+  act: FloatStorage;
+  actOff: number;
+  /** (B, H) at auxOff: LSTM tanh(c_t); GRU W_hn·h_{t-1} + b_hn. */
+  aux: FloatStorage | null;
+  auxOff: number;
+}
+
+/** One backward step, given the total gradients dh (and dc) of the step's new state. */
+export interface GateBackwardArgs {
+  B: number;
+  H: number;
+  t: number;
+  lengths: Int32Array | null;
+  act: FloatStorage;
+  actOff: number;
+  aux: FloatStorage | null;
+  auxOff: number;
+  h: FloatStorage;
+  hPrev: number;
+  hOut: number;
+  c: FloatStorage | null;
+  cPrev: number;
+  /** (B, H): dL/dh_t, and dL/dc_t for the LSTM. */
+  dh: FloatStorage;
+  dc: FloatStorage | null;
+  /** Written, (B, G·H) at dxpOff: dL/d(x_t·W_ihᵀ + b_ih). It may be the same memory as act (read first). */
+  dxp: FloatStorage;
+  dxpOff: number;
+  /** Written, (B, G·H) at dhhOff: dL/d(h_{t-1}·W_hhᵀ + b_hh); the same array as dxp except for the GRU. */
+  dhh: FloatStorage;
+  dhhOff: number;
+  /** Written, (B, H): the part of dL/dh_{t-1} that does not pass through W_hh. */
+  dhPrev: FloatStorage;
+  /** Written, (B, H): dL/dc_{t-1} (LSTM). */
+  dcPrev: FloatStorage | null;
+}
+
+/**
+ * The per-step gate nonlinearities of the fused recurrent layers (ops/rnn-fused.ts), on raw storages and
+ * offsets. The TypeScript ones (rnn-gates-js.ts) are the reference; a backend that has both methods
+ * replaces them.
+ */
+export interface RecurrentGateKernels {
+  recurrentGatesForward(mode: RecurrentMode, a: GateForwardArgs): void;
+  recurrentGatesBackward(mode: RecurrentMode, a: GateBackwardArgs): void;
+}
+
+export interface Backend
+  extends FusedKernels, Partial<AttentionKernels>, Partial<OptimKernels>, Partial<RecurrentGateKernels> {
   readonly name: string;
   /** Threads the backend uses for large kernels (1 for cpu-js). */
   readonly threads: number;
