@@ -176,6 +176,14 @@ test("Dropout: identity in eval, keep rate 1-p and scale 1/(1-p) in training, gr
   assert.equal(new nn.Dropout(0).train().forward(x), x);
   assert.deepEqual(new nn.Dropout(1).forward(gs.ones([3])).tolist(), [0, 0, 0]);
   assert.throws(() => new nn.Dropout(1.5), /Dropout: p must be a probability in \[0, 1\], got 1.5/);
+  assert.throws(
+    () => gs.nn.functional.dropout(gs.ones([3], { dtype: "int32" }), 0.5),
+    /dropout: expects a floating-point tensor, got int32/,
+  );
+  // float64 works too, and a generator makes the mask reproducible.
+  const d64 = () =>
+    gs.nn.functional.dropout(gs.ones([50], { dtype: "float64" }), 0.5, true, new gs.Generator(1)).tolist();
+  assert.deepEqual(d64(), d64());
 });
 
 test("activation layers compute their functions", () => {

@@ -1,13 +1,12 @@
 // Fused kernels equal their compositions (the definitions), forward and backward.
 import { test } from "node:test";
-import assert from "node:assert/strict";
 import * as gs from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import { softmaxComposed, logSoftmaxComposed } from "../src/ops/composite.js";
 import { geluComposed, layerNormComposed, classLossComposed } from "../src/nn/functional.js";
 import { assertClose } from "./helpers/fixtures.js";
 import { causalAttentionBackwardJs, causalAttentionJs } from "../src/backend/fused-js.js";
-import { causalAttentionFused, hasFusedAttention, maskedScale } from "../src/ops/fused.js";
+import { causalAttentionFused, hasFusedAttention } from "../src/ops/fused.js";
 import { causalSelfAttention } from "../src/models/gpt.js";
 
 const F = gs.nn.functional;
@@ -57,28 +56,6 @@ test("fused GELU (exact and tanh) equals the composition", () => {
       (x) => geluComposed(x, { approximate }),
       () => [gs.randn([4, 6]).mul(2)],
     );
-});
-
-test("fused dropout (mask · scale in one pass) equals the composition, to second order, on views", () => {
-  const mask = Uint8Array.from({ length: 24 }, (_, i) => ((i * 7) % 3 === 0 ? 0 : 1));
-  const maskOf = (x: Tensor) => gs.tensor(Array.from(mask), { dtype: x.dtype }).reshape([4, 6]);
-  same(
-    (x) => maskedScale(x, mask, 1 / 0.7),
-    (x) => x.mul(maskOf(x)).mul(1 / 0.7),
-    () => [gs.randn([4, 6])],
-  );
-  // A transposed (non-contiguous) input is read in its logical row-major order.
-  same(
-    (x) => maskedScale(x.mT, mask, 2),
-    (x) => x.mT.mul(maskOf(x)).mul(2),
-    () => [gs.randn([6, 4])],
-  );
-  const x = gs.randn([4, 6], { dtype: "float64" });
-  assert.equal(
-    gs.autograd.gradcheck((t) => maskedScale(t, mask, 1.5).pow(2), [x.requiresGrad_()]),
-    true,
-  );
-  assert.throws(() => maskedScale(gs.ones([5]), mask, 1), /dropout: mask has 24 entries for 5 elements/);
 });
 
 test("fused layerNorm equals the composition, with and without affine parameters", () => {

@@ -7,7 +7,7 @@ import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { where } from "../ops/elementwise.js";
 import { matmul } from "../ops/matmul.js";
 import { softmax as softmaxOp, logSoftmax as logSoftmaxOp } from "../ops/composite.js";
-import { crossEntropyRows, geluFused, layerNormLastDim, maskedScale } from "../ops/fused.js";
+import { crossEntropyRows, geluFused, layerNormLastDim } from "../ops/fused.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -55,17 +55,18 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 /** Zeroes elements with probability p and scales the rest by 1/(1-p) while training. */
 export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generator): Tensor {
   if (p < 0 || p > 1) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
+  if (!isFloating(x.dtype)) throw new TypeError(`dropout: expects a floating-point tensor, got ${x.dtype}`);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
-  return maskedScale(x, bernoulliMask(x.numel(), 1 - p, generator ?? defaultGenerator), 1 / (1 - p));
-}
-
-/** Bytes that are 1 with probability `keep`, from one 32-bit draw each. */
-export function bernoulliMask(n: number, keep: number, generator: Generator): Uint8Array {
-  const threshold = Math.round((1 - keep) * 2 ** 32);
-  const mask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) mask[i] = generator.nextUint32() >= threshold ? 1 : 0;
-  return mask;
+  // One pass to draw the mask (already scaled), one product forward and one backward: rand, a comparison,
+  // a cast and a division cost four more passes over memory, each with an allocation.
+  const keep = Tensor.empty(x.shape, x.dtype);
+  const mask = keep.storage;
+  const threshold = Math.round(p * 2 ** 32); // keep when a 32-bit draw is at least this
+  const scale = 1 / (1 - p);
+  const g = generator ?? defaultGenerator;
+  for (let i = 0; i < mask.length; i++) mask[i] = g.nextUint32() >= threshold ? scale : 0;
+  return x.mul(keep);
 }
 
 /** Rows of `weight` picked by integer ids: output shape is ids.shape + [embeddingDim]. */

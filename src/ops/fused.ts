@@ -7,7 +7,7 @@
 import { kernels } from "../backend/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { allocStorage } from "../tensor/dtype.js";
-import { defineOp, type Op } from "./define.js";
+import { defineOp } from "./define.js";
 import { contiguous } from "./movement.js";
 import { full } from "../tensor/create.js";
 
@@ -204,31 +204,4 @@ export function hasFusedAttention(): boolean {
  */
 export function causalAttentionFused(qkv: Tensor, nHead: number): Tensor {
   return CausalAttention([qkv], { nh: nHead });
-}
-
-interface MaskAttrs {
-  /** One byte per element of the input, in row-major order: 1 keeps the element. */
-  mask: Uint8Array;
-  scale: number;
-}
-
-// Dropout with its mask drawn beforehand: out = x · mask · scale in one pass, instead of rand, a
-// comparison, a cast, a product and a division (five passes, each allocating). Its vjp is the same op
-// on the gradient, so it is differentiable to any order.
-const MaskedScale: Op<MaskAttrs> = defineOp<MaskAttrs>({
-  name: "dropout",
-  forward: ([x], { mask, scale }) => {
-    const src = flat(contiguous(x));
-    const out = allocStorage(x.dtype, x.numel());
-    for (let i = 0; i < out.length; i++) out[i] = mask[i] === 0 ? 0 : src[i] * scale;
-    return new Tensor(out, x.shape);
-  },
-  vjp: (g, _inputs, _out, attrs) => [MaskedScale([g], attrs)],
-});
-
-/** x · mask · scale elementwise, with a byte mask over x's elements in row-major order. */
-export function maskedScale(x: Tensor, mask: Uint8Array, scale: number): Tensor {
-  if (mask.length !== x.numel())
-    throw new RangeError(`dropout: mask has ${mask.length} entries for ${x.numel()} elements`);
-  return MaskedScale([x], { mask, scale });
 }
