@@ -6,6 +6,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { trainGPT, loadGPTCheckpoint } from "../src/train/gpt-train.js";
 import { readJsonl } from "../src/io/metrics.js";
+import * as gs from "../src/index.js";
+import { GPT } from "../src/models/gpt.js";
+import { clipGradNorm_ } from "../src/nn/utils.js";
+import { cosineWithWarmupLr } from "../src/optim/lr-scheduler.js";
+import { assertClose, repoRoot } from "./helpers/fixtures.js";
 
 const tiny = {
   batch_size: 4,
@@ -86,3 +91,76 @@ test("resuming from a missing or corrupt checkpoint, and bad config values, are 
     /no training text at \/nonexistent\.txt/,
   );
 });
+
+test("training follows PyTorch step for step: nanoGPT's AdamW groups, warmup + cosine lr, clipping", () => {
+  // test/fixtures/torch/gpt_train_steps.json (scripts/fixtures/make_gpt_train_fixture.py): a small nanoGPT
+  // trained 60 steps in PyTorch from the weights it starts with, on the batches it drew.
+  const f = JSON.parse(
+    readFileSync(path.join(repoRoot, "test/fixtures/torch/gpt_train_steps.json"), "utf8"),
+  ) as TrainFixture;
+  const c = f.config;
+  const model = new GPT({
+    vocabSize: c.vocab_size,
+    blockSize: c.block_size,
+    nLayer: c.n_layer,
+    nHead: c.n_head,
+    nEmbd: c.n_embd,
+    dropout: 0,
+    bias: false,
+  });
+  const weights = (d: Record<string, number[]>) =>
+    Object.fromEntries(
+      Object.entries(d).map(([k, v]) => [k, gs.tensor(v).reshape(model.stateDict()[k].shape)]),
+    );
+  model.loadStateDict(weights(f.init));
+  const opt = model.configureOptimizers({ weightDecay: c.weight_decay, lr: c.lr, betas: c.betas });
+  const shape = [c.batch_size, c.block_size];
+  f.steps.forEach((s, it) => {
+    const lr = cosineWithWarmupLr(it, {
+      lr: c.lr,
+      warmupIters: c.warmup_iters,
+      lrDecayIters: c.lr_decay_iters,
+      minLr: c.min_lr,
+    });
+    for (const g of opt.paramGroups) g.lr = lr;
+    const { loss } = model.forward(
+      gs.tensor(s.x, { dtype: "int32" }).reshape(shape),
+      gs.tensor(s.y, { dtype: "int32" }).reshape(shape),
+    );
+    loss!.backward();
+    const norm = clipGradNorm_(model.parameters(), c.grad_clip);
+    opt.step();
+    opt.zeroGrad();
+    assert.ok(
+      Math.abs(loss!.item() - s.loss) < 1e-4,
+      `step ${it}: loss ${loss!.item()} vs PyTorch ${s.loss}`,
+    );
+    assert.ok(
+      Math.abs(norm - s.grad_norm) < 1e-3 * Math.max(1, s.grad_norm),
+      `step ${it}: grad norm ${norm} vs ${s.grad_norm}`,
+    );
+  });
+  const final = weights(f.final);
+  for (const [k, v] of Object.entries(model.stateDict())) assertClose(v, final[k], 1e-3, k);
+});
+
+interface TrainFixture {
+  config: {
+    vocab_size: number;
+    block_size: number;
+    n_layer: number;
+    n_head: number;
+    n_embd: number;
+    batch_size: number;
+    lr: number;
+    min_lr: number;
+    warmup_iters: number;
+    lr_decay_iters: number;
+    weight_decay: number;
+    betas: [number, number];
+    grad_clip: number;
+  };
+  init: Record<string, number[]>;
+  final: Record<string, number[]>;
+  steps: { x: number[]; y: number[]; loss: number; grad_norm: number }[];
+}
