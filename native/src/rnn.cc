@@ -361,20 +361,11 @@ GS_RNN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma,prefer-v
 #endif
 
 const Fns& fns() {
-  static const Fns* f = [] {
 #ifdef GS_HAVE_X86_VARIANTS
-    const char* env = std::getenv("GRADSTACK_ISA");
-    const char* cap = env ? env : "";
-    __builtin_cpu_init();
-    if (std::strcmp(cap, "generic") == 0 || !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
-      return &fns_generic;
-    if (std::strcmp(cap, "avx2") != 0 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
-      return &fns_avx512;
-    return &fns_avx2;
+  static const Fns* f = pick_isa_variant(&fns_generic, &fns_avx2, &fns_avx512);
 #else
-    return &fns_generic;
+  static const Fns* f = &fns_generic;
 #endif
-  }();
   return *f;
 }
 
