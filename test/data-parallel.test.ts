@@ -9,6 +9,7 @@ import * as gs from "../src/index.js";
 import {
   bucketBatches,
   detokenize,
+  PackedPairs,
   padSequences,
   preprocessNmt,
   readParallelCorpus,
@@ -113,6 +114,26 @@ test("padSequences and translationBatch: padding ids, masks, decoder inputs and 
   ]);
 });
 
+test("PackedPairs: the pairs back as views, their lengths, bad indices rejected", () => {
+  const pairs = [
+    { src: Int32Array.of(9, 3), tgt: Int32Array.of(2, 4, 5, 3) },
+    { src: Int32Array.of(), tgt: Int32Array.of(2, 3) },
+    { src: Int32Array.of(7, 8, 9, 3), tgt: Int32Array.of(2, 6, 3) },
+  ];
+  const packed = PackedPairs.from(pairs);
+  assert.equal(packed.length, 3);
+  pairs.forEach((p, i) => {
+    const got = packed.get(i);
+    assert.deepEqual([...got.src], [...p.src]);
+    assert.deepEqual([...got.tgt], [...p.tgt]);
+    assert.equal(packed.srcLength(i), p.src.length);
+    assert.equal(packed.tgtLength(i), p.tgt.length);
+  });
+  assert.throws(() => packed.get(3), /index 3 out of range for 3 pairs/);
+  assert.throws(() => packed.get(-1), /out of range/);
+  assert.equal(PackedPairs.from([]).length, 0);
+});
+
 test("bucketBatches: every example once, similar lengths together, seeded order", () => {
   gs.manualSeed(0);
   const lengths = Array.from({ length: 1000 }, () => 1 + gs.defaultGenerator.randint(0, 40));
@@ -153,7 +174,7 @@ test("fra-eng (shipped): d2l's split, vocabularies from the training pairs only"
   const counts = new Map<string, number>();
   for (const s of data.train.tgtTokens) for (const t of s) counts.set(t, (counts.get(t) ?? 0) + 1);
   for (const t of data.tgtVocab.tokens.slice(4)) assert.ok((counts.get(t) ?? 0) >= 2, t);
-  const [ex] = encodeSplit(data.train, data.srcVocab, data.tgtVocab, 9);
+  const ex = encodeSplit(data.train, data.srcVocab, data.tgtVocab, 9).get(0);
   assert.deepEqual(data.srcVocab.decode(ex.src), ["go", ".", "<eos>"]);
   assert.deepEqual(data.tgtVocab.decode(ex.tgt), ["<bos>", "va", "!", "<eos>"]);
   assert.throws(

@@ -13,8 +13,8 @@ import {
   readTatoeba,
   splitSpaces,
   tokenizeSentence,
+  PackedPairs,
   type ParallelText,
-  type TranslationExample,
 } from "../data/parallel.js";
 
 export type MTDataName = "multi30k" | "fra-eng";
@@ -122,19 +122,16 @@ export function loadMTData(o: MTDataOptions): MTData {
 }
 
 /** Id sequences: source tokens + <eos>, target <bos> + tokens + <eos>, each cut to maxTokens. */
-export function encodeSplit(
-  s: MTSplit,
-  srcVocab: Vocab,
-  tgtVocab: Vocab,
-  maxTokens = Infinity,
-): TranslationExample[] {
+export function encodeSplit(s: MTSplit, srcVocab: Vocab, tgtVocab: Vocab, maxTokens = Infinity): PackedPairs {
   const eosS = srcVocab.eosId!;
   const bos = tgtVocab.bosId!;
   const eosT = tgtVocab.eosId!;
-  return s.srcTokens.map((src, i) => ({
-    src: Int32Array.from([...srcVocab.encode(src).slice(0, maxTokens - 1), eosS]),
-    tgt: Int32Array.from([bos, ...tgtVocab.encode(s.tgtTokens[i]).slice(0, maxTokens - 1), eosT]),
-  }));
+  return PackedPairs.from(
+    s.srcTokens.map((src, i) => ({
+      src: Int32Array.from([...srcVocab.encode(src).slice(0, maxTokens - 1), eosS]),
+      tgt: Int32Array.from([bos, ...tgtVocab.encode(s.tgtTokens[i]).slice(0, maxTokens - 1), eosT]),
+    })),
+  );
 }
 
 /** Source ids of one sentence, as at training time (tokens + <eos>). */

@@ -7,7 +7,7 @@ import {
   padSequences,
   translationBatch,
   type ParallelText,
-  type TranslationExample,
+  type PackedPairs,
 } from "../data/parallel.js";
 import type { BeamSearchOptions } from "../models/seq2seq.js";
 import { encodeSource, mtTokenizer, type MTDataName, type MTSplit } from "./mt-data.js";
@@ -111,21 +111,21 @@ export function d2lReport(
 }
 
 /** Mean teacher-forced loss per target token over examples, in eval mode without gradients. */
-export function evaluateLoss(
-  model: MTModel,
-  examples: readonly TranslationExample[],
-  padId: number,
-  batchSize = 128,
-): number {
+export function evaluateLoss(model: MTModel, examples: PackedPairs, padId: number, batchSize = 128): number {
   const wasTraining = model.training;
   model.eval();
   let total = 0;
   let tokens = 0;
   // Sorted by length, batches hold little padding; the mean does not depend on the order.
-  const sorted = [...examples].sort((a, b) => a.src.length - b.src.length || a.tgt.length - b.tgt.length);
+  const order = Array.from({ length: examples.length }, (_, i) => i).sort(
+    (a, b) => examples.srcLength(a) - examples.srcLength(b) || examples.tgtLength(a) - examples.tgtLength(b),
+  );
   noGrad(() => {
-    for (let i = 0; i < sorted.length; i += batchSize) {
-      const b = translationBatch(sorted.slice(i, i + batchSize), padId);
+    for (let i = 0; i < order.length; i += batchSize) {
+      const b = translationBatch(
+        order.slice(i, i + batchSize).map((k) => examples.get(k)),
+        padId,
+      );
       const loss = model.loss(batchLogits(model, b), b.tgtOut).item();
       total += loss * b.numTokens;
       tokens += b.numTokens;

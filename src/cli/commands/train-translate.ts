@@ -23,7 +23,7 @@ export function runTranslateTraining(argv: string[]): MTTrainResult {
         `${c.arch} · ${(params / 1e6).toFixed(2)}M parameters · backend ${be.name} (${be.threads} threads)`,
       );
       console.log(
-        `${c.data} ${c.src}→${c.tgt}: ${data.train.text.src.length} training pairs, ${data.val.text.src.length} validation, ${data.test.text.src.length} test; vocabularies ${data.srcVocab.size} / ${data.tgtVocab.size}`,
+        `${c.data} ${c.src}→${c.tgt}: ${data.trainPairs} training pairs, ${data.valPairs} validation, ${data.testPairs} test; vocabularies ${data.srcVocabSize} / ${data.tgtVocabSize}`,
       );
       if (resumedAt > 0) console.log(`resuming from step ${resumedAt}`);
     },
