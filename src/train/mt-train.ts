@@ -306,7 +306,10 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: MTTrainHo
         valCurve,
       } satisfies SavedProgress,
     });
-  const lengths = Array.from({ length: train.length }, (_, i) => train.srcLength(i) * 1000 + train.tgtLength(i));
+  const lengths = Array.from(
+    { length: train.length },
+    (_, i) => train.srcLength(i) * 1000 + train.tgtLength(i),
+  );
   const runStart = performance.now();
   const priorSeconds = trainSeconds; // training time of earlier runs of a resumed job
   const secondsNow = () => priorSeconds + (performance.now() - runStart) / 1000;
