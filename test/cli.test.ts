@@ -55,6 +55,13 @@ test("train gpt then sample: a short run end to end", () => {
   );
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stdout, /step 4: train loss \d\.\d{4}, val loss \d\.\d{4} \(saved checkpoint\)/);
+  const e = run("evaluate", "--ckpt", out);
+  assert.equal(e.status, 0, e.stderr);
+  assert.match(
+    e.stdout,
+    /^val loss \d\.\d{4} \(perplexity \d+\.\d{3}\) over 111,536 tokens: 13942 windows of 8/,
+  );
+  assert.match(run("evaluate", "--ckpt", out, "--split=test").stderr, /--split must be "val" or "train"/);
   const s = run(
     "sample",
     "--ckpt",

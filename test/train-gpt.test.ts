@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { trainGPT, loadGPTCheckpoint } from "../src/train/gpt-train.js";
+import { trainGPT, loadGPTCheckpoint, splitLoss } from "../src/train/gpt-train.js";
 import { readJsonl } from "../src/io/metrics.js";
 import * as gs from "../src/index.js";
 import { GPT } from "../src/models/gpt.js";
@@ -50,6 +50,41 @@ test("training lowers the loss and writes a checkpoint, metrics and a loss curve
   const { model, tokenizer } = loadGPTCheckpoint(out);
   assert.equal(tokenizer.vocabSize, 65);
   assert.equal(model.config.nEmbd, 16);
+});
+
+test("splitLoss: the exact mean over windows that cover the split once, whatever the batch size", () => {
+  gs.manualSeed(3);
+  const model = new GPT({
+    blockSize: 8,
+    vocabSize: 11,
+    nLayer: 1,
+    nHead: 2,
+    nEmbd: 8,
+    dropout: 0.5,
+    bias: false,
+  });
+  const data = Int32Array.from({ length: 8 * 5 + 3 }, (_, i) => (i * 7) % 11); // 5 windows, 2 tokens left over
+  const r = splitLoss(model, data, 8, 2);
+  assert.deepEqual([r.windows, r.tokens], [5, 40]);
+  let sum = 0;
+  gs.noGrad(() => {
+    model.eval();
+    for (let w = 0; w < 5; w++) {
+      const x = gs.tensor([Array.from(data.subarray(8 * w, 8 * w + 8))], { dtype: "int32" });
+      const y = gs.tensor([Array.from(data.subarray(8 * w + 1, 8 * w + 9))], { dtype: "int32" });
+      sum += model.forward(x, y).loss!.item();
+    }
+  });
+  assert.ok(Math.abs(r.loss - sum / 5) < 1e-6, `${r.loss} vs ${sum / 5}`);
+  assert.ok(Math.abs(splitLoss(model, data, 8, 64).loss - r.loss) < 1e-6);
+  model.train();
+  assert.equal(
+    splitLoss(model, data, 8).loss,
+    splitLoss(model, data, 8).loss,
+    "dropout off while evaluating",
+  );
+  assert.equal(model.training, true, "the training mode is restored");
+  assert.throws(() => splitLoss(model, data.subarray(0, 8), 8), /8 tokens are too few for one window of 8/);
 });
 
 test("a run resumed from its checkpoint continues bit-identically", () => {

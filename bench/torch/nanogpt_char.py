@@ -31,7 +31,8 @@ The recipe is nanoGPT's README CPU command:
   evaluates at max_iters when max_iters is not a multiple of eval_interval, so that short runs report
   a final val loss).
 The last line printed is JSON: {"framework": "torch", "seed", "gelu", "val_loss" (at max_iters),
-"best_val_loss", "ms_per_iter" (mean wall time of a training step, evaluations excluded), ...}.
+"best_val_loss", "val_loss_full" (the final model's exact loss on the whole validation split,
+as `gradstack evaluate`), "ms_per_iter" (mean wall time of a training step, evaluations excluded), ...}.
 """
 
 import argparse
@@ -248,6 +249,22 @@ def main():
         model.train()
         return out
 
+    @torch.no_grad()
+    def split_loss(split, batch=64):
+        """Exact mean loss over consecutive windows covering the split once (gradstack's splitLoss)."""
+        data = splits[split]
+        windows = (len(data) - 1) // BLOCK_SIZE
+        model.eval()
+        total = 0.0
+        for w in range(0, windows, batch):
+            b = min(batch, windows - w)
+            start = w * BLOCK_SIZE
+            x = data[start : start + b * BLOCK_SIZE].view(b, BLOCK_SIZE)
+            y = data[start + 1 : start + b * BLOCK_SIZE + 1].view(b, BLOCK_SIZE)
+            total += model(x, y)[1].item() * b * BLOCK_SIZE
+        model.train()
+        return total / (windows * BLOCK_SIZE)
+
     x, y = get_batch("train")
     best_val, val_loss = float("inf"), None
     step_seconds, steps = 0.0, 0
@@ -289,6 +306,7 @@ def main():
                 "threads": args.threads,
                 "val_loss": round(val_loss, 4),
                 "best_val_loss": round(best_val, 4),
+                "val_loss_full": round(split_loss("val"), 4),
                 "ms_per_iter": round(ms_per_iter, 2),
                 "torch": torch.__version__,
             }

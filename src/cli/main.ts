@@ -18,6 +18,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "sample from a trained model: gradstack sample --ckpt DIR --start TEXT",
     load: () => import("./commands/sample.js"),
   },
+  evaluate: {
+    summary: "the exact loss of a trained GPT on its validation split: gradstack evaluate --ckpt DIR",
+    load: () => import("./commands/evaluate.js"),
+  },
   topics: {
     summary: "LDA topics of a text file, one document per line: gradstack topics --data FILE --num_topics 10",
     load: () => import("./commands/topics.js"),
