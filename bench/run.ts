@@ -9,6 +9,7 @@ import { benchMatmul } from "./matmul.js";
 import { benchGpt } from "./gpt.js";
 import { benchMlp } from "./mlp.js";
 import { benchLstm } from "./lstm.js";
+import { benchSeq2seq } from "./seq2seq.js";
 import { profileGpt } from "./profile-gpt.js";
 import { printTable } from "./util.js";
 
@@ -21,6 +22,10 @@ printTable("Matmul (float32, square)", benchMatmul(sizes, withTorch));
 printTable("MLP training step", benchMlp(withTorch));
 printTable("GPT training step (nanoGPT CPU config: L4 H4 E128 T64 B12, AdamW)", benchGpt("gpt", withTorch));
 printTable("Character LSTM language model step (E64 H256 T64 B32, Adam)", benchLstm(withTorch));
+printTable(
+  "GRU + attention translation step (notebook-3 sizes, B128 S14 T15, Adam)",
+  benchSeq2seq(withTorch),
+);
 if (process.env.BENCH_LARGE === "1")
   printTable("GPT training step (L6 H8 E256 T128 B32)", benchGpt("gptlarge", withTorch));
 console.log("\nGPT step by op class (ms per step, share of the step)");
