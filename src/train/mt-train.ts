@@ -452,7 +452,7 @@ export interface MTDataSummary {
 /**
  * The corpus as training uses it: training and validation pairs encoded and packed, the test split as
  * text. The token lists are dropped here, as soon as they are encoded: kept, their 10^5 small objects
- * made every full garbage collection (about 20 per training step) 40 ms slower.
+ * made every full garbage collection (about 30 per training step) 40 ms slower.
  */
 function prepareData(c: MTTrainConfig, progress: SavedProgress | undefined) {
   const data = loadMTData(c);
