@@ -9,22 +9,8 @@ import { localTorchDir, runTorch, timeit, type Row } from "./util.js";
 export function benchSeq2seq(withTorch = true): Row[] {
   const [B, S, T, srcVocab, tgtVocab] = [128, 14, 15, 7857, 5977];
   gs.manualSeed(0);
-  const model = new gs.models.Seq2SeqAttention({
-    srcVocabSize: srcVocab,
-    tgtVocabSize: tgtVocab,
-    padId: 1,
-    bosId: 2,
-    eosId: 3,
-    embedDim: 256,
-    encHiddenSize: 512,
-    decHiddenSize: 512,
-    bidirectional: true,
-    numLayers: 1,
-    dropout: 0.5,
-    embeddingDropout: 0.5,
-    init: "normal",
-    deepOutput: true,
-  });
+  // The defaults are the notebook's sizes.
+  const model = new gs.models.Seq2SeqAttention({ srcVocabSize: srcVocab, tgtVocabSize: tgtVocab });
   const opt = new gs.optim.Adam(model.parameters(), { lr: 1e-3 });
   const src = gs.randint(4, srcVocab, [B, S]).to("int32");
   const lengths = new Int32Array(B).fill(S);
