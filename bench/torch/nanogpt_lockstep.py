@@ -60,9 +60,14 @@ def main():
         windows = (len(val) - 1) // T
         x = val[: windows * T].view(windows, T)
         y = val[1 : windows * T + 1].view(windows, T)
-        val_full = sum(model(x[i : i + 64], y[i : i + 64])[1].item() * len(x[i : i + 64]) for i in range(0, windows, 64)) / windows
-    json.dump(dict(seed=args.seed, init=init, offsets=offsets.tolist(), losses=losses, val_full=val_full), open(args.out, "w"))
-    print(json.dumps(dict(seed=args.seed, steps=args.steps, val_full=round(val_full, 4), seconds=round(time.time() - t0))))
+        total = 0.0
+        for i in range(0, windows, 64):
+            total += model(x[i : i + 64], y[i : i + 64])[1].item() * len(x[i : i + 64])
+        val_full = total / windows
+    run = dict(seed=args.seed, init=init, offsets=offsets.tolist(), losses=losses, val_full=val_full)
+    json.dump(run, open(args.out, "w"))
+    seconds = round(time.time() - t0)
+    print(json.dumps(dict(seed=args.seed, steps=args.steps, val_full=round(val_full, 4), seconds=seconds)))
 
 
 if __name__ == "__main__":
