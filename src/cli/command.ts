@@ -58,8 +58,12 @@ export interface OptionsCommand<D extends Config = Config> extends Command {
   readonly defaults: D;
   readonly help: OptionHelp<D>;
   readonly args?: Positional;
+  /** Declarations chosen by an option's value, each with its own options (`train gru --data=names`). */
+  readonly variants?: readonly OptionsCommand[];
   /** The defaults after the presets that `argv` selects. */
   defaultsFor(argv: readonly string[]): D;
+  /** The config and positional arguments of `argv`, or a usage error; runs nothing. */
+  parse(argv: readonly string[]): { config: D; args: string[] };
 }
 
 export interface GroupSpec {
@@ -89,6 +93,15 @@ export function defineCommand<D extends Config>(spec: CommandSpec<D>): OptionsCo
     help: spec.help,
     args: spec.args,
     defaultsFor,
+    parse(argv) {
+      const { config, rest } = resolveConfig(defaultsFor(argv), argv, spec.name);
+      if (rest.length > 0 && !spec.args)
+        throw new UsageError(
+          `${spec.name}: unexpected argument "${rest[0]}" (options are --key=value)`,
+          spec.name,
+        );
+      return { config, args: rest };
+    },
     async main(argv) {
       if (argv.some(isHelp)) {
         const given = argv.filter((a) => !isHelp(a));
@@ -102,16 +115,11 @@ export function defineCommand<D extends Config>(spec: CommandSpec<D>): OptionsCo
         return;
       }
       if (argv.includes("--version")) return printVersion();
-      const { config, rest } = resolveConfig(defaultsFor(argv), argv, spec.name);
-      if (rest.length > 0 && !spec.args)
-        throw new UsageError(
-          `${spec.name}: unexpected argument "${rest[0]}" (options are --key=value)`,
-          spec.name,
-        );
+      const { config, args } = command.parse(argv);
       if (spec.printConfig) console.log(formatConfig(config));
       const progress = new Progress();
       try {
-        await spec.run(config, { args: rest, progress });
+        await spec.run(config, { args, progress });
       } finally {
         progress.end();
       }

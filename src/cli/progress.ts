@@ -75,10 +75,13 @@ export class ProgressBar {
 export class Progress {
   private bar: ProgressBar | null = null;
 
+  /** Bars are drawn on `stream`; log lines go to stdout. */
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+
   /** Starts a new bar of `total` steps, labelled `label`. */
   start(total: number, label: string): void {
     this.end();
-    this.bar = new ProgressBar(total, { label });
+    this.bar = new ProgressBar(total, { label, stream: this.stream });
   }
 
   /** Redraws the bar with `done` steps finished (at most 10 times a second on a terminal). */

@@ -3,7 +3,7 @@
  * (default), `shakespeare` or a file: d2l's setup) or on names (`--data=names`: makemore.py's setup).
  * The two setups are two commands with their own options; `--data` picks one.
  */
-import { defineCommand, type Command, type OptionsCommand } from "../command.js";
+import { defineCommand, type OptionsCommand } from "../command.js";
 import type { Progress } from "../progress.js";
 import { UsageError } from "../usage-error.js";
 import { NAMES_RNN_DEFAULTS, trainNamesRNN } from "../../train/lm-names.js";
@@ -138,16 +138,28 @@ function namesCommand(cell: Cell): OptionsCommand {
 }
 
 /** `train <cell>`: the text command, or the names command when `--data=names` (which it then drops). */
-export function cellCommand(cell: Cell): OptionsCommand & { names: OptionsCommand } {
+export function cellCommand(cell: Cell): OptionsCommand {
   const text = textCommand(cell);
   const names = namesCommand(cell);
-  const main: Command["main"] = (argv) => {
-    if (dataFlag(argv) !== "names") return text.main(argv);
-    return names.main(
-      argv.filter((a, i) => !(a === "--data" || a.startsWith("--data=") || argv[i - 1] === "--data")),
-    );
+  const pick = (argv: readonly string[]): [OptionsCommand, readonly string[]] =>
+    dataFlag(argv) === "names"
+      ? [
+          names,
+          argv.filter((a, i) => !(a === "--data" || a.startsWith("--data=") || argv[i - 1] === "--data")),
+        ]
+      : [text, argv];
+  return {
+    ...text,
+    variants: [names],
+    parse: (argv) => {
+      const [command, rest] = pick(argv);
+      return command.parse(rest);
+    },
+    main: (argv) => {
+      const [command, rest] = pick(argv);
+      return command.main(rest);
+    },
   };
-  return { ...text, main, names };
 }
 
 export const command = cellCommand("rnn");
