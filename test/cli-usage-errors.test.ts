@@ -101,6 +101,10 @@ test("usage errors exit with status 2 and one line that points at the command's 
   const names = gradstackCli("train", "gru", "--data=names", "--num_step=8");
   assert.equal(names.status, 2);
   assert.match(names.stderr, /train gru --data=names: unknown key "num_step"/);
+  const cell = gradstackCli("train", "lstm", "--cell=gru");
+  assert.equal(cell.status, 2);
+  assert.equal(cell.stdout, "", "checked before the config is printed");
+  assert.match(cell.stderr, /train lstm: the cell is given by the command; use "train gru"/);
   const stray = gradstackCli("evaluate", "out-shakespeare-char");
   assert.equal(stray.status, 2);
   assert.match(stray.stderr, /evaluate: unexpected argument "out-shakespeare-char"/);

@@ -47,6 +47,8 @@ export interface CommandSpec<D extends Config> {
   help: OptionHelp<D>;
   /** Defaults that depend on options given (train translate: --arch and --data pick a preset). */
   presets?: (given: D) => D;
+  /** Checks values beyond their types before the config is printed: returns what is wrong, if anything. */
+  validate?: (config: D) => string | undefined;
   args?: Positional;
   /** Print the effective config before running (training runs do, so that a log says what ran). */
   printConfig?: boolean;
@@ -100,6 +102,8 @@ export function defineCommand<D extends Config>(spec: CommandSpec<D>): OptionsCo
           `${spec.name}: unexpected argument "${rest[0]}" (options are --key=value)`,
           spec.name,
         );
+      const problem = spec.validate?.(config);
+      if (problem) throw new UsageError(`${spec.name}: ${problem}`, spec.name);
       return { config, args: rest };
     },
     async main(argv) {

@@ -5,7 +5,6 @@
  */
 import { defineCommand, type OptionsCommand } from "../command.js";
 import type { Progress } from "../progress.js";
-import { UsageError } from "../usage-error.js";
 import { NAMES_RNN_DEFAULTS, trainNamesRNN } from "../../train/lm-names.js";
 import { TEXT_RNN_DEFAULTS, trainTextRNN } from "../../train/lm-text.js";
 import type { LMHooks } from "../../train/lm-run.js";
@@ -59,13 +58,9 @@ function hooks(progress: Progress): LMHooks {
   };
 }
 
-function checkCell(cell: Cell, given: string): void {
-  if (given !== cell)
-    throw new UsageError(
-      `train ${cell}: the cell is given by the command; use "train ${given}"`,
-      `train ${cell}`,
-    );
-}
+/** The cell is given by the command: `train lstm --cell=gru` is a mistake. */
+const sameCell = (cell: Cell) => (config: { cell: string }) =>
+  config.cell === cell ? undefined : `the cell is given by the command; use "train ${config.cell}"`;
 
 /** d2l's setup: characters of a text, in windows or as one stream. */
 function textCommand(cell: Cell): OptionsCommand {
@@ -91,9 +86,9 @@ function textCommand(cell: Cell): OptionsCommand {
       temperature: "sampling temperature (0: always the most likely character, as d2l's predict)",
       max_seconds: "stop after this many seconds of training, with a final evaluation (0: no limit)",
     },
+    validate: sameCell(cell),
     printConfig: true,
     run(config, { progress }) {
-      checkCell(cell, config.cell);
       const r = trainTextRNN(config, hooks(progress));
       progress.log(
         `validation loss ${r.valLoss.toFixed(4)}, perplexity ${r.valPerplexity.toFixed(3)} (best ${r.bestValPerplexity.toFixed(3)}) after ${r.epochs} epochs, ${r.iters} steps, ${r.seconds.toFixed(0)} s (${Math.round(r.tokensPerSec).toLocaleString("en-US")} training characters/s)`,
@@ -124,9 +119,9 @@ function namesCommand(cell: Cell): OptionsCommand {
       num_samples: "names sampled after training",
       max_seconds: "stop after this many seconds of training (0: no limit)",
     },
+    validate: sameCell(cell),
     printConfig: true,
     run(config, { progress }) {
-      checkCell(cell, config.cell);
       const r = trainNamesRNN(config, hooks(progress));
       progress.log(
         `final NLL per character: train ${r.train.toFixed(4)} · dev ${r.dev.toFixed(4)} · test ${r.test.toFixed(4)}`,
