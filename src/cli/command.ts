@@ -141,7 +141,7 @@ export function defineGroup(spec: GroupSpec): GroupCommand {
       if (first === "help" && rest.length > 0) return command.main([...rest, "--help"]);
       if (first === undefined || first === "help" || isHelp(first)) {
         const names = Object.keys(spec.commands);
-        const summaries = await Promise.all(names.map(async (n) => (await member(command, n)).summary));
+        const summaries = await Promise.all(names.map(async (n) => (await loadMember(command, n)).summary));
         process.stdout.write(groupHelp(command, summaries));
         return;
       }
@@ -154,14 +154,14 @@ export function defineGroup(spec: GroupSpec): GroupCommand {
           spec.name,
         );
       }
-      await (await member(command, first)).main(rest);
+      await (await loadMember(command, first)).main(rest);
     },
   };
   return command;
 }
 
 /** A group's member, imported if it is not yet. */
-export async function member(group: GroupCommand, name: string): Promise<Command> {
+export async function loadMember(group: GroupCommand, name: string): Promise<Command> {
   const m = group.commands[name];
   return typeof m === "function" ? (await m()).command : m;
 }

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { gradstack } from "../../src/cli/gradstack.js";
-import { member, type Command, type GroupCommand, type OptionsCommand } from "../../src/cli/command.js";
+import { loadMember, type Command, type GroupCommand, type OptionsCommand } from "../../src/cli/command.js";
 import { repoRoot } from "./fixtures.js";
 
 export const isGroup = (c: Command): c is GroupCommand => "commands" in c;
@@ -14,7 +14,7 @@ export async function commandTree(): Promise<{ groups: GroupCommand[]; commands:
   const visit = async (c: Command): Promise<void> => {
     if (isGroup(c)) {
       groups.push(c);
-      for (const name of Object.keys(c.commands)) await visit(await member(c, name));
+      for (const name of Object.keys(c.commands)) await visit(await loadMember(c, name));
     } else {
       const withOptions = c as OptionsCommand;
       commands.push(withOptions, ...(withOptions.variants ?? []));
@@ -31,7 +31,7 @@ export async function route(argv: readonly string[]): Promise<{ command: Options
   while (isGroup(c)) {
     const [name, ...more] = rest;
     if (!name || !Object.hasOwn(c.commands, name)) throw new Error(`no command "${name}" in "${c.name}"`);
-    c = await member(c, name);
+    c = await loadMember(c, name);
     rest = more;
   }
   return { command: c as OptionsCommand, rest };
