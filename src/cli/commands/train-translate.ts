@@ -13,8 +13,8 @@ export const command = defineCommand({
   // The arch and the dataset choose the preset that a config file and the other flags then override.
   presets: (given) => mtConfig({ arch: given.arch, data: given.data }),
   help: {
-    arch: '"transformer" or "gru-attn" (GRU encoder-decoder with Bahdanau attention); picks a preset',
-    data: '"multi30k" or "fra-eng" (d2l\'s Tatoeba pairs); picks a preset',
+    arch: '"transformer" or "gru-attn" (GRU encoder-decoder with Bahdanau attention); with --data, picks the preset whose defaults this help shows',
+    data: '"multi30k" or "fra-eng" (d2l\'s Tatoeba pairs); with --arch, picks the preset (add --help to see its defaults)',
     data_dir: 'folder of the corpus ("": ../shared/data/multi30k, or the shipped data/fra-eng)',
     src: "source language",
     tgt: "target language",
