@@ -9,7 +9,7 @@ import {
   type ParallelText,
   type PackedPairs,
 } from "../data/parallel.js";
-import type { BeamSearchOptions } from "../models/seq2seq.js";
+import type { BeamSearchOptions } from "../models/decoding.js";
 import { encodeSource, mtTokenizer, type MTDataName, type MTSplit } from "./mt-data.js";
 import { batchLogits, type MTModel } from "./mt-model.js";
 
