@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { GPT, type GPTConfig } from "../models/gpt.js";
-import { CharTokenizer } from "../text/char-tokenizer.js";
+import { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { Generator, getRngState, manualSeed, setRngState, type GeneratorState } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Tensor } from "../tensor/tensor.js";

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { Vocab } from "../text/vocab.js";
+import { Vocab } from "../text/tokenizers/vocab.js";
 import { datasetDir, packageRoot } from "../data/files.js";
 import {
   preprocessNmt,

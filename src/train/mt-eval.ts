@@ -1,7 +1,7 @@
 /** Translating sentences with a trained model and scoring them with BLEU. */
 import { noGrad } from "../autograd/grad-mode.js";
-import type { Vocab } from "../text/vocab.js";
-import { corpusBleu, d2lBleu, type BleuScore } from "../text/bleu.js";
+import type { Vocab } from "../text/tokenizers/vocab.js";
+import { corpusBleu, d2lBleu, type BleuScore } from "../text/bleu/bleu.js";
 import {
   detokenize,
   padSequences,

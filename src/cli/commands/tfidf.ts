@@ -4,7 +4,7 @@
  */
 import { formatConfig, resolveConfig } from "../config.js";
 import { readText } from "../../data/files.js";
-import { TfidfIndex } from "../../text/search.js";
+import { TfidfIndex } from "../../text/vectorizers/search.js";
 
 export const SEARCH_DEFAULTS = {
   data: "",

@@ -5,8 +5,8 @@
  */
 import { formatConfig, resolveConfig } from "../config.js";
 import { readText } from "../../data/files.js";
-import { Dictionary, simplePreprocess } from "../../text/lda-corpus.js";
-import { LDA } from "../../text/lda.js";
+import { Dictionary, simplePreprocess } from "../../text/lda/corpus.js";
+import { LDA } from "../../text/lda/lda.js";
 
 export const TOPICS_DEFAULTS = {
   data: "",

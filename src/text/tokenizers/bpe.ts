@@ -3,7 +3,7 @@ import { learnMerges } from "./bpe-train.js";
 import { MAX_VOCAB, mergePairs, pairKey } from "./bpe-merge.js";
 import { buildFromMerges, buildFromRanks, latin1 } from "./bpe-tables.js";
 import { expectType, readJson, writeJson } from "./json-file.js";
-import { utf8Decode, utf8Encode } from "./unicode.js";
+import { utf8Decode, utf8Encode } from "../unicode.js";
 
 /** GPT-2's pre-tokenisation pattern: contractions, letters, digits, other symbols, whitespace. */
 export const GPT2_PATTERN = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
