@@ -14,7 +14,7 @@ import { clipGradNorm_ } from "../nn/utils.js";
 import { cosineWithWarmupLr } from "../optim/lr-scheduler.js";
 import { checkpointFile, loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
 import { MetricsLogger } from "../io/metrics.js";
-import { datasetDir } from "../data/files.js";
+import { datasetDir } from "../io/files.js";
 import { randomWindows, splitTrainVal } from "./batches.js";
 import { lossCurveSvg } from "./plot.js";
 

@@ -6,11 +6,10 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Vocab } from "../text/tokenizers/vocab.js";
-import { datasetDir, packageRoot } from "../data/files.js";
+import { datasetDir, packageRoot } from "../io/files.js";
+import { readParallelCorpus, readTatoeba } from "../data/readers.js";
 import {
   preprocessNmt,
-  readParallelCorpus,
-  readTatoeba,
   splitSpaces,
   tokenizeSentence,
   PackedPairs,

@@ -4,7 +4,7 @@
  * coherence and the perplexity estimate (also of `--heldout FILE` when given).
  */
 import { formatConfig, resolveConfig } from "../config.js";
-import { readText } from "../../data/files.js";
+import { readText } from "../../io/files.js";
 import { Dictionary, simplePreprocess } from "../../text/lda/corpus.js";
 import { LDA } from "../../text/lda/lda.js";
 
