@@ -37,8 +37,13 @@ function setOwn<V>(obj: Record<string, V>, key: string, value: V): void {
 
 /** Byte-wise comparison of the UTF-8 encodings, as Rust orders Strings. */
 function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
 }
+
+const utf8 = new TextEncoder();
 
 /**
  * The bytes of a safetensors file holding `tensors` (and string `metadata` under `__metadata__`).
