@@ -12,12 +12,11 @@ import {
   PackedPairs,
   padSequences,
   preprocessNmt,
-  readParallelCorpus,
-  readTatoeba,
   splitSpaces,
   tokenizeSentence,
   translationBatch,
 } from "../src/data/parallel.js";
+import { readParallelCorpus, readTatoeba } from "../src/data/readers.js";
 import { encodeSplit, loadMTData } from "../src/train/mt-data.js";
 import { repoRoot } from "./helpers/fixtures.js";
 

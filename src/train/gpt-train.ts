@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { GPT, type GPTConfig } from "../models/gpt.js";
-import { CharTokenizer } from "../text/char-tokenizer.js";
+import { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { Generator, getRngState, manualSeed, setRngState, type GeneratorState } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -14,7 +14,7 @@ import { clipGradNorm_ } from "../nn/utils.js";
 import { cosineWithWarmupLr } from "../optim/lr-scheduler.js";
 import { checkpointFile, loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
 import { MetricsLogger } from "../io/metrics.js";
-import { datasetDir } from "../data/files.js";
+import { datasetDir } from "../io/files.js";
 import { randomWindows, splitTrainVal } from "./batches.js";
 import { lossCurveSvg } from "./plot.js";
 

@@ -13,7 +13,7 @@ import { Adam, AdamW } from "../optim/adam.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { checkpointFile, saveCheckpoint } from "../io/checkpoint.js";
 import { MetricsLogger } from "../io/metrics.js";
-import type { CharTokenizer } from "../text/char-tokenizer.js";
+import type { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { lossCurveSvg } from "./plot.js";
 
 export interface LMStepInfo {

@@ -13,7 +13,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { Generator, manualSeed } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { clipGradNorm_ } from "../nn/utils.js";
-import { CharTokenizer } from "../text/char-tokenizer.js";
+import { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { RNNLanguageModel, detachState, type RNNState } from "../models/rnn-lm.js";
 import { loadCorpus, shuffleInPlace, streamBatches, windowSplit, windowsAt } from "./lm-data.js";
 import { makeOptimizer, RunRecorder, type LMHooks } from "./lm-run.js";

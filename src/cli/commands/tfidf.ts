@@ -5,8 +5,8 @@
 import { defineCommand, defineGroup } from "../command.js";
 import { formatConfig } from "../config.js";
 import { UsageError } from "../usage-error.js";
-import { readText } from "../../data/files.js";
-import { TfidfIndex } from "../../text/search.js";
+import { readText } from "../../io/files.js";
+import { TfidfIndex } from "../../text/vectorizers/search.js";
 
 const SEARCH_DEFAULTS = {
   data: "",

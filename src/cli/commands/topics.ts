@@ -5,9 +5,9 @@
  */
 import { defineCommand } from "../command.js";
 import { formatConfig } from "../config.js";
-import { readText } from "../../data/files.js";
-import { Dictionary, simplePreprocess } from "../../text/lda-corpus.js";
-import { LDA } from "../../text/lda.js";
+import { readText } from "../../io/files.js";
+import { Dictionary, simplePreprocess } from "../../text/lda/corpus.js";
+import { LDA } from "../../text/lda/lda.js";
 
 export const TOPICS_DEFAULTS = {
   data: "",

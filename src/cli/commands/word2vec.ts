@@ -8,10 +8,10 @@
 import * as path from "node:path";
 import { defineCommand, defineGroup } from "../command.js";
 import { formatConfig } from "../config.js";
-import { datasetDir, readText } from "../../data/files.js";
-import { simplePreprocess } from "../../text/lda-corpus.js";
-import { Word2Vec } from "../../text/word2vec.js";
-import { KeyedVectors, type SimilarWord } from "../../text/word2vec-vectors.js";
+import { datasetDir, readText } from "../../io/files.js";
+import { simplePreprocess } from "../../text/lda/corpus.js";
+import { Word2Vec } from "../../text/word2vec/word2vec.js";
+import { KeyedVectors, type SimilarWord } from "../../text/word2vec/vectors.js";
 
 const train = defineCommand({
   name: "word2vec train",
