@@ -6,6 +6,7 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
+import { hostData } from "../tensor/device.js";
 import { cat } from "../ops/indexing.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Module } from "../nn/module.js";
@@ -92,7 +93,7 @@ export class BigramCounts extends Module {
   /** Adds the bigrams of each sequence of token ids to the counts; returns this. */
   fit(sequences: Iterable<ArrayLike<number>>): this {
     const V = this.vocabSize;
-    const c = this.counts.storage;
+    const c = hostData(this.counts, "BigramCounts.fit");
     for (const seq of sequences)
       for (let i = 0; i + 1 < seq.length; i++) {
         const a = seq[i];
@@ -107,7 +108,7 @@ export class BigramCounts extends Module {
   /** (V, V) smoothed probabilities, each row summing to 1 (a row with no counts and k = 0 is uniform). */
   probs(): Tensor {
     const V = this.vocabSize;
-    const c = this.counts.storage;
+    const c = hostData(this.counts, "BigramCounts.probs");
     const p = new Float64Array(V * V);
     for (let a = 0; a < V; a++) {
       let total = 0;
@@ -120,7 +121,7 @@ export class BigramCounts extends Module {
   /** Mean negative log-likelihood per bigram over the sequences (makemore's loss for this model). */
   nll(sequences: Iterable<ArrayLike<number>>): number {
     const V = this.vocabSize;
-    const p = this.probs().storage;
+    const p = hostData(this.probs(), "BigramCounts.nll");
     let sum = 0;
     let n = 0;
     for (const seq of sequences)

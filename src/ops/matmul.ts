@@ -1,5 +1,6 @@
 /** matmul with PyTorch's semantics: 1-d promotion, batched, with broadcast batch dims. */
-import { kernels, type MatmulParams } from "../backend/index.js";
+import type { MatmulParams } from "../backend/index.js";
+import { backendOf } from "../tensor/device.js";
 import { Tensor } from "../tensor/tensor.js";
 import { isFloating, promote } from "../tensor/dtype.js";
 import { broadcastShapes, fmtShape, numelOf } from "../tensor/shape.js";
@@ -100,7 +101,7 @@ function foldRows(a: Tensor): Operand | null {
 }
 
 function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: number): Tensor {
-  const out = Tensor.empty([batch, m, n], a.t.dtype);
+  const out = Tensor.empty([batch, m, n], a.t.dtype, a.t.device);
   const p: MatmulParams = {
     batch,
     m,
@@ -115,7 +116,7 @@ function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: nu
     aBatchStride: a.batchStride,
     bBatchStride: b.batchStride,
   };
-  if (batch * m * n > 0) kernels().matmul(a.t.storage, b.t.storage, out.storage, p);
+  if (batch * m * n > 0) backendOf(a.t).matmul(a.t.storage, b.t.storage, out.storage, p);
   return out;
 }
 

@@ -1,8 +1,7 @@
 /** Movement ops. Most are views: they share the storage and only change shape, strides and offset. */
-import { kernels } from "../backend/index.js";
 import { Tensor, type Dims } from "../tensor/tensor.js";
 import { contiguousStrides, fmtShape, normDim, normDims, numelOf, type Shape } from "../tensor/shape.js";
-import { allocStorage } from "../tensor/dtype.js";
+import { backendOf, hostData, type Device } from "../tensor/device.js";
 import { defineOp } from "./define.js";
 
 export function dimIndex(x: Tensor, dim: number, op: string): number {
@@ -29,9 +28,9 @@ const StridedView = defineOp<{ name: string; at: ViewFn }>({
     return new Tensor(x.storage, v.shape, v.strides, v.offset);
   },
   vjp: (g, [x], _out, { at }) => {
-    const base = Tensor.empty(x.shape, g.dtype);
+    const base = Tensor.empty(x.shape, g.dtype, g.device);
     const v = at(base);
-    kernels().copy(
+    backendOf(g).copy(
       { data: g.storage, offset: g.offset, strides: g.strides },
       { data: base.storage, offset: v.offset, strides: v.strides },
       g.shape,
@@ -269,16 +268,37 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 const Copy = defineOp<string>({
   name: "copy",
   forward: ([x]) => {
-    const out = allocStorage(x.dtype, x.numel());
-    kernels().copy(
+    const out = Tensor.empty(x.shape, x.dtype, x.device);
+    backendOf(x).copy(
       { data: x.storage, offset: x.offset, strides: x.strides },
-      { data: out, offset: 0, strides: contiguousStrides(x.shape) },
+      { data: out.storage, offset: 0, strides: contiguousStrides(x.shape) },
       x.shape,
     );
-    return new Tensor(out, x.shape);
+    return out;
   },
   vjp: (g) => [g],
 });
+
+/**
+ * A copy on another device, through the host: the source is read synchronously (so it must be on a
+ * CPU backend, or be read with `await t.data()` first) and the target backend uploads it.
+ * The gradient goes back the same way, to the input's device.
+ */
+const ToDevice = defineOp<Device>({
+  name: "to",
+  forward: ([x], device) => {
+    const c = contiguous(x);
+    const host = hostData(c, "to", "await t.data() and gs.tensor(...) to read it first");
+    const target = backendOf({ device });
+    return new Tensor(target.upload(host.slice(c.offset, c.offset + c.numel())), x.shape);
+  },
+  vjp: (g, [x]) => [toDevice(g, x.device)],
+});
+
+/** `x` on `device`: x itself when it is already there, else a differentiable copy. */
+export function toDevice(x: Tensor, device: Device): Tensor {
+  return x.device === device ? x : ToDevice([x], device);
+}
 
 export function contiguous(x: Tensor): Tensor {
   return x.isContiguous() ? x : Copy([x], "contiguous");
