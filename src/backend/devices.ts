@@ -30,6 +30,8 @@ export function deviceBackend(device: Device, op: string): Backend {
   if (device === "cpu") return kernels();
   const b = registered.get(device);
   if (b === undefined)
-    throw new Error(`${op}: unknown device ${JSON.stringify(device)}; available devices: ${devices().join(", ")}`);
+    throw new Error(
+      `${op}: unknown device ${JSON.stringify(device)}; available devices: ${devices().join(", ")}`,
+    );
   return b;
 }

@@ -286,8 +286,12 @@ export interface RecurrentGateKernels {
 }
 
 export interface Backend
-  extends DeviceStorage,
-    FusedKernels, Partial<AttentionKernels>, Partial<OptimKernels>, Partial<RecurrentGateKernels> {
+  extends
+    DeviceStorage,
+    FusedKernels,
+    Partial<AttentionKernels>,
+    Partial<OptimKernels>,
+    Partial<RecurrentGateKernels> {
   readonly name: string;
   /** Threads the backend uses for large kernels (1 for cpu-js). */
   readonly threads: number;

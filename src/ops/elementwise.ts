@@ -19,7 +19,9 @@ import { contiguous } from "./movement.js";
 export function scalar(v: number | boolean, dtype: DType, device: Device = "cpu"): Tensor {
   const s = allocStorage(dtype, 1);
   s[0] = Number(v);
-  return new Tensor(device === "cpu" ? s : backendOf({ device }).upload(s), []);
+  return device === "cpu"
+    ? new Tensor(s, [])
+    : new Tensor(backendOf({ device }).upload(s), [], [], 0, device);
 }
 
 export function asTensor(x: TensorLike, dtype?: DType, device: Device = "cpu"): Tensor {

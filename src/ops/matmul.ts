@@ -70,11 +70,11 @@ const Matmul = defineOp<undefined>({
       const folded = foldRows(a);
       if (folded !== null) {
         const out = gemm(folded, operand(b, []), 1, folded.t.shape[0], n, k);
-        return new Tensor(out.storage, [...a.shape.slice(0, -1), n]);
+        return new Tensor(out.storage, [...a.shape.slice(0, -1), n], undefined, 0, out.device);
       }
     }
     const out = gemm(operand(a, batch), operand(b, batch), numelOf(batch), m, n, k);
-    return new Tensor(out.storage, [...batch, m, n]);
+    return new Tensor(out.storage, [...batch, m, n], undefined, 0, out.device);
   },
   vjp: (g, [a, b]) => [a.requiresGrad ? matmul(g, b.mT) : null, b.requiresGrad ? weightGrad(a, b, g) : null],
 });
@@ -96,7 +96,7 @@ function foldRows(a: Tensor): Operand | null {
   const rowStride = singleStride(a.shape.slice(0, -1), a.strides.slice(0, -1));
   if (rowStride === null || (rowStride < k && numelOf(a.shape.slice(0, -1)) > 1)) return null;
   const rows = numelOf(a.shape.slice(0, -1));
-  const t = new Tensor(a.storage, [rows, k], [rowStride || k, 1], a.offset);
+  const t = new Tensor(a.storage, [rows, k], [rowStride || k, 1], a.offset, a.device);
   return { t, trans: false, ld: rowStride || k, batchStride: 0 };
 }
 

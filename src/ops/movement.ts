@@ -25,7 +25,7 @@ const StridedView = defineOp<{ name: string; at: ViewFn }>({
   name: "view",
   forward: ([x], { at }) => {
     const v = at(x);
-    return new Tensor(x.storage, v.shape, v.strides, v.offset);
+    return new Tensor(x.storage, v.shape, v.strides, v.offset, x.device);
   },
   vjp: (g, [x], _out, { at }) => {
     const base = Tensor.empty(x.shape, g.dtype, g.device);
@@ -46,7 +46,7 @@ function makeView(x: Tensor, name: string, at: ViewFn): Tensor {
 /** A view with new shape and strides over the same elements in the same order; its gradient is a reshape. */
 const Reshaped = defineOp<ViewAttrs>({
   name: "reshape",
-  forward: ([x], a) => new Tensor(x.storage, a.shape, a.strides, a.offset),
+  forward: ([x], a) => new Tensor(x.storage, a.shape, a.strides, a.offset, x.device),
   vjp: (g, [x]) => [reshape(g, x.shape)],
 });
 
@@ -214,7 +214,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 /** expand's gradient is the broadcast reduction the engine already does, so its vjp passes g through. */
 const ExpandOp = defineOp<ViewAttrs>({
   name: "expand",
-  forward: ([x], a) => new Tensor(x.storage, a.shape, a.strides, a.offset),
+  forward: ([x], a) => new Tensor(x.storage, a.shape, a.strides, a.offset, x.device),
   vjp: (g) => [g],
 });
 
@@ -290,7 +290,13 @@ const ToDevice = defineOp<Device>({
     const c = contiguous(x);
     const host = hostData(c, "to", "await t.data() and gs.tensor(...) to read it first");
     const target = backendOf({ device });
-    return new Tensor(target.upload(host.slice(c.offset, c.offset + c.numel())), x.shape);
+    return new Tensor(
+      target.upload(host.slice(c.offset, c.offset + c.numel())),
+      x.shape,
+      undefined,
+      0,
+      device,
+    );
   },
   vjp: (g, [x]) => [toDevice(g, x.device)],
 });

@@ -25,7 +25,8 @@ function deviceOption(opts: TensorOptions | undefined, op: string): Device {
  */
 function finish(t: Tensor, opts: TensorOptions | undefined, op: string): Tensor {
   const device = deviceOption(opts, op);
-  const placed = device === "cpu" ? t : new Tensor(backendOf({ device }).upload(t.storage), t.shape);
+  const placed =
+    device === "cpu" ? t : new Tensor(backendOf({ device }).upload(t.storage), t.shape, undefined, 0, device);
   if (opts?.requiresGrad) placed.requiresGrad = true;
   return placed;
 }
@@ -113,25 +114,29 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: Shape }
 }
 
 export function full(shape: Shape, value: number | boolean, opts: TensorOptions = {}): Tensor {
-  const s = checkShape(shape, "full");
+  return filled("full", shape, value, opts);
+}
+
+function filled(op: string, shape: Shape, value: number | boolean, opts: TensorOptions): Tensor {
+  const s = checkShape(shape, op);
   const dtype = opts.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
-  const t = Tensor.empty(s, checkDType(dtype, "full"), deviceOption(opts, "full"));
+  const t = Tensor.empty(s, checkDType(dtype, op), deviceOption(opts, op));
   if (value !== 0) t.fill_(value);
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;
 }
 
-/** A zero-filled tensor (PyTorch's empty leaves the memory uninitialised; zeros cost nothing more here). */
-export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(checkShape(shape, "empty"), 0, { dtype: "float32", ...opts });
-}
-
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled("zeros", shape, 0, opts);
 }
 
 export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled("ones", shape, 1, opts);
+}
+
+/** A zero-filled tensor (PyTorch's empty leaves the memory uninitialised; zeros cost nothing more here). */
+export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
+  return filled("empty", shape, 0, opts);
 }
 
 /**

@@ -49,7 +49,9 @@ export function hostData(
 ): Storage {
   if (t.device === "cpu" || backendOf(t).hostVisible) return t.storage;
   const instead = asyncForm === undefined ? `${op} runs on CPU backends only` : `use ${asyncForm}`;
-  throw new Error(`${op}: the tensor is on device ${t.device}, which cannot be read synchronously; ${instead}`);
+  throw new Error(
+    `${op}: the tensor is on device ${t.device}, which cannot be read synchronously; ${instead}`,
+  );
 }
 
 /**

@@ -41,19 +41,23 @@ export class Tensor {
   private _requiresGrad = false;
   private _grad: Tensor | null = null;
 
-  /** Low-level constructor: wraps a storage. Users call `gs.tensor`, `gs.zeros`, ... */
-  constructor(storage: Storage, shape: Shape, strides?: Shape, offset = 0) {
+  /**
+   * Low-level constructor: wraps a storage. Users call `gs.tensor`, `gs.zeros`, ... The device
+   * defaults to the storage's ("cpu" for a typed array); a device whose storage is typed arrays too
+   * (a second CPU-like backend) is named explicitly, as views and ops do.
+   */
+  constructor(storage: Storage, shape: Shape, strides?: Shape, offset = 0, device?: Device) {
     this.storage = storage;
     this.shape = Object.freeze(shape.slice());
     this.strides = Object.freeze(strides ? strides.slice() : contiguousStrides(shape));
     this.offset = offset;
     this.dtype = dtypeOfStorage(storage);
-    this.device = deviceOfStorage(storage);
+    this.device = device ?? deviceOfStorage(storage);
   }
 
   /** A new zero-filled contiguous tensor, allocated by the backend of `device`. */
   static empty(shape: Shape, dtype: DType = "float32", device: Device = "cpu"): Tensor {
-    return new Tensor(backendOf({ device }).alloc(dtype, numelOf(shape)), shape);
+    return new Tensor(backendOf({ device }).alloc(dtype, numelOf(shape)), shape, undefined, 0, device);
   }
 
   get ndim(): number {
@@ -158,9 +162,7 @@ export class Tensor {
       g = Tensor.empty(this.shape, this.dtype, this.device).fill_(1);
     } else {
       g =
-        grad instanceof Tensor
-          ? grad
-          : Tensor.empty(this.shape, this.dtype, this.device).fill_(Number(grad));
+        grad instanceof Tensor ? grad : Tensor.empty(this.shape, this.dtype, this.device).fill_(Number(grad));
       if (g.shape.length !== this.ndim || g.shape.some((s, i) => s !== this.shape[i]))
         throw new RangeError(
           `backward: gradient shape ${fmtShape(g.shape)} does not match the tensor's shape ${fmtShape(this.shape)}`,
@@ -171,7 +173,7 @@ export class Tensor {
 
   /** The same data with no history (shares storage). */
   detach(): Tensor {
-    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+    return new Tensor(this.storage, this.shape, this.strides, this.offset, this.device);
   }
 
   // ---- reading values -------------------------------------------------------------------------
@@ -566,7 +568,10 @@ export class Tensor {
   copy_(src: TensorLike): this {
     this.checkInPlace("copy_");
     const s = E.asTensor(src, this.dtype, this.device).to(this.dtype);
-    const b = M.expand(noGrad(() => s.to(this.device)), this.shape);
+    const b = M.expand(
+      noGrad(() => s.to(this.device)),
+      this.shape,
+    );
     backendOf(this).copy(
       { data: b.storage, offset: b.offset, strides: b.strides },
       { data: this.storage, offset: this.offset, strides: this.strides },
