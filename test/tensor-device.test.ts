@@ -153,6 +153,10 @@ test("an unknown device is an error naming the op, the device and the devices av
     () => gs.ones([2]).to("cuda"),
     /to: unknown device "cuda"; available devices: cpu, async-cpu, cpu-twin/,
   );
+  assert.throws(
+    () => gs.ones([2]).to("float16" as never),
+    /to: unknown device "float16"; .* \(dtypes: float32, float64/,
+  );
   assert.throws(() => gs.device("cuda"), /device: unknown device "cuda"/);
   assert.throws(
     () => gs.registerDevice({ ...cpuJs }),

@@ -1,7 +1,7 @@
 /** Elementwise unary and binary ops with broadcasting and PyTorch's type promotion; where, clamp, casts. */
 import type { BinaryOp, UnaryOp } from "../backend/index.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import { backendOf, sameDevice, type Device } from "../tensor/device.js";
+import { backendFor, backendOf, sameDevice, type Device } from "../tensor/device.js";
 import {
   allocStorage,
   category,
@@ -19,9 +19,7 @@ import { contiguous } from "./movement.js";
 export function scalar(v: number | boolean, dtype: DType, device: Device = "cpu"): Tensor {
   const s = allocStorage(dtype, 1);
   s[0] = Number(v);
-  return device === "cpu"
-    ? new Tensor(s, [])
-    : new Tensor(backendOf({ device }).upload(s), [], [], 0, device);
+  return device === "cpu" ? new Tensor(s, []) : new Tensor(backendFor(device).upload(s), [], [], 0, device);
 }
 
 export function asTensor(x: TensorLike, dtype?: DType, device: Device = "cpu"): Tensor {

@@ -1,7 +1,7 @@
 /** Movement ops. Most are views: they share the storage and only change shape, strides and offset. */
 import { Tensor, type Dims } from "../tensor/tensor.js";
 import { contiguousStrides, fmtShape, normDim, normDims, numelOf, type Shape } from "../tensor/shape.js";
-import { backendOf, hostData, type Device } from "../tensor/device.js";
+import { backendFor, backendOf, hostData, type Device } from "../tensor/device.js";
 import { defineOp } from "./define.js";
 
 export function dimIndex(x: Tensor, dim: number, op: string): number {
@@ -289,7 +289,7 @@ const ToDevice = defineOp<Device>({
   forward: ([x], device) => {
     const c = contiguous(x);
     const host = hostData(c, "to", "await t.data() and gs.tensor(...) to read it first");
-    const target = backendOf({ device });
+    const target = backendFor(device);
     return new Tensor(
       target.upload(host.slice(c.offset, c.offset + c.numel())),
       x.shape,

@@ -3,7 +3,7 @@ import { Tensor } from "./tensor.js";
 import { allocStorage, checkDType, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
 import { checkShape, fmtShape, numelOf, type Shape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
-import { backendOf, checkDevice, type Device } from "./device.js";
+import { backendFor, checkDevice, type Device } from "./device.js";
 
 export interface TensorOptions {
   dtype?: DType;
@@ -26,7 +26,7 @@ function deviceOption(opts: TensorOptions | undefined, op: string): Device {
 function finish(t: Tensor, opts: TensorOptions | undefined, op: string): Tensor {
   const device = deviceOption(opts, op);
   const placed =
-    device === "cpu" ? t : new Tensor(backendOf({ device }).upload(t.storage), t.shape, undefined, 0, device);
+    device === "cpu" ? t : new Tensor(backendFor(device).upload(t.storage), t.shape, undefined, 0, device);
   if (opts?.requiresGrad) placed.requiresGrad = true;
   return placed;
 }

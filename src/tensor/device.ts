@@ -2,7 +2,7 @@
  * Devices on the tensor side: which device a storage lives on, the backend that runs a tensor's
  * kernels, and the errors for unknown devices, mixed devices and synchronous reads of device memory.
  */
-import { deviceBackend, devices } from "../backend/devices.js";
+import { deviceBackend } from "../backend/devices.js";
 import type { Device, DeviceBuffer } from "../backend/device.js";
 import type { Backend, Storage } from "../backend/types.js";
 
@@ -21,7 +21,12 @@ export function checkDevice(device: unknown, op: string): Device {
   return device;
 }
 
-/** The backend that runs the kernels of tensors on this device. */
+/** The backend that runs the kernels of tensors on `device`. */
+export function backendFor(device: Device): Backend {
+  return deviceBackend(device, "kernels");
+}
+
+/** The backend that runs the kernels of this tensor. */
 export function backendOf(t: { readonly device: Device }): Backend {
   return deviceBackend(t.device, "kernels");
 }

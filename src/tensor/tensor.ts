@@ -8,8 +8,9 @@
 import type { GradNode } from "../autograd/node.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import { runBackward } from "../autograd/engine.js";
-import { DTYPES, checkDType, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
-import { backendOf, checkDevice, deviceOfStorage, hostData, type Device } from "./device.js";
+import { devices } from "../backend/devices.js";
+import { DTYPES, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
+import { backendFor, backendOf, checkDevice, deviceOfStorage, hostData, type Device } from "./device.js";
 import { contiguousStrides, fmtShape, numelOf, type Shape } from "./shape.js";
 import { formatTensor } from "./format.js";
 import * as E from "../ops/elementwise.js";
@@ -57,7 +58,7 @@ export class Tensor {
 
   /** A new zero-filled contiguous tensor, allocated by the backend of `device`. */
   static empty(shape: Shape, dtype: DType = "float32", device: Device = "cpu"): Tensor {
-    return new Tensor(backendOf({ device }).alloc(dtype, numelOf(shape)), shape, undefined, 0, device);
+    return new Tensor(backendFor(device).alloc(dtype, numelOf(shape)), shape, undefined, 0, device);
   }
 
   get ndim(): number {
@@ -376,6 +377,10 @@ export class Tensor {
    */
   to(target: DType | Device): Tensor {
     if ((DTYPES as readonly string[]).includes(target)) return E.cast(this, target as DType);
+    if (typeof target === "string" && !devices().includes(target))
+      throw new TypeError(
+        `to: unknown device ${JSON.stringify(target)}; available devices: ${devices().join(", ")} (dtypes: ${DTYPES.join(", ")})`,
+      );
     return M.toDevice(this, checkDevice(target, "to"));
   }
   float(): Tensor {
