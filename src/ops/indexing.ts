@@ -2,10 +2,10 @@
 import { Tensor, type IndexSpec } from "../tensor/tensor.js";
 import { promote } from "../tensor/dtype.js";
 import { backendOf } from "../tensor/device.js";
-import { contiguousStrides, fmtShape, normDim, numelOf } from "../tensor/shape.js";
+import { fmtShape, normDim, numelOf } from "../tensor/shape.js";
 import { defineOp } from "./define.js";
 import { cast } from "./elementwise.js";
-import { contiguous, narrow, reshape, select, slice, unsqueeze } from "./movement.js";
+import { contiguous, freshCopy, narrow, reshape, select, slice, unsqueeze } from "./movement.js";
 
 function checkIndex(idx: Tensor, size: number, op: string): Int32Array {
   if (!(idx instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 tensor`);
@@ -23,17 +23,6 @@ function checkIndex(idx: Tensor, size: number, op: string): Int32Array {
 function flat(t: Tensor) {
   const c = contiguous(t);
   return c.storage.subarray(c.offset, c.offset + c.numel());
-}
-
-/** A new contiguous copy of x's elements, outside autograd, for kernels that add into it. */
-function freshCopy(x: Tensor): Tensor {
-  const out = Tensor.empty(x.shape, x.dtype, x.device);
-  backendOf(x).copy(
-    { data: x.storage, offset: x.offset, strides: x.strides },
-    { data: out.storage, offset: 0, strides: contiguousStrides(x.shape) },
-    x.shape,
-  );
-  return out;
 }
 
 function blockDims(shape: readonly number[], d: number) {

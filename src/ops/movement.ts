@@ -265,17 +265,20 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 // ---- copies --------------------------------------------------------------------------------------
 
+/** A new contiguous tensor with x's elements, on x's device, outside autograd. */
+export function freshCopy(x: Tensor): Tensor {
+  const out = Tensor.empty(x.shape, x.dtype, x.device);
+  backendOf(x).copy(
+    { data: x.storage, offset: x.offset, strides: x.strides },
+    { data: out.storage, offset: 0, strides: contiguousStrides(x.shape) },
+    x.shape,
+  );
+  return out;
+}
+
 const Copy = defineOp<string>({
   name: "copy",
-  forward: ([x]) => {
-    const out = Tensor.empty(x.shape, x.dtype, x.device);
-    backendOf(x).copy(
-      { data: x.storage, offset: x.offset, strides: x.strides },
-      { data: out.storage, offset: 0, strides: contiguousStrides(x.shape) },
-      x.shape,
-    );
-    return out;
-  },
+  forward: ([x]) => freshCopy(x),
   vjp: (g) => [g],
 });
 
