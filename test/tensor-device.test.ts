@@ -175,6 +175,10 @@ test("ops on tensors of two devices are errors naming the op and both devices", 
   assert.throws(() => gs.cat([c, d], 0), /cat: expected all tensors on the same device/);
   assert.throws(() => gs.where(c.gt(0), c, d), /where: expected all tensors on the same device/);
   assert.throws(() => d.gather(1, gs.zeros([2, 1], { dtype: "int32" })), /gather: expected all tensors/);
+  assert.throws(
+    () => (c.clone().requiresGrad_().grad = d),
+    /grad: a gradient on async-cpu for a tensor on cpu/,
+  );
   // Numbers go where the tensor is.
   assert.equal(d.add(1).device, ASYNC_DEVICE);
   assert.equal(d.clamp(0, 0.5).device, ASYNC_DEVICE);

@@ -25,7 +25,10 @@ export interface DeviceBuffer {
 
 /**
  * What every backend implements for storage. Every tensor's storage was made by its device's
- * `alloc` or `upload`, so a GPU backend returns its own buffers and may later reuse them (a pool).
+ * `alloc` or `upload`, so a GPU backend returns its own buffers. A backend may pool them: all the
+ * views of a tensor hold the very object that `alloc` returned (ranges made with `subarray` only
+ * live during a kernel call), so a FinalizationRegistry on those objects sees when the last tensor
+ * using a buffer is gone.
  */
 export interface DeviceStorage {
   /** The device this backend's buffers live on. */
@@ -35,7 +38,10 @@ export interface DeviceStorage {
    * synchronous reads (`item`, `tolist`, `dataSync`) and CPU-only code work on them.
    */
   readonly hostVisible: boolean;
-  /** A zero-filled buffer of n elements (a reused buffer must be cleared first). */
+  /**
+   * A zero-filled buffer of n elements (some ops add into their output). A pooled buffer must be
+   * cleared first; outputs that a kernel overwrites entirely may later ask for uncleared memory.
+   */
   alloc(dtype: DType, n: number): Storage;
   /** A buffer holding `host`'s elements. It takes ownership: the caller must not write `host` afterwards. */
   upload(host: Storage): Storage;

@@ -122,6 +122,10 @@ export class Tensor {
       throw new RangeError(
         `grad: shape ${fmtShape(g.shape)} does not match the tensor's shape ${fmtShape(this.shape)}`,
       );
+    if (g !== null && g.device !== this.device)
+      throw new Error(
+        `grad: a gradient on ${g.device} for a tensor on ${this.device}; move it with g.to("${this.device}")`,
+      );
     this._grad = g;
   }
 
