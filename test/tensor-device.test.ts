@@ -89,9 +89,12 @@ test("to(device) returns the same tensor when already there, else a copy on the 
   const f = d.to("float64");
   assert.equal(f.dtype, "float64");
   assert.equal(f.device, ASYNC_DEVICE);
-  // Back to the CPU from a device the host reads asynchronously: read first, then make a tensor.
-  const back = gs.tensor(await d.data(), { shape: d.shape });
+  // Back to the CPU from a device the host reads asynchronously: toAsync, or read and make a tensor.
+  const back = await d.toAsync("cpu");
+  assert.equal(back.device, "cpu");
   assert.deepEqual(back.tolist(), x.T.tolist());
+  assert.equal(await back.toAsync("cpu"), back);
+  assert.deepEqual(gs.tensor(await d.data(), { shape: d.shape }).tolist(), x.T.tolist());
 });
 
 test("async reads work on every device and return copies", async () => {
@@ -125,7 +128,7 @@ test("synchronous reads of a device the host cannot read are errors naming the o
   assert.throws(() => d.tolist(), /tolist: the tensor is on device async-cpu, .*await t\.tolistAsync\(\)/);
   assert.throws(() => d.dataSync(), /dataSync: the tensor is on device async-cpu, .*await t\.data\(\)/);
   assert.throws(() => d.toArray(), /toArray: .*async-cpu.*await t\.data\(\)/);
-  assert.throws(() => d.to("cpu"), /to: the tensor is on device async-cpu, .*await t\.data\(\)/);
+  assert.throws(() => d.to("cpu"), /to: the tensor is on device async-cpu, .*await t\.toAsync\(device\)/);
   assert.throws(
     () => gs.nn.utils.clipGradNorm_([withGrad(d)], 1),
     /clipGradNorm_: .*async-cpu.*CPU backends only/,
@@ -204,6 +207,12 @@ test("gradients flow back across devices through to()", async () => {
   f(w.to("cpu")).backward();
   assert.equal(w.grad!.device, TWIN);
   assert.deepEqual(w.grad!.tolist(), [3, -4, 6]);
+
+  // A leaf on the async device brought to the CPU with toAsync: the gradient goes back to the device.
+  const a = gs.tensor([1.5, -2, 3], { device: ASYNC_DEVICE, requiresGrad: true });
+  f(await a.toAsync("cpu")).backward();
+  assert.equal(a.grad!.device, ASYNC_DEVICE);
+  assert.deepEqual(await a.grad!.tolistAsync(), [3, -4, 6]);
 
   // A CPU leaf moved to the async device: the gradient would come back through a synchronous read of
   // the device, which it cannot do; the error says so.

@@ -2,6 +2,7 @@
 import { Tensor, type Dims } from "../tensor/tensor.js";
 import { contiguousStrides, fmtShape, normDim, normDims, numelOf, type Shape } from "../tensor/shape.js";
 import { backendFor, backendOf, hostData, type Device } from "../tensor/device.js";
+import type { Storage } from "../tensor/dtype.js";
 import { defineOp } from "./define.js";
 
 export function dimIndex(x: Tensor, dim: number, op: string): number {
@@ -283,30 +284,29 @@ const Copy = defineOp<string>({
 });
 
 /**
- * A copy on another device, through the host: the source is read synchronously (so it must be on a
- * CPU backend, or be read with `await t.data()` first) and the target backend uploads it.
- * The gradient goes back the same way, to the input's device.
+ * A copy on another device, through the host: the source's elements (read synchronously, or
+ * already read by toDeviceAsync) are uploaded by the target backend. The gradient goes back the same
+ * way, to the input's device.
  */
-const ToDevice = defineOp<Device>({
+const ToDevice = defineOp<{ device: Device; host: Storage | null }>({
   name: "to",
-  forward: ([x], device) => {
+  forward: ([x], { device, host }) => {
     const c = contiguous(x);
-    const host = hostData(c, "to", "await t.data() and gs.tensor(...) to read it first");
-    const target = backendFor(device);
-    return new Tensor(
-      target.upload(host.slice(c.offset, c.offset + c.numel())),
-      x.shape,
-      undefined,
-      0,
-      device,
-    );
+    const values = host ?? hostData(c, "to", "await t.toAsync(device)").slice(c.offset, c.offset + c.numel());
+    return new Tensor(backendFor(device).upload(values), x.shape, undefined, 0, device);
   },
   vjp: (g, [x]) => [toDevice(g, x.device)],
 });
 
 /** `x` on `device`: x itself when it is already there, else a differentiable copy. */
 export function toDevice(x: Tensor, device: Device): Tensor {
-  return x.device === device ? x : ToDevice([x], device);
+  return x.device === device ? x : ToDevice([x], { device, host: null });
+}
+
+/** toDevice for a source the host reads asynchronously (a GPU): the same differentiable copy. */
+export async function toDeviceAsync(x: Tensor, device: Device): Promise<Tensor> {
+  if (x.device === device) return x;
+  return ToDevice([x], { device, host: await x.data() });
 }
 
 export function contiguous(x: Tensor): Tensor {

@@ -387,6 +387,14 @@ export class Tensor {
       );
     return M.toDevice(this, checkDevice(target, "to"));
   }
+  /**
+   * to(device) for every device: it waits for the host to read this tensor when its device cannot
+   * be read synchronously (a GPU). Also differentiable.
+   * @example const cpu = await logits.toAsync("cpu");
+   */
+  async toAsync(device: Device): Promise<Tensor> {
+    return M.toDeviceAsync(this, checkDevice(device, "toAsync"));
+  }
   float(): Tensor {
     return this.to("float32");
   }
