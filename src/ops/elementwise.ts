@@ -26,12 +26,11 @@ export function asTensor(x: TensorLike, dtype?: DType, device: Device = "cpu"): 
   return x instanceof Tensor ? x : scalar(x, dtype ?? scalarDType(x), device);
 }
 
-/** The device of the tensors among `xs` (numbers go where the tensors are); two devices are an error. */
-function deviceOfOperands(op: string, ...xs: TensorLike[]): Device {
-  return sameDevice(
-    op,
-    xs.filter((x): x is Tensor => x instanceof Tensor),
-  );
+/** The device of the tensors among a and b (numbers go where the tensors are); two devices are an error. */
+function deviceOfOperands(op: string, a: TensorLike, b: TensorLike): Device {
+  if (!(a instanceof Tensor)) return b instanceof Tensor ? b.device : "cpu";
+  if (b instanceof Tensor && b.device !== a.device) sameDevice(op, [a, b]);
+  return a.device;
 }
 
 /**
@@ -258,7 +257,8 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where: cond must be a bool tensor");
   if (cond.dtype !== "bool") throw new TypeError(`where: cond must be a bool tensor, got ${cond.dtype}`);
   const dtype = resultType(a, b);
-  const device = deviceOfOperands("where", cond, a, b);
+  const device = deviceOfOperands("where", cond, a instanceof Tensor ? a : b);
+  deviceOfOperands("where", cond, b);
   return Where([cond, asTensor(a, dtype, device), asTensor(b, dtype, device)], dtype);
 }
 
