@@ -22,6 +22,7 @@ export {
   fullLike,
   randnLike,
   randLike,
+  empty,
   type TensorOptions,
   type TensorData,
 } from "./tensor/create.js";
@@ -35,6 +36,9 @@ export {
 } from "./tensor/random.js";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
 export { backend, setBackend, profileKernels } from "./backend/index.js";
+export { device, type Device } from "./tensor/device.js";
+export { devices, registerDevice, unregisterDevice } from "./backend/devices.js";
+export type { DeviceStorage, DeviceBuffer } from "./backend/device.js";
 export * from "./functions.js";
 export * as autograd from "./autograd/index.js";
 export * as nn from "./nn/index.js";

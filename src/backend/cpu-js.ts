@@ -6,6 +6,7 @@ import type { Backend, BinaryOp, MatmulParams, ReduceOp, Storage, UnaryOp, View 
 import { matmulJs } from "./matmul-js.js";
 import { erf } from "./special.js";
 import { fusedJs } from "./fused-js.js";
+import { hostStorage } from "./host-storage.js";
 
 type Fn1 = (x: number) => number;
 type Fn2 = (x: number, y: number) => number;
@@ -270,6 +271,7 @@ function scatterAdd(
 export const cpuJs: Backend = {
   name: "cpu-js",
   threads: 1,
+  ...hostStorage,
   unary,
   binary,
   where,

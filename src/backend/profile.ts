@@ -13,7 +13,7 @@ export type KernelProfile = Map<string, KernelStat>;
 
 /** A backend whose kernels record into `stats`, keyed "matmul", "binary:add", "layerNorm", ... */
 export function profiled(inner: Backend, stats: KernelProfile): Backend {
-  const out: Record<string, unknown> = { name: inner.name, threads: inner.threads };
+  const out: Record<string, unknown> = { ...inner };
   for (const [key, value] of Object.entries(inner)) {
     if (typeof value !== "function") continue;
     const fn = value as (...args: unknown[]) => unknown;

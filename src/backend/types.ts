@@ -6,6 +6,7 @@
  * Because every backend takes the same typed arrays, a backend may implement only some kernels
  * and borrow the rest from `cpu-js` with no copy.
  */
+import type { DeviceStorage } from "./device.js";
 
 export type DType = "float32" | "float64" | "int32" | "bool";
 
@@ -285,7 +286,12 @@ export interface RecurrentGateKernels {
 }
 
 export interface Backend
-  extends FusedKernels, Partial<AttentionKernels>, Partial<OptimKernels>, Partial<RecurrentGateKernels> {
+  extends
+    DeviceStorage,
+    FusedKernels,
+    Partial<AttentionKernels>,
+    Partial<OptimKernels>,
+    Partial<RecurrentGateKernels> {
   readonly name: string;
   /** Threads the backend uses for large kernels (1 for cpu-js). */
   readonly threads: number;

@@ -5,6 +5,7 @@
  * same data, the neural one converges to the count-based probabilities.
  */
 import { Tensor } from "../tensor/tensor.js";
+import { hostData } from "../tensor/device.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Module } from "../nn/module.js";
 import { Embedding } from "../nn/layers/embedding.js";
@@ -39,7 +40,7 @@ export class BigramCounts extends Module {
   /** Adds the bigrams of each sequence of token ids to the counts; returns this. */
   fit(sequences: Iterable<ArrayLike<number>>): this {
     const V = this.vocabSize;
-    const c = this.counts.storage;
+    const c = hostData(this.counts, "BigramCounts.fit");
     for (const seq of sequences)
       for (let i = 0; i + 1 < seq.length; i++) {
         const a = seq[i];
@@ -54,7 +55,7 @@ export class BigramCounts extends Module {
   /** (V, V) smoothed probabilities, each row summing to 1 (a row with no counts and k = 0 is uniform). */
   probs(): Tensor {
     const V = this.vocabSize;
-    const c = this.counts.storage;
+    const c = hostData(this.counts, "BigramCounts.probs");
     const p = new Float64Array(V * V);
     for (let a = 0; a < V; a++) {
       let total = 0;
@@ -67,7 +68,7 @@ export class BigramCounts extends Module {
   /** Mean negative log-likelihood per bigram over the sequences (makemore's loss for this model). */
   nll(sequences: Iterable<ArrayLike<number>>): number {
     const V = this.vocabSize;
-    const p = this.probs().storage;
+    const p = hostData(this.probs(), "BigramCounts.nll");
     let sum = 0;
     let n = 0;
     for (const seq of sequences)
