@@ -18,7 +18,7 @@ import {
   tokenizeSentence,
   translationBatch,
 } from "../src/data/parallel.js";
-import { encodeSplit, loadMTData } from "../src/train/mt-data.js";
+import { encodeSplit, loadMTData } from "../src/data/translation-corpora.js";
 import { repoRoot } from "./helpers/fixtures.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gs-parallel-"));

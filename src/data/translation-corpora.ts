@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Vocab } from "../text/vocab.js";
-import { datasetDir, packageRoot } from "../data/files.js";
+import { datasetDir, packageRoot } from "./files.js";
 import {
   preprocessNmt,
   readParallelCorpus,
@@ -15,7 +15,7 @@ import {
   tokenizeSentence,
   PackedPairs,
   type ParallelText,
-} from "../data/parallel.js";
+} from "./parallel.js";
 
 export type MTDataName = "multi30k" | "fra-eng";
 
