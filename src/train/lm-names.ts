@@ -97,7 +97,14 @@ export function trainNamesBigram(
     const whole = new BigramCounts(V, { smoothing: c.smoothing }).fit(ids(data.all)).nll(ids(data.all));
     const [trainNll, devNll, testNll] = [train, dev, test].map((s) => model.nll(s));
     run.eval({ iter: 0, train_loss: trainNll, val_loss: devNll, test_loss: testNll, whole_set_loss: whole });
-    hooks.onEval?.({ iter: 0, train: trainNll, val: devNll, extra: { test_loss: testNll }, saved: true, seconds: 0 });
+    hooks.onEval?.({
+      iter: 0,
+      train: trainNll,
+      val: devNll,
+      extra: { test_loss: testNll },
+      saved: true,
+      seconds: 0,
+    });
     run.save("checkpoint", {
       model: model.stateDict(),
       config: c,
@@ -124,7 +131,10 @@ export function trainNamesBigram(
   const pairs = (s: number[][]) => {
     const xs = s.flatMap((w) => w.slice(0, -1));
     const ys = s.flatMap((w) => w.slice(1));
-    return { x: new Tensor(Int32Array.from(xs), [xs.length, 1]), y: new Tensor(Int32Array.from(ys), [ys.length, 1]) };
+    return {
+      x: new Tensor(Int32Array.from(xs), [xs.length, 1]),
+      y: new Tensor(Int32Array.from(ys), [ys.length, 1]),
+    };
   };
   const batch = pairs(train);
   const model = new Bigram(V);
@@ -239,7 +249,9 @@ export function trainNamesMLP(
       optimizer: new SGD(model.parameters(), { lr: c.learning_rate }) as unknown as Optimizer,
       config: c,
       nextBatch: () => randint(0, N, [c.batch_size]),
-      loss: (ix) => ({ loss: F.crossEntropy(model.forwardContexts(tr.X.indexSelect(0, ix)), tr.Y.indexSelect(0, ix)) }),
+      loss: (ix) => ({
+        loss: F.crossEntropy(model.forwardContexts(tr.X.indexSelect(0, ix)), tr.Y.indexSelect(0, ix)),
+      }),
       evaluate: () => ({ train: mlpLoss(model, tr.X, tr.Y), val: mlpLoss(model, dv.X, dv.Y) }),
       lr: (iter) => (iter < c.lr_decay_iter ? c.learning_rate : c.lr_decayed),
       checkpointExtra: () => ({ tokenizer: tok.toJSON() }),

@@ -258,7 +258,8 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHook
       },
       evaluate: () => ({ val: evaluateLoss(model, val, padId) }),
       lr: (step) => (c.warmup_iters > 0 ? c.lr * Math.min(1, (step + 1) / c.warmup_iters) : c.lr),
-      checkpointExtra: () => ({ srcVocab: srcVocab.toJSON(), tgtVocab: tgtVocab.toJSON() }) satisfies SavedVocabs,
+      checkpointExtra: () =>
+        ({ srcVocab: srcVocab.toJSON(), tgtVocab: tgtVocab.toJSON() }) satisfies SavedVocabs,
     },
     {
       // A run cut short by max_seconds saves where it is, to be resumed in the middle of the epoch.

@@ -10,7 +10,10 @@ export function run(argv: string[]): void {
   console.log(formatConfig(config));
   const r = trainNamesBigram(
     config,
-    trainProgress({ bar: "run", startLine: (s) => `${s.description} · ${s.params.toLocaleString("en-US")} parameters` }),
+    trainProgress({
+      bar: "run",
+      startLine: (s) => `${s.description} · ${s.params.toLocaleString("en-US")} parameters`,
+    }),
   );
   console.log(
     `NLL per character: train ${r.train.toFixed(4)} · dev ${r.dev.toFixed(4)} · test ${r.test.toFixed(4)}`,

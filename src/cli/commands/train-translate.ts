@@ -22,7 +22,11 @@ export function runTranslateTraining(argv: string[]): MTTrainResult {
       const be = backend();
       return `${config.arch} · ${(params / 1e6).toFixed(2)}M parameters · backend ${be.name} (${be.threads} threads)\n${description}`;
     },
-    fields: ({ loss, lr, tokensPerSec }) => ({ loss, lr: lr.toExponential(2), "tok/s": Math.round(tokensPerSec) }),
+    fields: ({ loss, lr, tokensPerSec }) => ({
+      loss,
+      lr: lr.toExponential(2),
+      "tok/s": Math.round(tokensPerSec),
+    }),
     evalLine: ({ epoch, train, val, saved, seconds }) =>
       `epoch ${epoch}: train loss ${train.toFixed(4)}, val loss ${val.toFixed(4)} (ppl ${Math.exp(val).toFixed(2)})${saved ? " (best, saved)" : ""} · ${(seconds / 60).toFixed(1)} min`,
   });
