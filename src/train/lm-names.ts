@@ -15,11 +15,12 @@ import type { Optimizer } from "../optim/optimizer.js";
 import type { CharTokenizer } from "../text/char-tokenizer.js";
 import { Bigram, BigramCounts } from "../models/bigram.js";
 import { MLPLanguageModel } from "../models/mlp-lm.js";
-import { RNNLanguageModel } from "../models/rnn-lm.js";
+import type { RNNLanguageModel } from "../models/rnn-lm.js";
 import { contextExamples, loadNames, wordBatch, wordIds } from "../data/char-lm.js";
 import { trainLoop, type TrainHooks } from "./loop.js";
 import { makeOptimizer } from "./make-optimizer.js";
 import { RunRecorder } from "./recorder.js";
+import { rnnModel } from "./rnn-model.js";
 
 export interface NamesResult<M extends Module> {
   model: M;
@@ -342,14 +343,7 @@ export function trainNamesRNN(
   const data = loadNames(c.data_path, c.split_seed);
   const tok = data.tokenizer;
   manualSeed(c.seed);
-  const model = new RNNLanguageModel({
-    cell: c.cell as "rnn" | "lstm" | "gru",
-    vocabSize: tok.vocabSize,
-    embedDim: c.embed_dim,
-    hiddenSize: c.hidden_size,
-    numLayers: c.num_layers,
-    dropout: c.dropout,
-  });
+  const model = rnnModel(c, tok.vocabSize);
   const run = new RunRecorder(c.out_dir);
   const fit = trainLoop(
     {

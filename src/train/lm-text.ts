@@ -18,6 +18,7 @@ import { loadCorpus, shuffleInPlace, streamBatches, windowSplit, windowsAt } fro
 import { trainLoop, type TrainHooks } from "./loop.js";
 import { makeOptimizer } from "./make-optimizer.js";
 import { RunRecorder } from "./recorder.js";
+import { rnnModel } from "./rnn-model.js";
 
 /** d2l's concise RNN on The Time Machine: one-hot input, 32 hidden units, windows of 32, batch 1024, SGD lr 1. */
 export const TEXT_RNN_DEFAULTS = {
@@ -136,14 +137,7 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: TrainHo
   }
 
   manualSeed(c.seed);
-  const model = new RNNLanguageModel({
-    cell: c.cell as "rnn" | "lstm" | "gru",
-    vocabSize: tok.vocabSize,
-    embedDim: c.embed_dim,
-    hiddenSize: c.hidden_size,
-    numLayers: c.num_layers,
-    dropout: c.dropout,
-  });
+  const model = rnnModel(c, tok.vocabSize);
   const run = new RunRecorder(c.out_dir);
   const gen = new Generator(c.seed + 1);
   const carry = c.batching === "stream";

@@ -187,6 +187,10 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
   const accumulate = o.accumulate ?? 1;
   const logInterval = o.logInterval ?? 1;
   const byEpoch = s.kind === "epochs";
+  if (byEpoch ? !t.epochBatches : !t.nextBatch)
+    throw new TypeError(
+      `${t.name}: an ${s.kind} schedule needs the trainer's ${byEpoch ? "epochBatches" : "nextBatch"}`,
+    );
   let iter = 0;
   let epoch = 0;
   let batchInEpoch = 0;

@@ -209,12 +209,12 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHook
   let c = mtConfig(config);
   if (c.arch !== "gru-attn" && c.arch !== "transformer")
     throw new Error(`train translate: --arch must be "gru-attn" or "transformer", got "${c.arch}"`);
-  const lastFile = path.join(c.out_dir, "checkpoint.safetensors");
+  const recorder = new RunRecorder(c.out_dir);
   let resume: Checkpoint | null = null;
   if (c.init_from === "resume") {
-    if (!existsSync(lastFile))
-      throw new Error(`train translate: --init_from=resume but there is no ${lastFile}`);
-    resume = loadCheckpoint(lastFile);
+    if (!existsSync(recorder.checkpoint))
+      throw new Error(`train translate: --init_from=resume but there is no ${recorder.checkpoint}`);
+    resume = loadCheckpoint(recorder.checkpoint);
     const saved = resume.config as MTTrainConfig;
     for (const k of SHAPE_KEYS) if (k in saved) (c as Record<string, unknown>)[k] = saved[k];
   } else if (c.init_from !== "scratch")
@@ -230,7 +230,6 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHook
 
   manualSeed(c.seed);
   const model = buildModel(c, srcVocab, tgtVocab);
-  const recorder = new RunRecorder(c.out_dir);
   const lengths = Array.from(
     { length: train.length },
     (_, i) => train.srcLength(i) * 1000 + train.tgtLength(i),
@@ -275,26 +274,23 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHook
     },
     hooks,
   );
-  const { epoch, iter: step, bestVal: bestValLoss, seconds: trainSeconds } = fit;
-  const bestFile = recorder.bestCheckpoint;
-
   const results: MTResults = {
     data: c.data,
     arch: c.arch,
-    epochsDone: epoch,
-    steps: step,
-    trainSeconds,
-    bestValLoss,
+    epochsDone: fit.epoch,
+    steps: fit.iter,
+    trainSeconds: fit.seconds,
+    bestValLoss: fit.bestVal,
   };
   let translations: Translation[] | undefined;
-  const finished = epoch >= c.epochs;
+  const finished = fit.epoch >= c.epochs;
   if (finished && c.eval_test) {
     if (c.eval_checkpoint !== "best" && c.eval_checkpoint !== "last")
       throw new Error(
         `train translate: --eval_checkpoint must be "best" or "last", got "${c.eval_checkpoint}"`,
       );
-    if (c.eval_checkpoint === "best" && existsSync(bestFile))
-      model.loadStateDict(loadCheckpoint(bestFile).model);
+    if (c.eval_checkpoint === "best" && existsSync(recorder.bestCheckpoint))
+      model.loadStateDict(loadCheckpoint(recorder.bestCheckpoint).model);
     const t0 = performance.now();
     const report = evaluateBleu(
       model,
