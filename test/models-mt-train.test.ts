@@ -8,7 +8,7 @@ import { trainTranslator, type MTTrainConfig } from "../src/train/mt-train.js";
 import { loadTranslator } from "../src/train/mt-model.js";
 import { translateSentences } from "../src/train/mt-eval.js";
 import { readJsonl } from "../src/io/metrics.js";
-import { readText } from "../src/data/files.js";
+import { readText } from "../src/io/files.js";
 import { repoRoot } from "./helpers/fixtures.js";
 
 // The first 64 pairs of the shipped fra.txt.gz, as a plain fra.txt (reading all 167k pairs takes longer).

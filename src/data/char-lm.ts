@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Tensor } from "../tensor/tensor.js";
 import { Generator } from "../tensor/random.js";
-import { CharTokenizer } from "../text/char-tokenizer.js";
-import { datasetDir, readText } from "./files.js";
+import { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
+import { datasetDir, readText } from "../io/files.js";
 
 /** Fisher–Yates in place with `gen`, the loop of Python's random.shuffle. */
 export function shuffleInPlace<T>(items: T[], gen: Generator): T[] {

@@ -5,12 +5,11 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { Vocab } from "../text/vocab.js";
-import { datasetDir, packageRoot } from "./files.js";
+import { Vocab } from "../text/tokenizers/vocab.js";
+import { datasetDir, packageRoot } from "../io/files.js";
+import { readParallelCorpus, readTatoeba } from "./readers.js";
 import {
   preprocessNmt,
-  readParallelCorpus,
-  readTatoeba,
   splitSpaces,
   tokenizeSentence,
   PackedPairs,

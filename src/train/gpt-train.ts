@@ -6,13 +6,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { GPT, type GPTConfig } from "../models/gpt.js";
-import { CharTokenizer } from "../text/char-tokenizer.js";
+import { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { Generator, manualSeed } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cosineWithWarmupLr } from "../optim/lr-scheduler.js";
 import { checkpointFile, loadCheckpoint, type Checkpoint } from "../io/checkpoint.js";
-import { datasetDir } from "../data/files.js";
+import { datasetDir } from "../io/files.js";
 import { randomWindows, splitTrainVal } from "../data/token-windows.js";
 import { trainLoop, type EvalInfo, type TrainHooks } from "./loop.js";
 import { RunRecorder } from "./recorder.js";

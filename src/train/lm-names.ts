@@ -12,7 +12,7 @@ import type { Module } from "../nn/module.js";
 import { cosineWithWarmupLr } from "../optim/lr-scheduler.js";
 import { SGD } from "../optim/sgd.js";
 import type { Optimizer } from "../optim/optimizer.js";
-import type { CharTokenizer } from "../text/char-tokenizer.js";
+import type { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { Bigram, BigramCounts } from "../models/bigram.js";
 import { MLPLanguageModel } from "../models/mlp-lm.js";
 import type { RNNLanguageModel } from "../models/rnn-lm.js";

@@ -12,7 +12,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { Generator, manualSeed } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { CharTokenizer } from "../text/char-tokenizer.js";
+import { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { RNNLanguageModel, detachState, type RNNState } from "../models/rnn-lm.js";
 import { loadCorpus, shuffleInPlace, streamBatches, windowSplit, windowsAt } from "../data/char-lm.js";
 import { trainLoop, type TrainHooks } from "./loop.js";

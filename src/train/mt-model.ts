@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { Tensor } from "../tensor/tensor.js";
-import { Vocab } from "../text/vocab.js";
+import { Vocab } from "../text/tokenizers/vocab.js";
 import { loadCheckpoint } from "../io/checkpoint.js";
 import { Seq2SeqAttention } from "../models/seq2seq.js";
 import { TransformerTranslator } from "../models/transformer-mt.js";

@@ -1,6 +1,6 @@
 /** A token vocabulary with special tokens and a minimum frequency, as d2l's Vocab and torchtext's vocab. */
 import { expectType, readJson, writeJson } from "./json-file.js";
-import { compareCodePoints } from "./unicode.js";
+import { compareCodePoints } from "../unicode.js";
 
 /** The special tokens of a Vocab; `null` leaves one out. */
 export interface SpecialTokens {

@@ -1,5 +1,5 @@
 /** LDA's Dirichlet priors: gensim's initial values for alpha and eta, and the Newton step that learns alpha. */
-import { digamma, trigamma } from "./lda-math.js";
+import { digamma, trigamma } from "./math.js";
 import type { LDAOptions } from "./lda.js";
 
 /** alpha as K numbers: "symmetric" and "auto" start at 1/K, "asymmetric" is ∝ 1/(k + √K) normalised to 1. */

@@ -3,7 +3,7 @@ import { learnMerges } from "./bpe-train.js";
 import { MAX_VOCAB, mergePairs, pairKey } from "./bpe-merge.js";
 import { buildFromMerges, buildFromRanks, latin1 } from "./bpe-tables.js";
 import { expectType, readJson, writeJson } from "./json-file.js";
-import { utf8Decode, utf8Encode } from "./unicode.js";
+import { utf8Decode, utf8Encode } from "../unicode.js";
 
 /** GPT-2's pre-tokenisation pattern: contractions, letters, digits, other symbols, whitespace. */
 export const GPT2_PATTERN = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
@@ -257,9 +257,7 @@ export class BPETokenizer {
       this.merges !== null
         ? { merges: this.merges }
         : {
-            ranks: this.vocab
-              .filter((_, id) => !this.specialById.has(id))
-              .map((b) => Buffer.from(b!).toString("base64")),
+            ranks: this.vocab.filter((_, id) => !this.specialById.has(id)).map((b) => toBase64(b!)),
           };
     return {
       type: "BPETokenizer",
@@ -289,7 +287,7 @@ export class BPETokenizer {
     if (Array.isArray(obj.ranks)) {
       if (!obj.ranks.every((r) => typeof r === "string"))
         throw new Error(`${where}: \`ranks\` must be an array of base64 strings`);
-      const ranks = (obj.ranks as string[]).map((r) => new Uint8Array(Buffer.from(r, "base64")));
+      const ranks = (obj.ranks as string[]).map((r) => fromBase64(r, where));
       return new BPETokenizer({ ranks }, options, where);
     }
     throw new Error(`${where}: expected \`merges\` or \`ranks\``);
@@ -337,4 +335,21 @@ function splitOnSpecials(text: string, specials: string[]): string[] {
   if (specials.length === 0) return [text];
   const set = new Set(specials);
   return splitKeepingSpecials(text, specials).filter((p) => !set.has(p));
+}
+
+// Base64 through btoa/atob, which Node and browsers both have (Buffer is Node's alone).
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+function fromBase64(text: string, where: string): Uint8Array {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new Error(`${where}: ${JSON.stringify(text)} in \`ranks\` is not base64`);
+  }
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

@@ -1,7 +1,7 @@
 /** Term counts per document, as scikit-learn's CountVectorizer (version 1.2). */
 import { buildAnalyzer, type AnalyzerOptions } from "./analyzer.js";
 import { csrFromRows, type CsrMatrix } from "./sparse.js";
-import { compareCodePoints } from "./unicode.js";
+import { compareCodePoints } from "../unicode.js";
 
 /**
  * A document-frequency bound. A number is scikit-learn's int-or-float convention: an integer is a number of

@@ -3,11 +3,11 @@
  * Dirichlet Allocation", NIPS 2010), following gensim's LdaModel: the same options, defaults, update schedule
  * ρ = (offset + pass + updates / chunkSize)^−decay, per-document inference and variational bound.
  */
-import { Generator, defaultGenerator } from "../tensor/random.js";
-import { checkTokenDocs, Dictionary, type Bow } from "./lda-corpus.js";
-import { dirichletExpectation, lgamma, logSumExp, sampleGamma } from "./lda-math.js";
-import { initAlpha, initEta, newtonDirichletPrior } from "./lda-prior.js";
-import { umassCoherence, type Coherence } from "./lda-coherence.js";
+import { Generator, defaultGenerator } from "../../tensor/random.js";
+import { checkTokenDocs, Dictionary, type Bow } from "./corpus.js";
+import { dirichletExpectation, lgamma, logSumExp, sampleGamma } from "./math.js";
+import { initAlpha, initEta, newtonDirichletPrior } from "./prior.js";
+import { umassCoherence, type Coherence } from "./coherence.js";
 
 export interface LDAOptions {
   /** Number of topics K. */

@@ -1,4 +1,4 @@
-/** Reading files (gzip detected from the 1f 8b magic bytes) and finding the datasets shipped in `data/`. Node only. */
+/** Reading files (gzip detected from the 1f 8b magic bytes) and finding the files shipped with gradstack (`data/`). Node only. */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";

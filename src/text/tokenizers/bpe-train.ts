@@ -1,7 +1,7 @@
 /** BPE training: learn merges from pre-token counts, with incremental pair-count updates. */
 import { pairKey, MAX_VOCAB } from "./bpe-merge.js";
 import { MinHeap } from "./heap.js";
-import { utf8Encode } from "./unicode.js";
+import { utf8Encode } from "../unicode.js";
 
 interface Candidate {
   count: number;

@@ -1,5 +1,5 @@
 /** u_mass topic coherence (Mimno et al., "Optimizing Semantic Coherence in Topic Models", 2011). */
-import type { Bow } from "./lda-corpus.js";
+import type { Bow } from "./corpus.js";
 
 /** Coherence of each topic and their mean. */
 export interface Coherence {

@@ -1,6 +1,6 @@
 /** GPT-2's tokenizer, from the ranks shipped in data/gpt2 (read on first use, no download). Node only. */
 import * as path from "node:path";
-import { datasetDir, readBytes } from "../data/files.js";
+import { datasetDir, readBytes } from "../../io/files.js";
 import { BPETokenizer, GPT2_PATTERN } from "./bpe.js";
 
 /** GPT-2's `<|endoftext|>` id. */

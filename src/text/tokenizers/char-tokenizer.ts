@@ -1,6 +1,6 @@
 /** Character-level tokenizer: one id per distinct character, as in Karpathy's char-rnn, makemore and nanoGPT. */
 import { expectType, readJson, writeJson } from "./json-file.js";
-import { compareCodePoints, describeChar } from "./unicode.js";
+import { compareCodePoints, describeChar } from "../unicode.js";
 
 /**
  * Maps each character (Unicode code point) of a fixed alphabet to an id: the alphabet is sorted by code point,

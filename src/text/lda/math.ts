@@ -2,7 +2,7 @@
  * The special functions and random draws that variational LDA needs: digamma, trigamma, log-gamma,
  * Dirichlet expectations and Gamma(shape, scale) samples, in float64.
  */
-import type { Generator } from "../tensor/random.js";
+import type { Generator } from "../../tensor/random.js";
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 

@@ -3,10 +3,10 @@
  * word2vec.c and gensim's word2vec_inner do it. Everything it touches is a typed array, so the same function
  * runs on the main thread and in worker threads over shared memory (Hogwild: threads update the shared
  * matrices without locks), and a native kernel with the same arguments can replace it. The vector arithmetic
- * runs in WebAssembly SIMD when the model lives in a WebAssembly.Memory (word2vec-wasm.ts), else in the scalar
+ * runs in WebAssembly SIMD when the model lives in a WebAssembly.Memory (wasm.ts), else in the scalar
  * `negativeSampling` below, which is its reference.
  */
-import type { SimdKernel, WasmMemory } from "./word2vec-wasm.js";
+import type { SimdKernel, WasmMemory } from "./wasm.js";
 
 /** The sigmoid table of word2vec.c: σ(x) at EXP_TABLE_SIZE points of [−MAX_EXP, MAX_EXP). */
 export const EXP_TABLE_SIZE = 1000;

@@ -3,8 +3,8 @@
  * `batchWords` words; every runner takes the next job from an atomic counter, so any number of threads
  * (one included) works through the same jobs with the same learning rates and random seeds.
  */
-import { makeScratch, trainBatch, type KernelModel, type KernelScratch } from "./word2vec-kernel.js";
-import { instantiateSimd, type WasmMemory } from "./word2vec-wasm.js";
+import { makeScratch, trainBatch, type KernelModel, type KernelScratch } from "./kernel.js";
+import { instantiateSimd, type WasmMemory } from "./wasm.js";
 
 /** Indices into the control array. */
 export const NEXT_JOB = 0;

@@ -3,8 +3,8 @@
  * (3CosAdd, by section) and correlation with human judgements on WordSim-353-style pair files.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { Tensor } from "../tensor/tensor.js";
-import type { KeyedVectors } from "./word2vec-vectors.js";
+import { Tensor } from "../../tensor/tensor.js";
+import type { KeyedVectors } from "./vectors.js";
 
 export interface AnalogyOptions {
   /** Only the this many most frequent words are answers or questions (default 300000, as gensim). */

@@ -1,6 +1,7 @@
-/** Reading and writing the JSON files that tokenizers save. Node only. */
+/** Reading and writing the JSON files that tokenizers save. Node only (browsers get json-file.browser.ts). */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+export { expectType } from "./json-file-type.js";
 
 /** Writes `value` as JSON to `file`, creating missing folders. */
 export function writeJson(file: string, value: unknown, where: string): void {
@@ -25,11 +26,4 @@ export function readJson(file: string, where: string): unknown {
   } catch (e) {
     throw new Error(`${where}: ${file} is not valid JSON: ${(e as Error).message}`);
   }
-}
-
-/** Checks that a parsed file is an object whose `type` field is `type`, and returns it. */
-export function expectType(value: unknown, type: string, where: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || (value as { type?: unknown }).type !== type)
-    throw new Error(`${where}: expected a saved ${type} (an object with "type": "${type}")`);
-  return value as Record<string, unknown>;
 }

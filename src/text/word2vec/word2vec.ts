@@ -1,17 +1,17 @@
 /**
  * word2vec (Mikolov et al. 2013): skip-gram and CBOW with negative sampling, frequent-word subsampling and a
  * linearly decaying learning rate, with gensim's options, defaults and formulas. Training runs the kernel of
- * word2vec-kernel.ts on the main thread, and with `workers` > 1 also on worker threads that share the model
+ * kernel.ts on the main thread, and with `workers` > 1 also on worker threads that share the model
  * through SharedArrayBuffers (lock-free "Hogwild" updates, as gensim and word2vec.c).
  */
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { Generator, defaultGenerator } from "../tensor/random.js";
-import { checkTokenDocs } from "./lda-corpus.js";
-import { EXP_TABLE_SIZE, fillExpTable, type KernelModel, type KernelScratch } from "./word2vec-kernel.js";
-import { allocateMemory, layoutMemory, simdAvailable, type WasmMemory } from "./word2vec-wasm.js";
-import { DONE_JOBS, FAILED, runJobs, type JobPlan } from "./word2vec-jobs.js";
-import { aliasTable, buildVocab, encodeCorpus, keepThresholds, type W2VVocab } from "./word2vec-vocab.js";
-import { KeyedVectors, type SimilarityQuery, type SimilarWord } from "./word2vec-vectors.js";
+import { Generator, defaultGenerator } from "../../tensor/random.js";
+import { checkTokenDocs } from "../lda/corpus.js";
+import { EXP_TABLE_SIZE, fillExpTable, type KernelModel, type KernelScratch } from "./kernel.js";
+import { allocateMemory, layoutMemory, simdAvailable, type WasmMemory } from "./wasm.js";
+import { DONE_JOBS, FAILED, runJobs, type JobPlan } from "./jobs.js";
+import { aliasTable, buildVocab, encodeCorpus, keepThresholds, type W2VVocab } from "./vocab.js";
+import { KeyedVectors, type SimilarityQuery, type SimilarWord } from "./vectors.js";
 import type { AnalogyOptions, AnalogyResult, PairsOptions, PairsResult } from "./eval-words.js";
 
 export interface Word2VecOptions {
@@ -317,7 +317,7 @@ function runThreaded(plan: JobPlan, threads: number): void {
   const workers: Worker[] = [];
   for (let r = 1; r < threads; r++) {
     const { port1, port2 } = new MessageChannel();
-    const w = new Worker(new URL("./word2vec-worker.js", import.meta.url), {
+    const w = new Worker(new URL("./worker.js", import.meta.url), {
       workerData: { plan, runner: r, port: port2 },
       transferList: [port2],
     });

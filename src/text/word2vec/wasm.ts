@@ -2,10 +2,10 @@
  * The vector arithmetic of word2vec's hot loop in WebAssembly SIMD (4 float32 lanes), about 3× faster than
  * scalar JavaScript. The module is assembled here from named opcodes (no build step, no binary blob) and works
  * on one WebAssembly.Memory that holds the model, the sigmoid table and each thread's scratch buffers, so
- * worker threads share the model by sharing the memory. word2vec-kernel.ts's `negativeSampling` is the
+ * worker threads share the model by sharing the memory. kernel.ts's `negativeSampling` is the
  * reference it is tested against; the kernel falls back to it where WebAssembly SIMD is missing.
  */
-import { EXP_TABLE_SIZE, MAX_EXP, type KernelScratch } from "./word2vec-kernel.js";
+import { EXP_TABLE_SIZE, MAX_EXP, type KernelScratch } from "./kernel.js";
 
 /** A WebAssembly.Memory (typed here: the project's TypeScript lib has no WebAssembly declarations). */
 export interface WasmMemory {

@@ -1,6 +1,6 @@
-/** A word2vec training thread: runs jobs over the shared model until none is left (see word2vec-jobs.ts). */
+/** A word2vec training thread: runs jobs over the shared model until none is left (see jobs.ts). */
 import { workerData, type MessagePort } from "node:worker_threads";
-import { FAILED, DONE_JOBS, runJobs, type JobPlan } from "./word2vec-jobs.js";
+import { FAILED, DONE_JOBS, runJobs, type JobPlan } from "./jobs.js";
 
 const { plan, runner, port } = workerData as { plan: JobPlan; runner: number; port: MessagePort };
 try {
