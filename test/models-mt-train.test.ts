@@ -54,7 +54,7 @@ for (const arch of ["gru-attn", "transformer"]) {
     ])
       assert.ok(existsSync(path.join(dir, "a", f)), `missing ${f}`);
     const rows = readJsonl<{ split: string }>(path.join(dir, "a", "metrics.jsonl"));
-    assert.equal(rows.filter((r) => r.split === "val").length, 2);
+    assert.equal(rows.filter((r) => r.split === "eval").length, 2);
     const results = JSON.parse(readFileSync(path.join(dir, "a", "results.json"), "utf8"));
     assert.equal(results.test.sentences, 4);
     assert.equal(results.samples.length, 4);

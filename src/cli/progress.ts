@@ -18,7 +18,8 @@ function fmtTime(seconds: number): string {
 
 export class ProgressBar {
   private readonly start = performance.now();
-  private lastDraw = 0;
+  /** The first update always draws; later ones are rate-limited. */
+  private lastDraw = -Infinity;
   /** On a terminal: the cursor stands at the end of the bar, so other output must start a new line. */
   private lineOpen = false;
   private readonly stream: NodeJS.WriteStream;

@@ -10,7 +10,7 @@ import {
   type PackedPairs,
 } from "../data/parallel.js";
 import type { BeamSearchOptions } from "../models/decoding.js";
-import { encodeSource, mtTokenizer, type MTDataName, type MTSplit } from "./mt-data.js";
+import { encodeSource, mtTokenizer, type MTDataName, type MTSplit } from "../data/translation-corpora.js";
 import { batchLogits, type MTModel } from "./mt-model.js";
 
 export interface Translation {

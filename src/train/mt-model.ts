@@ -10,7 +10,7 @@ import { loadCheckpoint } from "../io/checkpoint.js";
 import { Seq2SeqAttention } from "../models/seq2seq.js";
 import { TransformerTranslator } from "../models/transformer-mt.js";
 import type { TranslationBatch } from "../data/parallel.js";
-import { checkDataName, type MTDataName } from "./mt-data.js";
+import { checkDataName, type MTDataName } from "../data/translation-corpora.js";
 import type { MTTrainConfig } from "./mt-train.js";
 
 export type MTModel = Seq2SeqAttention | TransformerTranslator;

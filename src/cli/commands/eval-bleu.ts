@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { defineCommand } from "../command.js";
 import { loadTranslator } from "../../train/mt-model.js";
-import { loadMTData } from "../../train/mt-data.js";
+import { loadMTData } from "../../data/translation-corpora.js";
 import { evaluateBleu } from "../../train/mt-eval.js";
 
 export const command = defineCommand({

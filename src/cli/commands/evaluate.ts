@@ -1,7 +1,7 @@
 /** `gradstack evaluate --ckpt DIR [--split val] [--batch_size 64]`: the exact loss of a trained GPT on a split. */
 import { defineCommand } from "../command.js";
 import { loadGPTCheckpoint, readCorpus, splitLoss } from "../../train/gpt-train.js";
-import { splitTrainVal } from "../../train/batches.js";
+import { splitTrainVal } from "../../data/token-windows.js";
 
 export const command = defineCommand({
   name: "evaluate",

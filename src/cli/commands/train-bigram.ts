@@ -1,5 +1,6 @@
 /** `gradstack train bigram`: makemore's bigram model on names, count-based (default) or neural. */
 import { defineCommand } from "../command.js";
+import { trainProgress } from "./train-progress.js";
 import { NAMES_BIGRAM_DEFAULTS, trainNamesBigram } from "../../train/lm-names.js";
 
 export const command = defineCommand({
@@ -20,13 +21,13 @@ export const command = defineCommand({
   },
   printConfig: true,
   run(config, { progress }) {
-    const r = trainNamesBigram(config, {
-      onStart: ({ description, params, totalIters }) => {
-        console.log(`${description} · ${params.toLocaleString("en-US")} parameters`);
-        if (totalIters > 0) progress.start(totalIters, "train");
-      },
-      onStep: ({ iter, loss }) => progress.update(iter + 1, { loss }),
-    });
+    const r = trainNamesBigram(
+      config,
+      trainProgress(progress, {
+        bar: "run",
+        startLine: (s) => `${s.description} · ${s.params.toLocaleString("en-US")} parameters`,
+      }),
+    );
     progress.log(
       `NLL per character: train ${r.train.toFixed(4)} · dev ${r.dev.toFixed(4)} · test ${r.test.toFixed(4)}`,
     );

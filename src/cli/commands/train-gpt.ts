@@ -1,6 +1,7 @@
 /** `gradstack train gpt`: nanoGPT's train.py on a text file (tiny Shakespeare by default). */
 import { defineCommand, type OptionHelp } from "../command.js";
 import type { Progress } from "../progress.js";
+import { trainProgress } from "./train-progress.js";
 import {
   GPT_TRAIN_DEFAULTS,
   trainGPT,
@@ -43,29 +44,24 @@ export const GPT_OPTION_HELP: OptionHelp<GPTTrainConfig> = {
 
 /** Trains a GPT with `config`, showing progress; the demo runs it too. */
 export function trainWithProgress(config: GPTTrainConfig, progress: Progress): TrainResult {
-  let startIter = 0;
-  const result = trainGPT(config, {
-    onStart: ({ params, startIter: s }) => {
-      startIter = s;
-      const be = backend();
-      console.log(
-        `number of parameters: ${(params / 1e6).toFixed(2)}M · backend ${be.name} (${be.threads} threads)`,
-      );
-      if (s > 0) console.log(`resuming from iteration ${s}`);
-      progress.start(config.max_iters - s, "train");
-    },
-    onStep: ({ iter, loss, tokensPerSec, lr }) =>
-      progress.update(iter + 1 - startIter, {
+  const result = trainGPT(
+    config,
+    trainProgress(progress, {
+      bar: "run",
+      startLine: ({ params }) => {
+        const be = backend();
+        return `number of parameters: ${(params / 1e6).toFixed(2)}M · backend ${be.name} (${be.threads} threads)`;
+      },
+      fields: ({ iter, loss, lr, tokensPerSec }) => ({
         iter,
         loss,
         lr: lr.toExponential(2),
         "tok/s": Math.round(tokensPerSec),
       }),
-    onEval: ({ iter, train, val, saved }) =>
-      progress.log(
+      evalLine: ({ iter, train, val, saved }) =>
         `step ${iter}: train loss ${train.toFixed(4)}, val loss ${val.toFixed(4)}${saved ? " (saved checkpoint)" : ""}`,
-      ),
-  });
+    }),
+  );
   progress.log(
     `best val loss ${result.bestValLoss.toFixed(4)} · checkpoint ${result.checkpoint} · curve ${config.out_dir}/loss.svg`,
   );

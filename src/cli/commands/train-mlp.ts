@@ -1,7 +1,7 @@
 /** `gradstack train mlp`: the Bengio MLP language model on names (makemore lecture 2). */
 import { defineCommand } from "../command.js";
+import { trainProgress } from "./train-progress.js";
 import { NAMES_MLP_DEFAULTS, trainNamesMLP } from "../../train/lm-names.js";
-import { backend } from "../../backend/index.js";
 
 export const command = defineCommand({
   name: "train mlp",
@@ -27,18 +27,15 @@ export const command = defineCommand({
   },
   printConfig: true,
   run(config, { progress }) {
-    const r = trainNamesMLP(config, {
-      onStart: ({ description, params, totalIters }) => {
-        const be = backend();
-        console.log(`${description} · ${params.toLocaleString("en-US")} parameters · backend ${be.name}`);
-        progress.start(totalIters, "train");
-      },
-      onStep: ({ iter, loss, lr }) => progress.update(iter + 1, { loss, lr }),
-      onEval: ({ iter, train, val, saved }) =>
-        progress.log(
+    const r = trainNamesMLP(
+      config,
+      trainProgress(progress, {
+        bar: "run",
+        fields: ({ loss, lr }) => ({ loss, lr }),
+        evalLine: ({ iter, train, val, saved }) =>
           `step ${iter}: train ${train.toFixed(4)}, dev ${val.toFixed(4)}${saved ? " (saved checkpoint)" : ""}`,
-        ),
-    });
+      }),
+    );
     progress.log(
       `final NLL per character: train ${r.train.toFixed(4)} · dev ${r.dev.toFixed(4)} · test ${r.test.toFixed(4)}`,
     );

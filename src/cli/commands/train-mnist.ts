@@ -1,5 +1,6 @@
 /** `gradstack train mnist --arch softmax|mlp [--epochs N ...]`: d2l's MNIST classifiers on the shipped data. */
 import { defineCommand } from "../command.js";
+import { trainProgress } from "./train-progress.js";
 import { MNIST_DEFAULTS, trainMnist } from "../../train/mnist.js";
 
 export const command = defineCommand({
@@ -19,21 +20,19 @@ export const command = defineCommand({
     seed: "random seed (initialization, shuffling, dropout)",
     limit: "train on the first this many images (0: all 60,000)",
     data_dir: 'folder of the MNIST IDX files ("": the shipped ones)',
+    out_dir: 'folder of metrics.jsonl, the best checkpoint and loss.svg ("": none written)',
   },
   printConfig: true,
   run(config, { progress }) {
-    const { testAccuracy } = trainMnist(config, {
-      onBatch: (done, total, loss) => {
-        if (done === 1) progress.start(total, "epoch");
-        progress.update(done, { loss });
-      },
-      onEpoch: ({ epoch, loss, testAccuracy: acc, seconds }) => {
-        progress.done({ loss });
-        console.log(
-          `epoch ${epoch}: train loss ${loss.toFixed(4)}, test accuracy ${(acc * 100).toFixed(2)}% (${seconds.toFixed(1)} s)`,
-        );
-      },
-    });
+    const { testAccuracy } = trainMnist(
+      config,
+      trainProgress(progress, {
+        bar: "epoch",
+        epochs: config.epochs,
+        evalLine: ({ epoch, train, extra, seconds }) =>
+          `epoch ${epoch}: train loss ${train.toFixed(4)}, test accuracy ${(extra.test_accuracy * 100).toFixed(2)}% (${seconds.toFixed(1)} s)`,
+      }),
+    );
     console.log(`final test accuracy ${(testAccuracy * 100).toFixed(2)}%`);
   },
 });

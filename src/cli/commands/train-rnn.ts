@@ -5,10 +5,10 @@
  */
 import { defineCommand, type OptionsCommand } from "../command.js";
 import type { Progress } from "../progress.js";
+import { trainProgress } from "./train-progress.js";
 import { NAMES_RNN_DEFAULTS, trainNamesRNN } from "../../train/lm-names.js";
 import { TEXT_RNN_DEFAULTS, trainTextRNN } from "../../train/lm-text.js";
-import type { LMHooks } from "../../train/lm-run.js";
-import { backend } from "../../backend/index.js";
+import type { TrainHooks } from "../../train/loop.js";
 
 type Cell = "rnn" | "lstm" | "gru";
 
@@ -43,19 +43,13 @@ function dataFlag(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-function hooks(progress: Progress): LMHooks {
-  return {
-    onStart: ({ description, params, totalIters }) => {
-      const be = backend();
-      console.log(`${description} · ${params.toLocaleString("en-US")} parameters · backend ${be.name}`);
-      progress.start(totalIters, "train");
-    },
-    onStep: ({ iter, loss, ms }) => progress.update(iter + 1, { loss, "ms/step": Math.round(ms) }),
-    onEval: ({ iter, train, val, saved }) =>
-      progress.log(
-        `step ${iter}: train ${train.toFixed(4)}, val ${val.toFixed(4)} (perplexity ${Math.exp(val).toFixed(3)})${saved ? " (saved checkpoint)" : ""}`,
-      ),
-  };
+function hooks(progress: Progress): TrainHooks {
+  return trainProgress(progress, {
+    bar: "run",
+    fields: ({ loss, ms }) => ({ loss, "ms/step": Math.round(ms) }),
+    evalLine: ({ iter, train, val, saved }) =>
+      `step ${iter}: train ${train.toFixed(4)}, val ${val.toFixed(4)} (perplexity ${Math.exp(val).toFixed(3)})${saved ? " (saved checkpoint)" : ""}`,
+  });
 }
 
 /** The cell is given by the command: `train lstm --cell=gru` is a mistake. */

@@ -3,6 +3,7 @@
  * trains a translation model with live progress, then reports test BLEU.
  */
 import { defineCommand } from "../command.js";
+import { trainProgress } from "./train-progress.js";
 import { MT_TRAIN_DEFAULTS, mtConfig, trainTranslator } from "../../train/mt-train.js";
 import { backend } from "../../backend/index.js";
 
@@ -61,31 +62,24 @@ export const command = defineCommand({
   },
   printConfig: true,
   run(config, { progress }) {
-    let epochShown = -1;
-    const result = trainTranslator(config, {
-      onStart: ({ params, data, resumedAt, config: c }) => {
-        const be = backend();
-        console.log(
-          `${c.arch} · ${(params / 1e6).toFixed(2)}M parameters · backend ${be.name} (${be.threads} threads)`,
-        );
-        console.log(
-          `${c.data} ${c.src}→${c.tgt}: ${data.trainPairs} training pairs, ${data.valPairs} validation, ${data.testPairs} test; vocabularies ${data.srcVocabSize} / ${data.tgtVocabSize}`,
-        );
-        if (resumedAt > 0) console.log(`resuming from step ${resumedAt}`);
-      },
-      onStep: ({ epoch, batch, batches, loss, lr, tokensPerSec }) => {
-        if (epoch !== epochShown) {
-          epochShown = epoch;
-          progress.start(batches, `epoch ${epoch + 1}/${config.epochs}`);
-        }
-        progress.update(batch, { loss, lr: lr.toExponential(2), "tok/s": Math.round(tokensPerSec) });
-      },
-      onEpoch: ({ epoch, trainLoss, valLoss, best, seconds }) =>
-        progress.log(
-          `epoch ${epoch}: train loss ${trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)} (ppl ${Math.exp(valLoss).toFixed(2)})${best ? " (best, saved)" : ""} · ${(seconds / 60).toFixed(1)} min`,
-        ),
-      onEvalProgress: progress.counter("test BLEU"),
-    });
+    const result = trainTranslator(
+      config,
+      trainProgress(progress, {
+        bar: "epoch",
+        epochs: config.epochs,
+        startLine: ({ params, description }) => {
+          const be = backend();
+          return `${config.arch} · ${(params / 1e6).toFixed(2)}M parameters · backend ${be.name} (${be.threads} threads)\n${description}`;
+        },
+        fields: ({ loss, lr, tokensPerSec }) => ({
+          loss,
+          lr: lr.toExponential(2),
+          "tok/s": Math.round(tokensPerSec),
+        }),
+        evalLine: ({ epoch, train, val, saved, seconds }) =>
+          `epoch ${epoch}: train loss ${train.toFixed(4)}, val loss ${val.toFixed(4)} (ppl ${Math.exp(val).toFixed(2)})${saved ? " (best, saved)" : ""} · ${(seconds / 60).toFixed(1)} min`,
+      }),
+    );
     const r = result.results;
     if (!result.finished)
       progress.log(

@@ -7,14 +7,14 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Vocab } from "../text/tokenizers/vocab.js";
 import { datasetDir, packageRoot } from "../io/files.js";
-import { readParallelCorpus, readTatoeba } from "../data/readers.js";
+import { readParallelCorpus, readTatoeba } from "./readers.js";
 import {
   preprocessNmt,
   splitSpaces,
   tokenizeSentence,
   PackedPairs,
   type ParallelText,
-} from "../data/parallel.js";
+} from "./parallel.js";
 
 export type MTDataName = "multi30k" | "fra-eng";
 
