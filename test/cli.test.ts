@@ -24,7 +24,7 @@ test("unknown commands, models and options are reported in one line, without a s
   assert.equal(a.status, 2);
   assert.match(a.stderr, /unknown command "fly"/);
   const b = run("train", "unicorn");
-  assert.equal(b.status, 1);
+  assert.equal(b.status, 2);
   assert.match(b.stderr, /unknown model "unicorn"/);
   const c = run("train", "gpt", "--n_layers=3");
   assert.match(c.stderr, /unknown key "n_layers" in the command line/);

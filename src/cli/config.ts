@@ -1,80 +1,99 @@
 /**
  * Configuration as DESIGN.md §6 describes: typed defaults, then a JSON file, then `--key=value`
  * flags. Every override is checked against the default's type, and an unknown key is an error.
+ * Errors name the command (`where`; "config" when called outside one) and are usage errors.
  */
 import { readFileSync } from "node:fs";
+import { didYouMean } from "./suggest.js";
+import { UsageError } from "./usage-error.js";
 
 export type ConfigValue = number | string | boolean | null | number[] | string[];
 export type Config = Record<string, ConfigValue>;
 
-function typeOf(v: ConfigValue): string {
+/** Where flags come from, in error messages (a config file is named by its path). */
+const COMMAND_LINE = "the command line";
+
+/** The type of an option, from its default: "number", "string", "boolean", "array" or "null". */
+export function typeOf(v: ConfigValue): string {
   return Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
 }
 
 /** Converts a flag's text to the type of the default it overrides. */
-function parseFlagValue(key: string, text: string, def: ConfigValue): ConfigValue {
+function parseFlagValue(key: string, text: string, def: ConfigValue, command: string): ConfigValue {
   const kind = typeOf(def);
   if (kind === "number") {
     const n = Number(text);
     if (text.trim() === "" || !Number.isFinite(n))
-      throw new TypeError(`config: --${key} expects a number, got "${text}"`);
+      throw new UsageError(`${command}: --${key} expects a number, got "${text}"`, command);
     return n;
   }
   if (kind === "boolean") {
     if (text === "true" || text === "1" || text === "") return true;
     if (text === "false" || text === "0") return false;
-    throw new TypeError(`config: --${key} expects true or false, got "${text}"`);
+    throw new UsageError(`${command}: --${key} expects true or false, got "${text}"`, command);
   }
   if (kind === "array" || kind === "null") {
     try {
       return JSON.parse(text) as ConfigValue;
     } catch {
       if (kind === "null") return text;
-      throw new TypeError(`config: --${key} expects a JSON array, got "${text}"`);
+      throw new UsageError(`${command}: --${key} expects a JSON array, got "${text}"`, command);
     }
   }
   return text;
 }
 
-function checkType(key: string, value: unknown, def: ConfigValue, where: string): ConfigValue {
+function checkType(
+  key: string,
+  value: unknown,
+  def: ConfigValue,
+  where: string,
+  command: string,
+): ConfigValue {
   if (def === null || typeOf(value as ConfigValue) === typeOf(def)) return value as ConfigValue;
-  throw new TypeError(
-    `config: ${where} sets "${key}" to ${JSON.stringify(value)}, but it must be a ${typeOf(def)} (default ${JSON.stringify(def)})`,
+  throw new UsageError(
+    `${command}: ${where} sets "${key}" to ${JSON.stringify(value)}, but it must be a ${typeOf(def)} (default ${JSON.stringify(def)})`,
+    command,
   );
 }
 
-function checkKnown(key: string, defaults: Config, where: string): void {
-  if (!(key in defaults))
-    throw new RangeError(
-      `config: unknown key "${key}" in ${where}; known keys: ${Object.keys(defaults).join(", ")}`,
-    );
+/** Rejects a key the defaults lack, suggesting the closest one (or listing them all when none is close). */
+function checkKnown(key: string, defaults: Config, where: string, command: string): void {
+  if (key in defaults) return;
+  const keys = Object.keys(defaults);
+  const onCommandLine = where === COMMAND_LINE;
+  const hint =
+    didYouMean(key, keys, (k) => (onCommandLine ? `--${k}` : `"${k}"`)) || `; known keys: ${keys.join(", ")}`;
+  throw new UsageError(`${command}: unknown key "${key}" in ${where}${hint}`, command);
 }
 
 /** Applies a JSON file's values over the defaults. */
-export function applyConfigFile<C extends Config>(defaults: C, path: string): C {
+export function applyConfigFile<C extends Config>(defaults: C, path: string, command = "config"): C {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`config: cannot read ${path}: ${(e as Error).message}`);
+    throw new UsageError(`${command}: cannot read ${path}: ${(e as Error).message}`, command);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new TypeError(`config: ${path} must hold a JSON object`);
+    throw new UsageError(`${command}: ${path} must hold a JSON object`, command);
   const out: Config = { ...defaults };
   for (const [k, v] of Object.entries(parsed)) {
-    checkKnown(k, defaults, path);
-    out[k] = checkType(k, v, defaults[k], path);
+    checkKnown(k, defaults, path, command);
+    out[k] = checkType(k, v, defaults[k], path, command);
   }
   return out as C;
 }
 
 /**
  * Resolves a config from defaults, `--config FILE` and `--key=value` flags (in that order of
- * precedence, lowest first). Returns the config and the arguments that were not flags.
+ * precedence, lowest first). Returns the config and the arguments that were not flags. `command`
+ * names the command in error messages.
  */
 export function resolveConfig<C extends Config>(
   defaults: C,
   argv: readonly string[],
+  command = "config",
 ): { config: C; rest: string[] } {
   let config: Config = { ...defaults };
   const rest: string[] = [];
@@ -95,13 +114,13 @@ export function resolveConfig<C extends Config>(
     }
     key = key.replace(/-/g, "_");
     if (key === "config") {
-      if (!value) throw new TypeError("config: --config needs a file path");
-      config = applyConfigFile(config as C, value);
+      if (!value) throw new UsageError(`${command}: --config needs a file path`, command);
+      config = applyConfigFile(config as C, value, command);
     } else flags.push([key, value ?? ""]);
   }
   for (const [key, value] of flags) {
-    checkKnown(key, defaults, "the command line");
-    config[key] = parseFlagValue(key, value, defaults[key]);
+    checkKnown(key, defaults, COMMAND_LINE, command);
+    config[key] = parseFlagValue(key, value, defaults[key], command);
   }
   return { config: config as C, rest };
 }

@@ -3,7 +3,8 @@
  * document per line (tokenized by gensim's simple_preprocess), printing each topic's top words, u_mass
  * coherence and the perplexity estimate (also of `--heldout FILE` when given).
  */
-import { formatConfig, resolveConfig } from "../config.js";
+import { defineCommand } from "../command.js";
+import { formatConfig } from "../config.js";
 import { readText } from "../../io/files.js";
 import { Dictionary, simplePreprocess } from "../../text/lda/corpus.js";
 import { LDA } from "../../text/lda/lda.js";
@@ -11,15 +12,12 @@ import { LDA } from "../../text/lda/lda.js";
 export const TOPICS_DEFAULTS = {
   data: "",
   heldout: "",
-  /** A file of words to leave out (separated by whitespace or commas), e.g. an English stop-word list. */
   stopwords: "",
   num_topics: 10,
   passes: 5,
   chunk_size: 2000,
   iterations: 50,
-  /** "symmetric", "asymmetric", "auto" or a number. */
   alpha: "symmetric",
-  /** "symmetric" or a number. */
   eta: "symmetric",
   no_below: 5,
   no_above: 0.5,
@@ -48,9 +46,30 @@ function prior(text: string, name: string): number | "symmetric" | "asymmetric" 
   return v;
 }
 
-export function run(argv: string[]): void {
-  const { config: c, rest } = resolveConfig(TOPICS_DEFAULTS, argv);
-  if (rest.length > 0) throw new Error(`topics: unexpected argument "${rest[0]}" (options are --key=value)`);
+export const command = defineCommand({
+  name: "topics",
+  summary: "LDA topics of a text file, one document per line: gradstack topics --data FILE --num_topics 10",
+  defaults: TOPICS_DEFAULTS,
+  help: {
+    data: "the text file, one document per line (required)",
+    heldout: "a file of held-out documents whose perplexity to estimate too",
+    stopwords: "a file of words to leave out (separated by whitespace or commas)",
+    num_topics: "topics to learn",
+    passes: "passes over the documents (gensim's passes)",
+    chunk_size: "documents per online update (gensim's chunksize)",
+    iterations: "E-step iterations per document",
+    alpha: 'document-topic prior: "symmetric", "asymmetric", "auto" or a number',
+    eta: 'topic-word prior: "symmetric" or a number',
+    no_below: "drop words in fewer than this many documents",
+    no_above: "drop words in more than this fraction of the documents",
+    keep_n: "then keep at most this many of the most frequent words",
+    top_words: "words shown per topic",
+    seed: "random seed",
+  },
+  run: topics,
+});
+
+function topics(c: typeof TOPICS_DEFAULTS): void {
   const stop = new Set(
     c.stopwords
       ? readText(c.stopwords)

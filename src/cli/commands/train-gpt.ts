@@ -1,17 +1,52 @@
 /** `gradstack train gpt`: nanoGPT's train.py on a text file (tiny Shakespeare by default). */
-import { formatConfig, resolveConfig } from "../config.js";
+import { defineCommand, type OptionHelp } from "../command.js";
+import type { Progress } from "../progress.js";
 import { trainProgress } from "./train-progress.js";
-import { GPT_TRAIN_DEFAULTS, trainGPT, type TrainResult } from "../../train/gpt-train.js";
+import {
+  GPT_TRAIN_DEFAULTS,
+  trainGPT,
+  type GPTTrainConfig,
+  type TrainResult,
+} from "../../train/gpt-train.js";
 import { backend } from "../../backend/index.js";
 
-export function runTraining(argv: string[], overrides: Partial<typeof GPT_TRAIN_DEFAULTS> = {}): TrainResult {
-  const { config, rest } = resolveConfig({ ...GPT_TRAIN_DEFAULTS, ...overrides }, argv);
-  if (rest.length > 0)
-    throw new Error(`train gpt: unexpected argument "${rest[0]}" (options are --key=value)`);
-  console.log(formatConfig(config));
+/** nanoGPT's option names, so its flags and configs carry over. */
+export const GPT_OPTION_HELP: OptionHelp<GPTTrainConfig> = {
+  out_dir: "folder of the checkpoint, metrics.jsonl and loss.svg",
+  data_path: 'a text file to train on ("": the shipped tiny Shakespeare)',
+  init_from: '"scratch", or "resume" from the checkpoint in out_dir',
+  eval_interval: "estimate train and val loss (and save) every this many iterations",
+  log_interval: "log the training loss every this many iterations",
+  eval_iters: "batches per loss estimate",
+  eval_only: "evaluate once, then stop",
+  always_save_checkpoint: "save at every evaluation, not only when val loss improves",
+  gradient_accumulation_steps: "micro-batches per optimizer step",
+  batch_size: "sequences per micro-batch",
+  block_size: "context length in characters",
+  n_layer: "transformer blocks",
+  n_head: "attention heads per block",
+  n_embd: "embedding width",
+  dropout: "dropout probability",
+  bias: "biases in Linear and LayerNorm layers",
+  learning_rate: "peak learning rate (AdamW)",
+  max_iters: "training iterations",
+  weight_decay: "AdamW weight decay (of the weights with 2 or more dimensions)",
+  beta1: "AdamW beta1",
+  beta2: "AdamW beta2",
+  grad_clip: "clip the gradient norm at this value (0: no clipping)",
+  decay_lr: "linear warmup, then cosine decay of the learning rate to min_lr",
+  warmup_iters: "iterations of learning-rate warmup",
+  lr_decay_iters: "iteration at which the cosine decay reaches min_lr",
+  min_lr: "learning rate at the end of the decay",
+  seed: "random seed (initialization, batches, dropout)",
+  max_seconds: "stop after this many seconds of training, with a final evaluation (0: no limit)",
+};
+
+/** Trains a GPT with `config`, showing progress; the demo runs it too. */
+export function trainWithProgress(config: GPTTrainConfig, progress: Progress): TrainResult {
   const result = trainGPT(
     config,
-    trainProgress({
+    trainProgress(progress, {
       bar: "run",
       startLine: ({ params }) => {
         const be = backend();
@@ -27,12 +62,19 @@ export function runTraining(argv: string[], overrides: Partial<typeof GPT_TRAIN_
         `step ${iter}: train loss ${train.toFixed(4)}, val loss ${val.toFixed(4)}${saved ? " (saved checkpoint)" : ""}`,
     }),
   );
-  console.log(
+  progress.log(
     `best val loss ${result.bestValLoss.toFixed(4)} · checkpoint ${result.checkpoint} · curve ${config.out_dir}/loss.svg`,
   );
   return result;
 }
 
-export function run(argv: string[]): void {
-  runTraining(argv);
-}
+export const command = defineCommand({
+  name: "train gpt",
+  summary: "a character-level GPT (nanoGPT's train.py)",
+  defaults: GPT_TRAIN_DEFAULTS,
+  help: GPT_OPTION_HELP,
+  printConfig: true,
+  run(config, { progress }) {
+    trainWithProgress(config, progress);
+  },
+});

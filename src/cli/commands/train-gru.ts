@@ -1,6 +1,4 @@
 /** `gradstack train gru`: a GRU language model (options as `gradstack train rnn`). */
-import { runCell } from "./train-rnn.js";
+import { cellCommand } from "./train-rnn.js";
 
-export function run(argv: string[]): void {
-  runCell("gru", argv);
-}
+export const command = cellCommand("gru");

@@ -1,6 +1,4 @@
 /** `gradstack train lstm`: an LSTM language model (options as `gradstack train rnn`). */
-import { runCell } from "./train-rnn.js";
+import { cellCommand } from "./train-rnn.js";
 
-export function run(argv: string[]): void {
-  runCell("lstm", argv);
-}
+export const command = cellCommand("lstm");

@@ -1,21 +1,38 @@
 /** `gradstack train mnist --arch softmax|mlp [--epochs N ...]`: d2l's MNIST classifiers on the shipped data. */
-import { formatConfig, resolveConfig } from "../config.js";
+import { defineCommand } from "../command.js";
 import { trainProgress } from "./train-progress.js";
 import { MNIST_DEFAULTS, trainMnist } from "../../train/mnist.js";
 
-export function run(argv: string[]): void {
-  const { config, rest } = resolveConfig(MNIST_DEFAULTS, argv);
-  if (rest.length > 0)
-    throw new Error(`train mnist: unexpected argument "${rest[0]}" (options are --key=value)`);
-  console.log(formatConfig(config));
-  const { testAccuracy } = trainMnist(
-    config,
-    trainProgress({
-      bar: "epoch",
-      epochs: config.epochs,
-      evalLine: ({ epoch, train, extra, seconds }) =>
-        `epoch ${epoch}: train loss ${train.toFixed(4)}, test accuracy ${(extra.test_accuracy * 100).toFixed(2)}% (${seconds.toFixed(1)} s)`,
-    }),
-  );
-  console.log(`final test accuracy ${(testAccuracy * 100).toFixed(2)}%`);
-}
+export const command = defineCommand({
+  name: "train mnist",
+  summary: "softmax regression or an MLP on MNIST (d2l 3-5)",
+  defaults: MNIST_DEFAULTS,
+  help: {
+    arch: '"softmax" (softmax regression) or "mlp" (784-hidden-10 with dropout)',
+    epochs: "passes over the training images",
+    batch_size: "images per step",
+    optimizer: '"sgd" or "adam"',
+    lr: "learning rate",
+    momentum: "sgd: momentum",
+    weight_decay: "weight decay",
+    hidden: "mlp: hidden units",
+    dropout: "mlp: dropout probability after the hidden layer",
+    seed: "random seed (initialization, shuffling, dropout)",
+    limit: "train on the first this many images (0: all 60,000)",
+    data_dir: 'folder of the MNIST IDX files ("": the shipped ones)',
+    out_dir: 'folder of metrics.jsonl, the best checkpoint and loss.svg ("": none written)',
+  },
+  printConfig: true,
+  run(config, { progress }) {
+    const { testAccuracy } = trainMnist(
+      config,
+      trainProgress(progress, {
+        bar: "epoch",
+        epochs: config.epochs,
+        evalLine: ({ epoch, train, extra, seconds }) =>
+          `epoch ${epoch}: train loss ${train.toFixed(4)}, test accuracy ${(extra.test_accuracy * 100).toFixed(2)}% (${seconds.toFixed(1)} s)`,
+      }),
+    );
+    console.log(`final test accuracy ${(testAccuracy * 100).toFixed(2)}%`);
+  },
+});

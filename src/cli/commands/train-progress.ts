@@ -1,5 +1,9 @@
-/** What every `gradstack train ...` shows while it runs: a start line, a progress bar, one line per evaluation. */
-import { ProgressBar } from "../progress.js";
+/**
+ * What every `gradstack train ...` shows while it runs: a start line, a progress bar (over the run or
+ * per epoch) and one line per evaluation, as hooks of the training loop drawing on the command's
+ * `Progress` (which `defineCommand` hands to `run`).
+ */
+import type { Progress } from "../progress.js";
 import { backend } from "../../backend/index.js";
 import type { EvalInfo, StartInfo, StepInfo, TrainHooks } from "../../train/loop.js";
 
@@ -22,8 +26,7 @@ export function defaultStartLine({ description, params }: StartInfo): string {
 }
 
 /** Hooks that draw the progress on stderr and print start and evaluation lines on stdout. */
-export function trainProgress(opts: ProgressOptions): TrainHooks {
-  let bar: ProgressBar | null = null;
+export function trainProgress(progress: Progress, opts: ProgressOptions): TrainHooks {
   let startIter = 0;
   let epochShown = -1;
   const fields = opts.fields ?? (({ loss }: StepInfo) => ({ loss }));
@@ -32,21 +35,19 @@ export function trainProgress(opts: ProgressOptions): TrainHooks {
       console.log((opts.startLine ?? defaultStartLine)(s));
       if (s.startIter > 0) console.log(`resuming from step ${s.startIter}`);
       startIter = s.startIter;
-      if (opts.bar === "run" && s.totalIters > 0)
-        bar = new ProgressBar(s.totalIters - s.startIter, { label: "train" });
+      if (opts.bar === "run" && s.totalIters > 0) progress.start(s.totalIters - s.startIter, "train");
     },
     onStep: (s) => {
       if (opts.bar === "epoch" && s.epoch !== epochShown) {
         epochShown = s.epoch!;
         const of = opts.epochs ? `/${opts.epochs}` : "";
-        bar = new ProgressBar(s.batches!, { label: `epoch ${s.epoch}${of}` });
+        progress.start(s.batches!, `epoch ${s.epoch}${of}`);
       }
-      bar?.update(opts.bar === "epoch" ? s.batch! : s.iter + 1 - startIter, fields(s));
+      progress.update(opts.bar === "epoch" ? s.batch! : s.iter + 1 - startIter, fields(s));
     },
     onEval: (e) => {
-      if (!opts.evalLine) return;
-      if (bar && process.stderr.isTTY) process.stderr.write("\n");
-      console.log(opts.evalLine(e));
+      if (opts.evalLine) progress.log(opts.evalLine(e));
     },
+    onEvalProgress: progress.counter("test BLEU"),
   };
 }

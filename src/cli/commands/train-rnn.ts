@@ -1,8 +1,10 @@
 /**
- * `gradstack train rnn|lstm|gru`: a recurrent language model on names (`--data=names`, makemore.py's
- * setup) or on characters of a text (`--data=timemachine` (default), `shakespeare` or a file: d2l's setup).
+ * `gradstack train rnn|lstm|gru`: a recurrent language model on characters of a text (`--data=timemachine`
+ * (default), `shakespeare` or a file: d2l's setup) or on names (`--data=names`: makemore.py's setup).
+ * The two setups are two commands with their own options; `--data` picks one.
  */
-import { formatConfig, resolveConfig } from "../config.js";
+import { defineCommand, type OptionsCommand } from "../command.js";
+import type { Progress } from "../progress.js";
 import { trainProgress } from "./train-progress.js";
 import { NAMES_RNN_DEFAULTS, trainNamesRNN } from "../../train/lm-names.js";
 import { TEXT_RNN_DEFAULTS, trainTextRNN } from "../../train/lm-text.js";
@@ -17,8 +19,23 @@ const D2L_TEXT: Record<Cell, Partial<typeof TEXT_RNN_DEFAULTS>> = {
   lstm: { learning_rate: 4, max_epochs: 50 },
 };
 
+const SHARED_HELP = {
+  cell: '"rnn", "lstm" or "gru": given by the command',
+  hidden_size: "hidden units per layer",
+  num_layers: "stacked recurrent layers",
+  dropout: "dropout probability between layers",
+  batch_size: "sequences per step",
+  optimizer: '"sgd", "adam" or "adamw"',
+  learning_rate: "learning rate",
+  weight_decay: "weight decay",
+  grad_clip: "clip the gradient norm at this value (0: no clipping)",
+  seed: "random seed (initialization, batches, dropout, samples)",
+};
+
+const article = (cell: Cell) => (cell === "gru" ? "a" : "an");
+
 /** The value of `--data` in argv (either `--data=x` or `--data x`), or undefined. */
-function dataFlag(argv: string[]): string | undefined {
+function dataFlag(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i].startsWith("--data=")) return argv[i].slice(7);
     if (argv[i] === "--data") return argv[i + 1];
@@ -26,8 +43,8 @@ function dataFlag(argv: string[]): string | undefined {
   return undefined;
 }
 
-function hooks(): TrainHooks {
-  return trainProgress({
+function hooks(progress: Progress): TrainHooks {
+  return trainProgress(progress, {
     bar: "run",
     fields: ({ loss, ms }) => ({ loss, "ms/step": Math.round(ms) }),
     evalLine: ({ iter, train, val, saved }) =>
@@ -35,44 +52,103 @@ function hooks(): TrainHooks {
   });
 }
 
-export function runCell(cell: Cell, argv: string[]): void {
-  const data = dataFlag(argv) ?? "timemachine";
-  if (data === "names") {
-    const rest = argv.filter(
-      (a, i) => !(a === "--data" || a.startsWith("--data=") || argv[i - 1] === "--data"),
-    );
-    const { config, rest: extra } = resolveConfig(
-      { ...NAMES_RNN_DEFAULTS, cell, out_dir: `out-names-${cell}` },
-      rest,
-    );
-    if (extra.length > 0)
-      throw new Error(`train ${cell}: unexpected argument "${extra[0]}" (options are --key=value)`);
-    if (config.cell !== cell)
-      throw new Error(`train ${cell}: the cell is given by the command; use "train ${config.cell}"`);
-    console.log(formatConfig(config));
-    const r = trainNamesRNN(config, hooks());
-    console.log(
-      `final NLL per character: train ${r.train.toFixed(4)} · dev ${r.dev.toFixed(4)} · test ${r.test.toFixed(4)}`,
-    );
-    console.log(`samples: ${r.samples.join(", ")}`);
-    console.log(`checkpoint ${r.checkpoint} · curve ${config.out_dir}/loss.svg`);
-    return;
-  }
-  const defaults = { ...TEXT_RNN_DEFAULTS, ...D2L_TEXT[cell], cell, out_dir: `out-text-${cell}` };
-  const { config, rest } = resolveConfig(defaults, argv);
-  if (rest.length > 0)
-    throw new Error(`train ${cell}: unexpected argument "${rest[0]}" (options are --key=value)`);
-  if (config.cell !== cell)
-    throw new Error(`train ${cell}: the cell is given by the command; use "train ${config.cell}"`);
-  console.log(formatConfig(config));
-  const r = trainTextRNN(config, hooks());
-  console.log(
-    `validation loss ${r.valLoss.toFixed(4)}, perplexity ${r.valPerplexity.toFixed(3)} (best ${r.bestValPerplexity.toFixed(3)}) after ${r.epochs} epochs, ${r.iters} steps, ${r.seconds.toFixed(0)} s (${Math.round(r.tokensPerSec).toLocaleString("en-US")} training characters/s)`,
-  );
-  console.log(`sample: ${JSON.stringify(r.sample)}`);
-  console.log(`checkpoint ${r.checkpoint} · curve ${config.out_dir}/loss.svg`);
+/** The cell is given by the command: `train lstm --cell=gru` is a mistake. */
+const sameCell = (cell: Cell) => (config: { cell: string }) =>
+  config.cell === cell ? undefined : `the cell is given by the command; use "train ${config.cell}"`;
+
+/** d2l's setup: characters of a text, in windows or as one stream. */
+function textCommand(cell: Cell): OptionsCommand {
+  return defineCommand({
+    name: `train ${cell}`,
+    summary: `${article(cell)} ${cell.toUpperCase()} LM, --data timemachine|names|FILE`,
+    defaults: { ...TEXT_RNN_DEFAULTS, ...D2L_TEXT[cell], cell, out_dir: `out-text-${cell}` },
+    help: {
+      ...SHARED_HELP,
+      out_dir: "folder of the checkpoint, metrics.jsonl and loss.svg",
+      data: `"timemachine", "shakespeare", a text file, or "names" (its own options: gradstack train ${cell} --data=names --help)`,
+      embed_dim: "size of a character's embedding (0: one-hot characters, as d2l)",
+      num_steps: "characters per training window",
+      batching: '"windows" (d2l) or "stream" (truncated BPTT, the state carried across windows)',
+      num_train: "windows: how many windows train",
+      num_val: "windows: how many windows validate",
+      val_fraction: "stream: the last this fraction of the text validates",
+      max_epochs: "passes over the training windows",
+      max_iters: "stop after this many steps (0: max_epochs decides)",
+      eval_interval: "evaluate every this many epochs",
+      prefix: "sampled after training: the text to continue",
+      sample_len: "sampled after training: characters after the prefix",
+      temperature: "sampling temperature (0: always the most likely character, as d2l's predict)",
+      max_seconds: "stop after this many seconds of training, with a final evaluation (0: no limit)",
+    },
+    validate: sameCell(cell),
+    printConfig: true,
+    run(config, { progress }) {
+      const r = trainTextRNN(config, hooks(progress));
+      progress.log(
+        `validation loss ${r.valLoss.toFixed(4)}, perplexity ${r.valPerplexity.toFixed(3)} (best ${r.bestValPerplexity.toFixed(3)}) after ${r.epochs} epochs, ${r.iters} steps, ${r.seconds.toFixed(0)} s (${Math.round(r.tokensPerSec).toLocaleString("en-US")} training characters/s)`,
+      );
+      console.log(`sample: ${JSON.stringify(r.sample)}`);
+      console.log(`checkpoint ${r.checkpoint} · curve ${config.out_dir}/loss.svg`);
+    },
+  });
 }
 
-export function run(argv: string[]): void {
-  runCell("rnn", argv);
+/** makemore.py's setup: names, one per line, each a sequence. */
+function namesCommand(cell: Cell): OptionsCommand {
+  return defineCommand({
+    name: `train ${cell} --data=names`,
+    summary: `${article(cell)} ${cell.toUpperCase()} LM on names (makemore.py's setup)`,
+    defaults: { ...NAMES_RNN_DEFAULTS, cell, out_dir: `out-names-${cell}` },
+    help: {
+      ...SHARED_HELP,
+      out_dir: "folder of the checkpoint, metrics.jsonl and loss.svg",
+      data_path: 'a names file, one name per line ("": the shipped data/names/names.txt)',
+      split_seed: "seed of the 80/10/10 train/dev/test split of the names",
+      embed_dim: "size of a character's embedding",
+      max_iters: "training steps",
+      min_lr: "the learning rate decays to this along a cosine over max_iters (after warmup_iters)",
+      warmup_iters: "steps of linear learning-rate warmup",
+      eval_interval: "evaluate on the dev split (and save) every this many steps",
+      log_interval: "log the training loss every this many steps",
+      num_samples: "names sampled after training",
+      max_seconds: "stop after this many seconds of training (0: no limit)",
+    },
+    validate: sameCell(cell),
+    printConfig: true,
+    run(config, { progress }) {
+      const r = trainNamesRNN(config, hooks(progress));
+      progress.log(
+        `final NLL per character: train ${r.train.toFixed(4)} · dev ${r.dev.toFixed(4)} · test ${r.test.toFixed(4)}`,
+      );
+      console.log(`samples: ${r.samples.join(", ")}`);
+      console.log(`checkpoint ${r.checkpoint} · curve ${config.out_dir}/loss.svg`);
+    },
+  });
 }
+
+/** `train <cell>`: the text command, or the names command when `--data=names` (which it then drops). */
+export function cellCommand(cell: Cell): OptionsCommand {
+  const text = textCommand(cell);
+  const names = namesCommand(cell);
+  const pick = (argv: readonly string[]): [OptionsCommand, readonly string[]] =>
+    dataFlag(argv) === "names"
+      ? [
+          names,
+          argv.filter((a, i) => !(a === "--data" || a.startsWith("--data=") || argv[i - 1] === "--data")),
+        ]
+      : [text, argv];
+  return {
+    ...text,
+    variants: [names],
+    parse: (argv) => {
+      const [command, rest] = pick(argv);
+      return command.parse(rest);
+    },
+    main: (argv) => {
+      const [command, rest] = pick(argv);
+      return command.main(rest);
+    },
+  };
+}
+
+export const command = cellCommand("rnn");

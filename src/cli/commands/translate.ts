@@ -3,19 +3,9 @@
  * translates sentences given as arguments (or the lines of --input FILE) with a trained model.
  */
 import { readFileSync } from "node:fs";
-import { resolveConfig } from "../config.js";
+import { defineCommand } from "../command.js";
 import { loadTranslator } from "../../train/mt-model.js";
 import { translateSentences, type Translation } from "../../train/mt-eval.js";
-
-export const TRANSLATE_DEFAULTS = {
-  ckpt: "out-mt-transformer-multi30k",
-  input: "",
-  beam_size: 1,
-  length_penalty: 0,
-  max_len: 50,
-  /** Print the attention of each output token over the source tokens. */
-  attention: false,
-};
 
 const SHADES = " .:-=+*#%@";
 
@@ -34,25 +24,45 @@ export function attentionTable(t: Translation): string {
   return [header, ...rows].join("\n");
 }
 
-export function run(argv: string[]): void {
-  const { config: c, rest } = resolveConfig(TRANSLATE_DEFAULTS, argv);
-  const sentences = c.input
-    ? readFileSync(c.input, "utf8")
-        .split(/\r?\n/)
-        .filter((l) => l.trim() !== "")
-    : rest;
-  if (sentences.length === 0)
-    throw new Error(
-      'translate: give sentences to translate, e.g. gradstack translate --ckpt DIR "ein Mann fährt Fahrrad ."',
-    );
-  const t = loadTranslator(c.ckpt);
-  const out = translateSentences(t.model, sentences, t, {
-    beamSize: c.beam_size,
-    lengthPenalty: c.length_penalty,
-    maxLen: c.max_len,
-  });
-  for (const tr of out) {
-    console.log(tr.text);
-    if (c.attention) console.log(attentionTable(tr) + "\n");
-  }
-}
+export const command = defineCommand({
+  name: "translate",
+  summary: 'translate with a trained model: gradstack translate --ckpt DIR "ein Mann fährt Fahrrad ."',
+  defaults: {
+    ckpt: "out-mt-transformer-multi30k",
+    input: "",
+    beam_size: 1,
+    length_penalty: 0,
+    max_len: 50,
+    attention: false,
+  },
+  help: {
+    ckpt: "folder of the checkpoint (train translate's --out_dir)",
+    input: "a file of sentences to translate, one per line (instead of arguments)",
+    beam_size: "beam width (1: greedy)",
+    length_penalty: "length penalty of the beam search (0: none)",
+    max_len: "longest translation in tokens",
+    attention: "print the attention of each output token over the source tokens",
+  },
+  args: { usage: "[SENTENCE ...]", help: "sentences to translate (each one argument, in quotes)" },
+  run(c, { args }) {
+    const sentences = c.input
+      ? readFileSync(c.input, "utf8")
+          .split(/\r?\n/)
+          .filter((l) => l.trim() !== "")
+      : args;
+    if (sentences.length === 0)
+      throw new Error(
+        'translate: give sentences to translate, e.g. gradstack translate --ckpt DIR "ein Mann fährt Fahrrad ."',
+      );
+    const t = loadTranslator(c.ckpt);
+    const out = translateSentences(t.model, sentences, t, {
+      beamSize: c.beam_size,
+      lengthPenalty: c.length_penalty,
+      maxLen: c.max_len,
+    });
+    for (const tr of out) {
+      console.log(tr.text);
+      if (c.attention) console.log(attentionTable(tr) + "\n");
+    }
+  },
+});
