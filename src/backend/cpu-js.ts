@@ -6,6 +6,8 @@ import type { Backend, BinaryOp, MatmulParams, ReduceOp, Storage, UnaryOp, View 
 import { matmulJs } from "./matmul-js.js";
 import { erf } from "./special.js";
 import { fusedJs } from "./fused-js.js";
+import { jsGateKernels } from "./rnn-gates-js.js";
+import { adamStep } from "./adam-js.js";
 
 type Fn1 = (x: number) => number;
 type Fn2 = (x: number, y: number) => number;
@@ -270,6 +272,9 @@ function scatterAdd(
 export const cpuJs: Backend = {
   name: "cpu-js",
   threads: 1,
+  isa: "js",
+  nativeKernels: [],
+  preferComposition: ["causalAttention"],
   unary,
   binary,
   where,
@@ -283,4 +288,6 @@ export const cpuJs: Backend = {
   gather,
   scatterAdd,
   ...fusedJs,
+  ...jsGateKernels,
+  adamStep,
 };

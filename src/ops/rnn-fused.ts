@@ -9,14 +9,11 @@
  * The definition and the reference is the per-step composition `recurrentLayerComposed` below; a test
  * checks fused == composed, forward and backward, and gradchecks the fused op in float64.
  *
- * The per-step gate loops are isolated functions (`RecurrentGateKernels`, backend/types.ts) on raw storages
- * and offsets; the TypeScript ones are in backend/rnn-gates-js.ts. A backend that offers
- * `recurrentGatesForward` / `recurrentGatesBackward` with the same signature (cpu-native does) replaces
- * them with no other change.
+ * The per-step gate loops are the backend kernels `recurrentGatesForward` / `recurrentGatesBackward`
+ * (backend/types.ts) on raw storages and offsets: cpu-js's are TypeScript, cpu-native's C++.
  */
 import { kernels, type MatmulParams } from "../backend/index.js";
-import type { RecurrentGateKernels, RecurrentMode } from "../backend/types.js";
-import { jsGateKernels } from "../backend/rnn-gates-js.js";
+import type { RecurrentMode } from "../backend/types.js";
 import { Tensor } from "../tensor/tensor.js";
 import { allocStorage } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
@@ -32,18 +29,11 @@ export type {
   GateBackwardArgs,
   RecurrentGateKernels,
 } from "../backend/types.js";
-export { jsGateKernels };
 
 /** Gate blocks per mode: W_ih and W_hh have gates·H rows (LSTM i,f,g,o; GRU r,z,n). */
 export const GATES: Record<RecurrentMode, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 };
 
 type Float = Float32Array | Float64Array;
-
-/** The active backend's gate kernels when it has them, else the TypeScript ones. */
-function gateKernels(): RecurrentGateKernels {
-  const k = kernels();
-  return k.recurrentGatesForward && k.recurrentGatesBackward ? (k as RecurrentGateKernels) : jsGateKernels;
-}
 
 // ---- the op ------------------------------------------------------------------------------------------
 
@@ -158,7 +148,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const first = a.reverse ? T : 0;
     const last = a.reverse ? 0 : T;
     const k = kernels();
-    const gk = gateKernels();
+    const gk = kernels();
     // All steps' input projections in one GEMM: (T·B, I)·(I, G·H), W_ih read transposed in place.
     const act = take(dtype, T * B * GH);
     if (T * B > 0) k.matmul(flat(x), flat(wIh), act, gemm(T * B, GH, I, { transB: true, lda: I, ldb: I }));
@@ -236,7 +226,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     let dc: Float | null = lstm ? gs.slice(T * BH, (T + 1) * BH) : null;
     let dcPrev: Float | null = lstm ? alloc(BH) : null;
     const k = kernels();
-    const gk = gateKernels();
+    const gk = kernels();
     // rec = dhh_t·W_hh: (B, G·H)·(G·H, H).
     const p = gemm(B, H, GH, { lda: GH, ldb: H });
     for (let s = T - 1; s >= 0; s--) {
