@@ -13,9 +13,12 @@ export type KernelProfile = Map<string, KernelStat>;
 
 /** A backend whose kernels record into `stats`, keyed "matmul", "binary:add", "layerNorm", ... */
 export function profiled(inner: Backend, stats: KernelProfile): Backend {
-  const out: Record<string, unknown> = { name: inner.name, threads: inner.threads };
+  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(inner)) {
-    if (typeof value !== "function") continue;
+    if (typeof value !== "function") {
+      out[key] = value; // the capabilities: name, threads, nativeKernels, ...
+      continue;
+    }
     const fn = value as (...args: unknown[]) => unknown;
     out[key] = (...args: unknown[]) => {
       const name = typeof args[0] === "string" ? `${key}:${args[0]}` : key;

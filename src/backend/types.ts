@@ -208,7 +208,7 @@ export interface OptimKernels {
   ): void;
 }
 
-/** The recurrent layer kinds of ops/rnn-fused.ts. */
+/** The recurrent layer kinds of ops/fused/recurrent.ts. */
 export type RecurrentMode = "rnn_tanh" | "rnn_relu" | "lstm" | "gru";
 
 /** One forward step. Rows b with t >= lengths[b] are padding: they carry the previous state unchanged. */
@@ -275,7 +275,7 @@ export interface GateBackwardArgs {
 }
 
 /**
- * The per-step gate nonlinearities of the fused recurrent layers (ops/rnn-fused.ts), on raw storages and
+ * The per-step gate nonlinearities of the fused recurrent layers (ops/fused/recurrent.ts), on raw storages and
  * offsets. The TypeScript ones (rnn-gates-js.ts) are the reference.
  */
 export interface RecurrentGateKernels {
@@ -334,7 +334,8 @@ export interface CoreKernels {
 }
 
 /** Every kernel: what a backend implements (cpu-js all of them; others override a subset). */
-export interface Kernels extends CoreKernels, FusedKernels, AttentionKernels, OptimKernels, RecurrentGateKernels {}
+export interface Kernels
+  extends CoreKernels, FusedKernels, AttentionKernels, OptimKernels, RecurrentGateKernels {}
 
 /** The name of one kernel, e.g. "matmul" or "layerNorm". */
 export type KernelName = keyof Kernels;

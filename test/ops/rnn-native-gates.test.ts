@@ -15,7 +15,7 @@ import type {
   GateForwardArgs,
   RecurrentGateKernels,
 } from "../../src/backend/types.js";
-import { GATES, recurrentLayer, type RecurrentMode } from "../../src/ops/rnn-fused.js";
+import { GATES, recurrentLayer, type RecurrentMode } from "../../src/ops/fused/recurrent.js";
 import { cpuJs } from "../../src/backend/cpu-js.js";
 
 /** The TypeScript gate kernels: cpu-js's, the reference (and the native wrapper's fallback). */

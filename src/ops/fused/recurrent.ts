@@ -12,23 +12,23 @@
  * The per-step gate loops are the backend kernels `recurrentGatesForward` / `recurrentGatesBackward`
  * (backend/types.ts) on raw storages and offsets: cpu-js's are TypeScript, cpu-native's C++.
  */
-import { kernels, type MatmulParams } from "../backend/index.js";
-import type { RecurrentMode } from "../backend/types.js";
-import { Tensor } from "../tensor/tensor.js";
-import { allocStorage } from "../tensor/dtype.js";
-import { fmtShape } from "../tensor/shape.js";
-import { defineOp } from "./define.js";
-import { isGradEnabled } from "../autograd/grad-mode.js";
-import { contiguous } from "./movement.js";
-import { stack } from "./indexing.js";
-import { matmul } from "./matmul.js";
+import { kernels, type MatmulParams } from "../../backend/index.js";
+import type { RecurrentMode } from "../../backend/types.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { allocStorage } from "../../tensor/dtype.js";
+import { fmtShape } from "../../tensor/shape.js";
+import { defineOp } from "../define.js";
+import { isGradEnabled } from "../../autograd/grad-mode.js";
+import { contiguous } from "../movement.js";
+import { stack } from "../indexing.js";
+import { matmul } from "../matmul.js";
 
 export type {
   RecurrentMode,
   GateForwardArgs,
   GateBackwardArgs,
   RecurrentGateKernels,
-} from "../backend/types.js";
+} from "../../backend/types.js";
 
 /** Gate blocks per mode: W_ih and W_hh have gates·H rows (LSTM i,f,g,o; GRU r,z,n). */
 export const GATES: Record<RecurrentMode, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 };
