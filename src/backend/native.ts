@@ -4,7 +4,7 @@
  * The addon works in place on the very typed arrays the tensors own (no copies). Numbers travel in
  * a Float64Array registered with the addon once (op codes, shapes, strides, matmul parameters), so
  * a kernel call is one N-API transition. How each kernel's arguments travel is declared once, in
- * native-kernels.ts; one generic wrapper below packs every call from that table. Whenever the addon
+ * native-kernels.ts; native-pack.ts makes every kernel's method from that table. Whenever the addon
  * declines a call (an element kind it lacks, e.g. int32 `exp` or a float64 fused kernel, or arguments
  * that would read out of bounds) it returns false and the call goes to `cpu-js`, which works on the
  * same arrays.
@@ -19,10 +19,8 @@ import { fileURLToPath } from "node:url";
 
 import { cpuJs } from "./cpu-js.js";
 import { NATIVE_KERNELS, type ArgKind } from "./native-kernels.js";
-import type { Backend, KernelName, Storage, View } from "./types.js";
-
-/** A kernel as the addon exports it: storages as arguments, numbers in the scratch; false = declined. */
-type AddonKernel = (...storages: (Storage | null)[]) => boolean;
+import { nativeMethod, type AddonKernel } from "./native-pack.js";
+import type { Backend, KernelName } from "./types.js";
 
 /** What the compiled addon exports (see native/src/addon.cc): its kernels by name, and these. */
 interface Addon {
@@ -127,11 +125,10 @@ function wrap(addon: Addon): NativeBackend | null {
   // Over 64 bytes, so V8 allocates it off-heap and its address never moves.
   const scratch = new Float64Array(1024);
   if (!addon.setScratch(scratch)) return null;
-  const packer = new Packer(scratch);
   const native: Partial<Record<KernelName, unknown>> = {};
   for (const [name, kinds] of Object.entries(NATIVE_KERNELS) as [KernelName, readonly ArgKind[]][]) {
     const fn = addon[name];
-    if (typeof fn === "function") native[name] = nativeKernel(name, kinds, fn as AddonKernel, packer);
+    if (typeof fn === "function") native[name] = nativeMethod(name, kinds, fn as AddonKernel, scratch, cpuJs);
   }
   const nativeKernels = Object.keys(native) as KernelName[];
   return {
@@ -144,141 +141,3 @@ function wrap(addon: Addon): NativeBackend | null {
     preferComposition: [],
   };
 }
-
-/** At most this many arguments per kernel (layerNormBackward, causalAttentionBackward). */
-const MAX_ARGS = 10;
-
-/**
- * One Backend kernel over an addon kernel: pack the arguments as `kinds` says, call the addon, and run
- * cpu-js's kernel on the same arrays when the addon declines. Fixed parameters instead of `...args`,
- * so a call allocates nothing.
- */
-function nativeKernel(name: KernelName, kinds: readonly ArgKind[], fn: AddonKernel, p: Packer): unknown {
-  if (kinds.length > MAX_ARGS) throw new Error(`native kernel ${name}: more than ${MAX_ARGS} arguments`);
-  const fallback = cpuJs as unknown as Record<KernelName, (...a: unknown[]) => void>;
-  return function (
-    a0: unknown,
-    a1: unknown,
-    a2: unknown,
-    a3: unknown,
-    a4: unknown,
-    a5: unknown,
-    a6: unknown,
-    a7: unknown,
-    a8: unknown,
-    a9: unknown,
-  ) {
-    const s = p.storages;
-    const ok =
-      p.pack(kinds, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9) &&
-      fn(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10]);
-    p.release();
-    // Looked up at call time, so a test may spy on cpu-js's kernels.
-    if (!ok) fallback[name](a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
-  };
-}
-
-/** Writes a call's numbers to the scratch and collects its storages, following a kernel's ArgKinds. */
-class Packer {
-  /** The storages of the call being packed, in order (null where absent). */
-  readonly storages: (Storage | null)[] = new Array<Storage | null>(12).fill(null);
-  private count = 0;
-  private at = 0;
-  /** Views waiting for the shape that follows them. */
-  private readonly views: (View | null)[] = [null, null, null];
-  private viewCount = 0;
-  private readonly args: unknown[] = new Array<unknown>(MAX_ARGS).fill(undefined);
-
-  constructor(private readonly scratch: Float64Array) {}
-
-  /** False when the call cannot be packed (a view with too many dims): cpu-js runs it then. */
-  pack(
-    kinds: readonly ArgKind[],
-    a0: unknown,
-    a1: unknown,
-    a2: unknown,
-    a3: unknown,
-    a4: unknown,
-    a5: unknown,
-    a6: unknown,
-    a7: unknown,
-    a8: unknown,
-    a9: unknown,
-  ): boolean {
-    const args = this.args;
-    args[0] = a0;
-    args[1] = a1;
-    args[2] = a2;
-    args[3] = a3;
-    args[4] = a4;
-    args[5] = a5;
-    args[6] = a6;
-    args[7] = a7;
-    args[8] = a8;
-    args[9] = a9;
-    this.count = 0;
-    this.at = 0;
-    this.viewCount = 0;
-    let ok = true;
-    for (let i = 0; i < kinds.length && ok; i++) ok = this.put(kinds[i], args[i]);
-    args.fill(undefined);
-    return ok;
-  }
-
-  /** Drops the references to the last call's arrays, so they can be collected. */
-  release(): void {
-    const s = this.storages;
-    for (let i = 0; i < this.count; i++) s[i] = null;
-    for (let i = 0; i < this.viewCount; i++) this.views[i] = null;
-  }
-
-  private put(kind: ArgKind, value: unknown): boolean {
-    const S = this.scratch;
-    switch (kind) {
-      case "array":
-        this.storages[this.count++] = value as Storage | null;
-        return true;
-      case "num":
-        S[this.at++] = value as number;
-        return true;
-      case "flag":
-        S[this.at++] = value ? 1 : 0;
-        return true;
-      case "view":
-        this.storages[this.count++] = (value as View).data;
-        this.views[this.viewCount++] = value as View;
-        return true;
-      case "shape":
-        return this.shape(value as readonly number[]);
-    }
-    if ("code" in kind) {
-      S[this.at++] = kind.code[value as string] ?? -1;
-      return true;
-    }
-    const obj = value as Record<string, unknown>;
-    const fields = kind.fields;
-    for (let f = 0; f < fields.length; f++) if (!this.put(fields[f][1], obj[fields[f][0]])) return false;
-    return true;
-  }
-
-  /** nd, shape, then offset and strides of each pending view. */
-  private shape(shape: readonly number[]): boolean {
-    const S = this.scratch;
-    const nd = shape.length;
-    if (nd > MAX_DIMS || this.at + 1 + nd + this.viewCount * (1 + nd) > S.length) return false;
-    let i = this.at;
-    S[i++] = nd;
-    for (let d = 0; d < nd; d++) S[i++] = shape[d];
-    for (let v = 0; v < this.viewCount; v++) {
-      const view = this.views[v]!;
-      S[i++] = view.offset;
-      const s = view.strides;
-      for (let d = 0; d < nd; d++) S[i++] = s[d];
-    }
-    this.at = i;
-    return true;
-  }
-}
-
-/** Dims a view may have (native/src/iter.h collapses them to at most 16 afterwards). */
-const MAX_DIMS = 64;
