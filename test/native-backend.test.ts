@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 
 import { cpuJs } from "../src/backend/cpu-js.js";
 import { loadNative, nativeInfo } from "../src/backend/native.js";
-import { NATIVE_KERNELS } from "../src/backend/native-kernels.js";
+import { NATIVE_KERNELS, UNARY_OPS } from "../src/backend/native-kernels.js";
 import { causalAttentionBackwardJs, causalAttentionJs } from "../src/backend/fused-js.js";
 import { backend, setBackend } from "../src/backend/index.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
@@ -167,28 +167,7 @@ const BIG = 70001; // over the elementwise threshold: runs on the pool
 // ---------------------------------------------------------------------------------------------
 // elementwise
 
-const UNARY: UnaryOp[] = [
-  "neg",
-  "exp",
-  "log",
-  "sqrt",
-  "rsqrt",
-  "tanh",
-  "sigmoid",
-  "relu",
-  "abs",
-  "sin",
-  "cos",
-  "erf",
-  "log1p",
-  "expm1",
-  "reciprocal",
-  "sign",
-  "floor",
-  "ceil",
-  "round",
-  "not",
-];
+const UNARY: readonly UnaryOp[] = UNARY_OPS;
 
 ntest("backend identity", (_t, nb) => {
   assert.equal(nb.name, "cpu-native");

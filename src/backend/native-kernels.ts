@@ -28,7 +28,7 @@ export type ArgKind =
   | { readonly fields: readonly (readonly [string, ArgKind])[] };
 
 // Op codes: the order of the enums in native/src/ops.h (and of the modes in native/src/rnn.cc).
-const UNARY = [
+export const UNARY_OPS = [
   "neg",
   "exp",
   "log",
@@ -108,7 +108,7 @@ const A = "array";
 const N = "num";
 
 export const NATIVE_KERNELS: Table = {
-  unary: [code(UNARY), A, A],
+  unary: [code(UNARY_OPS), A, A],
   binary: [code(BINARY), "view", "view", A, "shape"],
   where: ["view", "view", "view", A, "shape"],
   copy: ["view", "view", "shape"],

@@ -38,12 +38,22 @@ export function classLossRows(
   if (!(fromLogits && !opts.weight && opts.labelSmoothing === 0))
     return classLossComposed(logits, t, outShape, opts, fromLogits, op);
   const losses = CrossEntropyRows([logits, t], { ignoreIndex: opts.ignoreIndex });
-  const reduction = opts.reduction;
-  if (reduction === "none") return losses.reshape(outShape);
-  if (reduction === "sum") return losses.sum();
+  return reduced(losses, opts.reduction, outShape, op, () => t.ne(opts.ignoreIndex).sum().to(losses.dtype));
+}
+
+/** Per-row losses reduced: as they are (shaped outShape), summed, or summed and divided by `count`. */
+function reduced(
+  loss: Tensor,
+  reduction: Reduction,
+  outShape: number[],
+  op: string,
+  count: () => Tensor,
+): Tensor {
+  if (reduction === "none") return loss.reshape(outShape);
+  if (reduction === "sum") return loss.sum();
   if (reduction !== "mean")
     throw new TypeError(`${op}: reduction must be "mean", "sum" or "none", got ${String(reduction)}`);
-  return losses.sum().div(t.ne(opts.ignoreIndex).sum().to(losses.dtype));
+  return loss.sum().div(count());
 }
 
 /** Cross-entropy / NLL as a composition of primitives: the definition the fused kernel is tested against. */
@@ -68,11 +78,7 @@ export function classLossComposed(
     const smooth = perClass.sum(1).neg().mul(valid);
     loss = loss.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing / C));
   }
-  if (reduction === "none") return loss.reshape(outShape);
-  if (reduction === "sum") return loss.sum();
-  if (reduction !== "mean")
-    throw new TypeError(`${op}: reduction must be "mean", "sum" or "none", got ${String(reduction)}`);
-  return loss.sum().div(w.sum());
+  return reduced(loss, reduction, outShape, op, () => w.sum());
 }
 
 interface CrossEntropySaved {
