@@ -6,6 +6,8 @@
 //     const Fns fns_##SUFFIX = {f_##SUFFIX};
 //   GS_FOR_EACH_ISA(GS_MY_VARIANT)
 //   const Fns& fns() { static const Fns* f = GS_PICK_ISA(fns); return *f; }
+//
+// GEMM (gemm.cc) reads cpu_isa() too, to pick its micro-kernels and block sizes.
 #pragma once
 #include <cstdlib>
 #include <cstring>
