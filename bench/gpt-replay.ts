@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as gs from "../src/index.js";
 import { localTorchDir } from "./util.js";
 import { splitLoss } from "../src/train/gpt-train.js";
-import { splitTrainVal } from "../src/train/batches.js";
+import { splitTrainVal } from "../src/data/token-windows.js";
 import { cosineWithWarmupLr } from "../src/optim/lr-scheduler.js";
 
 interface Run {

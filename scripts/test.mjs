@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { ensureChromium } from "./ensure-chromium.mjs";
 
 function testFiles(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -12,6 +13,7 @@ function testFiles(dir) {
   });
 }
 
+ensureChromium(); // for test/browser-bundle.test.ts
 const files = testFiles("build/test").sort();
 const nativeBuilt = existsSync("native/build/Release/gradstack_native.node");
 const backends = nativeBuilt ? ["js", "native"] : ["js"];

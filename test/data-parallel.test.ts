@@ -12,13 +12,12 @@ import {
   PackedPairs,
   padSequences,
   preprocessNmt,
-  readParallelCorpus,
-  readTatoeba,
   splitSpaces,
   tokenizeSentence,
   translationBatch,
 } from "../src/data/parallel.js";
-import { encodeSplit, loadMTData } from "../src/train/mt-data.js";
+import { readParallelCorpus, readTatoeba } from "../src/data/readers.js";
+import { encodeSplit, loadMTData } from "../src/data/translation-corpora.js";
 import { repoRoot } from "./helpers/fixtures.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gs-parallel-"));

@@ -8,7 +8,7 @@ import { trainTranslator, type MTTrainConfig } from "../src/train/mt-train.js";
 import { loadTranslator } from "../src/train/mt-model.js";
 import { translateSentences } from "../src/train/mt-eval.js";
 import { readJsonl } from "../src/io/metrics.js";
-import { readText } from "../src/data/files.js";
+import { readText } from "../src/io/files.js";
 import { repoRoot } from "./helpers/fixtures.js";
 
 // The first 64 pairs of the shipped fra.txt.gz, as a plain fra.txt (reading all 167k pairs takes longer).
@@ -54,7 +54,7 @@ for (const arch of ["gru-attn", "transformer"]) {
     ])
       assert.ok(existsSync(path.join(dir, "a", f)), `missing ${f}`);
     const rows = readJsonl<{ split: string }>(path.join(dir, "a", "metrics.jsonl"));
-    assert.equal(rows.filter((r) => r.split === "val").length, 2);
+    assert.equal(rows.filter((r) => r.split === "eval").length, 2);
     const results = JSON.parse(readFileSync(path.join(dir, "a", "results.json"), "utf8"));
     assert.equal(results.test.sentences, 4);
     assert.equal(results.samples.length, 4);

@@ -3,14 +3,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as gs from "../src/index.js";
 import { assertClose } from "./helpers/fixtures.js";
+import { Seq2SeqAttention } from "../src/models/seq2seq.js";
 import {
-  Seq2SeqAttention,
   beamSearch,
   greedySearch,
   lengthPenalty,
   translationLoss,
   type Translator,
-} from "../src/models/seq2seq.js";
+} from "../src/models/decoding.js";
 import { TransformerTranslator } from "../src/models/transformer-mt.js";
 import { padSequences, translationBatch, type TranslationExample } from "../src/data/parallel.js";
 

@@ -3,7 +3,8 @@
 // statistics next to them let each be checked by hand with the formula.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { computeBleu, corpusBleu, d2lBleu, sentenceBleu, tokenize13a } from "../src/text/bleu.js";
+import { computeBleu, corpusBleu, d2lBleu, sentenceBleu } from "../src/text/bleu/bleu.js";
+import { tokenize13a } from "../src/text/bleu/tokenize-13a.js";
 
 const close = (got: number, want: number, what: string) =>
   assert.ok(Math.abs(got - want) < 1e-9, `${what}: got ${got}, want ${want}`);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { datasetDir } from "../src/data/files.js";
+import { datasetDir } from "../src/io/files.js";
 import { BPETokenizer, GPT2_PATTERN, GPT4_PATTERN } from "../src/text/index.js";
 import { randomStrings, wellFormed } from "./text-random-strings.js";
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { getEncoding } from "js-tiktoken";
-import { datasetDir } from "../src/data/files.js";
+import { datasetDir } from "../src/io/files.js";
 import { BPETokenizer, GPT2_EOT, gpt2Tokenizer } from "../src/text/index.js";
 import { randomStrings, wellFormed } from "./text-random-strings.js";
 

@@ -2,10 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Generator } from "../src/tensor/random.js";
-import { digamma, lgamma, trigamma, sampleGamma } from "../src/text/lda-math.js";
-import { Dictionary, simplePreprocess } from "../src/text/lda-corpus.js";
-import { umassCoherence } from "../src/text/lda-coherence.js";
-import { LDA } from "../src/text/lda.js";
+import { digamma, lgamma, trigamma, sampleGamma } from "../src/text/lda/math.js";
+import { Dictionary, simplePreprocess } from "../src/text/lda/corpus.js";
+import { umassCoherence } from "../src/text/lda/coherence.js";
+import { LDA } from "../src/text/lda/lda.js";
 
 const close = (got: number, want: number, tol = 1e-13) =>
   assert.ok(Math.abs(got - want) <= tol * Math.max(1, Math.abs(want)), `got ${got}, want ${want}`);

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BM25, cosineSimilarity, searchTfidf, TfidfIndex, TfidfVectorizer, topK } from "../src/text/index.js";
-import { csrRow } from "../src/text/sparse.js";
+import { csrRow } from "../src/text/vectorizers/sparse.js";
 
 const docs = ["The cat sat on the mat.", "The dog sat.", "A cat and a dog!", "Nothing related here."];
 

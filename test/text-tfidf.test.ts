@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CountVectorizer, TfidfTransformer, TfidfVectorizer } from "../src/text/index.js";
-import { csrToDense, type CsrMatrix } from "../src/text/sparse.js";
+import { csrToDense, type CsrMatrix } from "../src/text/vectorizers/sparse.js";
 
 const docs = ["The cat sat on the mat.", "The dog sat.", "A cat and a dog!"];
 // Tokens of two or more word characters, lowercased ("a" is too short), in alphabetical columns:

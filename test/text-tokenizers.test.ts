@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { datasetDir } from "../src/data/files.js";
+import { datasetDir } from "../src/io/files.js";
 import { CharTokenizer, Vocab, WordTokenizer } from "../src/text/index.js";
 
 function withTmp(fn: (dir: string) => void): void {

@@ -5,12 +5,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Generator } from "../src/tensor/random.js";
-import { Word2Vec } from "../src/text/word2vec.js";
-import { KeyedVectors } from "../src/text/word2vec-vectors.js";
-import { aliasTable, buildVocab, keepThresholds } from "../src/text/word2vec-vocab.js";
-import { pearson, spearman } from "../src/text/eval-words.js";
-import { fillExpTable, negativeSampling } from "../src/text/word2vec-kernel.js";
-import { allocateMemory, instantiateSimd, simdAvailable } from "../src/text/word2vec-wasm.js";
+import { Word2Vec } from "../src/text/word2vec/word2vec.js";
+import { KeyedVectors } from "../src/text/word2vec/vectors.js";
+import { aliasTable, buildVocab, keepThresholds } from "../src/text/word2vec/vocab.js";
+import { pearson, spearman } from "../src/text/word2vec/eval-words.js";
+import { fillExpTable, negativeSampling } from "../src/text/word2vec/kernel.js";
+import { allocateMemory, instantiateSimd, simdAvailable } from "../src/text/word2vec/wasm.js";
 
 /** Sentences whose words all come from one of four groups of five words. */
 function groupedSentences(seed: number, n = 1200): { sentences: string[][]; groups: string[][] } {

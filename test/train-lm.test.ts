@@ -13,7 +13,7 @@ import {
   windowSplit,
   windowsAt,
   wordBatch,
-} from "../src/train/lm-data.js";
+} from "../src/data/char-lm.js";
 import { trainNamesBigram, trainNamesMLP, trainNamesRNN } from "../src/train/lm-names.js";
 import { TEXT_RNN_DEFAULTS, trainTextRNN } from "../src/train/lm-text.js";
 import { readJsonl } from "../src/io/metrics.js";

@@ -94,7 +94,7 @@ def load_text(data):
 
 
 def stream_batches(ids, B, T, offset=0):
-    """lm-data.ts streamBatches: B rows of equal length from `offset`, batch k = columns [kT, (k+1)T)."""
+    """data/char-lm.ts streamBatches: B rows of equal length from `offset`, batch k = columns [kT, (k+1)T)."""
     row_len = (len(ids) - offset - 1) // B
     n = row_len // T
     if n < 1:

@@ -1,5 +1,6 @@
 /** Numerical gradient checking with central differences, in float64. */
 import { Tensor } from "../tensor/tensor.js";
+import { hostData } from "../tensor/device.js";
 import { randn } from "../tensor/create.js";
 import { Generator } from "../tensor/random.js";
 import { fmtShape } from "../tensor/shape.js";
@@ -49,7 +50,7 @@ export function gradcheck(
     if (!x.requiresGrad) continue;
     if (!x.isContiguous()) throw new TypeError(`gradcheck: input ${i} must be contiguous`);
     const analytic = x.grad?.toArray() ?? new Float64Array(x.numel());
-    const data = x.storage;
+    const data = hostData(x, "gradcheck");
     for (let j = 0; j < x.numel(); j++) {
       const at = x.offset + j;
       const orig = data[at];

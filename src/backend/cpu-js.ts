@@ -8,6 +8,7 @@ import { erf } from "./special.js";
 import { fusedJs } from "./fused-js.js";
 import { jsGateKernels } from "./rnn-gates-js.js";
 import { adamStep } from "./adam-js.js";
+import { hostStorage } from "./host-storage.js";
 
 type Fn1 = (x: number) => number;
 type Fn2 = (x: number, y: number) => number;
@@ -275,6 +276,7 @@ export const cpuJs: Backend = {
   isa: "js",
   nativeKernels: [],
   preferComposition: ["causalAttention"],
+  ...hostStorage,
   unary,
   binary,
   where,

@@ -4,6 +4,7 @@
  * addon has replaced (`nativeKernels`); they work on the same typed arrays, so mixing costs no copy.
  */
 import { cpuJs } from "./cpu-js.js";
+// Browser bundles get native.browser.ts here instead (package.json's "browser" map): no addon to load.
 import { loadNative } from "./native.js";
 import type { Backend, BackendCapabilities } from "./types.js";
 import { profiled, type KernelProfile } from "./profile.js";

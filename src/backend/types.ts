@@ -7,6 +7,7 @@
  * takes the same typed arrays, a faster backend is `{ ...cpuJs, ...itsOwnKernels }`: it overrides
  * what it accelerates and says which kernels those are in `nativeKernels`.
  */
+import type { DeviceStorage } from "./device.js";
 
 export type DType = "float32" | "float64" | "int32" | "bool";
 
@@ -356,4 +357,5 @@ export interface BackendCapabilities {
   readonly preferComposition: readonly KernelName[];
 }
 
-export interface Backend extends Kernels, BackendCapabilities {}
+/** A backend: where its tensors' memory lives (device.ts), its kernels, and what it says about itself. */
+export interface Backend extends DeviceStorage, Kernels, BackendCapabilities {}

@@ -1,6 +1,5 @@
-/** Numeric CSV: parsing text or a file (gzip detected) into columns and rows of numbers, and into tensors. */
+/** Numeric CSV: parsing text into columns and rows of numbers, and into tensors (files: readers.ts). */
 import { Tensor } from "../tensor/tensor.js";
-import { readBytes } from "./files.js";
 
 export interface CsvOptions {
   /** The first non-empty line holds the column names (default true); otherwise columns are "0", "1", ... */
@@ -83,16 +82,6 @@ export function parseCsv(text: string, opts: CsvOptions = {}, source = "<text>")
     rows.push(fields.map((f, j) => parseNumber(f, () => `${at()}, column ${JSON.stringify(names[j])}`)));
   });
   return { columns: columns ?? [], rows };
-}
-
-/**
- * Reads numeric CSV from a file path (gzip detected), or parses the argument itself when it contains a
- * newline. See parseCsv for the rules.
- * @example const { columns, rows } = gs.data.readCsv("data/sklearn-tabular/iris.csv", { header: false });
- */
-export function readCsv(pathOrText: string, opts: CsvOptions = {}): CsvTable {
-  if (pathOrText.includes("\n")) return parseCsv(pathOrText, opts);
-  return parseCsv(new TextDecoder("utf-8").decode(readBytes(pathOrText, "readCsv")), opts, pathOrText);
 }
 
 export interface CsvTensorOptions {

@@ -72,7 +72,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     const n = checkNotEmpty(this.dataset);
     const order = (
       this.shuffle ? randperm(n, { generator: this.generator }) : arange(n, undefined, 1, { dtype: "int32" })
-    ).storage as Int32Array;
+    ).dataSync() as Int32Array;
     const numBatches = this.length;
     for (let b = 0; b < numBatches; b++) {
       yield this.fetch(order.slice(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize)));

@@ -1,8 +1,8 @@
 /** scikit-learn's 8x8 digits (1,797 images), shipped in `data/sklearn-digits`. Node only. */
 import * as path from "node:path";
 import { Tensor } from "../tensor/tensor.js";
-import { datasetDir, requireFile } from "./files.js";
-import { readCsv } from "./csv.js";
+import { datasetDir, requireFile } from "../io/files.js";
+import { readCsv } from "./readers.js";
 
 /**
  * Loads the digits CSV (no header; 64 pixel columns with values 0..16, row-major 8x8, then the label):

@@ -4,7 +4,6 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { allocStorage, type DType } from "../tensor/dtype.js";
-import { readBytes } from "./files.js";
 
 interface IdxType {
   name: string;
@@ -58,13 +57,12 @@ export function parseIdxHeader(bytes: Uint8Array, file: string): IdxHeader {
 }
 
 /**
- * Reads an IDX file (gzip detected automatically). Integer types give an int32 tensor, float gives
- * float32 and double float64.
- * @example const labels = gs.data.readIdx("data/mnist/t10k-labels-idx1-ubyte.gz"); // int32 (10000)
+ * Decodes the bytes of an IDX file; `source` names them in errors. Integer types give an int32 tensor,
+ * float gives float32 and double float64.
+ * @example const labels = gs.data.parseIdx(new Uint8Array(await (await fetch(url)).arrayBuffer()));
  */
-export function readIdx(file: string): Tensor {
-  const bytes = readBytes(file, "readIdx");
-  const { typeCode, shape, dataOffset } = parseIdxHeader(bytes, file);
+export function parseIdx(bytes: Uint8Array, source = "<bytes>"): Tensor {
+  const { typeCode, shape, dataOffset } = parseIdxHeader(bytes, source);
   const type = TYPES[typeCode];
   const n = (bytes.length - dataOffset) / type.size;
   const out = allocStorage(type.dtype, n);

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Tensor } from "../tensor/tensor.js";
-import { datasetDir, readBytes, requireFile } from "./files.js";
+import { datasetDir, readBytes, requireFile } from "../io/files.js";
 import { parseIdxHeader } from "./idx.js";
 
 export interface MnistOptions {

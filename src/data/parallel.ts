@@ -1,11 +1,10 @@
 /**
- * Parallel corpora for translation: line-aligned file pairs (Multi30k, WMT) and the tab-separated
- * Tatoeba `fra.txt` (d2l's fra-eng), d2l's preprocessing, and batches of padded id sequences grouped
- * by length (bucketing) with their padding masks.
+ * Parallel corpora for translation: the tab-separated Tatoeba `fra.txt` (d2l's fra-eng; the files of
+ * Multi30k, WMT and Tatoeba are read by readers.ts), d2l's preprocessing, and batches of padded id
+ * sequences grouped by length (bucketing) with their padding masks.
  */
 import { Tensor } from "../tensor/tensor.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import { readText } from "./files.js";
 
 /** Source and target sentences, aligned by index. */
 export interface ParallelText {
@@ -13,37 +12,18 @@ export interface ParallelText {
   tgt: string[];
 }
 
-/** The lines of a text file without the final newline's empty line (gzip detected). */
-function readLines(file: string): string[] {
-  const lines = readText(file).split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  return lines;
-}
-
 /**
- * Reads two line-aligned files (plain or gzip): line i of `srcPath` translates to line i of `tgtPath`.
- * @example const { src, tgt } = gs.data.readParallelCorpus("multi30k/train.de.gz", "multi30k/train.en.gz");
+ * Tatoeba pairs from text in the manythings.org format: `English<TAB>French[<TAB>attribution]` per line.
+ * src is the first column, tgt the second; `maxExamples` stops early; `source` names the text in errors.
  */
-export function readParallelCorpus(srcPath: string, tgtPath: string): ParallelText {
-  const src = readLines(srcPath);
-  const tgt = readLines(tgtPath);
-  if (src.length !== tgt.length)
-    throw new Error(
-      `readParallelCorpus: ${srcPath} has ${src.length} lines but ${tgtPath} has ${tgt.length}; the files must be line-aligned`,
-    );
-  if (src.length === 0) throw new Error(`readParallelCorpus: ${srcPath} is empty`);
-  return { src, tgt };
-}
-
-/**
- * Reads Tatoeba pairs in the manythings.org format: `English<TAB>French[<TAB>attribution]` per line
- * (plain or gzip). src is the first column, tgt the second; `maxExamples` stops early.
- * @example const { src, tgt } = gs.data.readTatoeba("data/fra-eng/fra.txt.gz", { maxExamples: 640 });
- */
-export function readTatoeba(file: string, opts: { maxExamples?: number } = {}): ParallelText {
+export function parseTatoeba(
+  text: string,
+  opts: { maxExamples?: number } = {},
+  source = "<text>",
+  where = "parseTatoeba",
+): ParallelText {
   const max = opts.maxExamples ?? Infinity;
   const out: ParallelText = { src: [], tgt: [] };
-  const text = readText(file);
   // Line by line with indexOf: d2l-sized subsets stop after a few hundred of the 167k lines.
   for (let start = 0, lineNo = 1; start < text.length && out.src.length < max; lineNo++) {
     let end = text.indexOf("\n", start);
@@ -54,12 +34,12 @@ export function readTatoeba(file: string, opts: { maxExamples?: number } = {}): 
     const parts = line.split("\t");
     if (parts.length < 2)
       throw new Error(
-        `readTatoeba: ${file}: line ${lineNo} has no tab; expected "source<TAB>target[<TAB>attribution]"`,
+        `${where}: ${source}: line ${lineNo} has no tab; expected "source<TAB>target[<TAB>attribution]"`,
       );
     out.src.push(parts[0]);
     out.tgt.push(parts[1]);
   }
-  if (out.src.length === 0) throw new Error(`readTatoeba: ${file} holds no sentence pairs`);
+  if (out.src.length === 0) throw new Error(`${where}: ${source} holds no sentence pairs`);
   return out;
 }
 

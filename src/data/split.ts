@@ -39,7 +39,7 @@ export function randomSplit<T>(
   opts: { generator?: Generator } = {},
 ): Subset<T>[] {
   const sizes = resolveLengths(dataset.length, lengths);
-  const perm = Array.from(randperm(dataset.length, { generator: opts.generator }).storage);
+  const perm = Array.from(randperm(dataset.length, { generator: opts.generator }).dataSync());
   let offset = 0;
   return sizes.map((size) => {
     const subset = new Subset(dataset, perm.slice(offset, offset + size));

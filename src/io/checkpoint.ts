@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import * as path from "node:path";
 import { Tensor } from "../tensor/tensor.js";
 import type { GeneratorState } from "../tensor/random.js";
-import { readSafetensors, saveSafetensors } from "./safetensors.js";
+import { readSafetensors, saveSafetensors } from "./safetensors-file.js";
 
 export interface Checkpoint {
   /** A model's stateDict. */

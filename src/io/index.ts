@@ -1,19 +1,13 @@
 /**
- * gs.io: safetensors files, atomic checkpoints and JSONL metrics. Node only.
+ * gs.io: safetensors (bytes and files), atomic checkpoints, JSONL metrics and file reading. The file
+ * functions are Node only; portable.ts is the part that also runs in browsers.
  * @example
  * gs.io.saveSafetensors("model.safetensors", model.stateDict());
  * model.loadStateDict(gs.io.loadSafetensors("model.safetensors"));
  */
-export {
-  serializeSafetensors,
-  parseSafetensors,
-  saveSafetensors,
-  loadSafetensors,
-  readSafetensors,
-  MAX_HEADER_SIZE,
-  type TensorDict,
-} from "./safetensors.js";
-export type { SafetensorsDType } from "./safetensors-dtypes.js";
+export * from "./portable.js";
+export { saveSafetensors, loadSafetensors, readSafetensors } from "./safetensors-file.js";
+export { readBytes, readText, packageRoot, datasetDir } from "./files.js";
 export { saveFileAtomic } from "./atomic.js";
 export { saveCheckpoint, loadCheckpoint, checkpointFile, type Checkpoint } from "./checkpoint.js";
 export { MetricsLogger, readJsonl } from "./metrics.js";

@@ -2,7 +2,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { Tensor } from "../tensor/tensor.js";
-import { readText } from "../data/files.js";
+import { readText } from "./files.js";
 
 /** Tensors become numbers (one element) or nested arrays, so `log({ loss })` works on a loss tensor. */
 function replacer(_key: string, value: unknown): unknown {

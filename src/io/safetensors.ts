@@ -3,12 +3,10 @@
  * of UTF-8 JSON `{"__metadata__": {..}, "name": {"dtype", "shape", "data_offsets": [begin, end]}, ..}`
  * padded with spaces to a multiple of 8, then the data. Like the reference writer, tensors are laid out
  * by decreasing dtype alignment, then by name. Files are validated like the reference reader does, before
- * any tensor is allocated.
+ * any tensor is allocated. This file works on bytes (browsers too); safetensors-file.ts reads and writes files.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
-import { saveFileAtomic } from "./atomic.js";
 import {
   ST_DTYPES,
   ST_SIZE,
@@ -39,8 +37,13 @@ function setOwn<V>(obj: Record<string, V>, key: string, value: V): void {
 
 /** Byte-wise comparison of the UTF-8 encodings, as Rust orders Strings. */
 function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
 }
+
+const utf8 = new TextEncoder();
 
 /**
  * The bytes of a safetensors file holding `tensors` (and string `metadata` under `__metadata__`).
@@ -87,7 +90,7 @@ export function serializeSafetensors(tensors: TensorDict, metadata?: Record<stri
 }
 
 /** Random access to the bytes of a file or buffer. */
-interface ByteSource {
+export interface ByteSource {
   size: number;
   read(begin: number, end: number): Uint8Array;
 }
@@ -145,7 +148,7 @@ function checkLayout(entries: Entry[], dataLen: number, fail: (p: string) => Err
 }
 
 /** Validates the whole layout, then decodes the tensors one by one. */
-function decode(src: ByteSource, fail: (p: string) => Error) {
+export function decodeSafetensors(src: ByteSource, fail: (p: string) => Error) {
   if (src.size < 8) throw fail(`only ${src.size} bytes, too short for the 8-byte header length`);
   const lenBytes = src.read(0, 8);
   const n = new DataView(lenBytes.buffer, lenBytes.byteOffset, 8).getBigUint64(0, true);
@@ -208,52 +211,5 @@ export function parseSafetensors(
   source = "<bytes>",
 ): { tensors: Record<string, Tensor>; metadata: Record<string, string> | null } {
   const fail = (p: string) => new Error(`parseSafetensors: ${source}: ${p}`);
-  return decode({ size: bytes.length, read: (b, e) => bytes.subarray(b, e) }, fail);
-}
-
-/** Reads a safetensors file's tensors and its `__metadata__` (null when absent). */
-export function readSafetensors(
-  file: string,
-  where = "readSafetensors",
-): { tensors: Record<string, Tensor>; metadata: Record<string, string> | null } {
-  const fail = (p: string) => new Error(`${where}: ${file}: ${p}`);
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (e) {
-    throw new Error(`${where}: cannot open ${file}: ${(e as Error).message}`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const read = (begin: number, end: number): Uint8Array => {
-      const buf = new Uint8Array(end - begin);
-      let got = 0;
-      while (got < buf.length) {
-        const k = readSync(fd, buf, got, buf.length - got, begin + got);
-        if (k === 0) throw fail(`the file ended early (changed while reading?)`);
-        got += k;
-      }
-      return buf;
-    };
-    return decode({ size, read }, fail);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Loads a safetensors file as a name -> Tensor record (float32/float64/int32/bool; F16 and BF16 become
- * float32, other integer types int32).
- * @example model.loadStateDict(gs.io.loadSafetensors("model.safetensors"));
- */
-export function loadSafetensors(file: string): Record<string, Tensor> {
-  return readSafetensors(file, "loadSafetensors").tensors;
-}
-
-/**
- * Saves tensors (e.g. a stateDict) as a safetensors file, atomically.
- * @example gs.io.saveSafetensors("model.safetensors", model.stateDict(), { step: "1000" });
- */
-export function saveSafetensors(file: string, tensors: TensorDict, metadata?: Record<string, string>): void {
-  saveFileAtomic(file, serializeSafetensors(tensors, metadata));
+  return decodeSafetensors({ size: bytes.length, read: (b, e) => bytes.subarray(b, e) }, fail);
 }

@@ -5,65 +5,13 @@
  * same data, the neural one converges to the count-based probabilities.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { fmtShape } from "../tensor/shape.js";
-import { cat } from "../ops/indexing.js";
+import { hostData } from "../tensor/device.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Module } from "../nn/module.js";
 import { Embedding } from "../nn/layers/embedding.js";
 import * as init from "../nn/init.js";
-import * as F from "../nn/functional.js";
-import { sampleNext, type SampleOptions } from "./sampling.js";
-
-export interface LMOutput {
-  /** (B, T, vocab) with targets; without targets only the last position, (B, 1, vocab). */
-  logits: Tensor;
-  /** Mean cross-entropy over the targets that are not -1, or null without targets. */
-  loss: Tensor | null;
-}
-
-/** Checks idx (B, T) int32 and targets of the same shape; names the model. */
-export function checkTokens(
-  where: string,
-  idx: Tensor,
-  targets: Tensor | null | undefined,
-  vocabSize: number,
-): void {
-  if (!(idx instanceof Tensor) || idx.ndim !== 2 || idx.dtype !== "int32")
-    throw new RangeError(
-      `${where}: idx must be an int32 tensor of shape (B, T), got ${idx instanceof Tensor ? `${idx.dtype} ${fmtShape(idx.shape)}` : typeof idx}`,
-    );
-  for (const v of idx.toArray())
-    if (v < 0 || v >= vocabSize) throw new RangeError(`${where}: token id ${v} is outside [0, ${vocabSize})`);
-  if (
-    targets &&
-    (targets.ndim !== 2 || targets.shape[0] !== idx.shape[0] || targets.shape[1] !== idx.shape[1])
-  )
-    throw new RangeError(
-      `${where}: targets ${fmtShape(targets.shape)} must match idx ${fmtShape(idx.shape)}`,
-    );
-}
-
-/** Mean cross-entropy of logits (B, T, V) against targets (B, T), ignoring -1. */
-export function lmLoss(logits: Tensor, targets: Tensor): Tensor {
-  const V = logits.shape[logits.ndim - 1];
-  return F.crossEntropy(logits.reshape([-1, V]), targets.reshape([-1]), { ignoreIndex: -1 });
-}
-
-/** Samples maxNewTokens tokens after idx (B, T), feeding each back; `step` gives the next logits (B, V). */
-export function autoregress(
-  idx: Tensor,
-  maxNewTokens: number,
-  opts: SampleOptions,
-  step: (seq: Tensor) => Tensor,
-): Tensor {
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
-    throw new RangeError(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
-  return noGrad(() => {
-    let seq = idx;
-    for (let i = 0; i < maxNewTokens; i++) seq = cat([seq, sampleNext(step(seq), opts).unsqueeze(1)], 1);
-    return seq;
-  });
-}
+import type { SampleOptions } from "./sampling.js";
+import { autoregress, checkTokens, lmLoss, type LMOutput } from "./language-model.js";
 
 /**
  * Count-based bigram model: P(next | current) = (count + k) / (row total + k·V) (add-k smoothing; k = 1
@@ -92,7 +40,7 @@ export class BigramCounts extends Module {
   /** Adds the bigrams of each sequence of token ids to the counts; returns this. */
   fit(sequences: Iterable<ArrayLike<number>>): this {
     const V = this.vocabSize;
-    const c = this.counts.storage;
+    const c = hostData(this.counts, "BigramCounts.fit");
     for (const seq of sequences)
       for (let i = 0; i + 1 < seq.length; i++) {
         const a = seq[i];
@@ -107,7 +55,7 @@ export class BigramCounts extends Module {
   /** (V, V) smoothed probabilities, each row summing to 1 (a row with no counts and k = 0 is uniform). */
   probs(): Tensor {
     const V = this.vocabSize;
-    const c = this.counts.storage;
+    const c = hostData(this.counts, "BigramCounts.probs");
     const p = new Float64Array(V * V);
     for (let a = 0; a < V; a++) {
       let total = 0;
@@ -120,7 +68,7 @@ export class BigramCounts extends Module {
   /** Mean negative log-likelihood per bigram over the sequences (makemore's loss for this model). */
   nll(sequences: Iterable<ArrayLike<number>>): number {
     const V = this.vocabSize;
-    const p = this.probs().storage;
+    const p = hostData(this.probs(), "BigramCounts.nll");
     let sum = 0;
     let n = 0;
     for (const seq of sequences)

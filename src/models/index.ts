@@ -10,8 +10,10 @@ export {
   type KVCache,
 } from "./gpt.js";
 export { sampleNext, multinomial, type SampleOptions } from "./sampling.js";
+export * from "./decoding.js";
 export * from "./seq2seq.js";
 export * from "./transformer-mt.js";
-export { Bigram, BigramCounts, type LMOutput } from "./bigram.js";
+export type { LMOutput } from "./language-model.js";
+export { Bigram, BigramCounts } from "./bigram.js";
 export { MLPLanguageModel, MLP_LM_DEFAULTS, type MLPLMConfig } from "./mlp-lm.js";
 export { RNNLanguageModel, RNN_LM_DEFAULTS, detachState, type RNNLMConfig, type RNNState } from "./rnn-lm.js";

@@ -14,7 +14,7 @@ import { Embedding } from "../nn/layers/embedding.js";
 import { Linear } from "../nn/layers/linear.js";
 import { Tanh } from "../nn/layers/activations.js";
 import type { SampleOptions } from "./sampling.js";
-import { autoregress, checkTokens, lmLoss, type LMOutput } from "./bigram.js";
+import { autoregress, checkTokens, lmLoss, type LMOutput } from "./language-model.js";
 
 export interface MLPLMConfig {
   vocabSize: number;

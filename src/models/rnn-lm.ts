@@ -15,7 +15,7 @@ import { Linear } from "../nn/layers/linear.js";
 import { Dropout } from "../nn/layers/dropout.js";
 import { GRU, LSTM, RNN } from "../nn/layers/rnn.js";
 import { sampleNext, type SampleOptions } from "./sampling.js";
-import { checkTokens, lmLoss, type LMOutput } from "./bigram.js";
+import { checkTokens, lmLoss, type LMOutput } from "./language-model.js";
 
 export interface RNNLMConfig {
   cell: "rnn" | "lstm" | "gru";

@@ -21,7 +21,7 @@ import {
   type Hypothesis,
   type StepOutput,
   type Translator,
-} from "./seq2seq.js";
+} from "./decoding.js";
 
 export interface TransformerTranslatorConfig {
   srcVocabSize: number;

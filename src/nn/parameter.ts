@@ -23,7 +23,7 @@ export class Parameter extends Tensor {
       throw new TypeError(
         `Parameter: only floating-point tensors can require grad, got ${data.dtype}; pass requiresGrad=false`,
       );
-    super(data.storage, data.shape, data.strides, data.offset);
+    super(data.storage, data.shape, data.strides, data.offset, data.device);
     if (requiresGrad) this.requiresGrad = true;
   }
 

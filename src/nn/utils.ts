@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { cat } from "../ops/indexing.js";
+import { hostData } from "../tensor/device.js";
 
 function tensorsOf(where: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
   if (parameters instanceof Tensor) return [parameters];
@@ -23,7 +24,7 @@ function gradsOf(where: string, parameters: Tensor | Iterable<Tensor>): Tensor[]
 /** Replaces every element x of t by fn(x), in place. */
 function mapInPlace(t: Tensor, fn: (v: number) => number): void {
   const c = t.contiguous();
-  const s = c.storage;
+  const s = hostData(c, "clipGrad");
   for (let i = c.offset, end = c.offset + c.numel(); i < end; i++) s[i] = fn(s[i]);
   if (c !== t) noGrad(() => t.copy_(c));
 }
@@ -31,8 +32,10 @@ function mapInPlace(t: Tensor, fn: (v: number) => number): void {
 /** The largest |x| over all elements (NaN if any element is NaN). */
 function maxAbsOf(ts: Tensor[]): number {
   let m = 0;
-  for (const t of ts)
-    for (let i = t.offset, end = t.offset + t.numel(); i < end; i++) m = Math.max(m, Math.abs(t.storage[i]));
+  for (const t of ts) {
+    const s = hostData(t, "clipGradNorm_");
+    for (let i = t.offset, end = t.offset + t.numel(); i < end; i++) m = Math.max(m, Math.abs(s[i]));
+  }
   return m;
 }
 
@@ -40,7 +43,7 @@ function maxAbsOf(ts: Tensor[]): number {
 function pNormOf(ts: Tensor[], p: number): number {
   let acc = 0;
   for (const t of ts) {
-    const s = t.storage;
+    const s = hostData(t, "clipGradNorm_");
     const end = t.offset + t.numel();
     if (p === 2) for (let i = t.offset; i < end; i++) acc += s[i] * s[i];
     else for (let i = t.offset; i < end; i++) acc += Math.abs(s[i]) ** p;
@@ -50,8 +53,10 @@ function pNormOf(ts: Tensor[], p: number): number {
   const m = maxAbsOf(ts);
   if (!(m > 0) || !Number.isFinite(m)) return m;
   acc = 0;
-  for (const t of ts)
-    for (let i = t.offset, end = t.offset + t.numel(); i < end; i++) acc += Math.abs(t.storage[i] / m) ** p;
+  for (const t of ts) {
+    const s = hostData(t, "clipGradNorm_");
+    for (let i = t.offset, end = t.offset + t.numel(); i < end; i++) acc += Math.abs(s[i] / m) ** p;
+  }
   return m * acc ** (1 / p);
 }
 

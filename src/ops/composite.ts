@@ -30,8 +30,9 @@ export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
 /** True where column - row <= diagonal, for the last two dims of x. */
 function lowerMask(x: Tensor, diagonal: number): Tensor {
   if (x.ndim < 2) throw new RangeError(`tril/triu: expects at least 2 dims, got ${x.ndim}`);
-  const rows = arange(x.shape[x.ndim - 2]).unsqueeze(1);
-  const cols = arange(x.shape[x.ndim - 1]).unsqueeze(0);
+  const on = { device: x.device };
+  const rows = arange(x.shape[x.ndim - 2], undefined, 1, on).unsqueeze(1);
+  const cols = arange(x.shape[x.ndim - 1], undefined, 1, on).unsqueeze(0);
   return cols.sub(rows).le(diagonal);
 }
 

@@ -4,6 +4,7 @@
  */
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { sameDevice } from "../tensor/device.js";
 
 /** Gradients for each input given the output's gradient `g`. Shapes may be broadcast: the engine sums them. */
 export type Vjp<P> = (
@@ -24,6 +25,7 @@ export type Op<P> = (inputs: readonly Tensor[], attrs: P) => Tensor;
 export function defineOp<P = undefined>(def: OpDef<P>): Op<P> {
   const { name, forward, vjp } = def;
   return (inputs, attrs) => {
+    if (inputs.length > 1) sameDevice(name, inputs);
     const out = forward(inputs, attrs);
     if (vjp !== "none" && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
       out.setGradFn({ name, inputs, backward: (g) => vjp(g, inputs, out, attrs) });

@@ -1,6 +1,7 @@
 /** Elementwise unary and binary ops with broadcasting and PyTorch's type promotion; where, clamp, casts. */
-import { kernels, type BinaryOp, type UnaryOp } from "../backend/index.js";
+import type { BinaryOp, UnaryOp } from "../backend/index.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import { backendFor, backendOf, sameDevice, type Device } from "../tensor/device.js";
 import {
   allocStorage,
   category,
@@ -10,19 +11,26 @@ import {
   toFloat,
   type DType,
 } from "../tensor/dtype.js";
-import { broadcastShapes, broadcastStrides, numelOf } from "../tensor/shape.js";
+import { broadcastShapes, broadcastStrides } from "../tensor/shape.js";
 import { defineOp } from "./define.js";
 import { contiguous } from "./movement.js";
 
-/** Wraps a number or boolean as a 0-d tensor of `dtype`. */
-export function scalar(v: number | boolean, dtype: DType): Tensor {
+/** Wraps a number or boolean as a 0-d tensor of `dtype` on `device`. */
+export function scalar(v: number | boolean, dtype: DType, device: Device = "cpu"): Tensor {
   const s = allocStorage(dtype, 1);
   s[0] = Number(v);
-  return new Tensor(s, []);
+  return device === "cpu" ? new Tensor(s, []) : new Tensor(backendFor(device).upload(s), [], [], 0, device);
 }
 
-export function asTensor(x: TensorLike, dtype?: DType): Tensor {
-  return x instanceof Tensor ? x : scalar(x, dtype ?? scalarDType(x));
+export function asTensor(x: TensorLike, dtype?: DType, device: Device = "cpu"): Tensor {
+  return x instanceof Tensor ? x : scalar(x, dtype ?? scalarDType(x), device);
+}
+
+/** The device of the tensors among a and b (numbers go where the tensors are); two devices are an error. */
+function deviceOfOperands(op: string, a: TensorLike, b: TensorLike): Device {
+  if (!(a instanceof Tensor)) return b instanceof Tensor ? b.device : "cpu";
+  if (b instanceof Tensor && b.device !== a.device) sameDevice(op, [a, b]);
+  return a.device;
 }
 
 /**
@@ -55,9 +63,9 @@ const Cast = defineOp<DType>({
   name: "to",
   forward: ([x], dtype) => {
     const c = contiguous(x);
-    const out = allocStorage(dtype, c.numel());
-    kernels().cast(c.storage.subarray(c.offset, c.offset + c.numel()), out);
-    return new Tensor(out, x.shape);
+    const out = Tensor.empty(x.shape, dtype, x.device);
+    backendOf(x).cast(c.storage.subarray(c.offset, c.offset + c.numel()), out.storage);
+    return out;
   },
   vjp: (g, [x]) => [isFloating(x.dtype) ? g.to(x.dtype) : null],
 });
@@ -71,9 +79,9 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 function runUnary(op: UnaryOp, x: Tensor, outDType: DType): Tensor {
   const c = contiguous(cast(x, outDType));
-  const out = allocStorage(outDType, c.numel());
-  kernels().unary(op, c.storage.subarray(c.offset, c.offset + c.numel()), out);
-  return new Tensor(out, x.shape);
+  const out = Tensor.empty(x.shape, outDType, x.device);
+  backendOf(x).unary(op, c.storage.subarray(c.offset, c.offset + c.numel()), out.storage);
+  return out;
 }
 
 type UnaryVjp = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
@@ -141,9 +149,9 @@ const Binary = defineOp<BinaryAttrs>({
     const shape = broadcastShapes(op, a.shape, b.shape);
     const ca = cast(a, compute);
     const cb = cast(b, compute);
-    const storage = allocStorage(out, numelOf(shape));
-    kernels().binary(op, viewOf(ca, shape), viewOf(cb, shape), storage, shape);
-    return new Tensor(storage, shape);
+    const result = Tensor.empty(shape, out, a.device);
+    backendOf(a).binary(op, viewOf(ca, shape), viewOf(cb, shape), result.storage, shape);
+    return result;
   },
   vjp: (g, [a, b], out, { op }) => {
     switch (op) {
@@ -183,8 +191,9 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   if (op === "pow" && !isFloating(compute) && typeof b === "number" && b < 0)
     throw new RangeError("pow: integers to negative integer powers are not allowed");
   const outDType = COMPARE.has(op) ? "bool" : compute;
-  const ta = asTensor(a, compute);
-  const tb = asTensor(b, compute);
+  const device = deviceOfOperands(op, a, b);
+  const ta = asTensor(a, compute, device);
+  const tb = asTensor(b, compute, device);
   if (COMPARE.has(op)) {
     // Comparisons never carry a gradient.
     return Compare([ta, tb], { op, compute, out: outDType });
@@ -233,12 +242,12 @@ const Where = defineOp<DType>({
     const shape = broadcastShapes("where", cond.shape, a.shape, b.shape);
     const ca = cast(a, dtype);
     const cb = cast(b, dtype);
-    const storage = allocStorage(dtype, numelOf(shape));
-    kernels().where(viewOf(cond, shape), viewOf(ca, shape), viewOf(cb, shape), storage, shape);
-    return new Tensor(storage, shape);
+    const out = Tensor.empty(shape, dtype, cond.device);
+    backendOf(cond).where(viewOf(cond, shape), viewOf(ca, shape), viewOf(cb, shape), out.storage, shape);
+    return out;
   },
   vjp: (g, [cond]) => {
-    const zero = scalar(0, g.dtype);
+    const zero = scalar(0, g.dtype, g.device);
     return [null, where(cond, g, zero), where(cond, zero, g)];
   },
 });
@@ -248,7 +257,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where: cond must be a bool tensor");
   if (cond.dtype !== "bool") throw new TypeError(`where: cond must be a bool tensor, got ${cond.dtype}`);
   const dtype = resultType(a, b);
-  return Where([cond, asTensor(a, dtype), asTensor(b, dtype)], dtype);
+  const device = deviceOfOperands("where", cond, a instanceof Tensor ? a : b);
+  deviceOfOperands("where", cond, b);
+  return Where([cond, asTensor(a, dtype, device), asTensor(b, dtype, device)], dtype);
 }
 
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
@@ -257,14 +268,14 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
       `maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`,
     );
   broadcastShapes("maskedFill", x.shape, mask.shape);
-  return where(mask, scalar(value, x.dtype), x);
+  return where(mask, scalar(value, x.dtype, x.device), x);
 }
 
 /** Clamps into [min, max]; the gradient flows where the input was inside the range (ends included). */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if (min == null && max == null) throw new TypeError("clamp: at least one of min and max must be given");
   let out = x;
-  if (min != null) out = where(x.lt(min), scalar(min, x.dtype), out);
-  if (max != null) out = where(x.gt(max), scalar(max, x.dtype), out);
+  if (min != null) out = where(x.lt(min), scalar(min, x.dtype, x.device), out);
+  if (max != null) out = where(x.gt(max), scalar(max, x.dtype, x.device), out);
   return out;
 }

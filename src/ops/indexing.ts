@@ -1,17 +1,19 @@
 /** Integer indexing (gather, indexSelect, scatterAdd, indexAdd, advanced indexing) and cat/stack/split/chunk. */
-import { kernels } from "../backend/index.js";
 import { Tensor, type IndexSpec } from "../tensor/tensor.js";
-import { allocStorage, promote } from "../tensor/dtype.js";
+import { promote } from "../tensor/dtype.js";
+import { backendOf } from "../tensor/device.js";
 import { fmtShape, normDim, numelOf } from "../tensor/shape.js";
 import { defineOp } from "./define.js";
 import { cast } from "./elementwise.js";
-import { contiguous, narrow, reshape, select, slice, unsqueeze } from "./movement.js";
+import { contiguous, freshCopy, narrow, reshape, select, slice, unsqueeze } from "./movement.js";
 
 function checkIndex(idx: Tensor, size: number, op: string): Int32Array {
   if (!(idx instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 tensor`);
   if (idx.dtype !== "int32") throw new TypeError(`${op}: index must be an int32 tensor, got ${idx.dtype}`);
   const c = contiguous(idx);
   const data = c.storage.subarray(c.offset, c.offset + c.numel()) as Int32Array;
+  // Bounds are checked where the host can see the indices; a GPU kernel must guard its own reads.
+  if (!backendOf(c).hostVisible) return data;
   for (let i = 0; i < data.length; i++)
     if (data[i] < 0 || data[i] >= size)
       throw new RangeError(`${op}: index ${data[i]} is out of bounds for a dim of size ${size}`);
@@ -47,11 +49,11 @@ const Gather = defineOp<number>({
   forward: ([x, idx], d) => {
     const ix = checkIndex(idx, x.shape[d], "gather");
     const { outer, size, inner } = blockDims(x.shape, d);
-    const out = allocStorage(x.dtype, idx.numel());
-    kernels().gather(flat(x), ix, out, outer, size, idx.shape[d], inner);
-    return new Tensor(out, idx.shape);
+    const out = Tensor.empty(idx.shape, x.dtype, x.device);
+    backendOf(x).gather(flat(x), ix, out.storage, outer, size, idx.shape[d], inner);
+    return out;
   },
-  vjp: (g, [x, idx], _out, d) => [scatterAdd(Tensor.empty(x.shape, g.dtype), d, idx, g), null],
+  vjp: (g, [x, idx], _out, d) => [scatterAdd(Tensor.empty(x.shape, g.dtype, g.device), d, idx, g), null],
 });
 
 /** out[i][j][k] = x[i][idx[i][j][k]][k] for dim 1 (and likewise for any dim). */
@@ -66,9 +68,9 @@ const ScatterAdd = defineOp<number>({
   forward: ([x, idx, src], d) => {
     const ix = checkIndex(idx, x.shape[d], "scatterAdd");
     const { outer, size, inner } = blockDims(x.shape, d);
-    const out = flat(x).slice();
-    kernels().scatterAdd(out, ix, flat(cast(src, x.dtype)), outer, size, idx.shape[d], inner);
-    return new Tensor(out, x.shape);
+    const out = freshCopy(x);
+    backendOf(x).scatterAdd(out.storage, ix, flat(cast(src, x.dtype)), outer, size, idx.shape[d], inner);
+    return out;
   },
   vjp: (g, [, idx], _out, d) => [g, null, gather(g, d, idx)],
 });
@@ -93,11 +95,11 @@ const IndexSelect = defineOp<number>({
     const { outer, size, inner } = blockDims(x.shape, d);
     const shape = x.shape.slice();
     shape[d] = ix.length;
-    const out = allocStorage(x.dtype, numelOf(shape));
-    kernels().indexSelect(flat(x), ix, out, outer, size, inner);
-    return new Tensor(out, shape);
+    const out = Tensor.empty(shape, x.dtype, x.device);
+    backendOf(x).indexSelect(flat(x), ix, out.storage, outer, size, inner);
+    return out;
   },
-  vjp: (g, [x, idx], _out, d) => [indexAdd(Tensor.empty(x.shape, g.dtype), d, idx, g), null],
+  vjp: (g, [x, idx], _out, d) => [indexAdd(Tensor.empty(x.shape, g.dtype, g.device), d, idx, g), null],
 });
 
 /** The entries of x at the positions `index` (1-d int32) along `dim`. */
@@ -113,9 +115,9 @@ const IndexAdd = defineOp<number>({
   forward: ([x, idx, src], d) => {
     const ix = checkIndex(idx, x.shape[d], "indexAdd");
     const { outer, size, inner } = blockDims(x.shape, d);
-    const out = flat(x).slice();
-    kernels().indexAdd(out, ix, flat(cast(src, x.dtype)), outer, size, inner);
-    return new Tensor(out, x.shape);
+    const out = freshCopy(x);
+    backendOf(x).indexAdd(out.storage, ix, flat(cast(src, x.dtype)), outer, size, inner);
+    return out;
   },
   vjp: (g, [, idx], _out, d) => [g, null, indexSelect(g, d, idx)],
 });
@@ -193,11 +195,11 @@ const Cat = defineOp<number>({
   forward: (xs, d) => {
     const shape = xs[0].shape.slice();
     shape[d] = xs.reduce((n, t) => n + t.shape[d], 0);
-    const out = Tensor.empty(shape, xs[0].dtype);
+    const out = Tensor.empty(shape, xs[0].dtype, xs[0].device);
     let at = 0;
     for (const t of xs) {
       const dst = narrow(out, d, at, t.shape[d]);
-      kernels().copy(
+      backendOf(out).copy(
         { data: t.storage, offset: t.offset, strides: t.strides },
         { data: out.storage, offset: dst.offset, strides: dst.strides },
         t.shape,

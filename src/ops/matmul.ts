@@ -1,5 +1,6 @@
 /** matmul with PyTorch's semantics: 1-d promotion, batched, with broadcast batch dims. */
-import { kernels, type MatmulParams } from "../backend/index.js";
+import type { MatmulParams } from "../backend/index.js";
+import { backendOf } from "../tensor/device.js";
 import { Tensor } from "../tensor/tensor.js";
 import { isFloating, promote } from "../tensor/dtype.js";
 import { broadcastShapes, fmtShape, numelOf } from "../tensor/shape.js";
@@ -69,11 +70,11 @@ const Matmul = defineOp<undefined>({
       const folded = foldRows(a);
       if (folded !== null) {
         const out = gemm(folded, operand(b, []), 1, folded.t.shape[0], n, k);
-        return new Tensor(out.storage, [...a.shape.slice(0, -1), n]);
+        return new Tensor(out.storage, [...a.shape.slice(0, -1), n], undefined, 0, out.device);
       }
     }
     const out = gemm(operand(a, batch), operand(b, batch), numelOf(batch), m, n, k);
-    return new Tensor(out.storage, [...batch, m, n]);
+    return new Tensor(out.storage, [...batch, m, n], undefined, 0, out.device);
   },
   vjp: (g, [a, b]) => [a.requiresGrad ? matmul(g, b.mT) : null, b.requiresGrad ? weightGrad(a, b, g) : null],
 });
@@ -95,12 +96,12 @@ function foldRows(a: Tensor): Operand | null {
   const rowStride = singleStride(a.shape.slice(0, -1), a.strides.slice(0, -1));
   if (rowStride === null || (rowStride < k && numelOf(a.shape.slice(0, -1)) > 1)) return null;
   const rows = numelOf(a.shape.slice(0, -1));
-  const t = new Tensor(a.storage, [rows, k], [rowStride || k, 1], a.offset);
+  const t = new Tensor(a.storage, [rows, k], [rowStride || k, 1], a.offset, a.device);
   return { t, trans: false, ld: rowStride || k, batchStride: 0 };
 }
 
 function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: number): Tensor {
-  const out = Tensor.empty([batch, m, n], a.t.dtype);
+  const out = Tensor.empty([batch, m, n], a.t.dtype, a.t.device);
   const p: MatmulParams = {
     batch,
     m,
@@ -115,7 +116,7 @@ function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: nu
     aBatchStride: a.batchStride,
     bBatchStride: b.batchStride,
   };
-  if (batch * m * n > 0) kernels().matmul(a.t.storage, b.t.storage, out.storage, p);
+  if (batch * m * n > 0) backendOf(a.t).matmul(a.t.storage, b.t.storage, out.storage, p);
   return out;
 }
 

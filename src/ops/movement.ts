@@ -1,8 +1,8 @@
 /** Movement ops. Most are views: they share the storage and only change shape, strides and offset. */
-import { kernels } from "../backend/index.js";
 import { Tensor, type Dims } from "../tensor/tensor.js";
 import { contiguousStrides, fmtShape, normDim, normDims, numelOf, type Shape } from "../tensor/shape.js";
-import { allocStorage } from "../tensor/dtype.js";
+import { backendFor, backendOf, hostData, type Device } from "../tensor/device.js";
+import type { Storage } from "../tensor/dtype.js";
 import { defineOp } from "./define.js";
 
 export function dimIndex(x: Tensor, dim: number, op: string): number {
@@ -26,12 +26,12 @@ const StridedView = defineOp<{ name: string; at: ViewFn }>({
   name: "view",
   forward: ([x], { at }) => {
     const v = at(x);
-    return new Tensor(x.storage, v.shape, v.strides, v.offset);
+    return new Tensor(x.storage, v.shape, v.strides, v.offset, x.device);
   },
   vjp: (g, [x], _out, { at }) => {
-    const base = Tensor.empty(x.shape, g.dtype);
+    const base = Tensor.empty(x.shape, g.dtype, g.device);
     const v = at(base);
-    kernels().copy(
+    backendOf(g).copy(
       { data: g.storage, offset: g.offset, strides: g.strides },
       { data: base.storage, offset: v.offset, strides: v.strides },
       g.shape,
@@ -47,7 +47,7 @@ function makeView(x: Tensor, name: string, at: ViewFn): Tensor {
 /** A view with new shape and strides over the same elements in the same order; its gradient is a reshape. */
 const Reshaped = defineOp<ViewAttrs>({
   name: "reshape",
-  forward: ([x], a) => new Tensor(x.storage, a.shape, a.strides, a.offset),
+  forward: ([x], a) => new Tensor(x.storage, a.shape, a.strides, a.offset, x.device),
   vjp: (g, [x]) => [reshape(g, x.shape)],
 });
 
@@ -215,7 +215,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 /** expand's gradient is the broadcast reduction the engine already does, so its vjp passes g through. */
 const ExpandOp = defineOp<ViewAttrs>({
   name: "expand",
-  forward: ([x], a) => new Tensor(x.storage, a.shape, a.strides, a.offset),
+  forward: ([x], a) => new Tensor(x.storage, a.shape, a.strides, a.offset, x.device),
   vjp: (g) => [g],
 });
 
@@ -266,19 +266,48 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 // ---- copies --------------------------------------------------------------------------------------
 
+/** A new contiguous tensor with x's elements, on x's device, outside autograd. */
+export function freshCopy(x: Tensor): Tensor {
+  const out = Tensor.empty(x.shape, x.dtype, x.device);
+  backendOf(x).copy(
+    { data: x.storage, offset: x.offset, strides: x.strides },
+    { data: out.storage, offset: 0, strides: contiguousStrides(x.shape) },
+    x.shape,
+  );
+  return out;
+}
+
 const Copy = defineOp<string>({
   name: "copy",
-  forward: ([x]) => {
-    const out = allocStorage(x.dtype, x.numel());
-    kernels().copy(
-      { data: x.storage, offset: x.offset, strides: x.strides },
-      { data: out, offset: 0, strides: contiguousStrides(x.shape) },
-      x.shape,
-    );
-    return new Tensor(out, x.shape);
-  },
+  forward: ([x]) => freshCopy(x),
   vjp: (g) => [g],
 });
+
+/**
+ * A copy on another device, through the host: the source's elements (read synchronously, or
+ * already read by toDeviceAsync) are uploaded by the target backend. The gradient goes back the same
+ * way, to the input's device.
+ */
+const ToDevice = defineOp<{ device: Device; host: Storage | null }>({
+  name: "to",
+  forward: ([x], { device, host }) => {
+    const c = contiguous(x);
+    const values = host ?? hostData(c, "to", "await t.toAsync(device)").slice(c.offset, c.offset + c.numel());
+    return new Tensor(backendFor(device).upload(values), x.shape, undefined, 0, device);
+  },
+  vjp: (g, [x]) => [toDevice(g, x.device)],
+});
+
+/** `x` on `device`: x itself when it is already there, else a differentiable copy. */
+export function toDevice(x: Tensor, device: Device): Tensor {
+  return x.device === device ? x : ToDevice([x], { device, host: null });
+}
+
+/** toDevice for a source the host reads asynchronously (a GPU): the same differentiable copy. */
+export async function toDeviceAsync(x: Tensor, device: Device): Promise<Tensor> {
+  if (x.device === device) return x;
+  return ToDevice([x], { device, host: await x.data() });
+}
 
 export function contiguous(x: Tensor): Tensor {
   return x.isContiguous() ? x : Copy([x], "contiguous");

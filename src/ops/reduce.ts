@@ -1,7 +1,8 @@
 /** Reductions over any dims with keepdim: sum, mean, prod, amax/amin, max/min with indices, argmax, var, std. */
-import { kernels, type ReduceOp } from "../backend/index.js";
+import type { ReduceOp } from "../backend/index.js";
+import { backendOf } from "../tensor/device.js";
 import { Tensor, type Dims } from "../tensor/tensor.js";
-import { allocStorage, isFloating, toFloat, type DType } from "../tensor/dtype.js";
+import { isFloating, toFloat, type DType } from "../tensor/dtype.js";
 import { fmtShape, normDim, normDims, numelOf, type Shape } from "../tensor/shape.js";
 import { defineOp } from "./define.js";
 import { cast } from "./elementwise.js";
@@ -52,16 +53,16 @@ function asBlock(
 
 function runReduce(x: Tensor, { op, dims, keepdim, dtype }: ReduceAttrs): Tensor {
   const { data, outer, size, inner } = asBlock(cast(x, dtype), dims);
-  const out = allocStorage(dtype, outer * inner);
-  kernels().reduce(
+  const out = Tensor.empty(keptShape(x.shape, dims, keepdim), dtype, x.device);
+  backendOf(x).reduce(
     op,
     data.storage.subarray(data.offset, data.offset + data.numel()),
-    out,
+    out.storage,
     outer,
     size,
     inner,
   );
-  return new Tensor(out, keptShape(x.shape, dims, keepdim));
+  return out;
 }
 
 /** Broadcasts a reduced gradient back over the reduced dims. */
@@ -134,16 +135,16 @@ function argReduce(x: Tensor, dim: number | undefined, keepdim: boolean, op: "ar
   const d = normDim(dim, x.ndim, op);
   checkNonEmpty(x, [d], op);
   const { data, outer, size, inner } = asBlock(x, [d]);
-  const out = new Int32Array(outer * inner);
-  kernels().argReduce(
+  const out = Tensor.empty(keptShape(x.shape, [d], keepdim), "int32", x.device);
+  backendOf(x).argReduce(
     op,
     data.storage.subarray(data.offset, data.offset + data.numel()),
-    out,
+    out.storage as Int32Array,
     outer,
     size,
     inner,
   );
-  return new Tensor(out, keptShape(x.shape, [d], keepdim));
+  return out;
 }
 
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {

@@ -1,5 +1,5 @@
 /** Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), as torch.optim.Adam/AdamW. */
-import { kernels } from "../backend/index.js";
+import { backendOf } from "../tensor/device.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamUpdate, type Params } from "./optimizer.js";
 import { checkBetas, checkBool, checkKnownKeys, checkLr, checkNonNegative } from "./validate.js";
 
@@ -63,7 +63,16 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     const shrink = this.decoupled ? 1 - lr * wd : 1;
     const l2 = this.decoupled ? 0 : wd;
     const vmax = amsgrad ? this.buffer(state, "max_exp_avg_sq", u.param) : null;
-    kernels().adamStep(p, po, g, go, m, v, vmax, n, { stepSize, bc2Sqrt, shrink, l2, beta1, beta2, eps, sign });
+    backendOf(u.param).adamStep(p, po, g, go, m, v, vmax, n, {
+      stepSize,
+      bc2Sqrt,
+      shrink,
+      l2,
+      beta1,
+      beta2,
+      eps,
+      sign,
+    });
   }
 }
 

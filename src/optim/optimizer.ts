@@ -5,6 +5,7 @@
  * per parameter is far faster than a chain of tensor ops).
  */
 import { Tensor } from "../tensor/tensor.js";
+import { hostData } from "../tensor/device.js";
 import { enableGrad, noGrad } from "../autograd/grad-mode.js";
 import { fmtShape } from "../tensor/shape.js";
 import { checkLr } from "./validate.js";
@@ -175,9 +176,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           const g = grad.contiguous();
           const u: ParamUpdate = {
             param: p,
-            data: work.storage as FloatStorage,
+            data: hostData(work, "optimizer.step") as FloatStorage,
             offset: work.offset,
-            grad: g.storage,
+            grad: hostData(g, "optimizer.step"),
             gradOffset: g.offset,
             n: p.numel(),
           };
@@ -191,8 +192,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   /** The state buffer `key` of a parameter, created as zeros on first use. */
   protected buffer(state: ParamState, key: string, param: Tensor): FloatStorage {
     let t = state[key];
-    if (!(t instanceof Tensor)) state[key] = t = Tensor.empty(param.shape, param.dtype);
-    return t.storage as FloatStorage;
+    if (!(t instanceof Tensor)) state[key] = t = Tensor.empty(param.shape, param.dtype, param.device);
+    return hostData(t, "optimizer.step") as FloatStorage;
   }
 
   /**

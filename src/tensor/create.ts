@@ -3,18 +3,32 @@ import { Tensor } from "./tensor.js";
 import { allocStorage, checkDType, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
 import { checkShape, fmtShape, numelOf, type Shape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
+import { backendFor, checkDevice, type Device } from "./device.js";
 
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** Where the tensor lives: "cpu" (the default), or a device registered by a backend ("webgpu"). */
+  device?: Device;
 }
 
 export type NestedArray = number | boolean | readonly NestedArray[];
 export type TensorData = NestedArray | ArrayLike<number> | Storage;
 
-function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
-  if (opts?.requiresGrad) t.requiresGrad = true;
-  return t;
+function deviceOption(opts: TensorOptions | undefined, op: string): Device {
+  return opts?.device === undefined ? "cpu" : checkDevice(opts.device, op);
+}
+
+/**
+ * Places a tensor built on the host on its device (the CPU backends keep the array: no copy) and
+ * sets requiresGrad.
+ */
+function finish(t: Tensor, opts: TensorOptions | undefined, op: string): Tensor {
+  const device = deviceOption(opts, op);
+  const placed =
+    device === "cpu" ? t : new Tensor(backendFor(device).upload(t.storage), t.shape, undefined, 0, device);
+  if (opts?.requiresGrad) placed.requiresGrad = true;
+  return placed;
 }
 
 function isTypedArray(x: unknown): x is Storage | Int8Array | Uint16Array | Int16Array | Uint32Array {
@@ -96,23 +110,33 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: Shape }
   const storage = allocStorage(dtype, values.length);
   if (dtype === "bool") for (let i = 0; i < values.length; i++) storage[i] = values[i] ? 1 : 0;
   else for (let i = 0; i < values.length; i++) storage[i] = Number(values[i]);
-  return finish(new Tensor(storage, shape), opts);
+  return finish(new Tensor(storage, shape), opts, "tensor");
 }
 
 export function full(shape: Shape, value: number | boolean, opts: TensorOptions = {}): Tensor {
-  const s = checkShape(shape, "full");
+  return filled("full", shape, value, opts);
+}
+
+function filled(op: string, shape: Shape, value: number | boolean, opts: TensorOptions): Tensor {
+  const s = checkShape(shape, op);
   const dtype = opts.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
-  const t = Tensor.empty(s, checkDType(dtype, "full"));
-  t.storage.fill(Number(value));
-  return finish(t, opts);
+  const t = Tensor.empty(s, checkDType(dtype, op), deviceOption(opts, op));
+  if (value !== 0) t.fill_(value);
+  if (opts.requiresGrad) t.requiresGrad = true;
+  return t;
 }
 
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled("zeros", shape, 0, opts);
 }
 
 export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled("ones", shape, 1, opts);
+}
+
+/** A zero-filled tensor (PyTorch's empty leaves the memory uninitialised; zeros cost nothing more here). */
+export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
+  return filled("empty", shape, 0, opts);
 }
 
 /**
@@ -127,7 +151,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   const dtype = opts.dtype ?? ([lo, hi, step].every(Number.isInteger) ? "int32" : "float32");
   const t = Tensor.empty([n], dtype);
   for (let i = 0; i < n; i++) t.storage[i] = lo + i * step;
-  return finish(t, opts);
+  return finish(t, opts, "arange");
 }
 
 /** `steps` evenly spaced values from start to end, both included. */
@@ -139,13 +163,13 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   // Fill from both ends so that the last value is exactly `end`, as PyTorch does.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) t.storage[i] = i < half ? start + i * delta : end - (steps - 1 - i) * delta;
-  return finish(t, opts);
+  return finish(t, opts, "linspace");
 }
 
 export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
-  const t = zeros(checkShape([n, m], "eye"), opts);
+  const t = zeros(checkShape([n, m], "eye"), { dtype: opts.dtype });
   for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;
-  return t;
+  return finish(t, opts, "eye");
 }
 
 export interface RandomOptions extends TensorOptions {
@@ -159,7 +183,7 @@ function floatRandom(op: string, shape: Shape, opts: RandomOptions, draw: (g: Ge
   const t = Tensor.empty(checkShape(shape, op), dtype);
   const g = opts.generator ?? defaultGenerator;
   for (let i = 0; i < t.storage.length; i++) t.storage[i] = draw(g);
-  return finish(t, opts);
+  return finish(t, opts, op);
 }
 
 /** Standard normal draws. */
@@ -179,11 +203,11 @@ export function randint(low: number, high: number, shape: Shape, opts: RandomOpt
   const t = Tensor.empty(checkShape(shape, "randint"), opts.dtype ?? "int32");
   const g = opts.generator ?? defaultGenerator;
   for (let i = 0; i < t.storage.length; i++) t.storage[i] = g.randint(low, high);
-  return t;
+  return finish(t, opts, "randint");
 }
 
 /** A random permutation of 0..n-1 (Fisher–Yates). */
-export function randperm(n: number, opts: { generator?: Generator } = {}): Tensor {
+export function randperm(n: number, opts: { generator?: Generator; device?: Device } = {}): Tensor {
   const t = arange(n);
   const s = t.storage;
   const g = opts.generator ?? defaultGenerator;
@@ -193,10 +217,14 @@ export function randperm(n: number, opts: { generator?: Generator } = {}): Tenso
     s[i] = s[j];
     s[j] = tmp;
   }
-  return t;
+  return finish(t, { device: opts.device }, "randperm");
 }
 
-const like = (x: Tensor, opts: TensorOptions): TensorOptions => ({ dtype: x.dtype, ...opts });
+const like = (x: Tensor, opts: TensorOptions): TensorOptions => ({
+  dtype: x.dtype,
+  device: x.device,
+  ...opts,
+});
 export const zerosLike = (x: Tensor, opts: TensorOptions = {}) => zeros(x.shape, like(x, opts));
 export const onesLike = (x: Tensor, opts: TensorOptions = {}) => ones(x.shape, like(x, opts));
 export const fullLike = (x: Tensor, value: number, opts: TensorOptions = {}) =>

@@ -1,5 +1,7 @@
 /** dtypes, their storages, and PyTorch's type promotion (bool < int32 < float32 < float64). */
 import type { DType, Storage } from "../backend/types.js";
+import type { DeviceBuffer } from "../backend/device.js";
+import { allocHost } from "../backend/host-storage.js";
 
 export type { DType, Storage };
 
@@ -16,24 +18,15 @@ export function checkDType(d: unknown, where: string): DType {
   throw new TypeError(`${where}: unknown dtype ${JSON.stringify(d)}; expected one of ${DTYPES.join(", ")}`);
 }
 
-export function allocStorage(dtype: DType, n: number): Storage {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(n);
-    case "float64":
-      return new Float64Array(n);
-    case "int32":
-      return new Int32Array(n);
-    case "bool":
-      return new Uint8Array(n);
-  }
-}
+/** A zero-filled typed array: CPU storage. Ops allocate through their device's backend instead. */
+export const allocStorage = allocHost;
 
 export function dtypeOfStorage(s: Storage): DType {
   if (s instanceof Float32Array) return "float32";
   if (s instanceof Float64Array) return "float64";
   if (s instanceof Int32Array) return "int32";
-  return "bool";
+  if (s instanceof Uint8Array) return "bool";
+  return (s as unknown as DeviceBuffer).dtype;
 }
 
 /** The larger of two dtypes in promotion order. */

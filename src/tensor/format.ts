@@ -1,5 +1,7 @@
 /** PyTorch-style printing: `tensor([[ 1.0000, -2.0000], ...], requires_grad=True)`. */
 import type { Tensor } from "./tensor.js";
+import { backendOf } from "./device.js";
+import { fmtShape } from "./shape.js";
 
 const THRESHOLD = 1000; // summarise tensors with more elements than this
 const EDGE = 3; // elements kept at each end of a summarised dim
@@ -34,6 +36,9 @@ function shownIndices(size: number, summarise: boolean): (number | null)[] {
 }
 
 export function formatTensor(t: Tensor): string {
+  // Values on a device the host cannot read synchronously are not shown (await t.data() reads them).
+  if (t.device !== "cpu" && !backendOf(t).hostVisible)
+    return `tensor(<${t.numel()} values>, shape=${fmtShape(t.shape)}, dtype=${t.dtype}, device='${t.device}')`;
   const prefix = "tensor(";
   const summarise = t.numel() > THRESHOLD;
   const at = (idx: number[]) => t.storage[t.offset + idx.reduce((o, v, d) => o + v * t.strides[d], 0)];
@@ -73,6 +78,7 @@ export function formatTensor(t: Tensor): string {
   const body = t.ndim === 0 ? fmt(at([])) : t.numel() === 0 ? "[]" : render([], prefix.length);
   const extras: string[] = [];
   if (t.numel() === 0 && t.ndim > 1) extras.push(`size=(${t.shape.join(", ")})`);
+  if (t.device !== "cpu") extras.push(`device='${t.device}'`);
   if (t.dtype === "float64") extras.push("dtype=float64");
   if (t.gradFn !== null) extras.push(`grad_fn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) extras.push("requires_grad=True");

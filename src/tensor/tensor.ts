@@ -1,13 +1,16 @@
 /**
- * Tensor: a typed-array storage seen through a shape, strides and an offset. Views (reshape, permute,
+ * Tensor: a storage on a device seen through a shape, strides and an offset. Views (reshape, permute,
  * transpose, expand, slicing) share the storage and only change the strides. Every method is a thin
- * call into `ops/`, where each op is defined once with its gradient.
+ * call into `ops/`, where each op is defined once with its gradient. The storage is a typed array on
+ * CPU backends and a backend's own buffer elsewhere (see backend/device.ts): only its device's
+ * backend touches it, and reads of the values go through that backend.
  */
 import type { GradNode } from "../autograd/node.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import { runBackward } from "../autograd/engine.js";
-import { kernels } from "../backend/index.js";
-import { allocStorage, checkDType, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
+import { devices } from "../backend/devices.js";
+import { DTYPES, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
+import { backendFor, backendOf, checkDevice, deviceOfStorage, hostData, type Device } from "./device.js";
 import { contiguousStrides, fmtShape, numelOf, type Shape } from "./shape.js";
 import { formatTensor } from "./format.js";
 import * as E from "../ops/elementwise.js";
@@ -24,8 +27,10 @@ export type Dims = number | readonly number[];
 export type IndexSpec = number | string | null | readonly [number?, number?, number?] | Tensor;
 
 export class Tensor {
-  /** The storage this tensor reads (shared with its views). */
+  /** The storage this tensor reads (shared with its views): a typed array on CPU backends. */
   readonly storage: Storage;
+  /** Where the storage lives: "cpu", "webgpu", ... Ops run on their inputs' device. */
+  readonly device: Device;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
@@ -37,18 +42,23 @@ export class Tensor {
   private _requiresGrad = false;
   private _grad: Tensor | null = null;
 
-  /** Low-level constructor: wraps a storage. Users call `gs.tensor`, `gs.zeros`, ... */
-  constructor(storage: Storage, shape: Shape, strides?: Shape, offset = 0) {
+  /**
+   * Low-level constructor: wraps a storage. Users call `gs.tensor`, `gs.zeros`, ... The device
+   * defaults to the storage's ("cpu" for a typed array); a device whose storage is typed arrays too
+   * (a second CPU-like backend) is named explicitly, as views and ops do.
+   */
+  constructor(storage: Storage, shape: Shape, strides?: Shape, offset = 0, device?: Device) {
     this.storage = storage;
     this.shape = Object.freeze(shape.slice());
     this.strides = Object.freeze(strides ? strides.slice() : contiguousStrides(shape));
     this.offset = offset;
     this.dtype = dtypeOfStorage(storage);
+    this.device = device ?? deviceOfStorage(storage);
   }
 
-  /** A new uninitialised (zero-filled) contiguous tensor. */
-  static empty(shape: Shape, dtype: DType = "float32"): Tensor {
-    return new Tensor(allocStorage(dtype, numelOf(shape)), shape);
+  /** A new zero-filled contiguous tensor, allocated by the backend of `device`. */
+  static empty(shape: Shape, dtype: DType = "float32", device: Device = "cpu"): Tensor {
+    return new Tensor(backendFor(device).alloc(dtype, numelOf(shape)), shape, undefined, 0, device);
   }
 
   get ndim(): number {
@@ -112,6 +122,10 @@ export class Tensor {
       throw new RangeError(
         `grad: shape ${fmtShape(g.shape)} does not match the tensor's shape ${fmtShape(this.shape)}`,
       );
+    if (g !== null && g.device !== this.device)
+      throw new Error(
+        `grad: a gradient on ${g.device} for a tensor on ${this.device}; move it with g.to("${this.device}")`,
+      );
     this._grad = g;
   }
 
@@ -150,9 +164,10 @@ export class Tensor {
         throw new Error(
           `backward: grad can be implicitly created only for one-element outputs; this tensor has shape ${fmtShape(this.shape)}, pass a gradient of that shape`,
         );
-      g = Tensor.empty(this.shape, this.dtype).fill_(1);
+      g = Tensor.empty(this.shape, this.dtype, this.device).fill_(1);
     } else {
-      g = grad instanceof Tensor ? grad : Tensor.empty(this.shape, this.dtype).fill_(Number(grad));
+      g =
+        grad instanceof Tensor ? grad : Tensor.empty(this.shape, this.dtype, this.device).fill_(Number(grad));
       if (g.shape.length !== this.ndim || g.shape.some((s, i) => s !== this.shape[i]))
         throw new RangeError(
           `backward: gradient shape ${fmtShape(g.shape)} does not match the tensor's shape ${fmtShape(this.shape)}`,
@@ -163,34 +178,64 @@ export class Tensor {
 
   /** The same data with no history (shares storage). */
   detach(): Tensor {
-    return new Tensor(this.storage, this.shape, this.strides, this.offset);
-  }
-
-  /** PyTorch's `.data`: a detached view, for updates that autograd should not see. */
-  get data(): Tensor {
-    return this.detach();
+    return new Tensor(this.storage, this.shape, this.strides, this.offset, this.device);
   }
 
   // ---- reading values -------------------------------------------------------------------------
+  // Synchronous reads work on CPU backends; the async forms work on every device.
 
-  /** The elements in row-major order, as a new contiguous typed array. */
+  /** The elements in row-major order, as a new contiguous typed array (CPU backends; see data()). */
   toArray(): Storage {
-    const c = this.contiguous();
-    return c.storage.slice(c.offset, c.offset + c.numel());
+    return this.readSync("toArray", "await t.data()");
   }
 
-  /** The value of a one-element tensor. */
+  /** The same as toArray(): a new typed array of the elements (CPU backends; see data()). */
+  dataSync(): Storage {
+    return this.readSync("dataSync", "await t.data()");
+  }
+
+  /** The elements in row-major order, as a new typed array, once the kernels that write them ran. */
+  async data(): Promise<Storage> {
+    const c = this.contiguous();
+    return backendOf(c).read(c.storage, c.offset, c.offset + c.numel());
+  }
+
+  /** The value of a one-element tensor (CPU backends; see itemAsync()). */
   item(): number {
+    this.checkItem();
+    return hostData(this, "item", "await t.itemAsync()")[this.offset];
+  }
+
+  /** The value of a one-element tensor, on any device. */
+  async itemAsync(): Promise<number> {
+    this.checkItem();
+    return (await this.data())[0];
+  }
+
+  /** Nested JS arrays (booleans for bool tensors); a 0-d tensor gives a number (CPU backends). */
+  tolist(): unknown {
+    return this.nest(this.readSync("tolist", "await t.tolistAsync()"));
+  }
+
+  /** tolist() on any device. */
+  async tolistAsync(): Promise<unknown> {
+    return this.nest(await this.data());
+  }
+
+  private checkItem(): void {
     if (this.numel() !== 1)
       throw new RangeError(
         `item: only one-element tensors can be converted to a number; shape is ${fmtShape(this.shape)}`,
       );
-    return this.storage[this.offset];
   }
 
-  /** Nested JS arrays (booleans for bool tensors); a 0-d tensor gives a number. */
-  tolist(): unknown {
-    const flat = Array.from(this.toArray(), (v) => (this.dtype === "bool" ? v !== 0 : v));
+  private readSync(op: string, asyncForm: string): Storage {
+    const c = this.contiguous();
+    return hostData(c, op, asyncForm).slice(c.offset, c.offset + c.numel());
+  }
+
+  private nest(values: Storage): unknown {
+    const flat = Array.from(values, (v) => (this.dtype === "bool" ? v !== 0 : v));
     if (this.ndim === 0) return flat[0];
     let pos = 0;
     const build = (d: number): unknown[] => {
@@ -329,9 +374,26 @@ export class Tensor {
 
   // ---- casts ----------------------------------------------------------------------------------
 
-  /** A copy in another dtype (this tensor itself when the dtype already matches). */
-  to(dtype: DType): Tensor {
-    return E.cast(this, checkDType(dtype, "to"));
+  /**
+   * A copy in another dtype or on another device (this tensor itself when it is already there). The
+   * copy is differentiable: gradients flow back to this tensor's device.
+   * @example const g = t.to("webgpu"); const h = t.to("float64");
+   */
+  to(target: DType | Device): Tensor {
+    if ((DTYPES as readonly string[]).includes(target)) return E.cast(this, target as DType);
+    if (typeof target === "string" && !devices().includes(target))
+      throw new TypeError(
+        `to: unknown device ${JSON.stringify(target)}; available devices: ${devices().join(", ")} (dtypes: ${DTYPES.join(", ")})`,
+      );
+    return M.toDevice(this, checkDevice(target, "to"));
+  }
+  /**
+   * to(device) for every device: it waits for the host to read this tensor when its device cannot
+   * be read synchronously (a GPU). Also differentiable.
+   * @example const cpu = await logits.toAsync("cpu");
+   */
+  async toAsync(device: Device): Promise<Tensor> {
+    return M.toDeviceAsync(this, checkDevice(device, "toAsync"));
   }
   float(): Tensor {
     return this.to("float32");
@@ -522,9 +584,12 @@ export class Tensor {
   /** Writes `src` (broadcast to this shape, cast to this dtype) into this tensor's elements. */
   copy_(src: TensorLike): this {
     this.checkInPlace("copy_");
-    const s = E.asTensor(src, this.dtype).to(this.dtype);
-    const b = M.expand(s, this.shape);
-    kernels().copy(
+    const s = E.asTensor(src, this.dtype, this.device).to(this.dtype);
+    const b = M.expand(
+      noGrad(() => s.to(this.device)),
+      this.shape,
+    );
+    backendOf(this).copy(
       { data: b.storage, offset: b.offset, strides: b.strides },
       { data: this.storage, offset: this.offset, strides: this.strides },
       this.shape,
@@ -533,7 +598,8 @@ export class Tensor {
   }
   fill_(value: number | boolean): this {
     this.checkInPlace("fill_");
-    if (this.isContiguous()) this.storage.fill(Number(value), this.offset, this.offset + this.numel());
+    if (this.isContiguous())
+      backendOf(this).fill(this.storage, Number(value), this.offset, this.offset + this.numel());
     else this.copy_(value);
     return this;
   }

@@ -3,20 +3,19 @@
  * gradient accumulation, AdamW with decay on ≥2-d weights, cosine LR with warmup, gradient clipping,
  * periodic train/val estimates, best-checkpoint saving and bit-identical resuming.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { GPT, type GPTConfig } from "../models/gpt.js";
-import { CharTokenizer } from "../text/char-tokenizer.js";
-import { Generator, getRngState, manualSeed, setRngState, type GeneratorState } from "../tensor/random.js";
+import { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
+import { Generator, manualSeed } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Tensor } from "../tensor/tensor.js";
-import { clipGradNorm_ } from "../nn/utils.js";
 import { cosineWithWarmupLr } from "../optim/lr-scheduler.js";
-import { checkpointFile, loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
-import { MetricsLogger } from "../io/metrics.js";
-import { datasetDir } from "../data/files.js";
-import { randomWindows, splitTrainVal } from "./batches.js";
-import { lossCurveSvg } from "./plot.js";
+import { checkpointFile, loadCheckpoint, type Checkpoint } from "../io/checkpoint.js";
+import { datasetDir } from "../io/files.js";
+import { randomWindows, splitTrainVal } from "../data/token-windows.js";
+import { trainLoop, type EvalInfo, type TrainHooks } from "./loop.js";
+import { RunRecorder } from "./recorder.js";
 
 /** nanoGPT's train.py options (snake_case, so its flags carry over), with the shakespeare_char CPU values. */
 export const GPT_TRAIN_DEFAULTS = {
@@ -53,27 +52,6 @@ export const GPT_TRAIN_DEFAULTS = {
 };
 
 export type GPTTrainConfig = typeof GPT_TRAIN_DEFAULTS;
-
-export interface StepInfo {
-  iter: number;
-  loss: number;
-  lr: number;
-  ms: number;
-  tokensPerSec: number;
-}
-
-export interface EvalInfo {
-  iter: number;
-  train: number;
-  val: number;
-  saved: boolean;
-}
-
-export interface TrainHooks {
-  onStart?(info: { model: GPT; config: GPTTrainConfig; startIter: number; params: number }): void;
-  onStep?(info: StepInfo): void;
-  onEval?(info: EvalInfo): void;
-}
 
 export interface TrainResult {
   model: GPT;
@@ -168,15 +146,15 @@ export function splitLoss(
 /** Trains (or resumes) a character-level GPT; returns the model and where its best checkpoint is. */
 export function trainGPT(config: Partial<GPTTrainConfig> = {}, hooks: TrainHooks = {}): TrainResult {
   let c: GPTTrainConfig = { ...GPT_TRAIN_DEFAULTS, ...config };
-  const ckptPath = checkpointFile(c.out_dir);
-  let resume: ReturnType<typeof loadCheckpoint> | null = null;
+  const recorder = new RunRecorder(c.out_dir);
+  let resume: Checkpoint | null = null;
   if (c.init_from === "resume") {
-    if (!existsSync(ckptPath))
-      throw new Error(`train gpt: --init_from=resume but there is no checkpoint at ${ckptPath}`);
+    if (!existsSync(recorder.checkpoint))
+      throw new Error(`train gpt: --init_from=resume but there is no checkpoint at ${recorder.checkpoint}`);
     try {
-      resume = loadCheckpoint(ckptPath);
+      resume = loadCheckpoint(recorder.checkpoint);
     } catch (e) {
-      throw new Error(`train gpt: cannot resume from ${ckptPath}: ${(e as Error).message}`);
+      throw new Error(`train gpt: cannot resume from ${recorder.checkpoint}: ${(e as Error).message}`);
     }
     // The model's shape comes from the checkpoint; the schedule and stopping point may be overridden.
     const saved = resume.config as GPTTrainConfig;
@@ -202,96 +180,56 @@ export function trainGPT(config: Partial<GPTTrainConfig> = {}, hooks: TrainHooks
     lr: c.learning_rate,
     betas: [c.beta1, c.beta2],
   });
-  let iter = 0;
-  let bestValLoss = Infinity;
-  if (resume) {
-    model.loadStateDict(resume.model);
-    optimizer.loadStateDict(resume.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
-    iter = resume.step ?? 0;
-    bestValLoss = (resume.extra as { bestValLoss: number }).bestValLoss;
-    setRngState(resume.rng as GeneratorState);
-  }
-  hooks.onStart?.({ model, config: c, startIter: iter, params: model.getNumParams() });
-
-  mkdirSync(c.out_dir, { recursive: true });
-  const metrics = new MetricsLogger(path.join(c.out_dir, "metrics.jsonl"));
-  const trainCurve: [number, number][] = [];
-  const valCurve: [number, number][] = [];
-  let lastEval: EvalInfo | null = null;
-  const start = performance.now();
-  const tokensPerIter = c.gradient_accumulation_steps * c.batch_size * c.block_size;
-
-  for (;;) {
-    const outOfTime = c.max_seconds > 0 && (performance.now() - start) / 1000 >= c.max_seconds;
-    const last = iter >= c.max_iters || outOfTime;
-    if (iter % c.eval_interval === 0 || last) {
-      const losses = estimateLoss(model, data, c, iter);
-      const improved = losses.val < bestValLoss;
-      if (improved) bestValLoss = losses.val;
-      const saved = iter > 0 && (improved || c.always_save_checkpoint);
-      if (saved) {
-        saveCheckpoint(ckptPath, {
-          model: model.stateDict(),
-          optimizer: optimizer.stateDict(),
-          config: c,
-          step: iter,
-          rng: getRngState(),
-          extra: { bestValLoss, tokenizer: tokenizer.toJSON() },
-        });
-      }
-      lastEval = { iter, train: losses.train, val: losses.val, saved };
-      valCurve.push([iter, losses.val]);
-      metrics.log({ iter, split: "eval", train_loss: losses.train, val_loss: losses.val });
-      hooks.onEval?.(lastEval);
-    }
-    if (last || c.eval_only) break;
-
-    const lr = c.decay_lr
-      ? cosineWithWarmupLr(iter, {
-          lr: c.learning_rate,
-          warmupIters: c.warmup_iters,
-          lrDecayIters: c.lr_decay_iters,
-          minLr: c.min_lr,
-        })
-      : c.learning_rate;
-    for (const group of optimizer.paramGroups) group.lr = lr;
-
-    const t0 = performance.now();
-    let lossSum = 0;
-    for (let micro = 0; micro < c.gradient_accumulation_steps; micro++) {
-      const { x, y } = randomWindows(data.train, c.batch_size, c.block_size);
-      const { loss } = model.forward(x, y);
-      // Scale so the accumulated gradient is the mean over micro-steps.
-      const scaled = loss!.div(c.gradient_accumulation_steps);
-      scaled.backward();
-      lossSum += loss!.item();
-    }
-    if (c.grad_clip > 0) clipGradNorm_(model.parameters(), c.grad_clip);
-    optimizer.step();
-    optimizer.zeroGrad();
-    const ms = performance.now() - t0;
-    const loss = lossSum / c.gradient_accumulation_steps;
-    if (iter % c.log_interval === 0) {
-      trainCurve.push([iter, loss]);
-      metrics.log({ iter, split: "train", loss, lr, ms });
-    }
-    hooks.onStep?.({ iter, loss, lr, ms, tokensPerSec: tokensPerIter / (ms / 1000) });
-    iter++;
-  }
-
-  writeFileSync(
-    path.join(c.out_dir, "loss.svg"),
-    lossCurveSvg(
-      [
-        { name: "train", points: trainCurve },
-        { name: "val", points: valCurve },
-      ],
-      {
-        title: `GPT ${c.n_layer}×${c.n_embd} on ${c.data_path ? path.basename(c.data_path) : "tiny Shakespeare"}`,
+  const run = trainLoop(
+    {
+      name: "train gpt",
+      description: `GPT ${c.n_layer}×${c.n_embd}`,
+      model,
+      optimizer,
+      config: c,
+      params: model.getNumParams(),
+      totalIters: c.max_iters,
+      nextBatch: () => randomWindows(data.train, c.batch_size, c.block_size),
+      loss: ({ x, y }) => ({ loss: model.forward(x, y).loss!, tokens: x.numel() }),
+      evaluate: (iter) => estimateLoss(model, data, c, iter),
+      lr: (iter) =>
+        c.decay_lr
+          ? cosineWithWarmupLr(iter, {
+              lr: c.learning_rate,
+              warmupIters: c.warmup_iters,
+              lrDecayIters: c.lr_decay_iters,
+              minLr: c.min_lr,
+            })
+          : c.learning_rate,
+      checkpointExtra: () => ({ tokenizer: tokenizer.toJSON() }),
+    },
+    {
+      schedule: {
+        kind: "iterations",
+        maxIters: c.eval_only ? (resume?.step ?? 0) : c.max_iters,
+        evalInterval: c.eval_interval,
+        evalAtStart: true,
       },
-    ),
+      recorder,
+      gradClip: c.grad_clip,
+      accumulate: c.gradient_accumulation_steps,
+      logInterval: c.log_interval,
+      maxSeconds: c.max_seconds,
+      checkpoints: "best",
+      alwaysSave: c.always_save_checkpoint,
+      resumeFrom: resume,
+      title: `GPT ${c.n_layer}×${c.n_embd} on ${c.data_path ? path.basename(c.data_path) : "tiny Shakespeare"}`,
+    },
+    hooks,
   );
-  return { model, tokenizer, iters: iter, bestValLoss, lastEval, checkpoint: ckptPath };
+  return {
+    model,
+    tokenizer,
+    iters: run.iter,
+    bestValLoss: run.bestVal,
+    lastEval: run.lastEval,
+    checkpoint: recorder.checkpoint,
+  };
 }
 
 function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Pick<T, K> {

@@ -5,19 +5,22 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { randint } from "../tensor/create.js";
-import { Generator, manualSeed } from "../tensor/random.js";
+import { Generator, getRngState, manualSeed } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { clipGradNorm_ } from "../nn/utils.js";
 import * as F from "../nn/functional.js";
 import type { Module } from "../nn/module.js";
 import { cosineWithWarmupLr } from "../optim/lr-scheduler.js";
 import { SGD } from "../optim/sgd.js";
-import type { CharTokenizer } from "../text/char-tokenizer.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { Bigram, BigramCounts } from "../models/bigram.js";
 import { MLPLanguageModel } from "../models/mlp-lm.js";
-import { RNNLanguageModel } from "../models/rnn-lm.js";
-import { contextExamples, loadNames, wordBatch, wordIds } from "./lm-data.js";
-import { makeOptimizer, RunRecorder, type LMHooks } from "./lm-run.js";
+import type { RNNLanguageModel } from "../models/rnn-lm.js";
+import { contextExamples, loadNames, wordBatch, wordIds } from "../data/char-lm.js";
+import { trainLoop, type TrainHooks } from "./loop.js";
+import { makeOptimizer } from "./make-optimizer.js";
+import { RunRecorder } from "./recorder.js";
+import { rnnModel } from "./rnn-model.js";
 
 export interface NamesResult<M extends Module> {
   model: M;
@@ -73,7 +76,7 @@ export type NamesBigramConfig = typeof NAMES_BIGRAM_DEFAULTS;
  */
 export function trainNamesBigram(
   config: Partial<NamesBigramConfig> = {},
-  hooks: LMHooks = {},
+  hooks: TrainHooks = {},
 ): NamesResult<BigramCounts | Bigram> & { whole: number | null } {
   const c = { ...NAMES_BIGRAM_DEFAULTS, ...config };
   const data = loadNames(c.data_path, c.split_seed);
@@ -84,13 +87,32 @@ export function trainNamesBigram(
   const run = new RunRecorder(c.out_dir);
   manualSeed(c.seed);
   if (c.method === "counts") {
-    hooks.onStart?.({ params: 0, totalIters: 0, description: `count bigram, add-${c.smoothing} smoothing` });
+    // Counting is not training: no steps, one evaluation, one checkpoint.
+    hooks.onStart?.({
+      description: `count bigram, add-${c.smoothing} smoothing`,
+      params: 0,
+      startIter: 0,
+      totalIters: 0,
+    });
     const model = new BigramCounts(V, { smoothing: c.smoothing }).fit(train);
     const whole = new BigramCounts(V, { smoothing: c.smoothing }).fit(ids(data.all)).nll(ids(data.all));
     const [trainNll, devNll, testNll] = [train, dev, test].map((s) => model.nll(s));
-    run.eval(0, { train_loss: trainNll, val_loss: devNll, test_loss: testNll, whole_set_loss: whole });
-    hooks.onEval?.({ iter: 0, train: trainNll, val: devNll, saved: true });
-    run.save(model, c, 0, tok);
+    run.eval({ iter: 0, train_loss: trainNll, val_loss: devNll, test_loss: testNll, whole_set_loss: whole });
+    hooks.onEval?.({
+      iter: 0,
+      train: trainNll,
+      val: devNll,
+      extra: { test_loss: testNll },
+      saved: true,
+      seconds: 0,
+    });
+    run.save("checkpoint", {
+      model: model.stateDict(),
+      config: c,
+      step: 0,
+      rng: getRngState(),
+      extra: { tokenizer: tok.toJSON() },
+    });
     const samples = sampleNames(model, tok, c.num_samples, c.seed);
     return {
       model,
@@ -107,59 +129,54 @@ export function trainNamesBigram(
     throw new RangeError(`train bigram: method must be "counts" or "neural", got "${c.method}"`);
 
   // All training bigrams as one batch of length-1 sequences: x (N, 1) -> y (N, 1).
-  const xs = train.flatMap((w) => w.slice(0, -1));
-  const ys = train.flatMap((w) => w.slice(1));
-  const x = new Tensor(Int32Array.from(xs), [xs.length, 1]);
-  const y = new Tensor(Int32Array.from(ys), [ys.length, 1]);
+  const pairs = (s: number[][]) => {
+    const xs = s.flatMap((w) => w.slice(0, -1));
+    const ys = s.flatMap((w) => w.slice(1));
+    return {
+      x: new Tensor(Int32Array.from(xs), [xs.length, 1]),
+      y: new Tensor(Int32Array.from(ys), [ys.length, 1]),
+    };
+  };
+  const batch = pairs(train);
   const model = new Bigram(V);
   const W = model.token_embedding_table.weight;
-  const opt = new SGD([W], { lr: c.learning_rate });
-  hooks.onStart?.({
-    params: model.numParameters(),
-    totalIters: c.max_iters,
-    description: "neural bigram, full batch",
-  });
-  for (let iter = 0; iter < c.max_iters; iter++) {
-    const t0 = performance.now();
-    const nll = model.forward(x, y).loss!;
-    const loss = nll.add(W.square().mean().mul(c.reg));
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    const ms = performance.now() - t0;
-    run.step(iter, nll.item(), c.learning_rate, ms);
-    hooks.onStep?.({
-      iter,
-      loss: nll.item(),
-      lr: c.learning_rate,
-      ms,
-      tokensPerSec: xs.length / (ms / 1000),
-    });
-  }
-  const evalSplit = (s: number[][]) => {
-    const bx = s.flatMap((w) => w.slice(0, -1));
-    const by = s.flatMap((w) => w.slice(1));
-    return noGrad(() =>
-      model
-        .forward(
-          new Tensor(Int32Array.from(bx), [bx.length, 1]),
-          new Tensor(Int32Array.from(by), [by.length, 1]),
-        )
-        .loss!.item(),
-    );
-  };
-  const [trainNll, devNll, testNll] = [train, dev, test].map(evalSplit);
-  run.eval(c.max_iters, { train_loss: trainNll, val_loss: devNll, test_loss: testNll });
-  hooks.onEval?.({ iter: c.max_iters, train: trainNll, val: devNll, saved: true });
-  run.save(model, c, c.max_iters, tok);
-  run.finish("neural bigram on names");
+  const nll = (b: { x: Tensor; y: Tensor }) => noGrad(() => model.forward(b.x, b.y).loss!.item());
+  const fit = trainLoop(
+    {
+      name: "train bigram",
+      description: "neural bigram, full batch",
+      model,
+      optimizer: new SGD([W], { lr: c.learning_rate }) as unknown as Optimizer,
+      config: c,
+      nextBatch: () => batch,
+      loss: ({ x, y }) => {
+        const loss = model.forward(x, y).loss!;
+        // The lecture's W² penalty is minimised but not reported.
+        return { loss: loss.add(W.square().mean().mul(c.reg)), value: loss.item(), tokens: x.shape[0] };
+      },
+      evaluate: () => ({
+        train: nll(batch),
+        val: nll(pairs(dev)),
+        extra: { test_loss: nll(pairs(test)) },
+      }),
+      checkpointExtra: () => ({ tokenizer: tok.toJSON() }),
+    },
+    {
+      schedule: { kind: "iterations", maxIters: c.max_iters, evalInterval: Infinity },
+      recorder: run,
+      checkpoints: "best",
+      title: "neural bigram on names",
+    },
+    hooks,
+  );
   const samples = sampleNames(model, tok, c.num_samples, c.seed);
+  const last = fit.lastEval!;
   return {
     model,
     tokenizer: tok,
-    train: trainNll,
-    dev: devNll,
-    test: testNll,
+    train: last.train,
+    dev: last.val,
+    test: last.extra.test_loss,
     whole: null,
     samples,
     checkpoint: run.checkpoint,
@@ -209,7 +226,7 @@ function mlpLoss(model: MLPLanguageModel, X: Tensor, Y: Tensor): number {
 
 export function trainNamesMLP(
   config: Partial<NamesMLPConfig> = {},
-  hooks: LMHooks = {},
+  hooks: TrainHooks = {},
 ): NamesResult<MLPLanguageModel> {
   const c = { ...NAMES_MLP_DEFAULTS, ...config };
   const data = loadNames(c.data_path, c.split_seed);
@@ -223,47 +240,34 @@ export function trainNamesMLP(
     hiddenSize: c.hidden_size,
     padId: 0,
   });
-  const opt = new SGD(model.parameters(), { lr: c.learning_rate });
   const run = new RunRecorder(c.out_dir);
-  hooks.onStart?.({
-    params: model.numParameters(),
-    totalIters: c.max_iters,
-    description: `MLP ${c.block_size}×${c.embed_dim} -> ${c.hidden_size} tanh -> ${tok.vocabSize}`,
-  });
   const N = tr.X.shape[0];
-  const start = performance.now();
-  let best = Infinity;
-  let iter = 0;
-  for (;;) {
-    const outOfTime = c.max_seconds > 0 && (performance.now() - start) / 1000 >= c.max_seconds;
-    const last = iter >= c.max_iters || outOfTime;
-    if ((iter > 0 && iter % c.eval_interval === 0) || last) {
-      const trainLoss = mlpLoss(model, tr.X, tr.Y);
-      const devLoss = mlpLoss(model, dv.X, dv.Y);
-      const saved = devLoss < best;
-      if (saved) {
-        best = devLoss;
-        run.save(model, c, iter, tok, { dev_loss: devLoss });
-      }
-      run.eval(iter, { train_loss: trainLoss, val_loss: devLoss });
-      hooks.onEval?.({ iter, train: trainLoss, val: devLoss, saved });
-    }
-    if (last) break;
-    const lr = iter < c.lr_decay_iter ? c.learning_rate : c.lr_decayed;
-    for (const g of opt.paramGroups) g.lr = lr;
-    const t0 = performance.now();
-    const ix = randint(0, N, [c.batch_size]);
-    const logits = model.forwardContexts(tr.X.indexSelect(0, ix));
-    const loss = F.crossEntropy(logits, tr.Y.indexSelect(0, ix));
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    const ms = performance.now() - t0;
-    if (iter % c.log_interval === 0) run.step(iter, loss.item(), lr, ms);
-    hooks.onStep?.({ iter, loss: loss.item(), lr, ms, tokensPerSec: c.batch_size / (ms / 1000) });
-    iter++;
-  }
-  run.finish(`MLP language model on names (${c.block_size}-token context)`);
+  const fit = trainLoop(
+    {
+      name: "train mlp",
+      description: `MLP ${c.block_size}×${c.embed_dim} -> ${c.hidden_size} tanh -> ${tok.vocabSize}`,
+      model,
+      optimizer: new SGD(model.parameters(), { lr: c.learning_rate }) as unknown as Optimizer,
+      config: c,
+      nextBatch: () => randint(0, N, [c.batch_size]),
+      loss: (ix) => ({
+        loss: F.crossEntropy(model.forwardContexts(tr.X.indexSelect(0, ix)), tr.Y.indexSelect(0, ix)),
+      }),
+      evaluate: () => ({ train: mlpLoss(model, tr.X, tr.Y), val: mlpLoss(model, dv.X, dv.Y) }),
+      lr: (iter) => (iter < c.lr_decay_iter ? c.learning_rate : c.lr_decayed),
+      checkpointExtra: () => ({ tokenizer: tok.toJSON() }),
+    },
+    {
+      schedule: { kind: "iterations", maxIters: c.max_iters, evalInterval: c.eval_interval },
+      recorder: run,
+      logInterval: c.log_interval,
+      maxSeconds: c.max_seconds,
+      checkpoints: "best",
+      title: `MLP language model on names (${c.block_size}-token context)`,
+    },
+    hooks,
+  );
+  const iter = fit.iter;
   const result = {
     model,
     tokenizer: tok,
@@ -333,73 +337,52 @@ function wordsLoss(model: RNNLanguageModel, tok: CharTokenizer, words: string[])
 /** makemore.py's setup: random batches of whole names, padded, targets -1 past each name's end. */
 export function trainNamesRNN(
   config: Partial<NamesRNNConfig> = {},
-  hooks: LMHooks = {},
+  hooks: TrainHooks = {},
 ): NamesResult<RNNLanguageModel> {
   const c = { ...NAMES_RNN_DEFAULTS, ...config };
   const data = loadNames(c.data_path, c.split_seed);
   const tok = data.tokenizer;
   manualSeed(c.seed);
-  const model = new RNNLanguageModel({
-    cell: c.cell as "rnn" | "lstm" | "gru",
-    vocabSize: tok.vocabSize,
-    embedDim: c.embed_dim,
-    hiddenSize: c.hidden_size,
-    numLayers: c.num_layers,
-    dropout: c.dropout,
-  });
-  const opt = makeOptimizer(c.optimizer, model.parameters(), c.learning_rate, c.weight_decay);
+  const model = rnnModel(c, tok.vocabSize);
   const run = new RunRecorder(c.out_dir);
-  hooks.onStart?.({
-    params: model.numParameters(),
-    totalIters: c.max_iters,
-    description: `${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size}, embedding ${c.embed_dim}`,
-  });
-  const start = performance.now();
-  let best = Infinity;
-  let iter = 0;
-  let recent: number[] = [];
-  for (;;) {
-    const outOfTime = c.max_seconds > 0 && (performance.now() - start) / 1000 >= c.max_seconds;
-    const last = iter >= c.max_iters || outOfTime;
-    if ((iter > 0 && iter % c.eval_interval === 0) || last) {
-      const devLoss = wordsLoss(model, tok, data.dev);
-      const trainLoss = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN;
-      recent = [];
-      const saved = devLoss < best;
-      if (saved) {
-        best = devLoss;
-        run.save(model, c, iter, tok, { dev_loss: devLoss });
-      }
-      run.eval(iter, { train_loss: trainLoss, val_loss: devLoss });
-      hooks.onEval?.({ iter, train: trainLoss, val: devLoss, saved });
-    }
-    if (last) break;
-    const lr = cosineWithWarmupLr(iter, {
-      lr: c.learning_rate,
-      warmupIters: c.warmup_iters,
-      lrDecayIters: Math.max(c.max_iters, c.warmup_iters + 1),
-      minLr: c.min_lr,
-    });
-    for (const g of opt.paramGroups) g.lr = lr;
-    const t0 = performance.now();
-    const ix = randint(0, data.train.length, [c.batch_size]).toArray();
-    const { x, y } = wordBatch(
-      tok,
-      Array.from(ix, (i) => data.train[i]),
-    );
-    const { loss } = model.forward(x, y);
-    opt.zeroGrad();
-    loss!.backward();
-    if (c.grad_clip > 0) clipGradNorm_(model.parameters(), c.grad_clip);
-    opt.step();
-    const ms = performance.now() - t0;
-    const lossValue = loss!.item();
-    recent.push(lossValue);
-    if (iter % c.log_interval === 0) run.step(iter, lossValue, lr, ms);
-    hooks.onStep?.({ iter, loss: lossValue, lr, ms, tokensPerSec: x.numel() / (ms / 1000) });
-    iter++;
-  }
-  run.finish(`${c.cell.toUpperCase()} language model on names`);
+  const fit = trainLoop(
+    {
+      name: `train ${c.cell}`,
+      description: `${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size}, embedding ${c.embed_dim}`,
+      model,
+      optimizer: makeOptimizer(c.optimizer, model.parameters(), c.learning_rate, c.weight_decay),
+      config: c,
+      nextBatch: () => {
+        const ix = randint(0, data.train.length, [c.batch_size]).toArray();
+        return wordBatch(
+          tok,
+          Array.from(ix, (i) => data.train[i]),
+        );
+      },
+      loss: ({ x, y }) => ({ loss: model.forward(x, y).loss! }),
+      // The training loss reported is the running mean since the last evaluation.
+      evaluate: () => ({ val: wordsLoss(model, tok, data.dev) }),
+      lr: (iter) =>
+        cosineWithWarmupLr(iter, {
+          lr: c.learning_rate,
+          warmupIters: c.warmup_iters,
+          lrDecayIters: Math.max(c.max_iters, c.warmup_iters + 1),
+          minLr: c.min_lr,
+        }),
+      checkpointExtra: () => ({ tokenizer: tok.toJSON() }),
+    },
+    {
+      schedule: { kind: "iterations", maxIters: c.max_iters, evalInterval: c.eval_interval },
+      recorder: run,
+      gradClip: c.grad_clip,
+      logInterval: c.log_interval,
+      maxSeconds: c.max_seconds,
+      checkpoints: "best",
+      title: `${c.cell.toUpperCase()} language model on names`,
+    },
+    hooks,
+  );
+  const iter = fit.iter;
   const result = {
     model,
     tokenizer: tok,

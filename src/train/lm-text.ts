@@ -12,11 +12,13 @@
 import { Tensor } from "../tensor/tensor.js";
 import { Generator, manualSeed } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { clipGradNorm_ } from "../nn/utils.js";
-import { CharTokenizer } from "../text/char-tokenizer.js";
+import { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { RNNLanguageModel, detachState, type RNNState } from "../models/rnn-lm.js";
-import { loadCorpus, shuffleInPlace, streamBatches, windowSplit, windowsAt } from "./lm-data.js";
-import { makeOptimizer, RunRecorder, type LMHooks } from "./lm-run.js";
+import { loadCorpus, shuffleInPlace, streamBatches, windowSplit, windowsAt } from "../data/char-lm.js";
+import { trainLoop, type TrainHooks } from "./loop.js";
+import { makeOptimizer } from "./make-optimizer.js";
+import { RunRecorder } from "./recorder.js";
+import { rnnModel } from "./rnn-model.js";
 
 /** d2l's concise RNN on The Time Machine: one-hot input, 32 hidden units, windows of 32, batch 1024, SGD lr 1. */
 export const TEXT_RNN_DEFAULTS = {
@@ -101,7 +103,7 @@ function meanLoss(model: RNNLanguageModel, batches: Batch[], carry: boolean): nu
 }
 
 /** Trains a character RNN/LSTM/GRU LM on a text and reports validation perplexity. */
-export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: LMHooks = {}): TextRNNResult {
+export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: TrainHooks = {}): TextRNNResult {
   const c = { ...TEXT_RNN_DEFAULTS, ...config };
   if (c.batching !== "windows" && c.batching !== "stream")
     throw new RangeError(`train ${c.cell}: batching must be "windows" or "stream", got "${c.batching}"`);
@@ -135,86 +137,63 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: LMHooks
   }
 
   manualSeed(c.seed);
-  const model = new RNNLanguageModel({
-    cell: c.cell as "rnn" | "lstm" | "gru",
-    vocabSize: tok.vocabSize,
-    embedDim: c.embed_dim,
-    hiddenSize: c.hidden_size,
-    numLayers: c.num_layers,
-    dropout: c.dropout,
-  });
-  const opt = makeOptimizer(c.optimizer, model.parameters(), c.learning_rate, c.weight_decay);
+  const model = rnnModel(c, tok.vocabSize);
   const run = new RunRecorder(c.out_dir);
   const gen = new Generator(c.seed + 1);
   const carry = c.batching === "stream";
-  hooks.onStart?.({
-    params: model.numParameters(),
-    totalIters: c.max_iters > 0 ? c.max_iters : c.max_epochs * epochBatches(new Generator(0)).length,
-    description: `${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size} on ${corpus.name} (${tok.vocabSize} characters, ${c.batching})`,
-  });
-
-  const start = performance.now();
-  let iter = 0;
-  let epoch = 0;
-  let best = Infinity;
-  let valLoss = NaN;
-  let stepMs = 0;
-  let tokens = 0;
-  let done = false;
-  while (!done) {
-    let state: RNNState | null = null;
-    let sum = 0;
-    let count = 0;
-    for (const { x, y } of epochBatches(gen)) {
-      const t0 = performance.now();
-      const out = model.forward(x, y, carry ? state : null);
-      opt.zeroGrad();
-      out.loss!.backward();
-      if (c.grad_clip > 0) clipGradNorm_(model.parameters(), c.grad_clip);
-      opt.step();
-      if (carry) state = detachState(out.state);
-      const ms = performance.now() - t0;
-      const loss = out.loss!.item();
-      stepMs += ms;
-      tokens += y.numel();
-      sum += loss * y.numel();
-      count += y.numel();
-      run.step(iter, loss, c.learning_rate, ms);
-      hooks.onStep?.({ iter, loss, lr: c.learning_rate, ms, tokensPerSec: y.numel() / (ms / 1000) });
-      iter++;
-      const outOfTime = c.max_seconds > 0 && (performance.now() - start) / 1000 >= c.max_seconds;
-      if ((c.max_iters > 0 && iter >= c.max_iters) || outOfTime) {
-        done = true;
-        break;
-      }
-    }
-    epoch++;
-    if (epoch >= c.max_epochs && c.max_iters === 0) done = true;
-    if (epoch % c.eval_interval === 0 || done) {
-      valLoss = meanLoss(model, valBatches, carry);
-      const saved = valLoss < best;
-      if (saved) {
-        best = valLoss;
-        run.save(model, c, iter, tok, { val_loss: valLoss });
-      }
-      const trainLoss = sum / count;
-      run.eval(iter, { epoch, train_loss: trainLoss, val_loss: valLoss, val_ppl: Math.exp(valLoss) });
-      hooks.onEval?.({ iter, train: trainLoss, val: valLoss, saved });
-    }
-  }
-  const seconds = (performance.now() - start) / 1000;
-  const tokensPerSec = tokens / (stepMs / 1000);
+  let state: RNNState | null = null; // stream: carried from window to window within an epoch
+  const fit = trainLoop(
+    {
+      name: `train ${c.cell}`,
+      description: `${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size} on ${corpus.name} (${tok.vocabSize} characters, ${c.batching})`,
+      model,
+      optimizer: makeOptimizer(c.optimizer, model.parameters(), c.learning_rate, c.weight_decay),
+      config: c,
+      totalIters: c.max_iters > 0 ? c.max_iters : c.max_epochs * epochBatches(new Generator(0)).length,
+      epochBatches: () => {
+        state = null;
+        return epochBatches(gen);
+      },
+      loss: ({ x, y }) => {
+        const out = model.forward(x, y, state);
+        // Detached, so that the next window's backward stops at its start.
+        if (carry) state = detachState(out.state);
+        return { loss: out.loss!, tokens: y.numel() };
+      },
+      evaluate: () => {
+        const val = meanLoss(model, valBatches, carry);
+        return { val, extra: { val_ppl: Math.exp(val) } };
+      },
+      checkpointExtra: () => ({ tokenizer: tok.toJSON() }),
+    },
+    {
+      // With max_iters the steps decide, and epochs run until they are done.
+      schedule: {
+        kind: "epochs",
+        epochs: c.max_iters > 0 ? Infinity : c.max_epochs,
+        maxIters: c.max_iters > 0 ? c.max_iters : Infinity,
+        evalInterval: c.eval_interval,
+      },
+      recorder: run,
+      gradClip: c.grad_clip,
+      maxSeconds: c.max_seconds,
+      checkpoints: "best",
+      title: `${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size} on ${corpus.name}`,
+    },
+    hooks,
+  );
+  const valLoss = fit.lastEval?.val ?? NaN;
+  const tokensPerSec = fit.tokens / fit.stepSeconds;
   run.log({
-    iter,
+    iter: fit.iter,
     split: "final",
-    epoch,
+    epoch: fit.epoch,
     val_loss: valLoss,
     val_ppl: Math.exp(valLoss),
-    best_val_loss: best,
-    seconds,
+    best_val_loss: fit.bestVal,
+    seconds: fit.seconds,
     tokens_per_s: tokensPerSec,
   });
-  run.finish(`${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size} on ${corpus.name}`);
   const prefix = tok.encode(c.prefix || tok.chars[0]);
   const prompt = new Tensor(Int32Array.from(prefix), [1, prefix.length]);
   const sampleOpts = { temperature: c.temperature, generator: new Generator(c.seed + 2) };
@@ -222,14 +201,14 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: LMHooks
   return {
     model,
     tokenizer: tok,
-    iters: iter,
-    epochs: epoch,
+    iters: fit.iter,
+    epochs: fit.epoch,
     valLoss,
     valPerplexity: Math.exp(valLoss),
-    bestValPerplexity: Math.exp(best),
+    bestValPerplexity: Math.exp(fit.bestVal),
     sample,
     checkpoint: run.checkpoint,
-    seconds,
+    seconds: fit.seconds,
     tokensPerSec,
   };
 }

@@ -17,6 +17,9 @@ import { Adam } from "../optim/adam.js";
 import { TensorDataset } from "../data/dataset.js";
 import { DataLoader } from "../data/dataloader.js";
 import { loadMnist } from "../data/mnist.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { trainLoop, type TrainHooks } from "./loop.js";
+import { RunRecorder } from "./recorder.js";
 
 export const MNIST_DEFAULTS = {
   arch: "mlp", // "softmax" | "mlp"
@@ -32,6 +35,8 @@ export const MNIST_DEFAULTS = {
   /** Use only the first N training images (0: all 60,000). */
   limit: 0,
   data_dir: "",
+  /** Where to write metrics, the best checkpoint and the loss curve ("": nowhere). */
+  out_dir: "",
 };
 
 export type MnistConfig = typeof MNIST_DEFAULTS;
@@ -70,15 +75,17 @@ export function accuracy(model: Module, images: Tensor, labels: Tensor, batchSiz
 
 export interface EpochInfo {
   epoch: number;
+  /** Mean training loss over the epoch's batches. */
   loss: number;
   testAccuracy: number;
+  /** Seconds of the epoch, its evaluation included. */
   seconds: number;
 }
 
 /** Trains on MNIST's training set and reports test accuracy after each epoch. */
 export function trainMnist(
   config: Partial<MnistConfig> = {},
-  hooks: { onEpoch?(info: EpochInfo): void; onBatch?(done: number, total: number, loss: number): void } = {},
+  hooks: TrainHooks = {},
 ): { model: Module; testAccuracy: number; epochs: EpochInfo[] } {
   const c = { ...MNIST_DEFAULTS, ...config };
   manualSeed(c.seed);
@@ -100,28 +107,35 @@ export function trainMnist(
     batchSize: c.batch_size,
     shuffle: true,
   });
-  const epochs: EpochInfo[] = [];
-  for (let epoch = 1; epoch <= c.epochs; epoch++) {
-    const t0 = performance.now();
-    let total = 0;
-    let batches = 0;
-    for (const [x, y] of loader) {
-      const loss = crossEntropy(model.forward(x) as Tensor, y);
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-      total += loss.item();
-      batches++;
-      hooks.onBatch?.(batches, loader.length, loss.item());
-    }
-    const info = {
-      epoch,
-      loss: total / batches,
-      testAccuracy: accuracy(model, test.images, test.labels),
-      seconds: (performance.now() - t0) / 1000,
-    };
-    epochs.push(info);
-    hooks.onEpoch?.(info);
-  }
+  const fit = trainLoop(
+    {
+      name: "train mnist",
+      description: `${c.arch} on MNIST (${images.shape[0].toLocaleString("en-US")} training images)`,
+      model,
+      optimizer: opt as unknown as Optimizer,
+      config: c,
+      totalIters: c.epochs * loader.length,
+      epochBatches: () => loader,
+      loss: ([x, y]) => ({ loss: crossEntropy(model.forward(x) as Tensor, y) }),
+      // The best model is the one with the fewest test errors.
+      evaluate: () => {
+        const acc = accuracy(model, test.images, test.labels);
+        return { val: 1 - acc, extra: { test_accuracy: acc } };
+      },
+    },
+    {
+      schedule: { kind: "epochs", epochs: c.epochs },
+      recorder: new RunRecorder(c.out_dir || null),
+      checkpoints: "best",
+      title: `MNIST ${c.arch}`,
+    },
+    hooks,
+  );
+  const epochs = fit.evals.map((e, i) => ({
+    epoch: e.epoch!,
+    loss: e.train,
+    testAccuracy: e.extra.test_accuracy,
+    seconds: e.seconds - (i > 0 ? fit.evals[i - 1].seconds : 0),
+  }));
   return { model, testAccuracy: epochs[epochs.length - 1]?.testAccuracy ?? NaN, epochs };
 }

@@ -1,7 +1,7 @@
 /** Translating sentences with a trained model and scoring them with BLEU. */
 import { noGrad } from "../autograd/grad-mode.js";
-import type { Vocab } from "../text/vocab.js";
-import { corpusBleu, d2lBleu, type BleuScore } from "../text/bleu.js";
+import type { Vocab } from "../text/tokenizers/vocab.js";
+import { corpusBleu, d2lBleu, type BleuScore } from "../text/bleu/bleu.js";
 import {
   detokenize,
   padSequences,
@@ -9,8 +9,8 @@ import {
   type ParallelText,
   type PackedPairs,
 } from "../data/parallel.js";
-import type { BeamSearchOptions } from "../models/seq2seq.js";
-import { encodeSource, mtTokenizer, type MTDataName, type MTSplit } from "./mt-data.js";
+import type { BeamSearchOptions } from "../models/decoding.js";
+import { encodeSource, mtTokenizer, type MTDataName, type MTSplit } from "../data/translation-corpora.js";
 import { batchLogits, type MTModel } from "./mt-model.js";
 
 export interface Translation {

@@ -5,12 +5,12 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { Tensor } from "../tensor/tensor.js";
-import { Vocab } from "../text/vocab.js";
+import { Vocab } from "../text/tokenizers/vocab.js";
 import { loadCheckpoint } from "../io/checkpoint.js";
 import { Seq2SeqAttention } from "../models/seq2seq.js";
 import { TransformerTranslator } from "../models/transformer-mt.js";
 import type { TranslationBatch } from "../data/parallel.js";
-import { checkDataName, type MTDataName } from "./mt-data.js";
+import { checkDataName, type MTDataName } from "../data/translation-corpora.js";
 import type { MTTrainConfig } from "./mt-train.js";
 
 export type MTModel = Seq2SeqAttention | TransformerTranslator;

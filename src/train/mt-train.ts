@@ -4,20 +4,20 @@
  * epoch, the best and the latest checkpoint, resuming mid-epoch, JSONL metrics and an SVG loss curve,
  * then test BLEU of the best checkpoint.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { Generator, getRngState, manualSeed, setRngState, type GeneratorState } from "../tensor/random.js";
-import { clipGradNorm_ } from "../nn/utils.js";
+import { Generator, manualSeed } from "../tensor/random.js";
 import { Adam } from "../optim/adam.js";
-import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
-import { MetricsLogger } from "../io/metrics.js";
-import { Vocab } from "../text/vocab.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { loadCheckpoint, type Checkpoint } from "../io/checkpoint.js";
+import { Vocab } from "../text/tokenizers/vocab.js";
 import { bucketBatches, translationBatch } from "../data/parallel.js";
-import type { BleuScore } from "../text/bleu.js";
-import { encodeSplit, loadMTData, mtTokenizer, type MTDataName } from "./mt-data.js";
+import type { BleuScore } from "../text/bleu/bleu.js";
+import { encodeSplit, loadMTData, mtTokenizer, type MTDataName } from "../data/translation-corpora.js";
 import { batchLogits, buildModel, type MTModel } from "./mt-model.js";
 import { d2lReport, evaluateBleu, evaluateLoss, type Translation } from "./mt-eval.js";
-import { lossCurveSvg } from "./plot.js";
+import { trainLoop, type TrainHooks } from "./loop.js";
+import { RunRecorder } from "./recorder.js";
 
 /** Options of `gradstack train translate` (snake_case flags); arch- and data-specific presets apply on top. */
 export const MT_TRAIN_DEFAULTS = {
@@ -160,38 +160,6 @@ const SHAPE_KEYS = [
   "positional",
 ] as const;
 
-export interface MTStepInfo {
-  step: number;
-  epoch: number;
-  batch: number;
-  batches: number;
-  loss: number;
-  lr: number;
-  tokensPerSec: number;
-}
-
-export interface MTEpochInfo {
-  epoch: number;
-  step: number;
-  trainLoss: number;
-  valLoss: number;
-  best: boolean;
-  seconds: number;
-}
-
-export interface MTTrainHooks {
-  onStart?(info: {
-    model: MTModel;
-    config: MTTrainConfig;
-    data: MTDataSummary;
-    params: number;
-    resumedAt: number;
-  }): void;
-  onStep?(info: MTStepInfo): void;
-  onEpoch?(info: MTEpochInfo): void;
-  onEvalProgress?(done: number, total: number): void;
-}
-
 export interface MTResults {
   data: string;
   arch: string;
@@ -221,16 +189,10 @@ export interface MTTrainResult {
   translations?: Translation[];
 }
 
-interface SavedProgress {
+/** What a translation checkpoint holds besides the loop's progress. */
+interface SavedVocabs {
   srcVocab: unknown;
   tgtVocab: unknown;
-  epoch: number;
-  /** Batches of `epoch` already trained. */
-  batchInEpoch: number;
-  bestValLoss: number;
-  trainSeconds: number;
-  trainCurve: [number, number][];
-  valCurve: [number, number][];
 }
 
 /** The config for arch/data presets, a base, and overrides (overrides win). */
@@ -243,17 +205,16 @@ export function mtConfig(overrides: Partial<MTTrainConfig>): MTTrainConfig {
 }
 
 /** Trains (or resumes) a translation model; evaluates test BLEU when all epochs are done. */
-export function trainTranslator(config: Partial<MTTrainConfig>, hooks: MTTrainHooks = {}): MTTrainResult {
+export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHooks = {}): MTTrainResult {
   let c = mtConfig(config);
   if (c.arch !== "gru-attn" && c.arch !== "transformer")
     throw new Error(`train translate: --arch must be "gru-attn" or "transformer", got "${c.arch}"`);
-  const lastFile = path.join(c.out_dir, "checkpoint.safetensors");
-  const bestFile = path.join(c.out_dir, "best.safetensors");
-  let resume: ReturnType<typeof loadCheckpoint> | null = null;
+  const recorder = new RunRecorder(c.out_dir);
+  let resume: Checkpoint | null = null;
   if (c.init_from === "resume") {
-    if (!existsSync(lastFile))
-      throw new Error(`train translate: --init_from=resume but there is no ${lastFile}`);
-    resume = loadCheckpoint(lastFile);
+    if (!existsSync(recorder.checkpoint))
+      throw new Error(`train translate: --init_from=resume but there is no ${recorder.checkpoint}`);
+    resume = loadCheckpoint(recorder.checkpoint);
     const saved = resume.config as MTTrainConfig;
     for (const k of SHAPE_KEYS) if (k in saved) (c as Record<string, unknown>)[k] = saved[k];
   } else if (c.init_from !== "scratch")
@@ -263,154 +224,73 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: MTTrainHo
       throw new RangeError(`train translate: --${k} must be a positive integer, got ${c[k]}`);
   c = { ...c };
 
-  const progress = resume?.extra as SavedProgress | undefined;
-  const { train, val, test, srcVocab, tgtVocab, summary } = prepareData(c, progress);
+  const saved = resume?.extra as SavedVocabs | undefined;
+  const { train, val, test, srcVocab, tgtVocab, summary } = prepareData(c, saved);
   const padId = tgtVocab.padId!;
 
   manualSeed(c.seed);
   const model = buildModel(c, srcVocab, tgtVocab);
-  const optimizer = new Adam(model.parameters(), { lr: c.lr });
-  let step = 0;
-  let epoch = 0;
-  let batchInEpoch = 0;
-  let bestValLoss = Infinity;
-  let trainSeconds = 0;
-  let trainCurve: [number, number][] = [];
-  let valCurve: [number, number][] = [];
-  if (resume && progress) {
-    model.loadStateDict(resume.model);
-    optimizer.loadStateDict(resume.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
-    step = resume.step ?? 0;
-    ({ epoch, batchInEpoch, bestValLoss, trainSeconds, trainCurve, valCurve } = progress);
-    setRngState(resume.rng as GeneratorState);
-  }
-  hooks.onStart?.({ model, config: c, data: summary, params: model.numParameters(), resumedAt: step });
-
-  mkdirSync(c.out_dir, { recursive: true });
-  const metrics = new MetricsLogger(path.join(c.out_dir, "metrics.jsonl"));
-  const save = (file: string) =>
-    saveCheckpoint(file, {
-      model: model.stateDict(),
-      optimizer: optimizer.stateDict(),
-      config: c,
-      step,
-      rng: getRngState(),
-      extra: {
-        srcVocab: srcVocab.toJSON(),
-        tgtVocab: tgtVocab.toJSON(),
-        epoch,
-        batchInEpoch,
-        bestValLoss,
-        trainSeconds,
-        trainCurve,
-        valCurve,
-      } satisfies SavedProgress,
-    });
   const lengths = Array.from(
     { length: train.length },
     (_, i) => train.srcLength(i) * 1000 + train.tgtLength(i),
   );
-  const runStart = performance.now();
-  const priorSeconds = trainSeconds; // training time of earlier runs of a resumed job
-  const secondsNow = () => priorSeconds + (performance.now() - runStart) / 1000;
-  let stopped = false;
-  model.train();
-
-  while (epoch < c.epochs && !stopped) {
-    // Each epoch's batch order comes from its own seed, so a resumed epoch sees the same batches.
-    const batches = bucketBatches(lengths, {
-      batchSize: c.batch_size,
-      generator: new Generator(c.seed * 1000 + epoch),
-    });
-    let lossSum = 0;
-    let tokenSum = 0;
-    for (; batchInEpoch < batches.length; batchInEpoch++) {
-      if (c.max_seconds > 0 && (performance.now() - runStart) / 1000 >= c.max_seconds) {
-        stopped = true;
-        break;
-      }
-      const t0 = performance.now();
-      const lr = c.warmup_iters > 0 ? c.lr * Math.min(1, (step + 1) / c.warmup_iters) : c.lr;
-      for (const g of optimizer.paramGroups) g.lr = lr;
-      const b = translationBatch(
-        batches[batchInEpoch].map((i) => train.get(i)),
-        padId,
-      );
-      const loss = model.loss(batchLogits(model, b, c.teacher_forcing), b.tgtOut, c.label_smoothing);
-      loss.backward();
-      if (c.grad_clip > 0) clipGradNorm_(model.parameters(), c.grad_clip);
-      optimizer.step();
-      optimizer.zeroGrad();
-      const value = loss.item();
-      lossSum += value * b.numTokens;
-      tokenSum += b.numTokens;
-      const ms = performance.now() - t0;
-      if (step % c.log_interval === 0) {
-        trainCurve.push([step, value]);
-        metrics.log({ step, epoch, split: "train", loss: value, lr, ms, tokens: b.numTokens });
-      }
-      hooks.onStep?.({
-        step,
-        epoch,
-        batch: batchInEpoch + 1,
-        batches: batches.length,
-        loss: value,
-        lr,
-        tokensPerSec: b.numTokens / (ms / 1000),
-      });
-      step++;
-    }
-    if (stopped) break;
-    const valLoss = evaluateLoss(model, val, padId);
-    const best = valLoss < bestValLoss;
-    if (best) bestValLoss = valLoss;
-    const trainLoss = tokenSum > 0 ? lossSum / tokenSum : NaN;
-    valCurve.push([step, valLoss]);
-    metrics.log({
-      step,
-      epoch,
-      split: "val",
-      train_loss: trainLoss,
-      val_loss: valLoss,
-      seconds: secondsNow(),
-    });
-    epoch++;
-    batchInEpoch = 0;
-    trainSeconds = secondsNow();
-    save(lastFile);
-    if (best) save(bestFile);
-    hooks.onEpoch?.({ epoch, step, trainLoss, valLoss, best, seconds: trainSeconds });
-  }
-  trainSeconds = secondsNow();
-  if (stopped) save(lastFile);
-  writeFileSync(
-    path.join(c.out_dir, "loss.svg"),
-    lossCurveSvg(
-      [
-        { name: "train (label-smoothed)", points: trainCurve },
-        { name: "val", points: valCurve },
-      ],
-      { title: `${c.arch} on ${c.data} ${c.src}→${c.tgt}`, xLabel: "step" },
-    ),
+  const fit = trainLoop(
+    {
+      name: "train translate",
+      description: `${c.data} ${c.src}→${c.tgt}: ${summary.trainPairs} training pairs, ${summary.valPairs} validation, ${summary.testPairs} test; vocabularies ${summary.srcVocabSize} / ${summary.tgtVocabSize}`,
+      model,
+      optimizer: new Adam(model.parameters(), { lr: c.lr }) as unknown as Optimizer,
+      config: c,
+      // Each epoch's batch order comes from its own seed, so a resumed epoch sees the same batches.
+      epochBatches: (epoch) =>
+        bucketBatches(lengths, {
+          batchSize: c.batch_size,
+          generator: new Generator(c.seed * 1000 + epoch),
+        }),
+      loss: (indices) => {
+        const b = translationBatch(
+          indices.map((i) => train.get(i)),
+          padId,
+        );
+        const logits = batchLogits(model, b, c.teacher_forcing);
+        return { loss: model.loss(logits, b.tgtOut, c.label_smoothing), tokens: b.numTokens };
+      },
+      evaluate: () => ({ val: evaluateLoss(model, val, padId) }),
+      lr: (step) => (c.warmup_iters > 0 ? c.lr * Math.min(1, (step + 1) / c.warmup_iters) : c.lr),
+      checkpointExtra: () =>
+        ({ srcVocab: srcVocab.toJSON(), tgtVocab: tgtVocab.toJSON() }) satisfies SavedVocabs,
+    },
+    {
+      // A run cut short by max_seconds saves where it is, to be resumed in the middle of the epoch.
+      schedule: { kind: "epochs", epochs: c.epochs, evalOnStop: false },
+      recorder,
+      gradClip: c.grad_clip,
+      logInterval: c.log_interval,
+      maxSeconds: c.max_seconds,
+      checkpoints: "last+best",
+      resumeFrom: resume,
+      title: `${c.arch} on ${c.data} ${c.src}→${c.tgt}`,
+      trainCurveName: "train (label-smoothed)",
+    },
+    hooks,
   );
-
   const results: MTResults = {
     data: c.data,
     arch: c.arch,
-    epochsDone: epoch,
-    steps: step,
-    trainSeconds,
-    bestValLoss,
+    epochsDone: fit.epoch,
+    steps: fit.iter,
+    trainSeconds: fit.seconds,
+    bestValLoss: fit.bestVal,
   };
   let translations: Translation[] | undefined;
-  const finished = epoch >= c.epochs;
+  const finished = fit.epoch >= c.epochs;
   if (finished && c.eval_test) {
     if (c.eval_checkpoint !== "best" && c.eval_checkpoint !== "last")
       throw new Error(
         `train translate: --eval_checkpoint must be "best" or "last", got "${c.eval_checkpoint}"`,
       );
-    if (c.eval_checkpoint === "best" && existsSync(bestFile))
-      model.loadStateDict(loadCheckpoint(bestFile).model);
+    if (c.eval_checkpoint === "best" && existsSync(recorder.bestCheckpoint))
+      model.loadStateDict(loadCheckpoint(recorder.bestCheckpoint).model);
     const t0 = performance.now();
     const report = evaluateBleu(
       model,
@@ -454,10 +334,10 @@ export interface MTDataSummary {
  * text. The token lists are dropped here, as soon as they are encoded: kept, their 10^5 small objects
  * made every full garbage collection (about 30 per training step) 40 ms slower.
  */
-function prepareData(c: MTTrainConfig, progress: SavedProgress | undefined) {
+function prepareData(c: MTTrainConfig, saved: SavedVocabs | undefined) {
   const data = loadMTData(c);
-  const srcVocab = progress ? Vocab.fromJSON(progress.srcVocab) : data.srcVocab;
-  const tgtVocab = progress ? Vocab.fromJSON(progress.tgtVocab) : data.tgtVocab;
+  const srcVocab = saved ? Vocab.fromJSON(saved.srcVocab) : data.srcVocab;
+  const tgtVocab = saved ? Vocab.fromJSON(saved.tgtVocab) : data.tgtVocab;
   const summary: MTDataSummary = {
     name: data.name,
     trainPairs: data.train.text.src.length,

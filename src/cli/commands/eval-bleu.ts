@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { resolveConfig } from "../config.js";
 import { ProgressBar } from "../progress.js";
 import { loadTranslator } from "../../train/mt-model.js";
-import { loadMTData } from "../../train/mt-data.js";
+import { loadMTData } from "../../data/translation-corpora.js";
 import { evaluateBleu } from "../../train/mt-eval.js";
 
 export const EVAL_BLEU_DEFAULTS = {

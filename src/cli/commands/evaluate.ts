@@ -1,7 +1,7 @@
 /** `gradstack evaluate --ckpt DIR [--split val] [--batch_size 64]`: the exact loss of a trained GPT on a split. */
 import { resolveConfig } from "../config.js";
 import { loadGPTCheckpoint, readCorpus, splitLoss } from "../../train/gpt-train.js";
-import { splitTrainVal } from "../../train/batches.js";
+import { splitTrainVal } from "../../data/token-windows.js";
 
 export const EVALUATE_DEFAULTS = {
   ckpt: "out-shakespeare-char",

@@ -3,8 +3,8 @@
  * line) by cosine similarity of their tf-idf vectors to the query, with scikit-learn's TfidfVectorizer options.
  */
 import { formatConfig, resolveConfig } from "../config.js";
-import { readText } from "../../data/files.js";
-import { TfidfIndex } from "../../text/search.js";
+import { readText } from "../../io/files.js";
+import { TfidfIndex } from "../../text/vectorizers/search.js";
 
 export const SEARCH_DEFAULTS = {
   data: "",

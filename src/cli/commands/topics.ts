@@ -4,9 +4,9 @@
  * coherence and the perplexity estimate (also of `--heldout FILE` when given).
  */
 import { formatConfig, resolveConfig } from "../config.js";
-import { readText } from "../../data/files.js";
-import { Dictionary, simplePreprocess } from "../../text/lda-corpus.js";
-import { LDA } from "../../text/lda.js";
+import { readText } from "../../io/files.js";
+import { Dictionary, simplePreprocess } from "../../text/lda/corpus.js";
+import { LDA } from "../../text/lda/lda.js";
 
 export const TOPICS_DEFAULTS = {
   data: "",

@@ -1,6 +1,6 @@
 /** `gradstack train bigram`: makemore's bigram model on names, count-based (default) or neural. */
 import { formatConfig, resolveConfig } from "../config.js";
-import { ProgressBar } from "../progress.js";
+import { trainProgress } from "./train-progress.js";
 import { NAMES_BIGRAM_DEFAULTS, trainNamesBigram } from "../../train/lm-names.js";
 
 export function run(argv: string[]): void {
@@ -8,14 +8,13 @@ export function run(argv: string[]): void {
   if (rest.length > 0)
     throw new Error(`train bigram: unexpected argument "${rest[0]}" (options are --key=value)`);
   console.log(formatConfig(config));
-  let bar: ProgressBar | null = null;
-  const r = trainNamesBigram(config, {
-    onStart: ({ description, params, totalIters }) => {
-      console.log(`${description} · ${params.toLocaleString("en-US")} parameters`);
-      if (totalIters > 0) bar = new ProgressBar(totalIters, { label: "train" });
-    },
-    onStep: ({ iter, loss }) => bar?.update(iter + 1, { loss }),
-  });
+  const r = trainNamesBigram(
+    config,
+    trainProgress({
+      bar: "run",
+      startLine: (s) => `${s.description} · ${s.params.toLocaleString("en-US")} parameters`,
+    }),
+  );
   console.log(
     `NLL per character: train ${r.train.toFixed(4)} · dev ${r.dev.toFixed(4)} · test ${r.test.toFixed(4)}`,
   );

@@ -1,6 +1,6 @@
 /** `gradstack train gpt`: nanoGPT's train.py on a text file (tiny Shakespeare by default). */
 import { formatConfig, resolveConfig } from "../config.js";
-import { ProgressBar } from "../progress.js";
+import { trainProgress } from "./train-progress.js";
 import { GPT_TRAIN_DEFAULTS, trainGPT, type TrainResult } from "../../train/gpt-train.js";
 import { backend } from "../../backend/index.js";
 
@@ -9,32 +9,24 @@ export function runTraining(argv: string[], overrides: Partial<typeof GPT_TRAIN_
   if (rest.length > 0)
     throw new Error(`train gpt: unexpected argument "${rest[0]}" (options are --key=value)`);
   console.log(formatConfig(config));
-  let bar: ProgressBar | null = null;
-  let startIter = 0;
-  const result = trainGPT(config, {
-    onStart: ({ params, startIter: s }) => {
-      startIter = s;
-      const be = backend();
-      console.log(
-        `number of parameters: ${(params / 1e6).toFixed(2)}M · backend ${be.name} (${be.threads} threads)`,
-      );
-      if (s > 0) console.log(`resuming from iteration ${s}`);
-      bar = new ProgressBar(config.max_iters - s, { label: "train" });
-    },
-    onStep: ({ iter, loss, tokensPerSec, lr }) =>
-      bar?.update(iter + 1 - startIter, {
+  const result = trainGPT(
+    config,
+    trainProgress({
+      bar: "run",
+      startLine: ({ params }) => {
+        const be = backend();
+        return `number of parameters: ${(params / 1e6).toFixed(2)}M · backend ${be.name} (${be.threads} threads)`;
+      },
+      fields: ({ iter, loss, lr, tokensPerSec }) => ({
         iter,
         loss,
         lr: lr.toExponential(2),
         "tok/s": Math.round(tokensPerSec),
       }),
-    onEval: ({ iter, train, val, saved }) => {
-      if (bar && process.stderr.isTTY) process.stderr.write("\n");
-      console.log(
+      evalLine: ({ iter, train, val, saved }) =>
         `step ${iter}: train loss ${train.toFixed(4)}, val loss ${val.toFixed(4)}${saved ? " (saved checkpoint)" : ""}`,
-      );
-    },
-  });
+    }),
+  );
   console.log(
     `best val loss ${result.bestValLoss.toFixed(4)} · checkpoint ${result.checkpoint} · curve ${config.out_dir}/loss.svg`,
   );

@@ -3,11 +3,10 @@
  * setup) or on characters of a text (`--data=timemachine` (default), `shakespeare` or a file: d2l's setup).
  */
 import { formatConfig, resolveConfig } from "../config.js";
-import { ProgressBar } from "../progress.js";
+import { trainProgress } from "./train-progress.js";
 import { NAMES_RNN_DEFAULTS, trainNamesRNN } from "../../train/lm-names.js";
 import { TEXT_RNN_DEFAULTS, trainTextRNN } from "../../train/lm-text.js";
-import type { LMHooks } from "../../train/lm-run.js";
-import { backend } from "../../backend/index.js";
+import type { TrainHooks } from "../../train/loop.js";
 
 type Cell = "rnn" | "lstm" | "gru";
 
@@ -27,23 +26,13 @@ function dataFlag(argv: string[]): string | undefined {
   return undefined;
 }
 
-function hooks(label: string): LMHooks & { bar: () => ProgressBar | null } {
-  let bar: ProgressBar | null = null;
-  return {
-    bar: () => bar,
-    onStart: ({ description, params, totalIters }) => {
-      const be = backend();
-      console.log(`${description} · ${params.toLocaleString("en-US")} parameters · backend ${be.name}`);
-      bar = new ProgressBar(totalIters, { label });
-    },
-    onStep: ({ iter, loss, ms }) => bar?.update(iter + 1, { loss, "ms/step": Math.round(ms) }),
-    onEval: ({ iter, train, val, saved }) => {
-      if (bar && process.stderr.isTTY) process.stderr.write("\n");
-      console.log(
-        `step ${iter}: train ${train.toFixed(4)}, val ${val.toFixed(4)} (perplexity ${Math.exp(val).toFixed(3)})${saved ? " (saved checkpoint)" : ""}`,
-      );
-    },
-  };
+function hooks(): TrainHooks {
+  return trainProgress({
+    bar: "run",
+    fields: ({ loss, ms }) => ({ loss, "ms/step": Math.round(ms) }),
+    evalLine: ({ iter, train, val, saved }) =>
+      `step ${iter}: train ${train.toFixed(4)}, val ${val.toFixed(4)} (perplexity ${Math.exp(val).toFixed(3)})${saved ? " (saved checkpoint)" : ""}`,
+  });
 }
 
 export function runCell(cell: Cell, argv: string[]): void {
@@ -61,7 +50,7 @@ export function runCell(cell: Cell, argv: string[]): void {
     if (config.cell !== cell)
       throw new Error(`train ${cell}: the cell is given by the command; use "train ${config.cell}"`);
     console.log(formatConfig(config));
-    const r = trainNamesRNN(config, hooks("train"));
+    const r = trainNamesRNN(config, hooks());
     console.log(
       `final NLL per character: train ${r.train.toFixed(4)} · dev ${r.dev.toFixed(4)} · test ${r.test.toFixed(4)}`,
     );
@@ -76,7 +65,7 @@ export function runCell(cell: Cell, argv: string[]): void {
   if (config.cell !== cell)
     throw new Error(`train ${cell}: the cell is given by the command; use "train ${config.cell}"`);
   console.log(formatConfig(config));
-  const r = trainTextRNN(config, hooks("train"));
+  const r = trainTextRNN(config, hooks());
   console.log(
     `validation loss ${r.valLoss.toFixed(4)}, perplexity ${r.valPerplexity.toFixed(3)} (best ${r.bestValPerplexity.toFixed(3)}) after ${r.epochs} epochs, ${r.iters} steps, ${r.seconds.toFixed(0)} s (${Math.round(r.tokensPerSec).toLocaleString("en-US")} training characters/s)`,
   );

@@ -4,6 +4,7 @@
  */
 import { formatConfig, resolveConfig } from "../config.js";
 import { ProgressBar } from "../progress.js";
+import { trainProgress } from "./train-progress.js";
 import { MT_TRAIN_DEFAULTS, mtConfig, trainTranslator, type MTTrainResult } from "../../train/mt-train.js";
 import { backend } from "../../backend/index.js";
 
@@ -14,40 +15,29 @@ export function runTranslateTraining(argv: string[]): MTTrainResult {
   if (rest.length > 0)
     throw new Error(`train translate: unexpected argument "${rest[0]}" (options are --key=value)`);
   console.log(formatConfig(config));
-  let bar: ProgressBar | null = null;
-  let epochShown = -1;
-  const result = trainTranslator(config, {
-    onStart: ({ params, data, resumedAt, config: c }) => {
+  const hooks = trainProgress({
+    bar: "epoch",
+    epochs: config.epochs,
+    startLine: ({ params, description }) => {
       const be = backend();
-      console.log(
-        `${c.arch} · ${(params / 1e6).toFixed(2)}M parameters · backend ${be.name} (${be.threads} threads)`,
-      );
-      console.log(
-        `${c.data} ${c.src}→${c.tgt}: ${data.trainPairs} training pairs, ${data.valPairs} validation, ${data.testPairs} test; vocabularies ${data.srcVocabSize} / ${data.tgtVocabSize}`,
-      );
-      if (resumedAt > 0) console.log(`resuming from step ${resumedAt}`);
+      return `${config.arch} · ${(params / 1e6).toFixed(2)}M parameters · backend ${be.name} (${be.threads} threads)\n${description}`;
     },
-    onStep: ({ epoch, batch, batches, loss, lr, tokensPerSec }) => {
-      if (epoch !== epochShown) {
-        epochShown = epoch;
-        bar = new ProgressBar(batches, { label: `epoch ${epoch + 1}/${config.epochs}` });
-      }
-      bar?.update(batch, { loss, lr: lr.toExponential(2), "tok/s": Math.round(tokensPerSec) });
+    fields: ({ loss, lr, tokensPerSec }) => ({
+      loss,
+      lr: lr.toExponential(2),
+      "tok/s": Math.round(tokensPerSec),
+    }),
+    evalLine: ({ epoch, train, val, saved, seconds }) =>
+      `epoch ${epoch}: train loss ${train.toFixed(4)}, val loss ${val.toFixed(4)} (ppl ${Math.exp(val).toFixed(2)})${saved ? " (best, saved)" : ""} · ${(seconds / 60).toFixed(1)} min`,
+  });
+  let evalBar: ProgressBar | null = null;
+  const result = trainTranslator(config, {
+    ...hooks,
+    onEvalProgress: (done: number, total: number) => {
+      evalBar ??= new ProgressBar(total, { label: "test BLEU" });
+      if (done < total) evalBar.update(done);
+      else evalBar.done();
     },
-    onEpoch: ({ epoch, trainLoss, valLoss, best, seconds }) => {
-      if (bar && process.stderr.isTTY) process.stderr.write("\n");
-      console.log(
-        `epoch ${epoch}: train loss ${trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)} (ppl ${Math.exp(valLoss).toFixed(2)})${best ? " (best, saved)" : ""} · ${(seconds / 60).toFixed(1)} min`,
-      );
-    },
-    onEvalProgress: (() => {
-      let evalBar: ProgressBar | null = null;
-      return (done: number, total: number) => {
-        evalBar ??= new ProgressBar(total, { label: "test BLEU" });
-        if (done < total) evalBar.update(done);
-        else evalBar.done();
-      };
-    })(),
   });
   const r = result.results;
   if (!result.finished)

@@ -7,10 +7,10 @@
  */
 import * as path from "node:path";
 import { formatConfig, resolveConfig } from "../config.js";
-import { datasetDir, readText } from "../../data/files.js";
-import { simplePreprocess } from "../../text/lda-corpus.js";
-import { Word2Vec } from "../../text/word2vec.js";
-import { KeyedVectors, type SimilarWord } from "../../text/word2vec-vectors.js";
+import { datasetDir, readText } from "../../io/files.js";
+import { simplePreprocess } from "../../text/lda/corpus.js";
+import { Word2Vec } from "../../text/word2vec/word2vec.js";
+import { KeyedVectors, type SimilarWord } from "../../text/word2vec/vectors.js";
 
 export const TRAIN_DEFAULTS = {
   data: "",

@@ -7,7 +7,7 @@
 import { Tensor } from "../../tensor/tensor.js";
 import { fmtShape } from "../../tensor/shape.js";
 import { arange } from "../../tensor/create.js";
-import { kernels } from "../../backend/index.js";
+import { backendOf } from "../../tensor/device.js";
 import { defineOp } from "../define.js";
 import { matmul } from "../matmul.js";
 import { cat } from "../indexing.js";
@@ -93,7 +93,7 @@ export function causalSelfAttention(
   opts: CausalSelfAttentionOptions = {},
 ): Tensor {
   const fusable = !opts.cache && !opts.dropoutP;
-  if (fusable && !kernels().preferComposition.includes("causalAttention"))
+  if (fusable && !backendOf(qkv).preferComposition.includes("causalAttention"))
     return CausalAttention([qkv], { nh: nHead });
   return causalSelfAttentionComposed(qkv, nHead, opts);
 }
@@ -143,16 +143,16 @@ const CausalAttention = defineOp<AttentionAttrs>({
     const [B, T, C3] = qkv.shape;
     const hs = C3 / 3 / a.nh;
     const data = contiguous(qkv);
-    const out = Tensor.empty([B, T, C3 / 3], qkv.dtype);
-    a.lse = Tensor.empty([B, a.nh, T], qkv.dtype);
-    kernels().causalAttention(flat(data), out.storage, a.lse.storage, B, T, a.nh, hs, 1 / Math.sqrt(hs));
+    const out = Tensor.empty([B, T, C3 / 3], qkv.dtype, qkv.device);
+    a.lse = Tensor.empty([B, a.nh, T], qkv.dtype, qkv.device);
+    backendOf(qkv).causalAttention(flat(data), out.storage, a.lse.storage, B, T, a.nh, hs, 1 / Math.sqrt(hs));
     return out;
   },
   vjp: (g, [qkv], out, a) => {
     const [B, T, C3] = qkv.shape;
     const hs = C3 / 3 / a.nh;
-    const dqkv = Tensor.empty(qkv.shape, qkv.dtype);
-    kernels().causalAttentionBackward(
+    const dqkv = Tensor.empty(qkv.shape, qkv.dtype, qkv.device);
+    backendOf(qkv).causalAttentionBackward(
       flat(contiguous(qkv)),
       out.storage,
       flat(contiguous(g)),

@@ -5,9 +5,8 @@
  * logits (no class weights, no label smoothing), the composition otherwise.
  */
 import { Tensor } from "../../tensor/tensor.js";
-import { allocStorage } from "../../tensor/dtype.js";
 import { full } from "../../tensor/create.js";
-import { kernels } from "../../backend/index.js";
+import { backendOf } from "../../tensor/device.js";
 import { defineOp } from "../define.js";
 import { where } from "../elementwise.js";
 import { contiguous } from "../movement.js";
@@ -91,19 +90,19 @@ const CrossEntropyRows = defineOp<CrossEntropySaved>({
   name: "crossEntropy",
   forward: ([logits, target], saved) => {
     const { data, rows, cols } = rowsOf(logits);
-    const losses = allocStorage(logits.dtype, rows);
-    const probs = Tensor.empty(logits.shape, logits.dtype);
-    kernels().crossEntropy(
+    const losses = Tensor.empty([rows], logits.dtype, logits.device);
+    const probs = Tensor.empty(logits.shape, logits.dtype, logits.device);
+    backendOf(logits).crossEntropy(
       flat(data),
       flat(contiguous(target)) as Int32Array,
-      losses,
+      losses.storage,
       probs.storage,
       rows,
       cols,
       saved.ignoreIndex,
     );
     saved.probs = probs;
-    return new Tensor(losses, [rows]);
+    return losses;
   },
   vjp: (g, [, target], _out, saved) => {
     // d loss_r / d logits_r = g_r · (softmax_r - onehot(target_r)), zero for ignored rows.

@@ -3,8 +3,8 @@
  * fused kernel (one pass forward, one backward) and the choice (the kernel, for every float tensor).
  */
 import { Tensor } from "../../tensor/tensor.js";
-import { allocStorage, isFloating } from "../../tensor/dtype.js";
-import { kernels } from "../../backend/index.js";
+import { isFloating } from "../../tensor/dtype.js";
+import { backendOf } from "../../tensor/device.js";
 import { defineOp } from "../define.js";
 import { contiguous } from "../movement.js";
 import { flat } from "./rows.js";
@@ -43,13 +43,13 @@ const Gelu = defineOp<boolean>({
   name: "gelu",
   forward: ([x], tanh) => {
     const data = contiguous(x);
-    const out = allocStorage(x.dtype, x.numel());
-    kernels().gelu(flat(data), out, tanh);
-    return new Tensor(out, x.shape);
+    const out = Tensor.empty(x.shape, x.dtype, x.device);
+    backendOf(x).gelu(flat(data), out.storage, tanh);
+    return out;
   },
   vjp: (g, [x], _out, tanh) => {
-    const dx = allocStorage(x.dtype, x.numel());
-    kernels().geluBackward(flat(contiguous(g)), flat(contiguous(x)), dx, tanh);
-    return [new Tensor(dx, x.shape)];
+    const dx = Tensor.empty(x.shape, x.dtype, x.device);
+    backendOf(x).geluBackward(flat(contiguous(g)), flat(contiguous(x)), dx.storage, tanh);
+    return [dx];
   },
 });

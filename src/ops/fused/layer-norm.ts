@@ -5,9 +5,8 @@
  * dim alone, the composition for several trailing dims.
  */
 import { Tensor } from "../../tensor/tensor.js";
-import { allocStorage } from "../../tensor/dtype.js";
 import { fmtShape } from "../../tensor/shape.js";
-import { kernels } from "../../backend/index.js";
+import { backendOf } from "../../tensor/device.js";
 import { defineOp } from "../define.js";
 import { contiguous } from "../movement.js";
 import { flat, rowsOf } from "./rows.js";
@@ -80,21 +79,31 @@ const LayerNorm = defineOp<LayerNormAttrs>({
   forward: (inputs, a) => {
     const { x, w, b } = layerNormInputs(inputs, a);
     const { data, rows, cols } = rowsOf(x);
-    const out = allocStorage(x.dtype, x.numel());
-    a.mean = Tensor.empty([rows], x.dtype);
-    a.rstd = Tensor.empty([rows], x.dtype);
+    const out = Tensor.empty(x.shape, x.dtype, x.device);
+    a.mean = Tensor.empty([rows], x.dtype, x.device);
+    a.rstd = Tensor.empty([rows], x.dtype, x.device);
     const ws = w ? flat(contiguous(w)) : null;
     const bs = b ? flat(contiguous(b)) : null;
-    kernels().layerNorm(flat(data), ws, bs, out, a.mean.storage, a.rstd.storage, rows, cols, a.eps);
-    return new Tensor(out, x.shape);
+    backendOf(x).layerNorm(
+      flat(data),
+      ws,
+      bs,
+      out.storage,
+      a.mean.storage,
+      a.rstd.storage,
+      rows,
+      cols,
+      a.eps,
+    );
+    return out;
   },
   vjp: (g, inputs, _out, a) => {
     const { x, w, b } = layerNormInputs(inputs, a);
     const { data, rows, cols } = rowsOf(x);
-    const dx = Tensor.empty(x.shape, x.dtype);
-    const dw = w ? Tensor.empty(w.shape, w.dtype) : null;
-    const db = b ? Tensor.empty(b.shape, b.dtype) : null;
-    kernels().layerNormBackward(
+    const dx = Tensor.empty(x.shape, x.dtype, x.device);
+    const dw = w ? Tensor.empty(w.shape, w.dtype, x.device) : null;
+    const db = b ? Tensor.empty(b.shape, b.dtype, x.device) : null;
+    backendOf(x).layerNormBackward(
       flat(contiguous(g)),
       flat(data),
       w ? flat(contiguous(w)) : null,

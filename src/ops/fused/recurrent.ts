@@ -12,7 +12,8 @@
  * The per-step gate loops are the backend kernels `recurrentGatesForward` / `recurrentGatesBackward`
  * (backend/types.ts) on raw storages and offsets: cpu-js's are TypeScript, cpu-native's C++.
  */
-import { kernels, type MatmulParams } from "../../backend/index.js";
+import type { MatmulParams } from "../../backend/index.js";
+import { backendOf } from "../../tensor/device.js";
 import type { RecurrentMode } from "../../backend/types.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { allocStorage } from "../../tensor/dtype.js";
@@ -147,8 +148,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const hs = take(dtype, (T + 1) * BH);
     const first = a.reverse ? T : 0;
     const last = a.reverse ? 0 : T;
-    const k = kernels();
-    const gk = kernels();
+    const k = backendOf(x);
     // All steps' input projections in one GEMM: (T·B, I)·(I, G·H), W_ih read transposed in place.
     const act = take(dtype, T * B * GH);
     if (T * B > 0) k.matmul(flat(x), flat(wIh), act, gemm(T * B, GH, I, { transB: true, lda: I, ldb: I }));
@@ -167,7 +167,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
       const { prev, cur } = slotsOf(a.reverse, t);
       p.aOffset = prev * BH;
       k.matmul(hs, ws, hh, p);
-      gk.recurrentGatesForward(a.mode, {
+      k.recurrentGatesForward(a.mode, {
         B,
         H,
         t,
@@ -225,15 +225,14 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     // The only outside gradient on a cell state is the one on the final cN.
     let dc: Float | null = lstm ? gs.slice(T * BH, (T + 1) * BH) : null;
     let dcPrev: Float | null = lstm ? alloc(BH) : null;
-    const k = kernels();
-    const gk = kernels();
+    const k = backendOf(x);
     // rec = dhh_t·W_hh: (B, G·H)·(G·H, H).
     const p = gemm(B, H, GH, { lda: GH, ldb: H });
     for (let s = T - 1; s >= 0; s--) {
       const t = a.reverse ? T - 1 - s : s;
       const { prev, cur } = slotsOf(a.reverse, t);
       for (let i = 0; i < BH; i++) dh[i] = gs[t * BH + i] + dhNext[i];
-      gk.recurrentGatesBackward(a.mode, {
+      k.recurrentGatesBackward(a.mode, {
         B,
         H,
         t,

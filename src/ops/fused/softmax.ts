@@ -5,9 +5,8 @@
  */
 import { Tensor } from "../../tensor/tensor.js";
 import { isFloating } from "../../tensor/dtype.js";
-import { allocStorage } from "../../tensor/dtype.js";
 import { normDim } from "../../tensor/shape.js";
-import { kernels } from "../../backend/index.js";
+import { backendOf } from "../../tensor/device.js";
 import { defineOp } from "../define.js";
 import { where } from "../elementwise.js";
 import { amax, sum } from "../reduce.js";
@@ -55,9 +54,9 @@ const Softmax = defineOp<boolean>({
   name: "softmax",
   forward: ([x], log) => {
     const { data, rows, cols } = rowsOf(x);
-    const out = allocStorage(x.dtype, x.numel());
-    kernels().softmax(flat(data), out, rows, cols, log);
-    return new Tensor(out, x.shape);
+    const out = Tensor.empty(x.shape, x.dtype, x.device);
+    backendOf(x).softmax(flat(data), out.storage, rows, cols, log);
+    return out;
   },
   vjp: (g, _inputs, y, log) => {
     // softmax: y·(g - Σ g·y); log-softmax: g - softmax·Σ g.
