@@ -15,7 +15,9 @@ import { printTable } from "./util.js";
 
 const withTorch = process.env.BENCH_TORCH !== "0";
 const be = gs.backend();
-console.log(`gradstack benchmarks — backend ${be.name}, ${be.threads} thread(s), node ${process.version}`);
+console.log(
+  `gradstack benchmarks — backend ${be.name} (${be.isa}, ${be.nativeKernels.length} native kernels), ${be.threads} thread(s), node ${process.version}`,
+);
 printTable("Elementwise", benchElementwise());
 const sizes = be.name === "cpu-js" ? [256, 512, 1024] : [256, 512, 1024, 2048];
 printTable("Matmul (float32, square)", benchMatmul(sizes, withTorch));

@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 
 import { cpuJs } from "../src/backend/cpu-js.js";
 import { loadNative, nativeInfo } from "../src/backend/native.js";
+import { NATIVE_KERNELS, UNARY_OPS } from "../src/backend/native-kernels.js";
 import { causalAttentionBackwardJs, causalAttentionJs } from "../src/backend/fused-js.js";
 import { backend, setBackend } from "../src/backend/index.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
@@ -166,34 +167,17 @@ const BIG = 70001; // over the elementwise threshold: runs on the pool
 // ---------------------------------------------------------------------------------------------
 // elementwise
 
-const UNARY: UnaryOp[] = [
-  "neg",
-  "exp",
-  "log",
-  "sqrt",
-  "rsqrt",
-  "tanh",
-  "sigmoid",
-  "relu",
-  "abs",
-  "sin",
-  "cos",
-  "erf",
-  "log1p",
-  "expm1",
-  "reciprocal",
-  "sign",
-  "floor",
-  "ceil",
-  "round",
-  "not",
-];
+const UNARY: readonly UnaryOp[] = UNARY_OPS;
 
 ntest("backend identity", (_t, nb) => {
   assert.equal(nb.name, "cpu-native");
   assert.ok(Number.isInteger(nb.threads) && nb.threads >= 1);
   const info = nativeInfo();
   assert.ok(info !== null && info.gemmKernel.length > 0);
+  assert.ok(["generic", "avx2", "avx512"].includes(nb.isa), nb.isa);
+  // Every kernel of the table is native, and the op runs the fused attention kernel here.
+  assert.deepEqual([...nb.nativeKernels].sort(), Object.keys(NATIVE_KERNELS).sort());
+  assert.deepEqual(nb.preferComposition, []);
 });
 
 ntest("unary: every op, float32 and float64, odd and large sizes, special values", (_t, nb) => {
@@ -620,12 +604,50 @@ ntest("adamStep: Adam and AdamW (amsgrad, maximize, weight decay) match the Type
         else assert.equal(g, v, `${tag} ${k} ${i}`);
       }
   }
-  // Declined (false, nothing written): float64 and aliased buffers.
+  // Declined by the addon, so cpu-js's loop runs instead, bit for bit: float64 and aliased buffers.
   const h = { stepSize: 1, bc2Sqrt: 1, shrink: 1, l2: 0, beta1: 0.9, beta2: 0.99, eps: 1e-8, sign: 1 };
-  const f64 = new Float64Array(4);
-  assert.equal(nb.adamStep!(f64, 0, f64, 0, f64, f64, null, 4, h), false);
-  const f32 = new Float32Array(8);
-  assert.equal(nb.adamStep!(f32, 0, f32, 4, f32.subarray(2), new Float32Array(4), null, 4, h), false);
+  const declined = (
+    call: (be: Backend, a: Float32Array | Float64Array) => void,
+    a0: Float32Array | Float64Array,
+  ) => {
+    const viaNative = a0.slice();
+    const viaJs = a0.slice();
+    let fallbacks = 0;
+    const adamJs = cpuJs.adamStep;
+    cpuJs.adamStep = (...args) => {
+      fallbacks++;
+      adamJs(...args);
+    };
+    try {
+      call(nb, viaNative);
+    } finally {
+      cpuJs.adamStep = adamJs;
+    }
+    call(cpuJs, viaJs);
+    assert.equal(fallbacks, 1);
+    assert.deepEqual(viaNative, viaJs);
+  };
+  seed = 99;
+  declined(
+    (be, f64) =>
+      be.adamStep(f64 as Float64Array, 0, f64, 0, f64 as Float64Array, f64 as Float64Array, null, 4, h),
+    rand("f64", 4) as Float64Array,
+  );
+  declined(
+    (be, f32) =>
+      be.adamStep(
+        f32 as Float32Array,
+        0,
+        f32,
+        4,
+        f32.subarray(2) as Float32Array,
+        new Float32Array(4),
+        null,
+        4,
+        h,
+      ),
+    rand("f32", 8) as Float32Array,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -828,7 +850,10 @@ ntest(
       // One Adam step against its formula, at a size that runs on the pool.
       const p = x.slice(), m = g.slice(), v = g.map(Math.abs), vm = v.map((a) => a * 1.5), h = { stepSize: 0.01, bc2Sqrt: 0.3, shrink: 0.99, l2: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-8, sign: -1 };
       const want = Array.from(p, (pi, i) => { pi *= h.shrink; const gi = -g[i] + h.l2 * pi, mi = 0.9 * m[i] + 0.1 * gi, vi = Math.max(vm[i], 0.99 * v[i] + 0.01 * gi * gi); return pi - (h.stepSize * mi) / (Math.sqrt(vi) / h.bc2Sqrt + h.eps); });
-      if (!r.backend.adamStep(p, 0, g, 0, m, v, vm, n, h)) worst = 1;
+      const adamJs = cpuJs.adamStep;
+      cpuJs.adamStep = () => { worst = 1; }; // the native kernel must take this call
+      r.backend.adamStep(p, 0, g, 0, m, v, vm, n, h);
+      cpuJs.adamStep = adamJs;
       rel(p, want);
     }
     console.log(JSON.stringify({ kernel: nativeInfo().gemmKernel, threads: r.backend.threads, worst }));

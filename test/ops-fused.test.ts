@@ -1,13 +1,20 @@
 // Fused kernels equal their compositions (the definitions), forward and backward.
 import { test } from "node:test";
+import assert from "node:assert/strict";
 import * as gs from "../src/index.js";
 import type { Tensor } from "../src/index.js";
-import { softmaxComposed, logSoftmaxComposed } from "../src/ops/composite.js";
-import { geluComposed, layerNormComposed, classLossComposed } from "../src/nn/functional.js";
+import { softmaxComposed, logSoftmaxComposed } from "../src/ops/fused/softmax.js";
+import { geluComposed } from "../src/ops/fused/gelu.js";
+import { layerNormComposed } from "../src/ops/fused/layer-norm.js";
+import { classLossComposed } from "../src/ops/fused/cross-entropy.js";
+import {
+  causalAttentionKernel,
+  causalSelfAttention,
+  causalSelfAttentionComposed,
+} from "../src/ops/fused/attention.js";
 import { assertClose } from "./helpers/fixtures.js";
 import { causalAttentionBackwardJs, causalAttentionJs } from "../src/backend/fused-js.js";
-import { causalAttentionFused, hasFusedAttention } from "../src/ops/fused.js";
-import { causalSelfAttention } from "../src/models/gpt.js";
+import { kernels } from "../src/backend/index.js";
 
 const F = gs.nn.functional;
 
@@ -99,7 +106,7 @@ test("fused cross-entropy equals the composition for every reduction, with ignor
     );
 });
 
-test("fused causal attention (reference kernels, and the active backend's when it has one) equals the composition", () => {
+test("fused causal attention (reference kernels, and the active backend's) equals the composition", () => {
   const B = 2;
   const T = 5;
   const nh = 2;
@@ -109,7 +116,7 @@ test("fused causal attention (reference kernels, and the active backend's when i
     gs.manualSeed(11);
     const qkv = gs.randn([B, T, 3 * C], { dtype }).requiresGrad_();
     const dout = gs.randn([B, T, C], { dtype });
-    const want = causalSelfAttention(qkv, nh);
+    const want = causalSelfAttentionComposed(qkv, nh);
     want.mul(dout).sum().backward();
     const tol = dtype === "float64" ? 1e-10 : 1e-5;
     const out = gs.zeros([B, T, C], { dtype });
@@ -130,12 +137,30 @@ test("fused causal attention (reference kernels, and the active backend's when i
       1 / Math.sqrt(hs),
     );
     assertClose(dqkv, qkv.grad!, tol, `${dtype} reference backward`);
-    if (hasFusedAttention()) {
-      const x = qkv.detach().clone().requiresGrad_();
-      const y = causalAttentionFused(x, nh);
-      y.mul(dout).sum().backward();
-      assertClose(y, want, tol, `${dtype} ${gs.backend().name} forward`);
-      assertClose(x.grad!, qkv.grad!, tol, `${dtype} ${gs.backend().name} backward`);
-    }
+    const x = qkv.detach().clone().requiresGrad_();
+    const y = causalAttentionKernel(x, nh);
+    y.mul(dout).sum().backward();
+    assertClose(y, want, tol, `${dtype} ${gs.backend().name} forward`);
+    assertClose(x.grad!, qkv.grad!, tol, `${dtype} ${gs.backend().name} backward`);
   }
+});
+
+test("causalSelfAttention runs the kernel unless the backend prefers the composition, a cache or dropout", () => {
+  const qkv = gs.randn([2, 4, 12]).requiresGrad_();
+  const calls = (fn: () => void) => new Map(gs.profileKernels(fn).kernels).get("causalAttention")?.calls ?? 0;
+  const fused = !kernels().preferComposition.includes("causalAttention");
+  assert.equal(
+    calls(() => causalSelfAttention(qkv, 2)),
+    fused ? 1 : 0,
+  );
+  assert.equal(
+    calls(() => causalSelfAttention(qkv, 2, { cache: { entry: null, past: 0 } })),
+    0,
+  );
+  assert.equal(
+    calls(() => causalSelfAttention(qkv, 2, { dropoutP: 0.1 })),
+    0,
+  );
+  // cpu-js prefers the composition; the native backend runs its kernel.
+  assert.equal(fused, gs.backend().name !== "cpu-js");
 });

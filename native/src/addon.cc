@@ -2,6 +2,9 @@
 // sizes, strides, matmul parameters) from a Float64Array that the JS wrapper registers once with
 // setScratch(), so a call costs one N-API transition plus a lookup per typed array. Each kernel
 // returns true, or false when the JS side should run cpu-js instead.
+//
+// Each kernel is one row of KERNELS below (name, storages, which may be null, entry); one generic
+// callback serves them all. src/backend/native-kernels.ts declares how the JS side packs each one.
 #include <napi.h>
 
 #ifdef __GLIBC__
@@ -9,6 +12,7 @@
 #endif
 
 #include "gemm.h"
+#include "isa.h"
 #include "ops.h"
 #include "pool.h"
 
@@ -51,34 +55,21 @@ inline napi_value boolean(napi_env env, bool b) {
   return r;
 }
 
-// Reads `N` typed arrays (argument i may be null where bit i of `optional` is set); the scratch
-// comes back through `sc`/`sclen`.
-template <size_t N>
-inline bool args(napi_env env, napi_callback_info info, Arr (&arrs)[N], const double** sc,
-                 int64_t* sclen, unsigned optional = 0) {
-  size_t argc = N;
-  napi_value argv[N];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < N) return false;
-  for (size_t i = 0; i < N; i++) {
-    if (optional & (1u << i)) {
-      napi_valuetype t;
-      if (napi_typeof(env, argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined)) {
-        arrs[i] = Arr{nullptr, 0, gs::NONE};
-        continue;
-      }
-    }
-    if (!get_arr(env, argv[i], &arrs[i])) return false;
-  }
-  Instance* inst = instance(env);
-  if (inst == nullptr || inst->scratch == nullptr) return false;
-  *sc = inst->scratch;
-  *sclen = inst->scratch_len;
-  return true;
-}
+// A kernel's entry: its storages in argument order, and the scratch with its length.
+using Entry = bool (*)(const Arr* a, const double* sc, int64_t n);
 
-inline bool op_code(const double* sc, int count, int* op) {
+struct Kernel {
+  const char* name;
+  size_t storages;
+  unsigned optional;  // bit i set: storage i may be null (it arrives with kind NONE)
+  Entry run;
+};
+
+constexpr size_t MAX_STORAGES = 11;
+
+inline bool op_code(const double* sc, int64_t n, int count, int* op) {
   int64_t v;
-  if (!gs::as_count(sc[0], &v) || v >= count) return false;
+  if (n < 1 || !gs::as_count(sc[0], &v) || v >= count) return false;
   *op = static_cast<int>(v);
   return true;
 }
@@ -89,6 +80,175 @@ inline bool counts(const double* sc, int64_t sclen, int from, int n, int64_t* ou
   for (int i = 0; i < n; i++)
     if (!gs::as_count(sc[from + i], &out[i])) return false;
   return true;
+}
+
+bool matmul(const Arr* a, const double* sc, int64_t n) {
+  int64_t c[12];
+  if (!counts(sc, n, 0, 12, c)) return false;
+  if (a[0].kind != a[1].kind || a[0].kind != a[2].kind || (a[0].kind != gs::F32 && a[0].kind != gs::F64))
+    return false;
+  gs::MatmulParams p{c[0], c[1], c[2], c[3], c[4] != 0, c[5] != 0, c[6], c[7], c[8], c[9], c[10], c[11]};
+  const double batch = static_cast<double>(p.batch), m = static_cast<double>(p.m),
+               nn = static_cast<double>(p.n), k = static_cast<double>(p.k);
+  if (batch * m * nn > static_cast<double>(a[2].len)) return false;
+  if (batch * m * nn == 0) return true;
+  if (k > 0) {
+    // The last element each operand reads must lie inside it.
+    const double ra = p.transA ? k : m, ca = p.transA ? m : k;
+    const double rb = p.transB ? nn : k, cb = p.transB ? k : nn;
+    const double lastA = static_cast<double>(p.aOffset) + (batch - 1) * static_cast<double>(p.aBatchStride) +
+                         (ra - 1) * static_cast<double>(p.lda) + (ca - 1);
+    const double lastB = static_cast<double>(p.bOffset) + (batch - 1) * static_cast<double>(p.bBatchStride) +
+                         (rb - 1) * static_cast<double>(p.ldb) + (cb - 1);
+    if (lastA >= static_cast<double>(a[0].len) || lastB >= static_cast<double>(a[1].len)) return false;
+  }
+  if (a[0].kind == gs::F32)
+    gs::matmul_f32(static_cast<const float*>(a[0].p), static_cast<const float*>(a[1].p),
+                   static_cast<float*>(a[2].p), p);
+  else
+    gs::matmul_f64(static_cast<const double*>(a[0].p), static_cast<const double*>(a[1].p),
+                   static_cast<double*>(a[2].p), p);
+  return true;
+}
+
+// The kernels, in the order of src/backend/native-kernels.ts. The comment on each row is its scratch.
+const Kernel KERNELS[] = {
+    // [op]
+    {"unary", 2, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int op;
+       return op_code(sc, n, gs::U_COUNT, &op) && gs::k_unary(op, a[0], a[1]);
+     }},
+    // [op, nd, shape, aOff, aStrides, bOff, bStrides]
+    {"binary", 3, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int op;
+       return op_code(sc, n, gs::B_COUNT, &op) && gs::k_binary(op, a[0], a[1], a[2], sc + 1, n - 1);
+     }},
+    // [nd, shape, cOff, cStrides, aOff, aStrides, bOff, bStrides]
+    {"where", 4, 0, [](const Arr* a, const double* sc, int64_t n) { return gs::k_where(a[0], a[1], a[2], a[3], sc, n); }},
+    // [nd, shape, srcOff, srcStrides, dstOff, dstStrides]
+    {"copy", 2, 0, [](const Arr* a, const double* sc, int64_t n) { return gs::k_copy(a[0], a[1], sc, n); }},
+    {"cast", 2, 0, [](const Arr* a, const double*, int64_t) { return gs::k_cast(a[0], a[1]); }},
+    // [op, outer, size, inner]
+    {"reduce", 2, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int op;
+       int64_t c[3];
+       return op_code(sc, n, gs::R_COUNT, &op) && counts(sc, n, 1, 3, c) &&
+              gs::k_reduce(op, a[0], a[1], c[0], c[1], c[2]);
+     }},
+    // [0 argmax | 1 argmin, outer, size, inner]
+    {"argReduce", 2, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int op;
+       int64_t c[3];
+       return op_code(sc, n, 2, &op) && counts(sc, n, 1, 3, c) &&
+              gs::k_arg_reduce(op == 0, a[0], a[1], c[0], c[1], c[2]);
+     }},
+    // [batch, m, n, k, transA, transB, lda, ldb, aOffset, bOffset, aBatchStride, bBatchStride]
+    {"matmul", 3, 0, matmul},
+    // [outer, size, inner]
+    {"indexSelect", 3, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int64_t c[3];
+       return counts(sc, n, 0, 3, c) && gs::k_index_select(a[0], a[1], a[2], c[0], c[1], c[2]);
+     }},
+    {"indexAdd", 3, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int64_t c[3];
+       return counts(sc, n, 0, 3, c) && gs::k_index_add(a[0], a[1], a[2], c[0], c[1], c[2]);
+     }},
+    // [outer, size, m, inner]
+    {"gather", 3, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int64_t c[4];
+       return counts(sc, n, 0, 4, c) && gs::k_gather(a[0], a[1], a[2], c[0], c[1], c[2], c[3]);
+     }},
+    {"scatterAdd", 3, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int64_t c[4];
+       return counts(sc, n, 0, 4, c) && gs::k_scatter_add(a[0], a[1], a[2], c[0], c[1], c[2], c[3]);
+     }},
+    // [rows, cols, log]
+    {"softmax", 2, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int64_t c[3];
+       return counts(sc, n, 0, 3, c) && gs::k_softmax(a[0], a[1], c[0], c[1], c[2] != 0);
+     }},
+    // (x, weight?, bias?, out, mean, rstd); [rows, cols, eps]
+    {"layerNorm", 6, 0b110,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int64_t c[2];
+       return counts(sc, n, 0, 2, c) && n >= 3 && sc[2] >= 0 &&
+              gs::k_layer_norm(a[0], a[1], a[2], a[3], a[4], a[5], c[0], c[1], sc[2]);
+     }},
+    // (g, x, weight?, mean, rstd, dx, dw?, db?); [rows, cols]
+    {"layerNormBackward", 8, 0b11000100,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int64_t c[2];
+       return counts(sc, n, 0, 2, c) &&
+              gs::k_layer_norm_backward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], c[0], c[1]);
+     }},
+    // [rows, cols, ignoreIndex]
+    {"crossEntropy", 4, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int64_t c[2], ignore;
+       return counts(sc, n, 0, 2, c) && n >= 3 && gs::as_int(sc[2], &ignore) &&
+              gs::k_cross_entropy(a[0], a[1], a[2], a[3], c[0], c[1], ignore);
+     }},
+    // [approximateTanh]
+    {"gelu", 2, 0, [](const Arr* a, const double* sc, int64_t n) { return n >= 1 && gs::k_gelu(a[0], a[1], sc[0] != 0); }},
+    {"geluBackward", 3, 0,
+     [](const Arr* a, const double* sc, int64_t n) { return n >= 1 && gs::k_gelu_backward(a[0], a[1], a[2], sc[0] != 0); }},
+    // (qkv, out, lse) / (qkv, out, dout, lse, dqkv); [B, T, nh, hs, scale]
+    {"causalAttention", 3, 0,
+     [](const Arr* a, const double* sc, int64_t n) { return gs::k_causal_attention(a[0], a[1], a[2], sc, n); }},
+    {"causalAttentionBackward", 5, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       return gs::k_causal_attention_backward(a[0], a[1], a[2], a[3], a[4], sc, n);
+     }},
+    // (param, grad, expAvg, expAvgSq, maxExpAvgSq?); [pOffset, gOffset, n, stepSize, bc2Sqrt, shrink, l2,
+    // beta1, beta2, eps, sign]
+    {"adamStep", 5, 0b10000,
+     [](const Arr* a, const double* sc, int64_t n) { return gs::k_adam_step(a[0], a[1], a[2], a[3], a[4], sc, n); }},
+    // (xp, hh, bx?, bh?, h, c?, act, aux?, lengths?); [mode, B, H, t, xpOff, hPrev, hOut, cPrev, cOut, actOff,
+    // auxOff]
+    {"recurrentGatesForward", 9, 0b110101100,
+     [](const Arr* a, const double* sc, int64_t n) {
+       return gs::k_recurrent_gates_forward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], sc, n);
+     }},
+    // (act, aux?, h, c?, dh, dc?, dxp, dhh, dhPrev, dcPrev?, lengths?); [mode, B, H, t, actOff, auxOff,
+    // hPrev, hOut, cPrev, dxpOff, dhhOff]
+    {"recurrentGatesBackward", 11, 0b11000101010,
+     [](const Arr* a, const double* sc, int64_t n) {
+       return gs::k_recurrent_gates_backward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10],
+                                             sc, n);
+     }},
+};
+
+// The one N-API callback behind every kernel: reads the row's storages (null where optional), then
+// runs its entry with the scratch.
+napi_value Call(napi_env env, napi_callback_info info) {
+  void* data = nullptr;
+  size_t argc = MAX_STORAGES;
+  napi_value argv[MAX_STORAGES];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return boolean(env, false);
+  const Kernel* k = static_cast<const Kernel*>(data);
+  Instance* inst = instance(env);
+  if (argc < k->storages || inst == nullptr || inst->scratch == nullptr) return boolean(env, false);
+  Arr a[MAX_STORAGES];
+  for (size_t i = 0; i < k->storages; i++) {
+    if (k->optional & (1u << i)) {
+      napi_valuetype t;
+      if (napi_typeof(env, argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined)) {
+        a[i] = Arr{nullptr, 0, gs::NONE};
+        continue;
+      }
+    }
+    if (!get_arr(env, argv[i], &a[i])) return boolean(env, false);
+  }
+  return boolean(env, k->run(a, inst->scratch, inst->scratch_len));
 }
 
 napi_value SetScratch(napi_env env, napi_callback_info info) {
@@ -104,243 +264,6 @@ napi_value SetScratch(napi_env env, napi_callback_info info) {
   inst->scratch = static_cast<double*>(a.p);
   inst->scratch_len = a.len;
   return boolean(env, true);
-}
-
-// unary(x, out); sc = [op]
-napi_value Unary(napi_env env, napi_callback_info info) {
-  Arr a[2];
-  const double* sc;
-  int64_t n;
-  int op;
-  if (!args(env, info, a, &sc, &n) || !op_code(sc, gs::U_COUNT, &op)) return boolean(env, false);
-  return boolean(env, gs::k_unary(op, a[0], a[1]));
-}
-
-// binary(a, b, out); sc = [op, nd, shape, aOff, aStrides, bOff, bStrides]
-napi_value Binary(napi_env env, napi_callback_info info) {
-  Arr a[3];
-  const double* sc;
-  int64_t n;
-  int op;
-  if (!args(env, info, a, &sc, &n) || !op_code(sc, gs::B_COUNT, &op)) return boolean(env, false);
-  return boolean(env, gs::k_binary(op, a[0], a[1], a[2], sc + 1, n - 1));
-}
-
-// where(cond, a, b, out); sc = [nd, shape, cOff, cStrides, aOff, aStrides, bOff, bStrides]
-napi_value Where(napi_env env, napi_callback_info info) {
-  Arr a[4];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n)) return boolean(env, false);
-  return boolean(env, gs::k_where(a[0], a[1], a[2], a[3], sc, n));
-}
-
-// copy(src, dst); sc = [nd, shape, srcOff, srcStrides, dstOff, dstStrides]
-napi_value Copy(napi_env env, napi_callback_info info) {
-  Arr a[2];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n)) return boolean(env, false);
-  return boolean(env, gs::k_copy(a[0], a[1], sc, n));
-}
-
-// cast(src, dst)
-napi_value Cast(napi_env env, napi_callback_info info) {
-  Arr a[2];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n)) return boolean(env, false);
-  return boolean(env, gs::k_cast(a[0], a[1]));
-}
-
-// reduce(x, out); sc = [op, outer, size, inner]
-napi_value Reduce(napi_env env, napi_callback_info info) {
-  Arr a[2];
-  const double* sc;
-  int64_t n, c[3];
-  int op;
-  if (!args(env, info, a, &sc, &n) || !op_code(sc, gs::R_COUNT, &op) || !counts(sc, n, 1, 3, c))
-    return boolean(env, false);
-  return boolean(env, gs::k_reduce(op, a[0], a[1], c[0], c[1], c[2]));
-}
-
-// argReduce(x, out); sc = [0 argmax | 1 argmin, outer, size, inner]
-napi_value ArgReduce(napi_env env, napi_callback_info info) {
-  Arr a[2];
-  const double* sc;
-  int64_t n, c[3];
-  int op;
-  if (!args(env, info, a, &sc, &n) || !op_code(sc, 2, &op) || !counts(sc, n, 1, 3, c))
-    return boolean(env, false);
-  return boolean(env, gs::k_arg_reduce(op == 0, a[0], a[1], c[0], c[1], c[2]));
-}
-
-// indexSelect(x, idx, out) / indexAdd(dst, idx, src); sc = [outer, size, inner]
-napi_value IndexSelect(napi_env env, napi_callback_info info) {
-  Arr a[3];
-  const double* sc;
-  int64_t n, c[3];
-  if (!args(env, info, a, &sc, &n) || !counts(sc, n, 0, 3, c)) return boolean(env, false);
-  return boolean(env, gs::k_index_select(a[0], a[1], a[2], c[0], c[1], c[2]));
-}
-napi_value IndexAdd(napi_env env, napi_callback_info info) {
-  Arr a[3];
-  const double* sc;
-  int64_t n, c[3];
-  if (!args(env, info, a, &sc, &n) || !counts(sc, n, 0, 3, c)) return boolean(env, false);
-  return boolean(env, gs::k_index_add(a[0], a[1], a[2], c[0], c[1], c[2]));
-}
-
-// gather(x, idx, out) / scatterAdd(dst, idx, src); sc = [outer, size, m, inner]
-napi_value Gather(napi_env env, napi_callback_info info) {
-  Arr a[3];
-  const double* sc;
-  int64_t n, c[4];
-  if (!args(env, info, a, &sc, &n) || !counts(sc, n, 0, 4, c)) return boolean(env, false);
-  return boolean(env, gs::k_gather(a[0], a[1], a[2], c[0], c[1], c[2], c[3]));
-}
-napi_value ScatterAdd(napi_env env, napi_callback_info info) {
-  Arr a[3];
-  const double* sc;
-  int64_t n, c[4];
-  if (!args(env, info, a, &sc, &n) || !counts(sc, n, 0, 4, c)) return boolean(env, false);
-  return boolean(env, gs::k_scatter_add(a[0], a[1], a[2], c[0], c[1], c[2], c[3]));
-}
-
-// matmul(a, b, out); sc = [batch, m, n, k, transA, transB, lda, ldb, aOffset, bOffset,
-// aBatchStride, bBatchStride]
-napi_value Matmul(napi_env env, napi_callback_info info) {
-  Arr a[3];
-  const double* sc;
-  int64_t n, c[12];
-  if (!args(env, info, a, &sc, &n) || !counts(sc, n, 0, 12, c)) return boolean(env, false);
-  if (a[0].kind != a[1].kind || a[0].kind != a[2].kind || (a[0].kind != gs::F32 && a[0].kind != gs::F64))
-    return boolean(env, false);
-  gs::MatmulParams p{c[0], c[1], c[2], c[3], c[4] != 0, c[5] != 0, c[6], c[7], c[8], c[9], c[10], c[11]};
-  const double batch = static_cast<double>(p.batch), m = static_cast<double>(p.m),
-               nn = static_cast<double>(p.n), k = static_cast<double>(p.k);
-  if (batch * m * nn > static_cast<double>(a[2].len)) return boolean(env, false);
-  if (batch * m * nn == 0) return boolean(env, true);
-  if (k > 0) {
-    // The last element each operand reads must lie inside it.
-    const double ra = p.transA ? k : m, ca = p.transA ? m : k;
-    const double rb = p.transB ? nn : k, cb = p.transB ? k : nn;
-    const double lastA = static_cast<double>(p.aOffset) + (batch - 1) * static_cast<double>(p.aBatchStride) +
-                         (ra - 1) * static_cast<double>(p.lda) + (ca - 1);
-    const double lastB = static_cast<double>(p.bOffset) + (batch - 1) * static_cast<double>(p.bBatchStride) +
-                         (rb - 1) * static_cast<double>(p.ldb) + (cb - 1);
-    if (lastA >= static_cast<double>(a[0].len) || lastB >= static_cast<double>(a[1].len))
-      return boolean(env, false);
-  }
-  if (a[0].kind == gs::F32)
-    gs::matmul_f32(static_cast<const float*>(a[0].p), static_cast<const float*>(a[1].p),
-                   static_cast<float*>(a[2].p), p);
-  else
-    gs::matmul_f64(static_cast<const double*>(a[0].p), static_cast<const double*>(a[1].p),
-                   static_cast<double*>(a[2].p), p);
-  return boolean(env, true);
-}
-
-// softmax(x, out); sc = [rows, cols, log]
-napi_value Softmax(napi_env env, napi_callback_info info) {
-  Arr a[2];
-  const double* sc;
-  int64_t n, c[3];
-  if (!args(env, info, a, &sc, &n) || !counts(sc, n, 0, 3, c)) return boolean(env, false);
-  return boolean(env, gs::k_softmax(a[0], a[1], c[0], c[1], c[2] != 0));
-}
-
-// layerNorm(x, weight?, bias?, out, mean, rstd); sc = [rows, cols, eps]
-napi_value LayerNorm(napi_env env, napi_callback_info info) {
-  Arr a[6];
-  const double* sc;
-  int64_t n, c[2];
-  if (!args(env, info, a, &sc, &n, 0b110) || !counts(sc, n, 0, 2, c) || n < 3 || !(sc[2] >= 0))
-    return boolean(env, false);
-  return boolean(env, gs::k_layer_norm(a[0], a[1], a[2], a[3], a[4], a[5], c[0], c[1], sc[2]));
-}
-
-// layerNormBackward(g, x, weight?, mean, rstd, dx, dw?, db?); sc = [rows, cols]
-napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
-  Arr a[8];
-  const double* sc;
-  int64_t n, c[2];
-  if (!args(env, info, a, &sc, &n, 0b11000100) || !counts(sc, n, 0, 2, c)) return boolean(env, false);
-  return boolean(env, gs::k_layer_norm_backward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], c[0], c[1]));
-}
-
-// crossEntropy(logits, targets, losses, probs); sc = [rows, cols, ignoreIndex]
-napi_value CrossEntropy(napi_env env, napi_callback_info info) {
-  Arr a[4];
-  const double* sc;
-  int64_t n, c[2], ignore;
-  if (!args(env, info, a, &sc, &n) || !counts(sc, n, 0, 2, c) || n < 3 || !gs::as_int(sc[2], &ignore))
-    return boolean(env, false);
-  return boolean(env, gs::k_cross_entropy(a[0], a[1], a[2], a[3], c[0], c[1], ignore));
-}
-
-// gelu(x, out) / geluBackward(g, x, dx); sc = [approximateTanh]
-napi_value Gelu(napi_env env, napi_callback_info info) {
-  Arr a[2];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n)) return boolean(env, false);
-  return boolean(env, gs::k_gelu(a[0], a[1], sc[0] != 0));
-}
-napi_value GeluBackward(napi_env env, napi_callback_info info) {
-  Arr a[3];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n)) return boolean(env, false);
-  return boolean(env, gs::k_gelu_backward(a[0], a[1], a[2], sc[0] != 0));
-}
-
-// causalAttention(qkv, out, lse) / causalAttentionBackward(qkv, out, dout, lse, dqkv);
-// sc = [B, T, nh, hs, scale]
-napi_value CausalAttention(napi_env env, napi_callback_info info) {
-  Arr a[3];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n)) return boolean(env, false);
-  return boolean(env, gs::k_causal_attention(a[0], a[1], a[2], sc, n));
-}
-napi_value CausalAttentionBackward(napi_env env, napi_callback_info info) {
-  Arr a[5];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n)) return boolean(env, false);
-  return boolean(env, gs::k_causal_attention_backward(a[0], a[1], a[2], a[3], a[4], sc, n));
-}
-
-// adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq?); sc = [n, pOffset, gOffset, stepSize,
-// bc2Sqrt, shrink, l2, beta1, beta2, eps, sign]
-napi_value AdamStep(napi_env env, napi_callback_info info) {
-  Arr a[5];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n, 0b10000)) return boolean(env, false);
-  return boolean(env, gs::k_adam_step(a[0], a[1], a[2], a[3], a[4], sc, n));
-}
-
-// recurrentGatesForward(xp, hh, bx?, bh?, h, c?, act, aux?, lengths?); sc = [mode, B, H, t, xpOff,
-// hPrev, hOut, cPrev, cOut, actOff, auxOff]
-napi_value RecurrentGatesForward(napi_env env, napi_callback_info info) {
-  Arr a[9];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n, 0b110101100)) return boolean(env, false);
-  return boolean(env, gs::k_recurrent_gates_forward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], sc, n));
-}
-
-// recurrentGatesBackward(act, aux?, h, c?, dh, dc?, dxp, dhh, dhPrev, dcPrev?, lengths?); sc = [mode,
-// B, H, t, actOff, auxOff, hPrev, hOut, cPrev, dxpOff, dhhOff]
-napi_value RecurrentGatesBackward(napi_env env, napi_callback_info info) {
-  Arr a[11];
-  const double* sc;
-  int64_t n;
-  if (!args(env, info, a, &sc, &n, 0b11000101010)) return boolean(env, false);
-  return boolean(env, gs::k_recurrent_gates_backward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
-                                                     a[10], sc, n));
 }
 
 // Keeps freed memory in the malloc heap for the next allocation. V8 backs typed arrays with calloc,
@@ -365,36 +288,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_set_instance_data(
       env, inst, [](napi_env, void* data, void*) { delete static_cast<Instance*>(data); }, nullptr);
   const napi_property_attributes attr = napi_enumerable;
-  napi_property_descriptor props[] = {
-      {"setScratch", nullptr, SetScratch, nullptr, nullptr, nullptr, attr, nullptr},
-      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, attr, nullptr},
-      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, attr, nullptr},
-      {"where", nullptr, Where, nullptr, nullptr, nullptr, attr, nullptr},
-      {"copy", nullptr, Copy, nullptr, nullptr, nullptr, attr, nullptr},
-      {"cast", nullptr, Cast, nullptr, nullptr, nullptr, attr, nullptr},
-      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, attr, nullptr},
-      {"argReduce", nullptr, ArgReduce, nullptr, nullptr, nullptr, attr, nullptr},
-      {"indexSelect", nullptr, IndexSelect, nullptr, nullptr, nullptr, attr, nullptr},
-      {"indexAdd", nullptr, IndexAdd, nullptr, nullptr, nullptr, attr, nullptr},
-      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, attr, nullptr},
-      {"scatterAdd", nullptr, ScatterAdd, nullptr, nullptr, nullptr, attr, nullptr},
-      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, attr, nullptr},
-      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, attr, nullptr},
-      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, attr, nullptr},
-      {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, attr, nullptr},
-      {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, attr, nullptr},
-      {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, attr, nullptr},
-      {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, attr, nullptr},
-      {"causalAttention", nullptr, CausalAttention, nullptr, nullptr, nullptr, attr, nullptr},
-      {"causalAttentionBackward", nullptr, CausalAttentionBackward, nullptr, nullptr, nullptr, attr, nullptr},
-      {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, attr, nullptr},
-      {"recurrentGatesForward", nullptr, RecurrentGatesForward, nullptr, nullptr, nullptr, attr, nullptr},
-      {"recurrentGatesBackward", nullptr, RecurrentGatesBackward, nullptr, nullptr, nullptr, attr, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  napi_property_descriptor set_scratch = {"setScratch", nullptr, SetScratch, nullptr, nullptr, nullptr, attr, nullptr};
+  napi_define_properties(env, exports, 1, &set_scratch);
+  for (const Kernel& k : KERNELS) {
+    napi_property_descriptor d = {k.name, nullptr, Call, nullptr, nullptr, nullptr, attr, const_cast<Kernel*>(&k)};
+    napi_define_properties(env, exports, 1, &d);
+  }
   exports.Set("threads", Napi::Number::New(env, gs::num_threads()));
   exports.Set("gemmKernel", Napi::String::New(env, gs::gemm_kernel_name()));
-  exports.Set("abi", Napi::Number::New(env, 3));
+  exports.Set("isa", Napi::String::New(env, gs::isa_name(gs::cpu_isa())));
+  exports.Set("abi", Napi::Number::New(env, 4));
   return exports;
 }
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "isa.h"
 #include "ops.h"
 #include "pool.h"
 #include "vmath.h"
@@ -244,19 +245,10 @@ struct Fns {
   }                                                                                                     \
   const Fns fns_##SUFFIX = {fwd_##SUFFIX, bwd_##SUFFIX};
 
-GS_ATTN_VARIANT(generic, )
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define GS_HAVE_X86_VARIANTS 1
-GS_ATTN_VARIANT(avx2, __attribute__((target("avx2,fma"))))
-GS_ATTN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma,prefer-vector-width=512"))))
-#endif
+GS_FOR_EACH_ISA(GS_ATTN_VARIANT)
 
 const Fns& fns() {
-#ifdef GS_HAVE_X86_VARIANTS
-  static const Fns* f = pick_isa_variant(&fns_generic, &fns_avx2, &fns_avx512);
-#else
-  static const Fns* f = &fns_generic;
-#endif
+  static const Fns* f = GS_PICK_ISA(fns);
   return *f;
 }
 

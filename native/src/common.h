@@ -46,23 +46,4 @@ template <> inline uint8_t store_as<uint8_t>(double d) { return js_to_uint8(d); 
 // JS truthiness of a number (NaN and 0 are falsy).
 template <typename T> inline bool truthy(T x) { return x != 0 && x == x; }
 
-// The variant of a kernel table to run on this CPU: AVX-512 (F and VL) or AVX2+FMA when the CPU has
-// them, unless GRADSTACK_ISA=avx2|generic caps the choice (tests use it to cover every variant).
-template <class T> const T* pick_isa_variant(const T* generic, const T* avx2, const T* avx512) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  const char* env = std::getenv("GRADSTACK_ISA");
-  const char* cap = env ? env : "";
-  __builtin_cpu_init();
-  if (std::strcmp(cap, "generic") == 0 || !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
-    return generic;
-  if (std::strcmp(cap, "avx2") != 0 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
-    return avx512;
-  return avx2;
-#else
-  (void)avx2;
-  (void)avx512;
-  return generic;
-#endif
-}
-
 }  // namespace gs

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "isa.h"
 #include "ops.h"
 #include "pool.h"
 #include "vmath.h"
@@ -286,23 +287,10 @@ struct Fns {
                             erf_##SUFFIX,  softmax_##SUFFIX, xent_##SUFFIX, ln_##SUFFIX,                 \
                             lnb_##SUFFIX,  gelu_##SUFFIX,  gelub_##SUFFIX};
 
-GS_VARIANT_SET(generic, )
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define GS_HAVE_AVX2_VARIANT 1
-GS_VARIANT_SET(avx2, __attribute__((target("avx2,fma"))))
-#endif
+GS_FOR_EACH_ISA_TO_AVX2(GS_VARIANT_SET)
 
 const Fns& fns() {
-  static const Fns* f = [] {
-#ifdef GS_HAVE_AVX2_VARIANT
-    const char* cap = std::getenv("GRADSTACK_ISA");
-    __builtin_cpu_init();
-    if (!(cap && std::strcmp(cap, "generic") == 0) && __builtin_cpu_supports("avx2") &&
-        __builtin_cpu_supports("fma"))
-      return &fns_avx2;
-#endif
-    return &fns_generic;
-  }();
+  static const Fns* f = GS_PICK_ISA_TO_AVX2(fns);
   return *f;
 }
 

@@ -278,15 +278,10 @@ BlockFn<T> block_for(int mr, int nr) {
   return nullptr;
 }
 
-const char* isa_cap() {
-  const char* e = std::getenv("GRADSTACK_ISA");  // generic | avx2 (caps the ISA, for tests)
-  return e == nullptr ? "" : e;
-}
-
 const Impl<float>& impl_f32() {
   static Impl<float> impl = [] {
     Impl<float> r;
-    if (!(std::strcmp(isa_cap(), "generic") != 0 && x86_kernels_f32(&r.k, isa_cap())) ||
+    if (!x86_kernels_f32(&r.k, cpu_isa()) ||
         block_for<float>(r.k.mr, r.k.nr) == nullptr)
       r.k = KernelInfo<float>{4, 8, kernel_generic<float, 4, 8>, 256, 128, 4096, "generic 4x8"};
     r.block = block_for<float>(r.k.mr, r.k.nr);
@@ -299,7 +294,7 @@ const Impl<float>& impl_f32() {
 const Impl<double>& impl_f64() {
   static Impl<double> impl = [] {
     Impl<double> r;
-    if (!(std::strcmp(isa_cap(), "generic") != 0 && x86_kernels_f64(&r.k, isa_cap())) ||
+    if (!x86_kernels_f64(&r.k, cpu_isa()) ||
         block_for<double>(r.k.mr, r.k.nr) == nullptr)
       r.k = KernelInfo<double>{4, 4, kernel_generic<double, 4, 4>, 256, 64, 4096, "generic 4x4"};
     r.block = block_for<double>(r.k.mr, r.k.nr);

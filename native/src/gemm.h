@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 
+#include "isa.h"
+
 namespace gs {
 
 struct MatmulParams {
@@ -43,7 +45,7 @@ struct KernelInfo {
 };
 
 // Implemented in gemm_x86.cc: fill in the best x86 kernels the CPU supports (false if none).
-bool x86_kernels_f32(KernelInfo<float>* k, const char* cap);
-bool x86_kernels_f64(KernelInfo<double>* k, const char* cap);
+bool x86_kernels_f32(KernelInfo<float>* k, Isa isa);
+bool x86_kernels_f64(KernelInfo<double>* k, Isa isa);
 
 }  // namespace gs

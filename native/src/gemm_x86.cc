@@ -162,31 +162,25 @@ GS_AVX2 void pack_an_f32_avx2(float* dst, const float* A, int64_t lda, int64_t k
 
 }  // namespace
 
-// cap: "avx2" keeps to AVX2 even where AVX-512 is available; "" takes the best.
-bool x86_kernels_f32(KernelInfo<float>* k, const char* cap) {
-  __builtin_cpu_init();
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && std::strcmp(cap, "avx2") != 0;
-  if (avx512) {
+// isa: what cpu_isa() (isa.h) chose for this CPU; false for Isa::Generic.
+bool x86_kernels_f32(KernelInfo<float>* k, Isa isa) {
+  if (isa == Isa::Avx512) {
     *k = KernelInfo<float>{12, 32, sgemm_avx512<12, 2>, 256, 144, 4096, "avx512 12x32", pack_bt_f32_avx2, pack_an_f32_avx2};
     return true;
   }
-  if (avx2) {
+  if (isa == Isa::Avx2) {
     *k = KernelInfo<float>{6, 16, sgemm_avx2<6, 2>, 256, 144, 4096, "avx2-fma 6x16", pack_bt_f32_avx2};
     return true;
   }
   return false;
 }
 
-bool x86_kernels_f64(KernelInfo<double>* k, const char* cap) {
-  __builtin_cpu_init();
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && std::strcmp(cap, "avx2") != 0;
-  if (avx512) {
+bool x86_kernels_f64(KernelInfo<double>* k, Isa isa) {
+  if (isa == Isa::Avx512) {
     *k = KernelInfo<double>{12, 16, dgemm_avx512<12, 2>, 256, 96, 4096, "avx512 12x16"};
     return true;
   }
-  if (avx2) {
+  if (isa == Isa::Avx2) {
     *k = KernelInfo<double>{6, 8, dgemm_avx2<6, 2>, 256, 72, 4096, "avx2-fma 6x8"};
     return true;
   }
@@ -197,7 +191,7 @@ bool x86_kernels_f64(KernelInfo<double>* k, const char* cap) {
 
 #else
 namespace gs {
-bool x86_kernels_f32(KernelInfo<float>*, const char*) { return false; }
-bool x86_kernels_f64(KernelInfo<double>*, const char*) { return false; }
+bool x86_kernels_f32(KernelInfo<float>*, Isa) { return false; }
+bool x86_kernels_f64(KernelInfo<double>*, Isa) { return false; }
 }  // namespace gs
 #endif

@@ -1,5 +1,7 @@
 // Kernel entry points. Each returns false when it does not handle the arguments (an element kind it
 // lacks, or indices/strides that would read out of bounds); the JS wrapper then runs cpu-js.
+// addon.cc registers each one in its kernel table; src/backend/native-kernels.ts says how the JS side
+// packs its arguments (storages as arguments, numbers in the scratch `sc`, in argument order).
 #pragma once
 #include <cstdint>
 
@@ -7,7 +9,7 @@
 
 namespace gs {
 
-// Codes shared with src/backend/native.ts (keep the orders in sync).
+// Codes shared with src/backend/native-kernels.ts (keep the orders in sync).
 enum UnaryOp {
   U_NEG, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_TANH, U_SIGMOID, U_RELU, U_ABS, U_SIN,
   U_COS, U_ERF, U_LOG1P, U_EXPM1, U_RECIPROCAL, U_SIGN, U_FLOOR, U_CEIL, U_ROUND, U_NOT,
@@ -55,7 +57,7 @@ bool k_causal_attention(const Arr& qkv, const Arr& out, const Arr& lse, const do
 bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout, const Arr& lse,
                                  const Arr& dqkv, const double* sc, int64_t sclen);
 
-// Adam / AdamW step (optim.cc); vmax has kind NONE without amsgrad. sc = [n, pOffset, gOffset,
+// Adam / AdamW step (optim.cc); vmax has kind NONE without amsgrad. sc = [pOffset, gOffset, n,
 // stepSize, bc2Sqrt, shrink, l2, beta1, beta2, eps, sign].
 bool k_adam_step(const Arr& p, const Arr& g, const Arr& m, const Arr& v, const Arr& vmax, const double* sc,
                  int64_t sclen);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "isa.h"
 #include "ops.h"
 #include "pool.h"
 #include "vmath.h"
@@ -54,19 +55,10 @@ struct Fns {
   }                                                                                                   \
   const Fns fns_##SUFFIX = {adam_##SUFFIX, adam_ams_##SUFFIX};
 
-GS_OPTIM_VARIANT(generic, )
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define GS_HAVE_X86_VARIANTS 1
-GS_OPTIM_VARIANT(avx2, __attribute__((target("avx2,fma"))))
-GS_OPTIM_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma,prefer-vector-width=512"))))
-#endif
+GS_FOR_EACH_ISA(GS_OPTIM_VARIANT)
 
 const Fns& fns() {
-#ifdef GS_HAVE_X86_VARIANTS
-  static const Fns* f = pick_isa_variant(&fns_generic, &fns_avx2, &fns_avx512);
-#else
-  static const Fns* f = &fns_generic;
-#endif
+  static const Fns* f = GS_PICK_ISA(fns);
   return *f;
 }
 
@@ -80,7 +72,7 @@ bool k_adam_step(const Arr& p, const Arr& g, const Arr& m, const Arr& v, const A
   if (sclen < 11) return false;
   for (int i = 0; i < 3; i++)
     if (!as_count(sc[i], &c[i])) return false;
-  const int64_t n = c[0], po = c[1], go = c[2];
+  const int64_t po = c[0], go = c[1], n = c[2];
   if (p.kind != F32 || g.kind != F32 || m.kind != F32 || v.kind != F32 || (vmax.kind != NONE && vmax.kind != F32) ||
       po + n > p.len || go + n > g.len || n > m.len || n > v.len || (vmax.kind == F32 && n > vmax.len))
     return false;

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "isa.h"
 #include "ops.h"
 #include "pool.h"
 #include "vmath.h"
@@ -353,19 +354,10 @@ struct Fns {
   ATTR void bwd_f64_##SUFFIX(const BwdArgs<double>& a, int64_t b0, int64_t b1) { bwd_rows(a, b0, b1); } \
   const Fns fns_##SUFFIX = {fwd_f32_##SUFFIX, fwd_f64_##SUFFIX, bwd_f32_##SUFFIX, bwd_f64_##SUFFIX};
 
-GS_RNN_VARIANT(generic, )
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define GS_HAVE_X86_VARIANTS 1
-GS_RNN_VARIANT(avx2, __attribute__((target("avx2,fma"))))
-GS_RNN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma,prefer-vector-width=512"))))
-#endif
+GS_FOR_EACH_ISA(GS_RNN_VARIANT)
 
 const Fns& fns() {
-#ifdef GS_HAVE_X86_VARIANTS
-  static const Fns* f = pick_isa_variant(&fns_generic, &fns_avx2, &fns_avx512);
-#else
-  static const Fns* f = &fns_generic;
-#endif
+  static const Fns* f = GS_PICK_ISA(fns);
   return *f;
 }
 

@@ -6,6 +6,8 @@ import type { Backend, BinaryOp, MatmulParams, ReduceOp, Storage, UnaryOp, View 
 import { matmulJs } from "./matmul-js.js";
 import { erf } from "./special.js";
 import { fusedJs } from "./fused-js.js";
+import { jsGateKernels } from "./rnn-gates-js.js";
+import { adamStep } from "./adam-js.js";
 import { hostStorage } from "./host-storage.js";
 
 type Fn1 = (x: number) => number;
@@ -271,6 +273,9 @@ function scatterAdd(
 export const cpuJs: Backend = {
   name: "cpu-js",
   threads: 1,
+  isa: "js",
+  nativeKernels: [],
+  preferComposition: ["causalAttention"],
   ...hostStorage,
   unary,
   binary,
@@ -285,4 +290,6 @@ export const cpuJs: Backend = {
   gather,
   scatterAdd,
   ...fusedJs,
+  ...jsGateKernels,
+  adamStep,
 };

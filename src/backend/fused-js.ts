@@ -1,5 +1,5 @@
 /** The fused kernels of FusedKernels for cpu-js: plain loops over contiguous rows, math in float64. */
-import type { FusedKernels, Storage } from "./types.js";
+import type { AttentionKernels, FusedKernels, Storage } from "./types.js";
 import { erf } from "./special.js";
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -148,18 +148,20 @@ function geluBackward(g: Storage, x: Storage, dx: Storage, approximateTanh: bool
   }
 }
 
-export const fusedJs: FusedKernels = {
+export const fusedJs: FusedKernels & AttentionKernels = {
   softmax,
   layerNorm,
   layerNormBackward,
   crossEntropy,
   gelu,
   geluBackward,
+  causalAttention: causalAttentionJs,
+  causalAttentionBackward: causalAttentionBackwardJs,
 };
 
 /**
- * The reference for AttentionKernels.causalAttention, in plain loops. cpu-js does not offer it as a
- * kernel (its matmul composition is faster); tests use it to check native kernels and the op.
+ * AttentionKernels.causalAttention in plain loops: the reference for native kernels. cpu-js has it,
+ * but prefers the matmul composition (faster in TypeScript) for the op.
  */
 export function causalAttentionJs(
   qkv: Storage,

@@ -1,15 +1,26 @@
 /**
  * Chooses the active backend: the native addon when it loaded, else `cpu-js`.
- * `GRADSTACK_BACKEND=js|native` forces a choice. Kernels the native backend lacks come from `cpu-js`,
- * which works on the same typed arrays, so mixing them costs no copy.
+ * `GRADSTACK_BACKEND=js|native` forces a choice. The native backend is cpu-js with the kernels the
+ * addon has replaced (`nativeKernels`); they work on the same typed arrays, so mixing costs no copy.
  */
 import { cpuJs } from "./cpu-js.js";
 // Browser bundles get native.browser.ts here instead (package.json's "browser" map): no addon to load.
 import { loadNative } from "./native.js";
-import type { Backend } from "./types.js";
+import type { Backend, BackendCapabilities } from "./types.js";
 import { profiled, type KernelProfile } from "./profile.js";
 
-export type { Backend, DType, Storage, View, MatmulParams, UnaryOp, BinaryOp, ReduceOp } from "./types.js";
+export type {
+  Backend,
+  BackendCapabilities,
+  DType,
+  KernelName,
+  Storage,
+  View,
+  MatmulParams,
+  UnaryOp,
+  BinaryOp,
+  ReduceOp,
+} from "./types.js";
 export { cpuJs };
 
 let active: Backend | null = null;
@@ -22,7 +33,7 @@ function envChoice(): string | undefined {
 function choose(want: string | undefined): Backend {
   if (want === "js" || want === "cpu-js") return cpuJs;
   const native = loadNative();
-  if ("backend" in native) return { ...cpuJs, ...native.backend };
+  if ("backend" in native) return native.backend;
   if (want === "native" || want === "cpu-native")
     throw new Error(`GRADSTACK_BACKEND=native but the native backend cannot load: ${native.error}`);
   if (!warned) {
@@ -38,10 +49,14 @@ export function kernels(): Backend {
   return active;
 }
 
-/** Which backend is active and how many threads it uses. */
-export function backend(): { name: string; threads: number } {
-  const k = kernels();
-  return { name: k.name, threads: k.threads };
+/**
+ * Which backend is active and what it offers: name, threads, instruction set, the kernels it runs
+ * natively and the fused kernels it leaves to their composition.
+ * @example gs.backend() // { name: "cpu-native", threads: 8, isa: "avx2", nativeKernels: ["unary", ...], ... }
+ */
+export function backend(): BackendCapabilities {
+  const { name, threads, isa, nativeKernels, preferComposition } = kernels();
+  return { name, threads, isa, nativeKernels, preferComposition };
 }
 
 /** Switches backend: "js" (the TypeScript reference) or "native" (throws if the addon cannot load). */

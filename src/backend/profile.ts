@@ -15,7 +15,7 @@ export type KernelProfile = Map<string, KernelStat>;
 export function profiled(inner: Backend, stats: KernelProfile): Backend {
   const out: Record<string, unknown> = { ...inner };
   for (const [key, value] of Object.entries(inner)) {
-    if (typeof value !== "function") continue;
+    if (typeof value !== "function") continue; // the capabilities, copied above
     const fn = value as (...args: unknown[]) => unknown;
     out[key] = (...args: unknown[]) => {
       const name = typeof args[0] === "string" ? `${key}:${args[0]}` : key;

@@ -1,5 +1,5 @@
 /**
- * The gate kernels of the fused recurrent layers (ops/rnn-fused.ts) in TypeScript: one time step of
+ * The gate kernels of the fused recurrent layers (ops/fused/recurrent.ts) in TypeScript: one time step of
  * the RNN (tanh or ReLU), LSTM or GRU nonlinearities on contiguous (B, ·) blocks. They are the reference
  * for a backend's `recurrentGatesForward` / `recurrentGatesBackward` (types.ts documents the arguments),
  * and what runs when the backend has none or declines a call.

@@ -3,8 +3,9 @@
  *
  * Kernels work on raw typed arrays ("storages"); they know nothing about tensors, autograd or
  * dtype promotion (the tensor and ops layers decide the output dtype and allocate the output).
- * Because every backend takes the same typed arrays, a backend may implement only some kernels
- * and borrow the rest from `cpu-js` with no copy.
+ * Every kernel is a required member, and `cpu-js` implements them all. Because every CPU backend
+ * takes the same typed arrays, a faster backend is `{ ...cpuJs, ...itsOwnKernels }`: it overrides
+ * what it accelerates and says which kernels those are in `nativeKernels`.
  */
 import type { DeviceStorage } from "./device.js";
 
@@ -136,8 +137,9 @@ export interface FusedKernels {
 }
 
 /**
- * Causal self-attention straight from a fused q|k|v projection, for backends fast enough to beat the
- * matmul composition (cpu-js is not: it leaves these out and runs the composition).
+ * Causal self-attention straight from a fused q|k|v projection. cpu-js has it (plain loops, the
+ * reference) but its matmul composition is faster, so it lists "causalAttention" in
+ * `preferComposition` and the op runs the composition there.
  * qkv is (B, T, 3C) with C = nh·hs (q, k, v side by side, heads contiguous inside each); out is
  * (B, T, C) with the heads already merged; lse (B, nh, T) keeps each row's log-sum-exp of the scaled
  * scores so the backward pass can recompute the probabilities instead of storing them.
@@ -188,13 +190,11 @@ export interface AdamParams {
   sign: number;
 }
 
-/** Optimizer updates for backends that can beat the TypeScript loops of src/optim. */
+/** Optimizer updates. */
 export interface OptimKernels {
   /**
    * The Adam/AdamW update of `n` elements of p (from pOffset) with gradient g (from gOffset) and state
-   * m, v (and vmax under amsgrad), exactly as the loop in src/optim/adam.ts, which is its reference.
-   * Returns false, touching nothing, when it does not handle the arguments (e.g. float64): the caller
-   * then runs its own loop.
+   * m, v (and vmax under amsgrad). The loop of cpu-js (adam-js.ts) is the reference.
    */
   adamStep(
     p: FloatStorage,
@@ -206,10 +206,10 @@ export interface OptimKernels {
     vmax: FloatStorage | null,
     n: number,
     h: AdamParams,
-  ): boolean;
+  ): void;
 }
 
-/** The recurrent layer kinds of ops/rnn-fused.ts. */
+/** The recurrent layer kinds of ops/fused/recurrent.ts. */
 export type RecurrentMode = "rnn_tanh" | "rnn_relu" | "lstm" | "gru";
 
 /** One forward step. Rows b with t >= lengths[b] are padding: they carry the previous state unchanged. */
@@ -276,26 +276,16 @@ export interface GateBackwardArgs {
 }
 
 /**
- * The per-step gate nonlinearities of the fused recurrent layers (ops/rnn-fused.ts), on raw storages and
- * offsets. The TypeScript ones (rnn-gates-js.ts) are the reference; a backend that has both methods
- * replaces them.
+ * The per-step gate nonlinearities of the fused recurrent layers (ops/fused/recurrent.ts), on raw storages and
+ * offsets. The TypeScript ones (rnn-gates-js.ts) are the reference.
  */
 export interface RecurrentGateKernels {
   recurrentGatesForward(mode: RecurrentMode, a: GateForwardArgs): void;
   recurrentGatesBackward(mode: RecurrentMode, a: GateBackwardArgs): void;
 }
 
-export interface Backend
-  extends
-    DeviceStorage,
-    FusedKernels,
-    Partial<AttentionKernels>,
-    Partial<OptimKernels>,
-    Partial<RecurrentGateKernels> {
-  readonly name: string;
-  /** Threads the backend uses for large kernels (1 for cpu-js). */
-  readonly threads: number;
-
+/** The element-wise, reduction, matmul and indexing kernels every op is built from. */
+export interface CoreKernels {
   /** out[i] = op(x[i]) over contiguous storages of equal length. */
   unary(op: UnaryOp, x: Storage, out: Storage): void;
   /** out (contiguous, `shape`) = op(a, b) with a and b read through broadcast views. */
@@ -343,3 +333,29 @@ export interface Backend
     inner: number,
   ): void;
 }
+
+/** Every kernel: what a backend implements (cpu-js all of them; others override a subset). */
+export interface Kernels
+  extends CoreKernels, FusedKernels, AttentionKernels, OptimKernels, RecurrentGateKernels {}
+
+/** The name of one kernel, e.g. "matmul" or "layerNorm". */
+export type KernelName = keyof Kernels;
+
+/** What a backend says about itself, as data (shown by `gs.backend()` and the benchmarks). */
+export interface BackendCapabilities {
+  readonly name: string;
+  /** Threads the backend uses for large kernels (1 for cpu-js). */
+  readonly threads: number;
+  /** The instruction set its kernels were chosen for ("avx512", "avx2", "generic"), or "js". */
+  readonly isa: string;
+  /** Kernels this backend implements itself (possibly for some dtypes only); the others are cpu-js's. */
+  readonly nativeKernels: readonly KernelName[];
+  /**
+   * Fused kernels that are slower here than their composition of other kernels: the fused op runs
+   * the composition on this backend (cpu-js: causal attention, whose matmul composition is faster).
+   */
+  readonly preferComposition: readonly KernelName[];
+}
+
+/** A backend: where its tensors' memory lives (device.ts), its kernels, and what it says about itself. */
+export interface Backend extends DeviceStorage, Kernels, BackendCapabilities {}

@@ -19,7 +19,7 @@ import * as init from "../nn/init.js";
 import * as F from "../nn/functional.js";
 import { AdamW } from "../optim/adam.js";
 import { sampleNext, type SampleOptions } from "./sampling.js";
-import { causalAttentionFused, hasFusedAttention } from "../ops/fused.js";
+import { causalSelfAttention } from "../ops/fused/attention.js";
 
 export interface GPTConfig {
   blockSize: number;
@@ -73,47 +73,10 @@ export class CausalSelfAttention extends Module {
   forward(x: Tensor, cache?: { entry: { k: Tensor; v: Tensor } | null; past: number }): Tensor {
     const qkv = this.c_attn.forward(x); // (B, T, 3C)
     const dropoutP = this.training ? this.attn_dropout.p : 0;
-    // The fused kernel computes exactly causalSelfAttention below, without its copies and T×T tensors.
-    const y =
-      !cache && dropoutP === 0 && hasFusedAttention()
-        ? causalAttentionFused(qkv, this.nHead)
-        : causalSelfAttention(qkv, this.nHead, { cache, dropoutP });
+    // The fused kernel where it can run, else its composition (ops/fused/attention.ts).
+    const y = causalSelfAttention(qkv, this.nHead, { cache, dropoutP }); // (B, T, C)
     return this.resid_dropout.forward(this.c_proj.forward(y));
   }
-}
-
-/**
- * The attention of a GPT block from its fused projection qkv (B, T, 3C) to merged heads (B, T, C):
- * split q, k, v; softmax(q·kᵀ/√hs) over the allowed keys; weighted sum of v. With a cache, qkv holds
- * the new positions only and the cached keys and values of earlier positions are prepended.
- */
-export function causalSelfAttention(
-  qkv: Tensor,
-  nHead: number,
-  opts: { cache?: { entry: { k: Tensor; v: Tensor } | null; past: number }; dropoutP?: number } = {},
-): Tensor {
-  const [B, T, C3] = qkv.shape;
-  const C = C3 / 3;
-  const hs = C / nHead;
-  const [q0, k0, v0] = qkv.split(C, 2);
-  const heads = (t: Tensor) => t.view([B, T, nHead, hs]).transpose(1, 2); // (B, nh, T, hs)
-  const q = heads(q0);
-  let k = heads(k0);
-  let v = heads(v0);
-  const cache = opts.cache;
-  const past = cache?.past ?? 0;
-  if (cache) {
-    if (cache.entry) {
-      k = cat([cache.entry.k, k], 2); // (B, nh, past + T, hs)
-      v = cat([cache.entry.v, v], 2);
-    }
-    cache.entry = { k, v };
-  }
-  // Query i (at position past + i) may see keys 0..past + i; one new token may see them all.
-  const S = past + T;
-  const mask = T > 1 ? arange(S).unsqueeze(0).gt(arange(T).add(past).unsqueeze(1)) : null;
-  const y = F.scaledDotProductAttention(q, k, v, { attnMask: mask, dropoutP: opts.dropoutP ?? 0 }); // (B, nh, T, hs)
-  return y.transpose(1, 2).reshape([B, T, C]); // (B, T, C)
 }
 
 export class MLP extends Module {

@@ -1,48 +1,13 @@
 /** Ops defined as compositions of primitives: their gradients come for free. */
 import { Tensor, type Dims } from "../tensor/tensor.js";
-import { isFloating } from "../tensor/dtype.js";
-import { normDim, normDims } from "../tensor/shape.js";
+import { normDims } from "../tensor/shape.js";
 import { where } from "./elementwise.js";
 import { amax, sum } from "./reduce.js";
 import { arange } from "../tensor/create.js";
-import { softmaxLastDim } from "./fused.js";
+import { checkFloat, stableShift } from "./fused/softmax.js";
 
-function checkFloat(x: Tensor, op: string): void {
-  if (!isFloating(x.dtype))
-    throw new TypeError(`${op}: expects a floating-point tensor, got ${x.dtype}; cast it with .float()`);
-}
-
-/** The row max, detached, with infinite maxima replaced by 0 so that all -inf rows stay finite. */
-function stableShift(x: Tensor, dims: number[]): Tensor {
-  const m = amax(x.detach(), dims, true);
-  return where(m.abs().eq(Infinity), 0, m);
-}
-
-/** exp(x) / sum(exp(x)) along dim, computed as exp(x - max) for stability (one fused kernel over the last dim). */
-export function softmax(x: Tensor, dim: number): Tensor {
-  checkFloat(x, "softmax");
-  const d = normDim(dim, x.ndim, "softmax");
-  return d === x.ndim - 1 ? softmaxLastDim(x, false) : softmaxComposed(x, d);
-}
-
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  checkFloat(x, "logSoftmax");
-  const d = normDim(dim, x.ndim, "logSoftmax");
-  return d === x.ndim - 1 ? softmaxLastDim(x, true) : logSoftmaxComposed(x, d);
-}
-
-/** softmax as a composition of primitives: the definition the fused kernel is tested against. */
-export function softmaxComposed(x: Tensor, dim: number): Tensor {
-  const d = normDim(dim, x.ndim, "softmax");
-  const e = x.sub(stableShift(x, [d])).exp();
-  return e.div(sum(e, d, true));
-}
-
-export function logSoftmaxComposed(x: Tensor, dim: number): Tensor {
-  const d = normDim(dim, x.ndim, "logSoftmax");
-  const z = x.sub(stableShift(x, [d]));
-  return z.sub(sum(z.exp(), d, true).log());
-}
+// softmax and logSoftmax live with their fused kernel.
+export { softmax, logSoftmax, softmaxComposed, logSoftmaxComposed } from "./fused/softmax.js";
 
 export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
   checkFloat(x, "logsumexp");

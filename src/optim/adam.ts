@@ -1,5 +1,5 @@
 /** Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), as torch.optim.Adam/AdamW. */
-import { kernels } from "../backend/index.js";
+import { backendOf } from "../tensor/device.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamUpdate, type Params } from "./optimizer.js";
 import { checkBetas, checkBool, checkKnownKeys, checkLr, checkNonNegative } from "./validate.js";
 
@@ -63,32 +63,16 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     const shrink = this.decoupled ? 1 - lr * wd : 1;
     const l2 = this.decoupled ? 0 : wd;
     const vmax = amsgrad ? this.buffer(state, "max_exp_avg_sq", u.param) : null;
-    // A backend kernel (native: float32) when it takes the call; the loops below are its reference.
-    const h = { stepSize, bc2Sqrt, shrink, l2, beta1, beta2, eps, sign };
-    if (kernels().adamStep?.(p, po, g, go, m, v, vmax, n, h)) return;
-    // Two loops: a branch on amsgrad inside the loop costs about half the speed.
-    if (vmax) {
-      for (let i = 0; i < n; i++) {
-        const pi = p[po + i] * shrink;
-        const gi = sign * g[go + i] + l2 * pi;
-        const mi = beta1 * m[i] + (1 - beta1) * gi;
-        const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        const vm = (vmax[i] = Math.max(vmax[i], vi));
-        p[po + i] = pi - (stepSize * mi) / (Math.sqrt(vm) / bc2Sqrt + eps);
-      }
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      const pi = p[po + i] * shrink;
-      const gi = sign * g[go + i] + l2 * pi;
-      const mi = beta1 * m[i] + (1 - beta1) * gi;
-      const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[po + i] = pi - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
-    }
+    backendOf(u.param).adamStep(p, po, g, go, m, v, vmax, n, {
+      stepSize,
+      bc2Sqrt,
+      shrink,
+      l2,
+      beta1,
+      beta2,
+      eps,
+      sign,
+    });
   }
 }
 

@@ -3,7 +3,7 @@ import { Tensor } from "../../tensor/tensor.js";
 import { fmtShape } from "../../tensor/shape.js";
 import { isFloating } from "../../tensor/dtype.js";
 import { matmul } from "../../ops/matmul.js";
-import { causalAttentionFused, hasFusedAttention } from "../../ops/fused.js";
+import { causalSelfAttention } from "../../ops/fused/attention.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import * as F from "../functional.js";
@@ -147,12 +147,11 @@ export class MultiheadAttention extends Module {
       opts.isCausal &&
       !opts.attnMask &&
       !opts.keyPaddingMask &&
-      p === 0 &&
-      hasFusedAttention()
+      p === 0
     ) {
-      // Plain causal self-attention: the fused kernel that GPT uses, one op each way.
+      // Plain causal self-attention: GPT's op (the fused kernel where the backend prefers it).
       const qkv = F.linear(q0, this.in_proj_weight!, this.in_proj_bias); // (N, L, 3E)
-      const y = this.out_proj.forward(causalAttentionFused(qkv, H)); // (N, L, E)
+      const y = this.out_proj.forward(causalSelfAttention(qkv, H)); // (N, L, E)
       return [!batched ? y.squeeze(0) : this.batchFirst ? y : y.transpose(0, 1), null];
     }
     let q: Tensor, k: Tensor, v: Tensor;

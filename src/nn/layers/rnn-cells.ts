@@ -6,7 +6,7 @@
 import { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/create.js";
 import { fmtShape } from "../../tensor/shape.js";
-import { GATES, recurrentLayer, type RecurrentMode } from "../../ops/rnn-fused.js";
+import { GATES, recurrentLayer, type RecurrentMode } from "../../ops/fused/recurrent.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { uniform_ } from "../init.js";

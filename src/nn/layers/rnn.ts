@@ -2,14 +2,14 @@
  * Multi-layer recurrent layers, as torch.nn.RNN, torch.nn.LSTM and torch.nn.GRU: the same parameter
  * names (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ..._reverse), shapes, gate order (LSTM
  * i,f,g,o; GRU r,z,n) and initialisation, so weights move to and from PyTorch key by key.
- * Each layer and direction runs as one fused op (ops/rnn-fused.ts): the input projection of all steps
+ * Each layer and direction runs as one fused op (ops/fused/recurrent.ts): the input projection of all steps
  * is one GEMM, then per step one recurrent GEMM and one pass over the gates.
  */
 import { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/create.js";
 import { fmtShape } from "../../tensor/shape.js";
 import { cat, stack } from "../../ops/indexing.js";
-import { GATES, recurrentLayer, type RecurrentMode } from "../../ops/rnn-fused.js";
+import { GATES, recurrentLayer, type RecurrentMode } from "../../ops/fused/recurrent.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { dropout as dropoutFn } from "../functional.js";

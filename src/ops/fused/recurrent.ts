@@ -9,41 +9,32 @@
  * The definition and the reference is the per-step composition `recurrentLayerComposed` below; a test
  * checks fused == composed, forward and backward, and gradchecks the fused op in float64.
  *
- * The per-step gate loops are isolated functions (`RecurrentGateKernels`, backend/types.ts) on raw storages
- * and offsets; the TypeScript ones are in backend/rnn-gates-js.ts. A backend that offers
- * `recurrentGatesForward` / `recurrentGatesBackward` with the same signature (cpu-native does) replaces
- * them with no other change.
+ * The per-step gate loops are the backend kernels `recurrentGatesForward` / `recurrentGatesBackward`
+ * (backend/types.ts) on raw storages and offsets: cpu-js's are TypeScript, cpu-native's C++.
  */
-import { kernels, type MatmulParams } from "../backend/index.js";
-import type { RecurrentGateKernels, RecurrentMode } from "../backend/types.js";
-import { jsGateKernels } from "../backend/rnn-gates-js.js";
-import { Tensor } from "../tensor/tensor.js";
-import { allocStorage } from "../tensor/dtype.js";
-import { fmtShape } from "../tensor/shape.js";
-import { defineOp } from "./define.js";
-import { isGradEnabled } from "../autograd/grad-mode.js";
-import { contiguous } from "./movement.js";
-import { stack } from "./indexing.js";
-import { matmul } from "./matmul.js";
+import type { MatmulParams } from "../../backend/index.js";
+import { backendOf } from "../../tensor/device.js";
+import type { RecurrentMode } from "../../backend/types.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { allocStorage } from "../../tensor/dtype.js";
+import { fmtShape } from "../../tensor/shape.js";
+import { defineOp } from "../define.js";
+import { isGradEnabled } from "../../autograd/grad-mode.js";
+import { contiguous } from "../movement.js";
+import { stack } from "../indexing.js";
+import { matmul } from "../matmul.js";
 
 export type {
   RecurrentMode,
   GateForwardArgs,
   GateBackwardArgs,
   RecurrentGateKernels,
-} from "../backend/types.js";
-export { jsGateKernels };
+} from "../../backend/types.js";
 
 /** Gate blocks per mode: W_ih and W_hh have gates·H rows (LSTM i,f,g,o; GRU r,z,n). */
 export const GATES: Record<RecurrentMode, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 };
 
 type Float = Float32Array | Float64Array;
-
-/** The active backend's gate kernels when it has them, else the TypeScript ones. */
-function gateKernels(): RecurrentGateKernels {
-  const k = kernels();
-  return k.recurrentGatesForward && k.recurrentGatesBackward ? (k as RecurrentGateKernels) : jsGateKernels;
-}
 
 // ---- the op ------------------------------------------------------------------------------------------
 
@@ -157,8 +148,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const hs = take(dtype, (T + 1) * BH);
     const first = a.reverse ? T : 0;
     const last = a.reverse ? 0 : T;
-    const k = kernels();
-    const gk = gateKernels();
+    const k = backendOf(x);
     // All steps' input projections in one GEMM: (T·B, I)·(I, G·H), W_ih read transposed in place.
     const act = take(dtype, T * B * GH);
     if (T * B > 0) k.matmul(flat(x), flat(wIh), act, gemm(T * B, GH, I, { transB: true, lda: I, ldb: I }));
@@ -177,7 +167,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
       const { prev, cur } = slotsOf(a.reverse, t);
       p.aOffset = prev * BH;
       k.matmul(hs, ws, hh, p);
-      gk.recurrentGatesForward(a.mode, {
+      k.recurrentGatesForward(a.mode, {
         B,
         H,
         t,
@@ -235,15 +225,14 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     // The only outside gradient on a cell state is the one on the final cN.
     let dc: Float | null = lstm ? gs.slice(T * BH, (T + 1) * BH) : null;
     let dcPrev: Float | null = lstm ? alloc(BH) : null;
-    const k = kernels();
-    const gk = gateKernels();
+    const k = backendOf(x);
     // rec = dhh_t·W_hh: (B, G·H)·(G·H, H).
     const p = gemm(B, H, GH, { lda: GH, ldb: H });
     for (let s = T - 1; s >= 0; s--) {
       const t = a.reverse ? T - 1 - s : s;
       const { prev, cur } = slotsOf(a.reverse, t);
       for (let i = 0; i < BH; i++) dh[i] = gs[t * BH + i] + dhNext[i];
-      gk.recurrentGatesBackward(a.mode, {
+      k.recurrentGatesBackward(a.mode, {
         B,
         H,
         t,
