@@ -6,9 +6,10 @@
  * runs after gradstack's rows, when it is installed.
  */
 import { cpuJs } from "../src/backend/cpu-js.js";
+import { kernels } from "../src/backend/index.js";
 import { loadNative } from "../src/backend/native.js";
 import type { Backend, MatmulParams } from "../src/backend/types.js";
-import { localTorchDir, runTorch, timeit, type Row } from "./util.js";
+import { runTorch, timeit, type Row } from "./util.js";
 
 export type { Row };
 
@@ -22,15 +23,15 @@ function randomF32(n: number): Float32Array {
   return a;
 }
 
-/** GFLOP/s of out = op(A)·op(B) with out m×n and inner dimension k. */
-function gflops(
+/** A call of out = op(A)·op(B) on random data, with out m×n and inner dimension k. */
+function matmulCall(
   be: Pick<Backend, "matmul">,
   m: number,
   n: number,
   k: number,
   transA = false,
   transB = false,
-): number {
+): () => void {
   const a = randomF32(m * k);
   const b = randomF32(k * n);
   const out = new Float32Array(m * n);
@@ -48,12 +49,29 @@ function gflops(
     aBatchStride: 0,
     bBatchStride: 0,
   };
-  const flop = 2 * m * n * k;
+  return () => be.matmul(a, b, out, p);
+}
+
+/** One n³ float32 matmul into a preallocated output on the active backend's kernel (no tensor layer). */
+export function sgemmStep(n: number): () => void {
+  return matmulCall(kernels(), n, n, n);
+}
+
+/** GFLOP/s of out = op(A)·op(B) with out m×n and inner dimension k. */
+function gflops(
+  be: Pick<Backend, "matmul">,
+  m: number,
+  n: number,
+  k: number,
+  transA = false,
+  transB = false,
+): number {
+  const call = matmulCall(be, m, n, k, transA, transB);
   // About 0.3 s of runs per shape (at least 5), after warm-up.
-  const once = timeit(() => be.matmul(a, b, out, p), { warm: 2, reps: 3 });
+  const once = timeit(call, { warm: 2, reps: 3 });
   const reps = Math.max(5, Math.min(200, Math.round(300 / Math.max(once, 1e-3))));
-  const ms = timeit(() => be.matmul(a, b, out, p), { warm: 1, reps, maxMs: 3000 });
-  return flop / (ms * 1e6);
+  const ms = timeit(call, { warm: 1, reps, maxMs: 3000 });
+  return (2 * m * n * k) / (ms * 1e6);
 }
 
 export async function benchGemm(withTorch = true): Promise<Row[]> {
@@ -79,7 +97,7 @@ export async function benchGemm(withTorch = true): Promise<Row[]> {
         });
       }
   }
-  const torch = withTorch ? runTorch("gemm_shapes.py", [], localTorchDir) : null;
+  const torch = withTorch ? runTorch("gemm_shapes.py", []) : null;
   for (const r of rows) {
     const t = torch?.find((t) => `native ${String(t.workload)}` === r.name);
     if (t) r.torch = Number(t.throughput);

@@ -22,11 +22,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// An integer setting from the environment: `fallback` when unset or below `lo`, at most `hi`.
 int env_int(const char* name, int fallback, int lo, int hi) {
   const char* env = std::getenv(name);
   if (env == nullptr || *env == '\0') return fallback;
-  long v = std::strtol(env, nullptr, 10);
-  return static_cast<int>(std::max<long>(lo, std::min<long>(v, hi)));
+  char* end = nullptr;
+  const long v = std::strtol(env, &end, 10);
+  if (end == env || v < lo) return fallback;
+  return static_cast<int>(std::min<long>(v, hi));
 }
 
 int configured_threads() {
