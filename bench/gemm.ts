@@ -57,44 +57,31 @@ export function sgemmStep(n: number): () => void {
   return matmulCall(kernels(), n, n, n);
 }
 
-/** GFLOP/s of out = op(A)·op(B) with out m×n and inner dimension k. */
-function gflops(
-  be: Pick<Backend, "matmul">,
-  m: number,
-  n: number,
-  k: number,
-  transA = false,
-  transB = false,
-): number {
-  const call = matmulCall(be, m, n, k, transA, transB);
+/** GFLOP/s of a call that does `flop` floating-point operations. */
+function gflops(call: () => void, flop: number): number {
   // About 0.3 s of runs per shape (at least 5), after warm-up.
   const once = timeit(call, { warm: 2, reps: 3 });
   const reps = Math.max(5, Math.min(200, Math.round(300 / Math.max(once, 1e-3))));
   const ms = timeit(call, { warm: 1, reps, maxMs: 3000 });
-  return (2 * m * n * k) / (ms * 1e6);
+  return flop / (ms * 1e6);
 }
 
 export async function benchGemm(withTorch = true): Promise<Row[]> {
   const rows: Row[] = [];
+  const row = (name: string, ...call: Parameters<typeof matmulCall>) => {
+    const [, m, n, k] = call;
+    rows.push({ name, value: gflops(matmulCall(...call), 2 * m * n * k), unit: "GFLOP/s" });
+  };
   const native = loadNative();
   if ("backend" in native && native.backend.matmul) {
     const nb = { matmul: native.backend.matmul };
-    for (const s of [256, 512, 1024, 2048])
-      rows.push({ name: `native sgemm ${s}³`, value: gflops(nb, s, s, s), unit: "GFLOP/s" });
+    for (const s of [256, 512, 1024, 2048]) row(`native sgemm ${s}³`, nb, s, s, s);
     for (const k of [128, 384, 512])
       for (const n of [128, 384, 512]) {
         const shape = `M768 K${k} N${n}`;
-        rows.push({ name: `native ${shape} A·B`, value: gflops(nb, 768, n, k), unit: "GFLOP/s" });
-        rows.push({
-          name: `native ${shape} A·Bᵀ`,
-          value: gflops(nb, 768, n, k, false, true),
-          unit: "GFLOP/s",
-        });
-        rows.push({
-          name: `native ${shape} Aᵀ·B`,
-          value: gflops(nb, 768, n, k, true, false),
-          unit: "GFLOP/s",
-        });
+        row(`native ${shape} A·B`, nb, 768, n, k);
+        row(`native ${shape} A·Bᵀ`, nb, 768, n, k, false, true);
+        row(`native ${shape} Aᵀ·B`, nb, 768, n, k, true, false);
       }
   }
   const torch = withTorch ? runTorch("gemm_shapes.py", []) : null;
@@ -102,7 +89,6 @@ export async function benchGemm(withTorch = true): Promise<Row[]> {
     const t = torch?.find((t) => `native ${String(t.workload)}` === r.name);
     if (t) r.torch = Number(t.throughput);
   }
-  for (const s of [256, 512])
-    rows.push({ name: `cpu-js sgemm ${s}³`, value: gflops(cpuJs, s, s, s), unit: "GFLOP/s" });
+  for (const s of [256, 512]) row(`cpu-js sgemm ${s}³`, cpuJs, s, s, s);
   return rows;
 }
