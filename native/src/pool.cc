@@ -109,7 +109,8 @@ class Pool {
     in_task = true;
     claim_tasks(0, gen_);
     in_task = false;
-    poll([&] { return done_.load(std::memory_order_acquire) == ntasks; }, INT32_MAX);
+    while (!poll([&] { return done_.load(std::memory_order_acquire) == ntasks; }, INT32_MAX)) {
+    }
     call_mu_.unlock();
   }
 

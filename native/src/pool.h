@@ -14,7 +14,7 @@ int num_threads();
 // then run on the calling thread alone, and at most num_threads().
 inline int threads_for(double work, double min_per_thread) {
   const double t = min_per_thread > 0 ? work / min_per_thread : work;
-  return t < 2 ? 1 : static_cast<int>(std::min<double>(t, num_threads()));
+  return !(t >= 2) ? 1 : static_cast<int>(std::min<double>(t, num_threads()));
 }
 
 using TaskFn = void (*)(void* ctx, int64_t task, int tid);
