@@ -5,7 +5,7 @@
  * speed over each PyTorch. PyTorch comes from `python3` on PATH (a current wheel) and Debian's
  * `/usr/bin/python3` (1.13 with OpenBLAS), when they have it; a missing one is shown as "—".
  *
- *   --threads=N     threads for every framework (default: the core count)
+ *   --threads=N     threads for every framework (default: GRADSTACK_NUM_THREADS, else the core count)
  *   --reps=R        repetitions (3)
  *   --only=a,b      workloads (default gpt,lstm,mlp,sgemm; also gptlarge, seq2seq)
  *   --steps=N       timed steps per repetition, for every workload (default: each its own)
@@ -47,7 +47,7 @@ interface Options {
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
-    threads: os.availableParallelism(),
+    threads: Number(process.env.GRADSTACK_NUM_THREADS) || os.availableParallelism(),
     reps: 3,
     only: DEFAULT_WORKLOADS,
     profile: false,

@@ -3,7 +3,8 @@
 # every PyTorch found (python3 on PATH, /usr/bin/python3), one `bench/run.js` run per thread count,
 # then one table per workload with a row per thread count.
 #
-#   bench/threads.sh                 # after `npm run build:test` (needs node, build/, native/build)
+#   npm run bench:threads            # or bench/threads.sh after `npm run build:test`
+#                                    # (needs node, build/, native/build; python3 for PyTorch)
 #   THREADS="1 2 4" REPS=5 ONLY=gpt STEPS=10 OUT_DIR=/tmp/scaling bench/threads.sh
 #
 # Each run's JSON stays in OUT_DIR; `node build/bench/table.js OUT_DIR/threads-*.json` prints the
