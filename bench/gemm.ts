@@ -6,9 +6,10 @@
  * runs after gradstack's rows, when it is installed.
  */
 import { cpuJs } from "../src/backend/cpu-js.js";
+import { kernels } from "../src/backend/index.js";
 import { loadNative } from "../src/backend/native.js";
 import type { Backend, MatmulParams } from "../src/backend/types.js";
-import { localTorchDir, runTorch, timeit, type Row } from "./util.js";
+import { runTorch, timeit, type Row } from "./util.js";
 
 export type { Row };
 
@@ -22,15 +23,15 @@ function randomF32(n: number): Float32Array {
   return a;
 }
 
-/** GFLOP/s of out = op(A)·op(B) with out m×n and inner dimension k. */
-function gflops(
+/** A call of out = op(A)·op(B) on random data, with out m×n and inner dimension k. */
+function matmulCall(
   be: Pick<Backend, "matmul">,
   m: number,
   n: number,
   k: number,
   transA = false,
   transB = false,
-): number {
+): () => void {
   const a = randomF32(m * k);
   const b = randomF32(k * n);
   const out = new Float32Array(m * n);
@@ -48,43 +49,46 @@ function gflops(
     aBatchStride: 0,
     bBatchStride: 0,
   };
-  const flop = 2 * m * n * k;
+  return () => be.matmul(a, b, out, p);
+}
+
+/** One n³ float32 matmul into a preallocated output on the active backend's kernel (no tensor layer). */
+export function sgemmStep(n: number): () => void {
+  return matmulCall(kernels(), n, n, n);
+}
+
+/** GFLOP/s of a call that does `flop` floating-point operations. */
+function gflops(call: () => void, flop: number): number {
   // About 0.3 s of runs per shape (at least 5), after warm-up.
-  const once = timeit(() => be.matmul(a, b, out, p), { warm: 2, reps: 3 });
+  const once = timeit(call, { warm: 2, reps: 3 });
   const reps = Math.max(5, Math.min(200, Math.round(300 / Math.max(once, 1e-3))));
-  const ms = timeit(() => be.matmul(a, b, out, p), { warm: 1, reps, maxMs: 3000 });
+  const ms = timeit(call, { warm: 1, reps, maxMs: 3000 });
   return flop / (ms * 1e6);
 }
 
 export async function benchGemm(withTorch = true): Promise<Row[]> {
   const rows: Row[] = [];
+  const row = (name: string, ...call: Parameters<typeof matmulCall>) => {
+    const [, m, n, k] = call;
+    rows.push({ name, value: gflops(matmulCall(...call), 2 * m * n * k), unit: "GFLOP/s" });
+  };
   const native = loadNative();
   if ("backend" in native && native.backend.matmul) {
     const nb = { matmul: native.backend.matmul };
-    for (const s of [256, 512, 1024, 2048])
-      rows.push({ name: `native sgemm ${s}³`, value: gflops(nb, s, s, s), unit: "GFLOP/s" });
+    for (const s of [256, 512, 1024, 2048]) row(`native sgemm ${s}³`, nb, s, s, s);
     for (const k of [128, 384, 512])
       for (const n of [128, 384, 512]) {
         const shape = `M768 K${k} N${n}`;
-        rows.push({ name: `native ${shape} A·B`, value: gflops(nb, 768, n, k), unit: "GFLOP/s" });
-        rows.push({
-          name: `native ${shape} A·Bᵀ`,
-          value: gflops(nb, 768, n, k, false, true),
-          unit: "GFLOP/s",
-        });
-        rows.push({
-          name: `native ${shape} Aᵀ·B`,
-          value: gflops(nb, 768, n, k, true, false),
-          unit: "GFLOP/s",
-        });
+        row(`native ${shape} A·B`, nb, 768, n, k);
+        row(`native ${shape} A·Bᵀ`, nb, 768, n, k, false, true);
+        row(`native ${shape} Aᵀ·B`, nb, 768, n, k, true, false);
       }
   }
-  const torch = withTorch ? runTorch("gemm_shapes.py", [], localTorchDir) : null;
+  const torch = withTorch ? runTorch("gemm_shapes.py", []) : null;
   for (const r of rows) {
     const t = torch?.find((t) => `native ${String(t.workload)}` === r.name);
     if (t) r.torch = Number(t.throughput);
   }
-  for (const s of [256, 512])
-    rows.push({ name: `cpu-js sgemm ${s}³`, value: gflops(cpuJs, s, s, s), unit: "GFLOP/s" });
+  for (const s of [256, 512]) row(`cpu-js sgemm ${s}³`, cpuJs, s, s, s);
   return rows;
 }

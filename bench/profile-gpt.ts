@@ -1,5 +1,5 @@
 /** Where a GPT training step spends its time, by op class (the breakdown BENCHMARKS.md records). */
-import * as gs from "gradstack";
+import * as gs from "../src/index.js";
 
 const CLASSES: [RegExp, string][] = [
   [/^matmul/, "matmul (forward and backward)"],

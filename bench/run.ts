@@ -1,37 +1,212 @@
 /**
- * `npm run bench`: speed of the active backend, with PyTorch's figures from the same run when
- * ../shared/bench/torch is set up. Set GRADSTACK_BACKEND=js|native to pick a backend, and
- * BENCH_TORCH=0 to skip PyTorch.
+ * `npm run bench [-- options]`: gradstack beside PyTorch on this machine, in one run. For each
+ * workload, each repetition runs gradstack, then every PyTorch found, each in a fresh process with
+ * the same thread count; the table gives the median (min–max) of the repetitions and gradstack's
+ * speed over each PyTorch. PyTorch comes from `python3` on PATH (a current wheel) and Debian's
+ * `/usr/bin/python3` (1.13 with OpenBLAS), when they have it; a missing one is shown as "—".
+ *
+ *   --threads=N     threads for every framework (default: GRADSTACK_NUM_THREADS, else the core count)
+ *   --reps=R        repetitions (3)
+ *   --only=a,b      workloads (default gpt,lstm,mlp,sgemm; also gptlarge, seq2seq)
+ *   --steps=N       timed steps per repetition, for every workload (default: each its own)
+ *   --json=FILE     also write the results as JSON (bench/table.ts prints them as Markdown again)
+ *   --profile       also break a gradstack GPT step down by op class
+ *   --pythons=a,b   the interpreters to look for PyTorch in (python3,/usr/bin/python3); --no-torch: none
+ *
+ * GRADSTACK_BACKEND=js measures the TypeScript backend.
  */
-import * as gs from "gradstack";
-import { benchElementwise } from "./elementwise.js";
-import { benchMatmul } from "./matmul.js";
-import { benchGpt } from "./gpt.js";
-import { benchMlp } from "./mlp.js";
-import { benchLstm } from "./lstm.js";
-import { benchSeq2seq } from "./seq2seq.js";
-import { profileGpt } from "./profile-gpt.js";
-import { printTable } from "./util.js";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadAverage, machine } from "./machine.js";
+import {
+  reportMarkdown,
+  type Framework,
+  type ProfileRow,
+  type Report,
+  type WorkloadResult,
+} from "./report.js";
+import { DEFAULT_WORKLOADS, repetitionValue, workload, type Workload } from "./workloads.js";
 
-const withTorch = process.env.BENCH_TORCH !== "0";
-const be = gs.backend();
-console.log(
-  `gradstack benchmarks — backend ${be.name} (${be.isa}, ${be.nativeKernels.length} native kernels), ${be.threads} thread(s), node ${process.version}`,
-);
-printTable("Elementwise", benchElementwise());
-const sizes = be.name === "cpu-js" ? [256, 512, 1024] : [256, 512, 1024, 2048];
-printTable("Matmul (float32, square)", benchMatmul(sizes, withTorch));
-printTable("MLP training step", benchMlp(withTorch));
-printTable("GPT training step (nanoGPT CPU config: L4 H4 E128 T64 B12, AdamW)", benchGpt("gpt", withTorch));
-printTable("Character LSTM language model step (E64 H256 T64 B32, Adam)", benchLstm(withTorch));
-printTable(
-  "GRU + attention translation step (notebook-3 sizes, B128 S14 T15, Adam)",
-  benchSeq2seq(withTorch),
-);
-if (process.env.BENCH_LARGE === "1")
-  printTable("GPT training step (L6 H8 E256 T128 B32)", benchGpt("gptlarge", withTorch));
-console.log("\nGPT step by op class (ms per step, share of the step)");
-for (const r of profileGpt())
-  console.log(
-    `| ${r.name.padEnd(48)} | ${r.ms.toFixed(2).padStart(7)} | ${(r.share * 100).toFixed(1).padStart(5)}% |`,
-  );
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "../..");
+const stepJs = path.join(here, "step.js");
+const stepsPy = path.join(repoRoot, "bench/torch/steps.py");
+
+interface Options {
+  threads: number;
+  reps: number;
+  only: string[];
+  steps?: number;
+  json?: string;
+  profile: boolean;
+  pythons: string[];
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    threads: Number(process.env.GRADSTACK_NUM_THREADS) || os.availableParallelism(),
+    reps: 3,
+    only: DEFAULT_WORKLOADS,
+    profile: false,
+    pythons: process.env.BENCH_TORCH === "0" ? [] : ["python3", "/usr/bin/python3"],
+  };
+  const positiveInt = (name: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} wants a positive integer, got ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
+    if (!m) throw new Error(`unexpected argument ${argv[i]} (see bench/run.ts for the options)`);
+    const [, name, inline] = m;
+    const value = () => inline ?? argv[++i] ?? "";
+    if (name === "threads") o.threads = positiveInt(name, value());
+    else if (name === "reps") o.reps = positiveInt(name, value());
+    else if (name === "steps") o.steps = positiveInt(name, value());
+    else if (name === "only") o.only = value().split(",").filter(Boolean);
+    else if (name === "json") o.json = value();
+    else if (name === "profile") o.profile = true;
+    else if (name === "no-torch") o.pythons = [];
+    else if (name === "pythons") o.pythons = value().split(",").filter(Boolean);
+    else throw new Error(`unknown option --${name} (see bench/run.ts for the options)`);
+  }
+  o.only.forEach(workload); // unknown names fail here, before anything runs
+  return o;
+}
+
+interface ChildResult {
+  json?: Record<string, unknown>;
+  error?: string;
+}
+
+/** Runs a child and returns its last JSON line, or why it gave none. */
+function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutS: number): ChildResult {
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: timeoutS * 1000,
+  });
+  if (r.error)
+    return {
+      error: (r.error as NodeJS.ErrnoException).code === "ENOENT" ? `${cmd} not found` : r.error.message,
+    };
+  const line = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .pop();
+  if (r.status === 0 && line) return { json: JSON.parse(line) as Record<string, unknown> };
+  const why = r.stderr.trim().split("\n").pop() || `exit status ${r.status ?? r.signal}`;
+  return { error: why.slice(0, 200) };
+}
+
+/** The PyTorch of each interpreter (the same interpreter named twice counts once). */
+function findTorches(pythons: string[]): Framework[] {
+  const probe =
+    "import json, os, sys\nimport torch\n" +
+    "print(json.dumps({'version': torch.__version__, 'exe': os.path.realpath(sys.executable)}))";
+  const found: (Framework & { exe?: string; version?: string })[] = [];
+  for (const py of pythons) {
+    const r = runChild(py, ["-c", probe], {}, 120);
+    const exe = r.json?.exe as string | undefined;
+    if (exe && found.some((f) => f.exe === exe)) continue;
+    const version = r.json?.version as string | undefined;
+    found.push({
+      id: `torch:${py}`,
+      label: version ? `PyTorch ${version}` : `PyTorch (${py})`,
+      detail: py,
+      exe,
+      version,
+      missing: r.error,
+    });
+  }
+  for (const f of found)
+    if (f.version && found.filter((g) => g.version === f.version).length > 1) f.label += ` (${f.detail})`;
+  return found.map(({ id, label, detail, missing }) => ({ id, label, detail, missing }));
+}
+
+function timesOf(r: ChildResult): number[] | undefined {
+  const t = r.json?.times_ms;
+  return Array.isArray(t) && t.length > 0 ? (t as number[]) : undefined;
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const opts = parseOptions(argv);
+  const loadBefore = loadAverage();
+  const gradstack: Framework = { id: "gradstack", label: "gradstack", detail: "" };
+  const frameworks = [gradstack, ...findTorches(opts.pythons)];
+  const threadEnv = { OMP_NUM_THREADS: String(opts.threads), MKL_NUM_THREADS: String(opts.threads) };
+  const run = (f: Framework, w: Workload): ChildResult => {
+    const counts = ["--warm", String(w.warm), "--steps", String(opts.steps ?? w.steps)];
+    if (f.id === "gradstack")
+      return runChild(
+        process.execPath,
+        [stepJs, w.id, ...counts],
+        { GRADSTACK_NUM_THREADS: String(opts.threads) },
+        900,
+      );
+    const py = f.id.slice("torch:".length);
+    return runChild(py, [stepsPy, w.id, ...counts, "--threads", String(opts.threads)], threadEnv, 900);
+  };
+
+  const workloads: WorkloadResult[] = [];
+  for (const id of opts.only) {
+    const w = workload(id);
+    const res: WorkloadResult = { id, title: w.title, unit: w.unit, values: {}, errors: {} };
+    workloads.push(res);
+    for (let rep = 1; rep <= opts.reps; rep++) {
+      const seen: string[] = [];
+      for (const f of frameworks) {
+        if (f.missing) continue;
+        const r = run(f, w);
+        const times = timesOf(r);
+        if (!times) {
+          res.errors[f.id] = r.error ?? "no timings";
+          seen.push(`${f.label} failed`);
+          continue;
+        }
+        const v = repetitionValue(w, times);
+        (res.values[f.id] ??= []).push(v);
+        seen.push(`${f.label} ${v.toFixed(w.unit === "ms" ? 2 : 0)} ${w.unit}`);
+        // What the children say about themselves goes into the header.
+        f.threads = Number(r.json!.threads);
+        if (f.id === "gradstack") f.detail = [r.json!.backend, r.json!.kernel].filter(Boolean).join(", ");
+        else f.detail = `${f.id.slice("torch:".length)}, ${String(r.json!.blas)}`;
+      }
+      console.error(`${id} ${rep}/${opts.reps}: ${seen.join(", ")}`);
+    }
+  }
+
+  let profile: ProfileRow[] | undefined;
+  if (opts.profile) {
+    const r = runChild(
+      process.execPath,
+      [stepJs, "profile"],
+      { GRADSTACK_NUM_THREADS: String(opts.threads) },
+      900,
+    );
+    profile = r.json?.profile as ProfileRow[] | undefined;
+    if (!profile) console.error(`profile failed: ${r.error}`);
+  }
+
+  const report: Report = {
+    schema: 1,
+    date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+    command: argv.length ? `npm run bench -- ${argv.join(" ")}` : "npm run bench",
+    machine: machine(),
+    node: process.version,
+    threads: opts.threads,
+    reps: opts.reps,
+    load: { before: loadBefore, after: loadAverage() },
+    frameworks,
+    workloads,
+    profile,
+  };
+  if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + "\n");
+  console.log(reportMarkdown(report));
+}
+
+main();

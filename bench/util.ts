@@ -1,4 +1,4 @@
-/** Timing and reporting helpers for the benchmarks (never used by tests). */
+/** Timing and reporting helpers for `npm run bench:gemm` (never used by tests). */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
@@ -47,20 +47,15 @@ export function printTable(title: string, rows: Row[]): void {
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const sharedTorchDir = path.resolve(repoRoot, "../shared/bench/torch");
-/** PyTorch scripts of our own, for workloads the shared ones do not cover. */
+/** The PyTorch twins of the benchmarks. */
 export const localTorchDir = path.join(repoRoot, "bench/torch");
 
 /**
- * Runs one of ../shared/bench/torch's scripts (or of `dir`) with Debian's python and returns its JSON
- * lines, or null when PyTorch is not installed (see that folder's README for the set-up).
+ * Runs one of bench/torch's scripts with Debian's python (PyTorch 1.13 with OpenBLAS, see
+ * bench/README.md) and returns its JSON lines, or null when PyTorch is not installed.
  */
-export function runTorch(
-  script: string,
-  args: string[],
-  dir = sharedTorchDir,
-): Record<string, unknown>[] | null {
-  const file = path.join(dir, script);
+export function runTorch(script: string, args: string[]): Record<string, unknown>[] | null {
+  const file = path.join(localTorchDir, script);
   if (!existsSync(file) || !existsSync("/usr/bin/python3")) return null;
   try {
     const out = execFileSync("/usr/bin/python3", [file, ...args], {

@@ -1,6 +1,6 @@
 """PyTorch reference for gradstack's GRU + Bahdanau attention translation step (bench/seq2seq.ts).
 
-usage: /usr/bin/python3 bench/torch/seq2seq_step.py [--threads 2] [--reps 10]
+usage: python3 bench/torch/steps.py seq2seq [--threads 2] [--steps 5]   (this file holds the model)
 
 bentrevett's notebook-3 model at its sizes (embedding 256, bidirectional GRU encoder 512, tanh bridge
 to a GRU decoder 512, additive attention, output layer over [decoder state, context, embedding],
@@ -9,12 +9,7 @@ vocabularies 7857 / 5977), teacher-forced, cross-entropy, clipping at 1, Adam. W
 gradstack computes it, so the two time the same arithmetic: the keys of the attention projected once
 per sentence (the notebook re-projects [hidden; encoder outputs] at every step) and the output layer
 applied once to all steps (the notebook applies it step by step).
-Prints one JSON line: {"workload": "seq2seq_gru_attn", "median_ms", ...}.
 """
-
-import argparse
-import json
-import time
 
 import torch
 import torch.nn as nn
@@ -50,41 +45,3 @@ class Seq2SeqAttention(nn.Module):
             hidden = self.decoder(torch.cat((emb, context), dim=1), hidden)
             features.append(torch.cat((hidden, context, emb), dim=1))
         return self.fc_out(torch.stack(features, dim=1))  # (B, T, V)
-
-
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--reps", type=int, default=10)
-    args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    model = Seq2SeqAttention()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    src = torch.randint(4, SRC_VOCAB, (B, S))
-    tgt_in = torch.randint(4, TGT_VOCAB, (B, T))
-    tgt_out = torch.randint(4, TGT_VOCAB, (B, T))
-
-    def step():
-        logits = model(src, tgt_in)
-        loss = F.cross_entropy(logits.reshape(-1, TGT_VOCAB), tgt_out.reshape(-1), ignore_index=PAD)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(args.reps):
-        t0 = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    params = sum(q.numel() for q in model.parameters())
-    print(json.dumps({"workload": "seq2seq_gru_attn", "median_ms": round(times[len(times) // 2], 2),
-                      "threads": args.threads, "params": params, "torch": torch.__version__}))
-
-
-if __name__ == "__main__":
-    main()

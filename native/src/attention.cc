@@ -276,7 +276,8 @@ void over_heads(const Dims& d, int64_t bufLen, const F& f) {
   const int64_t tasks = d.B * d.nh;
   const double work = static_cast<double>(tasks) * static_cast<double>(d.T) * static_cast<double>(d.T) *
                       static_cast<double>(d.hs);
-  if (work < 65536.0 || tasks == 1) {
+  const int threads = threads_for(work, 65536.0);
+  if (threads == 1 || tasks == 1) {
     float* buf = scratch(bufLen);
     for (int64_t t = 0; t < tasks; t++) f(t / d.nh, t % d.nh, buf);
     return;
@@ -291,7 +292,7 @@ void over_heads(const Dims& d, int64_t bufLen, const F& f) {
         const Ctx& c = *static_cast<const Ctx*>(vc);
         (*c.f)(t / c.nh, t % c.nh, scratch(c.bufLen));
       },
-      &ctx);
+      &ctx, threads);
 }
 
 }  // namespace

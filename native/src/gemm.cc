@@ -318,15 +318,15 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
 
   // Work split: whole batch items when they divide evenly among threads (or are many), else each
   // item is cut along its larger dimension.
-  const int threads = num_threads();
   const double flops = 2.0 * static_cast<double>(batch) * m * n * k;
+  const int threads = threads_for(flops, 1.0e6);
   int64_t parts = 1;
   // Unpacked for a few rows: any m <= SMALL_M with B's rows contiguous (axpy), one row with B
   // transposed (dot products; more rows are faster packed).
   const bool small = k > 0 && (p.transB ? m == 1 : m <= SMALL_M);
   const BlockFn<T> block = small ? impl.small : impl.block;
   bool split_m = !small && m >= n;
-  if (threads > 1 && flops >= 2.0e6 && !(batch % threads == 0 || batch >= 4 * threads)) {
+  if (threads > 1 && !(batch % threads == 0 || batch >= 4 * threads)) {
     const int64_t units = split_m ? ceil_div(m, mr) : ceil_div(n, small ? 64 : nr);
     parts = std::min<int64_t>(threads, units);
   }
@@ -358,11 +358,7 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
     c.block(c.impl->k, A + m0 * c.ars, c.ars, c.acs, B + n0 * c.bcs, c.brs, c.bcs, C + m0 * p.n + n0, p.n,
             m1 - m0, n1 - n0, p.k);
   };
-  if (threads == 1 || flops < 2.0e6) {
-    for (int64_t t = 0; t < batch * parts; t++) task(&ctx, t, 0);
-  } else {
-    run_tasks(batch * parts, task, &ctx);
-  }
+  run_tasks(batch * parts, task, &ctx, threads);
 }
 
 }  // namespace

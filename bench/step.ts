@@ -1,0 +1,52 @@
+/**
+ * Times one workload of bench/workloads.ts on gradstack in this process and prints one JSON line
+ * (the format of bench/torch/steps.py): `node build/bench/step.js gpt --steps 20 --warm 5`.
+ * `node build/bench/step.js profile` prints the GPT step by op class instead. The thread count is
+ * GRADSTACK_NUM_THREADS, read when the native addon loads.
+ */
+import * as gs from "../src/index.js";
+import { nativeInfo } from "../src/backend/native.js";
+import { gptStep } from "./gpt.js";
+import { lstmStep } from "./lstm.js";
+import { mlpStep } from "./mlp.js";
+import { sgemmStep } from "./gemm.js";
+import { seq2seqStep } from "./seq2seq.js";
+import { profileGpt } from "./profile-gpt.js";
+import { workload } from "./workloads.js";
+
+const STEPS: Record<string, () => () => void> = {
+  gpt: () => gptStep("gpt"),
+  gptlarge: () => gptStep("gptlarge"),
+  lstm: lstmStep,
+  mlp: mlpStep,
+  sgemm: () => sgemmStep(1024),
+  seq2seq: seq2seqStep,
+};
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const id = process.argv[2];
+const be = gs.backend();
+const about = {
+  framework: "gradstack",
+  backend: be.name,
+  threads: be.threads,
+  kernel: be.name === "cpu-native" ? (nativeInfo()?.gemmKernel ?? "") : "",
+};
+if (id === "profile") {
+  console.log(JSON.stringify({ ...about, workload: id, profile: profileGpt(flag("steps", 10)) }));
+} else {
+  const w = workload(id);
+  const step = STEPS[id]();
+  for (let i = flag("warm", w.warm); i > 0; i--) step();
+  const times: number[] = [];
+  for (let i = flag("steps", w.steps); i > 0; i--) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  console.log(JSON.stringify({ ...about, workload: id, times_ms: times }));
+}
