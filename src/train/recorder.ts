@@ -1,10 +1,12 @@
 /**
  * What a training run leaves in its folder, written by one object: metrics as JSON lines, the
  * checkpoints (written atomically), and the loss curve as SVG. A recorder without a folder keeps the
- * curves in memory and writes nothing.
+ * curves in memory and writes nothing. Opening a folder removes the temporary files of writers that
+ * were killed mid-write; resuming cuts the metrics back to the step the run resumes from.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { removeStaleTemps, saveFileAtomic } from "../io/atomic.js";
 import { checkpointFile, saveCheckpoint, type Checkpoint } from "../io/checkpoint.js";
 import { MetricsLogger } from "../io/metrics.js";
 import { lossCurveSvg } from "./plot.js";
@@ -27,15 +29,48 @@ export class RunRecorder {
 
   constructor(outDir: string | null) {
     this.outDir = outDir || null;
-    if (this.outDir) mkdirSync(this.outDir, { recursive: true });
-    this.metrics = this.outDir ? new MetricsLogger(path.join(this.outDir, "metrics.jsonl")) : null;
+    if (this.outDir) {
+      mkdirSync(this.outDir, { recursive: true });
+      removeStaleTemps(this.outDir);
+    }
+    this.metrics = this.outDir ? new MetricsLogger(this.metricsFile) : null;
     this.checkpoint = this.outDir ? checkpointFile(this.outDir) : "";
     this.bestCheckpoint = this.outDir ? path.join(this.outDir, "best.safetensors") : "";
   }
 
-  /** One training step's line; the loss joins the training curve. */
+  /** metrics.jsonl in outDir ("" without one). */
+  get metricsFile(): string {
+    return this.outDir ? path.join(this.outDir, "metrics.jsonl") : "";
+  }
+
+  /**
+   * At the start of a run: a new run (`resumeStep` null) starts a new metrics log; a run that resumes
+   * at `resumeStep` drops the lines it will write again (training steps from there on, evaluations
+   * after it, or from it on when `evalAgain`) and a line cut short by a kill, so that no step appears twice.
+   */
+  begin(resumeStep: number | null, evalAgain = false): void {
+    const file = this.metricsFile;
+    if (!file || !existsSync(file)) return;
+    if (resumeStep === null) return saveFileAtomic(file, "");
+    const step = resumeStep;
+    const kept = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => {
+        let row: { iter?: unknown; split?: unknown };
+        try {
+          row = JSON.parse(line) as typeof row;
+        } catch {
+          return false; // blank, or the half-written last line of a killed run
+        }
+        if (typeof row.iter !== "number") return true;
+        return row.split === "eval" && !evalAgain ? row.iter <= step : row.iter < step;
+      });
+    saveFileAtomic(file, kept.map((l) => l + "\n").join(""));
+  }
+
+  /** One training step's line; a finite loss joins the training curve (skipped steps have none). */
   step(record: { iter: number; loss: number } & Record<string, number>): void {
-    this.trainCurve.push([record.iter, record.loss]);
+    if (Number.isFinite(record.loss)) this.trainCurve.push([record.iter, record.loss]);
     this.log({ ...pickFirst(record, ["iter", "epoch"]), split: "train", ...record });
   }
 
