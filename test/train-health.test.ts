@@ -8,9 +8,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as gs from "../src/index.js";
-import { Linear } from "../src/nn/layers/linear.js";
-import { SGD } from "../src/optim/sgd.js";
-import type { Optimizer } from "../src/optim/optimizer.js";
 import { loadCheckpoint, saveCheckpoint } from "../src/io/checkpoint.js";
 import { readJsonl } from "../src/io/metrics.js";
 import { trainLoop, type LoopOptions, type Trainer } from "../src/train/loop.js";
@@ -18,47 +15,10 @@ import { RunRecorder } from "../src/train/recorder.js";
 import { trainGPT } from "../src/train/gpt-train.js";
 import { gradstackCli } from "./helpers/cli.js";
 import { repoRoot } from "./helpers/fixtures.js";
+import { regression, type Batch } from "./helpers/regression-trainer.js";
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), "gs-health-"));
-type Batch = { x: gs.Tensor; y: gs.Tensor };
 const ckptFile = (dir: string) => path.join(dir, "checkpoint.safetensors");
-
-/** Linear regression; step `badAt` gets a NaN loss ("loss") or a finite loss with an infinite gradient ("grad"). */
-function regression(opts: { badAt?: number; bad?: "loss" | "grad"; vals?: number[] } = {}): Trainer<Batch> {
-  gs.manualSeed(0);
-  const model = new Linear(3, 1);
-  let steps = 0;
-  let evals = 0;
-  return {
-    name: "train test",
-    description: "linear regression",
-    model,
-    optimizer: new SGD(model.parameters(), { lr: 0.05 }) as unknown as Optimizer,
-    config: { what: "test" },
-    nextBatch: () => {
-      const x = gs.randn([4, 3]);
-      return { x, y: x.sum(1, true) };
-    },
-    epochBatches: () =>
-      Array.from({ length: 4 }, () => {
-        const x = gs.randn([4, 3]);
-        return { x, y: x.sum(1, true) };
-      }),
-    loss: ({ x, y }) => {
-      const loss = model.forward(x).sub(y).square().mean();
-      if (steps++ !== opts.badAt) return { loss };
-      if (opts.bad === "grad") {
-        // sqrt at 0: the value is 0, its gradient infinite.
-        const w = model.weight;
-        return { loss: loss.add(w.sub(w.detach()).sqrt().sum()) };
-      }
-      return { loss: loss.mul(NaN) };
-    },
-    evaluate: () => ({
-      val: opts.vals ? opts.vals[evals++] : gs.noGrad(() => model.weight.sub(1).square().sum().item()),
-    }),
-  };
-}
 
 const options = (outDir: string | null, o: Partial<LoopOptions> = {}): LoopOptions => ({
   schedule: { kind: "iterations", maxIters: 6, evalInterval: 2 },
@@ -73,7 +33,7 @@ const finite = (t: Trainer<Batch>) =>
 test("stop (default): a non-finite gradient stops the run, naming the step and the last good checkpoint", () => {
   const out = tmp();
   assert.throws(
-    () => trainLoop(regression({ badAt: 3, bad: "grad" }), options(out)),
+    () => trainLoop(regression({ nanAt: 3, bad: "grad" }), options(out)),
     (e: Error) => {
       assert.match(
         e.message,
@@ -87,7 +47,7 @@ test("stop (default): a non-finite gradient stops the run, naming the step and t
 
   const early = tmp();
   assert.throws(
-    () => trainLoop(regression({ badAt: 0 }), options(early)),
+    () => trainLoop(regression({ nanAt: 0 }), options(early)),
     /the training loss is NaN at step 0; stopped without saving a checkpoint; no checkpoint was written before it/,
   );
   assert.ok(!existsSync(ckptFile(early)));
@@ -96,7 +56,7 @@ test("stop (default): a non-finite gradient stops the run, naming the step and t
 test("skip: the bad steps' updates are dropped and counted in metrics, the run ends finite", () => {
   for (const bad of ["loss", "grad"] as const) {
     const out = tmp();
-    const t = regression({ badAt: 3, bad });
+    const t = regression({ nanAt: 3, bad });
     const r = trainLoop(t, options(out, { nanPolicy: "skip" }));
     assert.equal(r.iter, 6);
     assert.equal(r.skipped, 1);
@@ -118,7 +78,7 @@ test("skip: the bad steps' updates are dropped and counted in metrics, the run e
 test("continue: the update is applied, no non-finite checkpoint is written, and the run fails at its end", () => {
   const out = tmp();
   assert.throws(
-    () => trainLoop(regression({ badAt: 3 }), options(out, { nanPolicy: "continue" })),
+    () => trainLoop(regression({ nanAt: 3 }), options(out, { nanPolicy: "continue" })),
     /train test: the model ends the run non-finite \(NaN in "weight" at step 6\); the last good checkpoint is .*checkpoint\.safetensors \(step 2\)/,
   );
   const saved = loadCheckpoint(ckptFile(out));
