@@ -125,6 +125,16 @@ test('"best" is the best finite: a non-finite evaluation is recorded, never save
   assert.equal(loadCheckpoint(path.join(lastBest, "best.safetensors")).step, 8);
 });
 
+test("the recorder refuses to write a model with a non-finite weight", () => {
+  const out = tmp();
+  const rec = new RunRecorder(out);
+  assert.throws(
+    () => rec.save("checkpoint", { model: { w: gs.tensor([1, Infinity]) } }),
+    /RunRecorder\.save: refusing to write .*checkpoint\.safetensors: the weight "w" is Infinity/,
+  );
+  assert.ok(!existsSync(ckptFile(out)));
+});
+
 test("stale temporary files of dead writers are removed when a run opens its folder; live writers' stay", () => {
   const out = tmp();
   const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
@@ -204,7 +214,7 @@ function runAndKill(args: string[], saves: number, delayMs: number): Promise<boo
   });
 }
 
-test("kill -9 at random points, then resume: no temporary files, no metrics step twice, bit-identical weights", async () => {
+test("kill -9 at random points, then resume: no temporary files, no metrics step twice, bit-identical weights", async (t) => {
   const straight = tmp();
   const whole = spawnSync(process.execPath, [main, ...gptArgs(straight)], { encoding: "utf8" });
   assert.equal(whole.status, 0, whole.stderr);
@@ -226,6 +236,7 @@ test("kill -9 at random points, then resume: no temporary files, no metrics step
   });
   assert.equal(finish.status, 0, finish.stderr);
   assert.ok(kills >= 3, `${kills} of ${KILLS} runs were killed before they ended`);
+  t.diagnostic(`${kills} of ${KILLS} runs killed with SIGKILL, then resumed`);
 
   assert.deepEqual(
     readdirSync(out).filter((f) => f.endsWith(".tmp")),

@@ -114,7 +114,7 @@ export function trainNamesBigram(
       config: c,
       step: 0,
       rng: getRngState(),
-      extra: { tokenizer: tok.toJSON() },
+      extra: { tokenizer: tok.toJSON(), trainer: "train bigram" },
     });
     const samples = sampleNames(model, tok, c.num_samples, c.seed);
     return {

@@ -10,6 +10,7 @@ import { removeStaleTemps, saveFileAtomic } from "../io/atomic.js";
 import { checkpointFile, saveCheckpoint, type Checkpoint } from "../io/checkpoint.js";
 import { MetricsLogger } from "../io/metrics.js";
 import { lossCurveSvg } from "./plot.js";
+import { firstNonFinite } from "./health.js";
 
 export type Curve = [number, number][];
 
@@ -85,10 +86,18 @@ export class RunRecorder {
     this.metrics?.log(record);
   }
 
-  /** Writes a checkpoint atomically (io/checkpoint.ts); returns its file, or "" without a folder. */
+  /**
+   * Writes a checkpoint atomically (io/checkpoint.ts); returns its file, or "" without a folder. A model
+   * with a non-finite weight is an error naming it: no run writes one (the loop checks first, by its policy).
+   */
   save(kind: CheckpointKind, checkpoint: Checkpoint): string {
     if (!this.outDir) return "";
     const file = kind === "best" ? this.bestCheckpoint : this.checkpoint;
+    const bad = firstNonFinite(checkpoint.model);
+    if (bad)
+      throw new Error(
+        `RunRecorder.save: refusing to write ${file}: the weight "${bad.name}" is ${bad.value}`,
+      );
     saveCheckpoint(file, checkpoint);
     return file;
   }
