@@ -90,7 +90,7 @@ test("help shows the defaults of the preset that the given flags choose", () => 
   assert.match(epochs()!, /\(default 10\)$/);
   assert.match(epochs("--arch=gru-attn", "--data=fra-eng")!, /\(default 30\)$/);
   const gru = gradstackCli("train", "gru", "--help").stdout;
-  assert.match(gru, /--learning_rate <number> +learning rate \(default 4\)/);
+  assert.match(gru, /--learning_rate <number> +learning rate \[≥ 0\] \(default 4\)/);
   assert.match(gru, /"names" \(its own options: gradstack train gru --data=names --help\)/);
   assert.match(gradstackCli("train", "gru", "--data=names", "--help").stdout, /--min_lr <number>/);
 });

@@ -5,54 +5,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as gs from "../src/index.js";
-import { Linear } from "../src/nn/layers/linear.js";
-import { SGD } from "../src/optim/sgd.js";
-import type { Optimizer } from "../src/optim/optimizer.js";
 import { loadCheckpoint } from "../src/io/checkpoint.js";
 import { readJsonl } from "../src/io/metrics.js";
 import { trainLoop, type LoopOptions, type Trainer, type TrainHooks } from "../src/train/loop.js";
 import { RunRecorder } from "../src/train/recorder.js";
 import { repoRoot } from "./helpers/fixtures.js";
+import { regression, type Batch } from "./helpers/regression-trainer.js";
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), "gs-loop-"));
-type Batch = { x: gs.Tensor; y: gs.Tensor };
-
-/** Linear regression on random batches (drawn from the global RNG, so resuming must restore it). */
-function regression(opts: { vals?: number[]; nanAt?: number; msPerStep?: number } = {}): Trainer<Batch> {
-  gs.manualSeed(0);
-  const model = new Linear(3, 1);
-  const draw = (generator?: gs.Generator): Batch => {
-    const x = gs.randn([4, 3], { generator });
-    return { x, y: x.sum(1, true) };
-  };
-  let steps = 0;
-  let evals = 0;
-  return {
-    name: "train test",
-    description: "linear regression",
-    model,
-    optimizer: new SGD(model.parameters(), { lr: 0.05 }) as unknown as Optimizer,
-    config: { what: "test" },
-    nextBatch: () => draw(),
-    // Each epoch's batches come from a generator of its own, so a resumed epoch sees the same ones.
-    epochBatches: (epoch) => {
-      const g = new gs.Generator(100 + epoch);
-      return Array.from({ length: 4 }, () => draw(g));
-    },
-    loss: ({ x, y }) => {
-      const until = performance.now() + (opts.msPerStep ?? 0);
-      while (performance.now() < until); // a slow step, for the time budget
-      const loss = model.forward(x).sub(y).square().mean();
-      return { loss: steps++ === opts.nanAt ? loss.mul(NaN) : loss, tokens: 4 };
-    },
-    evaluate: () => {
-      const val = opts.vals ? opts.vals[evals++] : gs.noGrad(() => model.weight.sub(1).square().sum().item());
-      return { val, extra: { evals } };
-    },
-    lr: (iter) => 0.05 / (1 + iter),
-  };
-}
 
 /** Every hook call, in order, as a short string. */
 function trace(): TrainHooks & { log: string[] } {

@@ -1,12 +1,14 @@
 /**
  * One shape for every command. A command is declared once (name, one-line summary, typed options
- * with one-line meanings, positional arguments if any, run), and its parsing, `--help`, `--version`,
- * argument errors, effective-config printing and progress display follow from that declaration.
+ * with one-line meanings and the rules their values obey, positional arguments if any, run), and its
+ * parsing, validation before any work, `--help`, `--version`, argument errors, effective-config
+ * printing and progress display follow from that declaration.
  * A group (`gradstack` itself, `gradstack train`, `gradstack word2vec`) is a table of commands, each
  * loaded only when used, so `gradstack sample` does not pay for what `gradstack train` imports.
  */
 import { formatConfig, resolveConfig, type Config } from "./config.js";
 import { commandHelp, groupHelp } from "./help.js";
+import { ruleProblem, writableDirProblem, type OptionRule, type OptionRules } from "./option-rules.js";
 import { Progress } from "./progress.js";
 import { didYouMean } from "./suggest.js";
 import { UsageError } from "./usage-error.js";
@@ -45,6 +47,8 @@ export interface CommandSpec<D extends Config> {
   /** Typed defaults: an option's type is its default's, and only these keys are options. */
   defaults: D;
   help: OptionHelp<D>;
+  /** What values beyond their types must be (integers, ranges, words, writable folders); `--help` shows them. */
+  rules?: OptionRules<D>;
   /** Defaults that depend on options given (train translate: --arch and --data pick a preset). */
   presets?: (given: D) => D;
   /** Checks values beyond their types before the config is printed: returns what is wrong, if anything. */
@@ -59,6 +63,7 @@ export interface CommandSpec<D extends Config> {
 export interface OptionsCommand<D extends Config = Config> extends Command {
   readonly defaults: D;
   readonly help: OptionHelp<D>;
+  readonly rules?: OptionRules<D>;
   readonly args?: Positional;
   /** Declarations chosen by an option's value, each with its own options (`train gru --data=names`). */
   readonly variants?: readonly OptionsCommand[];
@@ -93,6 +98,7 @@ export function defineCommand<D extends Config>(spec: CommandSpec<D>): OptionsCo
     summary: spec.summary,
     defaults: spec.defaults,
     help: spec.help,
+    rules: spec.rules,
     args: spec.args,
     defaultsFor,
     parse(argv) {
@@ -102,6 +108,10 @@ export function defineCommand<D extends Config>(spec: CommandSpec<D>): OptionsCo
           `${spec.name}: unexpected argument "${rest[0]}" (options are --key=value)`,
           spec.name,
         );
+      for (const [key, rule] of ruleEntries(spec.rules)) {
+        const wrong = ruleProblem(key, config[key], rule);
+        if (wrong) throw new UsageError(`${spec.name}: ${wrong}`, spec.name);
+      }
       const problem = spec.validate?.(config);
       if (problem) throw new UsageError(`${spec.name}: ${problem}`, spec.name);
       return { config, args: rest };
@@ -120,6 +130,13 @@ export function defineCommand<D extends Config>(spec: CommandSpec<D>): OptionsCo
       }
       if (argv.includes("--version")) return printVersion();
       const { config, args } = command.parse(argv);
+      // Folders the run writes are checked before any work, so a long run cannot fail at its first save.
+      for (const [key, rule] of ruleEntries(spec.rules)) {
+        const dir = config[key];
+        if (!rule.writableDir || typeof dir !== "string" || dir === "") continue;
+        const wrong = writableDirProblem(key, dir);
+        if (wrong) throw new UsageError(`${spec.name}: ${wrong}`, spec.name);
+      }
       if (spec.printConfig) console.log(formatConfig(config));
       const progress = new Progress();
       try {
@@ -130,6 +147,10 @@ export function defineCommand<D extends Config>(spec: CommandSpec<D>): OptionsCo
     },
   };
   return command;
+}
+
+function ruleEntries<D>(rules: OptionRules<D> | undefined): [string, OptionRule][] {
+  return Object.entries(rules ?? {}) as [string, OptionRule][];
 }
 
 /** Declares a table of commands; see `GroupSpec`. */

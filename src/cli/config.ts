@@ -1,9 +1,13 @@
 /**
  * Configuration as DESIGN.md §6 describes: typed defaults, then a JSON file, then `--key=value`
- * flags. Every override is checked against the default's type, and an unknown key is an error.
- * Errors name the command (`where`; "config" when called outside one) and are usage errors.
+ * flags. Every override is checked against the default's type, and an unknown key is an error (the
+ * keys of Object's prototype too: `__proto__` must not reach an object). A config file is looked for
+ * from the working directory, then in the package's `configs/`. Errors name the command (`where`;
+ * "config" when called outside one) and are usage errors.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { packageRoot } from "../io/files.js";
 import { didYouMean } from "./suggest.js";
 import { UsageError } from "./usage-error.js";
 
@@ -57,9 +61,14 @@ function checkType(
   );
 }
 
+/** Keys that would reach an object's prototype rather than an option. */
+const PROTOTYPE_KEYS = ["__proto__", "constructor", "prototype"];
+
 /** Rejects a key the defaults lack, suggesting the closest one (or listing them all when none is close). */
 function checkKnown(key: string, defaults: Config, where: string, command: string): void {
-  if (key in defaults) return;
+  if (PROTOTYPE_KEYS.includes(key))
+    throw new UsageError(`${command}: key "${key}" in ${where} is not an option and is not allowed`, command);
+  if (Object.hasOwn(defaults, key)) return;
   const keys = Object.keys(defaults);
   const onCommandLine = where === COMMAND_LINE;
   const hint =
@@ -67,20 +76,37 @@ function checkKnown(key: string, defaults: Config, where: string, command: strin
   throw new UsageError(`${command}: unknown key "${key}" in ${where}${hint}`, command);
 }
 
+/**
+ * The config file `file` names: as given (relative to the working directory), else in the package's
+ * `configs/` (so `configs/x.json` and `x.json` work from any project that depends on gradstack).
+ */
+export function findConfigFile(file: string, command = "config"): string {
+  if (existsSync(file) || path.isAbsolute(file)) return file;
+  const root = packageRoot();
+  const candidates = [path.join(root, "configs", file), path.join(root, file)];
+  const found = candidates.find((c) => existsSync(c));
+  if (found) return found;
+  throw new UsageError(
+    `${command}: no config file ${file}: looked in ${path.resolve(file)} and ${candidates[0]}`,
+    command,
+  );
+}
+
 /** Applies a JSON file's values over the defaults. */
-export function applyConfigFile<C extends Config>(defaults: C, path: string, command = "config"): C {
+export function applyConfigFile<C extends Config>(defaults: C, name: string, command = "config"): C {
+  const file = findConfigFile(name, command);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
+    parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    throw new UsageError(`${command}: cannot read ${path}: ${(e as Error).message}`, command);
+    throw new UsageError(`${command}: cannot read ${file}: ${(e as Error).message}`, command);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new UsageError(`${command}: ${path} must hold a JSON object`, command);
+    throw new UsageError(`${command}: ${file} must hold a JSON object`, command);
   const out: Config = { ...defaults };
   for (const [k, v] of Object.entries(parsed)) {
-    checkKnown(k, defaults, path, command);
-    out[k] = checkType(k, v, defaults[k], path, command);
+    checkKnown(k, defaults, file, command);
+    out[k] = checkType(k, v, defaults[k], file, command);
   }
   return out as C;
 }

@@ -1,6 +1,7 @@
 /** The `--help` text of a command (its options, their meanings, types and defaults) and of a group. */
 import { typeOf, type ConfigValue } from "./config.js";
 import type { GroupCommand, OptionsCommand } from "./command.js";
+import { ruleHelp, type OptionRule } from "./option-rules.js";
 
 const TYPE_NAMES: Record<string, string> = {
   number: "<number>",
@@ -19,14 +20,18 @@ function columns(rows: [string, string][]): string {
 const fullName = (name: string) => (name ? `gradstack ${name}` : "gradstack");
 
 export function commandHelp(
-  c: Pick<OptionsCommand, "name" | "summary" | "defaults" | "help" | "args">,
+  c: Pick<OptionsCommand, "name" | "summary" | "defaults" | "help" | "args" | "rules">,
 ): string {
   const usage = `usage: ${fullName(c.name)} [--config FILE] [--key=value ...]${c.args ? ` ${c.args.usage}` : ""}`;
+  const rules = (c.rules ?? {}) as Record<string, OptionRule | undefined>;
   const options: [string, string][] = Object.entries(c.defaults).map(
-    ([key, value]: [string, ConfigValue]) => [
-      `--${key} ${TYPE_NAMES[typeOf(value)]}`,
-      `${c.help[key]} (default ${JSON.stringify(value)})`,
-    ],
+    ([key, value]: [string, ConfigValue]) => {
+      const rule = rules[key] ? ` ${ruleHelp(rules[key])}`.trimEnd() : "";
+      return [
+        `--${key} ${TYPE_NAMES[typeOf(value)]}`,
+        `${c.help[key]}${rule} (default ${JSON.stringify(value)})`,
+      ];
+    },
   );
   options.push(
     ["--config FILE", "a JSON object of options: over the defaults, under the flags"],

@@ -16,6 +16,8 @@ import { datasetDir } from "../io/files.js";
 import { randomWindows, splitTrainVal } from "../data/token-windows.js";
 import { trainLoop, type EvalInfo, type TrainHooks } from "./loop.js";
 import { RunRecorder } from "./recorder.js";
+import { expectCheckpointKind } from "./checkpoint-kind.js";
+import { assertFiniteWeights, nanPolicy } from "./health.js";
 
 /** nanoGPT's train.py options (snake_case, so its flags carry over), with the shakespeare_char CPU values. */
 export const GPT_TRAIN_DEFAULTS = {
@@ -49,6 +51,8 @@ export const GPT_TRAIN_DEFAULTS = {
   seed: 1337,
   /** Stop after this many seconds of training (0: no limit); the run ends with a final evaluation. */
   max_seconds: 0,
+  /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
+  nan_policy: "stop",
 };
 
 export type GPTTrainConfig = typeof GPT_TRAIN_DEFAULTS;
@@ -211,6 +215,7 @@ export function trainGPT(config: Partial<GPTTrainConfig> = {}, hooks: TrainHooks
         evalAtStart: true,
       },
       recorder,
+      nanPolicy: nanPolicy(c.nan_policy, "train gpt"),
       gradClip: c.grad_clip,
       accumulate: c.gradient_accumulation_steps,
       logInterval: c.log_interval,
@@ -247,6 +252,8 @@ export function loadGPTCheckpoint(ckpt: string): {
   const file = checkpointFile(ckpt);
   if (!existsSync(file)) throw new Error(`no checkpoint at ${file}`);
   const saved = loadCheckpoint(file);
+  expectCheckpointKind(saved, "train gpt", file, "GPT checkpoint");
+  assertFiniteWeights(saved.model, file, "GPT checkpoint");
   const config = { ...GPT_TRAIN_DEFAULTS, ...(saved.config as Partial<GPTTrainConfig>) };
   const extra = saved.extra as { tokenizer?: unknown } | undefined;
   if (!extra?.tokenizer)

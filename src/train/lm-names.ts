@@ -20,6 +20,7 @@ import { contextExamples, loadNames, wordBatch, wordIds } from "../data/char-lm.
 import { trainLoop, type TrainHooks } from "./loop.js";
 import { makeOptimizer } from "./make-optimizer.js";
 import { RunRecorder } from "./recorder.js";
+import { nanPolicy } from "./health.js";
 import { rnnModel } from "./rnn-model.js";
 
 export interface NamesResult<M extends Module> {
@@ -66,6 +67,8 @@ export const NAMES_BIGRAM_DEFAULTS = {
   reg: 0.01,
   seed: 2147483647,
   num_samples: 10,
+  /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
+  nan_policy: "stop",
 };
 
 export type NamesBigramConfig = typeof NAMES_BIGRAM_DEFAULTS;
@@ -111,7 +114,7 @@ export function trainNamesBigram(
       config: c,
       step: 0,
       rng: getRngState(),
-      extra: { tokenizer: tok.toJSON() },
+      extra: { tokenizer: tok.toJSON(), trainer: "train bigram" },
     });
     const samples = sampleNames(model, tok, c.num_samples, c.seed);
     return {
@@ -164,6 +167,7 @@ export function trainNamesBigram(
     {
       schedule: { kind: "iterations", maxIters: c.max_iters, evalInterval: Infinity },
       recorder: run,
+      nanPolicy: nanPolicy(c.nan_policy, "train bigram"),
       checkpoints: "best",
       title: "neural bigram on names",
     },
@@ -205,6 +209,8 @@ export const NAMES_MLP_DEFAULTS = {
   num_samples: 20,
   /** Stop after this many seconds of training (0: no limit). */
   max_seconds: 0,
+  /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
+  nan_policy: "stop",
 };
 
 export type NamesMLPConfig = typeof NAMES_MLP_DEFAULTS;
@@ -307,6 +313,8 @@ export const NAMES_RNN_DEFAULTS = {
   seed: 3407,
   num_samples: 20,
   max_seconds: 0,
+  /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
+  nan_policy: "stop",
 };
 
 export type NamesRNNConfig = typeof NAMES_RNN_DEFAULTS;
@@ -374,6 +382,7 @@ export function trainNamesRNN(
     {
       schedule: { kind: "iterations", maxIters: c.max_iters, evalInterval: c.eval_interval },
       recorder: run,
+      nanPolicy: nanPolicy(c.nan_policy, `train ${c.cell}`),
       gradClip: c.grad_clip,
       logInterval: c.log_interval,
       maxSeconds: c.max_seconds,

@@ -18,6 +18,7 @@ import { loadCorpus, shuffleInPlace, streamBatches, windowSplit, windowsAt } fro
 import { trainLoop, type TrainHooks } from "./loop.js";
 import { makeOptimizer } from "./make-optimizer.js";
 import { RunRecorder } from "./recorder.js";
+import { nanPolicy } from "./health.js";
 import { rnnModel } from "./rnn-model.js";
 
 /** d2l's concise RNN on The Time Machine: one-hot input, 32 hidden units, windows of 32, batch 1024, SGD lr 1. */
@@ -58,6 +59,8 @@ export const TEXT_RNN_DEFAULTS = {
   seed: 0,
   /** Stop after this many seconds of training (0: no limit); the run ends with an evaluation. */
   max_seconds: 0,
+  /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
+  nan_policy: "stop",
 };
 
 export type TextRNNConfig = typeof TEXT_RNN_DEFAULTS;
@@ -175,6 +178,7 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: TrainHo
         evalInterval: c.eval_interval,
       },
       recorder: run,
+      nanPolicy: nanPolicy(c.nan_policy, `train ${c.cell}`),
       gradClip: c.grad_clip,
       maxSeconds: c.max_seconds,
       checkpoints: "best",

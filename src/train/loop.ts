@@ -2,8 +2,10 @@
  * The one training loop. A trainer hands in its model, optimizer, batches, the loss of a batch and an
  * evaluation; the loop runs them on a schedule and does the rest the same way for every model:
  * learning rate per step, gradient accumulation and clipping, the time budget, evaluation, the best
- * (and last) checkpoint, metrics, the loss curve, progress hooks, resuming, and the NaN policy (a
- * non-finite loss stops the run with an error that names the step, before anything is saved).
+ * (and last) checkpoint, metrics, the loss curve, progress hooks, resuming, and the training-health
+ * policy (health.ts): a non-finite loss or gradient stops the run with an error that names the step
+ * and the last good checkpoint (or skips the step, or goes on, as `nanPolicy` says); a non-finite
+ * model is never written, and "best" is the best finite validation number.
  *
  * Two schedules of the same loop:
  * - iterations (nanoGPT): `maxIters` steps on batches drawn one at a time, evaluated every
@@ -17,7 +19,8 @@ import type { Module } from "../nn/module.js";
 import { clipGradNorm_ } from "../nn/utils.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { Checkpoint } from "../io/checkpoint.js";
-import type { Curve, RunRecorder } from "./recorder.js";
+import type { CheckpointKind, Curve, RunRecorder } from "./recorder.js";
+import { firstNonFinite, gradNorm, type NanPolicy } from "./health.js";
 
 /** What a trainer's loss gives for one batch. */
 export interface StepOutput {
@@ -107,6 +110,8 @@ export interface LoopOptions {
   alwaysSave?: boolean;
   /** A checkpoint written by this loop: weights, optimizer, RNG and progress continue from it. */
   resumeFrom?: Checkpoint | null;
+  /** What a non-finite training loss or gradient does (health.ts); default "stop". */
+  nanPolicy?: NanPolicy;
   /** Title of loss.svg, and the name of its training curve. */
   title: string;
   trainCurveName?: string;
@@ -130,6 +135,8 @@ export interface StepInfo {
   lr: number;
   ms: number;
   tokensPerSec: number;
+  /** Steps skipped so far for a non-finite loss or gradient (nanPolicy "skip"), this one included. */
+  skipped: number;
 }
 
 export interface EvalInfo {
@@ -167,6 +174,8 @@ export interface LoopResult {
   /** Seconds inside optimizer steps only, and the tokens they trained on. */
   stepSeconds: number;
   tokens: number;
+  /** Steps skipped for a non-finite loss or gradient (nanPolicy "skip"), earlier runs of a resumed job included. */
+  skipped: number;
 }
 
 /** Progress saved in every checkpoint's `extra`, so that a resumed run continues where it stopped. */
@@ -178,6 +187,7 @@ interface Progress {
   trainSeconds: number;
   trainCurve: Curve;
   valCurve: Curve;
+  skippedSteps: number;
 }
 
 /** Runs a trainer on a schedule; see the file's comment. */
@@ -186,6 +196,7 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
   const s = o.schedule;
   const accumulate = o.accumulate ?? 1;
   const logInterval = o.logInterval ?? 1;
+  const policy = o.nanPolicy ?? "stop";
   const byEpoch = s.kind === "epochs";
   if (byEpoch ? !t.epochBatches : !t.nextBatch)
     throw new TypeError(
@@ -196,13 +207,21 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
   let batchInEpoch = 0;
   let best = Infinity;
   let priorSeconds = 0;
+  let skipped = 0;
+  /** The newest checkpoint on disk that this run may fall back to, for the stop message. */
+  let lastGood: { file: string; step: number } | null = null;
+  const resumed = !!o.resumeFrom;
   if (o.resumeFrom) {
     const p = restore(t, o.resumeFrom);
-    ({ epoch, batchInEpoch, bestValLoss: best, trainSeconds: priorSeconds } = p);
+    ({ epoch, batchInEpoch, bestValLoss: best, trainSeconds: priorSeconds, skippedSteps: skipped } = p);
     rec.trainCurve = p.trainCurve;
     rec.valCurve = p.valCurve;
     iter = o.resumeFrom.step ?? 0;
+    if (rec.checkpoint) lastGood = { file: rec.checkpoint, step: iter };
   }
+  const startIter = iter;
+  // A resumed iterations run evaluates again at its first step only when that step is its last (eval_only).
+  rec.begin(resumed ? iter : null, resumed && s.kind === "iterations" && iter >= s.maxIters);
   hooks.onStart?.({
     description: t.description,
     params: t.params ?? t.model.numParameters(),
@@ -233,18 +252,38 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
       trainSeconds: seconds(),
       trainCurve: rec.trainCurve,
       valCurve: rec.valCurve,
-    } satisfies Progress,
+      skippedSteps: skipped,
+      trainer: t.name,
+    } satisfies Progress & { trainer: string },
   });
 
+  const fallback = (): string =>
+    lastGood
+      ? `the last good checkpoint is ${lastGood.file} (step ${lastGood.step})`
+      : "no checkpoint was written before it";
+  /** The error of a run stopped for `what`; `inEpoch`: the step is inside an epoch (not at its evaluation). */
+  const stopMessage = (what: string, inEpoch = byEpoch): string =>
+    `${t.name}: ${what} at step ${iter}${inEpoch ? ` (epoch ${epoch + 1})` : ""}; stopped without saving a checkpoint; ${fallback()}`;
+
+  /** Writes a checkpoint unless the model holds a non-finite weight; returns whether it wrote. */
+  const save = (kind: CheckpointKind): boolean => {
+    const bad = firstNonFinite(t.model.stateDict());
+    if (bad) {
+      if (policy === "stop") throw new Error(stopMessage(`the weight "${bad.name}" is ${bad.value}`, false));
+      return false;
+    }
+    const file = rec.save(kind, checkpoint());
+    if (file && kind === "checkpoint") lastGood = { file, step: iter };
+    return true;
+  };
   const evaluate = (): void => {
     const e = t.evaluate(iter);
-    if (!Number.isFinite(e.val))
-      throw new Error(
-        `${t.name}: the validation loss is ${e.val} at step ${iter}; stopped without saving a checkpoint`,
-      );
+    const finite = Number.isFinite(e.val);
+    if (!finite && policy === "stop") throw new Error(stopMessage(`the validation loss is ${e.val}`, false));
     const trainLoss = e.train ?? running.sum / running.weight;
     if (s.kind === "iterations") Object.assign(running, { sum: 0, weight: 0 });
-    const improved = e.val < best;
+    // "Best" is the best finite number: a non-finite evaluation is recorded but never saved as best.
+    const improved = finite && e.val < best;
     if (improved) best = e.val;
     const info: EvalInfo = {
       iter,
@@ -261,15 +300,14 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
       train_loss: trainLoss,
       val_loss: e.val,
       ...info.extra,
+      ...(skipped > 0 ? { skipped } : {}),
       seconds: info.seconds,
     });
-    if (iter > 0 && o.checkpoints === "last+best") {
-      rec.save("checkpoint", checkpoint());
-      if (improved) rec.save("best", checkpoint());
-      info.saved = improved;
-    } else if (iter > 0 && (improved || o.alwaysSave)) {
-      rec.save("checkpoint", checkpoint());
-      info.saved = true;
+    if (iter > 0 && o.checkpoints === "last+best" && finite) {
+      const wrote = save("checkpoint");
+      info.saved = wrote && improved && save("best");
+    } else if (iter > 0 && (improved || (o.alwaysSave && finite))) {
+      info.saved = save("checkpoint");
     }
     evals.push(info);
     hooks.onEval?.(info);
@@ -283,13 +321,14 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
     let loss = 0;
     let stepTokens = 0;
     let counted = false; // whether the trainer counts tokens (otherwise each batch weighs 1)
+    let unhealthy = ""; // what was not finite in this step
     for (let micro = 0; micro < accumulate; micro++) {
       const out = t.loss(draw());
       const value = out.value ?? out.loss.item();
-      if (!Number.isFinite(value))
-        throw new Error(
-          `${t.name}: the training loss is ${value} at step ${iter}${byEpoch ? ` (epoch ${epoch + 1})` : ""}; stopped without saving a checkpoint`,
-        );
+      if (!Number.isFinite(value)) {
+        if (policy === "stop") throw new Error(stopMessage(`the training loss is ${value}`));
+        unhealthy ||= `the training loss is ${value}`;
+      }
       // Scaled so that the accumulated gradient is the mean over micro-steps.
       (accumulate > 1 ? out.loss.div(accumulate) : out.loss).backward();
       loss += value;
@@ -297,18 +336,46 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
       counted ||= out.tokens !== undefined;
     }
     loss /= accumulate;
-    if ((o.gradClip ?? 0) > 0) clipGradNorm_(t.model.parameters(), o.gradClip!);
-    t.optimizer.step();
+    // The gradients' norm tells a NaN or an infinity anywhere in them; the clipper computes it anyway.
+    const params = t.model.parameters();
+    const norm = (o.gradClip ?? 0) > 0 ? clipGradNorm_(params, o.gradClip!) : gradNorm(params);
+    if (!Number.isFinite(norm)) {
+      if (policy === "stop") throw new Error(stopMessage(`the gradient norm is ${norm}`));
+      unhealthy ||= `the gradient norm is ${norm}`;
+    }
+    const skip = unhealthy !== "" && policy === "skip";
+    if (skip) skipped++;
+    else t.optimizer.step();
     t.optimizer.zeroGrad();
     const ms = performance.now() - t0;
-    running.sum += loss * stepTokens;
-    running.weight += stepTokens;
+    if (!skip) {
+      running.sum += loss * stepTokens;
+      running.weight += stepTokens;
+    }
     stepSeconds += ms / 1000;
     tokens += stepTokens;
     const epochField: Record<string, number> = byEpoch ? { epoch: epoch + 1 } : {};
-    if (iter % logInterval === 0)
-      rec.step({ iter, ...epochField, loss, lr, ms, ...(counted ? { tokens: stepTokens } : {}) });
-    hooks.onStep?.({ iter, ...epochField, ...where, loss, lr, ms, tokensPerSec: stepTokens / (ms / 1000) });
+    const skippedField: Record<string, number> = skipped > 0 ? { skipped } : {};
+    if (iter % logInterval === 0 || skip)
+      rec.step({
+        iter,
+        ...epochField,
+        loss,
+        lr,
+        ms,
+        ...(counted ? { tokens: stepTokens } : {}),
+        ...skippedField,
+      });
+    hooks.onStep?.({
+      iter,
+      ...epochField,
+      ...where,
+      loss,
+      lr,
+      ms,
+      tokensPerSec: stepTokens / (ms / 1000),
+      skipped,
+    });
     iter++;
   };
 
@@ -317,7 +384,10 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
   if (s.kind === "iterations") {
     for (;;) {
       const last = iter >= s.maxIters || outOfTime();
-      if (last || (iter % s.evalInterval === 0 && (iter > 0 || s.evalAtStart))) evaluate();
+      // A resumed run was evaluated at its first step before that checkpoint was saved.
+      const due =
+        iter % s.evalInterval === 0 && (iter > 0 || s.evalAtStart) && !(resumed && iter === startIter);
+      if (last || due) evaluate();
       if (last) break;
       step(() => t.nextBatch!(), null);
     }
@@ -338,7 +408,7 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
         batchInEpoch++;
       }
       if (stopped && s.evalOnStop === false) {
-        if (iter > 0 && o.checkpoints === "last+best") rec.save("checkpoint", checkpoint());
+        if (iter > 0 && o.checkpoints === "last+best") save("checkpoint");
         break;
       }
       epoch++;
@@ -349,6 +419,12 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
     }
   }
   rec.finish(o.title, o.trainCurveName);
+  // "continue" (or an update that overflowed) may leave a non-finite model: the run has failed.
+  const bad = firstNonFinite(t.model.stateDict());
+  if (bad)
+    throw new Error(
+      `${t.name}: the model ends the run non-finite (${bad.value} in "${bad.name}" at step ${iter}); ${fallback()}`,
+    );
   return {
     iter,
     epoch,
@@ -359,6 +435,7 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
     seconds: seconds(),
     stepSeconds,
     tokens,
+    skipped,
   };
 }
 
@@ -375,5 +452,6 @@ function restore<B>(t: Trainer<B>, ckpt: Checkpoint): Progress {
     trainSeconds: p.trainSeconds ?? 0,
     trainCurve: p.trainCurve ?? [],
     valCurve: p.valCurve ?? [],
+    skippedSteps: p.skippedSteps ?? 0,
   };
 }

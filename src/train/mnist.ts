@@ -20,6 +20,7 @@ import { loadMnist } from "../data/mnist.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { trainLoop, type TrainHooks } from "./loop.js";
 import { RunRecorder } from "./recorder.js";
+import { nanPolicy } from "./health.js";
 
 export const MNIST_DEFAULTS = {
   arch: "mlp", // "softmax" | "mlp"
@@ -37,6 +38,8 @@ export const MNIST_DEFAULTS = {
   data_dir: "",
   /** Where to write metrics, the best checkpoint and the loss curve ("": nowhere). */
   out_dir: "",
+  /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
+  nan_policy: "stop",
 };
 
 export type MnistConfig = typeof MNIST_DEFAULTS;
@@ -126,6 +129,7 @@ export function trainMnist(
     {
       schedule: { kind: "epochs", epochs: c.epochs },
       recorder: new RunRecorder(c.out_dir || null),
+      nanPolicy: nanPolicy(c.nan_policy, "train mnist"),
       checkpoints: "best",
       title: `MNIST ${c.arch}`,
     },

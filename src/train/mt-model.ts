@@ -12,6 +12,8 @@ import { TransformerTranslator } from "../models/transformer-mt.js";
 import type { TranslationBatch } from "../data/parallel.js";
 import { checkDataName, type MTDataName } from "../data/translation-corpora.js";
 import type { MTTrainConfig } from "./mt-train.js";
+import { expectCheckpointKind } from "./checkpoint-kind.js";
+import { assertFiniteWeights } from "./health.js";
 
 export type MTModel = Seq2SeqAttention | TransformerTranslator;
 
@@ -61,6 +63,11 @@ export function buildModel(c: MTTrainConfig, srcVocab: Vocab, tgtVocab: Vocab): 
   throw new Error(`translate: --arch must be "gru-attn" or "transformer", got "${c.arch}"`);
 }
 
+/** The longest translation a model can decode: a transformer's positions end at its maxLen. */
+export function decodeLimit(model: MTModel): number {
+  return model instanceof TransformerTranslator ? model.config.maxLen : Infinity;
+}
+
 /** Teacher-forced logits (B, T, V) of a batch. */
 export function batchLogits(model: MTModel, b: TranslationBatch, teacherForcing = 1): Tensor {
   if (model instanceof Seq2SeqAttention)
@@ -102,6 +109,8 @@ export function loadTranslator(ckpt: string): LoadedTranslator {
     file = lastFile;
     saved = loadCheckpoint(file);
   }
+  expectCheckpointKind(saved, "train translate", file, "translation checkpoint");
+  assertFiniteWeights(saved.model, file, "translation checkpoint");
   const extra = saved.extra as { srcVocab?: unknown; tgtVocab?: unknown } | undefined;
   if (!extra?.srcVocab || !extra.tgtVocab)
     throw new Error(`${file} is not a translation checkpoint from gradstack (no vocabularies inside)`);

@@ -18,6 +18,7 @@ import { batchLogits, buildModel, type MTModel } from "./mt-model.js";
 import { d2lReport, evaluateBleu, evaluateLoss, type Translation } from "./mt-eval.js";
 import { trainLoop, type TrainHooks } from "./loop.js";
 import { RunRecorder } from "./recorder.js";
+import { nanPolicy } from "./health.js";
 
 /** Options of `gradstack train translate` (snake_case flags); arch- and data-specific presets apply on top. */
 export const MT_TRAIN_DEFAULTS = {
@@ -45,6 +46,8 @@ export const MT_TRAIN_DEFAULTS = {
   log_interval: 10,
   /** Stop (and save, for --init_from resume) after this many seconds of training; 0: no limit. */
   max_seconds: 0,
+  /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
+  nan_policy: "stop",
   seed: 1234,
   /** After the last epoch: BLEU on the test split... */
   eval_test: true,
@@ -264,6 +267,7 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHook
       // A run cut short by max_seconds saves where it is, to be resumed in the middle of the epoch.
       schedule: { kind: "epochs", epochs: c.epochs, evalOnStop: false },
       recorder,
+      nanPolicy: nanPolicy(c.nan_policy, "train translate"),
       gradClip: c.grad_clip,
       logInterval: c.log_interval,
       maxSeconds: c.max_seconds,

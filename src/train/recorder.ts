@@ -1,13 +1,16 @@
 /**
  * What a training run leaves in its folder, written by one object: metrics as JSON lines, the
  * checkpoints (written atomically), and the loss curve as SVG. A recorder without a folder keeps the
- * curves in memory and writes nothing.
+ * curves in memory and writes nothing. Opening a folder removes the temporary files of writers that
+ * were killed mid-write; resuming cuts the metrics back to the step the run resumes from.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { removeStaleTemps, saveFileAtomic } from "../io/atomic.js";
 import { checkpointFile, saveCheckpoint, type Checkpoint } from "../io/checkpoint.js";
 import { MetricsLogger } from "../io/metrics.js";
 import { lossCurveSvg } from "./plot.js";
+import { firstNonFinite } from "./health.js";
 
 export type Curve = [number, number][];
 
@@ -27,15 +30,48 @@ export class RunRecorder {
 
   constructor(outDir: string | null) {
     this.outDir = outDir || null;
-    if (this.outDir) mkdirSync(this.outDir, { recursive: true });
-    this.metrics = this.outDir ? new MetricsLogger(path.join(this.outDir, "metrics.jsonl")) : null;
+    if (this.outDir) {
+      mkdirSync(this.outDir, { recursive: true });
+      removeStaleTemps(this.outDir);
+    }
+    this.metrics = this.outDir ? new MetricsLogger(this.metricsFile) : null;
     this.checkpoint = this.outDir ? checkpointFile(this.outDir) : "";
     this.bestCheckpoint = this.outDir ? path.join(this.outDir, "best.safetensors") : "";
   }
 
-  /** One training step's line; the loss joins the training curve. */
+  /** metrics.jsonl in outDir ("" without one). */
+  get metricsFile(): string {
+    return this.outDir ? path.join(this.outDir, "metrics.jsonl") : "";
+  }
+
+  /**
+   * At the start of a run: a new run (`resumeStep` null) starts a new metrics log; a run that resumes
+   * at `resumeStep` drops the lines it will write again (training steps from there on, evaluations
+   * after it, or from it on when `evalAgain`) and a line cut short by a kill, so that no step appears twice.
+   */
+  begin(resumeStep: number | null, evalAgain = false): void {
+    const file = this.metricsFile;
+    if (!file || !existsSync(file)) return;
+    if (resumeStep === null) return saveFileAtomic(file, "");
+    const step = resumeStep;
+    const kept = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => {
+        let row: { iter?: unknown; split?: unknown };
+        try {
+          row = JSON.parse(line) as typeof row;
+        } catch {
+          return false; // blank, or the half-written last line of a killed run
+        }
+        if (typeof row.iter !== "number") return true;
+        return row.split === "eval" && !evalAgain ? row.iter <= step : row.iter < step;
+      });
+    saveFileAtomic(file, kept.map((l) => l + "\n").join(""));
+  }
+
+  /** One training step's line; a finite loss joins the training curve (skipped steps have none). */
   step(record: { iter: number; loss: number } & Record<string, number>): void {
-    this.trainCurve.push([record.iter, record.loss]);
+    if (Number.isFinite(record.loss)) this.trainCurve.push([record.iter, record.loss]);
     this.log({ ...pickFirst(record, ["iter", "epoch"]), split: "train", ...record });
   }
 
@@ -50,10 +86,18 @@ export class RunRecorder {
     this.metrics?.log(record);
   }
 
-  /** Writes a checkpoint atomically (io/checkpoint.ts); returns its file, or "" without a folder. */
+  /**
+   * Writes a checkpoint atomically (io/checkpoint.ts); returns its file, or "" without a folder. A model
+   * with a non-finite weight is an error naming it: no run writes one (the loop checks first, by its policy).
+   */
   save(kind: CheckpointKind, checkpoint: Checkpoint): string {
     if (!this.outDir) return "";
     const file = kind === "best" ? this.bestCheckpoint : this.checkpoint;
+    const bad = firstNonFinite(checkpoint.model);
+    if (bad)
+      throw new Error(
+        `RunRecorder.save: refusing to write ${file}: the weight "${bad.name}" is ${bad.value}`,
+      );
     saveCheckpoint(file, checkpoint);
     return file;
   }

@@ -4,7 +4,7 @@
  */
 import { defineCommand } from "../command.js";
 import { formatConfig } from "../config.js";
-import { GPT_OPTION_HELP, trainWithProgress } from "./train-gpt.js";
+import { GPT_OPTION_HELP, GPT_OPTION_RULES, trainWithProgress } from "./train-gpt.js";
 import { GPT_TRAIN_DEFAULTS } from "../../train/gpt-train.js";
 import { manualSeed } from "../../tensor/random.js";
 import { tensor } from "../../tensor/create.js";
@@ -20,6 +20,7 @@ export const command = defineCommand({
     log_interval: 10,
   },
   help: GPT_OPTION_HELP,
+  rules: GPT_OPTION_RULES,
   run(config, { progress }) {
     console.log(
       "gradstack demo: a character-level GPT learns tiny Shakespeare (about two minutes on a laptop CPU)\n",

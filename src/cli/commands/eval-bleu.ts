@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { defineCommand } from "../command.js";
-import { loadTranslator } from "../../train/mt-model.js";
+import { decodeLimit, loadTranslator } from "../../train/mt-model.js";
+import { COUNT, NON_NEGATIVE } from "../option-rules.js";
 import { loadMTData } from "../../data/translation-corpora.js";
 import { evaluateBleu } from "../../train/mt-eval.js";
 
@@ -26,15 +27,19 @@ export const command = defineCommand({
     data_dir: 'folder of the corpus ("": the one the model was trained with)',
     beam_size: "beam width (1: greedy)",
     length_penalty: "length penalty of the beam search (0: none)",
-    max_len: "longest translation in tokens",
+    max_len: "longest translation in tokens (cut to the model's limit, e.g. a transformer's positions)",
     hyp_out: "write the translations to this file, one per line",
   },
+  rules: {
+    split: { oneOf: ["test", "val", "train"] },
+    beam_size: COUNT,
+    length_penalty: NON_NEGATIVE,
+    max_len: COUNT,
+  },
   run(c, { progress }) {
-    if (c.split !== "test" && c.split !== "val" && c.split !== "train")
-      throw new Error(`eval-bleu: --split must be test, val or train, got "${c.split}"`);
     const t = loadTranslator(c.ckpt);
     const data = loadMTData({ ...t.config, data_dir: c.data_dir || t.config.data_dir });
-    const split = data[c.split];
+    const split = data[c.split as "test" | "val" | "train"];
     console.log(
       `${t.file}: ${t.config.arch} on ${t.config.data} ${t.config.src}→${t.config.tgt}, ${split.text.src.length} ${c.split} sentences`,
     );
@@ -42,7 +47,7 @@ export const command = defineCommand({
     const report = evaluateBleu(t.model, split, t, {
       beamSize: c.beam_size,
       lengthPenalty: c.length_penalty,
-      maxLen: c.max_len,
+      maxLen: Math.min(c.max_len, decodeLimit(t.model)),
       onProgress: progress.counter("translating"),
     });
     console.log(`sacreBLEU (13a, lowercased): ${String(report.sacrebleu)}`);

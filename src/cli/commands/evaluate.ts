@@ -1,5 +1,6 @@
 /** `gradstack evaluate --ckpt DIR [--split val] [--batch_size 64]`: the exact loss of a trained GPT on a split. */
 import { defineCommand } from "../command.js";
+import { COUNT } from "../option-rules.js";
 import { loadGPTCheckpoint, readCorpus, splitLoss } from "../../train/gpt-train.js";
 import { splitTrainVal } from "../../data/token-windows.js";
 
@@ -12,13 +13,10 @@ export const command = defineCommand({
     split: '"val" (the last 10% of the text, as in training) or "train"',
     batch_size: "windows per forward pass (the result does not depend on it)",
   },
+  rules: { split: { oneOf: ["val", "train"] }, batch_size: COUNT },
   run(c) {
-    if (c.split !== "val" && c.split !== "train")
-      throw new Error(`evaluate: --split must be "val" or "train", got "${c.split}"`);
-    if (!Number.isInteger(c.batch_size) || c.batch_size < 1)
-      throw new RangeError(`evaluate: --batch_size must be a positive integer, got ${c.batch_size}`);
     const { model, tokenizer, config } = loadGPTCheckpoint(c.ckpt);
-    const data = splitTrainVal(tokenizer.encode(readCorpus(config)))[c.split];
+    const data = splitTrainVal(tokenizer.encode(readCorpus(config)))[c.split as "val" | "train"];
     const t0 = performance.now();
     const r = splitLoss(model, data, config.block_size, c.batch_size);
     const seconds = (performance.now() - t0) / 1000;

@@ -1,5 +1,6 @@
 /** `gradstack sample --ckpt DIR --start "ROMEO:" --num_samples 3 --max_new_tokens 500 --temperature 0.8 --top_k 200 --seed 1` */
 import { defineCommand } from "../command.js";
+import { COUNT, NON_NEGATIVE_INT } from "../option-rules.js";
 import { loadGPTCheckpoint } from "../../train/gpt-train.js";
 import { manualSeed } from "../../tensor/random.js";
 import { tensor } from "../../tensor/create.js";
@@ -26,6 +27,14 @@ export const command = defineCommand({
     top_k: "sample among the k most likely characters (0: all)",
     top_p: "sample among the most likely characters that hold this probability (1: all)",
     seed: "random seed",
+  },
+  rules: {
+    num_samples: COUNT,
+    max_new_tokens: NON_NEGATIVE_INT,
+    temperature: { above: 0 },
+    top_k: NON_NEGATIVE_INT,
+    top_p: { above: 0, max: 1 },
+    seed: { int: true },
   },
   run(c) {
     const { model, tokenizer } = loadGPTCheckpoint(c.ckpt);

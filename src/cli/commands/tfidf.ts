@@ -3,6 +3,7 @@
  * line) by cosine similarity of their tf-idf vectors to the query, with scikit-learn's TfidfVectorizer options.
  */
 import { defineCommand, defineGroup } from "../command.js";
+import { COUNT, NON_NEGATIVE_INT } from "../option-rules.js";
 import { formatConfig } from "../config.js";
 import { UsageError } from "../usage-error.js";
 import { readText } from "../../io/files.js";
@@ -43,6 +44,7 @@ const search = defineCommand({
     sublinear_tf: "replace a term count tf by 1 + log(tf)",
     width: "characters of each hit to print",
   },
+  rules: { top_k: COUNT, max_features: NON_NEGATIVE_INT, width: COUNT },
   args: { usage: "[WORD ...]", help: "more words of the query" },
   run: (c, { args }) => searchLines({ ...c, query: [c.query, ...args].filter(Boolean).join(" ") }),
 });

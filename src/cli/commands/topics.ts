@@ -3,6 +3,7 @@
  * document per line (tokenized by gensim's simple_preprocess), printing each topic's top words, u_mass
  * coherence and the perplexity estimate (also of `--heldout FILE` when given).
  */
+import { COUNT, NON_NEGATIVE_INT } from "../option-rules.js";
 import { defineCommand } from "../command.js";
 import { formatConfig } from "../config.js";
 import { readText } from "../../io/files.js";
@@ -65,6 +66,17 @@ export const command = defineCommand({
     keep_n: "then keep at most this many of the most frequent words",
     top_words: "words shown per topic",
     seed: "random seed",
+  },
+  rules: {
+    num_topics: COUNT,
+    passes: COUNT,
+    chunk_size: COUNT,
+    iterations: COUNT,
+    no_below: NON_NEGATIVE_INT,
+    no_above: { above: 0, max: 1 },
+    keep_n: COUNT,
+    top_words: COUNT,
+    seed: { int: true },
   },
   run: topics,
 });

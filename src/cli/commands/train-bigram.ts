@@ -1,5 +1,7 @@
 /** `gradstack train bigram`: makemore's bigram model on names, count-based (default) or neural. */
 import { defineCommand } from "../command.js";
+import { COUNT, NON_NEGATIVE, NON_NEGATIVE_INT, TRAIN_RULES } from "../option-rules.js";
+import { NAN_POLICY_HELP } from "../../train/health.js";
 import { trainProgress } from "./train-progress.js";
 import { NAMES_BIGRAM_DEFAULTS, trainNamesBigram } from "../../train/lm-names.js";
 
@@ -18,6 +20,17 @@ export const command = defineCommand({
     reg: "neural: weight of the W² penalty",
     seed: "random seed (initialization, samples)",
     num_samples: "names sampled after training",
+    nan_policy: NAN_POLICY_HELP,
+  },
+  rules: {
+    ...TRAIN_RULES,
+    split_seed: { int: true },
+    method: { oneOf: ["counts", "neural"] },
+    smoothing: NON_NEGATIVE,
+    max_iters: COUNT,
+    learning_rate: NON_NEGATIVE,
+    reg: NON_NEGATIVE,
+    num_samples: NON_NEGATIVE_INT,
   },
   printConfig: true,
   run(config, { progress }) {

@@ -1,5 +1,13 @@
 /** `gradstack train gpt`: nanoGPT's train.py on a text file (tiny Shakespeare by default). */
 import { defineCommand, type OptionHelp } from "../command.js";
+import {
+  COUNT,
+  DROPOUT,
+  NON_NEGATIVE,
+  NON_NEGATIVE_INT,
+  TRAIN_RULES,
+  type OptionRules,
+} from "../option-rules.js";
 import type { Progress } from "../progress.js";
 import { trainProgress } from "./train-progress.js";
 import {
@@ -9,6 +17,7 @@ import {
   type TrainResult,
 } from "../../train/gpt-train.js";
 import { backend } from "../../backend/index.js";
+import { NAN_POLICY_HELP } from "../../train/health.js";
 
 /** nanoGPT's option names, so its flags and configs carry over. */
 export const GPT_OPTION_HELP: OptionHelp<GPTTrainConfig> = {
@@ -40,6 +49,34 @@ export const GPT_OPTION_HELP: OptionHelp<GPTTrainConfig> = {
   min_lr: "learning rate at the end of the decay",
   seed: "random seed (initialization, batches, dropout)",
   max_seconds: "stop after this many seconds of training, with a final evaluation (0: no limit)",
+  nan_policy: NAN_POLICY_HELP,
+};
+
+/** The longest context `train gpt` accepts: attention holds block_size² numbers per head and sequence. */
+export const GPT_MAX_BLOCK_SIZE = 2048;
+
+export const GPT_OPTION_RULES: OptionRules<GPTTrainConfig> = {
+  ...TRAIN_RULES,
+  init_from: { oneOf: ["scratch", "resume"] },
+  eval_interval: COUNT,
+  log_interval: COUNT,
+  eval_iters: COUNT,
+  gradient_accumulation_steps: COUNT,
+  batch_size: COUNT,
+  block_size: { int: true, min: 1, max: GPT_MAX_BLOCK_SIZE },
+  n_layer: COUNT,
+  n_head: COUNT,
+  n_embd: { int: true, min: 1, max: 8192 },
+  dropout: DROPOUT,
+  learning_rate: NON_NEGATIVE,
+  max_iters: COUNT,
+  weight_decay: NON_NEGATIVE,
+  beta1: { min: 0, below: 1 },
+  beta2: { min: 0, below: 1 },
+  grad_clip: NON_NEGATIVE,
+  warmup_iters: NON_NEGATIVE_INT,
+  lr_decay_iters: NON_NEGATIVE_INT,
+  min_lr: NON_NEGATIVE,
 };
 
 /** Trains a GPT with `config`, showing progress; the demo runs it too. */
@@ -73,6 +110,7 @@ export const command = defineCommand({
   summary: "a character-level GPT (nanoGPT's train.py)",
   defaults: GPT_TRAIN_DEFAULTS,
   help: GPT_OPTION_HELP,
+  rules: GPT_OPTION_RULES,
   printConfig: true,
   run(config, { progress }) {
     trainWithProgress(config, progress);

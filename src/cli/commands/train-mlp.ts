@@ -1,5 +1,7 @@
 /** `gradstack train mlp`: the Bengio MLP language model on names (makemore lecture 2). */
 import { defineCommand } from "../command.js";
+import { COUNT, NON_NEGATIVE, NON_NEGATIVE_INT, TRAIN_RULES } from "../option-rules.js";
+import { NAN_POLICY_HELP } from "../../train/health.js";
 import { trainProgress } from "./train-progress.js";
 import { NAMES_MLP_DEFAULTS, trainNamesMLP } from "../../train/lm-names.js";
 
@@ -24,6 +26,22 @@ export const command = defineCommand({
     seed: "random seed (initialization, batches, samples)",
     num_samples: "names sampled after training",
     max_seconds: "stop after this many seconds of training (0: no limit)",
+    nan_policy: NAN_POLICY_HELP,
+  },
+  rules: {
+    ...TRAIN_RULES,
+    split_seed: { int: true },
+    block_size: { int: true, min: 1, max: 64 },
+    embed_dim: COUNT,
+    hidden_size: COUNT,
+    batch_size: COUNT,
+    max_iters: COUNT,
+    learning_rate: NON_NEGATIVE,
+    lr_decay_iter: NON_NEGATIVE_INT,
+    lr_decayed: NON_NEGATIVE,
+    eval_interval: COUNT,
+    log_interval: COUNT,
+    num_samples: NON_NEGATIVE_INT,
   },
   printConfig: true,
   run(config, { progress }) {

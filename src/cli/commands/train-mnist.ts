@@ -1,5 +1,7 @@
 /** `gradstack train mnist --arch softmax|mlp [--epochs N ...]`: d2l's MNIST classifiers on the shipped data. */
 import { defineCommand } from "../command.js";
+import { COUNT, DROPOUT, NON_NEGATIVE, PROBABILITY, TRAIN_RULES } from "../option-rules.js";
+import { NAN_POLICY_HELP } from "../../train/health.js";
 import { trainProgress } from "./train-progress.js";
 import { MNIST_DEFAULTS, trainMnist } from "../../train/mnist.js";
 
@@ -21,6 +23,20 @@ export const command = defineCommand({
     limit: "train on the first this many images (0: all 60,000)",
     data_dir: 'folder of the MNIST IDX files ("": the shipped ones)',
     out_dir: 'folder of metrics.jsonl, the best checkpoint and loss.svg ("": none written)',
+    nan_policy: NAN_POLICY_HELP,
+  },
+  rules: {
+    ...TRAIN_RULES,
+    arch: { oneOf: ["softmax", "mlp"] },
+    epochs: COUNT,
+    batch_size: COUNT,
+    optimizer: { oneOf: ["sgd", "adam"] },
+    lr: NON_NEGATIVE,
+    momentum: PROBABILITY,
+    weight_decay: NON_NEGATIVE,
+    hidden: COUNT,
+    dropout: DROPOUT,
+    limit: { int: true, min: 0, max: 60000 },
   },
   printConfig: true,
   run(config, { progress }) {

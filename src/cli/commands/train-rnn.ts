@@ -4,6 +4,8 @@
  * The two setups are two commands with their own options; `--data` picks one.
  */
 import { defineCommand, type OptionsCommand } from "../command.js";
+import { COUNT, DROPOUT, NON_NEGATIVE, NON_NEGATIVE_INT, TRAIN_RULES } from "../option-rules.js";
+import { NAN_POLICY_HELP } from "../../train/health.js";
 import type { Progress } from "../progress.js";
 import { trainProgress } from "./train-progress.js";
 import { NAMES_RNN_DEFAULTS, trainNamesRNN } from "../../train/lm-names.js";
@@ -30,6 +32,20 @@ const SHARED_HELP = {
   weight_decay: "weight decay",
   grad_clip: "clip the gradient norm at this value (0: no clipping)",
   seed: "random seed (initialization, batches, dropout, samples)",
+  nan_policy: NAN_POLICY_HELP,
+};
+
+const SHARED_RULES = {
+  ...TRAIN_RULES,
+  cell: { oneOf: ["rnn", "lstm", "gru"] },
+  hidden_size: COUNT,
+  num_layers: COUNT,
+  dropout: DROPOUT,
+  batch_size: COUNT,
+  optimizer: { oneOf: ["sgd", "adam", "adamw"] },
+  learning_rate: NON_NEGATIVE,
+  weight_decay: NON_NEGATIVE,
+  grad_clip: NON_NEGATIVE,
 };
 
 const article = (cell: Cell) => (cell === "gru" ? "a" : "an");
@@ -80,6 +96,20 @@ function textCommand(cell: Cell): OptionsCommand {
       temperature: "sampling temperature (0: always the most likely character, as d2l's predict)",
       max_seconds: "stop after this many seconds of training, with a final evaluation (0: no limit)",
     },
+    rules: {
+      ...SHARED_RULES,
+      embed_dim: NON_NEGATIVE_INT,
+      num_steps: COUNT,
+      batching: { oneOf: ["windows", "stream"] },
+      num_train: COUNT,
+      num_val: COUNT,
+      val_fraction: { above: 0, below: 1 },
+      max_epochs: COUNT,
+      max_iters: NON_NEGATIVE_INT,
+      eval_interval: COUNT,
+      sample_len: NON_NEGATIVE_INT,
+      temperature: NON_NEGATIVE,
+    },
     validate: sameCell(cell),
     printConfig: true,
     run(config, { progress }) {
@@ -112,6 +142,17 @@ function namesCommand(cell: Cell): OptionsCommand {
       log_interval: "log the training loss every this many steps",
       num_samples: "names sampled after training",
       max_seconds: "stop after this many seconds of training (0: no limit)",
+    },
+    rules: {
+      ...SHARED_RULES,
+      split_seed: { int: true },
+      embed_dim: COUNT,
+      max_iters: COUNT,
+      min_lr: NON_NEGATIVE,
+      warmup_iters: NON_NEGATIVE_INT,
+      eval_interval: COUNT,
+      log_interval: COUNT,
+      num_samples: NON_NEGATIVE_INT,
     },
     validate: sameCell(cell),
     printConfig: true,

@@ -3,6 +3,8 @@
  * trains a translation model with live progress, then reports test BLEU.
  */
 import { defineCommand } from "../command.js";
+import { COUNT, DROPOUT, NON_NEGATIVE, NON_NEGATIVE_INT, PROBABILITY, TRAIN_RULES } from "../option-rules.js";
+import { NAN_POLICY_HELP } from "../../train/health.js";
 import { trainProgress } from "./train-progress.js";
 import { MT_TRAIN_DEFAULTS, mtConfig, trainTranslator } from "../../train/mt-train.js";
 import { backend } from "../../backend/index.js";
@@ -59,6 +61,43 @@ export const command = defineCommand({
     norm_first: "transformer: LayerNorm before each sublayer (pre-norm) instead of after",
     activation: 'transformer: "relu" or "gelu" in the feed-forward layers',
     positional: 'transformer: "sinusoidal" or "learned" positional encodings',
+    nan_policy: NAN_POLICY_HELP,
+  },
+  rules: {
+    ...TRAIN_RULES,
+    arch: { oneOf: ["transformer", "gru-attn"] },
+    data: { oneOf: ["multi30k", "fra-eng"] },
+    init_from: { oneOf: ["scratch", "resume"] },
+    epochs: COUNT,
+    batch_size: COUNT,
+    lr: NON_NEGATIVE,
+    warmup_iters: NON_NEGATIVE_INT,
+    grad_clip: NON_NEGATIVE,
+    label_smoothing: { min: 0, below: 1 },
+    min_freq: COUNT,
+    max_tokens: { int: true, min: 2 },
+    num_train: COUNT,
+    num_val: COUNT,
+    log_interval: COUNT,
+    eval_checkpoint: { oneOf: ["best", "last"] },
+    beam_size: COUNT,
+    length_penalty: NON_NEGATIVE,
+    max_decode_len: COUNT,
+    dropout: DROPOUT,
+    embedding_dropout: DROPOUT,
+    init: { oneOf: ["normal", "xavier"] },
+    emb_dim: COUNT,
+    enc_hidden: COUNT,
+    dec_hidden: COUNT,
+    num_layers: COUNT,
+    teacher_forcing: PROBABILITY,
+    d_model: COUNT,
+    nhead: COUNT,
+    enc_layers: COUNT,
+    dec_layers: COUNT,
+    ff_dim: COUNT,
+    activation: { oneOf: ["relu", "gelu"] },
+    positional: { oneOf: ["sinusoidal", "learned"] },
   },
   printConfig: true,
   run(config, { progress }) {

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { defineCommand } from "../command.js";
-import { loadTranslator } from "../../train/mt-model.js";
+import { decodeLimit, loadTranslator } from "../../train/mt-model.js";
+import { COUNT, NON_NEGATIVE } from "../option-rules.js";
 import { translateSentences, type Translation } from "../../train/mt-eval.js";
 
 const SHADES = " .:-=+*#%@";
@@ -40,9 +41,10 @@ export const command = defineCommand({
     input: "a file of sentences to translate, one per line (instead of arguments)",
     beam_size: "beam width (1: greedy)",
     length_penalty: "length penalty of the beam search (0: none)",
-    max_len: "longest translation in tokens",
+    max_len: "longest translation in tokens (cut to the model's limit, e.g. a transformer's positions)",
     attention: "print the attention of each output token over the source tokens",
   },
+  rules: { beam_size: COUNT, length_penalty: NON_NEGATIVE, max_len: COUNT },
   args: { usage: "[SENTENCE ...]", help: "sentences to translate (each one argument, in quotes)" },
   run(c, { args }) {
     const sentences = c.input
@@ -58,7 +60,7 @@ export const command = defineCommand({
     const out = translateSentences(t.model, sentences, t, {
       beamSize: c.beam_size,
       lengthPenalty: c.length_penalty,
-      maxLen: c.max_len,
+      maxLen: Math.min(c.max_len, decodeLimit(t.model)),
     });
     for (const tr of out) {
       console.log(tr.text);

@@ -7,6 +7,7 @@
  */
 import * as path from "node:path";
 import { defineCommand, defineGroup } from "../command.js";
+import { COUNT, NON_NEGATIVE, NON_NEGATIVE_INT } from "../option-rules.js";
 import { formatConfig } from "../config.js";
 import { datasetDir, readText } from "../../io/files.js";
 import { simplePreprocess } from "../../text/lda/corpus.js";
@@ -49,11 +50,23 @@ const train = defineCommand({
     workers: "threads (more than 1: the result depends on their timing, as gensim's)",
     seed: "random seed",
   },
+  rules: {
+    tokenize: { oneOf: ["simple", "whitespace"] },
+    vector_size: COUNT,
+    window: COUNT,
+    min_count: NON_NEGATIVE_INT,
+    sg: { int: true, min: 0, max: 1 },
+    negative: NON_NEGATIVE_INT,
+    sample: NON_NEGATIVE,
+    alpha: { above: 0 },
+    min_alpha: NON_NEGATIVE,
+    epochs: COUNT,
+    workers: COUNT,
+    seed: { int: true },
+  },
   run(c) {
     if (!c.data)
       throw new Error("word2vec train: --data FILE is required (a text file, one sentence per line)");
-    if (c.tokenize !== "simple" && c.tokenize !== "whitespace")
-      throw new Error(`word2vec train: --tokenize must be simple or whitespace, got "${c.tokenize}"`);
     const tokenize = (l: string) =>
       c.tokenize === "simple" ? simplePreprocess(l) : l.split(/\s+/).filter(Boolean);
     const sentences = readText(c.data)
@@ -61,8 +74,6 @@ const train = defineCommand({
       .map(tokenize)
       .filter((s) => s.length > 0);
     if (sentences.length === 0) throw new Error(`word2vec train: ${c.data} holds no words`);
-    if (c.sg !== 0 && c.sg !== 1)
-      throw new Error(`word2vec train: --sg must be 0 (CBOW) or 1 (skip-gram), got ${c.sg}`);
     console.log(formatConfig(c));
     const w2v = new Word2Vec({
       vectorSize: c.vector_size,
@@ -94,6 +105,7 @@ const similar = defineCommand({
   summary: "the nearest neighbours of a word (or of the words' sum)",
   defaults: { vectors: "vectors.txt", topn: 10 },
   help: { vectors: VECTORS_HELP, topn: "neighbours to show" },
+  rules: { topn: COUNT },
   args: { usage: "WORD [WORD ...]", help: "the words whose (summed) vector to search from" },
   run(c, { args }) {
     if (args.length === 0)
@@ -109,6 +121,7 @@ const analogy = defineCommand({
   summary: "the words closest to A - B + C (king man woman: queen)",
   defaults: { vectors: "vectors.txt", topn: 5 },
   help: { vectors: VECTORS_HELP, topn: "words to show" },
+  rules: { topn: COUNT },
   args: { usage: "A B C", help: "three words, for A - B + C" },
   run(c, { args }) {
     if (args.length !== 3)
