@@ -11,7 +11,9 @@ import { Seq2SeqAttention } from "../models/seq2seq.js";
 import { TransformerTranslator } from "../models/transformer-mt.js";
 import type { TranslationBatch } from "../data/parallel.js";
 import { checkDataName, type MTDataName } from "../data/translation-corpora.js";
-import type { MTTrainConfig } from "./mt-train.js";
+import { MT_TRAIN_DEFAULTS, type MTTrainConfig } from "./mt-train.js";
+import { storedConfig, validateCheckpointConfig } from "../io/checkpoint-config.js";
+import { translatorCheckpointExpectations } from "./checkpoint-specs.js";
 
 export type MTModel = Seq2SeqAttention | TransformerTranslator;
 
@@ -105,9 +107,10 @@ export function loadTranslator(ckpt: string): LoadedTranslator {
   const extra = saved.extra as { srcVocab?: unknown; tgtVocab?: unknown } | undefined;
   if (!extra?.srcVocab || !extra.tgtVocab)
     throw new Error(`${file} is not a translation checkpoint from gradstack (no vocabularies inside)`);
-  const config = saved.config as MTTrainConfig;
+  const config = storedConfig(file, saved.config, MT_TRAIN_DEFAULTS);
   const srcVocab = Vocab.fromJSON(extra.srcVocab);
   const tgtVocab = Vocab.fromJSON(extra.tgtVocab);
+  validateCheckpointConfig(file, saved.model, translatorCheckpointExpectations(config, srcVocab.size, tgtVocab.size));
   const model = buildModel(config, srcVocab, tgtVocab);
   model.loadStateDict(saved.model);
   model.eval();

@@ -212,6 +212,12 @@ export class KeyedVectors {
         `${where}: the first line must be "<word count> <vector size>", got ${JSON.stringify(lines[0].slice(0, 80))}`,
       );
     const [count, d] = header;
+    // Each word needs its line: d numbers of at least one digit and a space each. A header promising
+    // more than the text can hold is an error before the count × d floats are allocated.
+    if (count * (2 * d + 1) > text.length)
+      throw new Error(
+        `${where}: the first line promises ${count} words of ${d} numbers, more than the text's ${text.length} characters can hold`,
+      );
     const words: string[] = [];
     const vectors = new Float32Array(count * d);
     for (let l = 1; l < lines.length && words.length < count; l++) {
