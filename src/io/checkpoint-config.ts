@@ -18,6 +18,8 @@ export interface ConfigRange {
   max: number;
   /** Must be an integer (default true). */
   integer?: boolean;
+  /** Must divide this other value of the config (n_head divides n_embd). */
+  divides?: { key: string; value: number };
 }
 
 /** A tensor the config implies, with its shape. */
@@ -101,6 +103,22 @@ function checkRange(r: ConfigRange, fail: (p: string) => Error): void {
     throw fail(
       `the stored config has ${r.key} = ${showValue(v)}; expected ${integer ? "an integer" : "a number"} in [${r.min}, ${r.max}]`,
     );
+  if (r.divides !== undefined && r.divides.value % (v as number) !== 0)
+    throw fail(`the stored config has ${r.key} = ${showValue(v)}, which does not divide ${r.divides.key} = ${r.divides.value}`);
+}
+
+/**
+ * Runs `build` (rebuilding a tokenizer or a model from a checkpoint's contents) so that any error it
+ * throws names `file`: what a user sees must say which file is wrong.
+ */
+export function namingFile<T>(file: string, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    const message = (e as Error).message ?? String(e);
+    if (message.includes(file)) throw e;
+    throw new Error(`${file}: ${message}`, { cause: e });
+  }
 }
 
 function checkRepeated(

@@ -25,7 +25,7 @@ export function gptCheckpointExpectations(c: GPTTrainConfig, vocabSize: number):
       size("n_embd", C),
       size("block_size", c.block_size),
       size("n_layer", c.n_layer, MAX_LAYERS),
-      size("n_head", c.n_head, C),
+      { ...size("n_head", c.n_head, C), divides: { key: "n_embd", value: C } },
       probability("dropout", c.dropout),
     ],
     tensors: [
@@ -88,7 +88,7 @@ export function translatorCheckpointExpectations(
       ...vocabs,
       size("d_model", D),
       size("ff_dim", c.ff_dim),
-      size("nhead", c.nhead, D),
+      { ...size("nhead", c.nhead, D), divides: { key: "d_model", value: D } },
       size("enc_layers", c.enc_layers, MAX_LAYERS),
       size("dec_layers", c.dec_layers, MAX_LAYERS),
       size("max_tokens", c.max_tokens, MAX_SEQUENCE),

@@ -12,7 +12,7 @@ import { TransformerTranslator } from "../models/transformer-mt.js";
 import type { TranslationBatch } from "../data/parallel.js";
 import { checkDataName, type MTDataName } from "../data/translation-corpora.js";
 import { MT_TRAIN_DEFAULTS, type MTTrainConfig } from "./mt-train.js";
-import { storedConfig, validateCheckpointConfig } from "../io/checkpoint-config.js";
+import { namingFile, storedConfig, validateCheckpointConfig } from "../io/checkpoint-config.js";
 import { translatorCheckpointExpectations } from "./checkpoint-specs.js";
 
 export type MTModel = Seq2SeqAttention | TransformerTranslator;
@@ -108,11 +108,11 @@ export function loadTranslator(ckpt: string): LoadedTranslator {
   if (!extra?.srcVocab || !extra.tgtVocab)
     throw new Error(`${file} is not a translation checkpoint from gradstack (no vocabularies inside)`);
   const config = storedConfig(file, saved.config, MT_TRAIN_DEFAULTS);
-  const srcVocab = Vocab.fromJSON(extra.srcVocab);
-  const tgtVocab = Vocab.fromJSON(extra.tgtVocab);
+  const srcVocab = namingFile(file, () => Vocab.fromJSON(extra.srcVocab));
+  const tgtVocab = namingFile(file, () => Vocab.fromJSON(extra.tgtVocab));
   validateCheckpointConfig(file, saved.model, translatorCheckpointExpectations(config, srcVocab.size, tgtVocab.size));
-  const model = buildModel(config, srcVocab, tgtVocab);
-  model.loadStateDict(saved.model);
+  const model = namingFile(file, () => buildModel(config, srcVocab, tgtVocab));
+  namingFile(file, () => model.loadStateDict(saved.model));
   model.eval();
   return { model, srcVocab, tgtVocab, config, dataName: checkDataName(config.data), file };
 }

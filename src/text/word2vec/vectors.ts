@@ -219,6 +219,7 @@ export class KeyedVectors {
         `${where}: the first line promises ${count} words of ${d} numbers, more than the text's ${text.length} characters can hold`,
       );
     const words: string[] = [];
+    const lineOf = new Map<string, number>();
     const vectors = new Float32Array(count * d);
     for (let l = 1; l < lines.length && words.length < count; l++) {
       const line = lines[l].trimEnd();
@@ -229,6 +230,9 @@ export class KeyedVectors {
           `${where}: line ${l + 1} has ${parts.length - 1} numbers after the word, expected ${d}`,
         );
       const i = words.length;
+      if (lineOf.has(parts[0]))
+        throw new Error(`${where}: line ${l + 1}: the word ${JSON.stringify(parts[0])} is already on line ${lineOf.get(parts[0])}`);
+      lineOf.set(parts[0], l + 1);
       for (let c = 0; c < d; c++) {
         const v = Number(parts[c + 1]);
         if (!Number.isFinite(v) || parts[c + 1] === "")
