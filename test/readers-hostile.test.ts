@@ -167,7 +167,8 @@ test("readIdx: a 1 MB gzip bomb behind a small header stops at the header's size
 });
 
 test("word2vec text, CSV, corpora and tokenizer files that lie are rejected with the file and position", () => {
-  rejects(() => KeyedVectors.fromText("1000000000 1000\nthe 0.1 0.2\n", "vectors.txt"), "vectors.txt", /promises 1000000000 words of 1000 numbers/);
+  rejects(() => KeyedVectors.fromText("1000000000 1000\nthe 0.1 0.2\n", "vectors.txt"), "vectors.txt", /promises 1000000000 words, the file holds 1/);
+  rejects(() => KeyedVectors.fromText("1 1000000000\nthe 0.1 0.2\n", "vectors.txt"), "vectors.txt", /promises 1 words of 1000000000 numbers/);
   const csv = writeFile(dir, "bad.csv", "a,b\n1,2\n3,x\n");
   rejects(() => readCsv(csv), csv, /line 3, column "b": "x" is not a number/);
   const src = writeFile(dir, "src.txt", "one\ntwo\n");

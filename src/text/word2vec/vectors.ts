@@ -212,8 +212,11 @@ export class KeyedVectors {
         `${where}: the first line must be "<word count> <vector size>", got ${JSON.stringify(lines[0].slice(0, 80))}`,
       );
     const [count, d] = header;
-    // Each word needs its line: d numbers of at least one digit and a space each. A header promising
-    // more than the text can hold is an error before the count × d floats are allocated.
+    // A header promising more than the text holds is an error before count × d floats are allocated:
+    // each word needs its own line, of d numbers of at least one digit and a space each.
+    let held = 0;
+    for (let l = 1; l < lines.length; l++) if (lines[l].trim() !== "") held++;
+    if (held < count) throw new Error(`${where}: the header promises ${count} words, the file holds ${held}`);
     if (count * (2 * d + 1) > text.length)
       throw new Error(
         `${where}: the first line promises ${count} words of ${d} numbers, more than the text's ${text.length} characters can hold`,
