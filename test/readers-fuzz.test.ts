@@ -170,6 +170,11 @@ test("fuzz word2vec text vectors", () => {
   );
 });
 
+test("fuzz word2vec binary vectors", () => {
+  const kv = KeyedVectors.fromText("3 4\nthe 0.1 -0.2 0.3 0.4\ncat 1 2 3 4\nsät -1e-3 5.5 0 7\n");
+  fuzzFile("vectors.bin", kv.toBinary(), (f) => KeyedVectors.load(f, { binary: true }), RUNS.files);
+});
+
 test("fuzz config files given with --config", () => {
   const valid = JSON.stringify({ n_layer: 2, n_embd: 16, bias: true, learning_rate: 3e-4, data_path: "x.txt" });
   fuzzFile("config.json", valid, (f) => resolveConfig(GPT_TRAIN_DEFAULTS, ["--config", f], "train gpt"));

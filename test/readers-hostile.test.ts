@@ -169,6 +169,15 @@ test("readIdx: a 1 MB gzip bomb behind a small header stops at the header's size
 test("word2vec text, CSV, corpora and tokenizer files that lie are rejected with the file and position", () => {
   rejects(() => KeyedVectors.fromText("1000000000 1000\nthe 0.1 0.2\n", "vectors.txt"), "vectors.txt", /promises 1000000000 words, the file holds 1/);
   rejects(() => KeyedVectors.fromText("1 1000000000\nthe 0.1 0.2\n", "vectors.txt"), "vectors.txt", /promises 1 words of 1000000000 numbers/);
+  const kv = KeyedVectors.fromText("2 3\nthe 0.5 -1 2\ncat 1 2 3\n");
+  const bin = path.join(dir, "vectors.bin");
+  kv.save(bin, { binary: true });
+  const again = KeyedVectors.load(bin, { binary: true });
+  assert.deepEqual([again.indexToKey, again.vectors], [kv.indexToKey, kv.vectors]);
+  const liar = writeFile(dir, "liar.bin", Buffer.concat([Buffer.from("3000000000 300\n"), readFileSync(bin).subarray(4)]));
+  rejects(() => KeyedVectors.load(liar, { binary: true }), liar, /promises 3000000000 words of 300 floats/);
+  const cut = writeFile(dir, "cut.bin", readFileSync(bin).subarray(0, 30));
+  rejects(() => KeyedVectors.load(cut, { binary: true }), cut, /promises 2 words of 3 floats|byte \d+: the vector of "cat" needs 12 bytes/);
   const csv = writeFile(dir, "bad.csv", "a,b\n1,2\n3,x\n");
   rejects(() => readCsv(csv), csv, /line 3, column "b": "x" is not a number/);
   const src = writeFile(dir, "src.txt", "one\ntwo\n");

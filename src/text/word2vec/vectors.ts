@@ -3,6 +3,8 @@
  * analogies by 3CosAdd, evaluation on analogy and word-similarity sets, and the word2vec text format.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { MAX_TEXT_BYTES } from "../../io/files.js";
+import { parseWord2VecBinary, word2vecBinary } from "./binary-format.js";
 import {
   evaluateWordAnalogies,
   evaluateWordPairs,
@@ -179,27 +181,45 @@ export class KeyedVectors {
     return lines.join("\n") + "\n";
   }
 
-  /** Writes the word2vec text format to `path` (through a temporary file, so a failed write leaves no half file). */
-  save(path: string): void {
+  /** The binary format of word2vec.c and gensim's `binary=True` (see binary-format.ts). */
+  toBinary(): Uint8Array {
+    return word2vecBinary({ words: this.indexToKey, vectors: this.vectors, size: this.vectorSize });
+  }
+
+  /**
+   * Writes the word2vec text format (or the binary one with `binary: true`) to `path`, through a
+   * temporary file, so a failed write leaves no half file.
+   */
+  save(path: string, options: { binary?: boolean } = {}): void {
+    const format = options.binary ? "binary" : "text";
     for (const w of this.indexToKey)
       if (w === "" || /\s/.test(w))
         throw new Error(
-          `KeyedVectors.save: word ${JSON.stringify(w)} is empty or holds whitespace; the text format cannot store it`,
+          `KeyedVectors.save: word ${JSON.stringify(w)} is empty or holds whitespace; the ${format} format cannot store it`,
         );
     const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, this.toText());
+    writeFileSync(tmp, options.binary ? this.toBinary() : this.toText());
     renameSync(tmp, path);
   }
 
-  /** Reads vectors in the word2vec text format. */
-  static load(path: string): KeyedVectors {
-    let text: string;
+  /** Reads vectors in the word2vec text format, or the binary one with `binary: true`. */
+  static load(path: string, options: { binary?: boolean } = {}): KeyedVectors {
+    let bytes: Uint8Array;
     try {
-      text = readFileSync(path, "utf8");
+      bytes = readFileSync(path);
     } catch (e) {
       throw new Error(`KeyedVectors.load: cannot read ${path}: ${(e as Error).message}`);
     }
-    return KeyedVectors.fromText(text, path);
+    if (options.binary) return KeyedVectors.fromBinary(bytes, path);
+    if (bytes.length > MAX_TEXT_BYTES)
+      throw new Error(`KeyedVectors.load: ${path}: ${bytes.length} bytes are more than a string holds; save it with binary: true`);
+    return KeyedVectors.fromText(new TextDecoder().decode(bytes), path);
+  }
+
+  /** Parses the binary word2vec format; `source` names the input in errors. */
+  static fromBinary(bytes: Uint8Array, source = "the bytes"): KeyedVectors {
+    const { words, vectors, size } = parseWord2VecBinary(bytes, source);
+    return new KeyedVectors(words, vectors, size);
   }
 
   /** Parses the word2vec text format; `source` names the input in errors. */
