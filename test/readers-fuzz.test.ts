@@ -34,7 +34,12 @@ function checkRead(source: string, read: () => unknown, validate?: (result: unkn
 }
 
 /** Fuzzes `read(file)` over mutations of `valid`, each case written to its own file named `name`. */
-function fuzzFile(name: string, valid: Uint8Array | string, read: (file: string) => unknown, numRuns = RUNS.files): void {
+function fuzzFile(
+  name: string,
+  valid: Uint8Array | string,
+  read: (file: string) => unknown,
+  numRuns = RUNS.files,
+): void {
   const bytes = typeof valid === "string" ? utf8.encode(valid) : valid;
   let k = 0;
   fc.assert(
@@ -49,13 +54,22 @@ function fuzzFile(name: string, valid: Uint8Array | string, read: (file: string)
 /** Every tensor a reader returns is whole: its storage holds all its elements. */
 function wholeTensors(result: unknown): void {
   const tensors = (result as { tensors: Record<string, Tensor> }).tensors;
-  for (const t of Object.values(tensors)) assert.equal(t.toArray().length, t.shape.reduce((a, b) => a * b, 1));
+  for (const t of Object.values(tensors))
+    assert.equal(
+      t.toArray().length,
+      t.shape.reduce((a, b) => a * b, 1),
+    );
 }
 
 test("fuzz safetensors bytes: lying headers, offsets and dtypes", () => {
   manualSeed(1);
   const valid = serializeSafetensors(
-    { a: randn([3, 4]), b: tensor([1, 2, 3], { dtype: "int32" }), c: randn([2], { dtype: "float64" }), d: tensor([true, false]) },
+    {
+      a: randn([3, 4]),
+      b: tensor([1, 2, 3], { dtype: "int32" }),
+      c: randn([2], { dtype: "float64" }),
+      d: tensor([true, false]),
+    },
     { format: "pt", note: "x" },
   );
   fc.assert(
@@ -82,7 +96,15 @@ test("fuzz checkpoint files: model, optimizer Maps, config, step and RNG in the 
 test("fuzz GPT checkpoints: stored configs with any values, and corrupted files, before a model is built", () => {
   manualSeed(3);
   const tok = new CharTokenizer([..."abcde"]);
-  const model = new GPT({ blockSize: 8, vocabSize: 5, nLayer: 1, nHead: 2, nEmbd: 4, dropout: 0, bias: false });
+  const model = new GPT({
+    blockSize: 8,
+    vocabSize: 5,
+    nLayer: 1,
+    nHead: 2,
+    nEmbd: 4,
+    dropout: 0,
+    bias: false,
+  });
   const base = { ...GPT_TRAIN_DEFAULTS, n_layer: 1, n_head: 2, n_embd: 4, block_size: 8 };
   const anyValue = fc.oneof(
     fc.integer({ min: -10, max: 64 }),
@@ -123,7 +145,11 @@ function idx(type: number, dims: number[], payload: Uint8Array): Uint8Array {
 }
 
 test("fuzz IDX files: plain, gzip, and gzip of a corrupted IDX", () => {
-  const ubyte = idx(0x08, [3, 4], Uint8Array.from({ length: 12 }, (_, i) => i * 20));
+  const ubyte = idx(
+    0x08,
+    [3, 4],
+    Uint8Array.from({ length: 12 }, (_, i) => i * 20),
+  );
   const float = idx(0x0d, [2, 2], new Uint8Array(16).fill(0x3f));
   fuzzFile("u8.idx", ubyte, readIdx);
   fuzzFile("f32.idx", float, readIdx);
@@ -143,7 +169,9 @@ test("fuzz CSV, parallel corpora and Tatoeba files", () => {
   fuzzFile("table.csv.gz", gzipSync("x;y\n1;2\n3;4\n"), (f) => readCsv(f, { delimiter: ";" }));
   const src = writeFile(dir, "src.txt", "ein Mann .\nzwei Hunde .\n");
   fuzzFile("tgt.txt", "a man .\ntwo dogs .\n", (f) => readParallelCorpus(src, f));
-  fuzzFile("fra.txt", "Go.\tVa !\tCC-BY 2.0\nHi.\tSalut !\tCC-BY 2.0\n", (f) => readTatoeba(f, { maxExamples: 10 }));
+  fuzzFile("fra.txt", "Go.\tVa !\tCC-BY 2.0\nHi.\tSalut !\tCC-BY 2.0\n", (f) =>
+    readTatoeba(f, { maxExamples: 10 }),
+  );
 });
 
 test("fuzz tokenizer files: CharTokenizer, Vocab, WordTokenizer and BPE JSON", () => {
@@ -152,11 +180,17 @@ test("fuzz tokenizer files: CharTokenizer, Vocab, WordTokenizer and BPE JSON", (
     t.save(file);
     return new Uint8Array(readFileSync(file));
   };
-  const vocab = Vocab.build([["the", "cat", "sat"], ["the", "dog"]]);
+  const vocab = Vocab.build([
+    ["the", "cat", "sat"],
+    ["the", "dog"],
+  ]);
   fuzzFile("char.json", save("char-valid.json", new CharTokenizer([..."abc\n"])), CharTokenizer.load);
   fuzzFile("vocab.json", save("vocab-valid.json", vocab), Vocab.load);
   fuzzFile("word.json", save("word-valid.json", new WordTokenizer(vocab)), WordTokenizer.load);
-  const bpe = BPETokenizer.train("the cat sat on the mat; the cat ate", { vocabSize: 262, specialTokens: ["<|end|>"] });
+  const bpe = BPETokenizer.train("the cat sat on the mat; the cat ate", {
+    vocabSize: 262,
+    specialTokens: ["<|end|>"],
+  });
   fuzzFile("bpe.json", save("bpe-valid.json", bpe), BPETokenizer.load);
 });
 
@@ -176,6 +210,12 @@ test("fuzz word2vec binary vectors", () => {
 });
 
 test("fuzz config files given with --config", () => {
-  const valid = JSON.stringify({ n_layer: 2, n_embd: 16, bias: true, learning_rate: 3e-4, data_path: "x.txt" });
+  const valid = JSON.stringify({
+    n_layer: 2,
+    n_embd: 16,
+    bias: true,
+    learning_rate: 3e-4,
+    data_path: "x.txt",
+  });
   fuzzFile("config.json", valid, (f) => resolveConfig(GPT_TRAIN_DEFAULTS, ["--config", f], "train gpt"));
 });

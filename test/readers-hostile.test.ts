@@ -21,11 +21,23 @@ const dir = tempDir("hostile");
 const MiB = 2 ** 20;
 
 /** A tiny GPT checkpoint as train gpt writes it, with `config` overriding the stored config. */
-function gptCheckpoint(name: string, config: Record<string, unknown> = {}, opts: { extra?: unknown } = {}): string {
+function gptCheckpoint(
+  name: string,
+  config: Record<string, unknown> = {},
+  opts: { extra?: unknown } = {},
+): string {
   manualSeed(0);
   const tok = new CharTokenizer([..."abcdefg"]);
   const c = { ...GPT_TRAIN_DEFAULTS, n_layer: 2, n_head: 2, n_embd: 8, block_size: 16 };
-  const model = new GPT({ blockSize: 16, vocabSize: tok.vocabSize, nLayer: 2, nHead: 2, nEmbd: 8, dropout: 0, bias: false });
+  const model = new GPT({
+    blockSize: 16,
+    vocabSize: tok.vocabSize,
+    nLayer: 2,
+    nHead: 2,
+    nEmbd: 8,
+    dropout: 0,
+    bias: false,
+  });
   return saveCheckpoint(path.join(dir, name), {
     model: model.stateDict(),
     config: { ...c, ...config },
@@ -47,7 +59,11 @@ test("a GPT checkpoint whose config says n_embd=32768 is rejected before the mod
   const ok = gptCheckpoint("ok.safetensors");
   assert.equal(loadGPTCheckpoint(ok).model.config.nEmbd, 8);
   const file = gptCheckpoint("huge-embd.safetensors", { n_embd: 32768, n_head: 8 });
-  rejects(() => loadGPTCheckpoint(file), file, /transformer\.wte\.weight" of shape \[7, 32768\].*the file holds \[7, 8\]/);
+  rejects(
+    () => loadGPTCheckpoint(file),
+    file,
+    /transformer\.wte\.weight" of shape \[7, 32768\].*the file holds \[7, 8\]/,
+  );
 });
 
 test("GPT checkpoints: layer count, block size, bias, NaN and wrong types in the stored config", () => {
@@ -76,7 +92,11 @@ test("a checkpoint of another model kind is named as such, not listed key by key
     config: GPT_TRAIN_DEFAULTS,
     extra: { tokenizer: new CharTokenizer([..."abcdefg"]).toJSON() },
   });
-  rejects(() => loadGPTCheckpoint(file), file, /not a GPT checkpoint: it has no tensor "transformer\.wte\.weight" \(it holds "fc\.weight", "rnn\.weight_ih_l0"\)/);
+  rejects(
+    () => loadGPTCheckpoint(file),
+    file,
+    /not a GPT checkpoint: it has no tensor "transformer\.wte\.weight" \(it holds "fc\.weight", "rnn\.weight_ih_l0"\)/,
+  );
 });
 
 test("a translator checkpoint whose config disagrees with its tensors is rejected before building", () => {
@@ -119,7 +139,11 @@ test("checkpoint metadata: a NaN step, a broken RNG state, a bogus number, deep 
     ["rng", '{"s":[1,2,3],"spare":null}', /"rng" is not a generator state/],
     ["extra", '{"x":{"__number__":"banana"}}', /"extra"\.x holds the number "banana"/],
     ["extra", "[".repeat(5000) + "]".repeat(5000), /nested more than 512 levels deep/],
-    ["config", '{"__tensor__":"model.nothing"}', /refers to tensor "model\.nothing", which is not in the file/],
+    [
+      "config",
+      '{"__tensor__":"model.nothing"}',
+      /refers to tensor "model\.nothing", which is not in the file/,
+    ],
   ];
   cases.forEach(([field, json, problem], i) => {
     const forged = forge(file, `meta-${i}.safetensors`, field, json);
@@ -145,13 +169,26 @@ test("safetensors: header length, offsets, dtypes and shapes that lie are reject
     [lenSet(2n ** 63n), /header length \d+ exceeds the 100000000-byte limit/],
     [lenSet(BigInt(valid.length)), /runs past the end of the file/],
     [valid.subarray(0, valid.length - 3), /not covered|point past the end/],
-    [withHeader('{"a":{"dtype":"F32","shape":[10],"data_offsets":[0,40]},"b":{"dtype":"F32","shape":[2],"data_offsets":[32,40]}}'), /overlap/],
+    [
+      withHeader(
+        '{"a":{"dtype":"F32","shape":[10],"data_offsets":[0,40]},"b":{"dtype":"F32","shape":[2],"data_offsets":[32,40]}}',
+      ),
+      /overlap/,
+    ],
     [withHeader('{"a":{"dtype":"Q4","shape":[10],"data_offsets":[0,40]}}'), /unknown dtype "Q4"/],
-    [withHeader('{"a":{"dtype":"F32","shape":["NaN"],"data_offsets":[0,40]}}'), /must be an array of non-negative integers/],
-    [withHeader('{"a":{"dtype":"F32","shape":[1000000000,1000000000],"data_offsets":[0,40]}}'), /needs 4000000000000000000 bytes/],
+    [
+      withHeader('{"a":{"dtype":"F32","shape":["NaN"],"data_offsets":[0,40]}}'),
+      /must be an array of non-negative integers/,
+    ],
+    [
+      withHeader('{"a":{"dtype":"F32","shape":[1000000000,1000000000],"data_offsets":[0,40]}}'),
+      /needs 4000000000000000000 bytes/,
+    ],
     [withHeader('{"a":{"dtype":"F32","shape":[10],"data_offsets":[0,1e300]}}'), /data_offsets/],
   ];
-  cases.forEach(([bytes, problem], i) => rejects(() => parseSafetensors(bytes, `case-${i}.safetensors`), `case-${i}.safetensors`, problem));
+  cases.forEach(([bytes, problem], i) =>
+    rejects(() => parseSafetensors(bytes, `case-${i}.safetensors`), `case-${i}.safetensors`, problem),
+  );
 });
 
 test("readIdx: a 1 MB gzip bomb behind a small header stops at the header's size", () => {
@@ -160,24 +197,48 @@ test("readIdx: a 1 MB gzip bomb behind a small header stops at the header's size
   const members = [gzipSync(header), ...Array.from({ length: 64 }, () => zeros)]; // gzip members concatenate
   const bomb = writeFile(dir, "bomb.idx.gz", Buffer.concat(members));
   assert.ok(Buffer.concat(members).length < 2 * MiB);
-  rejects(() => readIdx(bomb), bomb, /decompresses to more than the 18 bytes its header's shape \[10\] of ubyte needs/);
+  rejects(
+    () => readIdx(bomb),
+    bomb,
+    /decompresses to more than the 18 bytes its header's shape \[10\] of ubyte needs/,
+  );
   // A header promising more than any gzip of this size can hold is refused without inflating at all.
-  const liar = writeFile(dir, "liar.idx.gz", gzipSync(Uint8Array.from([0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 16])));
+  const liar = writeFile(
+    dir,
+    "liar.idx.gz",
+    gzipSync(Uint8Array.from([0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 16])),
+  );
   rejects(() => readIdx(liar), liar, /needs \d+ bytes, but \d+ bytes of gzip hold at most/, 8 * MiB);
 });
 
 test("word2vec text, CSV, corpora and tokenizer files that lie are rejected with the file and position", () => {
-  rejects(() => KeyedVectors.fromText("1000000000 1000\nthe 0.1 0.2\n", "vectors.txt"), "vectors.txt", /promises 1000000000 words, the file holds 1/);
-  rejects(() => KeyedVectors.fromText("1 1000000000\nthe 0.1 0.2\n", "vectors.txt"), "vectors.txt", /promises 1 words of 1000000000 numbers/);
+  rejects(
+    () => KeyedVectors.fromText("1000000000 1000\nthe 0.1 0.2\n", "vectors.txt"),
+    "vectors.txt",
+    /promises 1000000000 words, the file holds 1/,
+  );
+  rejects(
+    () => KeyedVectors.fromText("1 1000000000\nthe 0.1 0.2\n", "vectors.txt"),
+    "vectors.txt",
+    /promises 1 words of 1000000000 numbers/,
+  );
   const kv = KeyedVectors.fromText("2 3\nthe 0.5 -1 2\ncat 1 2 3\n");
   const bin = path.join(dir, "vectors.bin");
   kv.save(bin, { binary: true });
   const again = KeyedVectors.load(bin, { binary: true });
   assert.deepEqual([again.indexToKey, again.vectors], [kv.indexToKey, kv.vectors]);
-  const liar = writeFile(dir, "liar.bin", Buffer.concat([Buffer.from("3000000000 300\n"), readFileSync(bin).subarray(4)]));
+  const liar = writeFile(
+    dir,
+    "liar.bin",
+    Buffer.concat([Buffer.from("3000000000 300\n"), readFileSync(bin).subarray(4)]),
+  );
   rejects(() => KeyedVectors.load(liar, { binary: true }), liar, /promises 3000000000 words of 300 floats/);
   const cut = writeFile(dir, "cut.bin", readFileSync(bin).subarray(0, 30));
-  rejects(() => KeyedVectors.load(cut, { binary: true }), cut, /promises 2 words of 3 floats|byte \d+: the vector of "cat" needs 12 bytes/);
+  rejects(
+    () => KeyedVectors.load(cut, { binary: true }),
+    cut,
+    /promises 2 words of 3 floats|byte \d+: the vector of "cat" needs 12 bytes/,
+  );
   const csv = writeFile(dir, "bad.csv", "a,b\n1,2\n3,x\n");
   rejects(() => readCsv(csv), csv, /line 3, column "b": "x" is not a number/);
   const src = writeFile(dir, "src.txt", "one\ntwo\n");

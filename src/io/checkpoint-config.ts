@@ -73,7 +73,9 @@ export function validateCheckpointConfig(
   const present = (name: string) => Object.hasOwn(tensors, name);
   const first = expect.tensors[0];
   if (first !== undefined && !present(first.name)) {
-    const some = Object.keys(tensors).slice(0, 4).map((k) => JSON.stringify(k));
+    const some = Object.keys(tensors)
+      .slice(0, 4)
+      .map((k) => JSON.stringify(k));
     throw fail(
       `not a ${expect.kind} checkpoint: it has no tensor "${first.name}" (it holds ${some.join(", ") || "no model tensors"}${Object.keys(tensors).length > 4 ? ", ..." : ""})`,
     );
@@ -81,30 +83,44 @@ export function validateCheckpointConfig(
   const checkShape = (name: string, shape: number[], from: string, intro: string) => {
     const t = present(name) ? tensors[name] : undefined;
     if (t === undefined)
-      throw fail(`${intro} a tensor "${name}" of shape ${fmtShape(shape)} (${from}), which the file does not hold`);
+      throw fail(
+        `${intro} a tensor "${name}" of shape ${fmtShape(shape)} (${from}), which the file does not hold`,
+      );
     if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i]))
-      throw fail(`${intro} "${name}" of shape ${fmtShape(shape)} (${from}); the file holds ${fmtShape(t.shape)}`);
+      throw fail(
+        `${intro} "${name}" of shape ${fmtShape(shape)} (${from}); the file holds ${fmtShape(t.shape)}`,
+      );
   };
   for (const t of expect.tensors) checkShape(t.name, t.shape, t.from, "the stored config implies");
   for (const r of expect.repeated ?? []) checkRepeated(r, tensors, checkShape, fail);
   for (const a of expect.absent ?? [])
-    if (present(a.name)) throw fail(`tensor "${a.name}" cannot be in this ${expect.kind} checkpoint: ${a.because}`);
+    if (present(a.name))
+      throw fail(`tensor "${a.name}" cannot be in this ${expect.kind} checkpoint: ${a.because}`);
   const dtypes = expect.dtypes ?? ["float32", "float64"];
   for (const [name, t] of Object.entries(tensors))
     if (!dtypes.includes(t.dtype))
-      throw fail(`tensor "${name}" is ${t.dtype}; a ${expect.kind} checkpoint holds ${dtypes.join(" or ")} tensors`);
+      throw fail(
+        `tensor "${name}" is ${t.dtype}; a ${expect.kind} checkpoint holds ${dtypes.join(" or ")} tensors`,
+      );
 }
 
 function checkRange(r: ConfigRange, fail: (p: string) => Error): void {
   const integer = r.integer ?? true;
   const v = r.value;
-  const ok = typeof v === "number" && Number.isFinite(v) && (!integer || Number.isInteger(v)) && v >= r.min && v <= r.max;
+  const ok =
+    typeof v === "number" &&
+    Number.isFinite(v) &&
+    (!integer || Number.isInteger(v)) &&
+    v >= r.min &&
+    v <= r.max;
   if (!ok)
     throw fail(
       `the stored config has ${r.key} = ${showValue(v)}; expected ${integer ? "an integer" : "a number"} in [${r.min}, ${r.max}]`,
     );
   if (r.divides !== undefined && r.divides.value % (v as number) !== 0)
-    throw fail(`the stored config has ${r.key} = ${showValue(v)}, which does not divide ${r.divides.key} = ${r.divides.value}`);
+    throw fail(
+      `the stored config has ${r.key} = ${showValue(v)}, which does not divide ${r.divides.key} = ${r.divides.value}`,
+    );
 }
 
 /**
@@ -133,7 +149,9 @@ function checkRepeated(
   for (const name of Object.keys(tensors)) {
     const m = pattern.exec(name);
     if (m !== null && Number(m[1]) >= r.count)
-      throw fail(`tensor "${name}" is beyond the ${r.count} the stored config's ${r.key} = ${r.count} allows`);
+      throw fail(
+        `tensor "${name}" is beyond the ${r.count} the stored config's ${r.key} = ${r.count} allows`,
+      );
   }
   for (let i = 0; i < r.count; i++)
     checkShape(`${head}${i}${tail}`, r.shape, r.from, `the stored config's ${r.key} = ${r.count} implies`);
@@ -144,9 +162,15 @@ function checkRepeated(
  * defaults must hold a value of the default's type (a NaN count, `"bias": "yes"`: errors naming `file`).
  * Keys the defaults lack are kept (checkpoints of other versions).
  */
-export function storedConfig<C extends Record<string, unknown>>(file: string, stored: unknown, defaults: C): C {
+export function storedConfig<C extends Record<string, unknown>>(
+  file: string,
+  stored: unknown,
+  defaults: C,
+): C {
   if (typeof stored !== "object" || stored === null || Array.isArray(stored))
-    throw new Error(`${file}: the checkpoint holds no stored config object (found ${stored === null ? "null" : typeof stored})`);
+    throw new Error(
+      `${file}: the checkpoint holds no stored config object (found ${stored === null ? "null" : typeof stored})`,
+    );
   for (const [key, value] of Object.entries(stored)) {
     if (!Object.hasOwn(defaults, key)) continue;
     const want = typeof defaults[key];

@@ -117,7 +117,9 @@ function unpack(
   }
   if (typeof obj.__number__ === "string") {
     if (!Object.hasOwn(NON_FINITE, obj.__number__))
-      throw fail(`metadata ${where} holds the number "${obj.__number__}"; expected NaN, Infinity or -Infinity`);
+      throw fail(
+        `metadata ${where} holds the number "${obj.__number__}"; expected NaN, Infinity or -Infinity`,
+      );
     return NON_FINITE[obj.__number__];
   }
   if (Array.isArray(obj.__map__))

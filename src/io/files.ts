@@ -62,7 +62,8 @@ export function gunzipPrefix(raw: Uint8Array, file: string, where: string, compr
 export function readBytes(file: string, where = "readBytes", maxBytes = MAX_FILE_BYTES): Uint8Array {
   const raw = readRawBytes(file, where);
   if (isGzip(raw)) return gunzipCapped(raw, file, where, maxBytes);
-  if (raw.length > maxBytes) throw new Error(`${where}: ${file}: ${raw.length} bytes exceed the ${maxBytes}-byte limit`);
+  if (raw.length > maxBytes)
+    throw new Error(`${where}: ${file}: ${raw.length} bytes exceed the ${maxBytes}-byte limit`);
   return raw;
 }
 

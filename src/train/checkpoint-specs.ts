@@ -11,8 +11,19 @@ const MAX_LAYERS = 4096;
 /** The longest sequence a translator's positional table may be sized for (its table is maxLen × d_model). */
 const MAX_SEQUENCE = 16384;
 
-const size = (key: string, value: unknown, max = MAX_CONFIG_SIZE): ConfigRange => ({ key, value, min: 1, max });
-const probability = (key: string, value: unknown): ConfigRange => ({ key, value, min: 0, max: 1, integer: false });
+const size = (key: string, value: unknown, max = MAX_CONFIG_SIZE): ConfigRange => ({
+  key,
+  value,
+  min: 1,
+  max,
+});
+const probability = (key: string, value: unknown): ConfigRange => ({
+  key,
+  value,
+  min: 0,
+  max: 1,
+  integer: false,
+});
 
 /** A GPT checkpoint of train gpt: its config's sizes against wte, wpe, the blocks and the biases. */
 export function gptCheckpointExpectations(c: GPTTrainConfig, vocabSize: number): CheckpointExpectations {
@@ -33,11 +44,25 @@ export function gptCheckpointExpectations(c: GPTTrainConfig, vocabSize: number):
       { name: "transformer.wpe.weight", shape: [c.block_size, C], from: "[block_size, n_embd]" },
       { name: "transformer.ln_f.weight", shape: [C], from: "[n_embd]" },
       { name: "lm_head.weight", shape: [V, C], from: "[vocab size, n_embd]" },
-      ...(c.bias === true ? [{ name: "transformer.ln_f.bias", shape: [C], from: "[n_embd], as bias is true" }] : []),
+      ...(c.bias === true
+        ? [{ name: "transformer.ln_f.bias", shape: [C], from: "[n_embd], as bias is true" }]
+        : []),
     ],
     repeated: [
-      { key: "n_layer", count: c.n_layer, name: "transformer.h.{i}.attn.c_attn.weight", shape: [3 * C, C], from: "[3·n_embd, n_embd]" },
-      { key: "n_layer", count: c.n_layer, name: "transformer.h.{i}.mlp.c_fc.weight", shape: [4 * C, C], from: "[4·n_embd, n_embd]" },
+      {
+        key: "n_layer",
+        count: c.n_layer,
+        name: "transformer.h.{i}.attn.c_attn.weight",
+        shape: [3 * C, C],
+        from: "[3·n_embd, n_embd]",
+      },
+      {
+        key: "n_layer",
+        count: c.n_layer,
+        name: "transformer.h.{i}.mlp.c_fc.weight",
+        shape: [4 * C, C],
+        from: "[4·n_embd, n_embd]",
+      },
     ],
     absent: c.bias === true ? [] : [{ name: "transformer.ln_f.bias", because: "its config has bias false" }],
   };
@@ -70,14 +95,36 @@ export function translatorCheckpointExpectations(
         { name: "decoder.embedding.weight", shape: [tgtVocabSize, E], from: "[target vocab size, emb_dim]" },
       ],
       repeated: [
-        { key: "num_layers", count: c.num_layers, name: "encoder.rnn.weight_hh_l{i}", shape: [3 * He, He], from: "[3·enc_hidden, enc_hidden]" },
-        { key: "num_layers", count: c.num_layers, name: "decoder.rnn.weight_hh_l{i}", shape: [3 * Hd, Hd], from: "[3·dec_hidden, dec_hidden]" },
+        {
+          key: "num_layers",
+          count: c.num_layers,
+          name: "encoder.rnn.weight_hh_l{i}",
+          shape: [3 * He, He],
+          from: "[3·enc_hidden, enc_hidden]",
+        },
+        {
+          key: "num_layers",
+          count: c.num_layers,
+          name: "decoder.rnn.weight_hh_l{i}",
+          shape: [3 * Hd, Hd],
+          from: "[3·dec_hidden, dec_hidden]",
+        },
         ...(c.bidirectional === true
-          ? [{ key: "num_layers", count: c.num_layers, name: "encoder.rnn.weight_hh_l{i}_reverse", shape: [3 * He, He], from: "[3·enc_hidden, enc_hidden], as bidirectional is true" }]
+          ? [
+              {
+                key: "num_layers",
+                count: c.num_layers,
+                name: "encoder.rnn.weight_hh_l{i}_reverse",
+                shape: [3 * He, He],
+                from: "[3·enc_hidden, enc_hidden], as bidirectional is true",
+              },
+            ]
           : []),
       ],
       absent:
-        c.bidirectional === true ? [] : [{ name: "encoder.rnn.weight_hh_l0_reverse", because: "its config has bidirectional false" }],
+        c.bidirectional === true
+          ? []
+          : [{ name: "encoder.rnn.weight_hh_l0_reverse", because: "its config has bidirectional false" }],
     };
   }
   const D = c.d_model;
@@ -100,14 +147,34 @@ export function translatorCheckpointExpectations(
       { name: "tgt_tok_emb.weight", shape: [tgtVocabSize, D], from: "[target vocab size, d_model]" },
       { name: "generator.weight", shape: [tgtVocabSize, D], from: "[target vocab size, d_model]" },
       ...(c.positional === "learned"
-        ? [{ name: "positional_encoding.weight", shape: [maxLen, D], from: "[max(max_tokens, max_decode_len) + 2, d_model]" }]
+        ? [
+            {
+              name: "positional_encoding.weight",
+              shape: [maxLen, D],
+              from: "[max(max_tokens, max_decode_len) + 2, d_model]",
+            },
+          ]
         : []),
     ],
     repeated: [
-      { key: "enc_layers", count: c.enc_layers, name: "transformer.encoder.layers.{i}.linear1.weight", shape: [c.ff_dim, D], from: "[ff_dim, d_model]" },
-      { key: "dec_layers", count: c.dec_layers, name: "transformer.decoder.layers.{i}.linear1.weight", shape: [c.ff_dim, D], from: "[ff_dim, d_model]" },
+      {
+        key: "enc_layers",
+        count: c.enc_layers,
+        name: "transformer.encoder.layers.{i}.linear1.weight",
+        shape: [c.ff_dim, D],
+        from: "[ff_dim, d_model]",
+      },
+      {
+        key: "dec_layers",
+        count: c.dec_layers,
+        name: "transformer.decoder.layers.{i}.linear1.weight",
+        shape: [c.ff_dim, D],
+        from: "[ff_dim, d_model]",
+      },
     ],
     absent:
-      c.positional === "learned" ? [] : [{ name: "positional_encoding.weight", because: `its config has positional "${c.positional}"` }],
+      c.positional === "learned"
+        ? []
+        : [{ name: "positional_encoding.weight", because: `its config has positional "${c.positional}"` }],
   };
 }

@@ -110,7 +110,11 @@ export function loadTranslator(ckpt: string): LoadedTranslator {
   const config = storedConfig(file, saved.config, MT_TRAIN_DEFAULTS);
   const srcVocab = namingFile(file, () => Vocab.fromJSON(extra.srcVocab));
   const tgtVocab = namingFile(file, () => Vocab.fromJSON(extra.tgtVocab));
-  validateCheckpointConfig(file, saved.model, translatorCheckpointExpectations(config, srcVocab.size, tgtVocab.size));
+  validateCheckpointConfig(
+    file,
+    saved.model,
+    translatorCheckpointExpectations(config, srcVocab.size, tgtVocab.size),
+  );
   const model = namingFile(file, () => buildModel(config, srcVocab, tgtVocab));
   namingFile(file, () => model.loadStateDict(saved.model));
   model.eval();

@@ -105,8 +105,12 @@ export function mutationsOf(file: Uint8Array): fc.Arbitrary<Uint8Array> {
     }),
     fc.tuple(at, fc.uint8Array({ maxLength: 16 })).map(([i, bytes]) => splice(i, 0, bytes)),
     fc.tuple(at, fc.nat({ max: 32 })).map(([i, len]) => splice(i, len, new Uint8Array(0))),
-    fc.tuple(at, at).map(([i, j]) => splice(i, 0, valid.slice(Math.min(i, j), Math.max(i, j) + 1).slice(0, 4096))),
-    fc.tuple(at, fc.nat({ max: 4 }), fc.constantFrom(...NASTY)).map(([i, len, t]) => splice(i, len, utf8.encode(t))),
+    fc
+      .tuple(at, at)
+      .map(([i, j]) => splice(i, 0, valid.slice(Math.min(i, j), Math.max(i, j) + 1).slice(0, 4096))),
+    fc
+      .tuple(at, fc.nat({ max: 4 }), fc.constantFrom(...NASTY))
+      .map(([i, len, t]) => splice(i, len, utf8.encode(t))),
   );
 }
 

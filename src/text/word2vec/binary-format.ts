@@ -16,8 +16,15 @@ export function parseWord2VecBinary(bytes: Uint8Array, source: string): WordVect
   const newline = bytes.subarray(0, 64).indexOf(0x0a);
   const headerText = new TextDecoder().decode(bytes.subarray(0, newline < 0 ? 64 : newline));
   const header = headerText.trim().split(/\s+/).map(Number);
-  if (newline < 0 || header.length !== 2 || !header.every((v) => Number.isSafeInteger(v) && v >= 0) || header[1] === 0)
-    throw new Error(`${where}: the first line must be "<word count> <vector size>", got ${JSON.stringify(headerText.slice(0, 40))}`);
+  if (
+    newline < 0 ||
+    header.length !== 2 ||
+    !header.every((v) => Number.isSafeInteger(v) && v >= 0) ||
+    header[1] === 0
+  )
+    throw new Error(
+      `${where}: the first line must be "<word count> <vector size>", got ${JSON.stringify(headerText.slice(0, 40))}`,
+    );
   const [count, size] = header;
   let at = newline + 1;
   // Each word takes at least one byte, a space and its floats.
@@ -42,14 +49,18 @@ export function parseWord2VecBinary(bytes: Uint8Array, source: string): WordVect
     } catch {
       throw new Error(`${where}: byte ${at}: word ${i + 1} is not valid UTF-8`);
     }
-    if (seen.has(word)) throw new Error(`${where}: byte ${at}: the word ${JSON.stringify(word)} appears twice`);
+    if (seen.has(word))
+      throw new Error(`${where}: byte ${at}: the word ${JSON.stringify(word)} appears twice`);
     seen.add(word);
     at = space + 1;
     if (at + 4 * size > bytes.length)
-      throw new Error(`${where}: byte ${at}: the vector of ${JSON.stringify(word)} needs ${4 * size} bytes, the file ends first`);
+      throw new Error(
+        `${where}: byte ${at}: the vector of ${JSON.stringify(word)} needs ${4 * size} bytes, the file ends first`,
+      );
     for (let c = 0; c < size; c++, at += 4) {
       const v = view.getFloat32(at, true);
-      if (!Number.isFinite(v)) throw new Error(`${where}: byte ${at}: component ${c} of ${JSON.stringify(word)} is ${v}`);
+      if (!Number.isFinite(v))
+        throw new Error(`${where}: byte ${at}: component ${c} of ${JSON.stringify(word)} is ${v}`);
       vectors[i * size + c] = v;
     }
     words.push(word);

@@ -212,7 +212,9 @@ export class KeyedVectors {
     }
     if (options.binary) return KeyedVectors.fromBinary(bytes, path);
     if (bytes.length > MAX_TEXT_BYTES)
-      throw new Error(`KeyedVectors.load: ${path}: ${bytes.length} bytes are more than a string holds; save it with binary: true`);
+      throw new Error(
+        `KeyedVectors.load: ${path}: ${bytes.length} bytes are more than a string holds; save it with binary: true`,
+      );
     return KeyedVectors.fromText(new TextDecoder().decode(bytes), path);
   }
 
@@ -254,7 +256,9 @@ export class KeyedVectors {
         );
       const i = words.length;
       if (lineOf.has(parts[0]))
-        throw new Error(`${where}: line ${l + 1}: the word ${JSON.stringify(parts[0])} is already on line ${lineOf.get(parts[0])}`);
+        throw new Error(
+          `${where}: line ${l + 1}: the word ${JSON.stringify(parts[0])} is already on line ${lineOf.get(parts[0])}`,
+        );
       lineOf.set(parts[0], l + 1);
       for (let c = 0; c < d; c++) {
         const v = Number(parts[c + 1]);
