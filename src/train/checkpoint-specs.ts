@@ -2,7 +2,12 @@
  * What the stored config of each trained model kind implies about its checkpoint's tensors, for
  * io/checkpoint-config.ts to check before the model is built (sample, evaluate, translate).
  */
-import { MAX_CONFIG_SIZE, type CheckpointExpectations, type ConfigRange } from "../io/checkpoint-config.js";
+import {
+  MAX_CONFIG_SIZE,
+  type CheckpointExpectations,
+  type ConfigRange,
+  type RepeatedTensor,
+} from "../io/checkpoint-config.js";
 import type { GPTTrainConfig } from "./gpt-train.js";
 import type { MTTrainConfig } from "./mt-train.js";
 
@@ -16,6 +21,20 @@ const size = (key: string, value: unknown, max = MAX_CONFIG_SIZE): ConfigRange =
   value,
   min: 1,
   max,
+});
+/** `name` (with `{i}`) once per layer, for i below `count`, the config's `key`. */
+const perLayer = (
+  key: string,
+  count: number,
+  name: string,
+  shape: number[],
+  from: string,
+): RepeatedTensor => ({
+  key,
+  count,
+  name,
+  shape,
+  from,
 });
 const probability = (key: string, value: unknown): ConfigRange => ({
   key,
@@ -49,20 +68,14 @@ export function gptCheckpointExpectations(c: GPTTrainConfig, vocabSize: number):
         : []),
     ],
     repeated: [
-      {
-        key: "n_layer",
-        count: c.n_layer,
-        name: "transformer.h.{i}.attn.c_attn.weight",
-        shape: [3 * C, C],
-        from: "[3·n_embd, n_embd]",
-      },
-      {
-        key: "n_layer",
-        count: c.n_layer,
-        name: "transformer.h.{i}.mlp.c_fc.weight",
-        shape: [4 * C, C],
-        from: "[4·n_embd, n_embd]",
-      },
+      perLayer(
+        "n_layer",
+        c.n_layer,
+        "transformer.h.{i}.attn.c_attn.weight",
+        [3 * C, C],
+        "[3·n_embd, n_embd]",
+      ),
+      perLayer("n_layer", c.n_layer, "transformer.h.{i}.mlp.c_fc.weight", [4 * C, C], "[4·n_embd, n_embd]"),
     ],
     absent: c.bias === true ? [] : [{ name: "transformer.ln_f.bias", because: "its config has bias false" }],
   };
@@ -95,29 +108,29 @@ export function translatorCheckpointExpectations(
         { name: "decoder.embedding.weight", shape: [tgtVocabSize, E], from: "[target vocab size, emb_dim]" },
       ],
       repeated: [
-        {
-          key: "num_layers",
-          count: c.num_layers,
-          name: "encoder.rnn.weight_hh_l{i}",
-          shape: [3 * He, He],
-          from: "[3·enc_hidden, enc_hidden]",
-        },
-        {
-          key: "num_layers",
-          count: c.num_layers,
-          name: "decoder.rnn.weight_hh_l{i}",
-          shape: [3 * Hd, Hd],
-          from: "[3·dec_hidden, dec_hidden]",
-        },
+        perLayer(
+          "num_layers",
+          c.num_layers,
+          "encoder.rnn.weight_hh_l{i}",
+          [3 * He, He],
+          "[3·enc_hidden, enc_hidden]",
+        ),
+        perLayer(
+          "num_layers",
+          c.num_layers,
+          "decoder.rnn.weight_hh_l{i}",
+          [3 * Hd, Hd],
+          "[3·dec_hidden, dec_hidden]",
+        ),
         ...(c.bidirectional === true
           ? [
-              {
-                key: "num_layers",
-                count: c.num_layers,
-                name: "encoder.rnn.weight_hh_l{i}_reverse",
-                shape: [3 * He, He],
-                from: "[3·enc_hidden, enc_hidden], as bidirectional is true",
-              },
+              perLayer(
+                "num_layers",
+                c.num_layers,
+                "encoder.rnn.weight_hh_l{i}_reverse",
+                [3 * He, He],
+                "[3·enc_hidden, enc_hidden], as bidirectional is true",
+              ),
             ]
           : []),
       ],
@@ -157,20 +170,20 @@ export function translatorCheckpointExpectations(
         : []),
     ],
     repeated: [
-      {
-        key: "enc_layers",
-        count: c.enc_layers,
-        name: "transformer.encoder.layers.{i}.linear1.weight",
-        shape: [c.ff_dim, D],
-        from: "[ff_dim, d_model]",
-      },
-      {
-        key: "dec_layers",
-        count: c.dec_layers,
-        name: "transformer.decoder.layers.{i}.linear1.weight",
-        shape: [c.ff_dim, D],
-        from: "[ff_dim, d_model]",
-      },
+      perLayer(
+        "enc_layers",
+        c.enc_layers,
+        "transformer.encoder.layers.{i}.linear1.weight",
+        [c.ff_dim, D],
+        "[ff_dim, d_model]",
+      ),
+      perLayer(
+        "dec_layers",
+        c.dec_layers,
+        "transformer.decoder.layers.{i}.linear1.weight",
+        [c.ff_dim, D],
+        "[ff_dim, d_model]",
+      ),
     ],
     absent:
       c.positional === "learned"
