@@ -98,7 +98,7 @@ export function loadTranslator(ckpt: string): LoadedTranslator {
   let saved = loadCheckpoint(file);
   if (
     file === bestFile &&
-    (saved.config as MTTrainConfig).eval_checkpoint === "last" &&
+    (saved.config as Partial<MTTrainConfig> | null | undefined)?.eval_checkpoint === "last" &&
     existsSync(lastFile)
   ) {
     file = lastFile;
