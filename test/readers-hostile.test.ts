@@ -121,6 +121,11 @@ test("a translator checkpoint whose config disagrees with its tensors is rejecte
     const file = save(`mt-${i}.safetensors`, stored);
     rejects(() => loadTranslator(file), file, problem);
   });
+  const noConfig = saveCheckpoint(path.join(dir, "mt-no-config.safetensors"), {
+    model: model.stateDict(),
+    extra: { srcVocab: vocab.toJSON(), tgtVocab: vocab.toJSON() },
+  });
+  rejects(() => loadTranslator(noConfig), noConfig, /holds no stored config object/);
 });
 
 /** A copy of checkpoint `file` with metadata `field` replaced by the JSON text `json`, as a hostile writer would. */
