@@ -21,39 +21,53 @@ const TYPES: Record<number, IdxType> = {
   0x0e: { name: "double", size: 8, dtype: "float64", read: (v, at) => v.getFloat64(at) },
 };
 
-/** The parsed header of an IDX file; the values start at `dataOffset`. */
+/** The parsed header of an IDX file; the values start at `dataOffset` and the file is `byteLength` bytes. */
 export interface IdxHeader {
   typeCode: number;
   shape: number[];
   dataOffset: number;
+  byteLength: number;
 }
 
-/** Validates the magic number, the dims and the data length; `file` names the source in errors. */
-export function parseIdxHeader(bytes: Uint8Array, file: string): IdxHeader {
-  const fail = (problem: string) => new Error(`readIdx: ${file}: ${problem}`);
-  if (bytes.length < 4) throw fail(`only ${bytes.length} bytes, too short for the 4-byte magic number`);
-  const typeCode = bytes[2];
-  const ndim = bytes[3];
-  const magic = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  if (bytes[0] !== 0 || bytes[1] !== 0 || !(typeCode in TYPES))
+/**
+ * Reads the magic number and the dims from the start of an IDX file (`head` may be just its first bytes)
+ * and the length in bytes they imply; `file` names the source in errors.
+ */
+export function idxLayout(head: Uint8Array, file: string, where = "readIdx"): IdxHeader {
+  const fail = (problem: string) => new Error(`${where}: ${file}: ${problem}`);
+  if (head.length < 4) throw fail(`only ${head.length} bytes, too short for the 4-byte magic number`);
+  const typeCode = head[2];
+  const ndim = head[3];
+  const magic = [...head.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  if (head[0] !== 0 || head[1] !== 0 || !(typeCode in TYPES))
     throw fail(
       `bad magic number 0x${magic}; expected 0x000008XX with type byte 08 (ubyte), 09, 0B, 0C, 0D or 0E`,
     );
   if (ndim === 0) throw fail(`magic number 0x${magic} declares 0 dims`);
   const dataOffset = 4 + 4 * ndim;
-  if (bytes.length < dataOffset)
-    throw fail(`truncated header: ${ndim} dims need ${dataOffset} bytes, the file has ${bytes.length}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (head.length < dataOffset)
+    throw fail(`truncated header: ${ndim} dims need ${dataOffset} bytes, the file has ${head.length}`);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const shape = Array.from({ length: ndim }, (_, d) => view.getUint32(4 + 4 * d));
-  const want = shape.reduce((a, b) => a * b, 1) * TYPES[typeCode].size;
-  const have = bytes.length - dataOffset;
+  const byteLength = dataOffset + shape.reduce((a, b) => a * b, 1) * TYPES[typeCode].size;
+  return { typeCode, shape, dataOffset, byteLength };
+}
+
+/** How the header describes the data, for errors: "shape [2, 3] of ubyte". */
+export function idxDescription(h: IdxHeader): string {
+  return `shape [${h.shape.join(", ")}] of ${TYPES[h.typeCode].name}`;
+}
+
+/** Validates the magic number, the dims and the data length; `file` names the source in errors. */
+export function parseIdxHeader(bytes: Uint8Array, file: string, where = "readIdx"): IdxHeader {
+  const h = idxLayout(bytes, file, where);
+  const want = h.byteLength - h.dataOffset;
+  const have = bytes.length - h.dataOffset;
   if (have < want)
-    throw fail(
-      `truncated data: shape [${shape.join(", ")}] of ${TYPES[typeCode].name} needs ${want} bytes, found ${have}`,
-    );
+    throw new Error(`${where}: ${file}: truncated data: ${idxDescription(h)} needs ${want} bytes, found ${have}`);
   if (have > want)
-    throw fail(`${have - want} unexpected bytes after the data of shape [${shape.join(", ")}]`);
-  return { typeCode, shape, dataOffset };
+    throw new Error(`${where}: ${file}: ${have - want} unexpected bytes after the data of shape [${h.shape.join(", ")}]`);
+  return h;
 }
 
 /**

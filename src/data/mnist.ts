@@ -2,8 +2,9 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Tensor } from "../tensor/tensor.js";
-import { datasetDir, readBytes, requireFile } from "../io/files.js";
+import { datasetDir, requireFile } from "../io/files.js";
 import { parseIdxHeader } from "./idx.js";
+import { readIdxBytes } from "./idx-file.js";
 
 export interface MnistOptions {
   /** "train" (60,000 images) or "test" (10,000). Default "train". */
@@ -23,8 +24,8 @@ function findFile(dir: string, name: string): string {
 
 /** A ubyte IDX file's header and values, checking that its dims are what MNIST has. */
 function readUbyte(file: string, ndim: number): { shape: number[]; values: Uint8Array } {
-  const bytes = readBytes(file, "loadMnist");
-  const { typeCode, shape, dataOffset } = parseIdxHeader(bytes, file);
+  const bytes = readIdxBytes(file, "loadMnist");
+  const { typeCode, shape, dataOffset } = parseIdxHeader(bytes, file, "loadMnist");
   if (typeCode !== 0x08 || shape.length !== ndim)
     throw new Error(
       `loadMnist: ${file}: expected ${ndim}-d ubyte data, got ${shape.length}-d of type 0x${typeCode.toString(16)}`,

@@ -3,9 +3,10 @@
  * text to the format's parser, which also runs in browsers. Node only.
  */
 import type { Tensor } from "../tensor/tensor.js";
-import { readBytes, readText } from "../io/files.js";
+import { readText } from "../io/files.js";
 import { parseCsv, type CsvOptions, type CsvTable } from "./csv.js";
 import { parseIdx } from "./idx.js";
+import { readIdxBytes } from "./idx-file.js";
 import { parseTatoeba, type ParallelText } from "./parallel.js";
 
 /**
@@ -15,7 +16,7 @@ import { parseTatoeba, type ParallelText } from "./parallel.js";
  */
 export function readCsv(pathOrText: string, opts: CsvOptions = {}): CsvTable {
   if (pathOrText.includes("\n")) return parseCsv(pathOrText, opts);
-  return parseCsv(new TextDecoder("utf-8").decode(readBytes(pathOrText, "readCsv")), opts, pathOrText);
+  return parseCsv(readText(pathOrText, "readCsv"), opts, pathOrText);
 }
 
 /**
@@ -24,12 +25,12 @@ export function readCsv(pathOrText: string, opts: CsvOptions = {}): CsvTable {
  * @example const labels = gs.data.readIdx("data/mnist/t10k-labels-idx1-ubyte.gz"); // int32 (10000)
  */
 export function readIdx(file: string): Tensor {
-  return parseIdx(readBytes(file, "readIdx"), file);
+  return parseIdx(readIdxBytes(file, "readIdx"), file);
 }
 
 /** The lines of a text file without the final newline's empty line (gzip detected). */
-function readLines(file: string): string[] {
-  const lines = readText(file).split(/\r?\n/);
+function readLines(file: string, where: string): string[] {
+  const lines = readText(file, where).split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
@@ -39,8 +40,8 @@ function readLines(file: string): string[] {
  * @example const { src, tgt } = gs.data.readParallelCorpus("multi30k/train.de.gz", "multi30k/train.en.gz");
  */
 export function readParallelCorpus(srcPath: string, tgtPath: string): ParallelText {
-  const src = readLines(srcPath);
-  const tgt = readLines(tgtPath);
+  const src = readLines(srcPath, "readParallelCorpus");
+  const tgt = readLines(tgtPath, "readParallelCorpus");
   if (src.length !== tgt.length)
     throw new Error(
       `readParallelCorpus: ${srcPath} has ${src.length} lines but ${tgtPath} has ${tgt.length}; the files must be line-aligned`,
@@ -55,5 +56,5 @@ export function readParallelCorpus(srcPath: string, tgtPath: string): ParallelTe
  * @example const { src, tgt } = gs.data.readTatoeba("data/fra-eng/fra.txt.gz", { maxExamples: 640 });
  */
 export function readTatoeba(file: string, opts: { maxExamples?: number } = {}): ParallelText {
-  return parseTatoeba(readText(file), opts, file, "readTatoeba");
+  return parseTatoeba(readText(file, "readTatoeba"), opts, file, "readTatoeba");
 }

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { Tensor } from "../tensor/tensor.js";
 import type { GeneratorState } from "../tensor/random.js";
 import { readSafetensors, saveSafetensors } from "./safetensors-file.js";
+import { showValue } from "./checkpoint-config.js";
 
 export interface Checkpoint {
   /** A model's stateDict. */
@@ -92,27 +93,63 @@ class Packer {
   }
 }
 
-function unpack(value: unknown, tensors: Record<string, Tensor>, fail: (p: string) => Error): unknown {
-  if (Array.isArray(value)) return value.map((v) => unpack(v, tensors, fail));
+/** Deeper metadata than this is not what saveCheckpoint writes; the limit keeps unpack off the stack's end. */
+const MAX_DEPTH = 512;
+/** The strings saveCheckpoint writes for the numbers JSON cannot hold. */
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+function unpack(
+  value: unknown,
+  tensors: Record<string, Tensor>,
+  fail: (p: string) => Error,
+  where: string,
+  depth = 0,
+): unknown {
+  if (depth > MAX_DEPTH) throw fail(`metadata ${where} is nested more than ${MAX_DEPTH} levels deep`);
+  const inner = (v: unknown, at: string) => unpack(v, tensors, fail, at, depth + 1);
+  if (Array.isArray(value)) return value.map((v, i) => inner(v, `${where}.${i}`));
   if (typeof value !== "object" || value === null) return value;
   const obj = value as Record<string, unknown>;
   if (typeof obj.__tensor__ === "string") {
     if (!Object.hasOwn(tensors, obj.__tensor__))
-      throw fail(`the metadata refers to tensor "${obj.__tensor__}", which is not in the file`);
+      throw fail(`metadata ${where} refers to tensor "${obj.__tensor__}", which is not in the file`);
     return tensors[obj.__tensor__];
   }
-  if (typeof obj.__number__ === "string") return Number(obj.__number__);
+  if (typeof obj.__number__ === "string") {
+    if (!Object.hasOwn(NON_FINITE, obj.__number__))
+      throw fail(
+        `metadata ${where} holds the number "${obj.__number__}"; expected NaN, Infinity or -Infinity`,
+      );
+    return NON_FINITE[obj.__number__];
+  }
   if (Array.isArray(obj.__map__))
     return new Map(
-      obj.__map__.map((pair: unknown) => {
+      obj.__map__.map((pair: unknown, i: number) => {
         if (!Array.isArray(pair) || pair.length !== 2)
-          throw fail("a Map entry in the metadata is not a pair");
-        return [unpack(pair[0], tensors, fail), unpack(pair[1], tensors, fail)];
+          throw fail(`metadata ${where}: Map entry ${i} is not a [key, value] pair`);
+        return [inner(pair[0], `${where}.${i}k`), inner(pair[1], `${where}.${i}`)];
       }),
     );
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) setOwn(out, k, unpack(v, tensors, fail));
+  for (const [k, v] of Object.entries(obj)) setOwn(out, k, inner(v, `${where}.${k}`));
   return out;
+}
+
+/** The step and RNG state a resumed run relies on: a non-negative integer and four uint32 words. */
+function checkProgress(ckpt: Checkpoint, fail: (p: string) => Error): void {
+  const { step, rng } = ckpt;
+  if (step !== undefined && !(Number.isSafeInteger(step) && step >= 0))
+    throw fail(`metadata "step" is ${showValue(step)}; expected a non-negative integer`);
+  if (rng === undefined) return;
+  const word = (w: unknown) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff;
+  const ok =
+    typeof rng === "object" &&
+    rng !== null &&
+    Array.isArray(rng.s) &&
+    rng.s.length === 4 &&
+    rng.s.every(word) &&
+    (rng.spare === null || (typeof rng.spare === "number" && Number.isFinite(rng.spare)));
+  if (!ok) throw fail(`metadata "rng" is not a generator state ({ s: [4 uint32], spare: number | null })`);
 }
 
 /**
@@ -175,7 +212,8 @@ export function loadCheckpoint(file: string): Checkpoint {
     } catch (e) {
       throw fail(`metadata field "${field}" is not valid JSON (${(e as Error).message})`);
     }
-    (out as unknown as Record<string, unknown>)[field] = unpack(parsed, tensors, fail);
+    (out as unknown as Record<string, unknown>)[field] = unpack(parsed, tensors, fail, `"${field}"`);
   }
+  checkProgress(out, fail);
   return out;
 }

@@ -13,6 +13,8 @@ import { Tensor } from "../tensor/tensor.js";
 import { cosineWithWarmupLr } from "../optim/lr-scheduler.js";
 import { checkpointFile, loadCheckpoint, type Checkpoint } from "../io/checkpoint.js";
 import { datasetDir } from "../io/files.js";
+import { namingFile, storedConfig, validateCheckpointConfig } from "../io/checkpoint-config.js";
+import { gptCheckpointExpectations } from "./checkpoint-specs.js";
 import { randomWindows, splitTrainVal } from "../data/token-windows.js";
 import { trainLoop, type EvalInfo, type TrainHooks } from "./loop.js";
 import { RunRecorder } from "./recorder.js";
@@ -254,13 +256,14 @@ export function loadGPTCheckpoint(ckpt: string): {
   const saved = loadCheckpoint(file);
   expectCheckpointKind(saved, "train gpt", file, "GPT checkpoint");
   assertFiniteWeights(saved.model, file, "GPT checkpoint");
-  const config = { ...GPT_TRAIN_DEFAULTS, ...(saved.config as Partial<GPTTrainConfig>) };
+  const config = storedConfig(file, saved.config, GPT_TRAIN_DEFAULTS);
   const extra = saved.extra as { tokenizer?: unknown } | undefined;
   if (!extra?.tokenizer)
     throw new Error(`${file} is not a GPT checkpoint from gradstack (no tokenizer inside)`);
-  const tokenizer = CharTokenizer.fromJSON(extra.tokenizer);
+  const tokenizer = namingFile(file, () => CharTokenizer.fromJSON(extra.tokenizer));
+  validateCheckpointConfig(file, saved.model, gptCheckpointExpectations(config, tokenizer.vocabSize));
   const model = new GPT(modelConfig(config, tokenizer.vocabSize));
-  model.loadStateDict(saved.model);
+  namingFile(file, () => model.loadStateDict(saved.model));
   model.eval();
   return { model, tokenizer, config };
 }

@@ -11,9 +11,11 @@ import { Seq2SeqAttention } from "../models/seq2seq.js";
 import { TransformerTranslator } from "../models/transformer-mt.js";
 import type { TranslationBatch } from "../data/parallel.js";
 import { checkDataName, type MTDataName } from "../data/translation-corpora.js";
-import type { MTTrainConfig } from "./mt-train.js";
+import { MT_TRAIN_DEFAULTS, type MTTrainConfig } from "./mt-train.js";
 import { expectCheckpointKind } from "./checkpoint-kind.js";
 import { assertFiniteWeights } from "./health.js";
+import { namingFile, storedConfig, validateCheckpointConfig } from "../io/checkpoint-config.js";
+import { translatorCheckpointExpectations } from "./checkpoint-specs.js";
 
 export type MTModel = Seq2SeqAttention | TransformerTranslator;
 
@@ -103,7 +105,7 @@ export function loadTranslator(ckpt: string): LoadedTranslator {
   let saved = loadCheckpoint(file);
   if (
     file === bestFile &&
-    (saved.config as MTTrainConfig).eval_checkpoint === "last" &&
+    (saved.config as Partial<MTTrainConfig> | null | undefined)?.eval_checkpoint === "last" &&
     existsSync(lastFile)
   ) {
     file = lastFile;
@@ -114,11 +116,16 @@ export function loadTranslator(ckpt: string): LoadedTranslator {
   const extra = saved.extra as { srcVocab?: unknown; tgtVocab?: unknown } | undefined;
   if (!extra?.srcVocab || !extra.tgtVocab)
     throw new Error(`${file} is not a translation checkpoint from gradstack (no vocabularies inside)`);
-  const config = saved.config as MTTrainConfig;
-  const srcVocab = Vocab.fromJSON(extra.srcVocab);
-  const tgtVocab = Vocab.fromJSON(extra.tgtVocab);
-  const model = buildModel(config, srcVocab, tgtVocab);
-  model.loadStateDict(saved.model);
+  const config = storedConfig(file, saved.config, MT_TRAIN_DEFAULTS);
+  const srcVocab = namingFile(file, () => Vocab.fromJSON(extra.srcVocab));
+  const tgtVocab = namingFile(file, () => Vocab.fromJSON(extra.tgtVocab));
+  validateCheckpointConfig(
+    file,
+    saved.model,
+    translatorCheckpointExpectations(config, srcVocab.size, tgtVocab.size),
+  );
+  const model = namingFile(file, () => buildModel(config, srcVocab, tgtVocab));
+  namingFile(file, () => model.loadStateDict(saved.model));
   model.eval();
   return { model, srcVocab, tgtVocab, config, dataName: checkDataName(config.data), file };
 }

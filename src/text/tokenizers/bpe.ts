@@ -2,7 +2,7 @@
 import { learnMerges } from "./bpe-train.js";
 import { MAX_VOCAB, mergePairs, pairKey } from "./bpe-merge.js";
 import { buildFromMerges, buildFromRanks, latin1 } from "./bpe-tables.js";
-import { expectType, readJson, writeJson } from "./json-file.js";
+import { expectType, loadJson, writeJson } from "./json-file.js";
 import { utf8Decode, utf8Encode } from "../unicode.js";
 
 /** GPT-2's pre-tokenisation pattern: contractions, letters, digits, other symbols, whitespace. */
@@ -300,7 +300,7 @@ export class BPETokenizer {
 
   /** Loads a tokenizer saved by `save()`. */
   static load(file: string): BPETokenizer {
-    return BPETokenizer.fromJSON(readJson(file, `BPETokenizer.load(${file})`));
+    return loadJson(file, "BPETokenizer.load", (json) => BPETokenizer.fromJSON(json));
   }
 }
 

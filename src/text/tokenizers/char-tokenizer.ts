@@ -1,5 +1,5 @@
 /** Character-level tokenizer: one id per distinct character, as in Karpathy's char-rnn, makemore and nanoGPT. */
-import { expectType, readJson, writeJson } from "./json-file.js";
+import { expectType, loadJson, writeJson } from "./json-file.js";
 import { compareCodePoints, describeChar } from "../unicode.js";
 
 /**
@@ -93,6 +93,6 @@ export class CharTokenizer {
 
   /** Loads a tokenizer saved by `save()`. */
   static load(file: string): CharTokenizer {
-    return CharTokenizer.fromJSON(readJson(file, `CharTokenizer.load(${file})`));
+    return loadJson(file, "CharTokenizer.load", (json) => CharTokenizer.fromJSON(json));
   }
 }

@@ -11,3 +11,4 @@ function noFiles(where: string, file: string): never {
 
 export const writeJson: typeof NodeJsonFile.writeJson = (file, _value, where) => noFiles(where, file);
 export const readJson: typeof NodeJsonFile.readJson = (file, where) => noFiles(where, file);
+export const loadJson: typeof NodeJsonFile.loadJson = (file, where) => noFiles(where, file);

@@ -13,6 +13,19 @@ export function writeJson(file: string, value: unknown, where: string): void {
   }
 }
 
+/**
+ * Reads the JSON file `file` and rebuilds an object from it with `fromJSON`; every error, the file's
+ * and fromJSON's, names the file.
+ */
+export function loadJson<T>(file: string, where: string, fromJSON: (json: unknown) => T): T {
+  const json = readJson(file, where);
+  try {
+    return fromJSON(json);
+  } catch (e) {
+    throw new Error(`${where}: ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 /** Reads and parses the JSON file `file`; the error names the file and says what went wrong. */
 export function readJson(file: string, where: string): unknown {
   let text: string;

@@ -1,5 +1,5 @@
 /** A token vocabulary with special tokens and a minimum frequency, as d2l's Vocab and torchtext's vocab. */
-import { expectType, readJson, writeJson } from "./json-file.js";
+import { expectType, loadJson, writeJson } from "./json-file.js";
 import { compareCodePoints } from "../unicode.js";
 
 /** The special tokens of a Vocab; `null` leaves one out. */
@@ -178,7 +178,7 @@ export class Vocab {
 
   /** Loads a vocabulary saved by `save()`. */
   static load(file: string): Vocab {
-    return Vocab.fromJSON(readJson(file, `Vocab.load(${file})`));
+    return loadJson(file, "Vocab.load", (json) => Vocab.fromJSON(json));
   }
 }
 

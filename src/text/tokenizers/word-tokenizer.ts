@@ -1,5 +1,5 @@
 /** Word-level tokenizer: a splitting rule plus a Vocab, as in d2l's text preprocessing chapters. */
-import { expectType, readJson, writeJson } from "./json-file.js";
+import { expectType, loadJson, writeJson } from "./json-file.js";
 import { Vocab, type VocabOptions } from "./vocab.js";
 
 /**
@@ -129,7 +129,7 @@ export class WordTokenizer {
 
   /** Loads a tokenizer saved by `save()`. */
   static load(file: string): WordTokenizer {
-    return WordTokenizer.fromJSON(readJson(file, `WordTokenizer.load(${file})`));
+    return loadJson(file, "WordTokenizer.load", (json) => WordTokenizer.fromJSON(json));
   }
 }
 

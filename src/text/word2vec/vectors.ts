@@ -3,6 +3,8 @@
  * analogies by 3CosAdd, evaluation on analogy and word-similarity sets, and the word2vec text format.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { MAX_TEXT_BYTES } from "../../io/files.js";
+import { parseWord2VecBinary, word2vecBinary } from "./binary-format.js";
 import {
   evaluateWordAnalogies,
   evaluateWordPairs,
@@ -179,27 +181,47 @@ export class KeyedVectors {
     return lines.join("\n") + "\n";
   }
 
-  /** Writes the word2vec text format to `path` (through a temporary file, so a failed write leaves no half file). */
-  save(path: string): void {
+  /** The binary format of word2vec.c and gensim's `binary=True` (see binary-format.ts). */
+  toBinary(): Uint8Array {
+    return word2vecBinary({ words: this.indexToKey, vectors: this.vectors, size: this.vectorSize });
+  }
+
+  /**
+   * Writes the word2vec text format (or the binary one with `binary: true`) to `path`, through a
+   * temporary file, so a failed write leaves no half file.
+   */
+  save(path: string, options: { binary?: boolean } = {}): void {
+    const format = options.binary ? "binary" : "text";
     for (const w of this.indexToKey)
       if (w === "" || /\s/.test(w))
         throw new Error(
-          `KeyedVectors.save: word ${JSON.stringify(w)} is empty or holds whitespace; the text format cannot store it`,
+          `KeyedVectors.save: word ${JSON.stringify(w)} is empty or holds whitespace; the ${format} format cannot store it`,
         );
     const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, this.toText());
+    writeFileSync(tmp, options.binary ? this.toBinary() : this.toText());
     renameSync(tmp, path);
   }
 
-  /** Reads vectors in the word2vec text format. */
-  static load(path: string): KeyedVectors {
-    let text: string;
+  /** Reads vectors in the word2vec text format, or the binary one with `binary: true`. */
+  static load(path: string, options: { binary?: boolean } = {}): KeyedVectors {
+    let bytes: Uint8Array;
     try {
-      text = readFileSync(path, "utf8");
+      bytes = readFileSync(path);
     } catch (e) {
       throw new Error(`KeyedVectors.load: cannot read ${path}: ${(e as Error).message}`);
     }
-    return KeyedVectors.fromText(text, path);
+    if (options.binary) return KeyedVectors.fromBinary(bytes, path);
+    if (bytes.length > MAX_TEXT_BYTES)
+      throw new Error(
+        `KeyedVectors.load: ${path}: ${bytes.length} bytes are more than a string holds; save it with binary: true`,
+      );
+    return KeyedVectors.fromText(new TextDecoder().decode(bytes), path);
+  }
+
+  /** Parses the binary word2vec format; `source` names the input in errors. */
+  static fromBinary(bytes: Uint8Array, source = "the bytes"): KeyedVectors {
+    const { words, vectors, size } = parseWord2VecBinary(bytes, source);
+    return new KeyedVectors(words, vectors, size);
   }
 
   /** Parses the word2vec text format; `source` names the input in errors. */
@@ -212,7 +234,17 @@ export class KeyedVectors {
         `${where}: the first line must be "<word count> <vector size>", got ${JSON.stringify(lines[0].slice(0, 80))}`,
       );
     const [count, d] = header;
+    // A header promising more than the text holds is an error before count × d floats are allocated:
+    // each word needs its own line, of d numbers of at least one digit and a space each.
+    let held = 0;
+    for (let l = 1; l < lines.length; l++) if (lines[l].trim() !== "") held++;
+    if (held < count) throw new Error(`${where}: the header promises ${count} words, the file holds ${held}`);
+    if (count * (2 * d + 1) > text.length)
+      throw new Error(
+        `${where}: the first line promises ${count} words of ${d} numbers, more than the text's ${text.length} characters can hold`,
+      );
     const words: string[] = [];
+    const lineOf = new Map<string, number>();
     const vectors = new Float32Array(count * d);
     for (let l = 1; l < lines.length && words.length < count; l++) {
       const line = lines[l].trimEnd();
@@ -223,6 +255,11 @@ export class KeyedVectors {
           `${where}: line ${l + 1} has ${parts.length - 1} numbers after the word, expected ${d}`,
         );
       const i = words.length;
+      if (lineOf.has(parts[0]))
+        throw new Error(
+          `${where}: line ${l + 1}: the word ${JSON.stringify(parts[0])} is already on line ${lineOf.get(parts[0])}`,
+        );
+      lineOf.set(parts[0], l + 1);
       for (let c = 0; c < d; c++) {
         const v = Number(parts[c + 1]);
         if (!Number.isFinite(v) || parts[c + 1] === "")
