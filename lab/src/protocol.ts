@@ -40,6 +40,4 @@ export interface Progress<N extends TaskName = TaskName> {
 
 export type FromWorker<N extends TaskName = TaskName> =
   /** The worker built a model; `backend` is gradstack's kernel backend in the worker. */
-  | { kind: "ready"; backend: string; parameters: number }
-  | Progress<N>
-  | { kind: "error"; message: string };
+  { kind: "ready"; backend: string; parameters: number } | Progress<N> | { kind: "error"; message: string };

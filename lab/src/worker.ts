@@ -23,7 +23,11 @@ const scope = self as unknown as {
 const CORPORA: Record<CharCorpus, string> = { names: namesUrl, shakespeare: shakespeareUrl };
 const texts = new Map<CharCorpus, Promise<string>>();
 function corpusText(corpus: CharCorpus): Promise<string> {
-  if (!texts.has(corpus)) texts.set(corpus, fetch(CORPORA[corpus]).then((r) => r.text()));
+  if (!texts.has(corpus))
+    texts.set(
+      corpus,
+      fetch(CORPORA[corpus]).then((r) => r.text()),
+    );
   return texts.get(corpus)!;
 }
 

@@ -27,7 +27,10 @@ const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: strin
   Object.assign(document.createElement(tag), { className, textContent: text });
 
 /** Mounts the page into `root`; returns what unmounts it (and stops its worker). */
-export function mountTrainingPage<N extends TaskName>(root: HTMLElement, spec: TrainingPageSpec<N>): () => void {
+export function mountTrainingPage<N extends TaskName>(
+  root: HTMLElement,
+  spec: TrainingPageSpec<N>,
+): () => void {
   const page = element("section", `page page-${spec.task}`);
   page.append(element("h2", "", spec.title), element("p", "blurb", spec.blurb));
 
