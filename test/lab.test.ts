@@ -1,6 +1,7 @@
 // The lab (lab/): built by Vite, served by `gradstack lab`'s server with the isolation headers, and driven
 // in headless Debian chromium: on the MLP page the loss falls and the decision boundary changes, on the
-// character-model page the loss falls and the samples change. Screenshots go to a temporary folder.
+// character-model page the loss falls and the samples change, on the GPT page the loss falls and the
+// attention maps change. Screenshots go to a temporary folder (kept with GRADSTACK_LAB_SCREENSHOTS=1).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -16,6 +17,7 @@ const TIMEOUT_MS = 60_000;
 /** Steps each page trains before its checks: enough for the default models' loss to fall clearly. */
 const PLAYGROUND_STEPS = 150;
 const CHAR_LM_STEPS = 60;
+const GPT_STEPS = 30;
 
 /** The status line's numbers, which the page keeps as data attributes for tests. */
 interface Status {
@@ -73,80 +75,99 @@ const chartPixels = (page: Page) =>
     return n;
   })()`) as Promise<number>;
 
-test("the lab trains an MLP and a character model in the browser", { timeout: 3 * TIMEOUT_MS }, async (t) => {
-  if (process.env.GRADSTACK_BACKEND === "native")
-    return t.skip("the lab runs on cpu-js in the browser whatever Node's backend: tested in the js pass");
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
-  );
-  const dir = mkdtempSync(join(tmpdir(), "gradstack-lab-"));
-  const shots = join(dir, "screenshots");
-  let server: Server | undefined;
-  let browser: Browser | undefined;
-  try {
-    await buildLab(join(dir, "site"));
-    server = await serveStatic(join(dir, "site"), "127.0.0.1", 0);
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const response = await fetch(url);
-    assert.equal(response.headers.get("cross-origin-opener-policy"), "same-origin");
-    assert.equal(response.headers.get("cross-origin-embedder-policy"), "require-corp");
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-      timeout: TIMEOUT_MS / 2,
-    });
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-
-    // (a) The MLP on 2-D data: step once, reset, then train.
-    await openPage(page, `${url}#playground`);
-    assert.equal(
-      await page.evaluate(`self.crossOriginIsolated`),
-      true,
-      "the page must be cross-origin isolated",
+test(
+  "the lab trains an MLP, a character model and a GPT in the browser",
+  { timeout: 3 * TIMEOUT_MS },
+  async (t) => {
+    if (process.env.GRADSTACK_BACKEND === "native")
+      return t.skip("the lab runs on cpu-js in the browser whatever Node's backend: tested in the js pass");
+    assert.ok(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
     );
-    await page.waitForFunction(`document.querySelector(".accuracy").textContent !== ""`);
-    const boundaryBefore = await page.evaluate(`document.querySelector("canvas.boundary").toDataURL()`);
-    await page.click("button.step");
-    await waitForStep(page, 1);
-    await page.click("button.reset");
-    await page.waitForFunction(`document.querySelector(".status").dataset.step === "0"`);
-    assert.match(
-      (await page.textContent("pre.code")) ?? "",
-      /new gs\.nn\.Linear\(2, 16\), new gs\.nn\.Tanh\(\)/,
-    );
-    await trainAndPause(page, PLAYGROUND_STEPS);
-    const boundaryAfter = await page.evaluate(`document.querySelector("canvas.boundary").toDataURL()`);
-    assert.notEqual(boundaryAfter, boundaryBefore, "the decision boundary must change while training");
-    assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
-    await page.screenshot({ path: join(shots, "playground.png") });
+    const dir = mkdtempSync(join(tmpdir(), "gradstack-lab-"));
+    const shots = join(dir, "screenshots");
+    let server: Server | undefined;
+    let browser: Browser | undefined;
+    try {
+      await buildLab(join(dir, "site"));
+      server = await serveStatic(join(dir, "site"), "127.0.0.1", 0);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const response = await fetch(url);
+      assert.equal(response.headers.get("cross-origin-opener-policy"), "same-origin");
+      assert.equal(response.headers.get("cross-origin-embedder-policy"), "require-corp");
 
-    // Changing a hyper-parameter rebuilds the model and the code shown.
-    await page.selectOption("select[name=activation]", "relu");
-    await page.waitForFunction(`document.querySelector(".status").dataset.step === "0"`);
-    assert.match((await page.textContent("pre.code")) ?? "", /new gs\.nn\.ReLU\(\)/);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        timeout: TIMEOUT_MS / 2,
+      });
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
 
-    // (b) The character-level language model on names.
-    await openPage(page, `${url}#char-lm`);
-    await page.waitForFunction(`document.querySelector(".samples").textContent !== ""`);
-    const samplesBefore = await page.textContent(".samples");
-    assert.match((await page.textContent("pre.code")) ?? "", /new gs\.models\.MLPLanguageModel/);
-    await trainAndPause(page, CHAR_LM_STEPS);
-    await page.waitForFunction(
-      `document.querySelector(".samples").textContent !== ${JSON.stringify(samplesBefore)}`,
-      undefined,
-      { timeout: TIMEOUT_MS / 4 },
-    );
-    assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
-    await page.screenshot({ path: join(shots, "char-lm.png") });
-    assert.deepEqual(errors, [], "no page errors");
-  } finally {
-    await browser?.close();
-    await new Promise((done) => (server ? server.close(done) : done(undefined)));
-    if (process.env.GRADSTACK_LAB_SCREENSHOTS === undefined) rmSync(dir, { recursive: true, force: true });
-    else console.log(`# lab screenshots: ${shots}`);
-  }
-});
+      // (a) The MLP on 2-D data: step once, reset, then train.
+      await openPage(page, `${url}#playground`);
+      assert.equal(
+        await page.evaluate(`self.crossOriginIsolated`),
+        true,
+        "the page must be cross-origin isolated",
+      );
+      await page.waitForFunction(`document.querySelector(".accuracy").textContent !== ""`);
+      const boundaryBefore = await page.evaluate(`document.querySelector("canvas.boundary").toDataURL()`);
+      await page.click("button.step");
+      await waitForStep(page, 1);
+      await page.click("button.reset");
+      await page.waitForFunction(`document.querySelector(".status").dataset.step === "0"`);
+      assert.match(
+        (await page.textContent("pre.code")) ?? "",
+        /new gs\.nn\.Linear\(2, 16\), new gs\.nn\.Tanh\(\)/,
+      );
+      await trainAndPause(page, PLAYGROUND_STEPS);
+      const boundaryAfter = await page.evaluate(`document.querySelector("canvas.boundary").toDataURL()`);
+      assert.notEqual(boundaryAfter, boundaryBefore, "the decision boundary must change while training");
+      assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
+      await page.screenshot({ path: join(shots, "playground.png") });
+
+      // Changing a hyper-parameter rebuilds the model and the code shown.
+      await page.selectOption("select[name=activation]", "relu");
+      await page.waitForFunction(`document.querySelector(".status").dataset.step === "0"`);
+      assert.match((await page.textContent("pre.code")) ?? "", /new gs\.nn\.ReLU\(\)/);
+
+      // (b) The character-level language model on names.
+      await openPage(page, `${url}#char-lm`);
+      await page.waitForFunction(`document.querySelector(".samples").textContent !== ""`);
+      const samplesBefore = await page.textContent(".samples");
+      assert.match((await page.textContent("pre.code")) ?? "", /new gs\.models\.MLPLanguageModel/);
+      await trainAndPause(page, CHAR_LM_STEPS);
+      await page.waitForFunction(
+        `document.querySelector(".samples").textContent !== ${JSON.stringify(samplesBefore)}`,
+        undefined,
+        { timeout: TIMEOUT_MS / 4 },
+      );
+      assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
+      await page.screenshot({ path: join(shots, "char-lm.png") });
+
+      // (c) The tiny GPT and its attention maps (2 layers × 2 heads by default).
+      await openPage(page, `${url}#gpt`);
+      await page.waitForFunction(`document.querySelectorAll(".attention canvas").length === 4`);
+      const mapsBefore = await page.evaluate(
+        `[...document.querySelectorAll(".attention canvas")].map((c) => c.toDataURL())`,
+      );
+      await trainAndPause(page, GPT_STEPS);
+      await page.waitForFunction(
+        `JSON.stringify([...document.querySelectorAll(".attention canvas")].map((c) => c.toDataURL())) !== ${JSON.stringify(JSON.stringify(mapsBefore))}`,
+        undefined,
+        { timeout: TIMEOUT_MS / 4 },
+      );
+      assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
+      await page.screenshot({ path: join(shots, "gpt.png") });
+      assert.deepEqual(errors, [], "no page errors");
+    } finally {
+      await browser?.close();
+      await new Promise((done) => (server ? server.close(done) : done(undefined)));
+      if (process.env.GRADSTACK_LAB_SCREENSHOTS === undefined) rmSync(dir, { recursive: true, force: true });
+      else console.log(`# lab screenshots: ${shots}`);
+    }
+  },
+);

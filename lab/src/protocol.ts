@@ -3,17 +3,21 @@ import type { PlaygroundSettings } from "./tasks/playground-settings";
 import type { PlaygroundView } from "./tasks/playground-task";
 import type { CharLMSettings } from "./tasks/char-lm-settings";
 import type { CharLMView } from "./tasks/char-lm-task";
+import type { GPTSettings } from "./tasks/gpt-settings";
+import type { GPTView } from "./tasks/gpt-task";
 
 /** Each task's settings, keyed by the task's name. */
 export interface TaskSettings {
   playground: PlaygroundSettings;
   "char-lm": CharLMSettings;
+  gpt: GPTSettings;
 }
 
 /** Each task's picture of the model, sent with the progress. */
 export interface TaskViews {
   playground: PlaygroundView;
   "char-lm": CharLMView;
+  gpt: GPTView;
 }
 
 export type TaskName = keyof TaskSettings;

@@ -9,11 +9,15 @@ import type { FromWorker, TaskName, TaskSettings, TaskViews, ToWorker } from "./
 import type { Task } from "./tasks/task";
 import { playgroundTask } from "./tasks/playground-task";
 import { charLMTask } from "./tasks/char-lm-task";
+import { gptTask } from "./tasks/gpt-task";
 import type { CharCorpus } from "./tasks/char-lm-settings";
 
 const SLICE_MS = 30;
-/** At most this often the task draws its view (a boundary grid, samples): it costs a forward pass. */
-const VIEW_INTERVAL_MS = { playground: 100, "char-lm": 700 } as const;
+/**
+ * At most this often the task draws its view: a boundary grid costs one forward pass, a sample one per
+ * character (a GPT's sample about as long as a second of training on cpu-js).
+ */
+const VIEW_INTERVAL_MS: Record<TaskName, number> = { playground: 100, "char-lm": 700, gpt: 1500 };
 
 const scope = self as unknown as {
   postMessage(message: FromWorker): void;
@@ -44,9 +48,12 @@ async function build(): Promise<void> {
   if (!configured) return;
   const { task: name, settings } = configured;
   if (name === "playground") task = playgroundTask(settings as TaskSettings["playground"]);
-  else {
+  else if (name === "char-lm") {
     const charSettings = settings as TaskSettings["char-lm"];
     task = charLMTask(charSettings, await corpusText(charSettings.corpus));
+  } else {
+    const gptSettings = settings as TaskSettings["gpt"];
+    task = gptTask(gptSettings, await corpusText(gptSettings.corpus));
   }
   step = 0;
   pending = [];

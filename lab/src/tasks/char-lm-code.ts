@@ -1,7 +1,24 @@
 /** The gradstack program that the character model's settings describe (what the worker runs). */
-import type { CharLMSettings } from "./char-lm-settings";
+import { sampleLength, type CharCorpus, type CharLMSettings } from "./char-lm-settings";
 
-const FILES = { names: "data/names/names.txt", shakespeare: "data/tinyshakespeare/input.txt" } as const;
+export const CORPUS_FILES: Record<CharCorpus, string> = {
+  names: "data/names/names.txt",
+  shakespeare: "data/tinyshakespeare/input.txt",
+};
+
+/** The batches, as text-windows.ts draws them. */
+export const RANDOM_WINDOWS_CODE = `
+// Inputs x (B, T) at random offsets of the text, and targets y: the next character of each.
+function randomWindows(ids, B, T) {
+  const x = [], y = [];
+  for (let b = 0; b < B; b++) {
+    const i = Math.floor(Math.random() * (ids.length - T - 1));
+    x.push(ids.slice(i, i + T));
+    y.push(ids.slice(i + 1, i + T + 1));
+  }
+  return { x: gs.tensor(x, { dtype: "int32" }), y: gs.tensor(y, { dtype: "int32" }) };
+}
+`;
 
 function modelCode(s: CharLMSettings): string {
   if (s.model === "bigram") return "new gs.models.Bigram(tokenizer.vocabSize)";
@@ -20,25 +37,43 @@ function modelCode(s: CharLMSettings): string {
 })`;
 }
 
-export function charLMCode(s: CharLMSettings): string {
+/** A language model's whole script: the text, the tokenizer, the model, its optimizer and the loop. */
+export function languageModelScript(parts: {
+  corpus: CharCorpus;
+  seed: number;
+  model: string;
+  optimizer: string;
+  batchSize: number;
+  seqLen: number;
+  sampleLength: number;
+}): string {
+  const { batchSize: B, seqLen: T } = parts;
   return `import * as gs from "gradstack";
 
-gs.manualSeed(${s.seed});
-const text = await (await fetch("${FILES[s.corpus]}")).text();
+gs.manualSeed(${parts.seed});
+const text = await (await fetch("${CORPUS_FILES[parts.corpus]}")).text();
 const tokenizer = gs.text.CharTokenizer.fromText(text);
 const ids = tokenizer.encode(text);
-const model = ${modelCode(s)};
-const optimizer = new gs.optim.Adam(model.parameters(), { lr: ${s.lr} });
-
+const model = ${parts.model};
+const optimizer = ${parts.optimizer};
+${RANDOM_WINDOWS_CODE}
 for (let step = 0; step < 1000; step++) {
-  // x, y: (${s.batchSize}, ${s.seqLen}) int32 windows of ids at random offsets, y shifted by one
-  const { x, y } = randomWindows(ids, ${s.batchSize}, ${s.seqLen});
+  const { x, y } = randomWindows(ids, ${B}, ${T}); // (${B}, ${T}) int32
   const { loss } = model.forward(x, y);
   optimizer.zeroGrad();
   loss.backward();
   optimizer.step();
 }
 const start = gs.tensor([tokenizer.encode("\\n")], { dtype: "int32" });
-console.log(tokenizer.decode(model.generate(start, 60).tolist()[0]));
+console.log(tokenizer.decode(model.generate(start, ${parts.sampleLength}).tolist()[0]));
 `;
+}
+
+export function charLMCode(s: CharLMSettings): string {
+  return languageModelScript({
+    ...s,
+    model: modelCode(s),
+    optimizer: `new gs.optim.Adam(model.parameters(), { lr: ${s.lr} })`,
+    sampleLength: sampleLength(s.corpus),
+  });
 }

@@ -29,3 +29,6 @@ export const CHAR_LM_DEFAULTS: CharLMSettings = {
   seqLen: 16,
   seed: 1,
 };
+
+/** Characters per sample shown: a few names, or a few lines of Shakespeare. */
+export const sampleLength = (corpus: CharCorpus): number => (corpus === "names" ? 60 : 160);

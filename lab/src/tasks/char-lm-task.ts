@@ -5,7 +5,8 @@
  */
 import * as gs from "gradstack";
 import type { Task } from "./task";
-import type { CharLMSettings } from "./char-lm-settings";
+import { sampleLength, type CharLMSettings } from "./char-lm-settings";
+import { randomWindows, sampleAfterNewline } from "./text-windows";
 
 export interface CharLMView {
   /** Text sampled from the model, starting after a newline. */
@@ -33,27 +34,9 @@ export function buildCharModel(s: CharLMSettings, vocabSize: number): CharLM {
 /** What the four models share: forward(idx, targets) -> loss, generate, and their parameters. */
 interface CharLM {
   parameters(): gs.nn.Parameter[];
+  numParameters(): number;
   forward(idx: gs.Tensor, targets?: gs.Tensor | null): { loss: gs.Tensor | null };
   generate(idx: gs.Tensor, maxNewTokens: number, opts?: gs.models.SampleOptions): gs.Tensor;
-}
-
-/** Random windows of the encoded text: inputs (B, T) and the next characters (B, T). */
-function batchSampler(ids: Int32Array, s: CharLMSettings): () => { x: gs.Tensor; y: gs.Tensor } {
-  const { batchSize: B, seqLen: T } = s;
-  const rng = new gs.Generator(s.seed);
-  return () => {
-    const starts = gs.randint(0, ids.length - T - 1, [B], { generator: rng }).dataSync();
-    const x = new Int32Array(B * T);
-    const y = new Int32Array(B * T);
-    for (let b = 0; b < B; b++) {
-      x.set(ids.subarray(starts[b], starts[b] + T), b * T);
-      y.set(ids.subarray(starts[b] + 1, starts[b] + T + 1), b * T);
-    }
-    return {
-      x: gs.tensor(x, { dtype: "int32" }).reshape([B, T]),
-      y: gs.tensor(y, { dtype: "int32" }).reshape([B, T]),
-    };
-  };
 }
 
 export function charLMTask(s: CharLMSettings, text: string): Task<CharLMView> {
@@ -62,11 +45,9 @@ export function charLMTask(s: CharLMSettings, text: string): Task<CharLMView> {
   const ids = Int32Array.from(tokenizer.encode(text));
   const model = buildCharModel(s, tokenizer.vocabSize);
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
-  const nextBatch = batchSampler(ids, s);
-  const newline = tokenizer.encode("\n");
-  const sampleLength = s.corpus === "names" ? 60 : 160;
+  const nextBatch = randomWindows(ids, s.batchSize, s.seqLen, s.seed);
   return {
-    parameters: model.parameters().reduce((n, p) => n + p.numel(), 0),
+    parameters: model.numParameters(),
     step() {
       const { x, y } = nextBatch();
       const { loss } = model.forward(x, y);
@@ -76,11 +57,7 @@ export function charLMTask(s: CharLMSettings, text: string): Task<CharLMView> {
       return loss!.item() as number;
     },
     view() {
-      const generator = new gs.Generator(s.seed); // the same draws each time: only the model changes
-      const out = gs.noGrad(() =>
-        model.generate(gs.tensor([newline], { dtype: "int32" }), sampleLength, { generator }),
-      );
-      return { sample: tokenizer.decode((out.tolist() as number[][])[0].slice(1)) };
+      return { sample: sampleAfterNewline(model, tokenizer, sampleLength(s.corpus), s.seed) };
     },
   };
 }

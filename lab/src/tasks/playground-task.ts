@@ -54,7 +54,7 @@ export function playgroundTask(s: PlaygroundSettings): Task<PlaygroundView> {
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   const grid = gridPoints();
   return {
-    parameters: model.parameters().reduce((n, p) => n + p.numel(), 0),
+    parameters: model.numParameters(),
     step() {
       const loss = gs.nn.functional.crossEntropy(model.forward(x) as gs.Tensor, y);
       optimizer.zeroGrad();

@@ -1,6 +1,7 @@
-/** A form of hyper-parameters: one labelled select or number input per field of a settings object. */
+/** A form of hyper-parameters: one labelled select, number or text input per field of a settings object. */
 export type Field<S> =
   | { key: keyof S & string; label: string; options: readonly string[] }
+  | { key: keyof S & string; label: string; text: true }
   | { key: keyof S & string; label: string; min: number; max: number; step?: number };
 
 /** Builds the inputs into `parent`; `onChange` gets the whole settings object after each edit. */
@@ -19,6 +20,8 @@ export function settingsForm<S extends object>(
     if ("options" in field) {
       input = document.createElement("select");
       for (const option of field.options) input.add(new Option(option, option, false, option === value));
+    } else if ("text" in field) {
+      input = Object.assign(document.createElement("input"), { type: "text", value });
     } else {
       input = Object.assign(document.createElement("input"), {
         type: "number",
@@ -31,7 +34,7 @@ export function settingsForm<S extends object>(
     input.name = field.key;
     input.addEventListener("change", () => {
       const raw = input.value;
-      const parsed = "options" in field ? raw : Math.min(field.max, Math.max(field.min, Number(raw)));
+      const parsed = "min" in field ? Math.min(field.max, Math.max(field.min, Number(raw))) : raw;
       if (typeof parsed === "number" && !Number.isFinite(parsed)) return;
       input.value = String(parsed);
       (settings as Record<string, unknown>)[field.key] = parsed;
