@@ -6,7 +6,7 @@
 import * as gs from "gradstack";
 import type { Task } from "./task";
 import { sampleLength, type CharLMSettings } from "./char-lm-settings";
-import { randomWindows, sampleAfterNewline } from "./text-windows";
+import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
 
 export interface CharLMView {
   /** Text sampled from the model, starting after a newline. */
@@ -48,14 +48,7 @@ export function charLMTask(s: CharLMSettings, text: string): Task<CharLMView> {
   const nextBatch = randomWindows(ids, s.batchSize, s.seqLen, s.seed);
   return {
     parameters: model.numParameters(),
-    step() {
-      const { x, y } = nextBatch();
-      const { loss } = model.forward(x, y);
-      optimizer.zeroGrad();
-      loss!.backward();
-      optimizer.step();
-      return loss!.item() as number;
-    },
+    step: () => languageModelStep(model, optimizer, nextBatch()),
     view() {
       return { sample: sampleAfterNewline(model, tokenizer, sampleLength(s.corpus), s.seed) };
     },

@@ -5,7 +5,7 @@
 import * as gs from "gradstack";
 import type { Task } from "./task";
 import { GPT_SAMPLE_LENGTH, type GPTSettings } from "./gpt-settings";
-import { randomWindows, sampleAfterNewline } from "./text-windows";
+import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
 import { attentionMaps } from "./gpt-attention";
 
 export interface GPTView {
@@ -39,14 +39,7 @@ export function gptTask(s: GPTSettings, text: string): Task<GPTView> {
   const promptIds = gs.tensor([tokenizer.encode(prompt)], { dtype: "int32" });
   return {
     parameters: model.numParameters(),
-    step() {
-      const { x, y } = nextBatch();
-      const { loss } = model.forward(x, y);
-      optimizer.zeroGrad();
-      loss!.backward();
-      optimizer.step();
-      return loss!.item() as number;
-    },
+    step: () => languageModelStep(model, optimizer, nextBatch()),
     view() {
       model.eval();
       try {

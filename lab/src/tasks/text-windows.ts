@@ -1,4 +1,7 @@
-/** Batches of a text's language-model task: windows of token ids at random offsets, and their targets. */
+/**
+ * What the language-model tasks share: batches (windows of token ids at random offsets, and their
+ * targets), one training step, and samples.
+ */
 import * as gs from "gradstack";
 
 /** Returns a function that draws inputs x (B, T) and the next tokens y (B, T), from its own generator. */
@@ -37,4 +40,17 @@ export function sampleAfterNewline(
   const start = gs.tensor([tokenizer.encode("\n")], { dtype: "int32" });
   const out = gs.noGrad(() => model.generate(start, length, { generator }));
   return tokenizer.decode((out.tolist() as number[][])[0].slice(1));
+}
+
+/** One training step on a batch: the model's loss, backward, the optimizer's step; returns the loss. */
+export function languageModelStep(
+  model: { forward(x: gs.Tensor, y: gs.Tensor): { loss: gs.Tensor | null } },
+  optimizer: gs.optim.Optimizer,
+  { x, y }: { x: gs.Tensor; y: gs.Tensor },
+): number {
+  const { loss } = model.forward(x, y);
+  optimizer.zeroGrad();
+  loss!.backward();
+  optimizer.step();
+  return loss!.item() as number;
 }
