@@ -13,7 +13,9 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { buildLab, serveStatic } from "../src/cli/commands/lab.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const TIMEOUT_MS = 60_000;
+/** The whole test's bound, and the longest wait for any one thing on the page (it takes 10-30 s here). */
+const TEST_TIMEOUT_MS = 60_000;
+const WAIT_MS = 20_000;
 /** Steps each page trains before its checks: enough for the default models' loss to fall clearly. */
 const PLAYGROUND_STEPS = 150;
 const CHAR_LM_STEPS = 60;
@@ -38,7 +40,7 @@ async function waitForStep(page: Page, steps: number): Promise<void> {
     `(() => { const d = document.querySelector(".status")?.dataset;
       return d && (d.error !== undefined || Number(d.step) >= ${steps}); })()`,
     undefined,
-    { timeout: TIMEOUT_MS / 2 },
+    { timeout: WAIT_MS },
   );
 }
 
@@ -46,7 +48,7 @@ async function waitForStep(page: Page, steps: number): Promise<void> {
 async function openPage(page: Page, url: string): Promise<void> {
   await page.goto(url);
   await page.waitForFunction(`document.querySelector(".status")?.dataset.backend !== undefined`, undefined, {
-    timeout: TIMEOUT_MS / 2,
+    timeout: WAIT_MS,
   });
 }
 
@@ -77,7 +79,7 @@ const chartPixels = (page: Page) =>
 
 test(
   "the lab trains an MLP, a character model and a GPT in the browser",
-  { timeout: 3 * TIMEOUT_MS },
+  { timeout: TEST_TIMEOUT_MS },
   async (t) => {
     if (process.env.GRADSTACK_BACKEND === "native")
       return t.skip("the lab runs on cpu-js in the browser whatever Node's backend: tested in the js pass");
@@ -100,10 +102,11 @@ test(
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        timeout: TIMEOUT_MS / 2,
+        timeout: WAIT_MS,
       });
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const errors: string[] = [];
+      page.setDefaultTimeout(WAIT_MS);
+    const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
 
       // (a) The MLP on 2-D data: step once, reset, then train.
@@ -143,7 +146,7 @@ test(
       await page.waitForFunction(
         `document.querySelector(".samples").textContent !== ${JSON.stringify(samplesBefore)}`,
         undefined,
-        { timeout: TIMEOUT_MS / 4 },
+        { timeout: WAIT_MS / 2 },
       );
       assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
       await page.screenshot({ path: join(shots, "char-lm.png") });
@@ -158,7 +161,7 @@ test(
       await page.waitForFunction(
         `JSON.stringify([...document.querySelectorAll(".attention canvas")].map((c) => c.toDataURL())) !== ${JSON.stringify(JSON.stringify(mapsBefore))}`,
         undefined,
-        { timeout: TIMEOUT_MS / 4 },
+        { timeout: WAIT_MS / 2 },
       );
       assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
       await page.screenshot({ path: join(shots, "gpt.png") });
