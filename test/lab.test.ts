@@ -106,7 +106,7 @@ test(
       });
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       page.setDefaultTimeout(WAIT_MS);
-    const errors: string[] = [];
+      const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
 
       // (a) The MLP on 2-D data: step once, reset, then train.
