@@ -1,0 +1,47 @@
+/** The messages between a page and its training worker (worker.ts). */
+import type { PlaygroundSettings } from "./tasks/playground-settings";
+import type { PlaygroundView } from "./tasks/playground-task";
+import type { CharLMSettings } from "./tasks/char-lm-settings";
+import type { CharLMView } from "./tasks/char-lm-task";
+import type { GPTSettings } from "./tasks/gpt-settings";
+import type { GPTView } from "./tasks/gpt-task";
+
+/** Each task's settings, keyed by the task's name. */
+export interface TaskSettings {
+  playground: PlaygroundSettings;
+  "char-lm": CharLMSettings;
+  gpt: GPTSettings;
+}
+
+/** Each task's picture of the model, sent with the progress. */
+export interface TaskViews {
+  playground: PlaygroundView;
+  "char-lm": CharLMView;
+  gpt: GPTView;
+}
+
+export type TaskName = keyof TaskSettings;
+
+export type ToWorker<N extends TaskName = TaskName> =
+  /** Builds a fresh model and data for these settings (a reset with new hyper-parameters). */
+  | { kind: "configure"; task: N; settings: TaskSettings[N] }
+  | { kind: "start" }
+  | { kind: "pause" }
+  | { kind: "step" }
+  | { kind: "reset" };
+
+export interface Progress<N extends TaskName = TaskName> {
+  kind: "progress";
+  /** Steps taken since the last reset. */
+  step: number;
+  /** The loss of each step taken since the previous progress message. */
+  losses: number[];
+  stepsPerSecond: number;
+  running: boolean;
+  /** The task's view, when one was drawn since the last message. */
+  view?: TaskViews[N];
+}
+
+export type FromWorker<N extends TaskName = TaskName> =
+  /** The worker built a model; `backend` is gradstack's kernel backend in the worker. */
+  { kind: "ready"; backend: string; parameters: number } | Progress<N> | { kind: "error"; message: string };

@@ -1,0 +1,56 @@
+/**
+ * A tiny character GPT (nanoGPT's model, gs.models.GPT) trained with AdamW on random windows of a text;
+ * the view is a sample and the attention pattern of every layer and head for the prompt.
+ */
+import * as gs from "gradstack";
+import type { Task } from "./task";
+import { GPT_SAMPLE_LENGTH, type GPTSettings } from "./gpt-settings";
+import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
+import { attentionMaps } from "./gpt-attention";
+
+export interface GPTView {
+  sample: string;
+  /** The prompt's characters that the maps are about (those the tokenizer knows, up to blockSize). */
+  prompt: string;
+  /** maps[layer][head]: (T, T) attention weights, row = query position. */
+  maps: Float32Array[][];
+}
+
+export function gptTask(s: GPTSettings, text: string): Task<GPTView> {
+  gs.manualSeed(s.seed);
+  const tokenizer = gs.text.CharTokenizer.fromText(text);
+  const ids = Int32Array.from(tokenizer.encode(text));
+  const model = new gs.models.GPT({
+    vocabSize: tokenizer.vocabSize,
+    blockSize: s.blockSize,
+    nLayer: s.nLayer,
+    nHead: s.nHead,
+    nEmbd: s.nHead * s.headSize,
+    dropout: 0,
+  });
+  const optimizer = new gs.optim.AdamW(model.parameters(), { lr: s.lr, weightDecay: 0.1 });
+  const nextBatch = randomWindows(ids, s.batchSize, s.blockSize, s.seed);
+  const known = new Set(tokenizer.decode(Array.from({ length: tokenizer.vocabSize }, (_, i) => i)));
+  const prompt =
+    [...s.prompt]
+      .filter((c) => known.has(c))
+      .slice(0, s.blockSize)
+      .join("") || text.slice(0, s.blockSize);
+  const promptIds = gs.tensor([tokenizer.encode(prompt)], { dtype: "int32" });
+  return {
+    parameters: model.numParameters(),
+    step: () => languageModelStep(model, optimizer, nextBatch()),
+    view() {
+      model.eval();
+      try {
+        return {
+          sample: sampleAfterNewline(model, tokenizer, GPT_SAMPLE_LENGTH, s.seed),
+          prompt,
+          maps: attentionMaps(model, promptIds),
+        };
+      } finally {
+        model.train();
+      }
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/** The gradstack program that the playground's settings describe (what the worker runs, as a script). */
+import type { PlaygroundSettings } from "./playground-settings";
+
+const LAYER = { tanh: "Tanh", relu: "ReLU", sigmoid: "Sigmoid" } as const;
+
+export function playgroundCode(s: PlaygroundSettings): string {
+  const layers: string[] = [];
+  let inputs = 2;
+  for (let i = 0; i < s.hiddenLayers; i++) {
+    layers.push(`  new gs.nn.Linear(${inputs}, ${s.width}), new gs.nn.${LAYER[s.activation]}(),`);
+    inputs = s.width;
+  }
+  layers.push(`  new gs.nn.Linear(${inputs}, 2), // logits of the two classes`);
+  return `import * as gs from "gradstack";
+
+gs.manualSeed(${s.seed});
+// x: (N, 2) float32 points of the "${s.dataset}" set (noise ${s.noise}), y: (N) int32 labels 0 or 1
+const model = new gs.nn.Sequential(
+${layers.join("\n")}
+);
+const optimizer = new gs.optim.Adam(model.parameters(), { lr: ${s.lr} });
+
+for (let step = 0; step < 1000; step++) {
+  const loss = gs.nn.functional.crossEntropy(model.forward(x), y); // full batch
+  optimizer.zeroGrad();
+  loss.backward();
+  optimizer.step();
+}
+// The boundary: P(class 1) on a grid of points g (M, 2)
+const p = gs.noGrad(() => gs.softmax(model.forward(g), -1).select(1, 1));
+`;
+}

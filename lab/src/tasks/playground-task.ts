@@ -1,0 +1,75 @@
+/**
+ * TensorFlow Playground on gradstack: an MLP classifies 2-D points; full-batch Adam on cross-entropy.
+ * The view is the model's probability of class 1 on a grid over [-1, 1]², the decision boundary.
+ */
+import * as gs from "gradstack";
+import type { Task } from "./task";
+import { makePoints, type Points2D } from "./points-2d";
+import type { PlaygroundSettings } from "./playground-settings";
+
+export const POINTS = 300;
+/** The boundary grid is GRID × GRID cells over [-1, 1]². */
+export const GRID = 48;
+
+export interface PlaygroundView {
+  /** P(class 1) per grid cell, row by row from y = 1 (top) to y = -1. */
+  grid: Float32Array;
+  /** Fraction of the points classified correctly. */
+  accuracy: number;
+  points: Points2D;
+}
+
+const ACTIVATIONS = { tanh: gs.nn.Tanh, relu: gs.nn.ReLU, sigmoid: gs.nn.Sigmoid };
+
+/** Linear(2, w), act, (Linear(w, w), act) × (layers - 1), Linear(w, 2): logits of the two classes. */
+export function buildMLP(s: PlaygroundSettings): gs.nn.Sequential {
+  const layers: gs.nn.Module[] = [];
+  let inputs = 2;
+  for (let i = 0; i < s.hiddenLayers; i++) {
+    layers.push(new gs.nn.Linear(inputs, s.width), new ACTIVATIONS[s.activation]());
+    inputs = s.width;
+  }
+  layers.push(new gs.nn.Linear(inputs, 2));
+  return new gs.nn.Sequential(...layers);
+}
+
+/** The cell centres of the boundary grid as a (GRID², 2) tensor, top row first. */
+function gridPoints(): gs.Tensor {
+  const xy = new Float32Array(GRID * GRID * 2);
+  for (let row = 0; row < GRID; row++)
+    for (let col = 0; col < GRID; col++) {
+      const i = row * GRID + col;
+      xy[2 * i] = -1 + (2 * col + 1) / GRID;
+      xy[2 * i + 1] = 1 - (2 * row + 1) / GRID;
+    }
+  return gs.tensor(xy).reshape([GRID * GRID, 2]);
+}
+
+export function playgroundTask(s: PlaygroundSettings): Task<PlaygroundView> {
+  gs.manualSeed(s.seed);
+  const points = makePoints(s.dataset, POINTS, s.noise, s.seed);
+  const x = gs.tensor(points.xy).reshape([POINTS, 2]);
+  const y = gs.tensor(points.labels, { dtype: "int32" });
+  const model = buildMLP(s);
+  const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
+  const grid = gridPoints();
+  return {
+    parameters: model.numParameters(),
+    step() {
+      const loss = gs.nn.functional.crossEntropy(model.forward(x) as gs.Tensor, y);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      return loss.item() as number;
+    },
+    view() {
+      return gs.noGrad(() => {
+        const probs = gs.softmax(model.forward(grid) as gs.Tensor, -1).select(1, 1);
+        const predicted = (model.forward(x) as gs.Tensor).argmax(1).dataSync();
+        let correct = 0;
+        for (let i = 0; i < POINTS; i++) if (predicted[i] === points.labels[i]) correct++;
+        return { grid: Float32Array.from(probs.dataSync()), accuracy: correct / POINTS, points };
+      });
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/** What the worker runs: a model with its data and optimizer, one training step at a time. */
+export interface Task<V> {
+  /** Trainable scalars in the model. */
+  readonly parameters: number;
+  /** One optimizer step; returns the step's loss. */
+  step(): number;
+  /** The task's picture of the model now (boundary, samples), for the page. */
+  view(): V;
+}

@@ -1,0 +1,124 @@
+/**
+ * What every lab page shares: the run controls (start, pause, step once, reset), the status line
+ * (backend, step, loss, steps/s), the hyper-parameter form, the loss chart and the gradstack code of
+ * the current settings. A page adds its own picture of the model through `view`.
+ */
+import type { FromWorker, TaskName, TaskSettings, TaskViews } from "../protocol";
+import { LossChart } from "./loss-chart";
+import { settingsForm, type Field } from "./settings-form";
+import { TrainerClient } from "./trainer-client";
+
+export interface TrainingPageSpec<N extends TaskName> {
+  task: N;
+  title: string;
+  blurb: string;
+  fields: readonly Field<TaskSettings[N]>[];
+  defaults: TaskSettings[N];
+  /** The gradstack program that trains what these settings describe. */
+  code(settings: TaskSettings[N]): string;
+  /** Builds the page's picture into `parent`; returns what draws each view the worker sends. */
+  view(parent: HTMLElement): (view: TaskViews[N]) => void;
+}
+
+/** Losses averaged for the status line, so that the number shown is steady. */
+const STATUS_WINDOW = 20;
+
+const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = "") =>
+  Object.assign(document.createElement(tag), { className, textContent: text });
+
+/** Mounts the page into `root`; returns what unmounts it (and stops its worker). */
+export function mountTrainingPage<N extends TaskName>(
+  root: HTMLElement,
+  spec: TrainingPageSpec<N>,
+): () => void {
+  const page = element("section", `page page-${spec.task}`);
+  page.append(element("h2", "", spec.title), element("p", "blurb", spec.blurb));
+
+  const controls = element("div", "controls");
+  const startButton = element("button", "start", "Start");
+  const stepButton = element("button", "step", "Step");
+  const resetButton = element("button", "reset", "Reset");
+  const status = element("span", "status", "starting the worker…");
+  controls.append(startButton, stepButton, resetButton, status);
+
+  const settingsBox = element("div", "settings");
+  const viewBox = element("div", "view");
+  const chartBox = element("div", "chart");
+  const layout = element("div", "layout");
+  layout.append(settingsBox, viewBox, chartBox);
+  const code = element("pre", "code");
+  page.append(controls, layout, element("h3", "", "The gradstack code of these settings"), code);
+  root.append(page);
+
+  const chart = new LossChart(chartBox);
+  const drawView = spec.view(viewBox);
+  let backend = "";
+  let running = false;
+  let recent: number[] = [];
+
+  const setRunning = (on: boolean) => {
+    running = on;
+    startButton.textContent = on ? "Pause" : "Start";
+    status.dataset.running = String(on);
+  };
+
+  const onMessage = (message: FromWorker<N>) => {
+    if (message.kind === "error") {
+      setRunning(false);
+      status.textContent = `error: ${message.message}`;
+      status.dataset.error = message.message;
+      return;
+    }
+    if (message.kind === "ready") {
+      backend = message.backend;
+      recent = [];
+      chart.clear();
+      delete status.dataset.firstLoss;
+      status.dataset.backend = backend;
+      status.dataset.step = "0";
+      status.textContent = `backend ${backend} · ${message.parameters.toLocaleString()} parameters · ready`;
+      return;
+    }
+    const first = message.step - message.losses.length;
+    chart.append(first, message.losses);
+    if (message.losses.length > 0 && status.dataset.firstLoss === undefined)
+      status.dataset.firstLoss = String(message.losses[0]);
+    recent = [...recent, ...message.losses].slice(-STATUS_WINDOW);
+    const loss = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN;
+    status.dataset.step = String(message.step);
+    if (recent.length) status.dataset.recentLoss = String(loss);
+    status.textContent =
+      `backend ${backend} · step ${message.step} · loss ${Number.isNaN(loss) ? "–" : loss.toFixed(3)}` +
+      ` · ${message.stepsPerSecond.toFixed(0)} steps/s`;
+    if (message.view) drawView(message.view);
+    setRunning(message.running);
+  };
+
+  const client = new TrainerClient<N>(onMessage);
+  let settings = spec.defaults;
+  const configure = () => {
+    setRunning(false);
+    client.configure(spec.task, settings);
+    code.textContent = spec.code(settings);
+  };
+  settingsForm(settingsBox, spec.fields, spec.defaults, (next) => {
+    settings = next;
+    configure();
+  });
+  startButton.onclick = () => {
+    client.send({ kind: running ? "pause" : "start" });
+    setRunning(!running);
+  };
+  stepButton.onclick = () => client.send({ kind: "step" });
+  resetButton.onclick = () => {
+    setRunning(false);
+    client.send({ kind: "reset" });
+  };
+  configure();
+
+  return () => {
+    client.terminate();
+    chart.destroy();
+    page.remove();
+  };
+}

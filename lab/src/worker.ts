@@ -1,0 +1,132 @@
+/**
+ * The training worker: builds a task's model on gradstack and trains it in slices of about 30 ms, so that
+ * messages (pause, step) are handled between slices and the page never waits on training.
+ */
+import * as gs from "gradstack";
+import namesUrl from "../../data/names/names.txt?url";
+import shakespeareUrl from "../../data/tinyshakespeare/input.txt?url";
+import type { FromWorker, TaskName, TaskSettings, TaskViews, ToWorker } from "./protocol";
+import type { Task } from "./tasks/task";
+import { playgroundTask } from "./tasks/playground-task";
+import { charLMTask } from "./tasks/char-lm-task";
+import { gptTask } from "./tasks/gpt-task";
+import type { CharCorpus } from "./tasks/char-lm-settings";
+
+const SLICE_MS = 30;
+/**
+ * At most this often the task draws its view: a boundary grid costs one forward pass, a sample one per
+ * character (a GPT's sample about as long as a second of training on cpu-js).
+ */
+const VIEW_INTERVAL_MS: Record<TaskName, number> = { playground: 100, "char-lm": 700, gpt: 1500 };
+
+const scope = self as unknown as {
+  postMessage(message: FromWorker): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+};
+
+const CORPORA: Record<CharCorpus, string> = { names: namesUrl, shakespeare: shakespeareUrl };
+const texts = new Map<CharCorpus, Promise<string>>();
+function corpusText(corpus: CharCorpus): Promise<string> {
+  if (!texts.has(corpus))
+    texts.set(
+      corpus,
+      fetch(CORPORA[corpus]).then((r) => r.text()),
+    );
+  return texts.get(corpus)!;
+}
+
+let configured: Extract<ToWorker, { kind: "configure" }> | null = null;
+let task: Task<TaskViews[TaskName]> | null = null;
+let step = 0;
+let running = false;
+let pending: number[] = [];
+let lastView = 0;
+let stepsPerSecond = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+async function build(): Promise<void> {
+  if (!configured) return;
+  const { task: name, settings } = configured;
+  if (name === "playground") task = playgroundTask(settings as TaskSettings["playground"]);
+  else if (name === "char-lm") {
+    const charSettings = settings as TaskSettings["char-lm"];
+    task = charLMTask(charSettings, await corpusText(charSettings.corpus));
+  } else {
+    const gptSettings = settings as TaskSettings["gpt"];
+    task = gptTask(gptSettings, await corpusText(gptSettings.corpus));
+  }
+  step = 0;
+  pending = [];
+  stepsPerSecond = 0;
+  scope.postMessage({ kind: "ready", backend: gs.backend().name, parameters: task.parameters });
+  report(true);
+}
+
+/** Sends the losses since the last report, and the view when it is due (or `forceView`). */
+function report(forceView: boolean): void {
+  if (!task || !configured) return;
+  const viewDue = forceView || performance.now() - lastView >= VIEW_INTERVAL_MS[configured.task];
+  if (!viewDue && pending.length === 0) return;
+  const view = viewDue ? task.view() : undefined;
+  if (view) lastView = performance.now();
+  scope.postMessage({ kind: "progress", step, losses: pending, stepsPerSecond, running, view });
+  pending = [];
+}
+
+function trainSlice(): void {
+  timer = undefined;
+  if (!running || !task) return;
+  try {
+    trainFor(task);
+  } catch (e) {
+    fail(e);
+    return;
+  }
+  timer = setTimeout(trainSlice, 0);
+}
+
+function trainFor(task: Task<TaskViews[TaskName]>): void {
+  const start = performance.now();
+  let steps = 0;
+  while (performance.now() - start < SLICE_MS) {
+    pending.push(task.step());
+    step++;
+    steps++;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  // A running average, so that the number on the page is steady.
+  const rate = steps / seconds;
+  stepsPerSecond = stepsPerSecond === 0 ? rate : 0.8 * stepsPerSecond + 0.2 * rate;
+  report(false);
+}
+
+function fail(e: unknown): void {
+  running = false;
+  scope.postMessage({ kind: "error", message: e instanceof Error ? e.message : String(e) });
+}
+
+async function handle(message: ToWorker): Promise<void> {
+  if (message.kind === "configure") {
+    configured = message;
+    running = false;
+    await build();
+  } else if (message.kind === "reset") {
+    running = false;
+    await build();
+  } else if (message.kind === "start") {
+    running = true;
+    if (timer === undefined) timer = setTimeout(trainSlice, 0);
+  } else if (message.kind === "pause") {
+    running = false;
+    report(true);
+  } else if (message.kind === "step" && task) {
+    running = false;
+    pending.push(task.step());
+    step++;
+    report(true);
+  }
+}
+
+scope.onmessage = (event) => {
+  handle(event.data).catch(fail);
+};
