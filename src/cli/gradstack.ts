@@ -15,5 +15,7 @@ export const gradstack = defineGroup({
     tfidf: () => import("./commands/tfidf.js"),
     translate: () => import("./commands/translate.js"),
     "eval-bleu": () => import("./commands/eval-bleu.js"),
+    export: () => import("./commands/export.js"),
+    import: () => import("./commands/import.js"),
   },
 });
