@@ -36,6 +36,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradstack_rng  # noqa: E402
 import handover  # noqa: E402
+from optimizer_state import load_optimizer  # noqa: E402
 from model import GPT  # noqa: E402
 
 
@@ -49,30 +50,6 @@ def lr_at(it, c):
         return c["min_lr"]
     ratio = (it - c["warmup_iters"]) / (c["lr_decay_iters"] - c["warmup_iters"])
     return c["min_lr"] + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (c["learning_rate"] - c["min_lr"])
-
-
-def load_optimizer(opt, model, saved):
-    """Maps the saved state_dict onto this optimizer's parameter indices, group by group, position by position."""
-    sd = opt.state_dict()
-    names = model.group_param_names()
-    if len(saved["param_groups"]) != len(sd["param_groups"]):
-        raise ValueError(f"{len(saved['param_groups'])} optimizer groups saved, configure_optimizers makes 2")
-    state = {}
-    for gi, (mine, theirs) in enumerate(zip(sd["param_groups"], saved["param_groups"])):
-        if "param_names" in theirs and theirs["param_names"] != names[gi]:
-            raise ValueError(f"optimizer group {gi}: saved parameters {theirs['param_names']}, model has {names[gi]}")
-        if len(theirs["params"]) != len(mine["params"]):
-            raise ValueError(f"optimizer group {gi}: {len(theirs['params'])} parameters saved, {len(mine['params'])} here")
-        for k in ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize"):
-            if k in theirs:
-                mine[k] = tuple(theirs[k]) if k == "betas" else theirs[k]
-        for new, old in zip(mine["params"], theirs["params"]):
-            if old in saved["state"]:
-                entry = dict(saved["state"][old])
-                entry["step"] = torch.tensor(float(entry["step"]))  # a tensor since torch 1.12
-                state[new] = entry
-    sd["state"] = state
-    opt.load_state_dict(sd)
 
 
 def main():
