@@ -97,22 +97,14 @@ test(
     }
 
     const ddpOut = path.join(dir, "handover", "ddp.safetensors");
-    const ddp = runPython([
-      "-m",
-      "torch.distributed.run",
-      "--standalone",
-      "--nnodes=1",
-      "--nproc_per_node=2",
-      continueScript,
-      ref.handover,
-      "--max_iters",
-      "30",
-      "--threads",
-      "1",
-      "--out",
-      ddpOut,
-      "--save_ranks",
+    const ddpLog = path.join(dir, "ddp.jsonl");
+    // --redirects=1 --tee=1: Debian's torch 1.13 on Python 3.11 cannot parse torchrun's default "0" there.
+    runPython([
+      ...["-m", "torch.distributed.run", "--standalone", "--nnodes=1", "--nproc_per_node=2"],
+      ...["--redirects=1", "--tee=1", continueScript, ref.handover, "--max_iters", "30", "--threads", "1"],
+      ...["--out", ddpOut, "--save_ranks", "--log", ddpLog],
     ]);
+    const ddp = readFileSync(ddpLog, "utf8");
     assert.equal(events(ddp, "start")[0].world_size, 2);
     assertLossesClose(
       events(ddp, "step").map((e) => e.loss),

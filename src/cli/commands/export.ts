@@ -5,6 +5,9 @@
  */
 import { defineCommand } from "../command.js";
 import { exportGPTRun } from "../../train/gpt-handover.js";
+import { loadGPTCheckpoint } from "../../train/gpt-train.js";
+import { saveFileAtomic } from "../../io/atomic.js";
+import { packageVersion } from "../version.js";
 
 export const command = defineCommand({
   name: "export",
@@ -24,10 +27,16 @@ export const command = defineCommand({
     return undefined;
   },
   async run(c) {
-    const written =
-      c.format === "pytorch"
-        ? exportGPTRun(c.ckpt, c.out)
-        : [(await import("../../train/gpt-onnx.js")).exportGPTOnnx(c.ckpt, c.out)];
-    for (const file of written) console.log(`wrote ${file}`);
+    if (c.format === "pytorch") {
+      for (const file of exportGPTRun(c.ckpt, c.out)) console.log(`wrote ${file}`);
+      return;
+    }
+    const { model } = loadGPTCheckpoint(c.ckpt);
+    // Loaded here, so that the PyTorch export does not need protobufjs.
+    const { gptToOnnx } = await import("../../io/export/onnx/gpt.js");
+    saveFileAtomic(c.out, gptToOnnx(model.stateDict(), model.config, packageVersion()));
+    console.log(
+      `wrote ${c.out} (input idx: int64 batch × sequence; output logits: batch × sequence × vocab)`,
+    );
   },
 });
