@@ -39,8 +39,8 @@ class Generator:
 
 
 def _splitmix_seed(seed):
-    """Generator.manualSeed for integer seeds below 2^32."""
-    s = seed & M
+    """Generator.manualSeed for integer seeds."""
+    s = ((seed & M) ^ (((seed // 2**32) & M) * 0x27D4EB2D)) & M
     out = []
     for _ in range(4):
         s = (s + 0x9E3779B9) & M

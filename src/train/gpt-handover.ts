@@ -14,7 +14,7 @@ import { readTorchHandover, writeTorchHandover, type NanoGPTModelArgs } from "..
 import { writeTokenBin } from "../io/export/token-bin.js";
 import { splitTrainVal } from "../data/token-windows.js";
 import type { OptimizerStateDict } from "../optim/optimizer.js";
-import { GPT_TRAIN_DEFAULTS, readCorpus, type GPTTrainConfig } from "./gpt-train.js";
+import { GPT_TRAIN_DEFAULTS, modelConfig, readCorpus, type GPTTrainConfig } from "./gpt-train.js";
 
 function modelArgs(c: GPTTrainConfig, vocabSize: number): NanoGPTModelArgs {
   return {
@@ -29,15 +29,7 @@ function modelArgs(c: GPTTrainConfig, vocabSize: number): NanoGPTModelArgs {
 }
 
 function gptOf(c: GPTTrainConfig, vocabSize: number): GPT {
-  return new GPT({
-    blockSize: c.block_size,
-    vocabSize,
-    nLayer: c.n_layer,
-    nHead: c.n_head,
-    nEmbd: c.n_embd,
-    dropout: c.dropout,
-    bias: c.bias,
-  });
+  return new GPT(modelConfig(c, vocabSize));
 }
 
 /** The run's AdamW, as trainGPT builds it (nanoGPT's configure_optimizers: decay, then no-decay). */
