@@ -59,6 +59,9 @@ def main():
     p.add_argument("--out", default="", help="write the final state here (.safetensors)")
     p.add_argument("--eval_interval", type=int, default=None, help="default: the run's")
     p.add_argument("--eval_iters", type=int, default=None, help="default: the run's")
+    p.add_argument("--batch_size", type=int, default=None, help="windows per micro-batch (default: the run's)")
+    p.add_argument("--gradient_accumulation_steps", type=int, default=None,
+                   help="micro-batches per step, over all processes (default: the run's)")
     p.add_argument("--batches", choices=["gradstack", "torch"], default=None)
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
     p.add_argument("--threads", type=int, default=0, help="torch threads per process (0: torch's default)")
@@ -92,12 +95,15 @@ def main():
 
     ck = handover.read(args.handover)
     c = dict(ck["config"])
-    for k in ("eval_interval", "eval_iters"):
+    for k in ("eval_interval", "eval_iters", "batch_size", "gradient_accumulation_steps"):
         if getattr(args, k) is not None:
             c[k] = getattr(args, k)
     accum = int(c.get("gradient_accumulation_steps", 1))
     if accum % world != 0:
-        raise SystemExit(f"gradient_accumulation_steps ({accum}) must be a multiple of the processes ({world})")
+        raise SystemExit(
+            f"gradient_accumulation_steps ({accum}) must be a multiple of the processes ({world}): "
+            f"pass --gradient_accumulation_steps {world * max(1, accum // world)}"
+        )
     batches = args.batches or ("gradstack" if ck.get("rng") else "torch")
     if not ck.get("data"):
         raise SystemExit(f"{args.handover}: no token data named in the .json")
