@@ -102,7 +102,7 @@ test(
     runPython([
       ...["-m", "torch.distributed.run", "--standalone", "--nnodes=1", "--nproc_per_node=2"],
       ...["--redirects=1", "--tee=1", continueScript, ref.handover, "--max_iters", "30", "--threads", "1"],
-      ...["--out", ddpOut, "--save_ranks", "--log", ddpLog],
+      ...["--out", ddpOut, "--save_ranks", "--jsonl", ddpLog],
     ]);
     const ddp = readFileSync(ddpLog, "utf8");
     assert.equal(events(ddp, "start")[0].world_size, 2);

@@ -65,7 +65,7 @@ def main():
     p.add_argument("--batches", choices=["gradstack", "torch"], default=None)
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
     p.add_argument("--threads", type=int, default=0, help="torch threads per process (0: torch's default)")
-    p.add_argument("--log", default="", help="also append the JSON lines to this file")
+    p.add_argument("--jsonl", default="", help="also append the JSON lines to this file")
     p.add_argument("--save_ranks", action="store_true", help="every rank writes OUT.rank<r>.safetensors (its weights)")
     args = p.parse_args()
     if args.threads > 0:
@@ -82,7 +82,7 @@ def main():
     device = torch.device(f"cuda:{local}" if use_cuda else "cpu")
     if use_cuda:
         torch.cuda.set_device(device)
-    log_file = open(args.log, "a", encoding="utf-8") if args.log and rank == 0 else None
+    log_file = open(args.jsonl, "a", encoding="utf-8") if args.jsonl and rank == 0 else None
 
     def log(**fields):
         if rank != 0:
