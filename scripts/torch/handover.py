@@ -16,6 +16,8 @@ FORMAT = "gradstack-torch-handover"
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "I32": torch.int32, "I64": torch.int64,
           "F16": torch.float16, "BF16": torch.bfloat16, "U8": torch.uint8, "BOOL": torch.bool}
 NAMES = {v: k for k, v in DTYPES.items()}
+# What a group keeps in the .json: its parameters and AdamW's options (not torch's foreach/fused/... flags).
+GROUP_KEYS = ("params", "param_names", "lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
 
 
 def sidecar(path):
@@ -39,7 +41,11 @@ def load_safetensors(path):
             continue
         begin, end = info["data_offsets"]
         dtype = DTYPES[info["dtype"]]
-        t = torch.frombuffer(data, dtype=dtype, offset=begin, count=(end - begin) // torch.tensor([], dtype=dtype).element_size()) if end > begin else torch.empty(0, dtype=dtype)
+        if end == begin:
+            out[name] = torch.empty(info["shape"], dtype=dtype)
+            continue
+        count = (end - begin) // torch.empty(0, dtype=dtype).element_size()
+        t = torch.frombuffer(data, dtype=dtype, offset=begin, count=count)
         out[name] = t.reshape(info["shape"]).clone()
     return out
 
@@ -116,7 +122,7 @@ def write(path, ckpt):
                     name = f"optimizer.state.{i}.{k}"
                     tensors[name] = v
                     state[str(i)][k] = name
-        groups = [{k: v for k, v in g.items() if k in ("params", "param_names", "lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")} for g in ckpt["optimizer"]["param_groups"]]
+        groups = [{k: v for k, v in g.items() if k in GROUP_KEYS} for g in ckpt["optimizer"]["param_groups"]]
         optimizer = {"state": state, "param_groups": groups}
     data = ckpt.get("data")
     if data:
