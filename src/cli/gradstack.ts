@@ -16,5 +16,7 @@ export const gradstack = defineGroup({
     translate: () => import("./commands/translate.js"),
     "eval-bleu": () => import("./commands/eval-bleu.js"),
     lab: () => import("./commands/lab.js"),
+    export: () => import("./commands/export.js"),
+    import: () => import("./commands/import.js"),
   },
 });

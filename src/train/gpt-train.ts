@@ -68,7 +68,8 @@ export interface TrainResult {
   checkpoint: string;
 }
 
-function modelConfig(c: GPTTrainConfig, vocabSize: number): GPTConfig {
+/** The model a run's options describe. */
+export function modelConfig(c: GPTTrainConfig, vocabSize: number): GPTConfig {
   return {
     blockSize: c.block_size,
     vocabSize,
