@@ -1,5 +1,9 @@
-/** Storage for the CPU backends: zero-filled typed arrays that kernels index directly. */
+/**
+ * Storage for the CPU backends: typed arrays that kernels index directly. Allocation takes an array
+ * of the same size from the pool when one was released (host-pool.ts), else makes a zero-filled one.
+ */
 import type { DeviceStorage } from "./device.js";
+import { releaseHost, takePooled } from "./host-pool.js";
 import type { DType, Storage } from "./types.js";
 
 /** A zero-filled typed array of n elements of `dtype` (bool is a Uint8Array of 0/1). */
@@ -16,10 +20,20 @@ export function allocHost(dtype: DType, n: number): Storage {
   }
 }
 
+/** A typed array of n elements whose contents are unspecified: a pooled one if any, else a new one. */
+export function allocHostUninit(dtype: DType, n: number): Storage {
+  return takePooled(dtype, n) ?? allocHost(dtype, n);
+}
+
 export const hostStorage: DeviceStorage = {
   device: "cpu",
   hostVisible: true,
-  alloc: allocHost,
+  alloc: (dtype, n) => {
+    const pooled = takePooled(dtype, n);
+    return pooled === undefined ? allocHost(dtype, n) : pooled.fill(0);
+  },
+  allocUninit: allocHostUninit,
+  release: releaseHost,
   upload: (host) => host,
   fill: (buf, value, begin, end) => void buf.fill(value, begin, end),
   read: (buf, begin, end) => Promise.resolve(buf.slice(begin, end)),

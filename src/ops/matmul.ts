@@ -101,7 +101,8 @@ function foldRows(a: Tensor): Operand | null {
 }
 
 function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: number): Tensor {
-  const out = Tensor.empty([batch, m, n], a.t.dtype, a.t.device);
+  // The kernel writes every element of out, except when k = 0 (a sum of nothing: zeros).
+  const out = (k > 0 ? Tensor.uninitialized : Tensor.empty)([batch, m, n], a.t.dtype, a.t.device);
   const p: MatmulParams = {
     batch,
     m,
