@@ -290,19 +290,23 @@ test("training steps on the device match the CPU's (in-place updates under noGra
 });
 
 test("CPU allocation goes through the active CPU backend's allocator", async () => {
-  const original = cpuJs.alloc;
+  const original = { alloc: cpuJs.alloc, allocUninit: cpuJs.allocUninit };
   let calls = 0;
   cpuJs.alloc = (dtype, n) => {
     calls++;
-    return original(dtype, n);
+    return original.alloc(dtype, n);
+  };
+  cpuJs.allocUninit = (dtype, n) => {
+    calls++;
+    return original.allocUninit!(dtype, n);
   };
   try {
     await onCpuJs(() => {
       const x = gs.ones([2, 3]);
       x.add(x).matmul(x.T).sum().neg();
     });
-    assert.ok(calls >= 5, `expected the ops to allocate through cpuJs.alloc, got ${calls} calls`);
+    assert.ok(calls >= 5, `expected the ops to allocate through cpuJs's allocator, got ${calls} calls`);
   } finally {
-    cpuJs.alloc = original;
+    Object.assign(cpuJs, original);
   }
 });

@@ -6,6 +6,9 @@ import type { Tensor } from "../tensor/tensor.js";
 import { fmtShape, sameShape } from "../tensor/shape.js";
 import { sumToShape } from "../ops/reduce.js";
 import { noGrad } from "./grad-mode.js";
+import { allocationsOf, type Allocations } from "../tensor/alloc-scope.js";
+import { backendFor } from "../tensor/device.js";
+import type { Storage } from "../backend/types.js";
 
 /** Tensors that `root` depends on through recorded ops, children before parents. */
 function topoOrder(root: Tensor): Tensor[] {
@@ -29,6 +32,16 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/**
+ * g as a .grad of its own: g itself when this pass allocated its whole storage and no other .grad
+ * holds it (the temporaries that share it die with the pass), else a copy. A copy is needed when g
+ * may be shared with other tensors, be a broadcast view, or belong to the caller.
+ */
+function ownGrad(g: Tensor, fresh: Allocations, stored: Set<Storage>): Tensor {
+  const whole = g.offset === 0 && g.numel() === g.storage.length && g.isContiguous();
+  return whole && fresh.has(g.storage) && !stored.has(g.storage) ? g : g.clone();
+}
+
 /** Brings a gradient to its input's shape (summing broadcast dims) and dtype. */
 function fitGrad(g: Tensor, input: Tensor, op: string): Tensor {
   let out = g;
@@ -38,30 +51,45 @@ function fitGrad(g: Tensor, input: Tensor, op: string): Tensor {
 }
 
 export function runBackward(root: Tensor, grad: Tensor): void {
-  noGrad(() => {
-    const grads = new Map<Tensor, Tensor>([[root, grad]]);
-    const order = topoOrder(root);
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const g = grads.get(t);
-      if (g === undefined) continue;
-      grads.delete(t); // free it as soon as it has been used
-      // A leaf's .grad gets its own storage: g may be shared with other tensors or be a broadcast view.
-      if (t.gradFn === null || t.retainsGrad) t.grad = t.grad === null ? g.clone() : t.grad.add(g);
-      const node = t.gradFn;
-      if (node === null) continue;
-      const inputGrads = node.backward(g);
-      node.inputs.forEach((input, k) => {
-        const gi = inputGrads[k];
-        if (!input.requiresGrad || gi === null || gi === undefined) return;
-        const fitted = fitGrad(gi, input, node.name);
-        if (!sameShape(fitted.shape, input.shape))
-          throw new Error(
-            `backward of ${node.name}: gradient of shape ${fmtShape(fitted.shape)} for an input of shape ${fmtShape(input.shape)}`,
-          );
-        const prev = grads.get(input);
-        grads.set(input, prev === undefined ? fitted : prev.add(fitted));
-      });
+  const stored = new Set<Storage>();
+  const temporaries = allocationsOf((fresh) => noGrad(() => walk(root, grad, fresh, stored)));
+  // Every other storage allocated during the walk held a gradient temporary that nothing references
+  // now (vjps keep nothing, and each .grad has a storage of its own): give it back for reuse.
+  for (const [storage, device] of temporaries)
+    if (!stored.has(storage)) backendFor(device).release?.(storage);
+}
+
+/**
+ * Sends `grad` from `root` back through the graph. `fresh` holds the storages allocated so far in
+ * this pass; the storages that .grad fields now hold go in `stored`.
+ */
+function walk(root: Tensor, grad: Tensor, fresh: Allocations, stored: Set<Storage>): void {
+  const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  const order = topoOrder(root);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const g = grads.get(t);
+    if (g === undefined) continue;
+    grads.delete(t); // free it as soon as it has been used
+    if (t.gradFn === null || t.retainsGrad) {
+      t.grad = t.grad === null ? ownGrad(g, fresh, stored) : t.grad.add(g);
+      stored.add(t.grad.storage);
     }
-  });
+    const node = t.gradFn;
+    if (node === null) continue;
+    const inputGrads = node.backward(g);
+    const inputs = node.inputs;
+    for (let k = 0; k < inputs.length; k++) {
+      const input = inputs[k];
+      const gi = inputGrads[k];
+      if (!input.requiresGrad || gi === null || gi === undefined) continue;
+      const fitted = fitGrad(gi, input, node.name);
+      if (!sameShape(fitted.shape, input.shape))
+        throw new Error(
+          `backward of ${node.name}: gradient of shape ${fmtShape(fitted.shape)} for an input of shape ${fmtShape(input.shape)}`,
+        );
+      const prev = grads.get(input);
+      grads.set(input, prev === undefined ? fitted : prev.add(fitted));
+    }
+  }
 }

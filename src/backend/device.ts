@@ -40,9 +40,20 @@ export interface DeviceStorage {
   readonly hostVisible: boolean;
   /**
    * A zero-filled buffer of n elements (some ops add into their output). A pooled buffer must be
-   * cleared first; outputs that a kernel overwrites entirely may later ask for uncleared memory.
+   * cleared first; outputs that a kernel overwrites entirely ask `allocUninit` instead.
    */
   alloc(dtype: DType, n: number): Storage;
+  /**
+   * A buffer of n elements whose contents are unspecified, for an output that a kernel overwrites
+   * entirely (no clearing). A backend without a pool may leave it out: callers then use `alloc`.
+   */
+  allocUninit?(dtype: DType, n: number): Storage;
+  /**
+   * Gives back a buffer that `alloc` or `allocUninit` returned, for a later allocation to reuse. The
+   * caller guarantees that nothing reads or writes it afterwards: the autograd engine gives back the
+   * temporaries of a backward pass, an op the scratch copies it made. Optional, like the pool.
+   */
+  release?(buf: Storage): void;
   /** A buffer holding `host`'s elements. It takes ownership: the caller must not write `host` afterwards. */
   upload(host: Storage): Storage;
   /** Sets elements [begin, end) of `buf` to `value`. */

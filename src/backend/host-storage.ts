@@ -1,5 +1,9 @@
-/** Storage for the CPU backends: zero-filled typed arrays that kernels index directly. */
+/**
+ * Storage for the CPU backends: typed arrays that kernels index directly. Allocation takes an array
+ * of the same size from the pool when one was released (host-pool.ts), else makes a zero-filled one.
+ */
 import type { DeviceStorage } from "./device.js";
+import { releaseHost, takePooled } from "./host-pool.js";
 import type { DType, Storage } from "./types.js";
 
 /** A zero-filled typed array of n elements of `dtype` (bool is a Uint8Array of 0/1). */
@@ -16,10 +20,43 @@ export function allocHost(dtype: DType, n: number): Storage {
   }
 }
 
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/** Node's allocator of uncleared memory, where there is one (not in browsers). */
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+const unsafeBytes = NodeBuffer === undefined ? undefined : (size: number) => NodeBuffer.allocUnsafeSlow(size);
+
+/**
+ * A typed array of n elements whose contents are unspecified: a pooled one if any, else new memory
+ * that is not cleared where the platform allows it (clearing a fresh multi-megabyte array costs as
+ * much as the kernel that then overwrites it).
+ */
+export function allocHostUninit(dtype: DType, n: number): Storage {
+  const pooled = takePooled(dtype, n);
+  if (pooled !== undefined) return pooled;
+  if (unsafeBytes === undefined || n * BYTES[dtype] < 4096) return allocHost(dtype, n);
+  const { buffer } = unsafeBytes(n * BYTES[dtype]);
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buffer, 0, n);
+    case "float64":
+      return new Float64Array(buffer, 0, n);
+    case "int32":
+      return new Int32Array(buffer, 0, n);
+    case "bool":
+      return new Uint8Array(buffer, 0, n);
+  }
+}
+
 export const hostStorage: DeviceStorage = {
   device: "cpu",
   hostVisible: true,
-  alloc: allocHost,
+  alloc: (dtype, n) => {
+    const pooled = takePooled(dtype, n);
+    return pooled === undefined ? allocHost(dtype, n) : pooled.fill(0);
+  },
+  allocUninit: allocHostUninit,
+  release: releaseHost,
   upload: (host) => host,
   fill: (buf, value, begin, end) => void buf.fill(value, begin, end),
   read: (buf, begin, end) => Promise.resolve(buf.slice(begin, end)),

@@ -27,9 +27,15 @@ export function defineOp<P = undefined>(def: OpDef<P>): Op<P> {
   return (inputs, attrs) => {
     if (inputs.length > 1) sameDevice(name, inputs);
     const out = forward(inputs, attrs);
-    if (vjp !== "none" && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+    if (vjp !== "none" && isGradEnabled() && anyRequiresGrad(inputs)) {
       out.setGradFn({ name, inputs, backward: (g) => vjp(g, inputs, out, attrs) });
     }
     return out;
   };
+}
+
+/** inputs.some(requiresGrad) without a closure: it runs on every op call. */
+function anyRequiresGrad(inputs: readonly Tensor[]): boolean {
+  for (let i = 0; i < inputs.length; i++) if (inputs[i].requiresGrad) return true;
+  return false;
 }

@@ -63,7 +63,7 @@ const Cast = defineOp<DType>({
   name: "to",
   forward: ([x], dtype) => {
     const c = contiguous(x);
-    const out = Tensor.empty(x.shape, dtype, x.device);
+    const out = Tensor.uninitialized(x.shape, dtype, x.device);
     backendOf(x).cast(c.storage.subarray(c.offset, c.offset + c.numel()), out.storage);
     return out;
   },
@@ -79,7 +79,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 function runUnary(op: UnaryOp, x: Tensor, outDType: DType): Tensor {
   const c = contiguous(cast(x, outDType));
-  const out = Tensor.empty(x.shape, outDType, x.device);
+  const out = Tensor.uninitialized(x.shape, outDType, x.device);
   backendOf(x).unary(op, c.storage.subarray(c.offset, c.offset + c.numel()), out.storage);
   return out;
 }
@@ -149,7 +149,7 @@ const Binary = defineOp<BinaryAttrs>({
     const shape = broadcastShapes(op, a.shape, b.shape);
     const ca = cast(a, compute);
     const cb = cast(b, compute);
-    const result = Tensor.empty(shape, out, a.device);
+    const result = Tensor.uninitialized(shape, out, a.device);
     backendOf(a).binary(op, viewOf(ca, shape), viewOf(cb, shape), result.storage, shape);
     return result;
   },
@@ -242,7 +242,7 @@ const Where = defineOp<DType>({
     const shape = broadcastShapes("where", cond.shape, a.shape, b.shape);
     const ca = cast(a, dtype);
     const cb = cast(b, dtype);
-    const out = Tensor.empty(shape, dtype, cond.device);
+    const out = Tensor.uninitialized(shape, dtype, cond.device);
     backendOf(cond).where(viewOf(cond, shape), viewOf(ca, shape), viewOf(cb, shape), out.storage, shape);
     return out;
   },

@@ -79,14 +79,26 @@ const Matmul = defineOp<undefined>({
   vjp: (g, [a, b]) => [a.requiresGrad ? matmul(g, b.mT) : null, b.requiresGrad ? weightGrad(a, b, g) : null],
 });
 
-/** d(a·b)/db. For a batch of rows times a matrix it is one GEMM over all rows, not a batched GEMM and a sum. */
+/**
+ * d(a·b)/db. For a batch of rows times a matrix it is one GEMM over all rows, not a batched GEMM and a
+ * sum. When b is the transposed view of a matrix W (Linear's x·Wᵀ), it is computed as (gᵀ·a)ᵀ: the
+ * same sums, but written in W's own layout, so W's gradient needs no transposing copy.
+ */
 function weightGrad(a: Tensor, b: Tensor, g: Tensor): Tensor {
-  if (b.ndim === 2 && a.ndim > 2) {
+  if (b.ndim === 2) {
     const k = a.shape[a.ndim - 1];
     const n = g.shape[g.ndim - 1];
-    return matmul(reshape(a, [-1, k]).mT, reshape(g, [-1, n]));
+    const rowsA = a.ndim > 2 ? reshape(a, [-1, k]) : a;
+    const rowsG = g.ndim > 2 ? reshape(g, [-1, n]) : g;
+    if (isTransposed(b)) return matmul(rowsG.mT, rowsA).mT;
+    if (a.ndim > 2) return matmul(rowsA.mT, rowsG);
   }
   return matmul(a.mT, g);
+}
+
+/** True when a 2-d b is the transpose of a contiguous matrix. */
+function isTransposed(b: Tensor): boolean {
+  return b.shape[0] > 1 && b.shape[1] > 1 && b.strides[0] === 1 && b.strides[1] === b.shape[0];
 }
 
 /** a (…, m, k) viewed as one (rows, k) matrix without a copy, or null. */
@@ -101,7 +113,8 @@ function foldRows(a: Tensor): Operand | null {
 }
 
 function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: number): Tensor {
-  const out = Tensor.empty([batch, m, n], a.t.dtype, a.t.device);
+  // The kernel writes every element of out, except when k = 0 (a sum of nothing: zeros).
+  const out = (k > 0 ? Tensor.uninitialized : Tensor.empty)([batch, m, n], a.t.dtype, a.t.device);
   const p: MatmulParams = {
     batch,
     m,

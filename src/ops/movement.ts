@@ -3,7 +3,7 @@ import { Tensor, type Dims } from "../tensor/tensor.js";
 import { contiguousStrides, fmtShape, normDim, normDims, numelOf, type Shape } from "../tensor/shape.js";
 import { backendFor, backendOf, hostData, type Device } from "../tensor/device.js";
 import type { Storage } from "../tensor/dtype.js";
-import { defineOp } from "./define.js";
+import { defineOp, type Op } from "./define.js";
 
 export function dimIndex(x: Tensor, dim: number, op: string): number {
   return normDim(dim, x.ndim, op);
@@ -145,12 +145,26 @@ export function permute(x: Tensor, dims: Shape): Tensor {
     );
   const d = dims.map((v) => dimIndex(x, v, "permute"));
   if (new Set(d).size !== d.length) throw new RangeError(`permute: dims ${fmtShape(dims)} repeat a dim`);
-  return makeView(x, "permute", (t) => ({
-    shape: d.map((i) => t.shape[i]),
-    strides: d.map((i) => t.strides[i]),
-    offset: t.offset,
-  }));
+  return Permuted([x], d);
 }
+
+/** Dims in a new order over the same storage; its gradient is g in the inverse order (a view, no copy). */
+const Permuted: Op<readonly number[]> = defineOp<readonly number[]>({
+  name: "permute",
+  forward: ([x], dims) =>
+    new Tensor(
+      x.storage,
+      dims.map((i) => x.shape[i]),
+      dims.map((i) => x.strides[i]),
+      x.offset,
+      x.device,
+    ),
+  vjp: (g, _inputs, _out, dims) => {
+    const inverse = new Array<number>(dims.length);
+    dims.forEach((from, to) => (inverse[from] = to));
+    return [Permuted([g], inverse)];
+  },
+});
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim < 2 && dim0 === dim1) return x;
@@ -268,7 +282,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 /** A new contiguous tensor with x's elements, on x's device, outside autograd. */
 export function freshCopy(x: Tensor): Tensor {
-  const out = Tensor.empty(x.shape, x.dtype, x.device);
+  const out = Tensor.uninitialized(x.shape, x.dtype, x.device);
   backendOf(x).copy(
     { data: x.storage, offset: x.offset, strides: x.strides },
     { data: out.storage, offset: 0, strides: contiguousStrides(x.shape) },

@@ -13,6 +13,7 @@ import { DTYPES, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
 import { backendFor, backendOf, checkDevice, deviceOfStorage, hostData, type Device } from "./device.js";
 import { contiguousStrides, fmtShape, numelOf, type Shape } from "./shape.js";
 import { formatTensor } from "./format.js";
+import { noteAllocation } from "./alloc-scope.js";
 import * as E from "../ops/elementwise.js";
 import * as R from "../ops/reduce.js";
 import * as M from "../ops/movement.js";
@@ -58,7 +59,21 @@ export class Tensor {
 
   /** A new zero-filled contiguous tensor, allocated by the backend of `device`. */
   static empty(shape: Shape, dtype: DType = "float32", device: Device = "cpu"): Tensor {
-    return new Tensor(backendFor(device).alloc(dtype, numelOf(shape)), shape, undefined, 0, device);
+    const storage = backendFor(device).alloc(dtype, numelOf(shape));
+    noteAllocation(device, storage);
+    return new Tensor(storage, shape, undefined, 0, device);
+  }
+
+  /**
+   * A new contiguous tensor whose elements are unspecified (a pooled buffer's old contents): only for
+   * an output that a kernel overwrites entirely before anything reads it.
+   */
+  static uninitialized(shape: Shape, dtype: DType = "float32", device: Device = "cpu"): Tensor {
+    const be = backendFor(device);
+    const n = numelOf(shape);
+    const storage = be.allocUninit === undefined ? be.alloc(dtype, n) : be.allocUninit(dtype, n);
+    noteAllocation(device, storage);
+    return new Tensor(storage, shape, undefined, 0, device);
   }
 
   get ndim(): number {

@@ -45,7 +45,7 @@ function unwrap(arg: unknown): unknown {
   return Object.fromEntries(fields.map(([k, v]) => [k, unwrap(v)]));
 }
 
-const STORAGE_KEYS = new Set(["alloc", "upload", "fill", "read", "sync"]);
+const STORAGE_KEYS = new Set(["alloc", "allocUninit", "release", "upload", "fill", "read", "sync"]);
 
 /** The async device's backend; `allocs` counts its allocations. */
 export function makeAsyncBackend(): Backend & { allocs: number } {

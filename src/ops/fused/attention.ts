@@ -143,8 +143,9 @@ const CausalAttention = defineOp<AttentionAttrs>({
     const [B, T, C3] = qkv.shape;
     const hs = C3 / 3 / a.nh;
     const data = contiguous(qkv);
-    const out = Tensor.empty([B, T, C3 / 3], qkv.dtype, qkv.device);
-    a.lse = Tensor.empty([B, a.nh, T], qkv.dtype, qkv.device);
+    // The kernel writes every element of both (each row's output and log-sum-exp).
+    const out = Tensor.uninitialized([B, T, C3 / 3], qkv.dtype, qkv.device);
+    a.lse = Tensor.uninitialized([B, a.nh, T], qkv.dtype, qkv.device);
     backendOf(qkv).causalAttention(flat(data), out.storage, a.lse.storage, B, T, a.nh, hs, 1 / Math.sqrt(hs));
     return out;
   },

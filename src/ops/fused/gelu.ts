@@ -43,12 +43,12 @@ const Gelu = defineOp<boolean>({
   name: "gelu",
   forward: ([x], tanh) => {
     const data = contiguous(x);
-    const out = Tensor.empty(x.shape, x.dtype, x.device);
+    const out = Tensor.uninitialized(x.shape, x.dtype, x.device);
     backendOf(x).gelu(flat(data), out.storage, tanh);
     return out;
   },
   vjp: (g, [x], _out, tanh) => {
-    const dx = Tensor.empty(x.shape, x.dtype, x.device);
+    const dx = Tensor.uninitialized(x.shape, x.dtype, x.device);
     backendOf(x).geluBackward(flat(contiguous(g)), flat(contiguous(x)), dx.storage, tanh);
     return [dx];
   },

@@ -79,9 +79,9 @@ const LayerNorm = defineOp<LayerNormAttrs>({
   forward: (inputs, a) => {
     const { x, w, b } = layerNormInputs(inputs, a);
     const { data, rows, cols } = rowsOf(x);
-    const out = Tensor.empty(x.shape, x.dtype, x.device);
-    a.mean = Tensor.empty([rows], x.dtype, x.device);
-    a.rstd = Tensor.empty([rows], x.dtype, x.device);
+    const out = Tensor.uninitialized(x.shape, x.dtype, x.device);
+    a.mean = Tensor.uninitialized([rows], x.dtype, x.device);
+    a.rstd = Tensor.uninitialized([rows], x.dtype, x.device);
     const ws = w ? flat(contiguous(w)) : null;
     const bs = b ? flat(contiguous(b)) : null;
     backendOf(x).layerNorm(
@@ -100,7 +100,7 @@ const LayerNorm = defineOp<LayerNormAttrs>({
   vjp: (g, inputs, _out, a) => {
     const { x, w, b } = layerNormInputs(inputs, a);
     const { data, rows, cols } = rowsOf(x);
-    const dx = Tensor.empty(x.shape, x.dtype, x.device);
+    const dx = Tensor.uninitialized(x.shape, x.dtype, x.device); // written whole; dw and db are sums
     const dw = w ? Tensor.empty(w.shape, w.dtype, x.device) : null;
     const db = b ? Tensor.empty(b.shape, b.dtype, x.device) : null;
     backendOf(x).layerNormBackward(

@@ -14,9 +14,8 @@
  */
 import type { MatmulParams } from "../../backend/index.js";
 import { backendOf } from "../../tensor/device.js";
-import type { RecurrentMode } from "../../backend/types.js";
+import type { Backend, RecurrentMode } from "../../backend/types.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { allocStorage } from "../../tensor/dtype.js";
 import { fmtShape } from "../../tensor/shape.js";
 import { defineOp } from "../define.js";
 import { isGradEnabled } from "../../autograd/grad-mode.js";
@@ -39,33 +38,17 @@ type Float = Float32Array | Float64Array;
 // ---- the op ------------------------------------------------------------------------------------------
 
 /**
- * Scratch buffers by dtype and length. A layer's per-step activations live from forward to backward and
- * are several megabytes; a fresh typed array of that size costs page faults and zeroing on every training
- * step, so buffers return here after backward (or right after a forward that needs no backward).
+ * Scratch from the device's buffer pool. A layer's per-step activations live from forward to backward
+ * and are several megabytes; a fresh typed array of that size costs page faults and zeroing on every
+ * training step, so buffers go back to the pool after backward (or right after a forward that needs
+ * no backward), and their old contents are overwritten before they are read.
  */
-const pool = new Map<string, Float[]>();
-const POOL_LIMIT = 64 * 2 ** 20; // bytes kept at most
-let pooledBytes = 0;
-const poolKey = (dtype: "float32" | "float64", n: number) => `${dtype}:${n}`;
-
-function take(dtype: "float32" | "float64", n: number): Float {
-  const buf = pool.get(poolKey(dtype, n))?.pop();
-  if (buf) {
-    pooledBytes -= buf.byteLength;
-    return buf;
-  }
-  return allocStorage(dtype, n) as Float;
+function take(k: Backend, dtype: "float32" | "float64", n: number): Float {
+  return (k.allocUninit === undefined ? k.alloc(dtype, n) : k.allocUninit(dtype, n)) as Float;
 }
 
-function give(...bufs: (Float | null)[]): void {
-  for (const buf of bufs) {
-    if (buf === null || buf.byteLength === 0 || pooledBytes + buf.byteLength > POOL_LIMIT) continue;
-    const key = poolKey(buf instanceof Float64Array ? "float64" : "float32", buf.length);
-    const list = pool.get(key) ?? [];
-    list.push(buf);
-    pool.set(key, list);
-    pooledBytes += buf.byteLength;
-  }
+function give(k: Backend, ...bufs: (Float | null)[]): void {
+  for (const buf of bufs) if (buf !== null) k.release?.(buf);
 }
 
 interface Saved {
@@ -145,18 +128,18 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const dtype = x.dtype as "float32" | "float64";
     const lstm = a.mode === "lstm";
     const gated = lstm || a.mode === "gru";
-    const hs = take(dtype, (T + 1) * BH);
+    const k = backendOf(x);
+    const hs = take(k, dtype, (T + 1) * BH);
     const first = a.reverse ? T : 0;
     const last = a.reverse ? 0 : T;
-    const k = backendOf(x);
     // All steps' input projections in one GEMM: (T·B, I)·(I, G·H), W_ih read transposed in place.
-    const act = take(dtype, T * B * GH);
+    const act = take(k, dtype, T * B * GH);
     if (T * B > 0) k.matmul(flat(x), flat(wIh), act, gemm(T * B, GH, I, { transB: true, lda: I, ldb: I }));
-    const aux = gated ? take(dtype, T * BH) : null;
-    const cs = lstm ? take(dtype, (T + 1) * BH) : null;
+    const aux = gated ? take(k, dtype, T * BH) : null;
+    const cs = lstm ? take(k, dtype, (T + 1) * BH) : null;
     hs.set(flat(h0), first * BH);
     if (cs) cs.set(flat(c0!), first * BH);
-    const hh = take(dtype, B * GH);
+    const hh = take(k, dtype, B * GH);
     const ws = flat(wHh);
     const bx = bIh ? flat(bIh) : null;
     const bh = bHh ? flat(bHh) : null;
@@ -189,13 +172,13 @@ const RecurrentLayer = defineOp<LayerAttrs>({
         auxOff: t * BH,
       });
     }
-    const out = allocStorage(dtype, (T + (lstm ? 1 : 0)) * BH) as Float;
+    const out = take(k, dtype, (T + (lstm ? 1 : 0)) * BH); // written whole below
     const firstOut = a.reverse ? 0 : BH;
     out.set(hs.subarray(firstOut, firstOut + T * BH));
     if (cs) out.set(cs.subarray(last * BH, (last + 1) * BH), T * BH);
-    give(hh);
+    give(k, hh);
     if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) a.saved = { hs, act, aux, cs };
-    else give(hs, act, aux, cs);
+    else give(k, hs, act, aux, cs);
     return new Tensor(out, [T + (lstm ? 1 : 0), B, H]);
   },
   vjp: (g, inputs, _out, a) => {
@@ -211,13 +194,14 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const BH = B * H;
     const dtype = x.dtype as "float32" | "float64";
     const lstm = a.mode === "lstm";
-    const alloc = (n: number) => allocStorage(dtype, n) as Float;
+    const k = backendOf(x);
+    const alloc = (n: number) => k.alloc(dtype, n) as Float; // zeros: the sums start from them
     const gs = flat(g);
     const ws = flat(wHh);
     const { hs, act, aux, cs } = saved;
     // Each step's gate gradients overwrite its activations in place (the kernels read before writing).
     const dxp = act;
-    const dhh = a.mode === "gru" ? take(dtype, T * B * GH) : dxp;
+    const dhh = a.mode === "gru" ? take(k, dtype, T * B * GH) : dxp;
     const dh = alloc(BH);
     const dhNext = alloc(BH);
     const dhPrev = alloc(BH);
@@ -225,7 +209,6 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     // The only outside gradient on a cell state is the one on the final cN.
     let dc: Float | null = lstm ? gs.slice(T * BH, (T + 1) * BH) : null;
     let dcPrev: Float | null = lstm ? alloc(BH) : null;
-    const k = backendOf(x);
     // rec = dhh_t·W_hh: (B, G·H)·(G·H, H).
     const p = gemm(B, H, GH, { lda: GH, ldb: H });
     for (let s = T - 1; s >= 0; s--) {
@@ -265,7 +248,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     let dWhh: Tensor | null = null;
     if (wHh.requiresGrad) {
       // Σ_t dhh_tᵀ·h_{t-1}; the h_{t-1} are T consecutive slots.
-      dWhh = Tensor.empty([GH, H], dtype);
+      dWhh = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([GH, H], dtype);
       const prevBase = a.reverse ? BH : 0;
       if (rows > 0)
         k.matmul(
@@ -277,13 +260,13 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     }
     let dWih: Tensor | null = null;
     if (wIh.requiresGrad) {
-      dWih = Tensor.empty([GH, I], dtype);
+      dWih = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([GH, I], dtype);
       if (rows > 0)
         k.matmul(dxp, flat(x), dWih.storage, gemm(GH, I, rows, { transA: true, lda: GH, ldb: I }));
     }
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = Tensor.empty([T, B, I], dtype);
+      dx = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([T, B, I], dtype);
       if (rows > 0) k.matmul(dxp, flat(wIh), dx.storage, gemm(rows, I, GH, { lda: GH, ldb: I }));
     }
     // Bias gradients: column sums of the (T·B, G·H) gate gradients.
@@ -294,7 +277,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     };
     const dbIh = bIh?.requiresGrad ? colSum(dxp) : null;
     const dbHh = bHh?.requiresGrad ? (dhh === dxp && dbIh ? dbIh.clone() : colSum(dhh)) : null;
-    give(hs, act, aux, cs, dhh === dxp ? null : dhh);
+    give(k, hs, act, aux, cs, dhh === dxp ? null : dhh, dh, dhPrev, rec);
     const grads: (Tensor | null)[] = [dx, dWih, dWhh];
     if (a.hasBias) grads.push(dbIh, dbHh);
     grads.push(h0.requiresGrad ? new Tensor(dhNext, [B, H]) : null);

@@ -54,7 +54,7 @@ const Softmax = defineOp<boolean>({
   name: "softmax",
   forward: ([x], log) => {
     const { data, rows, cols } = rowsOf(x);
-    const out = Tensor.empty(x.shape, x.dtype, x.device);
+    const out = Tensor.uninitialized(x.shape, x.dtype, x.device);
     backendOf(x).softmax(flat(data), out.storage, rows, cols, log);
     return out;
   },
