@@ -155,12 +155,35 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argReduce(x.detach(), dim, keepdim, "argmin");
 }
 
-/** [values, indices] of the max (or min) over one dim; the gradient goes to the first extreme element. */
-export function maxDim(x: Tensor, dim: number, keepdim: boolean, which: "max" | "min"): [Tensor, Tensor] {
+/**
+ * The result of max(dim) and min(dim), as PyTorch's named tuple: `.values` and `.indices`, also
+ * readable as `[0]` and `[1]` and by destructuring (`const [values, indices] = x.max(1)`).
+ */
+export class ValuesIndices {
+  readonly 0: Tensor;
+  readonly 1: Tensor;
+  readonly length = 2;
+
+  constructor(
+    readonly values: Tensor,
+    readonly indices: Tensor,
+  ) {
+    this[0] = values;
+    this[1] = indices;
+  }
+
+  *[Symbol.iterator](): Iterator<Tensor> {
+    yield this.values;
+    yield this.indices;
+  }
+}
+
+/** { values, indices } of the max (or min) over one dim; the gradient goes to the first extreme element. */
+export function maxDim(x: Tensor, dim: number, keepdim: boolean, which: "max" | "min"): ValuesIndices {
   const d = normDim(dim, x.ndim, which);
   const idx = argReduce(x.detach(), d, true, which === "max" ? "argmax" : "argmin");
   const values = gather(x, d, idx);
-  return keepdim ? [values, idx] : [squeeze(values, d), squeeze(idx, d)];
+  return keepdim ? new ValuesIndices(values, idx) : new ValuesIndices(squeeze(values, d), squeeze(idx, d));
 }
 
 export function variance(

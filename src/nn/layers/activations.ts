@@ -2,6 +2,7 @@
 import type { Tensor } from "../../tensor/tensor.js";
 import { Module } from "../module.js";
 import * as F from "../functional.js";
+import { positionalOptions } from "../../util/options.js";
 
 /** max(x, 0) elementwise. */
 export class ReLU extends Module {
@@ -38,8 +39,15 @@ export class SiLU extends Module {
 export class GELU extends Module {
   readonly approximate: "none" | "tanh";
 
-  constructor(opts: { approximate?: "none" | "tanh" } = {}) {
+  /** `new GELU({ approximate: "tanh" })`, or PyTorch's positional `new GELU("tanh")`. */
+  constructor(...rest: [opts?: { approximate?: "none" | "tanh" }] | [approximate: "none" | "tanh"]) {
     super();
+    const opts = positionalOptions<{ approximate?: "none" | "tanh" }>(
+      "GELU",
+      rest,
+      ["approximate"],
+      ["approximate"],
+    );
     const approximate = opts.approximate ?? "none";
     if (approximate !== "none" && approximate !== "tanh")
       throw new TypeError(`GELU: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
