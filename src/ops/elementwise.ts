@@ -205,6 +205,10 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   let compute = resultType(a, b);
   if (op === "div" && !isFloating(compute)) compute = "float32";
   if ((op === "and" || op === "or") && !isFloating(compute)) compute = "bool";
+  if (op === "sub" && compute === "bool")
+    throw new TypeError(
+      "sub: subtracting two bool tensors is not supported (as in PyTorch); use a.ne(b) for exclusive or, or cast with .int()",
+    );
   if (op === "pow" && !isFloating(compute) && typeof b === "number" && b < 0)
     throw new RangeError("pow: integers to negative integer powers are not allowed");
   const outDType = COMPARE.has(op) ? "bool" : compute;
