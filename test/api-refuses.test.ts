@@ -56,7 +56,13 @@ export const ALLOCATION: Refusal[] = [
   ["randperm negative", () => gs.randperm(-1), /^randperm: n must be an integer >= 0, got -1/],
   ["Linear 1e6 x 1e6", () => new gs.nn.Linear(1e6, 1e6), /^Linear: shape \[1000000, 1000000\]/],
   ["Embedding", () => new gs.nn.Embedding(1e6, 1e6), /^Embedding: shape \[1000000, 1000000\]/],
-  ["LSTM", () => new gs.nn.LSTM(1e6, 1e6), /shape \[4000000, 1000000\]/],
+  ["LSTM", () => new gs.nn.LSTM(1e6, 1e6), /^LSTM: shape \[4000000, 1000000\]/],
+  ["GRUCell", () => new gs.nn.GRUCell(1e6, 1e6), /^GRUCell: shape \[3000000, 1000000\]/],
+  [
+    "MultiheadAttention",
+    () => new gs.nn.MultiheadAttention(1e6, 1),
+    /^MultiheadAttention: shape \[3000000, 1000000\]/,
+  ],
   ["repeat", () => x23().repeat(1e6, 1e6), /^repeat: shape \[2000000, 3000000\]/],
   ["expand then copy", () => gs.zeros([1, 1]).expand(1e6, 1e6).contiguous(), /shape \[1000000, 1000000\]/],
   ["negative size", () => gs.zeros([2, -1]), /^zeros: shape \[2, -1\] has an invalid size -1/],
@@ -343,6 +349,37 @@ const OPTIONS: Refusal[] = [
   ],
   ["zerosLike", () => gs.zerosLike(gs.ones([2]), { dtpe: "int32" } as any), /^zeros: unknown option "dtpe"/],
   [
+    "kaimingUniform_ non_linearity",
+    () => nn.init.kaimingUniform_(gs.empty([2, 2]), { non_linearity: "relu" }),
+    /^kaimingUniform_: unknown option "non_linearity"/,
+  ],
+  [
+    "xavierUniform_ typo",
+    () => nn.init.xavierUniform_(gs.empty([2, 2]), { gian: 2 }),
+    /^xavierUniform_: unknown option "gian"/,
+  ],
+  [
+    "normal_ seed",
+    () => nn.init.normal_(gs.empty([2]), 0, 1, { seed: 1 }),
+    /^normal_: unknown option "seed"/,
+  ],
+  [
+    "truncNormal_",
+    () => nn.init.truncNormal_(gs.empty([2]), { sd: 1 }),
+    /^truncNormal_: unknown option "sd"/,
+  ],
+  [
+    "clipGradNorm_ error_if_nonfinite",
+    () => nn.utils.clipGradNorm_([], 1, 2, { error_if_nonfinite: true }),
+    /^clipGradNorm_: unknown option "error_if_nonfinite"; did you mean "errorIfNonfinite"/,
+  ],
+  ["F.gelu typo", () => F.gelu(gs.ones([2]), { approx: "tanh" }), /^gelu: unknown option "approx"/],
+  [
+    "F.scaledDotProductAttention is_causal",
+    () => F.scaledDotProductAttention(gs.ones([2, 4]), gs.ones([2, 4]), gs.ones([2, 4]), { is_causal: true }),
+    /^scaledDotProductAttention: unknown option "is_causal"; did you mean "isCausal"/,
+  ],
+  [
     "add alpha typo",
     () => js.ones([2]).add(1, { alpah: 2 }),
     /^add: unknown option "alpah"; expected one of alpha/,
@@ -402,6 +439,14 @@ test("PyTorch's positional constructor arguments mean what they mean in PyTorch"
   assert.throws(() => m.loadStateDict(sd), /missing key\(s\): "bias"/);
   assert.deepEqual(m.loadStateDict(sd, false).missingKeys, ["bias"]);
   assert.deepEqual(m.weight.tolist(), gs.ones([3, 2]).tolist());
+
+  // F.gelu(x, "tanh") and clipGradNorm_(params, max, type, true), as PyTorch's positional forms.
+  const x = gs.tensor([-1, 0.5, 2]).float();
+  assert.deepEqual(F.gelu(x, "tanh").tolist(), F.gelu(x, { approximate: "tanh" }).tolist());
+  assert.notDeepEqual(F.gelu(x, "tanh").tolist(), F.gelu(x).tolist());
+  const p = gs.ones([2]).requiresGrad_();
+  p.grad = gs.tensor([Infinity, 1]).float();
+  assert.throws(() => nn.utils.clipGradNorm_([p], 1, 2, true), /clipGradNorm_: the total norm/);
 });
 
 const POSITIONAL: Refusal[] = [

@@ -9,17 +9,27 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { optionsOf } from "../util/options.js";
 
 // The fused ops (kernel, composition and the choice between them) live in ops/fused/.
-export { gelu, geluComposed } from "../ops/fused/gelu.js";
+import { gelu as geluOp, type GeluOptions } from "../ops/fused/gelu.js";
+import { scaledDotProductAttention as attentionOp, type AttentionOptions } from "../ops/fused/attention.js";
+export { geluComposed } from "../ops/fused/gelu.js";
 export { layerNorm, layerNormComposed } from "../ops/fused/layer-norm.js";
 export { classLossComposed } from "../ops/fused/cross-entropy.js";
-export {
-  scaledDotProductAttention,
-  attentionWeights,
-  causalMask,
-  type AttentionOptions,
-} from "../ops/fused/attention.js";
+export { attentionWeights, causalMask, type AttentionOptions } from "../ops/fused/attention.js";
 export { dropout } from "../ops/dropout.js";
 export type { Reduction };
+
+/** x·Φ(x), or its tanh approximation: gelu(x, { approximate: "tanh" }) or PyTorch's gelu(x, "tanh"). */
+export function gelu(x: Tensor, approximate?: GeluOptions | "none" | "tanh"): Tensor {
+  const opts =
+    typeof approximate === "string" ? { approximate } : optionsOf("gelu", approximate, ["approximate"]);
+  return geluOp(x, opts);
+}
+
+/** softmax(q·kᵀ·scale + mask)·v; see ops/fused/attention.ts. */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts?: AttentionOptions): Tensor {
+  const known = ["attnMask", "isCausal", "dropoutP", "scale", "training"];
+  return attentionOp(q, k, v, optionsOf("scaledDotProductAttention", opts, known));
+}
 
 export const relu = (x: Tensor) => x.relu();
 export const sigmoid = (x: Tensor) => x.sigmoid();

@@ -1,6 +1,6 @@
 /** MultiheadAttention, as torch.nn.MultiheadAttention (PyTorch 1.13 semantics and parameter names). */
 import { Tensor } from "../../tensor/tensor.js";
-import { fmtShape } from "../../tensor/shape.js";
+import { checkAllocation, fmtShape } from "../../tensor/shape.js";
 import { isFloating } from "../../tensor/dtype.js";
 import { matmul } from "../../ops/matmul.js";
 import { causalSelfAttention } from "../../ops/fused/attention.js";
@@ -99,6 +99,7 @@ export class MultiheadAttention extends Module {
       throw new RangeError(`MultiheadAttention: dropout must be in [0, 1], got ${String(opts.dropout)}`);
     this.batchFirst = checkFlag("MultiheadAttention", "batchFirst", opts.batchFirst ?? false);
     const E = embedDim;
+    checkAllocation([3 * E, Math.max(E, this.kdim, this.vdim)], "MultiheadAttention");
     if (this.kdim === E && this.vdim === E) this.in_proj_weight = new Parameter(Tensor.empty([3 * E, E]));
     else {
       this.q_proj_weight = new Parameter(Tensor.empty([E, E]));

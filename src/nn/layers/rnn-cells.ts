@@ -5,7 +5,7 @@
  */
 import { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/create.js";
-import { fmtShape } from "../../tensor/shape.js";
+import { checkAllocation, fmtShape } from "../../tensor/shape.js";
 import { GATES, recurrentLayer, type RecurrentMode } from "../../ops/fused/recurrent.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
@@ -31,6 +31,7 @@ export abstract class RNNCellBase extends Module {
     this.hiddenSize = checkSize(where, "hiddenSize", hiddenSize);
     if (hiddenSize < 1) throw new RangeError(`${where}: hiddenSize must be positive, got ${hiddenSize}`);
     const G = GATES[mode] * hiddenSize;
+    checkAllocation([G, Math.max(inputSize, hiddenSize)], where);
     this.weight_ih = new Parameter(Tensor.empty([G, inputSize]));
     this.weight_hh = new Parameter(Tensor.empty([G, hiddenSize]));
     const bias = checkFlag(where, "bias", opts.bias ?? true);

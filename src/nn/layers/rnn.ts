@@ -7,7 +7,7 @@
  */
 import { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/create.js";
-import { fmtShape } from "../../tensor/shape.js";
+import { checkAllocation, fmtShape } from "../../tensor/shape.js";
 import { cat, stack } from "../../ops/indexing.js";
 import { GATES, recurrentLayer, type RecurrentMode } from "../../ops/fused/recurrent.js";
 import { Module } from "../module.js";
@@ -96,6 +96,7 @@ export abstract class RNNBase extends Module {
     this.dropout = checkProbability(where, "dropout", opts.dropout ?? 0);
     const G = GATES[mode] * hiddenSize;
     const D = this.numDirections;
+    checkAllocation([G, Math.max(inputSize, hiddenSize * D)], where);
     for (let layer = 0; layer < this.numLayers; layer++) {
       for (let dir = 0; dir < D; dir++) {
         const sfx = `_l${layer}${dir === 1 ? "_reverse" : ""}`;
