@@ -639,6 +639,11 @@ test("valid inputs still compute", () => {
   const y = gs.tensor([0, 1]).float();
   assert.ok(Math.abs(F.binaryCrossEntropy(p, y).item() - -Math.log(0.75) / 2) < 1e-6);
   assert.deepEqual(gs.ones([2]).add(true).tolist(), [2, 2]);
+  // bool + bool is logical or and bool * bool logical and, as in PyTorch (found by ops-property).
+  const b = gs.tensor([true, false]);
+  assert.deepEqual(Array.from(b.add(b).toArray()), [1, 0]);
+  assert.equal(b.add(true).sum().item(), 2);
+  assert.deepEqual(Array.from(b.mul(gs.tensor([true, true])).toArray()), [1, 0]);
   assert.deepEqual(gs.full([2], false).tolist(), [false, false]);
   assert.deepEqual(gs.ones([2]).add(1, { alpha: 2 }).tolist(), [3, 3]);
 });

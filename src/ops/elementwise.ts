@@ -205,6 +205,8 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   let compute = resultType(a, b);
   if (op === "div" && !isFloating(compute)) compute = "float32";
   if ((op === "and" || op === "or") && !isFloating(compute)) compute = "bool";
+  // On bools PyTorch's + is logical or and * is logical and (True + True is True, not 2).
+  if (compute === "bool" && (op === "add" || op === "mul")) op = op === "add" ? "or" : "and";
   if (op === "sub" && compute === "bool")
     throw new TypeError(
       "sub: subtracting two bool tensors is not supported (as in PyTorch); use a.ne(b) for exclusive or, or cast with .int()",

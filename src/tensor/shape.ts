@@ -1,4 +1,5 @@
 /** Shape arithmetic: sizes, strides, broadcasting and dim normalisation, with errors that name the op. */
+import { show } from "../util/options.js";
 
 export type Shape = readonly number[];
 
@@ -29,10 +30,6 @@ export function fmtShape(shape: Shape): string {
  */
 export const MAX_NUMEL = 2 ** 32;
 
-function showSize(s: unknown): string {
-  return typeof s === "string" ? JSON.stringify(s) : String(s);
-}
-
 /** Throws unless numelOf(shape) fits in one tensor; the shape's sizes are already valid integers. */
 export function checkAllocation(shape: Shape, op: string): void {
   const n = numelOf(shape);
@@ -47,13 +44,11 @@ export function checkAllocation(shape: Shape, op: string): void {
 /** A copy of `shape` after checking that it is an array of integer sizes >= 0 that fits in memory. */
 export function checkShape(shape: unknown, op: string): number[] {
   if (!Array.isArray(shape))
-    throw new TypeError(
-      `${op}: shape must be an array of sizes such as [2, 3], got ${typeof shape === "string" ? JSON.stringify(shape) : String(shape)}`,
-    );
+    throw new TypeError(`${op}: shape must be an array of sizes such as [2, 3], got ${show(shape)}`);
   for (const s of shape)
     if (typeof s !== "number" || !Number.isInteger(s) || s < 0)
       throw new RangeError(
-        `${op}: shape [${shape.map(showSize).join(", ")}] has an invalid size ${showSize(s)}; sizes are integers >= 0`,
+        `${op}: shape [${shape.map(show).join(", ")}] has an invalid size ${show(s)}; sizes are integers >= 0`,
       );
   checkAllocation(shape, op);
   return shape.slice();
@@ -68,20 +63,14 @@ export function sizesArg(args: readonly unknown[], op: string, what = "shape"): 
   if (args.length === 1 && Array.isArray(args[0])) return args[0].slice();
   if (args.every((a) => typeof a === "number")) return args.slice() as number[];
   throw new TypeError(
-    `${op}: ${what} must be integers or one array of integers, e.g. x.${op}(2, 3) or x.${op}([2, 3]); got (${args.map(showArg).join(", ")})`,
+    `${op}: ${what} must be integers or one array of integers, e.g. x.${op}(2, 3) or x.${op}([2, 3]); got (${args.map(show).join(", ")})`,
   );
-}
-
-function showArg(a: unknown): string {
-  if (Array.isArray(a)) return `[${a.map(showArg).join(", ")}]`;
-  if (a !== null && typeof a === "object") return a.constructor?.name ?? "object";
-  return typeof a === "string" ? JSON.stringify(a) : String(a);
 }
 
 /** Throws unless `sizes` is an array of integers (the movement ops' shape and dims arguments). */
 export function checkIntArray(sizes: unknown, op: string, what: string): readonly number[] {
   if (!Array.isArray(sizes) || !sizes.every((s) => typeof s === "number" && Number.isInteger(s)))
-    throw new TypeError(`${op}: ${what} must be an array of integers such as [2, 3], got ${showArg(sizes)}`);
+    throw new TypeError(`${op}: ${what} must be an array of integers such as [2, 3], got ${show(sizes)}`);
   return sizes;
 }
 
@@ -101,7 +90,7 @@ export function normDims(dim: number | readonly number[] | undefined, ndim: numb
   if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dim === "number" ? [dim] : dim;
   if (!Array.isArray(list))
-    throw new TypeError(`${op}: dim must be an integer or an array of integers, got ${showArg(dim)}`);
+    throw new TypeError(`${op}: dim must be an integer or an array of integers, got ${show(dim)}`);
   const out = [...new Set(list.map((d) => normDim(d, ndim, op)))];
   if (out.length !== list.length) throw new RangeError(`${op}: dim ${JSON.stringify(dim)} repeats a dim`);
   return out.sort((a, b) => a - b);
