@@ -139,6 +139,26 @@ const SHAPE_ARGS: Refusal[] = [
   ["index fractional", () => gs.arange(4).index(1.5), /^index: unsupported index 1\.5/],
   ["index object", () => js.arange(4).index({}), /^index: unsupported index object/],
   [
+    "sum keepdim as a second dim",
+    () => js.ones([2, 3]).sum(0, 1),
+    /^sum: keepdim must be true or false, got 1; to reduce several dims pass an array: \[0, 1\]/,
+  ],
+  [
+    "argmax keepdim string",
+    () => js.ones([2, 3]).argmax(0, "yes"),
+    /^argmax: keepdim must be true or false, got "yes"/,
+  ],
+  [
+    "var options",
+    () => js.ones([2, 3]).var(0, { unbiased: false }),
+    /^var: unknown option "unbiased"; expected one of correction, keepdim/,
+  ],
+  [
+    "slice start string",
+    () => js.ones([4]).slice(0, "1"),
+    /^slice: start must be an integer or null, got "1"/,
+  ],
+  [
     "sum dim string",
     () => js.ones([2, 3]).sum("x"),
     /^sum: dim must be an integer or an array of integers, got "x"/,
@@ -483,6 +503,8 @@ const POSITIONAL: Refusal[] = [
     () => new nn.GELU("fast"),
     /^GELU: approximate must be "none" or "tanh", got "fast"/,
   ],
+  ["ReLU inplace", () => new nn.ReLU(true), /^ReLU: takes no arguments \(PyTorch's inplace is not supported/],
+  ["Tanh with an argument", () => new nn.Tanh(1), /^Tanh: takes no arguments/],
   [
     "Dropout inplace",
     () => new nn.Dropout(0.1, true),

@@ -251,6 +251,12 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   const d = dimIndex(x, dim, "slice");
   if (!Number.isInteger(step) || step <= 0)
     throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  for (const [name, v] of [
+    ["start", start],
+    ["end", end],
+  ] as const)
+    if (v != null && !Number.isInteger(v))
+      throw new TypeError(`slice: ${name} must be an integer or null, got ${JSON.stringify(v)}`);
   const size = x.shape[d];
   const clampIdx = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
   const s = start == null ? 0 : clampIdx(start);
