@@ -1,6 +1,7 @@
 /** The function forms of tensor methods, as in PyTorch: `gs.add(a, b)`, `gs.sum(x, 1)`, `gs.cat([a, b], 0)`. */
 import type { Dims, Tensor, TensorLike } from "./tensor/tensor.js";
 import type { Shape } from "./tensor/shape.js";
+import type { ValuesIndices } from "./ops/reduce.js";
 
 export {
   add,
@@ -63,16 +64,16 @@ export {
 export { gather, indexSelect, scatterAdd, indexAdd, cat, stack, split, chunk } from "./ops/indexing.js";
 export { softmax, logSoftmax, logsumexp, norm, tril, triu } from "./ops/composite.js";
 
-/** max over all elements, or [values, indices] over one dim. */
+/** max over all elements, or `{ values, indices }` over one dim (PyTorch's named tuple; see Tensor.max). */
 export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor];
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   return dim === undefined ? x.max() : x.max(dim, keepdim);
 }
 
 export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor];
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   return dim === undefined ? x.min() : x.min(dim, keepdim);
 }
 
@@ -81,4 +82,4 @@ export const detach = (x: Tensor) => x.detach();
 export const numel = (x: Tensor) => x.numel();
 export const isTensor = (x: unknown): x is Tensor =>
   typeof x === "object" && x !== null && "storage" in x && "strides" in x;
-export type { Dims, TensorLike, Shape };
+export type { Dims, TensorLike, Shape, ValuesIndices };

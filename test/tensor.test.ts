@@ -128,10 +128,12 @@ test("slicing and indexing like Python", () => {
     [3, 7, 11],
     [15, 19, 23],
   ]);
-  assert.deepEqual(x.index(0, [1, 3]).tolist(), [
+  assert.deepEqual(x.index(0, "1:3").tolist(), [
     [4, 5, 6, 7],
     [8, 9, 10, 11],
   ]);
+  // A JS array could mean a slice or PyTorch's t[[1, 3]]: refused, with both spellings in the message.
+  assert.throws(() => x.index(0, [1, 3] as never), /ambiguous.*gs\.tensor\(\[1, 3\]\).*"1:3"/);
   assert.deepEqual(x.index(0, gs.tensor([[2, 0]])).shape, [1, 2, 4]);
   assert.deepEqual(x.slice(2, -2).index(0, 0).tolist(), [2, 3]);
   assert.deepEqual(x.select(1, 2).shape, [2, 4]);

@@ -5,6 +5,7 @@ import type { Generator } from "../tensor/random.js";
 import { indexSelect } from "../ops/indexing.js";
 import { Subset, TensorDataset, type Dataset } from "./dataset.js";
 import { defaultCollate, type Collated } from "./collate.js";
+import { optionsOf } from "../util/options.js";
 
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1). */
@@ -47,12 +48,17 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly generator: Generator | undefined;
   private readonly collate: ((samples: T[]) => B) | undefined;
 
-  constructor(dataset: Dataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+  constructor(dataset: Dataset<T>, options?: DataLoaderOptions<T, B>) {
+    const opts = optionsOf("DataLoader", options, ["batchSize", "shuffle", "dropLast", "collate", "generator"]);
     if (!dataset || typeof dataset.get !== "function" || typeof dataset.length !== "number")
       throw new TypeError("DataLoader: expects a Dataset (an object with length and get(i))");
     const { batchSize = 1, shuffle = false, dropLast = false } = opts;
     if (!Number.isInteger(batchSize) || batchSize <= 0)
       throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    for (const [name, v] of [["shuffle", shuffle], ["dropLast", dropLast]] as const)
+      if (typeof v !== "boolean") throw new TypeError(`DataLoader: ${name} must be true or false, got ${String(v)}`);
+    if (opts.collate !== undefined && typeof opts.collate !== "function")
+      throw new TypeError("DataLoader: collate must be a function");
     checkNotEmpty(dataset);
     this.dataset = dataset;
     this.batchSize = batchSize;

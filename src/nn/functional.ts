@@ -5,19 +5,31 @@ import { isFloating } from "../tensor/dtype.js";
 import { matmul } from "../ops/matmul.js";
 import { softmax as softmaxOp, logSoftmax as logSoftmaxOp } from "../ops/composite.js";
 import { classLossRows, type Reduction } from "../ops/fused/cross-entropy.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { optionsOf } from "../util/options.js";
 
 // The fused ops (kernel, composition and the choice between them) live in ops/fused/.
-export { gelu, geluComposed } from "../ops/fused/gelu.js";
+import { gelu as geluOp, type GeluOptions } from "../ops/fused/gelu.js";
+import { scaledDotProductAttention as attentionOp, type AttentionOptions } from "../ops/fused/attention.js";
+export { geluComposed } from "../ops/fused/gelu.js";
 export { layerNorm, layerNormComposed } from "../ops/fused/layer-norm.js";
 export { classLossComposed } from "../ops/fused/cross-entropy.js";
-export {
-  scaledDotProductAttention,
-  attentionWeights,
-  causalMask,
-  type AttentionOptions,
-} from "../ops/fused/attention.js";
+export { attentionWeights, causalMask, type AttentionOptions } from "../ops/fused/attention.js";
 export { dropout } from "../ops/dropout.js";
 export type { Reduction };
+
+/** x·Φ(x), or its tanh approximation: gelu(x, { approximate: "tanh" }) or PyTorch's gelu(x, "tanh"). */
+export function gelu(x: Tensor, approximate?: GeluOptions | "none" | "tanh"): Tensor {
+  const opts =
+    typeof approximate === "string" ? { approximate } : optionsOf("gelu", approximate, ["approximate"]);
+  return geluOp(x, opts);
+}
+
+/** softmax(q·kᵀ·scale + mask)·v; see ops/fused/attention.ts. */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts?: AttentionOptions): Tensor {
+  const known = ["attnMask", "isCausal", "dropoutP", "scale", "training"];
+  return attentionOp(q, k, v, optionsOf("scaledDotProductAttention", opts, known));
+}
 
 export const relu = (x: Tensor) => x.relu();
 export const sigmoid = (x: Tensor) => x.sigmoid();
@@ -80,17 +92,19 @@ function classesLast(
 export function nllLoss(
   logProbs: Tensor,
   target: Tensor,
-  opts: Omit<CrossEntropyOptions, "labelSmoothing"> = {},
+  opts?: Omit<CrossEntropyOptions, "labelSmoothing">,
 ): Tensor {
-  return classLoss(logProbs, target, { ...opts, labelSmoothing: 0 }, "nllLoss", false);
+  const o = optionsOf("nllLoss", opts, ["ignoreIndex", "reduction", "weight"]);
+  return classLoss(logProbs, target, { ...o, labelSmoothing: 0 }, "nllLoss", false);
 }
 
 /**
  * Cross-entropy from unnormalised logits (N, C, ...) and int32 class targets (N, ...), with
  * ignoreIndex (default -100), label smoothing and class weights as in PyTorch.
  */
-export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
-  return classLoss(logits, target, opts, "crossEntropy", true);
+export function crossEntropy(logits: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
+  const o = optionsOf("crossEntropy", opts, ["ignoreIndex", "reduction", "labelSmoothing", "weight"]);
+  return classLoss(logits, target, o, "crossEntropy", true);
 }
 
 function classLoss(
@@ -128,44 +142,61 @@ function classLoss(
   );
 }
 
+const REDUCTION_ONLY = ["reduction"];
+
 function checkSameShape(a: Tensor, b: Tensor, op: string): void {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor))
+    throw new TypeError(`${op}: input and target must be Tensors, got ${typeof a} and ${typeof b}`);
   if (a.ndim !== b.ndim || a.shape.some((s, i) => s !== b.shape[i]))
     throw new RangeError(
       `${op}: input ${fmtShape(a.shape)} and target ${fmtShape(b.shape)} must have the same shape`,
     );
 }
 
-export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor {
+  const { reduction = "mean" } = optionsOf("mseLoss", opts, REDUCTION_ONLY);
   checkSameShape(input, target, "mseLoss");
   const d = input.sub(target);
-  return reduce(d.mul(d), opts.reduction ?? "mean", "mseLoss");
+  return reduce(d.mul(d), reduction, "mseLoss");
 }
 
-export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+export function l1Loss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor {
+  const { reduction = "mean" } = optionsOf("l1Loss", opts, REDUCTION_ONLY);
   checkSameShape(input, target, "l1Loss");
-  return reduce(input.sub(target).abs(), opts.reduction ?? "mean", "l1Loss");
+  return reduce(input.sub(target).abs(), reduction, "l1Loss");
 }
 
-/** Binary cross-entropy of probabilities; logs are clamped at -100 as in PyTorch. */
-export function binaryCrossEntropy(
-  input: Tensor,
-  target: Tensor,
-  opts: { reduction?: Reduction } = {},
-): Tensor {
+/**
+ * Binary cross-entropy of probabilities; logs are clamped at -100 as in PyTorch. An input outside
+ * [0, 1] (or NaN) is an error, as in PyTorch: logits belong in binaryCrossEntropyWithLogits.
+ */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor {
+  const { reduction = "mean" } = optionsOf("binaryCrossEntropy", opts, REDUCTION_ONLY);
   checkSameShape(input, target, "binaryCrossEntropy");
+  checkProbabilities(input, "binaryCrossEntropy");
   const logP = input.log().clamp(-100);
   const log1mP = input.neg().add(1).log().clamp(-100);
   const loss = target.mul(logP).add(target.neg().add(1).mul(log1mP)).neg();
-  return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropy");
+  return reduce(loss, reduction, "binaryCrossEntropy");
+}
+
+function checkProbabilities(input: Tensor, op: string): void {
+  const values = noGrad(() => input.detach().toArray());
+  for (const v of values)
+    if (!(v >= 0 && v <= 1))
+      throw new RangeError(
+        `${op}: all elements of input should be between 0 and 1, got ${v} (for logits use binaryCrossEntropyWithLogits)`,
+      );
 }
 
 /** Binary cross-entropy from logits, computed stably: max(x,0) - x·y + log(1 + exp(-|x|)). */
 export function binaryCrossEntropyWithLogits(
   input: Tensor,
   target: Tensor,
-  opts: { reduction?: Reduction } = {},
+  opts?: { reduction?: Reduction },
 ): Tensor {
+  const { reduction = "mean" } = optionsOf("binaryCrossEntropyWithLogits", opts, REDUCTION_ONLY);
   checkSameShape(input, target, "binaryCrossEntropyWithLogits");
   const loss = input.relu().sub(input.mul(target)).add(input.abs().neg().exp().log1p());
-  return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropyWithLogits");
+  return reduce(loss, reduction, "binaryCrossEntropyWithLogits");
 }

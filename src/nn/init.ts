@@ -12,6 +12,7 @@ import { isFloating } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
+import { optionsOf } from "../util/options.js";
 
 export type Nonlinearity =
   | "linear"
@@ -94,16 +95,18 @@ export function calculateFanInAndFanOut(t: Tensor, where = "calculateFanInAndFan
 }
 
 /** Fills t with draws from U(a, b). */
-export function uniform_(t: Tensor, a = 0, b = 1, opts: RandomInitOptions = {}): Tensor {
+export function uniform_(t: Tensor, a = 0, b = 1, options?: RandomInitOptions): Tensor {
   checkTensor("uniform_", t);
+  const opts = optionsOf("uniform_", options, ["generator"]);
   if (!(a <= b)) throw new RangeError(`uniform_: expects a <= b, got a=${a}, b=${b}`);
   const g = opts.generator ?? defaultGenerator;
   return fillWith(t, () => a + (b - a) * g.random());
 }
 
 /** Fills t with draws from N(mean, std²). */
-export function normal_(t: Tensor, mean = 0, std = 1, opts: RandomInitOptions = {}): Tensor {
+export function normal_(t: Tensor, mean = 0, std = 1, options?: RandomInitOptions): Tensor {
   checkTensor("normal_", t);
+  const opts = optionsOf("normal_", options, ["generator"]);
   if (!(std >= 0)) throw new RangeError(`normal_: std must be >= 0, got ${std}`);
   const g = opts.generator ?? defaultGenerator;
   return fillWith(t, () => mean + std * g.normal());
@@ -115,9 +118,10 @@ export function normal_(t: Tensor, mean = 0, std = 1, opts: RandomInitOptions = 
  */
 export function truncNormal_(
   t: Tensor,
-  opts: { mean?: number; std?: number; a?: number; b?: number; generator?: Generator } = {},
+  options?: { mean?: number; std?: number; a?: number; b?: number; generator?: Generator },
 ): Tensor {
   checkTensor("truncNormal_", t);
+  const opts = optionsOf("truncNormal_", options, ["mean", "std", "a", "b", "generator"]);
   const { mean = 0, std = 1, a = -2, b = 2 } = opts;
   if (!(std > 0) || !(a < b))
     throw new RangeError(`truncNormal_: expects std > 0 and a < b, got std=${std}, a=${a}, b=${b}`);
@@ -153,18 +157,20 @@ export function ones_(t: Tensor): Tensor {
  * Glorot/Xavier uniform: U(-bound, bound) with bound = gain · √(6 / (fan_in + fan_out)).
  * @example gs.nn.init.xavierUniform_(lin.weight, { gain: gs.nn.init.calculateGain("tanh") });
  */
-export function xavierUniform_(t: Tensor, opts: { gain?: number; generator?: Generator } = {}): Tensor {
+export function xavierUniform_(t: Tensor, options?: { gain?: number; generator?: Generator }): Tensor {
   checkTensor("xavierUniform_", t);
+  const opts = optionsOf("xavierUniform_", options, ["gain", "generator"]);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t, "xavierUniform_");
   const bound = (opts.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
-  return uniform_(t, -bound, bound, opts);
+  return uniform_(t, -bound, bound, { generator: opts.generator });
 }
 
 /** Glorot/Xavier normal: N(0, std²) with std = gain · √(2 / (fan_in + fan_out)). */
-export function xavierNormal_(t: Tensor, opts: { gain?: number; generator?: Generator } = {}): Tensor {
+export function xavierNormal_(t: Tensor, options?: { gain?: number; generator?: Generator }): Tensor {
   checkTensor("xavierNormal_", t);
+  const opts = optionsOf("xavierNormal_", options, ["gain", "generator"]);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t, "xavierNormal_");
-  return normal_(t, 0, (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), opts);
+  return normal_(t, 0, (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), { generator: opts.generator });
 }
 
 export interface KaimingOptions {
@@ -176,6 +182,8 @@ export interface KaimingOptions {
 }
 
 /** gain / √fan; 0 for an empty tensor (which has nothing to fill). */
+const KAIMING_KEYS = ["a", "mode", "nonlinearity", "generator"];
+
 function kaimingStd(where: string, t: Tensor, opts: KaimingOptions): number {
   const { a = 0, mode = "fan_in", nonlinearity = "leaky_relu" } = opts;
   if (mode !== "fan_in" && mode !== "fan_out")
@@ -190,14 +198,16 @@ function kaimingStd(where: string, t: Tensor, opts: KaimingOptions): number {
  * (default leaky_relu with slope a = 0, i.e. √2). nn.Linear uses a = √5, giving bound 1/√fan_in.
  * @example gs.nn.init.kaimingUniform_(w, { nonlinearity: "relu" });
  */
-export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+export function kaimingUniform_(t: Tensor, options?: KaimingOptions): Tensor {
   checkTensor("kaimingUniform_", t);
+  const opts = optionsOf("kaimingUniform_", options, KAIMING_KEYS);
   const bound = Math.sqrt(3) * kaimingStd("kaimingUniform_", t, opts);
-  return uniform_(t, -bound, bound, opts);
+  return uniform_(t, -bound, bound, { generator: opts.generator });
 }
 
 /** He/Kaiming normal: N(0, std²) with std = gain / √fan. */
-export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+export function kaimingNormal_(t: Tensor, options?: KaimingOptions): Tensor {
   checkTensor("kaimingNormal_", t);
-  return normal_(t, 0, kaimingStd("kaimingNormal_", t, opts), opts);
+  const opts = optionsOf("kaimingNormal_", options, KAIMING_KEYS);
+  return normal_(t, 0, kaimingStd("kaimingNormal_", t, opts), { generator: opts.generator });
 }

@@ -7,6 +7,7 @@ import { checkDType, isFloating, type DType } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Parameter } from "./parameter.js";
+import { optionsOf } from "../util/options.js";
 
 /** Parameters and persistent buffers by dotted name, as PyTorch's state_dict. */
 export type StateDict = Record<string, Tensor>;
@@ -268,9 +269,13 @@ export abstract class Module {
    */
   loadStateDict(
     dict: Record<string, Tensor> | Map<string, Tensor>,
-    opts: { strict?: boolean } = {},
+    opts: { strict?: boolean } | boolean = {},
   ): LoadStateDictResult {
-    const strict = opts.strict ?? true;
+    // PyTorch's positional load_state_dict(sd, strict) as well as { strict }.
+    const strict =
+      typeof opts === "boolean" ? opts : (optionsOf("loadStateDict", opts, ["strict"]).strict ?? true);
+    if (typeof strict !== "boolean")
+      throw new TypeError(`loadStateDict: strict must be true or false, got ${String(strict)}`);
     if (dict === null || typeof dict !== "object")
       throw new TypeError(`loadStateDict: expected a Record or Map of tensors, got ${String(dict)}`);
     const given = dict instanceof Map ? dict : new Map(Object.entries(dict));

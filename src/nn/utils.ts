@@ -3,6 +3,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { cat } from "../ops/indexing.js";
 import { hostData } from "../tensor/device.js";
+import { optionsOf } from "../util/options.js";
 
 function tensorsOf(where: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
   if (parameters instanceof Tensor) return [parameters];
@@ -75,9 +76,14 @@ export function clipGradNorm_(
   parameters: Tensor | Iterable<Tensor>,
   maxNorm: number,
   normType = 2,
-  options: { errorIfNonfinite?: boolean } = {},
+  errorIfNonfinite: { errorIfNonfinite?: boolean } | boolean = {},
 ): number {
   const W = "clipGradNorm_";
+  // PyTorch's positional error_if_nonfinite, or { errorIfNonfinite }.
+  const options =
+    typeof errorIfNonfinite === "boolean"
+      ? { errorIfNonfinite }
+      : optionsOf(W, errorIfNonfinite, ["errorIfNonfinite"]);
   if (typeof maxNorm !== "number" || !(maxNorm >= 0))
     throw new RangeError(`${W}: maxNorm must be a number >= 0, got ${maxNorm}`);
   if (typeof normType !== "number" || !(normType > 0))

@@ -21,10 +21,17 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
 export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
   checkFloat(x, "norm");
   const dims = normDims(dim, x.ndim, "norm");
+  if (typeof p !== "number" || Number.isNaN(p))
+    throw new TypeError(`norm: p must be a number, got ${String(p)}`);
   if (p === Infinity) return amax(x.abs(), dims, keepdim);
-  if (p === 2) return sum(x.mul(x), dims, keepdim).sqrt();
   if (p === 1) return sum(x.abs(), dims, keepdim);
-  return sum(x.abs().pow(p), dims, keepdim).pow(1 / p);
+  const s = p === 2 ? sum(x.mul(x), dims, keepdim) : sum(x.abs().pow(p), dims, keepdim);
+  // The root's derivative is infinite at 0, where PyTorch's gradient is 0: take the root of 1 there
+  // and select 0, so that no infinity meets the zero gradient of the inner sum.
+  const zero = s.eq(0);
+  const safe = where(zero, 1, s);
+  const root = p === 2 ? safe.sqrt() : safe.pow(1 / p);
+  return where(zero, 0, root);
 }
 
 /** True where column - row <= diagonal, for the last two dims of x. */

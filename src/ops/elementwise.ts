@@ -13,6 +13,7 @@ import {
 } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides } from "../tensor/shape.js";
 import { defineOp } from "./define.js";
+import { optionsOf, show } from "../util/options.js";
 import { contiguous } from "./movement.js";
 
 /** Wraps a number or boolean as a 0-d tensor of `dtype` on `device`. */
@@ -184,10 +185,32 @@ const Binary = defineOp<BinaryAttrs>({
 
 const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and", "or"]);
 
+/** A Tensor, a number or a boolean; anything else ("1", null, undefined) is an error naming the op. */
+function checkOperand(op: string, x: unknown): void {
+  if (x instanceof Tensor || typeof x === "number" || typeof x === "boolean") return;
+  const what =
+    typeof x === "string"
+      ? `the string ${JSON.stringify(x)}`
+      : x === null
+        ? "null"
+        : x === undefined
+          ? "undefined"
+          : `${typeof x === "object" ? "an object" : typeof x}`;
+  throw new TypeError(`${op}: expected a Tensor, a number or a boolean, got ${what}`);
+}
+
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  checkOperand(op, a);
+  checkOperand(op, b);
   let compute = resultType(a, b);
   if (op === "div" && !isFloating(compute)) compute = "float32";
   if ((op === "and" || op === "or") && !isFloating(compute)) compute = "bool";
+  // On bools PyTorch's + is logical or and * is logical and (True + True is True, not 2).
+  if (compute === "bool" && (op === "add" || op === "mul")) op = op === "add" ? "or" : "and";
+  if (op === "sub" && compute === "bool")
+    throw new TypeError(
+      "sub: subtracting two bool tensors is not supported (as in PyTorch); use a.ne(b) for exclusive or, or cast with .int()",
+    );
   if (op === "pow" && !isFloating(compute) && typeof b === "number" && b < 0)
     throw new RangeError("pow: integers to negative integer powers are not allowed");
   const outDType = COMPARE.has(op) ? "bool" : compute;
@@ -211,15 +234,18 @@ const Compare = defineOp<BinaryAttrs>({
   vjp: "none",
 });
 
-function scaled(x: TensorLike, alpha: number | undefined): TensorLike {
+function scaled(op: string, x: TensorLike, opts: { alpha?: number } | undefined): TensorLike {
+  const alpha = optionsOf(op, opts, ["alpha"]).alpha;
   if (alpha === undefined || alpha === 1) return x;
+  if (typeof alpha !== "number") throw new TypeError(`${op}: alpha must be a number, got ${show(alpha)}`);
+  checkOperand(op, x);
   return typeof x === "number" ? x * alpha : mul(x, alpha);
 }
 
 export const add = (a: TensorLike, b: TensorLike, opts?: { alpha?: number }) =>
-  binary("add", a, scaled(b, opts?.alpha));
+  binary("add", a, scaled("add", b, opts));
 export const sub = (a: TensorLike, b: TensorLike, opts?: { alpha?: number }) =>
-  binary("sub", a, scaled(b, opts?.alpha));
+  binary("sub", a, scaled("sub", b, opts));
 export const mul = (a: TensorLike, b: TensorLike) => binary("mul", a, b);
 export const div = (a: TensorLike, b: TensorLike) => binary("div", a, b);
 export const pow = (a: TensorLike, b: TensorLike) => binary("pow", a, b);
@@ -256,6 +282,8 @@ const Where = defineOp<DType>({
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where: cond must be a bool tensor");
   if (cond.dtype !== "bool") throw new TypeError(`where: cond must be a bool tensor, got ${cond.dtype}`);
+  checkOperand("where", a);
+  checkOperand("where", b);
   const dtype = resultType(a, b);
   const device = deviceOfOperands("where", cond, a instanceof Tensor ? a : b);
   deviceOfOperands("where", cond, b);
@@ -267,15 +295,27 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
     throw new TypeError(
       `maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`,
     );
+  if (typeof value !== "number" && typeof value !== "boolean")
+    throw new TypeError(`maskedFill: value must be a number, got ${show(value)}`);
   broadcastShapes("maskedFill", x.shape, mask.shape);
   return where(mask, scalar(value, x.dtype, x.device), x);
 }
 
-/** Clamps into [min, max]; the gradient flows where the input was inside the range (ends included). */
+/**
+ * Clamps into [min, max] as PyTorch: min(max(x, min), max), so min > max gives max everywhere. The
+ * gradient flows where the input was inside the range (ends included).
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if (min == null && max == null) throw new TypeError("clamp: at least one of min and max must be given");
+  for (const [name, v] of [
+    ["min", min],
+    ["max", max],
+  ] as const)
+    if (v != null && typeof v !== "number")
+      throw new TypeError(`clamp: ${name} must be a number or null, got ${show(v)}`);
   let out = x;
   if (min != null) out = where(x.lt(min), scalar(min, x.dtype, x.device), out);
-  if (max != null) out = where(x.gt(max), scalar(max, x.dtype, x.device), out);
+  // Compared with the lower-clamped values, so that min > max ends at max everywhere.
+  if (max != null) out = where(out.gt(max), scalar(max, x.dtype, x.device), out);
   return out;
 }

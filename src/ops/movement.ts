@@ -1,6 +1,15 @@
 /** Movement ops. Most are views: they share the storage and only change shape, strides and offset. */
 import { Tensor, type Dims } from "../tensor/tensor.js";
-import { contiguousStrides, fmtShape, normDim, normDims, numelOf, type Shape } from "../tensor/shape.js";
+import {
+  checkAllocation,
+  checkIntArray,
+  contiguousStrides,
+  fmtShape,
+  normDim,
+  normDims,
+  numelOf,
+  type Shape,
+} from "../tensor/shape.js";
 import { backendFor, backendOf, hostData, type Device } from "../tensor/device.js";
 import type { Storage } from "../tensor/dtype.js";
 import { defineOp, type Op } from "./define.js";
@@ -54,8 +63,7 @@ const Reshaped = defineOp<ViewAttrs>({
 // ---- reshape / view ------------------------------------------------------------------------------
 
 function inferShape(x: Tensor, shape: Shape, op: string): number[] {
-  if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array, got ${String(shape)}`);
-  const out = shape.slice();
+  const out = checkIntArray(shape, op, "shape").slice();
   const neg = out.indexOf(-1);
   if (out.some((s, i) => !Number.isInteger(s) || s < -1 || (s === -1 && i !== neg)))
     throw new RangeError(`${op}: invalid shape ${fmtShape(shape)} (sizes are integers >= 0, at most one -1)`);
@@ -139,6 +147,7 @@ export function unflatten(x: Tensor, dim: number, sizes: Shape): Tensor {
 // ---- dims ----------------------------------------------------------------------------------------
 
 export function permute(x: Tensor, dims: Shape): Tensor {
+  checkIntArray(dims, "permute", "dims");
   if (dims.length !== x.ndim)
     throw new RangeError(
       `permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor with ${x.ndim} dims`,
@@ -195,6 +204,11 @@ export function squeeze(x: Tensor, dim?: Dims): Tensor {
 }
 
 export function expand(x: Tensor, shape: Shape): Tensor {
+  checkIntArray(shape, "expand", "shape");
+  if (shape.some((s) => s < -1))
+    throw new RangeError(
+      `expand: invalid size in ${fmtShape(shape)}; sizes are integers >= 0, or -1 to keep a dim`,
+    );
   if (shape.length < x.ndim)
     throw new RangeError(
       `expand: the target shape ${fmtShape(shape)} has fewer dims than the tensor ${fmtShape(x.shape)}`,
@@ -251,6 +265,12 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   const d = dimIndex(x, dim, "slice");
   if (!Number.isInteger(step) || step <= 0)
     throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  for (const [name, v] of [
+    ["start", start],
+    ["end", end],
+  ] as const)
+    if (v != null && !Number.isInteger(v))
+      throw new TypeError(`slice: ${name} must be an integer or null, got ${JSON.stringify(v)}`);
   const size = x.shape[d];
   const clampIdx = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
   const s = start == null ? 0 : clampIdx(start);
@@ -347,12 +367,19 @@ export function flip(x: Tensor, dims: Dims): Tensor {
 
 /** Tiles the tensor `sizes[i]` times along each dim (PyTorch's repeat). */
 export function repeat(x: Tensor, sizes: Shape): Tensor {
+  checkIntArray(sizes, "repeat", "sizes");
+  if (sizes.some((s) => s < 0))
+    throw new RangeError(`repeat: repeat sizes ${fmtShape(sizes)} must be integers >= 0`);
   if (sizes.length < x.ndim)
     throw new RangeError(
       `repeat: ${sizes.length} repeat sizes for a tensor with ${x.ndim} dims; give at least one per dim`,
     );
   const lead = sizes.length - x.ndim;
   const shape = [...new Array<number>(lead).fill(1), ...x.shape];
+  checkAllocation(
+    shape.map((s, i) => s * sizes[i]),
+    "repeat",
+  );
   let t = reshape(x, shape);
   const inter: number[] = [];
   const outShape: number[] = [];

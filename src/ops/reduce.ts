@@ -8,6 +8,7 @@ import { defineOp } from "./define.js";
 import { cast } from "./elementwise.js";
 import { contiguous, expand, permute, reshape, squeeze } from "./movement.js";
 import { gather } from "./indexing.js";
+import { optionsOf, show } from "../util/options.js";
 
 interface ReduceAttrs {
   op: ReduceOp;
@@ -84,6 +85,14 @@ const Reduce = defineOp<ReduceAttrs>({
   },
 });
 
+/** keepdim is true or false, as in PyTorch (x.sum(0, 1) is not x.sum([0, 1])). */
+function checkKeepdim(keepdim: unknown, op: string): void {
+  if (typeof keepdim !== "boolean")
+    throw new TypeError(
+      `${op}: keepdim must be true or false, got ${show(keepdim)}${typeof keepdim === "number" ? "; to reduce several dims pass an array: [0, 1]" : ""}`,
+    );
+}
+
 function checkNonEmpty(x: Tensor, dims: readonly number[], op: string): void {
   if (dims.some((d) => x.shape[d] === 0) || (x.ndim === 0 && x.numel() === 0))
     throw new RangeError(`${op}: cannot reduce over an empty dim of a tensor of shape ${fmtShape(x.shape)}`);
@@ -91,12 +100,14 @@ function checkNonEmpty(x: Tensor, dims: readonly number[], op: string): void {
 
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "sum");
+  checkKeepdim(keepdim, "sum");
   const dtype = x.dtype === "bool" ? "int32" : x.dtype;
   return Reduce([x], { op: "sum", dims, keepdim, dtype });
 }
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "mean");
+  checkKeepdim(keepdim, "mean");
   if (!isFloating(x.dtype))
     throw new TypeError(`mean: expects a floating-point tensor, got ${x.dtype}; cast it with .float()`);
   const n = numelOf(dims.map((d) => x.shape[d]));
@@ -105,18 +116,21 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 
 export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "prod");
+  checkKeepdim(keepdim, "prod");
   const dtype = x.dtype === "bool" ? "int32" : x.dtype;
   return Reduce([x], { op: "prod", dims, keepdim, dtype });
 }
 
 export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "amax");
+  checkKeepdim(keepdim, "amax");
   checkNonEmpty(x, dims, "amax");
   return Reduce([x], { op: "max", dims, keepdim, dtype: x.dtype });
 }
 
 export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "amin");
+  checkKeepdim(keepdim, "amin");
   checkNonEmpty(x, dims, "amin");
   return Reduce([x], { op: "min", dims, keepdim, dtype: x.dtype });
 }
@@ -148,27 +162,55 @@ function argReduce(x: Tensor, dim: number | undefined, keepdim: boolean, op: "ar
 }
 
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  checkKeepdim(keepdim, "argmax");
   return argReduce(x.detach(), dim, keepdim, "argmax");
 }
 
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  checkKeepdim(keepdim, "argmin");
   return argReduce(x.detach(), dim, keepdim, "argmin");
 }
 
-/** [values, indices] of the max (or min) over one dim; the gradient goes to the first extreme element. */
-export function maxDim(x: Tensor, dim: number, keepdim: boolean, which: "max" | "min"): [Tensor, Tensor] {
+/**
+ * The result of max(dim) and min(dim), as PyTorch's named tuple: `.values` and `.indices`, also
+ * readable as `[0]` and `[1]` and by destructuring (`const [values, indices] = x.max(1)`).
+ */
+export class ValuesIndices {
+  readonly 0: Tensor;
+  readonly 1: Tensor;
+  readonly length = 2;
+
+  constructor(
+    readonly values: Tensor,
+    readonly indices: Tensor,
+  ) {
+    this[0] = values;
+    this[1] = indices;
+  }
+
+  *[Symbol.iterator](): Iterator<Tensor> {
+    yield this.values;
+    yield this.indices;
+  }
+}
+
+/** { values, indices } of the max (or min) over one dim; the gradient goes to the first extreme element. */
+export function maxDim(x: Tensor, dim: number, keepdim: boolean, which: "max" | "min"): ValuesIndices {
   const d = normDim(dim, x.ndim, which);
+  checkKeepdim(keepdim, which);
   const idx = argReduce(x.detach(), d, true, which === "max" ? "argmax" : "argmin");
   const values = gather(x, d, idx);
-  return keepdim ? [values, idx] : [squeeze(values, d), squeeze(idx, d)];
+  return keepdim ? new ValuesIndices(values, idx) : new ValuesIndices(squeeze(values, d), squeeze(idx, d));
 }
 
 export function variance(
   x: Tensor,
   dim?: Dims,
-  opts: { correction?: number; keepdim?: boolean } = {},
+  options?: { correction?: number; keepdim?: boolean },
 ): Tensor {
   const dims = normDims(dim, x.ndim, "var");
+  const opts = optionsOf("var", options, ["correction", "keepdim"]);
+  checkKeepdim(opts.keepdim ?? false, "var");
   const xf = cast(x, toFloat(x.dtype));
   const n = numelOf(dims.map((d) => x.shape[d]));
   const centered = xf.sub(mean(xf, dims, true));

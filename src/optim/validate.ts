@@ -1,12 +1,8 @@
 /** Checks of optimizer and scheduler options; each error names the function, the option and the value. */
+import { show } from "../util/options.js";
 
-function show(v: unknown): string {
-  return typeof v === "string"
-    ? JSON.stringify(v)
-    : Array.isArray(v)
-      ? `[${v.map(show).join(", ")}]`
-      : String(v);
-}
+// The one unknown-key check, shared with layers, losses and loaders.
+export { checkKnownKeys } from "../util/options.js";
 
 /** A number >= 0 (NaN and Infinity are refused). */
 export function checkNonNegative(where: string, name: string, v: unknown): void {
@@ -43,17 +39,4 @@ export function checkInteger(where: string, name: string, v: unknown, min: numbe
 export function checkFinite(where: string, name: string, v: unknown): void {
   if (typeof v !== "number" || !Number.isFinite(v))
     throw new TypeError(`${where}: ${name} must be a finite number, got ${show(v)}`);
-}
-
-/** Refuses option names the function does not know (typos such as `weight_decay` for `weightDecay`). */
-export function checkKnownKeys(
-  where: string,
-  opts: unknown,
-  known: readonly string[],
-): asserts opts is object {
-  if (opts === null || typeof opts !== "object")
-    throw new TypeError(`${where}: options must be an object with ${known.join(", ")}, got ${show(opts)}`);
-  for (const k of Object.keys(opts))
-    if (!known.includes(k))
-      throw new TypeError(`${where}: unknown option ${show(k)}; expected one of ${known.join(", ")}`);
 }

@@ -1,7 +1,8 @@
 /** Creating tensors: from JS data, constants, ranges and random draws. */
 import { Tensor } from "./tensor.js";
 import { allocStorage, checkDType, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
-import { checkShape, fmtShape, numelOf, type Shape } from "./shape.js";
+import { checkAllocation, checkShape, fmtShape, numelOf, type Shape } from "./shape.js";
+import { checkKnownKeys, optionsOf, show } from "../util/options.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { backendFor, checkDevice, type Device } from "./device.js";
 
@@ -10,6 +11,45 @@ export interface TensorOptions {
   requiresGrad?: boolean;
   /** Where the tensor lives: "cpu" (the default), or a device registered by a backend ("webgpu"). */
   device?: Device;
+}
+
+const TENSOR_KEYS = ["dtype", "requiresGrad", "device"] as const;
+const RANDOM_KEYS = [...TENSOR_KEYS, "generator"] as const;
+
+/**
+ * A shape given as one array or as separate integers, then an optional options object, as
+ * PyTorch's `torch.zeros(2, 3)` and `torch.zeros((2, 3))`: zeros(2, 3), zeros([2, 3], { dtype }).
+ */
+export type ShapeArgs<O> = [shape: Shape, opts?: O] | number[] | [...sizes: number[], opts: O];
+
+function isOptions(v: unknown): boolean {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function shapeAndOptions<O extends object>(
+  op: string,
+  args: readonly unknown[],
+  known: readonly string[],
+): { shape: number[]; opts: O } {
+  const [first, second] = args;
+  if (Array.isArray(first)) {
+    if (args.length > 2)
+      throw new TypeError(
+        `${op}: after the shape array only an options object may follow, got ${args.length} arguments; write ${op}([2, 3], { dtype })`,
+      );
+    return { shape: checkShape(first, op), opts: optionsOf<O>(op, second as O | undefined, known) };
+  }
+  const hasOpts =
+    args.length > 0 && (isOptions(args[args.length - 1]) || args[args.length - 1] === undefined);
+  const sizes = hasOpts ? args.slice(0, -1) : args;
+  if (sizes.length === 0)
+    throw new TypeError(`${op}: a shape is required, e.g. ${op}([2, 3]) or ${op}(2, 3)`);
+  if (!sizes.every((v) => typeof v === "number"))
+    throw new TypeError(
+      `${op}: the shape must be integers or one array, e.g. ${op}(2, 3) or ${op}([2, 3]); got (${sizes.map(show).join(", ")})`,
+    );
+  const opts = hasOpts ? optionsOf<O>(op, args[args.length - 1] as O | undefined, known) : ({} as O);
+  return { shape: checkShape(sizes, op), opts };
 }
 
 export type NestedArray = number | boolean | readonly NestedArray[];
@@ -75,6 +115,7 @@ function flatten(data: NestedArray): { shape: number[]; flat: (number | boolean)
  * @example gs.tensor([[1, 2], [3, 4]], { dtype: "float32", requiresGrad: true })
  */
 export function tensor(data: TensorData, opts: TensorOptions & { shape?: Shape } = {}): Tensor {
+  checkKnownKeys("tensor", opts, [...TENSOR_KEYS, "shape"]);
   let shape: number[];
   let values: ArrayLike<number | boolean>;
   let dtype: DType;
@@ -113,12 +154,14 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: Shape }
   return finish(new Tensor(storage, shape), opts, "tensor");
 }
 
-export function full(shape: Shape, value: number | boolean, opts: TensorOptions = {}): Tensor {
-  return filled("full", shape, value, opts);
+/** A tensor of `shape` filled with `value` (a number or a boolean). */
+export function full(shape: Shape, value: number | boolean, opts?: TensorOptions): Tensor {
+  if (typeof value !== "number" && typeof value !== "boolean")
+    throw new TypeError(`full: the fill value must be a number or a boolean, got ${show(value)}`);
+  return filled("full", checkShape(shape, "full"), value, optionsOf("full", opts, TENSOR_KEYS));
 }
 
-function filled(op: string, shape: Shape, value: number | boolean, opts: TensorOptions): Tensor {
-  const s = checkShape(shape, op);
+function filled(op: string, s: number[], value: number | boolean, opts: TensorOptions): Tensor {
   const dtype = opts.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
   const t = Tensor.empty(s, checkDType(dtype, op), deviceOption(opts, op));
   if (value !== 0) t.fill_(value);
@@ -126,49 +169,83 @@ function filled(op: string, shape: Shape, value: number | boolean, opts: TensorO
   return t;
 }
 
-export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
+/** A tensor of zeros: `zeros([2, 3])`, `zeros(2, 3)`, `zeros([2, 3], { dtype: "int32" })`. */
+export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
+  const { shape, opts } = shapeAndOptions<TensorOptions>("zeros", args, TENSOR_KEYS);
   return filled("zeros", shape, 0, opts);
 }
 
-export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
+/** A tensor of ones, with zeros' arguments. */
+export function ones(...args: ShapeArgs<TensorOptions>): Tensor {
+  const { shape, opts } = shapeAndOptions<TensorOptions>("ones", args, TENSOR_KEYS);
   return filled("ones", shape, 1, opts);
 }
 
 /** A zero-filled tensor (PyTorch's empty leaves the memory uninitialised; zeros cost nothing more here). */
-export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
+export function empty(...args: ShapeArgs<TensorOptions>): Tensor {
+  const { shape, opts } = shapeAndOptions<TensorOptions>("empty", args, TENSOR_KEYS);
   return filled("empty", shape, 0, opts);
+}
+
+function checkFiniteNumber(op: string, name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new TypeError(`${op}: ${name} must be a finite number, got ${show(v)}`);
+  return v;
 }
 
 /**
  * Values from start (inclusive) to end (exclusive) by step: `arange(5)` or `arange(2, 10, 2)`.
  * int32 when all arguments are integers, float32 otherwise.
  */
-export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
-  const [lo, hi] = end === undefined ? [0, start] : [start, end];
-  if (step === 0 || !Number.isFinite(step))
-    throw new RangeError(`arange: step must be a non-zero finite number, got ${step}`);
-  const n = Math.max(0, Math.ceil((hi - lo) / step));
+export function arange(start: number, opts?: TensorOptions): Tensor;
+export function arange(start: number, end?: number, opts?: TensorOptions): Tensor;
+export function arange(start: number, end?: number, step?: number, opts?: TensorOptions): Tensor;
+export function arange(...args: unknown[]): Tensor {
+  // The options object may follow any number of the three numbers, as PyTorch's keyword dtype=.
+  const at = args.findIndex(isOptions);
+  const nums = at < 0 ? args : args.slice(0, at);
+  const opts = optionsOf<TensorOptions>(
+    "arange",
+    at < 0 ? undefined : (args[at] as TensorOptions),
+    TENSOR_KEYS,
+  );
+  if (nums.length > 3 || (at >= 0 && args.length > at + 1))
+    throw new TypeError("arange: expects (end), (start, end) or (start, end, step), then an options object");
+  const [start, end, step = 1] = nums;
+  checkFiniteNumber("arange", end === undefined ? "end" : "start", start);
+  if (end !== undefined) checkFiniteNumber("arange", "end", end);
+  checkFiniteNumber("arange", "step", step);
+  const [lo, hi] = end === undefined ? [0, start as number] : [start as number, end as number];
+  if (step === 0) throw new RangeError(`arange: step must be a non-zero finite number, got ${step}`);
+  const n = Math.max(0, Math.ceil((hi - lo) / (step as number)));
+  checkAllocation([n], "arange");
   const dtype = opts.dtype ?? ([lo, hi, step].every(Number.isInteger) ? "int32" : "float32");
-  const t = Tensor.empty([n], dtype);
-  for (let i = 0; i < n; i++) t.storage[i] = lo + i * step;
+  const t = Tensor.empty([n], checkDType(dtype, "arange"));
+  for (let i = 0; i < n; i++) t.storage[i] = lo + i * (step as number);
   return finish(t, opts, "arange");
 }
 
 /** `steps` evenly spaced values from start to end, both included. */
-export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+export function linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
+  const o = optionsOf<TensorOptions>("linspace", opts, TENSOR_KEYS);
+  checkFiniteNumber("linspace", "start", start);
+  checkFiniteNumber("linspace", "end", end);
   if (!Number.isInteger(steps) || steps < 0)
-    throw new RangeError(`linspace: steps must be an integer >= 0, got ${steps}`);
-  const t = Tensor.empty([steps], opts.dtype ?? "float32");
+    throw new RangeError(`linspace: steps must be an integer >= 0, got ${show(steps)}`);
+  const t = Tensor.empty(checkShape([steps], "linspace"), checkDType(o.dtype ?? "float32", "linspace"));
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends so that the last value is exactly `end`, as PyTorch does.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) t.storage[i] = i < half ? start + i * delta : end - (steps - 1 - i) * delta;
-  return finish(t, opts, "linspace");
+  return finish(t, o, "linspace");
 }
 
-export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
-  const t = zeros(checkShape([n, m], "eye"), { dtype: opts.dtype });
-  for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;
+export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions): Tensor {
+  if (isOptions(m)) return eye(n, n, m as TensorOptions);
+  const cols = (m as number | undefined) ?? n;
+  opts = optionsOf("eye", opts, TENSOR_KEYS);
+  const t = zeros(checkShape([n, cols], "eye"), { dtype: opts.dtype });
+  for (let i = 0; i < Math.min(n, cols); i++) t.storage[i * cols + i] = 1;
   return finish(t, opts, "eye");
 }
 
@@ -176,38 +253,43 @@ export interface RandomOptions extends TensorOptions {
   generator?: Generator;
 }
 
-function floatRandom(op: string, shape: Shape, opts: RandomOptions, draw: (g: Generator) => number): Tensor {
+function floatRandom(op: string, args: readonly unknown[], draw: (g: Generator) => number): Tensor {
+  const { shape, opts } = shapeAndOptions<RandomOptions>(op, args, RANDOM_KEYS);
   const dtype = checkDType(opts.dtype ?? "float32", op);
   if (dtype !== "float32" && dtype !== "float64")
     throw new TypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
-  const t = Tensor.empty(checkShape(shape, op), dtype);
+  const t = Tensor.empty(shape, dtype);
   const g = opts.generator ?? defaultGenerator;
   for (let i = 0; i < t.storage.length; i++) t.storage[i] = draw(g);
   return finish(t, opts, op);
 }
 
-/** Standard normal draws. */
-export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
-  return floatRandom("randn", shape, opts, (g) => g.normal());
+/** Standard normal draws: `randn([2, 3])` or `randn(2, 3)`, then options. */
+export function randn(...args: ShapeArgs<RandomOptions>): Tensor {
+  return floatRandom("randn", args, (g) => g.normal());
 }
 
-/** Uniform draws in [0, 1). */
-export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
-  return floatRandom("rand", shape, opts, (g) => g.random());
+/** Uniform draws in [0, 1), with randn's arguments. */
+export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
+  return floatRandom("rand", args, (g) => g.random());
 }
 
 /** Uniform integers in [low, high). */
-export function randint(low: number, high: number, shape: Shape, opts: RandomOptions = {}): Tensor {
+export function randint(low: number, high: number, shape: Shape, opts?: RandomOptions): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
-    throw new RangeError(`randint: expects integers low < high, got ${low} and ${high}`);
-  const t = Tensor.empty(checkShape(shape, "randint"), opts.dtype ?? "int32");
+    throw new RangeError(`randint: expects integers low < high, got ${show(low)} and ${show(high)}`);
+  opts = optionsOf("randint", opts, RANDOM_KEYS);
+  const t = Tensor.empty(checkShape(shape, "randint"), checkDType(opts.dtype ?? "int32", "randint"));
   const g = opts.generator ?? defaultGenerator;
   for (let i = 0; i < t.storage.length; i++) t.storage[i] = g.randint(low, high);
   return finish(t, opts, "randint");
 }
 
 /** A random permutation of 0..n-1 (Fisher–Yates). */
-export function randperm(n: number, opts: { generator?: Generator; device?: Device } = {}): Tensor {
+export function randperm(n: number, opts?: { generator?: Generator; device?: Device }): Tensor {
+  opts = optionsOf("randperm", opts, ["generator", "device"]);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`randperm: n must be an integer >= 0, got ${show(n)}`);
   const t = arange(n);
   const s = t.storage;
   const g = opts.generator ?? defaultGenerator;

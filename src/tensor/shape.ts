@@ -1,4 +1,5 @@
 /** Shape arithmetic: sizes, strides, broadcasting and dim normalisation, with errors that name the op. */
+import { show } from "../util/options.js";
 
 export type Shape = readonly number[];
 
@@ -22,15 +23,55 @@ export function fmtShape(shape: Shape): string {
   return `[${shape.join(", ")}]`;
 }
 
+/**
+ * The most elements one tensor may hold: V8's limit on a typed array's length. A larger shape is
+ * refused before anything is allocated, with an error naming the op and the shape (instead of V8's
+ * bare "Invalid typed array length").
+ */
+export const MAX_NUMEL = 2 ** 32;
+
+/** Throws unless numelOf(shape) fits in one tensor; the shape's sizes are already valid integers. */
+export function checkAllocation(shape: Shape, op: string): void {
+  const n = numelOf(shape);
+  if (n > MAX_NUMEL)
+    throw new RangeError(
+      `${op}: shape ${fmtShape(shape)} has ${n.toExponential(3)} elements, more than the ${MAX_NUMEL} (2^32) one tensor can hold`,
+    );
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`${op}: shape ${fmtShape(shape)} is not a shape; sizes are integers >= 0`);
+}
+
+/** A copy of `shape` after checking that it is an array of integer sizes >= 0 that fits in memory. */
 export function checkShape(shape: unknown, op: string): number[] {
   if (!Array.isArray(shape))
-    throw new TypeError(`${op}: shape must be an array of sizes, got ${String(shape)}`);
+    throw new TypeError(`${op}: shape must be an array of sizes such as [2, 3], got ${show(shape)}`);
   for (const s of shape)
-    if (!Number.isInteger(s) || s < 0)
+    if (typeof s !== "number" || !Number.isInteger(s) || s < 0)
       throw new RangeError(
-        `${op}: shape ${JSON.stringify(shape)} has an invalid size ${s}; sizes are integers >= 0`,
+        `${op}: shape [${shape.map(show).join(", ")}] has an invalid size ${show(s)}; sizes are integers >= 0`,
       );
+  checkAllocation(shape, op);
   return shape.slice();
+}
+
+/**
+ * The sizes (or dims) given to a method that PyTorch lets take them either as one array or as
+ * separate integers: `x.view(2, 3)` and `x.view([2, 3])`. Anything else is an error that says how
+ * to write it. The sizes themselves are checked by the op.
+ */
+export function sizesArg(args: readonly unknown[], op: string, what = "shape"): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return args[0].slice();
+  if (args.every((a) => typeof a === "number")) return args.slice() as number[];
+  throw new TypeError(
+    `${op}: ${what} must be integers or one array of integers, e.g. x.${op}(2, 3) or x.${op}([2, 3]); got (${args.map(show).join(", ")})`,
+  );
+}
+
+/** Throws unless `sizes` is an array of integers (the movement ops' shape and dims arguments). */
+export function checkIntArray(sizes: unknown, op: string, what: string): readonly number[] {
+  if (!Array.isArray(sizes) || !sizes.every((s) => typeof s === "number" && Number.isInteger(s)))
+    throw new TypeError(`${op}: ${what} must be an array of integers such as [2, 3], got ${show(sizes)}`);
+  return sizes;
 }
 
 /** Turns a possibly negative dim into an index in [0, ndim). */
@@ -48,6 +89,8 @@ export function normDim(dim: number, ndim: number, op: string): number {
 export function normDims(dim: number | readonly number[] | undefined, ndim: number, op: string): number[] {
   if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dim === "number" ? [dim] : dim;
+  if (!Array.isArray(list))
+    throw new TypeError(`${op}: dim must be an integer or an array of integers, got ${show(dim)}`);
   const out = [...new Set(list.map((d) => normDim(d, ndim, op)))];
   if (out.length !== list.length) throw new RangeError(`${op}: dim ${JSON.stringify(dim)} repeats a dim`);
   return out.sort((a, b) => a - b);

@@ -11,7 +11,15 @@ import { runBackward } from "../autograd/engine.js";
 import { devices } from "../backend/devices.js";
 import { DTYPES, dtypeOfStorage, type DType, type Storage } from "./dtype.js";
 import { backendFor, backendOf, checkDevice, deviceOfStorage, hostData, type Device } from "./device.js";
-import { contiguousStrides, fmtShape, numelOf, type Shape } from "./shape.js";
+import {
+  checkAllocation,
+  contiguousStrides,
+  fmtShape,
+  MAX_NUMEL,
+  numelOf,
+  sizesArg,
+  type Shape,
+} from "./shape.js";
 import { formatTensor } from "./format.js";
 import { noteAllocation } from "./alloc-scope.js";
 import * as E from "../ops/elementwise.js";
@@ -25,7 +33,26 @@ import { noGrad } from "../autograd/grad-mode.js";
 /** A tensor, or a number/boolean that broadcasts like a 0-d tensor. */
 export type TensorLike = Tensor | number | boolean;
 export type Dims = number | readonly number[];
-export type IndexSpec = number | string | null | readonly [number?, number?, number?] | Tensor;
+export type IndexSpec = number | string | null | Tensor;
+
+/** Refuses index specs that Tensor.index would read differently from PyTorch (a JS array). */
+function checkIndexSpec(s: unknown): void {
+  if (Array.isArray(s)) {
+    const list = `[${s.map(String).join(", ")}]`;
+    throw new TypeError(
+      `index: an array index ${list} is ambiguous; to pick elements as PyTorch's t[${list}] does, pass gs.tensor(${list}); for a slice pass a string such as "${s[0] ?? ""}:${s[1] ?? ""}"`,
+    );
+  }
+  const ok =
+    s === null ||
+    s instanceof Tensor ||
+    typeof s === "string" ||
+    (typeof s === "number" && Number.isInteger(s));
+  if (!ok)
+    throw new TypeError(
+      `index: unsupported index ${typeof s === "number" ? s : typeof s}; use integers, ":", "a:b:c", "...", null or an int32 tensor`,
+    );
+}
 
 export class Tensor {
   /** The storage this tensor reads (shared with its views): a typed array on CPU backends. */
@@ -59,7 +86,10 @@ export class Tensor {
 
   /** A new zero-filled contiguous tensor, allocated by the backend of `device`. */
   static empty(shape: Shape, dtype: DType = "float32", device: Device = "cpu"): Tensor {
-    const storage = backendFor(device).alloc(dtype, numelOf(shape));
+    const n = numelOf(shape);
+    // The last guard before an allocation: callers that take a user's shape check it first by name.
+    if (!(n <= MAX_NUMEL && n >= 0)) checkAllocation(shape, "Tensor.empty");
+    const storage = backendFor(device).alloc(dtype, n);
     noteAllocation(device, storage);
     return new Tensor(storage, shape, undefined, 0, device);
   }
@@ -71,6 +101,7 @@ export class Tensor {
   static uninitialized(shape: Shape, dtype: DType = "float32", device: Device = "cpu"): Tensor {
     const be = backendFor(device);
     const n = numelOf(shape);
+    if (!(n <= MAX_NUMEL && n >= 0)) checkAllocation(shape, "Tensor.uninitialized");
     const storage = be.allocUninit === undefined ? be.alloc(dtype, n) : be.allocUninit(dtype, n);
     noteAllocation(device, storage);
     return new Tensor(storage, shape, undefined, 0, device);
@@ -434,15 +465,20 @@ export class Tensor {
   prod(dim?: number, keepdim = false): Tensor {
     return R.prod(this, dim, keepdim);
   }
-  /** max() over all elements, or [values, indices] over one dim. */
+  /**
+   * max() over all elements, or `{ values, indices }` over one dim, as PyTorch's named tuple (it
+   * also destructures: `const [values, indices] = x.max(1)`).
+   * @example const { values, indices } = x.max(1);
+   */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): [Tensor, Tensor];
-  max(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
     return dim === undefined ? R.amax(this) : R.maxDim(this, dim, keepdim, "max");
   }
+  /** min() over all elements, or `{ values, indices }` over one dim (see max). */
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): [Tensor, Tensor];
-  min(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
     return dim === undefined ? R.amin(this) : R.maxDim(this, dim, keepdim, "min");
   }
   amax(dim?: Dims, keepdim = false): Tensor {
@@ -497,17 +533,24 @@ export class Tensor {
 
   // ---- views and movement ---------------------------------------------------------------------
 
-  reshape(shape: Shape): Tensor {
-    return M.reshape(this, shape);
+  // Sizes and dims go as one array or as separate integers, as in PyTorch: x.view(2, 3), x.view([2, 3]).
+  reshape(shape: Shape): Tensor;
+  reshape(...shape: number[]): Tensor;
+  reshape(...shape: unknown[]): Tensor {
+    return M.reshape(this, sizesArg(shape, "reshape"));
   }
-  view(shape: Shape): Tensor {
-    return M.view(this, shape);
+  view(shape: Shape): Tensor;
+  view(...shape: number[]): Tensor;
+  view(...shape: unknown[]): Tensor {
+    return M.view(this, sizesArg(shape, "view"));
   }
   transpose(dim0: number, dim1: number): Tensor {
     return M.transpose(this, dim0, dim1);
   }
-  permute(dims: Shape): Tensor {
-    return M.permute(this, dims);
+  permute(dims: Shape): Tensor;
+  permute(...dims: number[]): Tensor;
+  permute(...dims: unknown[]): Tensor {
+    return M.permute(this, sizesArg(dims, "permute", "dims"));
   }
   unsqueeze(dim: number): Tensor {
     return M.unsqueeze(this, dim);
@@ -521,8 +564,10 @@ export class Tensor {
   unflatten(dim: number, sizes: Shape): Tensor {
     return M.unflatten(this, dim, sizes);
   }
-  expand(shape: Shape): Tensor {
-    return M.expand(this, shape);
+  expand(shape: Shape): Tensor;
+  expand(...shape: number[]): Tensor;
+  expand(...shape: unknown[]): Tensor {
+    return M.expand(this, sizesArg(shape, "expand"));
   }
   expandAs(other: Tensor): Tensor {
     return M.expand(this, other.shape);
@@ -549,17 +594,23 @@ export class Tensor {
   }
   /**
    * PyTorch-style indexing, one spec per leading dim: a number selects, `null` or ":" keeps a dim,
-   * "a:b:c" or [a, b, c] slices, "..." fills the dims in between, and an int32 tensor picks
-   * elements along its dim (advanced indexing). `t.index(0, ":", "1:3")` is `t[0, :, 1:3]`.
+   * "a:b:c" slices, "..." fills the dims in between, and an int32 tensor picks elements along its
+   * dim (advanced indexing). `t.index(0, ":", "1:3")` is `t[0, :, 1:3]`; PyTorch's `t[[0, 2]]` is
+   * `t.index(gs.tensor([0, 2]))`. A plain array is refused: it could mean either.
    */
   index(...specs: IndexSpec[]): Tensor {
+    for (const s of specs as unknown[]) checkIndexSpec(s);
     return I.index(this, specs);
   }
-  flip(dims: Dims): Tensor {
-    return M.flip(this, dims);
+  flip(dims: Dims): Tensor;
+  flip(...dims: number[]): Tensor;
+  flip(...dims: unknown[]): Tensor {
+    return M.flip(this, sizesArg(dims, "flip", "dims"));
   }
-  repeat(sizes: Shape): Tensor {
-    return M.repeat(this, sizes);
+  repeat(sizes: Shape): Tensor;
+  repeat(...sizes: number[]): Tensor;
+  repeat(...sizes: unknown[]): Tensor {
+    return M.repeat(this, sizesArg(sizes, "repeat", "sizes"));
   }
   tril(diagonal = 0): Tensor {
     return C.tril(this, diagonal);

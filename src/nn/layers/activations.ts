@@ -2,9 +2,23 @@
 import type { Tensor } from "../../tensor/tensor.js";
 import { Module } from "../module.js";
 import * as F from "../functional.js";
+import { positionalOptions } from "../../util/options.js";
+
+/** The parameterless activations take no arguments; PyTorch's inplace has no meaning here. */
+function noArguments(where: string, args: readonly unknown[]): void {
+  if (args.length > 0)
+    throw new TypeError(
+      `${where}: takes no arguments (PyTorch's inplace is not supported: every op returns a new tensor)`,
+    );
+}
 
 /** max(x, 0) elementwise. */
 export class ReLU extends Module {
+  constructor(...args: []) {
+    super();
+    noArguments("ReLU", args);
+  }
+
   override forward(x: Tensor): Tensor {
     return F.relu(x);
   }
@@ -12,6 +26,11 @@ export class ReLU extends Module {
 
 /** tanh(x) elementwise. */
 export class Tanh extends Module {
+  constructor(...args: []) {
+    super();
+    noArguments("Tanh", args);
+  }
+
   override forward(x: Tensor): Tensor {
     return F.tanh(x);
   }
@@ -19,6 +38,11 @@ export class Tanh extends Module {
 
 /** 1 / (1 + e^-x) elementwise. */
 export class Sigmoid extends Module {
+  constructor(...args: []) {
+    super();
+    noArguments("Sigmoid", args);
+  }
+
   override forward(x: Tensor): Tensor {
     return F.sigmoid(x);
   }
@@ -26,6 +50,11 @@ export class Sigmoid extends Module {
 
 /** x · sigmoid(x) elementwise (also called swish). */
 export class SiLU extends Module {
+  constructor(...args: []) {
+    super();
+    noArguments("SiLU", args);
+  }
+
   override forward(x: Tensor): Tensor {
     return F.silu(x);
   }
@@ -38,8 +67,15 @@ export class SiLU extends Module {
 export class GELU extends Module {
   readonly approximate: "none" | "tanh";
 
-  constructor(opts: { approximate?: "none" | "tanh" } = {}) {
+  /** `new GELU({ approximate: "tanh" })`, or PyTorch's positional `new GELU("tanh")`. */
+  constructor(...rest: [opts?: { approximate?: "none" | "tanh" }] | [approximate: "none" | "tanh"]) {
     super();
+    const opts = positionalOptions<{ approximate?: "none" | "tanh" }>(
+      "GELU",
+      rest,
+      ["approximate"],
+      ["approximate"],
+    );
     const approximate = opts.approximate ?? "none";
     if (approximate !== "none" && approximate !== "tanh")
       throw new TypeError(`GELU: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);

@@ -1,6 +1,6 @@
 /** MultiheadAttention, as torch.nn.MultiheadAttention (PyTorch 1.13 semantics and parameter names). */
 import { Tensor } from "../../tensor/tensor.js";
-import { fmtShape } from "../../tensor/shape.js";
+import { checkAllocation, fmtShape } from "../../tensor/shape.js";
 import { isFloating } from "../../tensor/dtype.js";
 import { matmul } from "../../ops/matmul.js";
 import { causalSelfAttention } from "../../ops/fused/attention.js";
@@ -10,7 +10,8 @@ import * as F from "../functional.js";
 import { xavierUniform_, zeros_ } from "../init.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { Linear } from "./linear.js";
-import { checkSize } from "./validate.js";
+import { checkFlag, checkSize } from "./validate.js";
+import { optionsOf, positionalOptions } from "../../util/options.js";
 
 /** The output projection; PyTorch gives it this class name (so printing and quantization tools agree). */
 export class NonDynamicallyQuantizableLinear extends Linear {}
@@ -69,8 +70,21 @@ export class MultiheadAttention extends Module {
   in_proj_bias: Parameter | null = null;
   out_proj: NonDynamicallyQuantizableLinear;
 
-  constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
+  /** Options as an object, or PyTorch's positional (embedDim, numHeads, dropout, bias). */
+  constructor(
+    embedDim: number,
+    numHeads: number,
+    ...rest:
+      | [opts?: MultiheadAttentionOptions]
+      | [dropout?: number, bias?: boolean, opts?: MultiheadAttentionOptions]
+  ) {
     super();
+    const opts = positionalOptions<MultiheadAttentionOptions>(
+      "MultiheadAttention",
+      rest,
+      ["dropout", "bias"],
+      ["dropout", "bias", "batchFirst", "kdim", "vdim"],
+    );
     this.embedDim = checkSize("MultiheadAttention", "embedDim", embedDim);
     this.numHeads = checkSize("MultiheadAttention", "numHeads", numHeads);
     if (numHeads === 0 || embedDim % numHeads !== 0)
@@ -83,15 +97,16 @@ export class MultiheadAttention extends Module {
     this.dropout = opts.dropout ?? 0;
     if (typeof this.dropout !== "number" || !(this.dropout >= 0 && this.dropout <= 1))
       throw new RangeError(`MultiheadAttention: dropout must be in [0, 1], got ${String(opts.dropout)}`);
-    this.batchFirst = opts.batchFirst ?? false;
+    this.batchFirst = checkFlag("MultiheadAttention", "batchFirst", opts.batchFirst ?? false);
     const E = embedDim;
+    checkAllocation([3 * E, Math.max(E, this.kdim, this.vdim)], "MultiheadAttention");
     if (this.kdim === E && this.vdim === E) this.in_proj_weight = new Parameter(Tensor.empty([3 * E, E]));
     else {
       this.q_proj_weight = new Parameter(Tensor.empty([E, E]));
       this.k_proj_weight = new Parameter(Tensor.empty([E, this.kdim]));
       this.v_proj_weight = new Parameter(Tensor.empty([E, this.vdim]));
     }
-    const bias = opts.bias ?? true;
+    const bias = checkFlag("MultiheadAttention", "bias", opts.bias ?? true);
     if (bias) this.in_proj_bias = new Parameter(Tensor.empty([3 * E]));
     this.out_proj = new NonDynamicallyQuantizableLinear(E, E, { bias });
     this.resetParameters();
@@ -125,8 +140,15 @@ export class MultiheadAttention extends Module {
     query: Tensor,
     key: Tensor,
     value: Tensor,
-    opts: MultiheadAttentionForwardOptions = {},
+    options?: MultiheadAttentionForwardOptions,
   ): [Tensor, Tensor | null] {
+    const opts = optionsOf("MultiheadAttention.forward", options, [
+      "attnMask",
+      "keyPaddingMask",
+      "needWeights",
+      "averageAttnWeights",
+      "isCausal",
+    ]);
     const needWeights = opts.needWeights ?? true;
     const batched = this.#checkInputs(query, key, value);
     // Work batch first: (N, L, E).
@@ -141,14 +163,7 @@ export class MultiheadAttention extends Module {
 
     const p = this.training ? this.dropout : 0;
     const selfAttention = this.in_proj_weight !== null && query === key && key === value;
-    if (
-      selfAttention &&
-      !needWeights &&
-      opts.isCausal &&
-      !opts.attnMask &&
-      !opts.keyPaddingMask &&
-      p === 0
-    ) {
+    if (selfAttention && !needWeights && opts.isCausal && !opts.attnMask && !opts.keyPaddingMask && p === 0) {
       // Plain causal self-attention: GPT's op (the fused kernel where the backend prefers it).
       const qkv = F.linear(q0, this.in_proj_weight!, this.in_proj_bias); // (N, L, 3E)
       const y = this.out_proj.forward(causalSelfAttention(qkv, H)); // (N, L, E)

@@ -14,8 +14,12 @@ import { pyFloat } from "./repr.js";
 export class Dropout extends Module {
   readonly p: number;
 
-  constructor(p = 0.5) {
+  constructor(p = 0.5, ...rest: unknown[]) {
     super();
+    if (rest.length > 0)
+      throw new TypeError(
+        "Dropout: takes only p (PyTorch's inplace is not supported: every op returns a new tensor)",
+      );
     if (typeof p !== "number" || !(p >= 0 && p <= 1))
       throw new RangeError(`Dropout: p must be a probability in [0, 1], got ${String(p)}`);
     this.p = p;

@@ -7,6 +7,8 @@ import { Parameter } from "../parameter.js";
 import { embedding } from "../functional.js";
 import { normal_ } from "../init.js";
 import { checkSize } from "./validate.js";
+import { checkAllocation } from "../../tensor/shape.js";
+import { optionsOf, positionalOptions } from "../../util/options.js";
 
 export interface EmbeddingOptions {
   /** A row that starts at zero and gets no gradient (a padding token); negative counts from the end. */
@@ -28,10 +30,22 @@ export class Embedding extends Module {
   readonly paddingIdx: number | null;
   weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
+  /** Options as an object, or PyTorch's positional paddingIdx: `new Embedding(10, 4, 0)`. */
+  constructor(
+    numEmbeddings: number,
+    embeddingDim: number,
+    ...rest: [opts?: EmbeddingOptions] | [paddingIdx: number, opts?: EmbeddingOptions]
+  ) {
     super();
+    const opts = positionalOptions<EmbeddingOptions>(
+      "Embedding",
+      rest,
+      ["paddingIdx"],
+      ["paddingIdx", "weight"],
+    );
     this.numEmbeddings = checkSize("Embedding", "numEmbeddings", numEmbeddings);
     this.embeddingDim = checkSize("Embedding", "embeddingDim", embeddingDim);
+    checkAllocation([numEmbeddings, embeddingDim], "Embedding");
     this.paddingIdx = opts.paddingIdx === undefined ? null : paddingRow(opts.paddingIdx, numEmbeddings);
     if (opts.weight !== undefined) {
       const w = opts.weight;
@@ -55,7 +69,8 @@ export class Embedding extends Module {
    * An Embedding holding `embeddings` (shared, not copied), frozen unless `freeze` is false.
    * @example const emb = gs.nn.Embedding.fromPretrained(vectors, { freeze: false });
    */
-  static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number } = {}): Embedding {
+  static fromPretrained(embeddings: Tensor, options?: { freeze?: boolean; paddingIdx?: number }): Embedding {
+    const opts = optionsOf("Embedding.fromPretrained", options, ["freeze", "paddingIdx"]);
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2)
       throw new RangeError(
         `Embedding.fromPretrained: embeddings must be a 2-d Tensor, got ${embeddings instanceof Tensor ? fmtShape(embeddings.shape) : typeof embeddings}`,

@@ -5,7 +5,8 @@ import { Parameter } from "../parameter.js";
 import { layerNorm } from "../functional.js";
 import { ones_, zeros_ } from "../init.js";
 import { pyBool, pyFloat, pyTuple } from "./repr.js";
-import { checkSize } from "./validate.js";
+import { checkFlag, checkSize } from "./validate.js";
+import { positionalOptions } from "../../util/options.js";
 
 export interface LayerNormOptions {
   eps?: number;
@@ -29,8 +30,14 @@ export class LayerNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
 
-  constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
+  /** Options as an object, or PyTorch's positional (normalizedShape, eps, elementwiseAffine, bias). */
+  constructor(
+    normalizedShape: number | readonly number[],
+    ...rest: [opts?: LayerNormOptions] | [eps?: number, elementwiseAffine?: boolean, bias?: boolean]
+  ) {
     super();
+    const keys = ["eps", "elementwiseAffine", "bias"] as const;
+    const opts = positionalOptions<LayerNormOptions>("LayerNorm", rest, keys, keys);
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
     if (!Array.isArray(shape))
       throw new TypeError(
@@ -40,8 +47,10 @@ export class LayerNorm extends Module {
       shape.map((s, i) => checkSize("LayerNorm", `normalizedShape[${i}]`, s)),
     );
     this.eps = opts.eps ?? 1e-5;
-    if (!(this.eps >= 0)) throw new RangeError(`LayerNorm: eps must be >= 0, got ${this.eps}`);
-    this.elementwiseAffine = opts.elementwiseAffine ?? true;
+    if (typeof this.eps !== "number" || !(this.eps >= 0))
+      throw new RangeError(`LayerNorm: eps must be a number >= 0, got ${String(this.eps)}`);
+    this.elementwiseAffine = checkFlag("LayerNorm", "elementwiseAffine", opts.elementwiseAffine ?? true);
+    checkFlag("LayerNorm", "bias", opts.bias ?? true);
     const affine = (on: boolean) => (on ? new Parameter(Tensor.empty(this.normalizedShape)) : null);
     this.weight = affine(this.elementwiseAffine);
     this.bias = affine(this.elementwiseAffine && (opts.bias ?? true));

@@ -5,7 +5,9 @@ import { Parameter } from "../parameter.js";
 import { linear } from "../functional.js";
 import { kaimingUniform_, uniform_ } from "../init.js";
 import { pyBool } from "./repr.js";
-import { checkSize } from "./validate.js";
+import { checkFlag, checkSize } from "./validate.js";
+import { checkAllocation } from "../../tensor/shape.js";
+import { positionalOptions } from "../../util/options.js";
 
 /**
  * Applies y = x·Wᵀ + b to the last dim. weight has shape (outFeatures, inFeatures) and, like bias,
@@ -20,12 +22,21 @@ export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } = {}) {
+  /** `new Linear(2, 3, { bias: false })`, or PyTorch's positional `new Linear(2, 3, false)`. */
+  constructor(
+    inFeatures: number,
+    outFeatures: number,
+    ...rest: [opts?: { bias?: boolean }] | [bias: boolean]
+  ) {
     super();
+    const opts = positionalOptions<{ bias?: boolean }>("Linear", rest, ["bias"], ["bias"]);
     this.inFeatures = checkSize("Linear", "inFeatures", inFeatures);
     this.outFeatures = checkSize("Linear", "outFeatures", outFeatures);
+    checkAllocation([outFeatures, inFeatures], "Linear");
     this.weight = new Parameter(Tensor.empty([outFeatures, inFeatures]));
-    this.bias = (opts.bias ?? true) ? new Parameter(Tensor.empty([outFeatures])) : null;
+    this.bias = checkFlag("Linear", "bias", opts.bias ?? true)
+      ? new Parameter(Tensor.empty([outFeatures]))
+      : null;
     this.resetParameters();
   }
 

@@ -6,6 +6,7 @@ import { Parameter } from "../parameter.js";
 import { normal_ } from "../init.js";
 import { Dropout } from "./dropout.js";
 import { checkSize } from "./validate.js";
+import { optionsOf } from "../../util/options.js";
 
 export interface PositionalOptions {
   /** Dropout after adding the positions (default 0.1, as the Annotated Transformer). */
@@ -52,8 +53,9 @@ export class PositionalEncoding extends Module {
   dropout: Dropout;
   declare pe: Tensor;
 
-  constructor(dModel: number, opts: PositionalOptions = {}) {
+  constructor(dModel: number, options?: PositionalOptions) {
     super();
+    const opts = optionsOf("PositionalEncoding", options, ["maxLen", "batchFirst", "dropout"]);
     this.dModel = checkSize("PositionalEncoding", "dModel", dModel);
     this.maxLen = checkSize("PositionalEncoding", "maxLen", opts.maxLen ?? 5000);
     this.batchFirst = opts.batchFirst ?? false;
@@ -80,8 +82,9 @@ export class LearnedPositionalEmbedding extends Module {
   weight: Parameter;
   dropout: Dropout;
 
-  constructor(maxLen: number, dModel: number, opts: Omit<PositionalOptions, "maxLen"> = {}) {
+  constructor(maxLen: number, dModel: number, options?: Omit<PositionalOptions, "maxLen">) {
     super();
+    const opts = optionsOf("LearnedPositionalEmbedding", options, ["batchFirst", "dropout"]);
     this.maxLen = checkSize("LearnedPositionalEmbedding", "maxLen", maxLen);
     this.dModel = checkSize("LearnedPositionalEmbedding", "dModel", dModel);
     this.batchFirst = opts.batchFirst ?? false;

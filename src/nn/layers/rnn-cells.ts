@@ -5,13 +5,14 @@
  */
 import { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/create.js";
-import { fmtShape } from "../../tensor/shape.js";
+import { checkAllocation, fmtShape } from "../../tensor/shape.js";
 import { GATES, recurrentLayer, type RecurrentMode } from "../../ops/fused/recurrent.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { uniform_ } from "../init.js";
 import { pyBool } from "./repr.js";
-import { checkSize } from "./validate.js";
+import { checkFlag, checkSize } from "./validate.js";
+import { positionalOptions } from "../../util/options.js";
 
 export abstract class RNNCellBase extends Module {
   readonly mode: RecurrentMode;
@@ -30,9 +31,10 @@ export abstract class RNNCellBase extends Module {
     this.hiddenSize = checkSize(where, "hiddenSize", hiddenSize);
     if (hiddenSize < 1) throw new RangeError(`${where}: hiddenSize must be positive, got ${hiddenSize}`);
     const G = GATES[mode] * hiddenSize;
+    checkAllocation([G, Math.max(inputSize, hiddenSize)], where);
     this.weight_ih = new Parameter(Tensor.empty([G, inputSize]));
     this.weight_hh = new Parameter(Tensor.empty([G, hiddenSize]));
-    const bias = opts.bias ?? true;
+    const bias = checkFlag(where, "bias", opts.bias ?? true);
     this.bias_ih = bias ? new Parameter(Tensor.empty([G])) : null;
     this.bias_hh = bias ? new Parameter(Tensor.empty([G])) : null;
     this.resetParameters();
@@ -94,11 +96,21 @@ export abstract class RNNCellBase extends Module {
  * h = cell.forward(gs.randn([3, 10]), h);
  */
 export class RNNCell extends RNNCellBase {
+  /** Options as an object, or PyTorch's positional (bias, nonlinearity). */
   constructor(
     inputSize: number,
     hiddenSize: number,
-    opts: { bias?: boolean; nonlinearity?: "tanh" | "relu" } = {},
+    ...rest:
+      | [opts?: { bias?: boolean; nonlinearity?: "tanh" | "relu" }]
+      | [bias?: boolean, nonlinearity?: "tanh" | "relu"]
   ) {
+    const keys = ["bias", "nonlinearity"] as const;
+    const opts = positionalOptions<{ bias?: boolean; nonlinearity?: "tanh" | "relu" }>(
+      "RNNCell",
+      rest,
+      keys,
+      keys,
+    );
     const nl = opts.nonlinearity ?? "tanh";
     if (nl !== "tanh" && nl !== "relu")
       throw new RangeError(`RNNCell: nonlinearity must be "tanh" or "relu", got ${JSON.stringify(nl)}`);
@@ -119,8 +131,12 @@ export class RNNCell extends RNNCellBase {
  * const [h, c] = cell.forward(gs.randn([3, 10])); // each [3, 20]
  */
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean } = {}) {
-    super("lstm", inputSize, hiddenSize, opts);
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    ...rest: [opts?: { bias?: boolean }] | [bias?: boolean]
+  ) {
+    super("lstm", inputSize, hiddenSize, positionalOptions("LSTMCell", rest, ["bias"], ["bias"]));
   }
 
   override forward(x: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] {
@@ -139,8 +155,12 @@ export class LSTMCell extends RNNCellBase {
  * const h = cell.forward(gs.randn([3, 10])); // [3, 20]
  */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean } = {}) {
-    super("gru", inputSize, hiddenSize, opts);
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    ...rest: [opts?: { bias?: boolean }] | [bias?: boolean]
+  ) {
+    super("gru", inputSize, hiddenSize, positionalOptions("GRUCell", rest, ["bias"], ["bias"]));
   }
 
   override forward(x: Tensor, h?: Tensor | null): Tensor {

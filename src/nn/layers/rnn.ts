@@ -7,7 +7,7 @@
  */
 import { Tensor } from "../../tensor/tensor.js";
 import { zeros } from "../../tensor/create.js";
-import { fmtShape } from "../../tensor/shape.js";
+import { checkAllocation, fmtShape } from "../../tensor/shape.js";
 import { cat, stack } from "../../ops/indexing.js";
 import { GATES, recurrentLayer, type RecurrentMode } from "../../ops/fused/recurrent.js";
 import { Module } from "../module.js";
@@ -15,7 +15,18 @@ import { Parameter } from "../parameter.js";
 import { dropout as dropoutFn } from "../functional.js";
 import { uniform_ } from "../init.js";
 import { pyBool, pyFloat } from "./repr.js";
-import { checkSize } from "./validate.js";
+import { checkFlag, checkProbability, checkSize } from "./validate.js";
+import { optionsOf, positionalOptions } from "../../util/options.js";
+
+const RNN_KEYS = ["numLayers", "bias", "batchFirst", "dropout", "bidirectional"] as const;
+/** PyTorch's positional order of nn.LSTM and nn.GRU after (inputSize, hiddenSize). */
+type RNNPositional = [
+  numLayers?: number,
+  bias?: boolean,
+  batchFirst?: boolean,
+  dropout?: number,
+  bidirectional?: boolean,
+];
 
 export interface RNNOptions {
   /** Stacked layers; each takes the previous layer's output sequence. Default 1. */
@@ -79,15 +90,13 @@ export abstract class RNNBase extends Module {
     this.numLayers = checkSize(where, "numLayers", opts.numLayers ?? 1);
     if (this.numLayers < 1)
       throw new RangeError(`${where}: numLayers must be at least 1, got ${this.numLayers}`);
-    this.bias = opts.bias ?? true;
-    this.batchFirst = opts.batchFirst ?? false;
-    this.bidirectional = opts.bidirectional ?? false;
-    const p = opts.dropout ?? 0;
-    if (typeof p !== "number" || !(p >= 0 && p <= 1))
-      throw new RangeError(`${where}: dropout must be a probability in [0, 1], got ${String(p)}`);
-    this.dropout = p;
+    this.bias = checkFlag(where, "bias", opts.bias ?? true);
+    this.batchFirst = checkFlag(where, "batchFirst", opts.batchFirst ?? false);
+    this.bidirectional = checkFlag(where, "bidirectional", opts.bidirectional ?? false);
+    this.dropout = checkProbability(where, "dropout", opts.dropout ?? 0);
     const G = GATES[mode] * hiddenSize;
     const D = this.numDirections;
+    checkAllocation([G, Math.max(inputSize, hiddenSize * D)], where);
     for (let layer = 0; layer < this.numLayers; layer++) {
       for (let dir = 0; dir < D; dir++) {
         const sfx = `_l${layer}${dir === 1 ? "_reverse" : ""}`;
@@ -220,6 +229,7 @@ export abstract class RNNBase extends Module {
     const [T, B] = xt.shape;
     const h = this.initialState(this.mode === "lstm" ? "h_0" : "hx", h0, B, batched, x);
     const c = this.mode === "lstm" ? this.initialState("c_0", c0, B, batched, x) : null;
+    optionsOf(`${this.constructor.name}.forward`, opts, ["lengths"]);
     const lengths =
       opts.lengths === null || opts.lengths === undefined ? null : this.checkLengths(opts.lengths, B, T);
     const D = this.numDirections;
@@ -288,7 +298,24 @@ export abstract class RNNBase extends Module {
 export class RNN extends RNNBase {
   readonly nonlinearity: "tanh" | "relu";
 
-  constructor(inputSize: number, hiddenSize: number, opts: RNNTanhReluOptions = {}) {
+  /** Options as an object, or PyTorch's positional (numLayers, nonlinearity, bias, batchFirst, dropout, bidirectional). */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    ...rest:
+      | [opts?: RNNTanhReluOptions]
+      | [
+          numLayers?: number,
+          nonlinearity?: "tanh" | "relu",
+          bias?: boolean,
+          batchFirst?: boolean,
+          dropout?: number,
+          bidirectional?: boolean,
+        ]
+  ) {
+    const [first, ...more] = RNN_KEYS;
+    const order = [first, "nonlinearity", ...more] as const;
+    const opts = positionalOptions<RNNTanhReluOptions>("RNN", rest, order, order);
     const nl = opts.nonlinearity ?? "tanh";
     if (nl !== "tanh" && nl !== "relu")
       throw new RangeError(`RNN: nonlinearity must be "tanh" or "relu", got ${JSON.stringify(nl)}`);
@@ -311,8 +338,9 @@ export class RNN extends RNNBase {
  * const [output, [hN, cN]] = lstm.forward(gs.randn([32, 64, 64])); // output [32, 64, 256]
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
-    super("lstm", inputSize, hiddenSize, opts);
+  /** Options as an object, or PyTorch's positional (numLayers, bias, batchFirst, dropout, bidirectional). */
+  constructor(inputSize: number, hiddenSize: number, ...rest: [opts?: RNNOptions] | RNNPositional) {
+    super("lstm", inputSize, hiddenSize, positionalOptions<RNNOptions>("LSTM", rest, RNN_KEYS, RNN_KEYS));
   }
 
   /** x (T, B, I) (or (B, T, I) with batchFirst); [h0, c0] each (numLayers·D, B, H) -> [output, [hN, cN]]. */
@@ -336,8 +364,9 @@ export class LSTM extends RNNBase {
  * const [output, hN] = gru.forward(gs.randn([35, 4, 28])); // output [35, 4, 32], hN [1, 4, 32]
  */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
-    super("gru", inputSize, hiddenSize, opts);
+  /** Options as an object, or PyTorch's positional (numLayers, bias, batchFirst, dropout, bidirectional). */
+  constructor(inputSize: number, hiddenSize: number, ...rest: [opts?: RNNOptions] | RNNPositional) {
+    super("gru", inputSize, hiddenSize, positionalOptions<RNNOptions>("GRU", rest, RNN_KEYS, RNN_KEYS));
   }
 
   override forward(x: Tensor, h0?: Tensor | null, opts: RecurrentForwardOptions = {}): [Tensor, Tensor] {

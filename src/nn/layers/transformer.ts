@@ -15,7 +15,8 @@ import { Linear } from "./linear.js";
 import { LayerNorm } from "./layernorm.js";
 import { Dropout } from "./dropout.js";
 import { MultiheadAttention } from "./attention.js";
-import { checkSize } from "./validate.js";
+import { checkFlag, checkSize } from "./validate.js";
+import { optionsOf, positionalOptions } from "../../util/options.js";
 
 export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor);
 
@@ -33,14 +34,32 @@ export interface TransformerLayerOptions {
 
 type ResolvedLayerOptions = Required<TransformerLayerOptions>;
 
+const LAYER_KEYS = [
+  "dimFeedforward",
+  "dropout",
+  "activation",
+  "layerNormEps",
+  "batchFirst",
+  "normFirst",
+] as const;
+/** PyTorch's positional order of the encoder and decoder layers after (dModel, nhead). */
+type LayerPositional = [
+  dimFeedforward?: number,
+  dropout?: number,
+  activation?: TransformerActivation,
+  layerNormEps?: number,
+  batchFirst?: boolean,
+  normFirst?: boolean,
+];
+
 function resolveLayerOptions(where: string, o: TransformerLayerOptions): ResolvedLayerOptions {
   const r: ResolvedLayerOptions = {
     dimFeedforward: checkSize(where, "dimFeedforward", o.dimFeedforward ?? 2048),
     dropout: o.dropout ?? 0.1,
     activation: o.activation ?? "relu",
     layerNormEps: o.layerNormEps ?? 1e-5,
-    batchFirst: o.batchFirst ?? false,
-    normFirst: o.normFirst ?? false,
+    batchFirst: checkFlag(where, "batchFirst", o.batchFirst ?? false),
+    normFirst: checkFlag(where, "normFirst", o.normFirst ?? false),
   };
   if (typeof r.activation !== "function" && r.activation !== "relu" && r.activation !== "gelu")
     throw new TypeError(
@@ -97,9 +116,14 @@ export class TransformerEncoderLayer extends Module {
   dropout1: Dropout;
   dropout2: Dropout;
 
-  constructor(dModel: number, nhead: number, opts: TransformerLayerOptions = {}) {
+  /** Options as an object, or PyTorch's positional (dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst). */
+  constructor(dModel: number, nhead: number, ...rest: [opts?: TransformerLayerOptions] | LayerPositional) {
     super();
-    const o = resolveLayerOptions("TransformerEncoderLayer", opts);
+    const where = "TransformerEncoderLayer";
+    const o = resolveLayerOptions(
+      where,
+      positionalOptions<TransformerLayerOptions>(where, rest, LAYER_KEYS, LAYER_KEYS),
+    );
     this.dModel = dModel;
     this.nhead = nhead;
     this.options = Object.freeze(o);
@@ -114,7 +138,12 @@ export class TransformerEncoderLayer extends Module {
   }
 
   /** src (L, N, E), or (N, L, E) with batchFirst -> the same shape. */
-  override forward(src: Tensor, opts: EncoderLayerForwardOptions = {}): Tensor {
+  override forward(src: Tensor, options?: EncoderLayerForwardOptions): Tensor {
+    const opts = optionsOf("TransformerEncoderLayer.forward", options, [
+      "srcMask",
+      "srcKeyPaddingMask",
+      "isCausal",
+    ]);
     const sa = (x: Tensor) =>
       this.dropout1.forward(
         this.self_attn.forward(x, x, x, {
@@ -198,9 +227,14 @@ export class TransformerDecoderLayer extends Module {
   dropout2: Dropout;
   dropout3: Dropout;
 
-  constructor(dModel: number, nhead: number, opts: TransformerLayerOptions = {}) {
+  /** Options as an object, or PyTorch's positional (dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst). */
+  constructor(dModel: number, nhead: number, ...rest: [opts?: TransformerLayerOptions] | LayerPositional) {
     super();
-    const o = resolveLayerOptions("TransformerDecoderLayer", opts);
+    const where = "TransformerDecoderLayer";
+    const o = resolveLayerOptions(
+      where,
+      positionalOptions<TransformerLayerOptions>(where, rest, LAYER_KEYS, LAYER_KEYS),
+    );
     this.dModel = dModel;
     this.nhead = nhead;
     this.options = Object.freeze(o);
@@ -307,8 +341,14 @@ export class TransformerEncoder extends Module {
   readonly numLayers: number;
   norm: Module | null;
 
-  constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
+  /** The final norm as an option, or PyTorch's positional `norm`. */
+  constructor(
+    encoderLayer: TransformerEncoderLayer,
+    numLayers: number,
+    ...rest: [opts?: { norm?: Module | null }] | [norm: Module | null]
+  ) {
     super();
+    const opts = positionalOptions<{ norm?: Module | null }>("TransformerEncoder", rest, ["norm"], ["norm"]);
     if (!(encoderLayer instanceof TransformerEncoderLayer))
       throw new TypeError("TransformerEncoder: encoderLayer must be a TransformerEncoderLayer");
     this.layers = clones(
@@ -322,7 +362,8 @@ export class TransformerEncoder extends Module {
   }
 
   /** src (S, N, E), or (N, S, E) with batchFirst layers -> the same shape. */
-  override forward(src: Tensor, opts: EncoderForwardOptions = {}): Tensor {
+  override forward(src: Tensor, options?: EncoderForwardOptions): Tensor {
+    const opts = optionsOf("TransformerEncoder.forward", options, ["mask", "srcKeyPaddingMask", "isCausal"]);
     let x = src;
     const layerOpts = {
       srcMask: opts.mask,
@@ -344,8 +385,14 @@ export class TransformerDecoder extends Module {
   readonly numLayers: number;
   norm: Module | null;
 
-  constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
+  /** The final norm as an option, or PyTorch's positional `norm`. */
+  constructor(
+    decoderLayer: TransformerDecoderLayer,
+    numLayers: number,
+    ...rest: [opts?: { norm?: Module | null }] | [norm: Module | null]
+  ) {
     super();
+    const opts = positionalOptions<{ norm?: Module | null }>("TransformerDecoder", rest, ["norm"], ["norm"]);
     if (!(decoderLayer instanceof TransformerDecoderLayer))
       throw new TypeError("TransformerDecoder: decoderLayer must be a TransformerDecoderLayer");
     this.layers = clones(
@@ -413,8 +460,17 @@ export class Transformer extends Module {
   readonly nhead: number;
   readonly batchFirst: boolean;
 
-  constructor(opts: TransformerOptions = {}) {
+  constructor(options?: TransformerOptions) {
     super();
+    const opts = optionsOf("Transformer", options, [
+      ...LAYER_KEYS,
+      "dModel",
+      "nhead",
+      "numEncoderLayers",
+      "numDecoderLayers",
+      "customEncoder",
+      "customDecoder",
+    ]);
     const dModel = opts.dModel ?? 512;
     const nhead = opts.nhead ?? 8;
     const layerOpts: TransformerLayerOptions = {

@@ -6,6 +6,7 @@
  */
 import { Tensor } from "../../tensor/tensor.js";
 import { fmtShape } from "../../tensor/shape.js";
+import { isFloating } from "../../tensor/dtype.js";
 import { backendOf } from "../../tensor/device.js";
 import { defineOp } from "../define.js";
 import { contiguous } from "../movement.js";
@@ -19,6 +20,10 @@ export function layerNorm(
   bias?: Tensor | null,
   eps = 1e-5,
 ): Tensor {
+  if (!(x instanceof Tensor) || !isFloating(x.dtype))
+    throw new TypeError(
+      `layerNorm: expects a floating-point tensor, got ${x instanceof Tensor ? x.dtype : typeof x}; cast it with .float()`,
+    );
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const tail = x.shape.slice(x.ndim - shape.length);
   if (shape.length > x.ndim || tail.some((s, i) => s !== shape[i]))
