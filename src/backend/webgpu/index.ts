@@ -32,7 +32,8 @@ export interface WebGpuInfo {
   description: string;
 }
 
-let active: { backend: WebGpuBackend; info: WebGpuInfo } | null = null;
+// `gpu` stays referenced: Dawn for Node stops resolving a device's promises once its GPU object is collected.
+let active: { gpu: GPU; backend: WebGpuBackend; info: WebGpuInfo } | null = null;
 
 /** Finds a GPU and registers the "webgpu" device (once; later calls return the same info). */
 export async function init(options: WebGpuInitOptions = {}): Promise<WebGpuInfo> {
@@ -55,6 +56,7 @@ export async function init(options: WebGpuInitOptions = {}): Promise<WebGpuInfo>
   registerDevice(backend);
   const i = adapter.info;
   active = {
+    gpu,
     backend,
     info: {
       device: WEBGPU_DEVICE,
