@@ -15,8 +15,9 @@ const FLOAT_UNARY: Record<UnaryOp, (x: string) => string> = {
   sigmoid: (x) => `sigmoid_s(${x})`,
   relu: (x) => `select(0.0, ${x}, ${x} > 0.0)`,
   abs: (x) => `abs(${x})`,
-  sin: (x) => `sin(${x})`,
-  cos: (x) => `cos(${x})`,
+  // WGSL bounds sin/cos errors only on [-π, π] (2^-11 absolute): reduce the angle first.
+  sin: (x) => `sin(angle_pi(${x}))`,
+  cos: (x) => `cos(angle_pi(${x}))`,
   erf: (x) => `erf_f(${x})`,
   log1p: (x) => `log1p_f(${x})`,
   expm1: (x) => `expm1_f(${x})`,

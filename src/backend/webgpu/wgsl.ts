@@ -65,6 +65,7 @@ fn pow_f(x: f32, y: f32) -> f32 {
   let odd = abs(y) < 16777216.0 && (i32(abs(y)) % 2) == 1;
   return select(p, -p, odd);
 }
+fn angle_pi(x: f32) -> f32 { return x - 6.283185307179586 * round(x * 0.15915494309189535); }
 fn sign_f(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
 `;
 
