@@ -6,13 +6,12 @@ import * as gs from "../../src/index.js";
 import { Block } from "../../src/models/gpt.js";
 import type { Module } from "../../src/nn/module.js";
 import { fromFixture, loadFixture, type Fixture } from "../helpers/fixtures.js";
+import { opCases, opForwardOnly } from "../helpers/op-cases.js";
+import type { CaseFn } from "../helpers/parity.js";
 import { assertCloseAsync, GPU, initWebGpu } from "./setup.js";
 
-const F = gs.nn.functional;
 const TOL = 1e-4;
 before(initWebGpu);
-
-type CaseFn = (inputs: Record<string, gs.Tensor>) => Record<string, gs.Tensor>;
 
 /** Runs `fn` on the fixture's inputs on webgpu and checks outputs and gradients; `paramGrad` finds module gradients. */
 async function checkOnGpu(
@@ -34,7 +33,9 @@ async function checkOnGpu(
     const got = outs[k];
     assert.equal(got.device, GPU, `${fx.name} output ${k} stays on the device`);
     await assertCloseAsync(got.reshape(want.shape), want.data, TOL, `${fx.name} output ${k}`);
-    const up = gs.tensor(fx.upstream[k].data, { shape: fx.upstream[k].shape, device: GPU }).reshape(got.shape);
+    const up = gs
+      .tensor(fx.upstream[k].data, { shape: fx.upstream[k].shape, device: GPU })
+      .reshape(got.shape);
     const term = got.mul(up).sum();
     total = total === null ? term : total.add(term);
   }
@@ -54,27 +55,8 @@ async function checkModuleOnGpu(fx: Fixture, module: Module, forward: CaseFn): P
   await checkOnGpu(fx, forward, undefined, (k) => params.get(k)?.grad ?? null);
 }
 
-const ops: Record<string, CaseFn> = {
-  ops_broadcast_arith: ({ a, b }) => {
-    const y = a
-      .mul(b)
-      .add(a.div(b.mul(b).add(1)))
-      .sub(b.tanh().exp());
-    return { sum1: y.sum(1), mean: y.mean() };
-  },
-  ops_gelu_erf_tanh: ({ x }) => ({ erf: F.gelu(x), tanh: F.gelu(x, { approximate: "tanh" }) }),
-  ops_matmul_batched: ({ a, b }) => ({ out: a.matmul(b) }),
-  ops_softmax_logsoftmax: ({ x }) => ({ softmax: x.softmax(-1), log_softmax: x.logSoftmax(-1) }),
-  loss_cross_entropy: ({ logits, target }) => ({ loss: F.crossEntropy(logits, target) }),
-  loss_cross_entropy_ignore_index: ({ logits, target }) => ({
-    loss: F.crossEntropy(logits, target, { ignoreIndex: -100 }),
-  }),
-};
-// As in test/ops-parity.test.ts: that fixture's "mean" output does not follow its formula.
-const forwardOnly: Record<string, string[]> = { ops_broadcast_arith: ["sum1"] };
-
-for (const [name, fn] of Object.entries(ops))
-  test(`webgpu parity ${name}`, () => checkOnGpu(loadFixture(name), fn, forwardOnly[name]));
+for (const [name, fn] of Object.entries(opCases))
+  test(`webgpu parity ${name}`, () => checkOnGpu(loadFixture(name), fn, opForwardOnly[name]));
 
 test("webgpu parity nn_linear, nn_embedding, nn_layernorm", async () => {
   const lin = loadFixture("nn_linear");

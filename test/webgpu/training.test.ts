@@ -11,11 +11,17 @@ import { GPU, initWebGpu } from "./setup.js";
 before(initWebGpu);
 
 /** Losses of `steps` AdamW steps of a 2-layer MLP on fixed data, on `device`. */
-async function mlpLosses(device: string, steps: number, after?: (step: number) => Promise<void>): Promise<number[]> {
+async function mlpLosses(
+  device: string,
+  steps: number,
+  after?: (step: number) => Promise<void>,
+): Promise<number[]> {
   gs.manualSeed(11);
   const x = gs.randn([16, 6]).to(device);
   const y = gs.randint(0, 3, [16]).to(device);
-  const model = new gs.nn.Sequential(new gs.nn.Linear(6, 12), new gs.nn.GELU(), new gs.nn.Linear(12, 3)).to(device);
+  const model = new gs.nn.Sequential(new gs.nn.Linear(6, 12), new gs.nn.GELU(), new gs.nn.Linear(12, 3)).to(
+    device,
+  );
   const opt = new gs.optim.AdamW(model.parameters(), { lr: 0.05 });
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -59,7 +65,10 @@ async function gptLosses(device: string, steps: number): Promise<number[]> {
 function assertLossesClose(got: number[], want: number[], what: string): void {
   assert.equal(got.length, want.length);
   for (let i = 0; i < want.length; i++)
-    assert.ok(Math.abs(got[i] - want[i]) <= 1e-4 * Math.max(1, Math.abs(want[i])), `${what} step ${i}: ${got[i]} vs ${want[i]}`);
+    assert.ok(
+      Math.abs(got[i] - want[i]) <= 1e-4 * Math.max(1, Math.abs(want[i])),
+      `${what} step ${i}: ${got[i]} vs ${want[i]}`,
+    );
 }
 
 test("a tiny MLP trains on webgpu with the CPU's losses", async () => {

@@ -2,7 +2,7 @@
 import type { Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import type { GpuContext } from "./context.js";
-import { ROW_REDUCE } from "./rows.js";
+import { maxAndSumExp, ROW_REDUCE, ROW_START } from "./rows.js";
 import { bindings, i32Bits, MAIN_64 } from "./wgsl.js";
 
 export function crossEntropy(
@@ -19,16 +19,8 @@ export function crossEntropy(
   const code = `${bindings([logits, targets, losses, probs])}
 ${ROW_REDUCE}
 ${MAIN_64} {
-  let row = group_id(wid, nwg);
-  let cols = pu(1u);
-  if (row >= pu(0u)) { return; }
-  let xb = pu(3u) + row * cols;
-  var mx = neg_inf();
-  for (var j = lid.x; j < cols; j += 64u) { let v = b0[xb + j]; mx = select(mx, v, v > mx); }
-  mx = row_max(mx, lid.x);
-  var s = 0.0;
-  for (var j = lid.x; j < cols; j += 64u) { s += exp(b0[xb + j] - mx); }
-  s = row_sum(s, lid.x);
+${ROW_START}
+  let xb = pu(3u) + row * cols;${maxAndSumExp("b0", "xb")}
   for (var j = lid.x; j < cols; j += 64u) { b3[pu(6u) + row * cols + j] = exp(b0[xb + j] - mx) / s; }
   if (lid.x == 0u) {
     let t = b1[pu(4u) + row];

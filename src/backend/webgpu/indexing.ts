@@ -27,10 +27,6 @@ function atomicAdd(name: string, t: string): string {
 }
 
 /** Parameters: outer, size, m, inner, x/dst offset, idx offset, out/src offset. */
-function params(outer: number, size: number, m: number, inner: number, bufs: GpuBuffer[]): number[] {
-  return [outer, size, m, inner, ...bufs.map((b) => b.offset)];
-}
-
 const DECODE = `
   let size = pu(1u); let m = pu(2u); let inner = pu(3u);
   let total = pu(0u) * m * inner;
@@ -40,13 +36,7 @@ const DECODE = `
   let j = (e / inner) % m;
   let o = e / (inner * m);`;
 
-function readKernel(
-  name: string,
-  x: GpuBuffer,
-  idx: GpuBuffer,
-  out: GpuBuffer,
-  perElementIndex: boolean,
-): string {
+function readKernel(x: GpuBuffer, idx: GpuBuffer, out: GpuBuffer, perElementIndex: boolean): string {
   const t = wgslType(x.dtype);
   const index = perElementIndex ? "b1[pu(5u) + e]" : "b1[pu(5u) + j]";
   return `${bindings([x, idx, out])}
@@ -70,94 +60,68 @@ ${MAIN_64} {${DECODE}
 }`;
 }
 
-export function indexSelect(
+type IndexKernel = "indexSelect" | "indexAdd" | "gather" | "scatterAdd";
+
+/**
+ * One call of an index kernel on [outer, size, inner] blocks with m indices along the middle dim: `a`
+ * is the indexed tensor (x, or dst for the adds), `b` the other one (out, or src).
+ */
+function runIndex(
   ctx: GpuContext,
-  xs: Storage,
-  is: Int32Array,
-  outs: Storage,
-  outer: number,
-  size: number,
-  inner: number,
+  kernel: IndexKernel,
+  [as, is, bs]: [Storage, Int32Array, Storage],
+  [outer, size, m, inner]: [number, number, number, number],
 ): void {
-  const [x, idx, out] = [
-    gpuBufferOf(xs, "indexSelect"),
-    gpuBufferOf(is, "indexSelect"),
-    gpuBufferOf(outs, "indexSelect"),
-  ];
-  const m = idx.length;
+  const [a, idx, b] = [as, is, bs].map((s) => gpuBufferOf(s, kernel));
+  const perElementIndex = kernel === "gather" || kernel === "scatterAdd";
+  const adds = kernel === "indexAdd" || kernel === "scatterAdd";
   ctx.run({
-    kernel: "indexSelect",
-    code: readKernel("indexSelect", x, idx, out, false),
-    buffers: [x, idx, out],
-    params: params(outer, size, m, inner, [x, idx, out]),
+    kernel,
+    code: adds ? addKernel(a, idx, b, perElementIndex) : readKernel(a, idx, b, perElementIndex),
+    buffers: [a, idx, b],
+    params: [outer, size, m, inner, a.offset, idx.offset, b.offset],
     groups: groupsFor(outer * m * inner),
   });
 }
 
-export function indexAdd(
+export const indexSelect = (
   ctx: GpuContext,
-  ds: Storage,
-  is: Int32Array,
-  ss: Storage,
+  x: Storage,
+  idx: Int32Array,
+  out: Storage,
   outer: number,
   size: number,
   inner: number,
-): void {
-  const [dst, idx, src] = [
-    gpuBufferOf(ds, "indexAdd"),
-    gpuBufferOf(is, "indexAdd"),
-    gpuBufferOf(ss, "indexAdd"),
-  ];
-  const m = idx.length;
-  ctx.run({
-    kernel: "indexAdd",
-    code: addKernel(dst, idx, src, false),
-    buffers: [dst, idx, src],
-    params: params(outer, size, m, inner, [dst, idx, src]),
-    groups: groupsFor(outer * m * inner),
-  });
-}
+) => runIndex(ctx, "indexSelect", [x, idx, out], [outer, size, idx.length, inner]);
 
-export function gather(
+export const indexAdd = (
   ctx: GpuContext,
-  xs: Storage,
-  is: Int32Array,
-  outs: Storage,
+  dst: Storage,
+  idx: Int32Array,
+  src: Storage,
+  outer: number,
+  size: number,
+  inner: number,
+) => runIndex(ctx, "indexAdd", [dst, idx, src], [outer, size, idx.length, inner]);
+
+export const gather = (
+  ctx: GpuContext,
+  x: Storage,
+  idx: Int32Array,
+  out: Storage,
   outer: number,
   size: number,
   m: number,
   inner: number,
-): void {
-  const [x, idx, out] = [gpuBufferOf(xs, "gather"), gpuBufferOf(is, "gather"), gpuBufferOf(outs, "gather")];
-  ctx.run({
-    kernel: "gather",
-    code: readKernel("gather", x, idx, out, true),
-    buffers: [x, idx, out],
-    params: params(outer, size, m, inner, [x, idx, out]),
-    groups: groupsFor(outer * m * inner),
-  });
-}
+) => runIndex(ctx, "gather", [x, idx, out], [outer, size, m, inner]);
 
-export function scatterAdd(
+export const scatterAdd = (
   ctx: GpuContext,
-  ds: Storage,
-  is: Int32Array,
-  ss: Storage,
+  dst: Storage,
+  idx: Int32Array,
+  src: Storage,
   outer: number,
   size: number,
   m: number,
   inner: number,
-): void {
-  const [dst, idx, src] = [
-    gpuBufferOf(ds, "scatterAdd"),
-    gpuBufferOf(is, "scatterAdd"),
-    gpuBufferOf(ss, "scatterAdd"),
-  ];
-  ctx.run({
-    kernel: "scatterAdd",
-    code: addKernel(dst, idx, src, true),
-    buffers: [dst, idx, src],
-    params: params(outer, size, m, inner, [dst, idx, src]),
-    groups: groupsFor(outer * m * inner),
-  });
-}
+) => runIndex(ctx, "scatterAdd", [dst, idx, src], [outer, size, m, inner]);

@@ -6,7 +6,7 @@ import type { Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import type { GpuContext } from "./context.js";
 import { groupsFor } from "./context.js";
-import { ROW_REDUCE } from "./rows.js";
+import { ROW_REDUCE, ROW_START } from "./rows.js";
 import { bindings, f32Bits, MAIN_64 } from "./wgsl.js";
 
 export function layerNorm(
@@ -29,9 +29,7 @@ export function layerNorm(
   const code = `${bindings([x, w, b, out, mean, rstd])}
 ${ROW_REDUCE}
 ${MAIN_64} {
-  let row = group_id(wid, nwg);
-  let cols = pu(1u);
-  if (row >= pu(0u)) { return; }
+${ROW_START}
   let xb = pu(3u) + row * cols;
   var s = 0.0;
   for (var j = lid.x; j < cols; j += 64u) { s += b0[xb + j]; }
@@ -87,9 +85,7 @@ export function layerNormBackward(
   const dxCode = `${bindings([g, x, w, mean, rstd, dx])}
 ${ROW_REDUCE}
 ${MAIN_64} {
-  let row = group_id(wid, nwg);
-  let cols = pu(1u);
-  if (row >= pu(0u)) { return; }
+${ROW_START}
   let gb = pu(2u) + row * cols; let xb = pu(3u) + row * cols;
   let mu = b3[pu(5u) + row]; let rs = b4[pu(6u) + row];
   let hasW = pu(8u) != 0u;

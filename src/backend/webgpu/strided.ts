@@ -3,33 +3,14 @@
  * every view (as cpu-js does), and the kernel turns a linear index into one offset per view.
  * Parameters: [n, ndim, shape × 8, then for each view: offset, strides × 8].
  */
+import { collapse } from "../cpu-js.js";
+
 const MAX_DIMS = 8;
 
 /** A view's start (in elements of its buffer) and strides over the output shape. */
 export interface StridedView {
   offset: number;
   strides: readonly number[];
-}
-
-function collapse(shape: readonly number[], views: readonly (readonly number[])[]): [number[], number[][]] {
-  const outShape: number[] = [];
-  const outStrides: number[][] = views.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && views.every((s, v) => outStrides[v][last] === s[d] * shape[d])) {
-      outShape[last] *= shape[d];
-      views.forEach((s, v) => (outStrides[v][last] = s[d]));
-    } else {
-      outShape.push(shape[d]);
-      views.forEach((s, v) => outStrides[v].push(s[d]));
-    }
-  }
-  if (outShape.length === 0) {
-    outShape.push(1);
-    outStrides.forEach((s) => s.push(0));
-  }
-  return [outShape, outStrides];
 }
 
 /** The parameter words for `views` read over `shape`; the first word is the element count. */
