@@ -7,6 +7,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import * as gs from "../../src/index.js";
 import { GPU, initWebGpu } from "./setup.js";
+import { gptLosses } from "./gpt-losses.js";
 
 before(initWebGpu);
 
@@ -35,33 +36,6 @@ async function mlpLosses(
   return losses;
 }
 
-const TEXT = "First Citizen: Before we proceed any further, hear me speak. All: Speak, speak.";
-
-/** Losses of a 1-layer GPT trained with AdamW on fixed windows of TEXT (as test/helpers/tiny-training.ts). */
-async function gptLosses(device: string, steps: number): Promise<number[]> {
-  gs.manualSeed(1337);
-  const tok = gs.text.CharTokenizer.fromText(TEXT);
-  const ids = tok.encode(TEXT);
-  const T = 8;
-  const starts = [0, 13, 29, 45];
-  const window = (offset: number) => starts.flatMap((s) => ids.slice(s + offset, s + offset + T));
-  const x = gs.tensor(window(0), { dtype: "int32", device }).reshape([starts.length, T]);
-  const y = gs.tensor(window(1), { dtype: "int32", device }).reshape([starts.length, T]);
-  const config = { blockSize: T, vocabSize: tok.vocabSize, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0 };
-  const model = new gs.models.GPT(config).to(device);
-  const opt = new gs.optim.AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0.1 });
-  const losses: gs.Tensor[] = [];
-  for (let i = 0; i < steps; i++) {
-    const { loss } = model.forward(x, y);
-    losses.push(loss!.detach());
-    opt.zeroGrad();
-    loss!.backward();
-    opt.step();
-  }
-  // Read once at the end: nothing waits for the GPU during the steps.
-  return Promise.all(losses.map((l) => l.itemAsync()));
-}
-
 function assertLossesClose(got: number[], want: number[], what: string): void {
   assert.equal(got.length, want.length);
   for (let i = 0; i < want.length; i++)
@@ -79,8 +53,8 @@ test("a tiny MLP trains on webgpu with the CPU's losses", async () => {
 });
 
 test("a tiny GPT trains on webgpu with the CPU's losses", async () => {
-  const cpu = await gptLosses("cpu", 4);
-  const gpu = await gptLosses(GPU, 4);
+  const cpu = await gptLosses(gs, "cpu", 4);
+  const gpu = await gptLosses(gs, GPU, 4);
   assertLossesClose(gpu, cpu, "GPT");
   assert.ok(gpu[3] < gpu[0], "the loss goes down");
 });
