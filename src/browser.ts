@@ -12,3 +12,4 @@ export * from "./core.js";
 export * as data from "./data/portable.js";
 export * as io from "./io/portable.js";
 export * as text from "./text/portable.js";
+export * as webgpu from "./backend/webgpu/index.js";

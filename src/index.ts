@@ -10,3 +10,4 @@ export * from "./core.js";
 export * as data from "./data/index.js";
 export * as io from "./io/index.js";
 export * as text from "./text/index.js";
+export * as webgpu from "./backend/webgpu/index.js";

@@ -61,7 +61,10 @@ const BINARY: Record<BinaryOp, Fn2> = {
 };
 
 /** Merge adjacent dims that are contiguous for every view, so the loops below run over few, long dims. */
-function collapse(shape: readonly number[], views: readonly (readonly number[])[]): [number[], number[][]] {
+export function collapse(
+  shape: readonly number[],
+  views: readonly (readonly number[])[],
+): [number[], number[][]] {
   const outShape: number[] = [];
   const outStrides: number[][] = views.map(() => []);
   for (let d = 0; d < shape.length; d++) {

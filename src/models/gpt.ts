@@ -198,7 +198,7 @@ export class GPT extends Module {
       throw new RangeError(
         `GPT.forward: cannot forward a sequence of length ${past + T}, the block size is only ${this.config.blockSize}`,
       );
-    const pos = arange(past, past + T); // (T)
+    const pos = arange(past, past + T, 1, { device: idx.device }); // (T)
     const tokEmb = this.wte.forward(idx); // (B, T, C)
     const posEmb = this.wpe.forward(pos); // (T, C)
     let x = (this.transformer.get("drop") as Dropout).forward(tokEmb.add(posEmb));

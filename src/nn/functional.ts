@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
 import { isFloating } from "../tensor/dtype.js";
+import { backendOf } from "../tensor/device.js";
 import { matmul } from "../ops/matmul.js";
 import { softmax as softmaxOp, logSoftmax as logSoftmaxOp } from "../ops/composite.js";
 import { classLossRows, type Reduction } from "../ops/fused/cross-entropy.js";
@@ -123,7 +124,8 @@ function classLoss(
     throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
   const { logits, target: t, outShape } = classesLast(input, target, op);
   const C = logits.shape[1];
-  const ids = t.toArray();
+  // Bounds are checked where the host can see the targets (a GPU kernel guards its own reads).
+  const ids = backendOf(t).hostVisible ? t.toArray() : [];
   for (const id of ids)
     if (id !== ignoreIndex && (id < 0 || id >= C))
       throw new RangeError(

@@ -3,7 +3,8 @@
  * buffers and submodules among its own properties, so the property names are the state_dict keys.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { checkDType, isFloating, type DType } from "../tensor/dtype.js";
+import { checkDType, DTYPES, isFloating, type DType } from "../tensor/dtype.js";
+import { checkDevice, type Device } from "../tensor/device.js";
 import { fmtShape } from "../tensor/shape.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Parameter } from "./parameter.js";
@@ -347,38 +348,41 @@ export abstract class Module {
   }
 
   /**
-   * Converts the floating-point parameters and buffers to `dtype` (float32 or float64), replacing them
-   * by new tensors (tied weights stay tied). Do it before creating an optimizer, which holds the old ones.
+   * Converts the floating-point parameters and buffers to `dtype` (float32 or float64), or moves every
+   * parameter and buffer to a device ("webgpu" after `await gs.webgpu.init()`), replacing them by new
+   * tensors (tied weights stay tied). Do it before creating an optimizer, which holds the old ones.
    * @example const lin = new gs.nn.Linear(3, 2).double(); // for gradcheck
    */
-  to(dtype: DType): this {
-    checkDType(dtype, "Module.to");
-    if (!isFloating(dtype))
-      throw new TypeError(`Module.to: parameters must stay floating point, got dtype ${dtype}`);
+  to(target: DType | Device): this {
+    const toDevice = !(DTYPES as readonly string[]).includes(target);
+    if (toDevice) checkDevice(target, "Module.to");
+    else if (!isFloating(checkDType(target, "Module.to")))
+      throw new TypeError(`Module.to: parameters must stay floating point, got dtype ${target}`);
+    const there = (t: Tensor) => (toDevice ? t.device === target : t.dtype === target);
     const converted = new Map<Tensor, Tensor>();
     const convert = (t: Tensor, make: (c: Tensor) => Tensor): Tensor => {
       let c = converted.get(t);
       if (!c) {
-        c = make(noGrad(() => t.to(dtype)));
+        c = make(noGrad(() => t.to(target)));
         converted.set(t, c);
       }
       return c;
     };
     for (const m of this.modules()) {
       for (const [name, p] of m.#ownParameters()) {
-        if (p.dtype === dtype) continue;
+        if (there(p)) continue;
         Reflect.set(
           m,
           name,
           convert(p, (c) => {
             const q = new Parameter(c.detach(), p.requiresGrad);
-            if (p.grad) q.grad = p.grad.to(dtype);
+            if (p.grad) q.grad = p.grad.to(target);
             return q;
           }),
         );
       }
       for (const [name, b] of m.#ownBuffers(false))
-        if (isFloating(b.dtype) && b.dtype !== dtype)
+        if ((toDevice || isFloating(b.dtype)) && !there(b))
           Reflect.set(
             m,
             name,

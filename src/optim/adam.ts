@@ -1,5 +1,7 @@
 /** Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), as torch.optim.Adam/AdamW. */
 import { backendOf } from "../tensor/device.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { Storage } from "../backend/types.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamUpdate, type Params } from "./optimizer.js";
 import { checkBetas, checkBool, checkKnownKeys, checkLr, checkNonNegative } from "./validate.js";
 
@@ -47,6 +49,11 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
 
   protected override requiredState(): string[] {
     return ["step", "exp_avg", "exp_avg_sq"];
+  }
+
+  // The update is the backend's adamStep kernel, so it runs on every device (a GPU's buffers included).
+  protected override storageOf(t: Tensor): Storage {
+    return t.storage;
   }
 
   protected update(u: ParamUpdate, state: ParamState, group: ParamGroup<AdamOptions>): void {

@@ -6,6 +6,7 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { hostData } from "../tensor/device.js";
+import type { Storage } from "../backend/types.js";
 import { enableGrad, noGrad } from "../autograd/grad-mode.js";
 import { fmtShape } from "../tensor/shape.js";
 import { checkLr } from "./validate.js";
@@ -176,9 +177,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           const g = grad.contiguous();
           const u: ParamUpdate = {
             param: p,
-            data: hostData(work, "optimizer.step") as FloatStorage,
+            data: this.storageOf(work) as FloatStorage,
             offset: work.offset,
-            grad: hostData(g, "optimizer.step"),
+            grad: this.storageOf(g),
             gradOffset: g.offset,
             n: p.numel(),
           };
@@ -193,7 +194,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   protected buffer(state: ParamState, key: string, param: Tensor): FloatStorage {
     let t = state[key];
     if (!(t instanceof Tensor)) state[key] = t = Tensor.empty(param.shape, param.dtype, param.device);
-    return hostData(t, "optimizer.step") as FloatStorage;
+    return this.storageOf(t) as FloatStorage;
+  }
+
+  /**
+   * The storage an update works on: host memory for the loops in TypeScript; an optimizer whose update
+   * is a kernel of the parameter's backend (Adam's adamStep) overrides this to take device buffers too.
+   */
+  protected storageOf(t: Tensor): Storage {
+    return hostData(t, "optimizer.step");
   }
 
   /**

@@ -126,7 +126,13 @@ export function causalSelfAttentionComposed(
   }
   // Query i (at position past + i) may see keys 0..past + i; one new token may see them all.
   const S = past + T;
-  const mask = T > 1 ? arange(S).unsqueeze(0).gt(arange(T).add(past).unsqueeze(1)) : null;
+  const on = { device: q.device };
+  const mask =
+    T > 1
+      ? arange(0, S, 1, on)
+          .unsqueeze(0)
+          .gt(arange(0, T, 1, on).add(past).unsqueeze(1))
+      : null;
   const y = scaledDotProductAttention(q, k, v, { attnMask: mask, dropoutP: opts.dropoutP ?? 0 }); // (B, nh, T, hs)
   return y.transpose(1, 2).reshape([B, T, C]); // (B, T, C)
 }

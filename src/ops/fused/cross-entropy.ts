@@ -108,7 +108,7 @@ const CrossEntropyRows = defineOp<CrossEntropySaved>({
     // d loss_r / d logits_r = g_r · (softmax_r - onehot(target_r)), zero for ignored rows.
     const valid = target.ne(saved.ignoreIndex);
     const safe = target.mul(valid).unsqueeze(1);
-    const minusOne = full(safe.shape, -1, { dtype: g.dtype });
+    const minusOne = full(safe.shape, -1, { dtype: g.dtype, device: g.device });
     const diff = saved.probs!.scatterAdd(1, safe, minusOne);
     return [diff.mul(g.mul(valid).unsqueeze(1)), null];
   },

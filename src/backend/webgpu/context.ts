@@ -1,0 +1,240 @@
+/**
+ * One GPUDevice and the stream of work recorded on it: kernels are recorded into a command encoder and
+ * submitted in batches (when the batch is full, when the host reads, on `sync`, or on a later turn of
+ * the event loop), so a training step does not wait for the GPU until the user asks for a value.
+ */
+/// <reference types="@webgpu/types" />
+import type { DType, Storage } from "../types.js";
+import { GpuBuffer, wgslType } from "./buffer.js";
+import { BufferPool } from "./pool.js";
+import { PARAM_SLOT_BYTES, PARAM_WORDS, paramsPrelude } from "./wgsl.js";
+
+/** Kernel calls per submitted batch (each uses one 256-byte slot of the parameter buffer). */
+const SLOTS_PER_BATCH = 512;
+/** Threads per workgroup of the element-wise kernels. */
+export const WORKGROUP = 64;
+const MAX_GROUPS_PER_DIM = 65535;
+
+/** A kernel call: its WGSL body (the parameter prelude is added), its buffers, its u32 parameters. */
+export interface Dispatch {
+  kernel: string;
+  code: string;
+  buffers: readonly GpuBuffer[];
+  params: readonly number[];
+  /** Workgroups to run: a count (spread over x and y), or [x, y, z]. */
+  groups: number | readonly [number, number, number];
+}
+
+export class GpuContext {
+  readonly pool: BufferPool;
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #params: GPUBuffer;
+  readonly #paramsHost = new Uint32Array((SLOTS_PER_BATCH * PARAM_SLOT_BYTES) / 4);
+  #slots = 0;
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #staging: GPUBuffer[] = [];
+  #flushScheduled = false;
+  #error: string | null = null;
+
+  constructor(readonly device: GPUDevice) {
+    this.pool = new BufferPool(device);
+    this.#params = device.createBuffer({
+      size: SLOTS_PER_BATCH * PARAM_SLOT_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    device.addEventListener("uncapturederror", (e) => {
+      this.#error ??= (e as GPUUncapturedErrorEvent).error.message;
+    });
+    void device.lost.then((info) => {
+      this.#error ??= `the GPU device was lost (${info.reason}): ${info.message}`;
+    });
+  }
+
+  /** A zero-filled buffer of n elements. */
+  alloc(dtype: DType, n: number): GpuBuffer {
+    wgslType(dtype);
+    const { gpu, reused } = this.pool.take(n * 4);
+    if (reused) this.#commands().clearBuffer(gpu);
+    const b = new GpuBuffer(gpu, dtype, 0, n);
+    this.pool.watch(b, gpu);
+    return b;
+  }
+
+  /** A buffer holding `host`'s elements, copied in order with the recorded work. */
+  upload(host: Storage, dtype: DType): GpuBuffer {
+    wgslType(dtype);
+    const n = host.length;
+    const { gpu } = this.pool.take(n * 4);
+    const b = new GpuBuffer(gpu, dtype, 0, n);
+    this.pool.watch(b, gpu);
+    if (n === 0) return b;
+    const staging = this.device.createBuffer({
+      size: gpu.size,
+      usage: GPUBufferUsage.COPY_SRC,
+      mappedAtCreation: true,
+    });
+    const range = staging.getMappedRange();
+    if (dtype === "float32") new Float32Array(range).set(host);
+    else if (dtype === "int32") new Int32Array(range).set(host);
+    else new Uint32Array(range).set(host);
+    staging.unmap();
+    this.#commands().copyBufferToBuffer(staging, 0, gpu, 0, n * 4);
+    this.#staging.push(staging);
+    return b;
+  }
+
+  /** Records one kernel call. */
+  run(d: Dispatch): void {
+    const [gx, gy, gz] = spreadGroups(d.groups);
+    if (gx * gy * gz === 0) return;
+    if (d.params.length > PARAM_WORDS) throw new Error(`webgpu ${d.kernel}: too many parameters`);
+    if (this.#slots === SLOTS_PER_BATCH) this.flush();
+    const slot = this.#slots++;
+    const base = (slot * PARAM_SLOT_BYTES) / 4;
+    for (let i = 0; i < d.params.length; i++) this.#paramsHost[base + i] = d.params[i];
+    const { code, unique } = unaliased(d.code, d.buffers);
+    const pipeline = this.#pipeline(d.kernel, code);
+    const entries: GPUBindGroupEntry[] = [
+      {
+        binding: 0,
+        resource: { buffer: this.#params, offset: slot * PARAM_SLOT_BYTES, size: PARAM_SLOT_BYTES },
+      },
+      ...unique.map((i) => ({ binding: i + 1, resource: { buffer: d.buffers[i].gpu } })),
+    ];
+    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.#computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(gx, gy, gz);
+    this.#scheduleFlush();
+  }
+
+  /** Submits the recorded work. */
+  flush(): void {
+    if (this.#encoder === null) return;
+    this.#endPass();
+    if (this.#slots > 0)
+      this.device.queue.writeBuffer(
+        this.#params,
+        0,
+        this.#paramsHost,
+        0,
+        (this.#slots * PARAM_SLOT_BYTES) / 4,
+      );
+    this.device.queue.submit([this.#encoder.finish()]);
+    this.#encoder = null;
+    this.#slots = 0;
+    for (const s of this.#staging) s.destroy(); // freed once the submitted copies are done
+    this.#staging = [];
+  }
+
+  /** Elements [begin, end) of `b` as raw 32-bit words, after the work recorded so far. */
+  async read(b: GpuBuffer, begin: number, end: number): Promise<ArrayBuffer> {
+    const n = Math.max(0, end - begin);
+    const bytes = Math.max(4, n * 4);
+    const target = this.device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    if (n > 0) this.#commands().copyBufferToBuffer(b.gpu, (b.offset + begin) * 4, target, 0, n * 4);
+    this.flush();
+    try {
+      await target.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      this.#throwIfFailed();
+      throw e;
+    }
+    const out = target.getMappedRange().slice(0, n * 4);
+    target.unmap();
+    target.destroy();
+    this.#throwIfFailed();
+    return out;
+  }
+
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#error !== null) throw new Error(`webgpu: ${this.#error}`);
+  }
+
+  #pipeline(kernel: string, code: string): GPUComputePipeline {
+    let p = this.#pipelines.get(code);
+    if (p === undefined) {
+      const module = this.device.createShaderModule({ label: kernel, code: paramsPrelude + code });
+      p = this.device.createComputePipeline({
+        label: kernel,
+        layout: "auto",
+        compute: { module, entryPoint: "main" },
+      });
+      this.#pipelines.set(code, p);
+    }
+    return p;
+  }
+
+  #commands(): GPUCommandEncoder {
+    this.#endPass();
+    this.#scheduleFlush();
+    return (this.#encoder ??= this.device.createCommandEncoder());
+  }
+
+  #computePass(): GPUComputePassEncoder {
+    if (this.#pass === null) {
+      this.#encoder ??= this.device.createCommandEncoder();
+      this.#pass = this.#encoder.beginComputePass();
+    }
+    return this.#pass;
+  }
+
+  #endPass(): void {
+    this.#pass?.end();
+    this.#pass = null;
+  }
+
+  // Work recorded in one synchronous stretch of JavaScript goes to the GPU on the next turn.
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setTimeout(() => {
+      this.#flushScheduled = false;
+      this.flush();
+    }, 0);
+  }
+}
+
+/**
+ * WebGPU forbids binding one buffer twice when a binding writes it (an in-place op, or two views of one
+ * buffer), so each GPUBuffer is bound once: later bindings of it are dropped from the WGSL and their
+ * name (b<i>) becomes the first one's. Returns the code and the indices of the buffers still bound.
+ */
+function unaliased(code: string, buffers: readonly GpuBuffer[]): { code: string; unique: number[] } {
+  const unique: number[] = [];
+  let out = code;
+  buffers.forEach((b, i) => {
+    const first = buffers.findIndex((c) => c.gpu === b.gpu);
+    if (first === i) {
+      unique.push(i);
+      return;
+    }
+    out = out.replace(new RegExp(`@group\\(0\\) @binding\\(${i + 1}\\)[^;]*;\\n?`), "");
+    out = out.replace(new RegExp(`\\bb${i}\\b`, "g"), `b${first}`);
+  });
+  return { code: out, unique };
+}
+
+/** Workgroup counts over x (then y) within the per-dimension limit. */
+function spreadGroups(groups: Dispatch["groups"]): [number, number, number] {
+  if (typeof groups !== "number") return [groups[0], groups[1], groups[2]];
+  if (groups <= MAX_GROUPS_PER_DIM) return [groups, 1, 1];
+  const y = Math.ceil(groups / MAX_GROUPS_PER_DIM);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+/** Workgroups for one thread per element. */
+export function groupsFor(threads: number, perGroup = WORKGROUP): number {
+  return Math.ceil(threads / perGroup);
+}

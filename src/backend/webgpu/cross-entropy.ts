@@ -1,0 +1,41 @@
+/** Cross-entropy per row from logits (one workgroup a row): the loss and the softmax probabilities. */
+import type { Storage } from "../types.js";
+import { gpuBufferOf } from "./buffer.js";
+import type { GpuContext } from "./context.js";
+import { maxAndSumExp, ROW_REDUCE, ROW_START } from "./rows.js";
+import { bindings, i32Bits, MAIN_64 } from "./wgsl.js";
+
+export function crossEntropy(
+  ctx: GpuContext,
+  ls: Storage,
+  ts: Int32Array,
+  losss: Storage,
+  ps: Storage,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): void {
+  const [logits, targets, losses, probs] = [ls, ts, losss, ps].map((s) => gpuBufferOf(s, "crossEntropy"));
+  const code = `${bindings([logits, targets, losses, probs])}
+${ROW_REDUCE}
+${MAIN_64} {
+${ROW_START}
+  let xb = pu(3u) + row * cols;${maxAndSumExp("b0", "xb")}
+  for (var j = lid.x; j < cols; j += 64u) { b3[pu(6u) + row * cols + j] = exp(b0[xb + j] - mx) / s; }
+  if (lid.x == 0u) {
+    let t = b1[pu(4u) + row];
+    var loss = 0.0;
+    if (t != pi(2u)) {
+      loss = select(nan_f32(), log(s) + mx - b0[xb + u32(t)], t >= 0 && u32(t) < cols);
+    }
+    b2[pu(5u) + row] = loss;
+  }
+}`;
+  ctx.run({
+    kernel: "crossEntropy",
+    code,
+    buffers: [logits, targets, losses, probs],
+    params: [rows, cols, i32Bits(ignoreIndex), logits.offset, targets.offset, losses.offset, probs.offset],
+    groups: rows,
+  });
+}

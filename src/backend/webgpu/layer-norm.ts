@@ -1,0 +1,150 @@
+/**
+ * layerNorm over each row (one workgroup a row) and its backward: dx one workgroup a row, then dw and
+ * db one thread a column summing over the rows (a second kernel: no atomics, deterministic).
+ */
+import type { Storage } from "../types.js";
+import { gpuBufferOf } from "./buffer.js";
+import type { GpuContext } from "./context.js";
+import { groupsFor } from "./context.js";
+import { ROW_REDUCE, ROW_START } from "./rows.js";
+import { bindings, f32Bits, MAIN_64 } from "./wgsl.js";
+
+export function layerNorm(
+  ctx: GpuContext,
+  xs: Storage,
+  ws: Storage | null,
+  bs: Storage | null,
+  outs: Storage,
+  means: Storage,
+  rstds: Storage,
+  rows: number,
+  cols: number,
+  eps: number,
+): void {
+  const x = gpuBufferOf(xs, "layerNorm");
+  // A missing weight or bias binds x in its place; the flags keep the kernel from reading it.
+  const w = ws === null ? x : gpuBufferOf(ws, "layerNorm");
+  const b = bs === null ? x : gpuBufferOf(bs, "layerNorm");
+  const [out, mean, rstd] = [outs, means, rstds].map((s) => gpuBufferOf(s, "layerNorm"));
+  const code = `${bindings([x, w, b, out, mean, rstd])}
+${ROW_REDUCE}
+${MAIN_64} {
+${ROW_START}
+  let xb = pu(3u) + row * cols;
+  var s = 0.0;
+  for (var j = lid.x; j < cols; j += 64u) { s += b0[xb + j]; }
+  let mu = row_sum(s, lid.x) / f32(cols);
+  var v = 0.0;
+  for (var j = lid.x; j < cols; j += 64u) { let d = b0[xb + j] - mu; v += d * d; }
+  let rs = 1.0 / sqrt(row_sum(v, lid.x) / f32(cols) + pf(2u));
+  if (lid.x == 0u) { b4[pu(7u) + row] = mu; b5[pu(8u) + row] = rs; }
+  let hasW = pu(9u) != 0u; let hasB = pu(10u) != 0u;
+  for (var j = lid.x; j < cols; j += 64u) {
+    var y = (b0[xb + j] - mu) * rs;
+    if (hasW) { y = y * b1[pu(4u) + j]; }
+    if (hasB) { y = y + b2[pu(5u) + j]; }
+    b3[pu(6u) + row * cols + j] = y;
+  }
+}`;
+  ctx.run({
+    kernel: "layerNorm",
+    code,
+    buffers: [x, w, b, out, mean, rstd],
+    params: [
+      rows,
+      cols,
+      f32Bits(eps),
+      x.offset,
+      w.offset,
+      b.offset,
+      out.offset,
+      mean.offset,
+      rstd.offset,
+      ws ? 1 : 0,
+      bs ? 1 : 0,
+    ],
+    groups: rows,
+  });
+}
+
+export function layerNormBackward(
+  ctx: GpuContext,
+  gs: Storage,
+  xs: Storage,
+  ws: Storage | null,
+  means: Storage,
+  rstds: Storage,
+  dxs: Storage,
+  dws: Storage | null,
+  dbs: Storage | null,
+  rows: number,
+  cols: number,
+): void {
+  const [g, x, mean, rstd, dx] = [gs, xs, means, rstds, dxs].map((s) => gpuBufferOf(s, "layerNormBackward"));
+  const w = ws === null ? x : gpuBufferOf(ws, "layerNormBackward");
+  const dxCode = `${bindings([g, x, w, mean, rstd, dx])}
+${ROW_REDUCE}
+${MAIN_64} {
+${ROW_START}
+  let gb = pu(2u) + row * cols; let xb = pu(3u) + row * cols;
+  let mu = b3[pu(5u) + row]; let rs = b4[pu(6u) + row];
+  let hasW = pu(8u) != 0u;
+  var sg = 0.0; var sgx = 0.0;
+  for (var j = lid.x; j < cols; j += 64u) {
+    let xhat = (b1[xb + j] - mu) * rs;
+    var gy = b0[gb + j];
+    if (hasW) { gy = gy * b2[pu(4u) + j]; }
+    sg += gy; sgx += gy * xhat;
+  }
+  let mg = row_sum(sg, lid.x) / f32(cols);
+  let mgx = row_sum(sgx, lid.x) / f32(cols);
+  for (var j = lid.x; j < cols; j += 64u) {
+    let xhat = (b1[xb + j] - mu) * rs;
+    var gy = b0[gb + j];
+    if (hasW) { gy = gy * b2[pu(4u) + j]; }
+    b5[pu(7u) + row * cols + j] = rs * (gy - mg - xhat * mgx);
+  }
+}`;
+  ctx.run({
+    kernel: "layerNormBackward dx",
+    code: dxCode,
+    buffers: [g, x, w, mean, rstd, dx],
+    params: [rows, cols, g.offset, x.offset, w.offset, mean.offset, rstd.offset, dx.offset, ws ? 1 : 0],
+    groups: rows,
+  });
+  if (dws === null && dbs === null) return;
+  const dw = dws === null ? dx : gpuBufferOf(dws, "layerNormBackward");
+  const db = dbs === null ? dx : gpuBufferOf(dbs, "layerNormBackward");
+  const dwCode = `${bindings([g, x, mean, rstd, dw, db])}
+${MAIN_64} {
+  let j = thread_id(wid, nwg, lid);
+  let cols = pu(1u);
+  if (j >= cols) { return; }
+  var sw = 0.0; var sb = 0.0;
+  for (var r = 0u; r < pu(0u); r++) {
+    let gv = b0[pu(2u) + r * cols + j];
+    sw += gv * (b1[pu(3u) + r * cols + j] - b2[pu(4u) + r]) * b3[pu(5u) + r];
+    sb += gv;
+  }
+  if (pu(8u) != 0u) { b4[pu(6u) + j] = sw; }
+  if (pu(9u) != 0u) { b5[pu(7u) + j] = sb; }
+}`;
+  ctx.run({
+    kernel: "layerNormBackward dw db",
+    code: dwCode,
+    buffers: [g, x, mean, rstd, dw, db],
+    params: [
+      rows,
+      cols,
+      g.offset,
+      x.offset,
+      mean.offset,
+      rstd.offset,
+      dw.offset,
+      db.offset,
+      dws ? 1 : 0,
+      dbs ? 1 : 0,
+    ],
+    groups: groupsFor(cols),
+  });
+}

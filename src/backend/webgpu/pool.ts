@@ -1,0 +1,88 @@
+/**
+ * GPU buffers reused by size: a tensor's buffer goes back to the pool when the tensor (and every view
+ * of it) has been garbage-collected, which a FinalizationRegistry reports; `alloc` takes from the pool
+ * first. Reuse is safe without waiting for the GPU: every later use is recorded after the earlier ones
+ * in the same queue.
+ */
+/// <reference types="@webgpu/types" />
+
+/** Bytes held by tensors now (`live`) and kept for reuse (`pooled`). */
+export interface GpuMemory {
+  live: number;
+  pooled: number;
+  liveBuffers: number;
+  pooledBuffers: number;
+}
+
+/** Buffers are rounded up to 16 bytes (copies need multiples of 4; 16 keeps the classes few). */
+export function roundedBytes(bytes: number): number {
+  return Math.max(16, Math.ceil(bytes / 16) * 16);
+}
+
+export class BufferPool {
+  readonly #free = new Map<number, GPUBuffer[]>();
+  readonly #registry = new FinalizationRegistry<GPUBuffer>((b) => this.#release(b));
+  #live = 0;
+  #liveBuffers = 0;
+  #pooled = 0;
+  #pooledBuffers = 0;
+
+  constructor(readonly device: GPUDevice) {}
+
+  /** A buffer of at least `bytes`; `reused` says whether it may hold old contents. */
+  take(bytes: number): { gpu: GPUBuffer; reused: boolean } {
+    const size = roundedBytes(bytes);
+    const free = this.#free.get(size);
+    const pooled = free?.pop();
+    if (pooled !== undefined) {
+      this.#pooled -= size;
+      this.#pooledBuffers--;
+      this.#addLive(size);
+      return { gpu: pooled, reused: true };
+    }
+    const gpu = this.device.createBuffer({
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.#addLive(size);
+    return { gpu, reused: false };
+  }
+
+  /** Returns `gpu` to the pool once `owner` is garbage-collected. */
+  watch(owner: object, gpu: GPUBuffer): void {
+    this.#registry.register(owner, gpu);
+  }
+
+  memory(): GpuMemory {
+    return {
+      live: this.#live,
+      pooled: this.#pooled,
+      liveBuffers: this.#liveBuffers,
+      pooledBuffers: this.#pooledBuffers,
+    };
+  }
+
+  /** Frees the pooled buffers (the live ones stay). */
+  trim(): void {
+    for (const list of this.#free.values()) for (const b of list) b.destroy();
+    this.#free.clear();
+    this.#pooled = 0;
+    this.#pooledBuffers = 0;
+  }
+
+  #addLive(size: number): void {
+    this.#live += size;
+    this.#liveBuffers++;
+  }
+
+  #release(gpu: GPUBuffer): void {
+    const size = gpu.size;
+    this.#live -= size;
+    this.#liveBuffers--;
+    let list = this.#free.get(size);
+    if (list === undefined) this.#free.set(size, (list = []));
+    list.push(gpu);
+    this.#pooled += size;
+    this.#pooledBuffers++;
+  }
+}

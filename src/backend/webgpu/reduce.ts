@@ -1,0 +1,126 @@
+/**
+ * Reductions over the middle dim of a contiguous [outer, size, inner] block: one workgroup per output,
+ * its 64 threads stride over the reduced dim and combine in workgroup memory. Float sums accumulate
+ * in f32 (cpu-js uses float64), so tolerances are float32's.
+ */
+import type { ReduceOp, Storage } from "../types.js";
+import { gpuBufferOf, wgslType } from "./buffer.js";
+import type { GpuContext } from "./context.js";
+import { bindings, convert, MAIN_64 } from "./wgsl.js";
+
+function reduceOps(op: ReduceOp, t: string): { init: string; combine: (a: string, b: string) => string } {
+  const isF = t === "f32";
+  switch (op) {
+    case "sum":
+      return { init: `${t}(0)`, combine: (a, b) => `${a} + ${b}` };
+    case "prod":
+      return { init: `${t}(1)`, combine: (a, b) => `${a} * ${b}` };
+    case "max":
+      return isF
+        ? { init: "neg_inf()", combine: (a, b) => `select(${a}, ${b}, ${b} > ${a} || is_nan(${b}))` }
+        : { init: `${t}(-2147483647 - 1)`, combine: (a, b) => `max(${a}, ${b})` };
+    case "min":
+      return isF
+        ? { init: "pos_inf()", combine: (a, b) => `select(${a}, ${b}, ${b} < ${a} || is_nan(${b}))` }
+        : { init: `${t}(2147483647)`, combine: (a, b) => `min(${a}, ${b})` };
+  }
+}
+
+/** Parameters shared by both kernels: outer, size, inner, x offset, out offset. */
+const HEADER = `
+  let g = group_id(wid, nwg);
+  let inner = pu(2u);
+  if (g >= pu(0u) * inner) { return; }
+  let o = g / inner;
+  let ii = g % inner;
+  let size = pu(1u);
+  let base = pu(3u) + o * size * inner + ii;`;
+
+export function reduce(
+  ctx: GpuContext,
+  op: ReduceOp,
+  xs: Storage,
+  outs: Storage,
+  outer: number,
+  size: number,
+  inner: number,
+): void {
+  const x = gpuBufferOf(xs, "reduce");
+  const out = gpuBufferOf(outs, "reduce");
+  const tx = wgslType(x.dtype);
+  const t = tx === "u32" ? "i32" : tx;
+  const { init, combine } = reduceOps(op, t);
+  const code = `${bindings([x, out])}
+var<workgroup> part: array<${t}, 64>;
+${MAIN_64} {${HEADER}
+  var acc = ${init};
+  for (var r = lid.x; r < size; r += 64u) {
+    let v = ${convert("b0[base + r * inner]", tx, t)};
+    acc = ${combine("acc", "v")};
+  }
+  part[lid.x] = acc;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (lid.x < s) { part[lid.x] = ${combine("part[lid.x]", "part[lid.x + s]")}; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { b1[pu(4u) + g] = ${convert("part[0]", t, wgslType(out.dtype))}; }
+}`;
+  ctx.run({
+    kernel: `reduce ${op}`,
+    code,
+    buffers: [x, out],
+    params: [outer, size, inner, x.offset, out.offset],
+    groups: outer * inner,
+  });
+}
+
+export function argReduce(
+  ctx: GpuContext,
+  op: "argmax" | "argmin",
+  xs: Storage,
+  outs: Storage,
+  outer: number,
+  size: number,
+  inner: number,
+): void {
+  const x = gpuBufferOf(xs, "argReduce");
+  const out = gpuBufferOf(outs, "argReduce");
+  const sign = op === "argmax" ? "" : "-";
+  // (value, index) pairs; the larger value wins, NaN beats numbers, and ties go to the smaller index.
+  const code = `${bindings([x, out])}
+var<workgroup> pv: array<f32, 64>;
+var<workgroup> pix: array<u32, 64>;
+fn better(v: f32, i: u32, w: f32, j: u32) -> bool {
+  if (is_nan(v) != is_nan(w)) { return is_nan(v); }
+  if (!is_nan(v) && v != w) { return v > w; }
+  return i < j;
+}
+${MAIN_64} {${HEADER}
+  var bv = neg_inf();
+  var bi = 0xffffffffu;
+  for (var r = lid.x; r < size; r += 64u) {
+    let v = ${sign}${convert("b0[base + r * inner]", wgslType(x.dtype), "f32")};
+    if (bi == 0xffffffffu || better(v, r, bv, bi)) { bv = v; bi = r; }
+  }
+  pv[lid.x] = bv;
+  pix[lid.x] = bi;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (lid.x < s && pix[lid.x + s] != 0xffffffffu &&
+        (pix[lid.x] == 0xffffffffu || better(pv[lid.x + s], pix[lid.x + s], pv[lid.x], pix[lid.x]))) {
+      pv[lid.x] = pv[lid.x + s];
+      pix[lid.x] = pix[lid.x + s];
+    }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { b1[pu(4u) + g] = i32(pix[0]); }
+}`;
+  ctx.run({
+    kernel: op,
+    code,
+    buffers: [x, out],
+    params: [outer, size, inner, x.offset, out.offset],
+    groups: outer * inner,
+  });
+}

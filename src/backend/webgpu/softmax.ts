@@ -1,0 +1,36 @@
+/** Softmax and log-softmax over each row, one workgroup a row (max, then sum of exponentials). */
+import type { Storage } from "../types.js";
+import { gpuBufferOf } from "./buffer.js";
+import type { GpuContext } from "./context.js";
+import { maxAndSumExp, ROW_REDUCE, ROW_START } from "./rows.js";
+import { bindings, MAIN_64 } from "./wgsl.js";
+
+export function softmax(
+  ctx: GpuContext,
+  xs: Storage,
+  outs: Storage,
+  rows: number,
+  cols: number,
+  log: boolean,
+): void {
+  const x = gpuBufferOf(xs, "softmax");
+  const out = gpuBufferOf(outs, "softmax");
+  const write = log ? "x - lse" : "exp(x - mx) / s";
+  const code = `${bindings([x, out])}
+${ROW_REDUCE}
+${MAIN_64} {
+${ROW_START}
+  let xb = pu(2u) + row * cols;
+  let ob = pu(3u) + row * cols;
+  // An all -inf row gives nan/-inf, as the composition does.${maxAndSumExp("b0", "xb", true)}
+  let lse = log(s) + mx;
+  for (var j = lid.x; j < cols; j += 64u) { let x = b0[xb + j]; b1[ob + j] = ${write}; }
+}`;
+  ctx.run({
+    kernel: log ? "logSoftmax" : "softmax",
+    code,
+    buffers: [x, out],
+    params: [rows, cols, x.offset, out.offset],
+    groups: rows,
+  });
+}
