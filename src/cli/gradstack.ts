@@ -15,5 +15,6 @@ export const gradstack = defineGroup({
     tfidf: () => import("./commands/tfidf.js"),
     translate: () => import("./commands/translate.js"),
     "eval-bleu": () => import("./commands/eval-bleu.js"),
+    search: () => import("./commands/search.js"),
   },
 });

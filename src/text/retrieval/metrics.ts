@@ -7,7 +7,8 @@
  * - A document is relevant when its grade is > 0; nDCG's gain is the grade itself (linear gain), with
  *   discount 1 / log2(rank + 1), and the ideal ranking sorts the judged grades.
  * - The mean is over the queries that have at least one relevant document; a query the run leaves out
- *   scores 0 (BEIR's evaluation, which averages over the qrels' queries).
+ *   scores 0 (trec_eval -c). BEIR averages over the queries it retrieved for, which is the same when
+ *   every judged query is searched.
  */
 
 /** Relevance judgements: query id -> (document id -> grade). */
