@@ -109,13 +109,17 @@ function readCorpus(data: string): BeirDoc[] {
   return docs;
 }
 
+/** BM25's run; as in Lucene, a document that shares no term with the query is not retrieved. */
 function bm25Retriever(corpus: BeirDoc[], k1: number, b: number): Retriever {
   const bm25 = new BM25({ k1, b }).fit(corpus.map(docText));
   return (queries, k) =>
     new Map(
       [...queries].map(([qid, text]): [string, RankedHit[]] => [
         qid,
-        bm25.search(text, k).map((h) => ({ docId: corpus[h.index].id, score: h.score })),
+        bm25
+          .search(text, k)
+          .filter((h) => h.score > 0)
+          .map((h) => ({ docId: corpus[h.index].id, score: h.score })),
       ]),
     );
 }

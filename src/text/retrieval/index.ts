@@ -25,14 +25,18 @@ export class DenseIndex {
   /** (N, dim) float32, rows of norm 1. */
   readonly vectors: Tensor;
 
-  constructor(ids: readonly string[], vectors: Tensor) {
+  /** `vectors` (N, dim) are L2-normalised here, unless `normalized` says they already are (a saved index). */
+  constructor(ids: readonly string[], vectors: Tensor, opts: { normalized?: boolean } = {}) {
     if (vectors.ndim !== 2 || vectors.shape[0] !== ids.length || ids.length === 0)
       throw new Error(
         `DenseIndex: expected ${ids.length} ids and vectors (${ids.length}, dim) with at least one row, got ${fmtShape(vectors.shape)}`,
       );
     if (new Set(ids).size !== ids.length) throw new Error("DenseIndex: the document ids are not unique");
     this.ids = [...ids];
-    this.vectors = noGrad(() => normalize(vectors.detach().float()).contiguous());
+    this.vectors = noGrad(() => {
+      const v = vectors.detach().float();
+      return (opts.normalized ? v : normalize(v)).contiguous();
+    });
   }
 
   get size(): number {
@@ -74,7 +78,7 @@ export class DenseIndex {
     const ids: unknown = JSON.parse(metadata.ids);
     if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string"))
       throw new Error(`DenseIndex.load: ${file}: the "ids" metadata is not a JSON array of strings`);
-    return new DenseIndex(ids, tensors.embeddings);
+    return new DenseIndex(ids, tensors.embeddings, { normalized: true });
   }
 
   /** The k best of one row of scores: a sorted insertion into k slots (k is small next to N). */
