@@ -7,7 +7,16 @@ import * as path from "node:path";
 import * as gs from "../src/index.js";
 
 const { TextEncoder } = gs.models;
-const tiny = { vocabSize: 20, dModel: 16, nhead: 2, numLayers: 2, dimFeedforward: 32, maxLen: 8, dropout: 0, padId: 19 };
+const tiny = {
+  vocabSize: 20,
+  dModel: 16,
+  nhead: 2,
+  numLayers: 2,
+  dimFeedforward: 32,
+  maxLen: 8,
+  dropout: 0,
+  padId: 19,
+};
 
 test("TextEncoder: BERT-style embedding names and PyTorch's encoder names", () => {
   const keys = Object.keys(new TextEncoder(tiny).stateDict());
@@ -20,7 +29,10 @@ test("TextEncoder: BERT-style embedding names and PyTorch's encoder names", () =
     "encoder.norm.weight",
   ])
     assert.ok(keys.includes(k), `${k} in ${keys.join(", ")}`);
-  assert.throws(() => new TextEncoder({ ...tiny, nhead: 3 }), /dModel \(16\) must be divisible by nhead \(3\)/);
+  assert.throws(
+    () => new TextEncoder({ ...tiny, nhead: 3 }),
+    /dModel \(16\) must be divisible by nhead \(3\)/,
+  );
   assert.throws(() => new TextEncoder({ ...tiny, padId: 20 }), /padId must be an id in \[0, 20\)/);
 });
 
@@ -45,12 +57,29 @@ test("TextEncoder: unit-norm embeddings that ignore padding and cut at maxLen", 
 });
 
 test("DenseIndex: exact cosine top-k, saved and loaded as safetensors with its ids", () => {
-  const vectors = gs.tensor([[1, 0], [0, 2], [1, 1], [-1, 0]]);
+  const vectors = gs.tensor([
+    [1, 0],
+    [0, 2],
+    [1, 1],
+    [-1, 0],
+  ]);
   const index = new gs.text.DenseIndex(["a", "b", "c", "d"], vectors);
-  const hits = index.search(gs.tensor([[1, 0.1], [0, -1]]), 2);
-  assert.deepEqual(hits[0].map((h) => h.docId), ["a", "c"]);
+  const hits = index.search(
+    gs.tensor([
+      [1, 0.1],
+      [0, -1],
+    ]),
+    2,
+  );
+  assert.deepEqual(
+    hits[0].map((h) => h.docId),
+    ["a", "c"],
+  );
   assert.ok(Math.abs(hits[0][0].score - 1 / Math.hypot(1, 0.1)) < 1e-6);
-  assert.deepEqual(hits[1].map((h) => h.docId), ["a", "d"]); // cos 0 with a and d; ties keep corpus order
+  assert.deepEqual(
+    hits[1].map((h) => h.docId),
+    ["a", "d"],
+  ); // cos 0 with a and d; ties keep corpus order
   const file = path.join(mkdtempSync(path.join(tmpdir(), "index-")), "index.safetensors");
   index.save(file);
   const back = gs.text.DenseIndex.load(file);

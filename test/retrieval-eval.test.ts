@@ -29,7 +29,10 @@ function tinyBeir(gzip: boolean): string {
   ];
   writeFileSync(path.join(dir, "queries.jsonl"), queries.map((q) => JSON.stringify(q)).join("\n"));
   mkdirSync(path.join(dir, "qrels"));
-  writeFileSync(path.join(dir, "qrels/test.tsv"), "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t2\nq3\td4\t0\n");
+  writeFileSync(
+    path.join(dir, "qrels/test.tsv"),
+    "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t2\nq3\td4\t0\n",
+  );
   return dir;
 }
 
@@ -46,14 +49,27 @@ test("loadBeir: corpus (plain or gzip), the split's queries and qrels", () => {
 test("readQrels: TREC's four columns too; bad lines name the file and line", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "qrels-"));
   writeFileSync(path.join(dir, "trec.txt"), "1 0 doc7 1\n1 0 doc8 0\n");
-  assert.deepEqual([...readQrels(path.join(dir, "trec.txt")).get("1")!], [["doc7", 1], ["doc8", 0]]);
+  assert.deepEqual(
+    [...readQrels(path.join(dir, "trec.txt")).get("1")!],
+    [
+      ["doc7", 1],
+      ["doc8", 0],
+    ],
+  );
   writeFileSync(path.join(dir, "bad.tsv"), "q1\td1\tyes\n");
-  assert.throws(() => readQrels(path.join(dir, "bad.tsv")), /bad\.tsv:1: the relevance "yes" is not an integer/);
+  assert.throws(
+    () => readQrels(path.join(dir, "bad.tsv")),
+    /bad\.tsv:1: the relevance "yes" is not an integer/,
+  );
   assert.throws(() => loadBeir(dir), /no corpus\.jsonl or corpus\.jsonl\.gz/);
 });
 
 test("nDCG@k, Recall@k, MRR@k by hand", () => {
-  const judged = new Map([["d1", 1], ["d3", 2], ["d9", 0]]);
+  const judged = new Map([
+    ["d1", 1],
+    ["d3", 2],
+    ["d9", 0],
+  ]);
   const ranked = ["d2", "d1", "d3", "d4"];
   // DCG = 1/log2(3) + 2/log2(4); ideal = 2/log2(2) + 1/log2(3)
   close(ndcgAt(ranked, judged, 10), (1 / Math.log2(3) + 1) / (2 + 1 / Math.log2(3)));
@@ -66,13 +82,28 @@ test("nDCG@k, Recall@k, MRR@k by hand", () => {
 });
 
 test("evaluateRun: trec_eval's order (score, then doc id descending), queries without relevant docs skipped", () => {
-  assert.deepEqual(trecOrder([{ docId: "a", score: 1 }, { docId: "c", score: 2 }, { docId: "b", score: 1 }]), ["c", "b", "a"]);
+  assert.deepEqual(
+    trecOrder([
+      { docId: "a", score: 1 },
+      { docId: "c", score: 2 },
+      { docId: "b", score: 1 },
+    ]),
+    ["c", "b", "a"],
+  );
   const qrels = new Map([
     ["q1", new Map([["a", 1]])],
     ["q2", new Map([["x", 1]])],
     ["q3", new Map([["y", 0]])],
   ]);
-  const run = new Map([["q1", [{ docId: "a", score: 5 }, { docId: "b", score: 5 }]]]); // tie: b ranks first
+  const run = new Map([
+    [
+      "q1",
+      [
+        { docId: "a", score: 5 },
+        { docId: "b", score: 5 },
+      ],
+    ],
+  ]); // tie: b ranks first
   const s = evaluateRun(run, qrels);
   assert.equal(s.queries, 2); // q3 has no relevant document; q2 was not retrieved and scores 0
   close(s.mrr, (0.5 + 0) / 2);
@@ -85,7 +116,10 @@ test("BM25 over the tiny BEIR corpus finds each judged document first", () => {
   const { corpus, queries, qrels } = loadBeir(tinyBeir(false));
   const bm25 = new BM25().fit(corpus.map((d) => `${d.title} ${d.text}`));
   const run = new Map(
-    [...queries].map(([qid, text]) => [qid, bm25.search(text, 4).map((h) => ({ docId: corpus[h.index].id, score: h.score }))]),
+    [...queries].map(([qid, text]) => [
+      qid,
+      bm25.search(text, 4).map((h) => ({ docId: corpus[h.index].id, score: h.score })),
+    ]),
   );
   const s = evaluateRun(run, qrels);
   assert.equal(s.queries, 2);

@@ -20,14 +20,19 @@ interface Case {
   grad_d: FixtureTensor;
 }
 
-const fixture = JSON.parse(readFileSync(path.join(repoRoot, "test/fixtures/torch/info_nce.json"), "utf8")) as {
+const fixture = JSON.parse(
+  readFileSync(path.join(repoRoot, "test/fixtures/torch/info_nce.json"), "utf8"),
+) as {
   cases: Case[];
 };
 
 function near(actual: ArrayLike<number>, expected: number[], tol: number, what: string): void {
   assert.equal(actual.length, expected.length, what);
   for (let i = 0; i < expected.length; i++)
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])),
+      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
+    );
 }
 
 for (const c of fixture.cases)
@@ -50,15 +55,24 @@ test("infoNCE gradcheck in float64: plain, symmetric, extra negatives, dot", () 
   for (const opts of [{}, { symmetric: true }, { similarity: "dot" as const, scale: 0.7, symmetric: true }]) {
     const q = gs.randn([3, 4], { dtype: "float64", requiresGrad: true });
     const d = gs.randn([5, 4], { dtype: "float64", requiresGrad: true });
-    assert.equal(gs.autograd.gradcheck((a, b) => F.infoNCE(a, b, opts), [q, d]), true);
+    assert.equal(
+      gs.autograd.gradcheck((a, b) => F.infoNCE(a, b, opts), [q, d]),
+      true,
+    );
   }
   const x = gs.randn([3, 5], { dtype: "float64", requiresGrad: true });
-  assert.equal(gs.autograd.gradcheck((a) => F.normalize(a), [x]), true);
+  assert.equal(
+    gs.autograd.gradcheck((a) => F.normalize(a), [x]),
+    true,
+  );
 });
 
 test("infoNCE: a perfect match scores near zero; bad shapes and scales are named", () => {
   const e = gs.eye(4);
   assert.ok(F.infoNCE(e, e).item() < 1e-7);
-  assert.throws(() => F.infoNCE(gs.zeros([3, 4]), gs.zeros([2, 4])), /infoNCE: expected queries \(B, E\) and documents \(B \+ extra, E\), got \[3, 4\] and \[2, 4\]/);
+  assert.throws(
+    () => F.infoNCE(gs.zeros([3, 4]), gs.zeros([2, 4])),
+    /infoNCE: expected queries \(B, E\) and documents \(B \+ extra, E\), got \[3, 4\] and \[2, 4\]/,
+  );
   assert.throws(() => F.infoNCE(e, e, { scale: 0 }), /scale must be > 0/);
 });

@@ -18,11 +18,17 @@ const N = 16;
  */
 function tinyPairs(): string {
   const rng = new Generator(7);
-  const word = (prefix: string) => prefix + "bcdfgklmnprstvz"[Math.floor(rng.random() * 15)] + "aeiou"[Math.floor(rng.random() * 5)];
+  const word = (prefix: string) =>
+    prefix + "bcdfgklmnprstvz"[Math.floor(rng.random() * 15)] + "aeiou"[Math.floor(rng.random() * 5)];
   const words = (prefix: string, n: number) => Array.from({ length: n }, () => word(prefix)).join(" ");
   const dir = mkdtempSync(path.join(tmpdir(), "pairs-"));
   const docs = Array.from({ length: N }, (_, i) => ({ _id: `d${i}`, title: "", text: words("x", 6) }));
-  const claims = Array.from({ length: N }, (_, i) => ({ id: i, split: "train", claim: words("q", 3), cited_doc_ids: [`d${i}`] }));
+  const claims = Array.from({ length: N }, (_, i) => ({
+    id: i,
+    split: "train",
+    claim: words("q", 3),
+    cited_doc_ids: [`d${i}`],
+  }));
   writeFileSync(path.join(dir, "corpus.jsonl"), docs.map((d) => JSON.stringify(d)).join("\n"));
   writeFileSync(path.join(dir, "claims_labels.jsonl"), claims.map((c) => JSON.stringify(c)).join("\n"));
   writeFileSync(
@@ -54,7 +60,12 @@ const tinyConfig = {
 test("train retrieval: a tiny encoder learns its pairs (MRR@10 from chance 0.18 to >= 0.6)", () => {
   const dir = tinyPairs();
   const untrained = trainRetrieval({ ...tinyConfig, data_dir: dir, max_iters: 1, lr: 1e-9 });
-  const trained = trainRetrieval({ ...tinyConfig, data_dir: dir, max_iters: 120, out_dir: path.join(dir, "run") });
+  const trained = trainRetrieval({
+    ...tinyConfig,
+    data_dir: dir,
+    max_iters: 120,
+    out_dir: path.join(dir, "run"),
+  });
   // Chance for one relevant document among 16: MRR@10 = (1/16)·(1 + 1/2 + ... + 1/10) = 0.183.
   assert.ok(untrained.test.mrr < 0.45, `untrained MRR@10 ${untrained.test.mrr}`);
   assert.ok(trained.test.mrr >= 0.6, `trained MRR@10 ${trained.test.mrr}`);
@@ -72,8 +83,14 @@ test("train retrieval: never trains on a test query; bad settings are named", ()
     () => trainRetrieval({ ...tinyConfig, data_dir: dir, val_claims: 15, max_iters: 1 }),
     /supervised pairs need more than 15 training claims/,
   );
-  assert.throws(() => trainRetrieval({ ...tinyConfig, data_dir: dir, pairs: "mined" }), /pairs must be "unsupervised"/);
-  assert.throws(() => trainRetrieval({ ...tinyConfig, data_dir: "" }), /--data_dir \(a BEIR folder\) is required/);
+  assert.throws(
+    () => trainRetrieval({ ...tinyConfig, data_dir: dir, pairs: "mined" }),
+    /pairs must be "unsupervised"/,
+  );
+  assert.throws(
+    () => trainRetrieval({ ...tinyConfig, data_dir: "" }),
+    /--data_dir \(a BEIR folder\) is required/,
+  );
 });
 
 test("gradstack search: bm25 and dense over a BEIR folder, with --qrels and a saved index", () => {
@@ -85,7 +102,19 @@ test("gradstack search: bm25 and dense over a BEIR folder, with --qrels and a sa
   assert.match(bm25.stdout, /bm25 index over 16 documents/);
   assert.match(bm25.stdout, /16 queries: nDCG@10 0\.0000/); // claims and documents share no word
   const indexFile = path.join(dir, "index.safetensors");
-  const dense = ["search", "--data", dir, "--mode", "dense", "--model", path.join(dir, "run"), "--index", indexFile, "--qrels", qrels];
+  const dense = [
+    "search",
+    "--data",
+    dir,
+    "--mode",
+    "dense",
+    "--model",
+    path.join(dir, "run"),
+    "--index",
+    indexFile,
+    "--qrels",
+    qrels,
+  ];
   const first = gradstackCli(...dense);
   assert.equal(first.status, 0, first.stderr);
   assert.ok(existsSync(indexFile));

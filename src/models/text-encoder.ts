@@ -112,7 +112,10 @@ export class TextEncoder extends Module {
    * Token sequences padded with padId to the longest (at most maxLen; longer ones keep their first maxLen
    * tokens). An empty sequence becomes one pad token that is pooled, so that every row has a length.
    */
-  static padBatch(seqs: readonly (readonly number[])[], c: Pick<TextEncoderConfig, "maxLen" | "padId">): TokenBatch {
+  static padBatch(
+    seqs: readonly (readonly number[])[],
+    c: Pick<TextEncoderConfig, "maxLen" | "padId">,
+  ): TokenBatch {
     if (seqs.length === 0) throw new Error("TextEncoder.padBatch: no sequences");
     const lengths = Int32Array.from(seqs, (s) => Math.max(1, Math.min(s.length, c.maxLen)));
     const L = Math.max(...lengths);

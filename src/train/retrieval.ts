@@ -90,7 +90,10 @@ export function corpusTokenizer(corpus: readonly BeirDoc[], vocabSize: number, c
 }
 
 /** The encoder's config for a tokenizer: its vocabulary and pad id, the longer of the two lengths. */
-function encoderConfig(c: RetrievalConfig, tok: BPETokenizer): Partial<TextEncoderConfig> & { vocabSize: number } {
+function encoderConfig(
+  c: RetrievalConfig,
+  tok: BPETokenizer,
+): Partial<TextEncoderConfig> & { vocabSize: number } {
   return {
     vocabSize: tok.vocabSize,
     padId: tok.specialTokens.get(PAD_TOKEN)!,
@@ -119,7 +122,12 @@ export function denseRun(
 }
 
 /** Embeds every document (its first `docLen` tokens) into an exact index. */
-export function buildDenseIndex(model: TextEncoder, tok: BPETokenizer, corpus: readonly BeirDoc[], docLen: number): DenseIndex {
+export function buildDenseIndex(
+  model: TextEncoder,
+  tok: BPETokenizer,
+  corpus: readonly BeirDoc[],
+  docLen: number,
+): DenseIndex {
   const vectors = model.embed(corpus.map((d) => tok.encode(docText(d)).slice(0, docLen)));
   return new DenseIndex(
     corpus.map((d) => d.id),
@@ -133,7 +141,12 @@ export function readTrainingClaims(file: string): { id: string; claim: string; d
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l, i) => {
-      const row = JSON.parse(l) as { id?: unknown; split?: unknown; claim?: unknown; cited_doc_ids?: unknown };
+      const row = JSON.parse(l) as {
+        id?: unknown;
+        split?: unknown;
+        claim?: unknown;
+        cited_doc_ids?: unknown;
+      };
       if (typeof row.claim !== "string" || !Array.isArray(row.cited_doc_ids))
         throw new Error(`readTrainingClaims: ${file}:${i + 1}: expected {id, split, claim, cited_doc_ids}`);
       return { id: String(row.id), split: row.split, claim: row.claim, docs: row.cited_doc_ids.map(String) };
@@ -164,11 +177,16 @@ export interface RetrievalResult {
  * Trains a TextEncoder on `config.pairs` over a BEIR folder with the one training loop, then evaluates
  * it on the folder's test queries.
  */
-export function trainRetrieval(config: Partial<RetrievalConfig> = {}, hooks: TrainHooks = {}): RetrievalResult {
+export function trainRetrieval(
+  config: Partial<RetrievalConfig> = {},
+  hooks: TrainHooks = {},
+): RetrievalResult {
   const c: RetrievalConfig = { ...RETRIEVAL_DEFAULTS, ...config };
   if (!c.data_dir) throw new Error("train retrieval: --data_dir (a BEIR folder) is required");
   if (!["unsupervised", "supervised", "both"].includes(c.pairs))
-    throw new RangeError(`train retrieval: pairs must be "unsupervised", "supervised" or "both", got "${c.pairs}"`);
+    throw new RangeError(
+      `train retrieval: pairs must be "unsupervised", "supervised" or "both", got "${c.pairs}"`,
+    );
   manualSeed(c.seed);
   const rng = new Generator(c.seed + 1);
   const { corpus, queries, qrels } = loadBeir(c.data_dir);
@@ -184,13 +202,17 @@ export function trainRetrieval(config: Partial<RetrievalConfig> = {}, hooks: Tra
     ? readTrainingClaims(claimsFile).filter((cl) => !qrels.has(cl.id) && cl.docs.some((d) => docIndex.has(d)))
     : [];
   if (c.pairs !== "unsupervised" && claims.length <= c.val_claims)
-    throw new Error(`train retrieval: supervised pairs need more than ${c.val_claims} training claims in ${claimsFile}`);
+    throw new Error(
+      `train retrieval: supervised pairs need more than ${c.val_claims} training claims in ${claimsFile}`,
+    );
   const valClaims = claims.slice(claims.length - Math.min(c.val_claims, claims.length));
-  const supervised: Pair[] = claims.slice(0, claims.length - valClaims.length).flatMap((cl) =>
-    cl.docs
-      .filter((d) => docIndex.has(d))
-      .map((d) => ({ query: tok.encode(cl.claim).slice(0, c.max_len), doc: textTokens[docIndex.get(d)!] })),
-  );
+  const supervised: Pair[] = claims
+    .slice(0, claims.length - valClaims.length)
+    .flatMap((cl) =>
+      cl.docs
+        .filter((d) => docIndex.has(d))
+        .map((d) => ({ query: tok.encode(cl.claim).slice(0, c.max_len), doc: textTokens[docIndex.get(d)!] })),
+    );
   const valQueries = new Map(valClaims.map((cl) => [cl.id, cl.claim]));
   const valQrels: Qrels = new Map(valClaims.map((cl) => [cl.id, new Map(cl.docs.map((d) => [d, 1]))]));
 
@@ -205,9 +227,15 @@ export function trainRetrieval(config: Partial<RetrievalConfig> = {}, hooks: Tra
   };
 
   const model = new TextEncoder(encoderConfig(c, tok));
-  const optimizer = new AdamW(model.parameters(), { lr: c.lr, weightDecay: c.weight_decay }) as unknown as Optimizer;
+  const optimizer = new AdamW(model.parameters(), {
+    lr: c.lr,
+    weightDecay: c.weight_decay,
+  }) as unknown as Optimizer;
   const evaluate = (q: ReadonlyMap<string, string>, judged: QrelsLike): RetrievalScores =>
-    evaluateRun(denseRun(model, tok, buildDenseIndex(model, tok, corpus, c.doc_len), q, { maxLen: c.max_len }), judged);
+    evaluateRun(
+      denseRun(model, tok, buildDenseIndex(model, tok, corpus, c.doc_len), q, { maxLen: c.max_len }),
+      judged,
+    );
   let lastVal: RetrievalScores | null = null;
   const recorder = new RunRecorder(c.out_dir || null);
   const fit = trainLoop(
@@ -220,8 +248,18 @@ export function trainRetrieval(config: Partial<RetrievalConfig> = {}, hooks: Tra
       totalIters: c.max_iters,
       nextBatch: () => Array.from({ length: c.batch_size }, nextPair),
       loss: (pairs) => {
-        const q = model.encode(TextEncoder.padBatch(pairs.map((p) => p.query), model.config));
-        const d = model.encode(TextEncoder.padBatch(pairs.map((p) => p.doc), model.config));
+        const q = model.encode(
+          TextEncoder.padBatch(
+            pairs.map((p) => p.query),
+            model.config,
+          ),
+        );
+        const d = model.encode(
+          TextEncoder.padBatch(
+            pairs.map((p) => p.doc),
+            model.config,
+          ),
+        );
         return { loss: infoNCE(q, d, { scale: c.scale, symmetric: c.symmetric }), tokens: pairs.length };
       },
       // Without held-out claims (a corpus alone) there is nothing to choose on: every evaluation ties.
@@ -230,7 +268,12 @@ export function trainRetrieval(config: Partial<RetrievalConfig> = {}, hooks: Tra
         return lastVal ? { val: 1 - lastVal.ndcg, extra: { val_ndcg10: lastVal.ndcg } } : { val: 0 };
       },
       lr: (iter) =>
-        cosineWithWarmupLr(iter, { lr: c.lr, warmupIters: c.warmup_iters, lrDecayIters: Math.max(c.max_iters, c.warmup_iters + 1), minLr: c.lr / 10 }),
+        cosineWithWarmupLr(iter, {
+          lr: c.lr,
+          warmupIters: c.warmup_iters,
+          lrDecayIters: Math.max(c.max_iters, c.warmup_iters + 1),
+          minLr: c.lr / 10,
+        }),
       checkpointExtra: () => ({ tokenizer: tok.toJSON() }),
     },
     {
@@ -245,11 +288,21 @@ export function trainRetrieval(config: Partial<RetrievalConfig> = {}, hooks: Tra
     hooks,
   );
   recorder.finish(`TextEncoder on ${path.basename(c.data_dir)} (${c.pairs})`, "InfoNCE");
-  return { model, tokenizer: tok, val: lastVal, test: evaluate(queries, qrels), trainSeconds: fit.stepSeconds };
+  return {
+    model,
+    tokenizer: tok,
+    val: lastVal,
+    test: evaluate(queries, qrels),
+    trainSeconds: fit.stepSeconds,
+  };
 }
 
 /** The encoder and tokenizer of a `train retrieval` checkpoint folder (or file). */
-export function loadRetrievalCheckpoint(ckpt: string): { model: TextEncoder; tokenizer: BPETokenizer; config: RetrievalConfig } {
+export function loadRetrievalCheckpoint(ckpt: string): {
+  model: TextEncoder;
+  tokenizer: BPETokenizer;
+  config: RetrievalConfig;
+} {
   const file = checkpointFile(ckpt);
   if (!existsSync(file)) throw new Error(`no checkpoint at ${file}`);
   const saved = loadCheckpoint(file);

@@ -58,13 +58,18 @@ function search(c: typeof DEFAULTS): void {
   if (!c.data) throw new UsageError("search: --data DIR|FILE is required", where);
   if (c.mode !== "bm25" && c.mode !== "dense")
     throw new UsageError(`search: --mode must be "bm25" or "dense", got "${c.mode}"`, where);
-  if (c.mode === "dense" && !c.model) throw new UsageError("search: --mode dense needs --model CKPT_DIR", where);
-  if (!c.query.trim() && !c.qrels) throw new UsageError("search: give --query TEXT, --qrels FILE, or both", where);
+  if (c.mode === "dense" && !c.model)
+    throw new UsageError("search: --mode dense needs --model CKPT_DIR", where);
+  if (!c.query.trim() && !c.qrels)
+    throw new UsageError("search: give --query TEXT, --qrels FILE, or both", where);
   const corpus = readCorpus(c.data);
   const t0 = performance.now();
-  const retrieve = c.mode === "bm25" ? bm25Retriever(corpus, c.k1, c.b) : denseRetriever(corpus, c.model, c.index);
+  const retrieve =
+    c.mode === "bm25" ? bm25Retriever(corpus, c.k1, c.b) : denseRetriever(corpus, c.model, c.index);
   const indexSeconds = (performance.now() - t0) / 1000;
-  console.log(`${c.mode} index over ${corpus.length.toLocaleString("en-US")} documents (${indexSeconds.toFixed(1)} s)`);
+  console.log(
+    `${c.mode} index over ${corpus.length.toLocaleString("en-US")} documents (${indexSeconds.toFixed(1)} s)`,
+  );
   if (c.query.trim()) {
     const hits = retrieve(new Map([["query", c.query]]), c.top_k).get("query")!;
     const byId = new Map(corpus.map((d) => [d.id, d]));
@@ -81,7 +86,8 @@ function search(c: typeof DEFAULTS): void {
     const judged = new Map<string, string>();
     for (const qid of qrels.keys()) {
       const text = all.get(qid);
-      if (text === undefined) throw new Error(`search: ${c.qrels} judges query "${qid}", which ${queriesFile} lacks`);
+      if (text === undefined)
+        throw new Error(`search: ${c.qrels} judges query "${qid}", which ${queriesFile} lacks`);
       judged.set(qid, text);
     }
     const t1 = performance.now();
@@ -130,7 +136,9 @@ function denseRetriever(corpus: BeirDoc[], modelDir: string, indexFile: string):
   if (indexFile && existsSync(indexFile)) {
     index = DenseIndex.load(indexFile);
     if (index.size !== corpus.length || index.ids.some((id, i) => id !== corpus[i].id))
-      throw new Error(`search: the index ${indexFile} was built over other documents than ${corpus.length} of --data`);
+      throw new Error(
+        `search: the index ${indexFile} was built over other documents than ${corpus.length} of --data`,
+      );
   } else {
     index = buildDenseIndex(model, tokenizer, corpus, config.doc_len);
     if (indexFile) index.save(indexFile);

@@ -9,7 +9,8 @@ export const command = defineCommand({
   defaults: RETRIEVAL_DEFAULTS,
   help: {
     data_dir: "a BEIR folder: corpus.jsonl(.gz), queries.jsonl, qrels/test.tsv (required)",
-    pairs: '"unsupervised" (two crops of a document, title and text), "supervised" (training claims) or "both"',
+    pairs:
+      '"unsupervised" (two crops of a document, title and text), "supervised" (training claims) or "both"',
     claims: 'SciFact\'s claims_labels.jsonl ("": in data_dir); only its "train" split is used',
     val_claims: "training claims held out to choose the checkpoint (never the test queries)",
     vocab_size: "BPE vocabulary trained on the corpus (ids, the pad token included)",

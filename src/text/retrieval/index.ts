@@ -51,7 +51,8 @@ export class DenseIndex {
   search(queries: Tensor, k = 10): RankedHit[][] {
     if (queries.ndim !== 2 || queries.shape[1] !== this.dim)
       throw new Error(`DenseIndex.search: expected queries (Q, ${this.dim}), got ${fmtShape(queries.shape)}`);
-    if (!Number.isInteger(k) || k < 1) throw new RangeError(`DenseIndex.search: k must be a positive integer, got ${k}`);
+    if (!Number.isInteger(k) || k < 1)
+      throw new RangeError(`DenseIndex.search: k must be a positive integer, got ${k}`);
     const out: RankedHit[][] = [];
     noGrad(() => {
       const q = normalize(queries.detach().float());
@@ -74,7 +75,9 @@ export class DenseIndex {
   static load(file: string): DenseIndex {
     const { tensors, metadata } = readSafetensors(file, "DenseIndex.load");
     if (metadata?.format !== FORMAT || typeof metadata.ids !== "string" || !tensors.embeddings)
-      throw new Error(`DenseIndex.load: ${file} is not a dense index (no "embeddings" tensor and "ids" metadata)`);
+      throw new Error(
+        `DenseIndex.load: ${file} is not a dense index (no "embeddings" tensor and "ids" metadata)`,
+      );
     const ids: unknown = JSON.parse(metadata.ids);
     if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string"))
       throw new Error(`DenseIndex.load: ${file}: the "ids" metadata is not a JSON array of strings`);

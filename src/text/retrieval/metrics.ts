@@ -73,7 +73,8 @@ export function recallAt(ranked: readonly string[], judged: ReadonlyMap<string, 
 
 /** Reciprocal rank of the first relevant document within the first k (0 if none). */
 export function mrrAt(ranked: readonly string[], judged: ReadonlyMap<string, number>, k: number): number {
-  for (let i = 0; i < Math.min(k, ranked.length); i++) if ((judged.get(ranked[i]) ?? 0) > 0) return 1 / (i + 1);
+  for (let i = 0; i < Math.min(k, ranked.length); i++)
+    if ((judged.get(ranked[i]) ?? 0) > 0) return 1 / (i + 1);
   return 0;
 }
 
@@ -86,14 +87,23 @@ export function mrrAt(ranked: readonly string[], judged: ReadonlyMap<string, num
  */
 export function evaluateRun(run: Run, qrels: QrelsLike, cutoffs: MetricCutoffs = {}): RetrievalScores {
   const { ndcgAt: kN = 10, recallAt: kR = 100, mrrAt: kM = 10 } = cutoffs;
-  for (const [name, k] of [["ndcgAt", kN], ["recallAt", kR], ["mrrAt", kM]] as const)
-    if (!Number.isInteger(k) || k < 1) throw new RangeError(`evaluateRun: ${name} must be a positive integer, got ${k}`);
+  for (const [name, k] of [
+    ["ndcgAt", kN],
+    ["recallAt", kR],
+    ["mrrAt", kM],
+  ] as const)
+    if (!Number.isInteger(k) || k < 1)
+      throw new RangeError(`evaluateRun: ${name} must be a positive integer, got ${k}`);
   const perQuery = new Map<string, { ndcg: number; recall: number; mrr: number }>();
   const sum = { ndcg: 0, recall: 0, mrr: 0 };
   for (const [qid, judged] of qrels) {
     if (![...judged.values()].some((g) => g > 0)) continue;
     const ranked = trecOrder(run.get(qid) ?? []);
-    const q = { ndcg: ndcgAt(ranked, judged, kN), recall: recallAt(ranked, judged, kR), mrr: mrrAt(ranked, judged, kM) };
+    const q = {
+      ndcg: ndcgAt(ranked, judged, kN),
+      recall: recallAt(ranked, judged, kR),
+      mrr: mrrAt(ranked, judged, kM),
+    };
     perQuery.set(qid, q);
     sum.ndcg += q.ndcg;
     sum.recall += q.recall;
