@@ -231,11 +231,12 @@ export function trainRetrieval(
     lr: c.lr,
     weightDecay: c.weight_decay,
   }) as unknown as Optimizer;
-  const evaluate = (q: ReadonlyMap<string, string>, judged: QrelsLike): RetrievalScores =>
-    evaluateRun(
-      denseRun(model, tok, buildDenseIndex(model, tok, corpus, c.doc_len), q, { maxLen: c.max_len }),
-      judged,
-    );
+  // The index of the last evaluation serves the final test too when no step came in between.
+  let index: { iter: number; index: DenseIndex } | null = null;
+  const evaluate = (q: ReadonlyMap<string, string>, judged: QrelsLike, iter: number): RetrievalScores => {
+    if (index?.iter !== iter) index = { iter, index: buildDenseIndex(model, tok, corpus, c.doc_len) };
+    return evaluateRun(denseRun(model, tok, index.index, q, { maxLen: c.max_len }), judged);
+  };
   let lastVal: RetrievalScores | null = null;
   const recorder = new RunRecorder(c.out_dir || null);
   const fit = trainLoop(
@@ -263,8 +264,8 @@ export function trainRetrieval(
         return { loss: infoNCE(q, d, { scale: c.scale, symmetric: c.symmetric }), tokens: pairs.length };
       },
       // Without held-out claims (a corpus alone) there is nothing to choose on: every evaluation ties.
-      evaluate: () => {
-        lastVal = valQueries.size > 0 ? evaluate(valQueries, valQrels) : null;
+      evaluate: (iter) => {
+        lastVal = valQueries.size > 0 ? evaluate(valQueries, valQrels, iter) : null;
         return lastVal ? { val: 1 - lastVal.ndcg, extra: { val_ndcg10: lastVal.ndcg } } : { val: 0 };
       },
       lr: (iter) =>
@@ -292,7 +293,7 @@ export function trainRetrieval(
     model,
     tokenizer: tok,
     val: lastVal,
-    test: evaluate(queries, qrels),
+    test: evaluate(queries, qrels, fit.iter),
     trainSeconds: fit.stepSeconds,
   };
 }
