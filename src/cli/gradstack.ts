@@ -18,5 +18,6 @@ export const gradstack = defineGroup({
     lab: () => import("./commands/lab.js"),
     export: () => import("./commands/export.js"),
     import: () => import("./commands/import.js"),
+    search: () => import("./commands/search.js"),
   },
 });

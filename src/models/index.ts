@@ -17,3 +17,9 @@ export type { LMOutput } from "./language-model.js";
 export { Bigram, BigramCounts } from "./bigram.js";
 export { MLPLanguageModel, MLP_LM_DEFAULTS, type MLPLMConfig } from "./mlp-lm.js";
 export { RNNLanguageModel, RNN_LM_DEFAULTS, detachState, type RNNLMConfig, type RNNState } from "./rnn-lm.js";
+export {
+  TextEncoder,
+  TEXT_ENCODER_DEFAULTS,
+  type TextEncoderConfig,
+  type TokenBatch,
+} from "./text-encoder.js";

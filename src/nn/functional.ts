@@ -202,3 +202,6 @@ export function binaryCrossEntropyWithLogits(
   const loss = input.relu().sub(input.mul(target)).add(input.abs().neg().exp().log1p());
   return reduce(loss, reduction, "binaryCrossEntropyWithLogits");
 }
+
+// Contrastive retrieval's loss (and the L2 normalisation it uses) live in their own file.
+export { infoNCE, normalize, type InfoNCEOptions } from "./info-nce.js";

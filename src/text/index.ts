@@ -23,3 +23,16 @@ export {
   type PairsOptions,
   type PairsResult,
 } from "./word2vec/eval-words.js";
+export {
+  evaluateRun,
+  ndcgAt,
+  recallAt,
+  mrrAt,
+  trecOrder,
+  type QrelsLike,
+  type RankedHit,
+  type Run,
+  type RetrievalScores,
+  type MetricCutoffs,
+} from "./retrieval/metrics.js";
+export { DenseIndex } from "./retrieval/index.js";

@@ -14,5 +14,6 @@ export const command = defineGroup({
     gru: () => import("./train-gru.js"),
     translate: () => import("./train-translate.js"),
     mnist: () => import("./train-mnist.js"),
+    retrieval: () => import("./train-retrieval.js"),
   },
 });
