@@ -3,7 +3,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as gs from "../src/index.js";
 import type { Tensor } from "../src/index.js";
-import { GATES, recurrentLayer, recurrentLayerComposed, type RecurrentMode } from "../src/ops/fused/recurrent.js";
+import {
+  GATES,
+  recurrentLayer,
+  recurrentLayerComposed,
+  type RecurrentMode,
+} from "../src/ops/fused/recurrent.js";
 import { assertClose } from "./helpers/fixtures.js";
 
 const MODES: RecurrentMode[] = ["rnn_tanh", "rnn_relu", "lstm", "gru"];
