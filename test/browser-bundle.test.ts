@@ -3,12 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import * as gs from "../src/index.js";
-import { repoRoot } from "./helpers/fixtures.js";
+import { bundleForBrowser, serveOnLoopback } from "./helpers/browser-page.js";
 import { tinyTraining, type TinyTrainingResult } from "./helpers/tiny-training.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -35,28 +33,6 @@ try {
 `;
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>gradstack browser bundle test</title>`;
-
-async function bundleWorker(): Promise<{ code: string; inputs: string[] }> {
-  const out = await build({
-    stdin: { contents: WORKER_SOURCE, resolveDir: repoRoot, sourcefile: "worker-entry.js", loader: "js" },
-    bundle: true,
-    platform: "browser",
-    format: "iife",
-    write: false,
-    metafile: true,
-    logLevel: "silent",
-  });
-  return { code: out.outputFiles[0].text, inputs: Object.keys(out.metafile.inputs) };
-}
-
-function serve(worker: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const body = req.url === "/worker.js" ? worker : req.url === "/" ? PAGE : null;
-    if (body === null) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": req.url === "/" ? "text/html" : "text/javascript" }).end(body);
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
 
 /** What the worker posts: where it ran, the tokenizer's save() error, the training result or an error. */
 interface WorkerReply {
@@ -98,7 +74,7 @@ test(
       `${CHROMIUM} is missing: install Debian's chromium (as root: apt-get update && apt-get install -y chromium); ` +
         "npm test installs it itself when run as root",
     );
-    const { code, inputs } = await bundleWorker();
+    const { code, inputs } = await bundleForBrowser(WORKER_SOURCE);
     assert.ok(
       inputs.includes("dist/browser.js"),
       `the browser entry was not bundled; inputs: ${inputs.join(", ")}`,
@@ -111,7 +87,7 @@ test(
     assert.deepEqual(nodeInputs, [], "the browser bundle must not import Node modules or the Node entry");
     assert.doesNotMatch(code, /["']node:[a-z_]+["']/, "a node: import remains in the bundle");
 
-    const server = await serve(code);
+    const server = await serveOnLoopback(PAGE, { "/worker.js": code });
     const { port } = server.address() as AddressInfo;
     let browser: Browser | undefined;
     try {

@@ -3,11 +3,9 @@
 // the same page (1e-4 relative), without Dawn in the bundle.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
-import { repoRoot } from "../helpers/fixtures.js";
+import { bundleForBrowser, serveOnLoopback } from "../helpers/browser-page.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const STEPS = 3;
@@ -27,28 +25,7 @@ window.result = (async () => {
 })();
 `;
 
-async function bundle(): Promise<{ code: string; inputs: string[] }> {
-  const out = await build({
-    stdin: { contents: PAGE_SOURCE, resolveDir: repoRoot, sourcefile: "page-entry.js", loader: "js" },
-    bundle: true,
-    platform: "browser",
-    format: "iife",
-    write: false,
-    metafile: true,
-    logLevel: "silent",
-  });
-  return { code: out.outputFiles[0].text, inputs: Object.keys(out.metafile.inputs) };
-}
-
-function serve(script: string): Promise<Server> {
-  const page = `<!doctype html><meta charset="utf-8"><title>gradstack webgpu</title><script src="/main.js"></script>`;
-  const server = createServer((req, res) => {
-    const body = req.url === "/main.js" ? script : req.url === "/" ? page : null;
-    if (body === null) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": req.url === "/" ? "text/html" : "text/javascript" }).end(body);
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
+const PAGE = `<!doctype html><meta charset="utf-8"><title>gradstack webgpu</title><script src="/main.js"></script>`;
 
 interface PageResult {
   error?: string;
@@ -62,13 +39,13 @@ test(
   "webgpu on navigator.gpu: headless chromium trains a tiny GPT to cpu-js's losses",
   { timeout: 240_000 },
   async (t) => {
-    const { code, inputs } = await bundle();
+    const { code, inputs } = await bundleForBrowser(PAGE_SOURCE);
     assert.ok(
       inputs.includes("dist/backend/webgpu/node-gpu.browser.js"),
       "Dawn's loader was not swapped out",
     );
     assert.ok(!inputs.some((f) => f.includes("node_modules/webgpu")), "Dawn must not be bundled");
-    const server = await serve(code);
+    const server = await serveOnLoopback(PAGE, { "/main.js": code });
     const { port } = server.address() as AddressInfo;
     let browser: Browser | undefined;
     try {
