@@ -1,6 +1,7 @@
 /**
  * Chooses the active backend: the native addon when it loaded, else `cpu-js`.
- * `GRADSTACK_BACKEND=js|native` forces a choice. The native backend is cpu-js with the kernels the
+ * `GRADSTACK_BACKEND=js|native` forces a choice; `webgpu` is refused with the way to use it (see
+ * `webgpuNotABackend`). The native backend is cpu-js with the kernels the
  * addon has replaced (`nativeKernels`); they work on the same typed arrays, so mixing costs no copy.
  */
 import { cpuJs } from "./cpu-js.js";
@@ -30,7 +31,20 @@ function envChoice(): string | undefined {
   return typeof process !== "undefined" ? process.env?.GRADSTACK_BACKEND : undefined;
 }
 
-function choose(want: string | undefined): Backend {
+/**
+ * WebGPU finds its adapter asynchronously, so it cannot be chosen synchronously as the process-wide
+ * backend; it is a device that tensors move to. Silently computing on the CPU instead would mislead.
+ */
+function webgpuNotABackend(how: string): Error {
+  return new Error(
+    `${how}: WebGPU initialises asynchronously, so it is a device, not a backend to switch to; ` +
+      `call \`await gs.webgpu.init()\`, then move tensors and models there with \`t.to("webgpu")\` ` +
+      `(\`model.to("webgpu")\`); the CPU backend stays "js" or "native"`,
+  );
+}
+
+function choose(want: string | undefined, how: string): Backend {
+  if (want === "webgpu") throw webgpuNotABackend(how);
   if (want === "js" || want === "cpu-js") return cpuJs;
   const native = loadNative();
   if ("backend" in native) return native.backend;
@@ -45,7 +59,7 @@ function choose(want: string | undefined): Backend {
 
 /** The kernels of the active backend (chosen on first use). */
 export function kernels(): Backend {
-  if (active === null) active = choose(envChoice());
+  if (active === null) active = choose(envChoice(), "GRADSTACK_BACKEND=webgpu");
   return active;
 }
 
@@ -59,9 +73,12 @@ export function backend(): BackendCapabilities {
   return { name, threads, isa, nativeKernels, preferComposition };
 }
 
-/** Switches backend: "js" (the TypeScript reference) or "native" (throws if the addon cannot load). */
+/**
+ * Switches backend: "js" (the TypeScript reference) or "native" (throws if the addon cannot load).
+ * "webgpu" throws, naming `await gs.webgpu.init()` and `t.to("webgpu")`: it is a device, not a backend.
+ */
 export function setBackend(name: "js" | "native"): void {
-  active = choose(name);
+  active = choose(name, `setBackend("webgpu")`);
 }
 
 /**
