@@ -110,6 +110,23 @@ test("skip: a run whose every step is skipped fails, and so does one past maxSki
   assert.equal(r.skipped, 1);
 });
 
+test("train mlp --nan_policy=skip that only skips exits 1, not 0", () => {
+  // A learning rate this large makes every loss after the first step infinite.
+  const out = tmp();
+  const r = gradstackCli(
+    "train",
+    "mlp",
+    "--nan_policy=skip",
+    "--learning_rate=1e38",
+    "--lr_decayed=1e38",
+    "--max_iters=400",
+    "--eval_interval=1000",
+    `--out_dir=${out}`,
+  );
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /train mlp: the training loss is \S+ at step 101, 101 skipped steps in a row/);
+});
+
 test("continue: the update is applied, no non-finite checkpoint is written, and the run fails at its end", () => {
   const out = tmp();
   assert.throws(
