@@ -541,6 +541,25 @@ test("clamp(min, max) with min > max gives max everywhere, as PyTorch", () => {
   assert.deepEqual(leaf.grad!.tolist(), [0, 0, 0]);
 });
 
+test("an empty dim list reduces over every dim, as PyTorch's sum/mean/amax/amin/var(dim=[])", () => {
+  // Values from PyTorch 2.13 on torch.arange(6.).reshape(2, 3).
+  const x = gs.arange(6).float().reshape([2, 3]);
+  assert.equal(x.sum([]).item(), 15);
+  assert.equal(x.mean([]).item(), 2.5);
+  assert.equal(x.amax([]).item(), 5);
+  assert.equal(x.amin([]).item(), 0);
+  assert.equal(gs.var(x, []).item(), 3.5);
+  assert.ok(Math.abs(gs.std(x, []).item() - Math.sqrt(3.5)) < 1e-6);
+  assert.deepEqual(x.sum([], true).shape, [1, 1]);
+  assert.deepEqual(x.amax([], true).shape, [1, 1]);
+  const leaf = gs.ones([2, 2], { dtype: "float64", requiresGrad: true });
+  leaf.mean([]).backward();
+  assert.deepEqual(leaf.grad!.tolist(), [
+    [0.25, 0.25],
+    [0.25, 0.25],
+  ]);
+});
+
 test("the gradient of norm() at zero is 0, as PyTorch's", () => {
   for (const p of [2, 3, 1.5]) {
     const z = gs.zeros([3], { dtype: "float64", requiresGrad: true });

@@ -169,6 +169,20 @@ test("checkpoint: corrupt, truncated, foreign and unstorable input are clear err
   assert.equal(existsSync(path.join(tmp, "x.safetensors")), false);
 });
 
+test("saveCheckpoint refuses an unknown field instead of dropping it from the file", () => {
+  const file = path.join(tmp, "unknown-key.safetensors");
+  const model = { w: arange(2).float() };
+  assert.throws(
+    () => saveCheckpoint(file, { model, iter: 5 } as unknown as Parameters<typeof saveCheckpoint>[1]),
+    /saveCheckpoint: unknown option "iter"; expected one of model, optimizer, config, step, rng, extra/,
+  );
+  assert.throws(
+    () => saveCheckpoint(file, { model, Step: 5 } as unknown as Parameters<typeof saveCheckpoint>[1]),
+    /unknown option "Step"/,
+  );
+  assert.equal(existsSync(file), false);
+});
+
 test("MetricsLogger and readJsonl", () => {
   const file = path.join(tmp, "runs/a/metrics.jsonl");
   const m = new MetricsLogger(file);

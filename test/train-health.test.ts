@@ -75,6 +75,58 @@ test("skip: the bad steps' updates are dropped and counted in metrics, the run e
   }
 });
 
+/** A trainer whose every training loss is NaN. */
+function alwaysNaN(): Trainer<Batch> {
+  const t = regression();
+  const loss = t.loss;
+  return {
+    ...t,
+    loss: (b) => {
+      const out = loss(b);
+      return { ...out, loss: out.loss.mul(NaN), value: undefined };
+    },
+  };
+}
+
+test("skip: a run whose every step is skipped fails, and so does one past maxSkipped in a row", () => {
+  assert.throws(
+    () => trainLoop(alwaysNaN(), options(tmp(), { nanPolicy: "skip" })),
+    /train test: every step of this run \(6\) had a non-finite loss or gradient and was skipped \(nan_policy "skip"\); nothing was trained/,
+  );
+  assert.throws(
+    () =>
+      trainLoop(
+        alwaysNaN(),
+        options(tmp(), {
+          nanPolicy: "skip",
+          maxSkipped: 3,
+          schedule: { kind: "iterations", maxIters: 10, evalInterval: 20 },
+        }),
+      ),
+    /train test: the training loss is NaN at step 3, 4 skipped steps in a row \(nan_policy "skip" allows 3\): the run is not training/,
+  );
+  // Up to the bound in a row, with good steps between, the run ends normally.
+  const r = trainLoop(regression({ nanAt: 3 }), options(tmp(), { nanPolicy: "skip", maxSkipped: 1 }));
+  assert.equal(r.skipped, 1);
+});
+
+test("train mlp --nan_policy=skip that only skips exits 1, not 0", () => {
+  // A learning rate this large makes every loss after the first step infinite.
+  const out = tmp();
+  const r = gradstackCli(
+    "train",
+    "mlp",
+    "--nan_policy=skip",
+    "--learning_rate=1e38",
+    "--lr_decayed=1e38",
+    "--max_iters=400",
+    "--eval_interval=1000",
+    `--out_dir=${out}`,
+  );
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /train mlp: the training loss is \S+ at step 101, 101 skipped steps in a row/);
+});
+
 test("continue: the update is applied, no non-finite checkpoint is written, and the run fails at its end", () => {
   const out = tmp();
   assert.throws(

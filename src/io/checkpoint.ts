@@ -10,6 +10,7 @@ import { Tensor } from "../tensor/tensor.js";
 import type { GeneratorState } from "../tensor/random.js";
 import { readSafetensors, saveSafetensors } from "./safetensors-file.js";
 import { showValue } from "./checkpoint-config.js";
+import { checkKnownKeys } from "../util/options.js";
 
 export interface Checkpoint {
   /** A model's stateDict. */
@@ -168,6 +169,8 @@ export function saveCheckpoint(
     throw new TypeError(
       "saveCheckpoint: expects { model: stateDict, optimizer?, config?, step?, rng?, extra? }",
     );
+  // A misspelt field (`iter`, `optimizer_state`) would otherwise be dropped from the file unnoticed.
+  checkKnownKeys("saveCheckpoint", ckpt, ["model", ...FIELDS]);
   const target = checkpointFile(file);
   const tensors = new Map<string, Tensor>();
   const entries = ckpt.model instanceof Map ? [...ckpt.model.entries()] : Object.entries(ckpt.model);

@@ -93,20 +93,28 @@ function checkKeepdim(keepdim: unknown, op: string): void {
     );
 }
 
+/**
+ * The dims a sum/mean/amax/amin/var reduces over. An empty list means every dim, as in PyTorch
+ * (`x.sum([])` is `x.sum()`), not "reduce nothing".
+ */
+function reducedDims(dim: Dims | undefined, ndim: number, op: string): number[] {
+  return normDims(Array.isArray(dim) && dim.length === 0 ? undefined : dim, ndim, op);
+}
+
 function checkNonEmpty(x: Tensor, dims: readonly number[], op: string): void {
   if (dims.some((d) => x.shape[d] === 0) || (x.ndim === 0 && x.numel() === 0))
     throw new RangeError(`${op}: cannot reduce over an empty dim of a tensor of shape ${fmtShape(x.shape)}`);
 }
 
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = normDims(dim, x.ndim, "sum");
+  const dims = reducedDims(dim, x.ndim, "sum");
   checkKeepdim(keepdim, "sum");
   const dtype = x.dtype === "bool" ? "int32" : x.dtype;
   return Reduce([x], { op: "sum", dims, keepdim, dtype });
 }
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = normDims(dim, x.ndim, "mean");
+  const dims = reducedDims(dim, x.ndim, "mean");
   checkKeepdim(keepdim, "mean");
   if (!isFloating(x.dtype))
     throw new TypeError(`mean: expects a floating-point tensor, got ${x.dtype}; cast it with .float()`);
@@ -122,14 +130,14 @@ export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
 }
 
 export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = normDims(dim, x.ndim, "amax");
+  const dims = reducedDims(dim, x.ndim, "amax");
   checkKeepdim(keepdim, "amax");
   checkNonEmpty(x, dims, "amax");
   return Reduce([x], { op: "max", dims, keepdim, dtype: x.dtype });
 }
 
 export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = normDims(dim, x.ndim, "amin");
+  const dims = reducedDims(dim, x.ndim, "amin");
   checkKeepdim(keepdim, "amin");
   checkNonEmpty(x, dims, "amin");
   return Reduce([x], { op: "min", dims, keepdim, dtype: x.dtype });
@@ -208,7 +216,7 @@ export function variance(
   dim?: Dims,
   options?: { correction?: number; keepdim?: boolean },
 ): Tensor {
-  const dims = normDims(dim, x.ndim, "var");
+  const dims = reducedDims(dim, x.ndim, "var");
   const opts = optionsOf("var", options, ["correction", "keepdim"]);
   checkKeepdim(opts.keepdim ?? false, "var");
   const xf = cast(x, toFloat(x.dtype));

@@ -16,9 +16,16 @@ export type NanPolicy = "stop" | "skip" | "continue";
 
 export const NAN_POLICIES: readonly NanPolicy[] = ["stop", "skip", "continue"];
 
+/**
+ * "skip" ends the run with an error after this many skipped steps in a row: a run that skips every
+ * step is not training, and must not finish as if it had.
+ */
+export const MAX_SKIPPED_IN_A_ROW = 100;
+
 /** The option every training command declares, with its help. */
 export const NAN_POLICY_HELP =
-  'on a non-finite loss or gradient: "stop" the run, "skip" the step (counted in metrics) or "continue"';
+  'on a non-finite loss or gradient: "stop" the run, "skip" the step (counted in metrics) or "continue"; ' +
+  `"skip" fails the run after ${MAX_SKIPPED_IN_A_ROW} skipped steps in a row, or when it skips every step`;
 
 /** Checks a policy given as text (a config value). */
 export function nanPolicy(value: string, where: string): NanPolicy {

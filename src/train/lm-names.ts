@@ -268,6 +268,7 @@ export function trainNamesMLP(
       recorder: run,
       logInterval: c.log_interval,
       maxSeconds: c.max_seconds,
+      nanPolicy: nanPolicy(c.nan_policy, "train mlp"),
       checkpoints: "best",
       title: `MLP language model on names (${c.block_size}-token context)`,
     },

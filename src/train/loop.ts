@@ -20,7 +20,7 @@ import { clipGradNorm_ } from "../nn/utils.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { Checkpoint } from "../io/checkpoint.js";
 import type { CheckpointKind, Curve, RunRecorder } from "./recorder.js";
-import { firstNonFinite, gradNorm, type NanPolicy } from "./health.js";
+import { firstNonFinite, gradNorm, MAX_SKIPPED_IN_A_ROW, type NanPolicy } from "./health.js";
 
 /** What a trainer's loss gives for one batch. */
 export interface StepOutput {
@@ -112,6 +112,8 @@ export interface LoopOptions {
   resumeFrom?: Checkpoint | null;
   /** What a non-finite training loss or gradient does (health.ts); default "stop". */
   nanPolicy?: NanPolicy;
+  /** "skip": the run fails after more than this many skipped steps in a row (default MAX_SKIPPED_IN_A_ROW). */
+  maxSkipped?: number;
   /** Title of loss.svg, and the name of its training curve. */
   title: string;
   trainCurveName?: string;
@@ -208,6 +210,10 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
   let best = Infinity;
   let priorSeconds = 0;
   let skipped = 0;
+  // "skip" must not hide a run that no longer trains: bad steps in a row, and this run's bad steps.
+  const maxSkipped = o.maxSkipped ?? MAX_SKIPPED_IN_A_ROW;
+  let skippedInRow = 0;
+  let skippedThisRun = 0;
   /** The newest checkpoint on disk that this run may fall back to, for the stop message. */
   let lastGood: { file: string; step: number } | null = null;
   const resumed = !!o.resumeFrom;
@@ -344,8 +350,17 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
       unhealthy ||= `the gradient norm is ${norm}`;
     }
     const skip = unhealthy !== "" && policy === "skip";
-    if (skip) skipped++;
-    else t.optimizer.step();
+    if (skip) {
+      skipped++;
+      skippedThisRun++;
+      if (++skippedInRow > maxSkipped)
+        throw new Error(
+          `${t.name}: ${unhealthy} at step ${iter}, ${skippedInRow} skipped steps in a row (nan_policy "skip" allows ${maxSkipped}): the run is not training; ${fallback()}`,
+        );
+    } else {
+      skippedInRow = 0;
+      t.optimizer.step();
+    }
     t.optimizer.zeroGrad();
     const ms = performance.now() - t0;
     if (!skip) {
@@ -419,6 +434,10 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
     }
   }
   rec.finish(o.title, o.trainCurveName);
+  if (iter > startIter && skippedThisRun === iter - startIter)
+    throw new Error(
+      `${t.name}: every step of this run (${skippedThisRun}) had a non-finite loss or gradient and was skipped (nan_policy "skip"); nothing was trained; ${fallback()}`,
+    );
   // "continue" (or an update that overflowed) may leave a non-finite model: the run has failed.
   const bad = firstNonFinite(t.model.stateDict());
   if (bad)
