@@ -109,7 +109,7 @@ export function readQrels(file: string): Qrels {
 /**
  * A BEIR folder's corpus, its `split`'s qrels, and the queries those qrels judge.
  * @example
- * const { corpus, queries, qrels } = gs.data.loadBeir("../shared/data/scifact"); // 5,183 docs, 300 test queries
+ * const { corpus, queries, qrels } = gs.data.loadBeir("datasets/scifact"); // a BEIR folder: SciFact has 5,183 docs, 300 test queries
  */
 export function loadBeir(dir: string, opts: { split?: string } = {}): BeirDataset {
   const where = "loadBeir";
