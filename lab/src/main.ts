@@ -1,10 +1,12 @@
 /** The lab's shell: a tab per page, chosen by the URL's hash (#playground, #char-lm, #gpt). */
 import "./style.css";
+import { mountMicrogradPage } from "./pages/micrograd-page";
 import { mountPlaygroundPage } from "./pages/playground-page";
 import { mountCharLMPage } from "./pages/char-lm-page";
 import { mountGPTPage } from "./pages/gpt-page";
 
 const PAGES = {
+  micrograd: { title: "micrograd", mount: mountMicrogradPage },
   playground: { title: "MLP on 2-D data", mount: mountPlaygroundPage },
   "char-lm": { title: "Character language model", mount: mountCharLMPage },
   gpt: { title: "GPT and its attention", mount: mountGPTPage },
