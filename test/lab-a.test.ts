@@ -3,9 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { withLab } from "./helpers/lab-browser.js";
+import { canvasPixels, openPage, trainAndPause, withLab } from "./helpers/lab-browser.js";
 
-const TEST_TIMEOUT_MS = 60_000;
+const TEST_TIMEOUT_MS = 120_000;
+/** Steps on the uploaded blobs: enough to separate them. */
+const CSV_STEPS = 60;
 
 /** data-* of the graph node labelled `label`. */
 const nodeData = (page: Page, label: string) =>
@@ -58,6 +60,46 @@ async function microgradPage(page: Page, url: string): Promise<void> {
   assert.match((await page.textContent(".expression-error")) ?? "", /give "q" a value/);
 }
 
+/** Two blobs of points, labelled 3 and 7, with the columns in another order and one column more. */
+function blobsCsv(): string {
+  const lines = ["label,id,y,x"];
+  for (let i = 0; i < 80; i++) {
+    const label = i % 2 ? 7 : 3;
+    const centre = label === 7 ? 10 : 4;
+    const jitter = (k: number) => Math.sin(i * 12.9898 + k * 78.233) * 1.5;
+    lines.push(`${label},${i},${centre + jitter(1)},${centre + jitter(2)}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+const upload = (page: Page, name: string, text: string) =>
+  page.setInputFiles("input[name=csv]", { name, mimeType: "text/csv", buffer: Buffer.from(text) });
+
+async function playgroundCsv(page: Page, url: string): Promise<void> {
+  await openPage(page, `${url}#playground`);
+  const message = () => page.textContent(".csv-message");
+  await upload(page, "no-label.csv", "x,y,class\n1,2,0\n2,3,1\n3,4,0\n4,5,1\n");
+  await page.waitForSelector(".csv-message.error");
+  assert.match((await message()) ?? "", /no column "label"/);
+  await upload(page, "bad-row.csv", "x,y,label\n1,2,0\n2,3,1\n3,oops,0\n4,5,1\n");
+  await page.waitForFunction(`/oops/.test(document.querySelector(".csv-message").textContent)`);
+  assert.match((await message()) ?? "", /line 4, column "y"/);
+  await upload(page, "three-classes.csv", "x,y,label\n1,2,0\n2,3,1\n3,4,2\n4,5,1\n");
+  await page.waitForFunction(`/three-classes/.test(document.querySelector(".csv-message").textContent)`);
+  assert.match((await message()) ?? "", /"label" has 3 distinct values \(0, 1, 2\)/);
+
+  await upload(page, "blobs.csv", blobsCsv());
+  await page.waitForFunction(
+    `/blobs.csv: 80 points/.test(document.querySelector(".csv-message").textContent)`,
+  );
+  assert.equal(await page.inputValue("select[name=dataset]"), "csv");
+  await page.waitForFunction(`document.querySelector(".status").dataset.step === "0"`);
+  assert.match((await page.textContent("pre.code")) ?? "", /From blobs\.csv/);
+  await trainAndPause(page, CSV_STEPS);
+  await page.waitForFunction(`/accuracy 100/.test(document.querySelector(".accuracy").textContent)`);
+  assert.ok((await canvasPixels(page, "canvas.boundary")) > 10_000, "the boundary must have drawn");
+}
+
 test("the lab's part A pages: micrograd", { timeout: TEST_TIMEOUT_MS }, async (t) => {
   if (process.env.GRADSTACK_BACKEND === "native")
     return t.skip("the lab runs on cpu-js in the browser whatever Node's backend: tested in the js pass");
@@ -69,6 +111,8 @@ test("the lab's part A pages: micrograd", { timeout: TEST_TIMEOUT_MS }, async (t
       await phaseIs(page, "done");
       await screenshot("micrograd");
     });
+    await t.test("playground: your own CSV", () => playgroundCsv(page, url));
+    await screenshot("playground-csv");
     assert.deepEqual(errors, [], "no page errors");
   });
 });

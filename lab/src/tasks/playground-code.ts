@@ -3,6 +3,15 @@ import type { PlaygroundSettings } from "./playground-settings";
 
 const LAYER = { tanh: "Tanh", relu: "ReLU", sigmoid: "Sigmoid" } as const;
 
+function dataComment(s: PlaygroundSettings): string {
+  if (s.dataset !== "csv" || !s.csv)
+    return `// x: (N, 2) float32 points of the "${s.dataset}" set (noise ${s.noise}), y: (N) int32 labels 0 or 1`;
+  const [c0, c1] = s.csv.classes;
+  return `// From ${s.csv.name}: x (N, 2) its x and y columns, each scaled to [-0.9, 0.9]; y (N) int32, 0 where
+// label is ${c0}, 1 where it is ${c1}
+const table = gs.data.parseCsv(await (await fetch("${s.csv.name}")).text());`;
+}
+
 export function playgroundCode(s: PlaygroundSettings): string {
   const layers: string[] = [];
   let inputs = 2;
@@ -14,7 +23,7 @@ export function playgroundCode(s: PlaygroundSettings): string {
   return `import * as gs from "gradstack";
 
 gs.manualSeed(${s.seed});
-// x: (N, 2) float32 points of the "${s.dataset}" set (noise ${s.noise}), y: (N) int32 labels 0 or 1
+${dataComment(s)}
 const model = new gs.nn.Sequential(
 ${layers.join("\n")}
 );
