@@ -3,9 +3,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { canvasPixels, openPage, trainAndPause, withLab } from "./helpers/lab-browser.js";
+import {
+  canvasPixels,
+  chartPixels,
+  inkedPixels,
+  openPage,
+  trainAndPause,
+  withLab,
+} from "./helpers/lab-browser.js";
 
 const TEST_TIMEOUT_MS = 120_000;
+/** MNIST steps (MLP, batch 64): the loss falls from 2.3 to about 0.5. */
+const MNIST_STEPS = 60;
 /** Steps on the uploaded blobs: enough to separate them. */
 const CSV_STEPS = 60;
 
@@ -100,6 +109,36 @@ async function playgroundCsv(page: Page, url: string): Promise<void> {
   assert.ok((await canvasPixels(page, "canvas.boundary")) > 10_000, "the boundary must have drawn");
 }
 
+const dataUrl = (page: Page, selector: string) =>
+  page.evaluate(`document.querySelector(${JSON.stringify(selector)}).toDataURL()`) as Promise<string>;
+
+async function mnistPage(page: Page, url: string): Promise<void> {
+  await openPage(page, `${url}#mnist`);
+  await page.waitForSelector(".accuracy[data-accuracy]");
+  const mistakesBefore = await dataUrl(page, "canvas.digit-grid");
+  assert.match(
+    (await page.textContent("pre.code")) ?? "",
+    /new gs\.nn\.Linear\(784, 64\), new gs\.nn\.ReLU\(\)/,
+  );
+  await trainAndPause(page, MNIST_STEPS);
+  await page.waitForFunction(`Number(document.querySelector(".accuracy").dataset.accuracy) > 0.6`);
+  assert.notEqual(
+    await dataUrl(page, "canvas.digit-grid"),
+    mistakesBefore,
+    "the misclassified digits must change",
+  );
+  assert.ok((await inkedPixels(page, "canvas.confusion")) > 2000, "the confusion matrix must have drawn");
+  assert.ok(
+    (await inkedPixels(page, "canvas.digit-grid")) > 2000,
+    "the misclassified digits must have drawn",
+  );
+  assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
+  // Softmax regression: 7,850 parameters.
+  await page.selectOption("select[name=model]", "softmax");
+  await page.waitForFunction(`document.querySelector(".status").dataset.parameters === "7850"`);
+  assert.match((await page.textContent("pre.code")) ?? "", /softmax regression/);
+}
+
 test("the lab's part A pages: micrograd", { timeout: TEST_TIMEOUT_MS }, async (t) => {
   if (process.env.GRADSTACK_BACKEND === "native")
     return t.skip("the lab runs on cpu-js in the browser whatever Node's backend: tested in the js pass");
@@ -110,6 +149,12 @@ test("the lab's part A pages: micrograd", { timeout: TEST_TIMEOUT_MS }, async (t
       await page.click("button.backward");
       await phaseIs(page, "done");
       await screenshot("micrograd");
+    });
+    await t.test("mnist", async () => {
+      await mnistPage(page, url);
+      await page.selectOption("select[name=model]", "mlp");
+      await trainAndPause(page, MNIST_STEPS);
+      await screenshot("mnist");
     });
     await t.test("playground: your own CSV", () => playgroundCsv(page, url));
     await screenshot("playground-csv");

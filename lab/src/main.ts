@@ -2,12 +2,14 @@
 import "./style.css";
 import { mountMicrogradPage } from "./pages/micrograd-page";
 import { mountPlaygroundPage } from "./pages/playground-page";
+import { mountMnistPage } from "./pages/mnist-page";
 import { mountCharLMPage } from "./pages/char-lm-page";
 import { mountGPTPage } from "./pages/gpt-page";
 
 const PAGES = {
   micrograd: { title: "micrograd", mount: mountMicrogradPage },
   playground: { title: "MLP on 2-D data", mount: mountPlaygroundPage },
+  mnist: { title: "MNIST digits", mount: mountMnistPage },
   "char-lm": { title: "Character language model", mount: mountCharLMPage },
   gpt: { title: "GPT and its attention", mount: mountGPTPage },
 } as const;

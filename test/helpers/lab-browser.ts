@@ -70,6 +70,16 @@ export const canvasPixels = (page: Page, selector: string) =>
     return n;
   })()`) as Promise<number>;
 
+/** Counts the pixels of the first canvas matching `selector` that are neither transparent nor white. */
+export const inkedPixels = (page: Page, selector: string) =>
+  page.evaluate(`(() => {
+    const c = document.querySelector(${JSON.stringify(selector)});
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 3 * 250) n++;
+    return n;
+  })()`) as Promise<number>;
+
 /** Counts the drawn pixels of the loss chart's canvas. */
 export const chartPixels = (page: Page) => canvasPixels(page, ".chart canvas");
 

@@ -77,6 +77,7 @@ export function mountTrainingPage<N extends TaskName>(
       chart.clear();
       delete status.dataset.firstLoss;
       status.dataset.backend = backend;
+      status.dataset.parameters = String(message.parameters);
       status.dataset.step = "0";
       status.textContent = `backend ${backend} · ${message.parameters.toLocaleString()} parameters · ready`;
       return;
