@@ -1,5 +1,7 @@
 // The lab's pages of part A, in headless Debian chromium (test/helpers/lab-browser.ts): micrograd (an
-// expression's graph, forward then backward node by node, gradient descent on its variables).
+// expression's graph, forward then backward node by node, gradient descent on its variables), MNIST (loss,
+// confusion matrix, misclassified digits), n-grams (the bigram table, the 2-D embedding moving, samples) and
+// the playground's CSV upload (good and bad files).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -15,6 +17,8 @@ import {
 const TEST_TIMEOUT_MS = 120_000;
 /** MNIST steps (MLP, batch 64): the loss falls from 2.3 to about 0.5. */
 const MNIST_STEPS = 60;
+/** Steps of the MLP language model with its 2-D embedding. */
+const NGRAM_STEPS = 80;
 /** Steps on the uploaded blobs: enough to separate them. */
 const CSV_STEPS = 60;
 
@@ -139,25 +143,56 @@ async function mnistPage(page: Page, url: string): Promise<void> {
   assert.match((await page.textContent("pre.code")) ?? "", /softmax regression/);
 }
 
-test("the lab's part A pages: micrograd", { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  if (process.env.GRADSTACK_BACKEND === "native")
-    return t.skip("the lab runs on cpu-js in the browser whatever Node's backend: tested in the js pass");
-  await withLab(async ({ url, page, errors, screenshot }) => {
-    await t.test("micrograd", async () => {
-      await microgradPage(page, url);
-      await page.selectOption("select[name=preset]", { label: "a neuron" });
-      await page.click("button.backward");
-      await phaseIs(page, "done");
-      await screenshot("micrograd");
+async function ngramPage(page: Page, url: string): Promise<void> {
+  await openPage(page, `${url}#ngram`);
+  await page.waitForFunction(`document.querySelector(".samples").textContent !== ""`);
+  // The bigram table of names: 27 × 27 cells (a-z and the "." that starts and ends a name).
+  assert.equal(await page.evaluate(`document.querySelector("canvas.bigram-counts").width`), 16 + 27 * 13);
+  assert.ok(
+    (await inkedPixels(page, "canvas.bigram-counts")) > 27 * 27 * 13 * 4,
+    "the bigram table must have drawn",
+  );
+  const [embeddingBefore, samplesBefore] = [
+    await dataUrl(page, "canvas.embedding"),
+    await page.textContent(".samples"),
+  ];
+  assert.match((await page.textContent("pre.code")) ?? "", /embedDim: 2,/);
+  await trainAndPause(page, NGRAM_STEPS);
+  await page.waitForFunction(
+    `document.querySelector(".samples").textContent !== ${JSON.stringify(samplesBefore)}`,
+  );
+  assert.notEqual(await dataUrl(page, "canvas.embedding"), embeddingBefore, "the embedding must move");
+  assert.ok((await inkedPixels(page, "canvas.embedding")) > 500, "the embedding must have drawn");
+  assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
+}
+
+test(
+  "the lab's part A pages: micrograd, MNIST, n-grams, the playground's CSV upload",
+  { timeout: TEST_TIMEOUT_MS },
+  async (t) => {
+    if (process.env.GRADSTACK_BACKEND === "native")
+      return t.skip("the lab runs on cpu-js in the browser whatever Node's backend: tested in the js pass");
+    await withLab(async ({ url, page, errors, screenshot }) => {
+      await t.test("micrograd", async () => {
+        await microgradPage(page, url);
+        await page.selectOption("select[name=preset]", { label: "a neuron" });
+        await page.click("button.backward");
+        await phaseIs(page, "done");
+        await screenshot("micrograd");
+      });
+      await t.test("mnist", async () => {
+        await mnistPage(page, url);
+        await page.selectOption("select[name=model]", "mlp");
+        await trainAndPause(page, MNIST_STEPS);
+        await screenshot("mnist");
+      });
+      await t.test("ngram", async () => {
+        await ngramPage(page, url);
+        await screenshot("ngram");
+      });
+      await t.test("playground: your own CSV", () => playgroundCsv(page, url));
+      await screenshot("playground-csv");
+      assert.deepEqual(errors, [], "no page errors");
     });
-    await t.test("mnist", async () => {
-      await mnistPage(page, url);
-      await page.selectOption("select[name=model]", "mlp");
-      await trainAndPause(page, MNIST_STEPS);
-      await screenshot("mnist");
-    });
-    await t.test("playground: your own CSV", () => playgroundCsv(page, url));
-    await screenshot("playground-csv");
-    assert.deepEqual(errors, [], "no page errors");
-  });
-});
+  },
+);

@@ -3,6 +3,7 @@ import "./style.css";
 import { mountMicrogradPage } from "./pages/micrograd-page";
 import { mountPlaygroundPage } from "./pages/playground-page";
 import { mountMnistPage } from "./pages/mnist-page";
+import { mountNgramPage } from "./pages/ngram-page";
 import { mountCharLMPage } from "./pages/char-lm-page";
 import { mountGPTPage } from "./pages/gpt-page";
 
@@ -10,6 +11,7 @@ const PAGES = {
   micrograd: { title: "micrograd", mount: mountMicrogradPage },
   playground: { title: "MLP on 2-D data", mount: mountPlaygroundPage },
   mnist: { title: "MNIST digits", mount: mountMnistPage },
+  ngram: { title: "n-gram models", mount: mountNgramPage },
   "char-lm": { title: "Character language model", mount: mountCharLMPage },
   gpt: { title: "GPT and its attention", mount: mountGPTPage },
 } as const;

@@ -7,6 +7,8 @@ import type { GPTSettings } from "./tasks/gpt-settings";
 import type { GPTView } from "./tasks/gpt-task";
 import type { MnistSettings } from "./tasks/mnist-settings";
 import type { MnistView } from "./tasks/mnist-task";
+import type { NgramSettings } from "./tasks/ngram-settings";
+import type { NgramView } from "./tasks/ngram-task";
 
 /** Each task's settings, keyed by the task's name. */
 export interface TaskSettings {
@@ -14,6 +16,7 @@ export interface TaskSettings {
   "char-lm": CharLMSettings;
   gpt: GPTSettings;
   mnist: MnistSettings;
+  ngram: NgramSettings;
 }
 
 /** Each task's picture of the model, sent with the progress. */
@@ -22,6 +25,7 @@ export interface TaskViews {
   "char-lm": CharLMView;
   gpt: GPTView;
   mnist: MnistView;
+  ngram: NgramView;
 }
 
 export type TaskName = keyof TaskSettings;

@@ -11,6 +11,7 @@ import { playgroundTask } from "./tasks/playground-task";
 import { charLMTask } from "./tasks/char-lm-task";
 import { gptTask } from "./tasks/gpt-task";
 import { mnistTask } from "./tasks/mnist-task";
+import { ngramTask } from "./tasks/ngram-task";
 import type { CharCorpus } from "./tasks/char-lm-settings";
 
 const SLICE_MS = 30;
@@ -23,6 +24,7 @@ const VIEW_INTERVAL_MS: Record<TaskName, number> = {
   "char-lm": 700,
   gpt: 1500,
   mnist: 1000,
+  ngram: 500,
 };
 
 const scope = self as unknown as {
@@ -55,6 +57,7 @@ async function build(): Promise<void> {
   const { task: name, settings } = configured;
   if (name === "playground") task = playgroundTask(settings as TaskSettings["playground"]);
   else if (name === "mnist") task = await mnistTask(settings as TaskSettings["mnist"]);
+  else if (name === "ngram") task = ngramTask(settings as TaskSettings["ngram"], await corpusText("names"));
   else if (name === "char-lm") {
     const charSettings = settings as TaskSettings["char-lm"];
     task = charLMTask(charSettings, await corpusText(charSettings.corpus));
