@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
+  assertResponsive,
   canvasPixels,
   chartPixels,
   inkedPixels,
@@ -49,8 +50,11 @@ async function microgradPage(page: Page, url: string): Promise<void> {
 
   // A variable used twice sums both paths: d(a*a + exp(b)/a)/da = 2a - exp(b)/a².
   await page.selectOption("select[name=preset]", { label: "a used twice" });
-  await page.click("button.backward"); // forward first, then backward
-  await phaseIs(page, "done");
+  const forwardBackward = async () => {
+    await page.click("button.backward"); // forward first, then backward
+    await phaseIs(page, "done");
+  };
+  await assertResponsive(page, "micrograd", forwardBackward, forwardBackward);
   const a = 1.5;
   const b = 0.5;
   assert.ok(Math.abs(Number((await nodeData(page, "a")).grad) - (2 * a - Math.exp(b) / a ** 2)) < 1e-9);
@@ -61,7 +65,15 @@ async function microgradPage(page: Page, url: string): Promise<void> {
   await phaseIs(page, "done");
   const output = async () => Number(await page.evaluate(`document.querySelector(".status").dataset.output`));
   const before = await output();
-  for (let i = 0; i < 10; i++) await page.click("button.descend");
+  const descend = async (times: number) => {
+    for (let i = 0; i < times; i++) await page.click("button.descend");
+  };
+  await assertResponsive(
+    page,
+    "micrograd",
+    () => descend(10),
+    () => descend(2),
+  );
   assert.ok((await output()) < before * 0.5, `the output must fall: ${before} then ${await output()}`);
 
   // A bad expression names what is wrong, and the page keeps working.
@@ -108,7 +120,7 @@ async function playgroundCsv(page: Page, url: string): Promise<void> {
   assert.equal(await page.inputValue("select[name=dataset]"), "csv");
   await page.waitForFunction(`document.querySelector(".status").dataset.step === "0"`);
   assert.match((await page.textContent("pre.code")) ?? "", /From blobs\.csv/);
-  await trainAndPause(page, CSV_STEPS);
+  await assertResponsive(page, "playground on a CSV", () => trainAndPause(page, CSV_STEPS));
   await page.waitForFunction(`/accuracy 100/.test(document.querySelector(".accuracy").textContent)`);
   assert.ok((await canvasPixels(page, "canvas.boundary")) > 10_000, "the boundary must have drawn");
 }
@@ -124,7 +136,7 @@ async function mnistPage(page: Page, url: string): Promise<void> {
     (await page.textContent("pre.code")) ?? "",
     /new gs\.nn\.Linear\(784, 64\), new gs\.nn\.ReLU\(\)/,
   );
-  await trainAndPause(page, MNIST_STEPS);
+  await assertResponsive(page, "mnist", () => trainAndPause(page, MNIST_STEPS));
   await page.waitForFunction(`Number(document.querySelector(".accuracy").dataset.accuracy) > 0.6`);
   assert.notEqual(
     await dataUrl(page, "canvas.digit-grid"),
@@ -157,7 +169,7 @@ async function ngramPage(page: Page, url: string): Promise<void> {
     await page.textContent(".samples"),
   ];
   assert.match((await page.textContent("pre.code")) ?? "", /embedDim: 2,/);
-  await trainAndPause(page, NGRAM_STEPS);
+  await assertResponsive(page, "ngram", () => trainAndPause(page, NGRAM_STEPS));
   await page.waitForFunction(
     `document.querySelector(".samples").textContent !== ${JSON.stringify(samplesBefore)}`,
   );

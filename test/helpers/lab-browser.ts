@@ -83,6 +83,59 @@ export const inkedPixels = (page: Page, selector: string) =>
 /** Counts the drawn pixels of the loss chart's canvas. */
 export const chartPixels = (page: Page) => canvasPixels(page, ".chart canvas");
 
+/**
+ * Records the UI thread's long tasks (chromium reports each task over 50 ms) from the page's start, in
+ * `self.labLongTasks`; installed before every page of a session loads.
+ */
+const LONG_TASK_OBSERVER = `
+  self.labLongTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) self.labLongTasks.push(Math.round(e.duration));
+  }).observe({ type: "longtask", buffered: true });
+`;
+
+/** Runs `body` and returns the durations (ms) of the UI thread's long tasks meanwhile, longest first. */
+export async function longTasksDuring(page: Page, body: () => Promise<unknown>): Promise<number[]> {
+  await page.evaluate(`self.labLongTasks.length = 0`);
+  await body();
+  // Entries are delivered after the task ends: let the observer run once more.
+  await page.evaluate(`new Promise((done) => setTimeout(done, 50))`);
+  const durations = (await page.evaluate(`self.labLongTasks`)) as number[];
+  return durations.sort((a, b) => b - a);
+}
+
+/** The longest the UI thread may block while a page trains: the issue's bar for a responsive page. */
+export const LONG_TASK_MS = 100;
+
+/** Trains for `ms` milliseconds of wall time, then pauses. */
+export async function trainFor(page: Page, ms: number): Promise<void> {
+  await page.click("button.start");
+  await page.waitForTimeout(ms);
+  await page.click("button.start");
+  await page.waitForFunction(`document.querySelector(".status").dataset.running === "false"`);
+}
+
+/**
+ * Runs `body` (training, animating) and checks that the UI thread never blocked for over LONG_TASK_MS.
+ * A task's duration is wall time, so on a machine loaded by other work one task can run long because
+ * chromium was descheduled: then `again` (by default 3 s more of training) is measured, and must be clean.
+ */
+export async function assertResponsive(
+  page: Page,
+  what: string,
+  body: () => Promise<unknown>,
+  again: () => Promise<unknown> = () => trainFor(page, 3000),
+): Promise<void> {
+  const first = await longTasksDuring(page, body);
+  if ((first[0] ?? 0) <= LONG_TASK_MS) return;
+  const second = await longTasksDuring(page, again);
+  assert.ok(
+    (second[0] ?? 0) <= LONG_TASK_MS,
+    `${what}: the UI thread blocked for over ${LONG_TASK_MS} ms twice (long tasks: ${first.join(", ")} ms, ` +
+      `then ${second.join(", ")} ms)`,
+  );
+}
+
 /** The lab, built and served, and a headless chromium page on it. */
 export interface LabSession {
   url: string;
@@ -120,6 +173,7 @@ export async function withLab(body: (lab: LabSession) => Promise<void>): Promise
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.addInitScript(LONG_TASK_OBSERVER);
     page.setDefaultTimeout(WAIT_MS);
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));

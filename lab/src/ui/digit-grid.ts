@@ -6,6 +6,8 @@ const CAPTION = 14;
 export class DigitGrid {
   readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
+  /** One digit at its own size, scaled up onto the grid. */
+  private readonly small = Object.assign(document.createElement("canvas"), { width: SIDE, height: SIDE });
 
   constructor(
     parent: HTMLElement,
@@ -26,19 +28,20 @@ export class DigitGrid {
     ctx.fillStyle = "white";
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     const image = ctx.createImageData(SIDE, SIDE);
-    const small = Object.assign(document.createElement("canvas"), { width: SIDE, height: SIDE });
-    const smallCtx = small.getContext("2d")!;
+    const ctxSmall = this.small.getContext("2d")!;
     ctx.imageSmoothingEnabled = false;
     ctx.font = "11px ui-monospace, monospace";
     ctx.textAlign = "center";
     captions.forEach((caption, k) => {
-      for (let p = 0; p < SIDE * SIDE; p++) {
-        const ink = 255 - pixels[k * SIDE * SIDE + p];
-        image.data.set([ink, ink, ink, 255], 4 * p);
+      const digit = pixels.subarray(k * SIDE * SIDE, (k + 1) * SIDE * SIDE);
+      for (let p = 0; p < digit.length; p++) {
+        const ink = 255 - digit[p];
+        image.data[4 * p] = image.data[4 * p + 1] = image.data[4 * p + 2] = ink;
+        image.data[4 * p + 3] = 255;
       }
-      smallCtx.putImageData(image, 0, 0);
+      ctxSmall.putImageData(image, 0, 0);
       const [x, y] = [(k % this.columns) * (tile + 4), Math.floor(k / this.columns) * (tile + CAPTION)];
-      ctx.drawImage(small, x, y, tile, tile);
+      ctx.drawImage(this.small, x, y, tile, tile);
       ctx.fillStyle = "#c92a2a";
       ctx.fillText(caption, x + tile / 2, y + tile + CAPTION - 3);
     });
