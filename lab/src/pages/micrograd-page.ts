@@ -169,7 +169,10 @@ export function mountMicrogradPage(root: HTMLElement): () => void {
     descents++;
     if (!rebuild()) return setPhase("idle");
     output!.backward();
-    for (const v of order) (graph.showData(v), graph.showGrad(v));
+    for (const v of order) {
+      graph.showData(v);
+      graph.showGrad(v);
+    }
     graph.clearHighlight();
     setPhase("done");
   };

@@ -113,7 +113,10 @@ export function parseExpression(text: string): Expr {
 /** The variables of `expr`, in order of first use. */
 export function variablesOf(expr: Expr, into: string[] = []): string[] {
   if (expr.kind === "variable" && !into.includes(expr.name)) into.push(expr.name);
-  else if (expr.kind === "binary") (variablesOf(expr.left, into), variablesOf(expr.right, into));
+  else if (expr.kind === "binary") {
+    variablesOf(expr.left, into);
+    variablesOf(expr.right, into);
+  }
   else if (expr.kind === "power") variablesOf(expr.base, into);
   else if (expr.kind === "negate") variablesOf(expr.operand, into);
   else if (expr.kind === "call") variablesOf(expr.arg, into);

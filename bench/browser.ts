@@ -1,0 +1,160 @@
+/**
+ * `npm run bench:browser [-- --backend=cpu-js --steps=10 --seconds=5]`: gradstack's speed in headless
+ * Debian chromium, the browser the lab's tests drive. Prints the chromium version and the CPU, then one
+ * Markdown table:
+ * - the nanoGPT CPU-recipe training step (bench/gpt.ts's model, AdamW) on `--backend`: the browser's CPU
+ *   path, cpu-js today ("wasm" once that backend lands: the script calls `await gs.<name>.init()` when
+ *   gradstack has such a namespace, then checks that gs.backend() names the backend);
+ * - the steps/s of each lab page's default model while the page trains it (every page with a Start
+ *   button, found in the lab's navigation), on the backend its worker picks, shown beside it.
+ * No test: the figures depend on the machine and its load.
+ */
+import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import type { Page } from "playwright-core";
+import { buildLab, serveStatic } from "../src/cli/commands/lab.js";
+import { launchChromium, openPage, WAIT_MS } from "../test/helpers/lab-browser.js";
+import { bundleForBrowser } from "../test/helpers/browser-page.js";
+import { GPT_CONFIGS } from "./gpt.js";
+
+function option(name: string, fallback: string): string {
+  const prefix = `--${name}=`;
+  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? fallback;
+}
+
+const BACKEND = option("backend", "cpu-js");
+const GPT_STEPS = Number(option("steps", "10"));
+const GPT_WARMUP = 3;
+const PAGE_SECONDS = Number(option("seconds", "5"));
+
+/**
+ * The GPT step in the page, as bench/gpt.ts builds it for Node: a fresh model, AdamW, 8 random batches
+ * in turn; returns each timed step's milliseconds.
+ */
+const GPT_ENTRY = `
+import * as gs from "gradstack";
+self.benchGpt = async (backendName, c, warmup, steps) => {
+  if (backendName !== "cpu-js") {
+    if (gs[backendName] && typeof gs[backendName].init === "function") await gs[backendName].init();
+    gs.setBackend(backendName);
+  }
+  if (!gs.backend().name.includes(backendName.replace("cpu-", "")))
+    throw new Error("gradstack in the browser has no backend " + backendName + "; it runs " + gs.backend().name);
+  gs.manualSeed(0);
+  const model = new gs.models.GPT({ ...c, vocabSize: 65, dropout: 0, bias: false });
+  const opt = model.configureOptimizers({ weightDecay: 0.1, lr: 1e-3, betas: [0.9, 0.99] });
+  const batches = Array.from({ length: 8 }, () => ({
+    x: gs.randint(0, 65, [c.batch, c.blockSize]),
+    y: gs.randint(0, 65, [c.batch, c.blockSize]),
+  }));
+  const times = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const { x, y } = batches[i % batches.length];
+    const t0 = performance.now();
+    const { loss } = model.forward(x, y);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    loss.item();
+    if (i >= warmup) times.push(performance.now() - t0);
+  }
+  return { backend: gs.backend().name, times };
+};
+`;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function gptStep(page: Page, url: string): Promise<string[]> {
+  await page.goto(`${url}bench-gpt.html`);
+  const { backend, times } = (await page.evaluate(
+    `benchGpt(${JSON.stringify(BACKEND)}, ${JSON.stringify(GPT_CONFIGS.gpt)}, ${GPT_WARMUP}, ${GPT_STEPS})`,
+  )) as { backend: string; times: number[] };
+  const ms = median(times);
+  const range = `${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)}`;
+  return [
+    "GPT step, nanoGPT CPU recipe (L4 H4 E128 T64 B12, AdamW)",
+    backend,
+    `${ms.toFixed(0)} ms (${range}), median of ${times.length}`,
+    `${(1000 / ms).toFixed(1)}`,
+  ];
+}
+
+/** Trains the page's default model for PAGE_SECONDS after a second of warm-up; its steps per second. */
+async function pageRate(page: Page, url: string, hash: string, title: string): Promise<string[]> {
+  await openPage(page, `${url}${hash}`);
+  const read = async () =>
+    (await page.evaluate(`({ ...document.querySelector(".status").dataset, now: performance.now() })`)) as {
+      step: string;
+      now: number;
+      backend: string;
+      parameters?: string;
+      error?: string;
+    };
+  await page.click("button.start");
+  await page.waitForTimeout(1000);
+  const before = await read();
+  await page.waitForTimeout(PAGE_SECONDS * 1000);
+  const after = await read();
+  await page.click("button.start");
+  if (after.error) throw new Error(`${title}: ${after.error}`);
+  const rate = (Number(after.step) - Number(before.step)) / ((after.now - before.now) / 1000);
+  const parameters = after.parameters ? `, ${Number(after.parameters).toLocaleString("en")} parameters` : "";
+  return [
+    `lab page "${title}" (${hash}), its default model${parameters}`,
+    after.backend,
+    "—",
+    rate.toFixed(1),
+  ];
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "gradstack-bench-browser-"));
+  const server = await (async () => {
+    await buildLab(join(dir, "site"));
+    const { code } = await bundleForBrowser(GPT_ENTRY);
+    writeFileSync(join(dir, "site", "bench-gpt.js"), code);
+    writeFileSync(join(dir, "site", "bench-gpt.html"), `<!doctype html><script src="bench-gpt.js"></script>`);
+    return serveStatic(join(dir, "site"), "127.0.0.1", 0);
+  })();
+  const browser = await launchChromium();
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.setDefaultTimeout(WAIT_MS * 3);
+    const load = loadavg()
+      .slice(0, 2)
+      .map((l) => l.toFixed(2));
+    console.log(
+      `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, \`npm run bench:browser -- --backend=${BACKEND}\``,
+    );
+    console.log(`Chromium ${browser.version()} (headless, Debian), ${process.platform} ${process.arch}`);
+    console.log(
+      `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores; load average ${load.join(", ")} (1, 5 min) before`,
+    );
+    const rows = [await gptStep(page, url)];
+    await page.goto(url);
+    const links = (await page.evaluate(
+      `[...document.querySelectorAll("nav a")].map((a) => [a.hash, a.textContent])`,
+    )) as [string, string][];
+    for (const [hash, title] of links) {
+      await page.goto(`${url}${hash}`);
+      if ((await page.locator("button.start").count()) === 0) continue; // micrograd: no training loop
+      rows.push(await pageRate(page, url, hash, title));
+    }
+    console.log(`load average ${loadavg()[0].toFixed(2)} after\n`);
+    console.log("| workload | backend | time per step | steps/s |\n| --- | --- | --- | --- |");
+    for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+  } finally {
+    await browser.close();
+    await new Promise((done) => server.close(done));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
