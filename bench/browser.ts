@@ -15,10 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
+import { build } from "esbuild";
 import { buildLab, serveStatic } from "../src/cli/commands/lab.js";
 import { launchChromium, openPage, WAIT_MS } from "../test/helpers/lab-browser.js";
-import { bundleForBrowser } from "../test/helpers/browser-page.js";
-import { GPT_CONFIGS } from "./gpt.js";
+import { repoRoot } from "../test/helpers/fixtures.js";
 
 function option(name: string, fallback: string): string {
   const prefix = `--${name}=`;
@@ -31,46 +31,64 @@ const GPT_WARMUP = 3;
 const PAGE_SECONDS = Number(option("seconds", "5"));
 
 /**
- * The GPT step in the page, as bench/gpt.ts builds it for Node: a fresh model, AdamW, 8 random batches
- * in turn; returns each timed step's milliseconds.
+ * The page's script: bench/gpt.ts's step (a fresh model, AdamW, 8 random batches in turn) on gradstack's
+ * browser entry, timed; returns the backend and each timed step's milliseconds.
  */
 const GPT_ENTRY = `
-import * as gs from "gradstack";
-self.benchGpt = async (backendName, c, warmup, steps) => {
+import * as gs from "../src/index.js";
+import { gptStep } from "./gpt.js";
+self.benchGpt = async (backendName, warmup, steps) => {
   if (backendName !== "cpu-js") {
-    if (gs[backendName] && typeof gs[backendName].init === "function") await gs[backendName].init();
+    if (typeof gs[backendName]?.init === "function") await gs[backendName].init();
     gs.setBackend(backendName);
   }
   if (!gs.backend().name.includes(backendName.replace("cpu-", "")))
     throw new Error("gradstack in the browser has no backend " + backendName + "; it runs " + gs.backend().name);
-  gs.manualSeed(0);
-  const model = new gs.models.GPT({ ...c, vocabSize: 65, dropout: 0, bias: false });
-  const opt = model.configureOptimizers({ weightDecay: 0.1, lr: 1e-3, betas: [0.9, 0.99] });
-  const batches = Array.from({ length: 8 }, () => ({
-    x: gs.randint(0, 65, [c.batch, c.blockSize]),
-    y: gs.randint(0, 65, [c.batch, c.blockSize]),
-  }));
+  const step = gptStep("gpt");
   const times = [];
   for (let i = 0; i < warmup + steps; i++) {
-    const { x, y } = batches[i % batches.length];
     const t0 = performance.now();
-    const { loss } = model.forward(x, y);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    loss.item();
+    step();
     if (i >= warmup) times.push(performance.now() - t0);
   }
   return { backend: gs.backend().name, times };
 };
 `;
 
+/** Bundles GPT_ENTRY for the browser, with gradstack's Node entry (src/index) swapped for dist/browser.js. */
+async function gptBundle(): Promise<string> {
+  const out = await build({
+    stdin: {
+      contents: GPT_ENTRY,
+      resolveDir: join(repoRoot, "bench"),
+      sourcefile: "bench-gpt.ts",
+      loader: "ts",
+    },
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    write: false,
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "gradstack-browser-entry",
+        setup(b) {
+          b.onResolve({ filter: /\/src\/index\.js$/ }, () => ({
+            path: join(repoRoot, "dist", "browser.js"),
+          }));
+        },
+      },
+    ],
+  });
+  return out.outputFiles[0].text;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function gptStep(page: Page, url: string): Promise<string[]> {
   await page.goto(`${url}bench-gpt.html`);
   const { backend, times } = (await page.evaluate(
-    `benchGpt(${JSON.stringify(BACKEND)}, ${JSON.stringify(GPT_CONFIGS.gpt)}, ${GPT_WARMUP}, ${GPT_STEPS})`,
+    `benchGpt(${JSON.stringify(BACKEND)}, ${GPT_WARMUP}, ${GPT_STEPS})`,
   )) as { backend: string; times: number[] };
   const ms = median(times);
   const range = `${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)}`;
@@ -114,8 +132,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "gradstack-bench-browser-"));
   const server = await (async () => {
     await buildLab(join(dir, "site"));
-    const { code } = await bundleForBrowser(GPT_ENTRY);
-    writeFileSync(join(dir, "site", "bench-gpt.js"), code);
+    writeFileSync(join(dir, "site", "bench-gpt.js"), await gptBundle());
     writeFileSync(join(dir, "site", "bench-gpt.html"), `<!doctype html><script src="bench-gpt.js"></script>`);
     return serveStatic(join(dir, "site"), "127.0.0.1", 0);
   })();
