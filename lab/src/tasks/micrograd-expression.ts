@@ -9,10 +9,12 @@ import { micrograd } from "gradstack";
 export const FUNCTIONS = ["tanh", "relu", "exp", "log", "sigmoid"] as const;
 type Fn = (typeof FUNCTIONS)[number];
 
+type BinaryOp = "+" | "-" | "*" | "/";
+
 export type Expr =
   | { kind: "number"; value: number }
   | { kind: "variable"; name: string }
-  | { kind: "binary"; op: "+" | "-" | "*" | "/"; left: Expr; right: Expr }
+  | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr }
   | { kind: "power"; base: Expr; exponent: number }
   | { kind: "negate"; operand: Expr }
   | { kind: "call"; fn: Fn; arg: Expr };
@@ -45,22 +47,17 @@ export function parseExpression(text: string): Expr {
     if (peek() !== t) throw new ExpressionError(`expected "${t}" ${where()}`);
     i++;
   };
-  const sum = (): Expr => {
-    let left = product();
-    while (peek() === "+" || peek() === "-") {
-      const op = tokens[i++].text as "+" | "-";
-      left = { kind: "binary", op, left, right: product() };
+  /** Operands of `next` joined by `ops`, left to right: a - b - c is (a - b) - c. */
+  const leftToRight = (ops: readonly BinaryOp[], next: () => Expr) => (): Expr => {
+    let left = next();
+    while (ops.includes(peek() as BinaryOp)) {
+      const op = tokens[i++].text as BinaryOp;
+      left = { kind: "binary", op, left, right: next() };
     }
     return left;
   };
-  const product = (): Expr => {
-    let left = unary();
-    while (peek() === "*" || peek() === "/") {
-      const op = tokens[i++].text as "*" | "/";
-      left = { kind: "binary", op, left, right: unary() };
-    }
-    return left;
-  };
+  const product = leftToRight(["*", "/"], () => unary());
+  const sum = leftToRight(["+", "-"], product);
   const unary = (): Expr => {
     if (peek() === "-") {
       i++;
@@ -116,8 +113,7 @@ export function variablesOf(expr: Expr, into: string[] = []): string[] {
   else if (expr.kind === "binary") {
     variablesOf(expr.left, into);
     variablesOf(expr.right, into);
-  }
-  else if (expr.kind === "power") variablesOf(expr.base, into);
+  } else if (expr.kind === "power") variablesOf(expr.base, into);
   else if (expr.kind === "negate") variablesOf(expr.operand, into);
   else if (expr.kind === "call") variablesOf(expr.arg, into);
   return into;
