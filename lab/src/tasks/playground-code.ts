@@ -9,7 +9,12 @@ function dataComment(s: PlaygroundSettings): string {
   const [c0, c1] = s.csv.classes;
   return `// From ${s.csv.name}: x (N, 2) its x and y columns, each scaled to [-0.9, 0.9]; y (N) int32, 0 where
 // label is ${c0}, 1 where it is ${c1}
-const table = gs.data.parseCsv(await (await fetch("${s.csv.name}")).text());`;
+const table = gs.data.parseCsv(await (await fetch("${s.csv.name}")).text());
+const column = (name) => table.rows.map((row) => row[table.columns.findIndex((c) => c.toLowerCase() === name)]);
+const scaled = (v) => v.map((a) => -0.9 + (1.8 * (a - Math.min(...v))) / (Math.max(...v) - Math.min(...v)));
+const [px, py] = [scaled(column("x")), scaled(column("y"))];
+const x = gs.tensor(px.map((v, i) => [v, py[i]]));
+const y = gs.tensor(column("label").map((l) => (l === ${c0} ? 0 : 1)), { dtype: "int32" });`;
 }
 
 export function playgroundCode(s: PlaygroundSettings): string {
