@@ -1,11 +1,17 @@
 /** The lab's shell: a tab per page, chosen by the URL's hash (#playground, #char-lm, #gpt). */
 import "./style.css";
+import { mountMicrogradPage } from "./pages/micrograd-page";
 import { mountPlaygroundPage } from "./pages/playground-page";
+import { mountMnistPage } from "./pages/mnist-page";
+import { mountNgramPage } from "./pages/ngram-page";
 import { mountCharLMPage } from "./pages/char-lm-page";
 import { mountGPTPage } from "./pages/gpt-page";
 
 const PAGES = {
+  micrograd: { title: "micrograd", mount: mountMicrogradPage },
   playground: { title: "MLP on 2-D data", mount: mountPlaygroundPage },
+  mnist: { title: "MNIST digits", mount: mountMnistPage },
+  ngram: { title: "n-gram models", mount: mountNgramPage },
   "char-lm": { title: "Character language model", mount: mountCharLMPage },
   gpt: { title: "GPT and its attention", mount: mountGPTPage },
 } as const;

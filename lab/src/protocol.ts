@@ -5,12 +5,18 @@ import type { CharLMSettings } from "./tasks/char-lm-settings";
 import type { CharLMView } from "./tasks/char-lm-task";
 import type { GPTSettings } from "./tasks/gpt-settings";
 import type { GPTView } from "./tasks/gpt-task";
+import type { MnistSettings } from "./tasks/mnist-settings";
+import type { MnistView } from "./tasks/mnist-task";
+import type { NgramSettings } from "./tasks/ngram-settings";
+import type { NgramView } from "./tasks/ngram-task";
 
 /** Each task's settings, keyed by the task's name. */
 export interface TaskSettings {
   playground: PlaygroundSettings;
   "char-lm": CharLMSettings;
   gpt: GPTSettings;
+  mnist: MnistSettings;
+  ngram: NgramSettings;
 }
 
 /** Each task's picture of the model, sent with the progress. */
@@ -18,6 +24,8 @@ export interface TaskViews {
   playground: PlaygroundView;
   "char-lm": CharLMView;
   gpt: GPTView;
+  mnist: MnistView;
+  ngram: NgramView;
 }
 
 export type TaskName = keyof TaskSettings;

@@ -10,6 +10,8 @@ import type { Task } from "./tasks/task";
 import { playgroundTask } from "./tasks/playground-task";
 import { charLMTask } from "./tasks/char-lm-task";
 import { gptTask } from "./tasks/gpt-task";
+import { mnistTask } from "./tasks/mnist-task";
+import { ngramTask } from "./tasks/ngram-task";
 import type { CharCorpus } from "./tasks/char-lm-settings";
 
 const SLICE_MS = 30;
@@ -17,7 +19,13 @@ const SLICE_MS = 30;
  * At most this often the task draws its view: a boundary grid costs one forward pass, a sample one per
  * character (a GPT's sample about as long as a second of training on cpu-js).
  */
-const VIEW_INTERVAL_MS: Record<TaskName, number> = { playground: 100, "char-lm": 700, gpt: 1500 };
+const VIEW_INTERVAL_MS: Record<TaskName, number> = {
+  playground: 100,
+  "char-lm": 700,
+  gpt: 1500,
+  mnist: 1000,
+  ngram: 500,
+};
 
 const scope = self as unknown as {
   postMessage(message: FromWorker): void;
@@ -48,6 +56,8 @@ async function build(): Promise<void> {
   if (!configured) return;
   const { task: name, settings } = configured;
   if (name === "playground") task = playgroundTask(settings as TaskSettings["playground"]);
+  else if (name === "mnist") task = await mnistTask(settings as TaskSettings["mnist"]);
+  else if (name === "ngram") task = ngramTask(settings as TaskSettings["ngram"], await corpusText("names"));
   else if (name === "char-lm") {
     const charSettings = settings as TaskSettings["char-lm"];
     task = charLMTask(charSettings, await corpusText(charSettings.corpus));

@@ -3,6 +3,20 @@ import type { PlaygroundSettings } from "./playground-settings";
 
 const LAYER = { tanh: "Tanh", relu: "ReLU", sigmoid: "Sigmoid" } as const;
 
+function dataComment(s: PlaygroundSettings): string {
+  if (s.dataset !== "csv" || !s.csv)
+    return `// x: (N, 2) float32 points of the "${s.dataset}" set (noise ${s.noise}), y: (N) int32 labels 0 or 1`;
+  const [c0, c1] = s.csv.classes;
+  return `// From ${s.csv.name}: x (N, 2) its x and y columns, each scaled to [-0.9, 0.9]; y (N) int32, 0 where
+// label is ${c0}, 1 where it is ${c1}
+const table = gs.data.parseCsv(await (await fetch("${s.csv.name}")).text());
+const column = (name) => table.rows.map((row) => row[table.columns.findIndex((c) => c.toLowerCase() === name)]);
+const scaled = (v) => v.map((a) => -0.9 + (1.8 * (a - Math.min(...v))) / (Math.max(...v) - Math.min(...v)));
+const [px, py] = [scaled(column("x")), scaled(column("y"))];
+const x = gs.tensor(px.map((v, i) => [v, py[i]]));
+const y = gs.tensor(column("label").map((l) => (l === ${c0} ? 0 : 1)), { dtype: "int32" });`;
+}
+
 export function playgroundCode(s: PlaygroundSettings): string {
   const layers: string[] = [];
   let inputs = 2;
@@ -14,7 +28,7 @@ export function playgroundCode(s: PlaygroundSettings): string {
   return `import * as gs from "gradstack";
 
 gs.manualSeed(${s.seed});
-// x: (N, 2) float32 points of the "${s.dataset}" set (noise ${s.noise}), y: (N) int32 labels 0 or 1
+${dataComment(s)}
 const model = new gs.nn.Sequential(
 ${layers.join("\n")}
 );

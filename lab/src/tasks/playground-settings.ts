@@ -1,10 +1,13 @@
 /** The playground's hyper-parameters and their defaults (no gradstack here: the page imports this). */
 import type { Dataset2D } from "./points-2d";
+import type { UploadedPoints } from "./points-csv";
 
 export type Activation = "tanh" | "relu" | "sigmoid";
 
 export interface PlaygroundSettings {
-  dataset: Dataset2D;
+  /** A generated set, or "csv": the points of `csv`, uploaded by the learner. */
+  dataset: Dataset2D | "csv";
+  csv?: UploadedPoints;
   /** Standard deviation of the noise added to the points. */
   noise: number;
   hiddenLayers: number;

@@ -7,6 +7,7 @@ import type { Task } from "./task";
 import { makePoints, type Points2D } from "./points-2d";
 import type { PlaygroundSettings } from "./playground-settings";
 
+/** Points of each generated data set. */
 export const POINTS = 300;
 /** The boundary grid is GRID × GRID cells over [-1, 1]². */
 export const GRID = 48;
@@ -45,10 +46,18 @@ function gridPoints(): gs.Tensor {
   return gs.tensor(xy).reshape([GRID * GRID, 2]);
 }
 
+/** The uploaded points as they are, or a generated set. */
+function playgroundPoints(s: PlaygroundSettings): Points2D {
+  if (s.dataset !== "csv") return makePoints(s.dataset, POINTS, s.noise, s.seed);
+  if (!s.csv) throw new Error("choose a CSV file to train on your own data");
+  return s.csv;
+}
+
 export function playgroundTask(s: PlaygroundSettings): Task<PlaygroundView> {
   gs.manualSeed(s.seed);
-  const points = makePoints(s.dataset, POINTS, s.noise, s.seed);
-  const x = gs.tensor(points.xy).reshape([POINTS, 2]);
+  const points = playgroundPoints(s);
+  const n = points.labels.length;
+  const x = gs.tensor(points.xy).reshape([n, 2]);
   const y = gs.tensor(points.labels, { dtype: "int32" });
   const model = buildMLP(s);
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
@@ -67,8 +76,8 @@ export function playgroundTask(s: PlaygroundSettings): Task<PlaygroundView> {
         const probs = gs.softmax(model.forward(grid) as gs.Tensor, -1).select(1, 1);
         const predicted = (model.forward(x) as gs.Tensor).argmax(1).dataSync();
         let correct = 0;
-        for (let i = 0; i < POINTS; i++) if (predicted[i] === points.labels[i]) correct++;
-        return { grid: Float32Array.from(probs.dataSync()), accuracy: correct / POINTS, points };
+        for (let i = 0; i < n; i++) if (predicted[i] === points.labels[i]) correct++;
+        return { grid: Float32Array.from(probs.dataSync()), accuracy: correct / n, points };
       });
     },
   };

@@ -18,6 +18,8 @@ export interface TrainingPageSpec<N extends TaskName> {
   code(settings: TaskSettings[N]): string;
   /** Builds the page's picture into `parent`; returns what draws each view the worker sends. */
   view(parent: HTMLElement): (view: TaskViews[N]) => void;
+  /** Builds more inputs under the form (an upload); `extend` rebuilds the model with these settings added. */
+  moreSettings?(parent: HTMLElement, extend: (extra: Partial<TaskSettings[N]>) => void): void;
 }
 
 /** Losses averaged for the status line, so that the number shown is steady. */
@@ -75,6 +77,7 @@ export function mountTrainingPage<N extends TaskName>(
       chart.clear();
       delete status.dataset.firstLoss;
       status.dataset.backend = backend;
+      status.dataset.parameters = String(message.parameters);
       status.dataset.step = "0";
       status.textContent = `backend ${backend} · ${message.parameters.toLocaleString()} parameters · ready`;
       return;
@@ -96,13 +99,18 @@ export function mountTrainingPage<N extends TaskName>(
 
   const client = new TrainerClient<N>(onMessage);
   let settings = spec.defaults;
+  let extra: Partial<TaskSettings[N]> = {};
   const configure = () => {
     setRunning(false);
-    client.configure(spec.task, settings);
-    code.textContent = spec.code(settings);
+    client.configure(spec.task, { ...settings, ...extra });
+    code.textContent = spec.code({ ...settings, ...extra });
   };
   settingsForm(settingsBox, spec.fields, spec.defaults, (next) => {
     settings = next;
+    configure();
+  });
+  spec.moreSettings?.(settingsBox, (more) => {
+    extra = { ...extra, ...more };
     configure();
   });
   startButton.onclick = () => {

@@ -1,0 +1,66 @@
+/** Page: n-gram models on names: the bigram count table, and the MLP language model's 2-D embedding moving. */
+import { mountTrainingPage } from "../ui/training-page";
+import { HeatMap } from "../ui/heat-map";
+import { EmbeddingScatter } from "../ui/embedding-scatter";
+import { NGRAM_DEFAULTS } from "../tasks/ngram-settings";
+import { ngramCode } from "../tasks/ngram-code";
+import type { NgramView } from "../tasks/ngram-task";
+
+/** The newline that ends a name is makemore's "." token. */
+const shown = (c: string) => (c === "\n" ? "." : c);
+
+function ngramView(parent: HTMLElement): (view: NgramView) => void {
+  const heading = (text: string) => Object.assign(document.createElement("h3"), { textContent: text });
+  const [left, right] = [document.createElement("div"), document.createElement("div")];
+  parent.append(left, right);
+  left.append(heading("Bigram counts (log colour)"));
+  const counts = new HeatMap(left, "bigram-counts");
+  left.append(
+    Object.assign(document.createElement("p"), {
+      className: "caption",
+      textContent: "row: a character, column: the next one",
+    }),
+  );
+  right.append(heading("The MLP's 2-D embedding"));
+  const embedding = new EmbeddingScatter(right, 300);
+  right.append(heading("Samples"));
+  const samples = Object.assign(document.createElement("pre"), { className: "samples" });
+  right.append(samples);
+  return (view) => {
+    const labels = view.vocab.map(shown);
+    if (view.counts) {
+      counts.draw(view.counts, labels.length, labels.length, {
+        cell: 13,
+        rowLabels: labels,
+        columnLabels: labels,
+        scale: (v, max) => Math.log1p(v) / Math.log1p(max),
+      });
+      embedding.reset();
+    }
+    embedding.draw(view.embedding, labels);
+    samples.textContent = view.sample;
+  };
+}
+
+export function mountNgramPage(root: HTMLElement): () => void {
+  return mountTrainingPage(root, {
+    task: "ngram",
+    title: "n-gram models: the bigram table and the MLP language model",
+    blurb:
+      "The bigram model is a table of counts: how often each character follows each other one in 32,000 " +
+      'names ("." starts and ends a name). The MLP of Bengio et al. (2003) looks at the last few ' +
+      "characters through a learned embedding, here 2-D so that it can be drawn: watch the vowels " +
+      "gather while the samples turn into names.",
+    fields: [
+      { key: "context", label: "context", min: 1, max: 8 },
+      { key: "hidden", label: "hidden", min: 4, max: 256 },
+      { key: "lr", label: "learning rate", min: 0.0001, max: 1, step: 0.0001 },
+      { key: "batchSize", label: "batch", min: 1, max: 256 },
+      { key: "seqLen", label: "window", min: 2, max: 64 },
+      { key: "seed", label: "seed", min: 0, max: 9999 },
+    ],
+    defaults: NGRAM_DEFAULTS,
+    code: ngramCode,
+    view: ngramView,
+  });
+}
