@@ -3,11 +3,13 @@ import "./style.css";
 import { mountPlaygroundPage } from "./pages/playground-page";
 import { mountCharLMPage } from "./pages/char-lm-page";
 import { mountGPTPage } from "./pages/gpt-page";
+import { mountRNNPage } from "./pages/rnn-page";
 
 const PAGES = {
   playground: { title: "MLP on 2-D data", mount: mountPlaygroundPage },
   "char-lm": { title: "Character language model", mount: mountCharLMPage },
   gpt: { title: "GPT and its attention", mount: mountGPTPage },
+  rnn: { title: "RNN, LSTM, GRU", mount: mountRNNPage },
 } as const;
 type PageName = keyof typeof PAGES;
 

@@ -5,12 +5,15 @@ import type { CharLMSettings } from "./tasks/char-lm-settings";
 import type { CharLMView } from "./tasks/char-lm-task";
 import type { GPTSettings } from "./tasks/gpt-settings";
 import type { GPTView } from "./tasks/gpt-task";
+import type { RNNSettings } from "./tasks/rnn-settings";
+import type { RNNView } from "./tasks/rnn-task";
 
 /** Each task's settings, keyed by the task's name. */
 export interface TaskSettings {
   playground: PlaygroundSettings;
   "char-lm": CharLMSettings;
   gpt: GPTSettings;
+  rnn: RNNSettings;
 }
 
 /** Each task's picture of the model, sent with the progress. */
@@ -18,6 +21,7 @@ export interface TaskViews {
   playground: PlaygroundView;
   "char-lm": CharLMView;
   gpt: GPTView;
+  rnn: RNNView;
 }
 
 export type TaskName = keyof TaskSettings;

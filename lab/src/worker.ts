@@ -5,11 +5,14 @@
 import * as gs from "gradstack";
 import namesUrl from "../../data/names/names.txt?url";
 import shakespeareUrl from "../../data/tinyshakespeare/input.txt?url";
+import timeMachineUrl from "../../data/timemachine/timemachine.txt?url";
 import type { FromWorker, TaskName, TaskSettings, TaskViews, ToWorker } from "./protocol";
 import type { Task } from "./tasks/task";
 import { playgroundTask } from "./tasks/playground-task";
 import { charLMTask } from "./tasks/char-lm-task";
 import { gptTask } from "./tasks/gpt-task";
+import { rnnTask } from "./tasks/rnn-task";
+import type { RNNCorpus } from "./tasks/rnn-settings";
 import type { CharCorpus } from "./tasks/char-lm-settings";
 
 const SLICE_MS = 30;
@@ -17,7 +20,7 @@ const SLICE_MS = 30;
  * At most this often the task draws its view: a boundary grid costs one forward pass, a sample one per
  * character (a GPT's sample about as long as a second of training on cpu-js).
  */
-const VIEW_INTERVAL_MS: Record<TaskName, number> = { playground: 100, "char-lm": 700, gpt: 1500 };
+const VIEW_INTERVAL_MS: Record<TaskName, number> = { playground: 100, "char-lm": 700, gpt: 1500, rnn: 1000 };
 
 const scope = self as unknown as {
   postMessage(message: FromWorker): void;
@@ -34,6 +37,7 @@ function corpusText(corpus: CharCorpus): Promise<string> {
     );
   return texts.get(corpus)!;
 }
+const RNN_CORPORA: Record<RNNCorpus, string> = { timemachine: timeMachineUrl, shakespeare: shakespeareUrl };
 
 let configured: Extract<ToWorker, { kind: "configure" }> | null = null;
 let task: Task<TaskViews[TaskName]> | null = null;
@@ -51,6 +55,9 @@ async function build(): Promise<void> {
   else if (name === "char-lm") {
     const charSettings = settings as TaskSettings["char-lm"];
     task = charLMTask(charSettings, await corpusText(charSettings.corpus));
+  } else if (name === "rnn") {
+    const rnnSettings = settings as TaskSettings["rnn"];
+    task = rnnTask(rnnSettings, await (await fetch(RNN_CORPORA[rnnSettings.corpus])).text());
   } else {
     const gptSettings = settings as TaskSettings["gpt"];
     task = gptTask(gptSettings, await corpusText(gptSettings.corpus));

@@ -1,0 +1,141 @@
+// The lab's pages on recurrent networks, embeddings, translation and GPT checkpoints (lab/), built by Vite,
+// served by `gradstack lab`'s server and driven in headless Debian chromium: each page trains, its loss
+// falls and its pictures draw (canvases with pixels that are not background). With
+// GRADSTACK_LAB_SCREENSHOTS=1 the screenshots go to docs/lab/<page>.png.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { buildLab, serveStatic } from "../src/cli/commands/lab.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const TEST_TIMEOUT_MS = 90_000;
+const WAIT_MS = 30_000;
+const skipNative = process.env.GRADSTACK_BACKEND === "native";
+const SKIP_REASON = "the lab runs on cpu-js in the browser whatever Node's backend: tested in the js pass";
+
+interface Status {
+  backend?: string;
+  step?: string;
+  firstLoss?: string;
+  recentLoss?: string;
+  running?: string;
+  error?: string;
+}
+
+let dir = "";
+let url = "";
+let server: Server | undefined;
+let browser: Browser | undefined;
+
+before(async () => {
+  if (skipNative) return;
+  assert.ok(
+    existsSync(CHROMIUM),
+    `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
+  );
+  dir = mkdtempSync(join(tmpdir(), "gradstack-lab-b-"));
+  await buildLab(join(dir, "site"));
+  server = await serveStatic(join(dir, "site"), "127.0.0.1", 0);
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    timeout: WAIT_MS,
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((done) => (server ? server.close(done) : done(undefined)));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh tab on `hash`, once the worker has built the model; page errors are collected in `errors`. */
+async function openPage(hash: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser!.newPage({ viewport: { width: 1200, height: 1100 } });
+  page.setDefaultTimeout(WAIT_MS);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${url}#${hash}`);
+  await page.waitForFunction(`document.querySelector(".status")?.dataset.backend !== undefined`);
+  return { page, errors };
+}
+
+const status = async (page: Page): Promise<Status> =>
+  (await page.evaluate(`({ ...document.querySelector(".status").dataset })`)) as Status;
+
+/** Trains until `steps`, pauses, and checks that the loss fell; returns the status. */
+async function trainAndPause(page: Page, steps: number): Promise<Status> {
+  await page.click("button.start");
+  await page.waitForFunction(
+    `(() => { const d = document.querySelector(".status").dataset;
+      return d.error !== undefined || Number(d.step) >= ${steps}; })()`,
+  );
+  await page.click("button.start"); // now "Pause"
+  await page.waitForFunction(`document.querySelector(".status").dataset.running === "false"`);
+  const s = await status(page);
+  assert.equal(s.error, undefined, `the worker failed: ${s.error}`);
+  const first = Number(s.firstLoss);
+  const recent = Number(s.recentLoss);
+  assert.ok(recent < first * 0.85, `the loss must fall: ${first} at step 1, ${recent} near step ${s.step}`);
+  return s;
+}
+
+/** For each canvas matching `selector`: its pixels that are drawn and not white (a blank canvas counts 0). */
+const inkedPixels = (page: Page, selector: string) =>
+  page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250)) n++;
+    return n;
+  })`) as Promise<number[]>;
+
+const canvasImages = (page: Page, selector: string) =>
+  page.evaluate(
+    `[...document.querySelectorAll(${JSON.stringify(selector)})].map((c) => c.toDataURL())`,
+  ) as Promise<string[]>;
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.GRADSTACK_LAB_SCREENSHOTS === undefined) return;
+  mkdirSync(join("docs", "lab"), { recursive: true });
+  await page.screenshot({ path: join("docs", "lab", `${name}.png`), fullPage: true });
+}
+
+test(
+  "the RNN page trains an LSTM and draws its gates, hidden state and gradients through time",
+  {
+    timeout: TEST_TIMEOUT_MS,
+    skip: skipNative && SKIP_REASON,
+  },
+  async () => {
+    const { page, errors } = await openPage("rnn");
+    // The LSTM's four gates and its hidden state, before any training.
+    await page.waitForFunction(`document.querySelectorAll(".cell-maps canvas").length === 5`);
+    await page.waitForFunction(`document.querySelector(".samples").textContent !== ""`);
+    const mapsBefore = await canvasImages(page, ".cell-maps canvas");
+    const sampleBefore = await page.textContent(".samples");
+    assert.match((await page.textContent("pre.code")) ?? "", /cell: "lstm"/);
+    await trainAndPause(page, 40);
+    await page.waitForFunction(
+      `JSON.stringify([...document.querySelectorAll(".cell-maps canvas")].map((c) => c.toDataURL())) !== ${JSON.stringify(JSON.stringify(mapsBefore))}`,
+    );
+    for (const [i, n] of (await inkedPixels(page, ".cell-maps canvas")).entries())
+      assert.ok(n > 200, `heat map ${i} must have drawn (${n} coloured pixels)`);
+    assert.ok((await inkedPixels(page, ".norms canvas"))[0] > 100, "the gradient-norm chart must have drawn");
+    assert.ok((await inkedPixels(page, ".chart canvas"))[0] > 500, "the loss chart must have drawn");
+    assert.notEqual(await page.textContent(".samples"), sampleBefore, "the samples must change");
+    await screenshot(page, "rnn");
+
+    // A GRU has three gates: the maps follow the cell.
+    await page.selectOption("select[name=cell]", "gru");
+    await page.waitForFunction(`document.querySelectorAll(".cell-maps canvas").length === 4`);
+    assert.match((await page.textContent("pre.code")) ?? "", /cell: "gru"/);
+    assert.deepEqual(errors, [], "no page errors");
+    await page.close();
+  },
+);
