@@ -139,3 +139,47 @@ test(
     await page.close();
   },
 );
+
+test(
+  "the embeddings page trains word vectors and LDA topics, and answers neighbours, analogies and searches",
+  {
+    timeout: TEST_TIMEOUT_MS,
+    skip: skipNative && SKIP_REASON,
+  },
+  async () => {
+    const { page, errors } = await openPage("embeddings");
+    await page.waitForFunction(`document.querySelectorAll(".topics li").length === 6`);
+    const mapBefore = await canvasImages(page, "canvas.word-map");
+    const topicsBefore = await page.textContent(".topics");
+    await trainAndPause(page, 150);
+    await page.waitForFunction(
+      `document.querySelector("canvas.word-map").toDataURL() !== ${JSON.stringify(mapBefore[0])}`,
+    );
+    assert.ok((await inkedPixels(page, "canvas.word-map"))[0] > 300, "the word map must have drawn");
+    assert.notEqual(await page.textContent(".topics"), topicsBefore, "the topics must change as LDA trains");
+    assert.match(
+      (await page.textContent(".answer.neighbours")) ?? "",
+      /^\w+ -?\d\.\d\d( · \w+ -?\d\.\d\d){7}$/,
+    );
+
+    // An analogy, a word the vocabulary lacks, a paragraph's mixture and a search, typed by the user.
+    await page.fill("input[name=analogy]", "he his she");
+    await page.press("input[name=analogy]", "Enter");
+    await page.locator("input[name=analogy]").blur();
+    assert.match((await page.textContent(".answer.analogy")) ?? "", /^\w+ -?\d\.\d\d( · \w+ -?\d\.\d\d){4}$/);
+    await page.fill("input[name=neighbours]", "zyzzyva");
+    await page.locator("input[name=neighbours]").blur();
+    assert.equal(await page.textContent(".answer.neighbours"), "not in the vocabulary: zyzzyva");
+    await page.fill("input[name=paragraph]", "5");
+    await page.locator("input[name=paragraph]").blur();
+    assert.ok((await inkedPixels(page, "canvas.mixture"))[0] > 1000, "the topic mixture must have drawn");
+    await page.fill("input[name=search]", "morlocks darkness");
+    await page.locator("input[name=search]").blur();
+    const hits = await page.$$eval(".search-results li", (items) => items.map((li) => li.title));
+    assert.equal(hits.length, 3);
+    assert.match(hits[0], /morlock|dark/i, "the best paragraph mentions the query");
+    await screenshot(page, "embeddings");
+    assert.deepEqual(errors, [], "no page errors");
+    await page.close();
+  },
+);

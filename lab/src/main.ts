@@ -4,12 +4,14 @@ import { mountPlaygroundPage } from "./pages/playground-page";
 import { mountCharLMPage } from "./pages/char-lm-page";
 import { mountGPTPage } from "./pages/gpt-page";
 import { mountRNNPage } from "./pages/rnn-page";
+import { mountEmbeddingsPage } from "./pages/embeddings-page";
 
 const PAGES = {
   playground: { title: "MLP on 2-D data", mount: mountPlaygroundPage },
   "char-lm": { title: "Character language model", mount: mountCharLMPage },
   gpt: { title: "GPT and its attention", mount: mountGPTPage },
   rnn: { title: "RNN, LSTM, GRU", mount: mountRNNPage },
+  embeddings: { title: "Embeddings and topics", mount: mountEmbeddingsPage },
 } as const;
 type PageName = keyof typeof PAGES;
 

@@ -7,6 +7,8 @@ import type { GPTSettings } from "./tasks/gpt-settings";
 import type { GPTView } from "./tasks/gpt-task";
 import type { RNNSettings } from "./tasks/rnn-settings";
 import type { RNNView } from "./tasks/rnn-task";
+import type { EmbeddingsSettings } from "./tasks/embeddings-settings";
+import type { EmbeddingsView } from "./tasks/embeddings-task";
 
 /** Each task's settings, keyed by the task's name. */
 export interface TaskSettings {
@@ -14,6 +16,7 @@ export interface TaskSettings {
   "char-lm": CharLMSettings;
   gpt: GPTSettings;
   rnn: RNNSettings;
+  embeddings: EmbeddingsSettings;
 }
 
 /** Each task's picture of the model, sent with the progress. */
@@ -22,6 +25,7 @@ export interface TaskViews {
   "char-lm": CharLMView;
   gpt: GPTView;
   rnn: RNNView;
+  embeddings: EmbeddingsView;
 }
 
 export type TaskName = keyof TaskSettings;

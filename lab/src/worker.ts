@@ -13,6 +13,7 @@ import { charLMTask } from "./tasks/char-lm-task";
 import { gptTask } from "./tasks/gpt-task";
 import { rnnTask } from "./tasks/rnn-task";
 import type { RNNCorpus } from "./tasks/rnn-settings";
+import { embeddingsTask } from "./tasks/embeddings-task";
 import type { CharCorpus } from "./tasks/char-lm-settings";
 
 const SLICE_MS = 30;
@@ -20,7 +21,13 @@ const SLICE_MS = 30;
  * At most this often the task draws its view: a boundary grid costs one forward pass, a sample one per
  * character (a GPT's sample about as long as a second of training on cpu-js).
  */
-const VIEW_INTERVAL_MS: Record<TaskName, number> = { playground: 100, "char-lm": 700, gpt: 1500, rnn: 1000 };
+const VIEW_INTERVAL_MS: Record<TaskName, number> = {
+  playground: 100,
+  "char-lm": 700,
+  gpt: 1500,
+  rnn: 1000,
+  embeddings: 1200,
+};
 
 const scope = self as unknown as {
   postMessage(message: FromWorker): void;
@@ -58,6 +65,8 @@ async function build(): Promise<void> {
   } else if (name === "rnn") {
     const rnnSettings = settings as TaskSettings["rnn"];
     task = rnnTask(rnnSettings, await (await fetch(RNN_CORPORA[rnnSettings.corpus])).text());
+  } else if (name === "embeddings") {
+    task = embeddingsTask(settings as TaskSettings["embeddings"], await (await fetch(timeMachineUrl)).text());
   } else {
     const gptSettings = settings as TaskSettings["gpt"];
     task = gptTask(gptSettings, await corpusText(gptSettings.corpus));
