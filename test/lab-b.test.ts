@@ -183,3 +183,41 @@ test(
     await page.close();
   },
 );
+
+test(
+  "the translation page trains a GRU with attention on fra-eng and draws greedy and beam attention",
+  {
+    timeout: TEST_TIMEOUT_MS,
+    skip: skipNative && SKIP_REASON,
+  },
+  async () => {
+    const { page, errors } = await openPage("translation");
+    await page.waitForFunction(`document.querySelectorAll(".alignment canvas").length === 2`);
+    await page.waitForFunction(
+      `document.querySelector(".translation") !== null && document.querySelector(".translation").textContent !== ""`,
+    );
+    const before = await canvasImages(page, ".alignment canvas");
+    assert.match((await page.textContent("pre.code")) ?? "", /new gs\.models\.Seq2SeqAttention/);
+    await trainAndPause(page, 40);
+    await page.waitForFunction(
+      `JSON.stringify([...document.querySelectorAll(".alignment canvas")].map((c) => c.toDataURL())) !== ${JSON.stringify(JSON.stringify(before))}`,
+    );
+    for (const [i, n] of (await inkedPixels(page, ".alignment canvas")).entries())
+      assert.ok(n > 500, `attention map ${i} must have drawn (${n} coloured pixels)`);
+    const [greedy, beam] = await page.$$eval(".translation", (ps) => ps.map((p) => p.textContent ?? ""));
+    assert.match(greedy, /\S/, "greedy search must translate");
+    assert.match(beam, /\S/, "beam search must translate");
+    assert.match((await page.textContent(".alignment figcaption:nth-of-type(1)")) ?? "", /greedy|beam/);
+    await screenshot(page, "translation");
+
+    // The Transformer is the other model of the page.
+    await page.selectOption("select[name=model]", "transformer");
+    await page.waitForFunction(`document.querySelector(".status").dataset.step === "0"`);
+    assert.match((await page.textContent("pre.code")) ?? "", /new gs\.models\.TransformerTranslator/);
+    await page.click("button.step");
+    await page.waitForFunction(`Number(document.querySelector(".status").dataset.step) >= 1`);
+    assert.equal((await status(page)).error, undefined);
+    assert.deepEqual(errors, [], "no page errors");
+    await page.close();
+  },
+);

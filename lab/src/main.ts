@@ -5,6 +5,7 @@ import { mountCharLMPage } from "./pages/char-lm-page";
 import { mountGPTPage } from "./pages/gpt-page";
 import { mountRNNPage } from "./pages/rnn-page";
 import { mountEmbeddingsPage } from "./pages/embeddings-page";
+import { mountTranslationPage } from "./pages/translation-page";
 
 const PAGES = {
   playground: { title: "MLP on 2-D data", mount: mountPlaygroundPage },
@@ -12,6 +13,7 @@ const PAGES = {
   gpt: { title: "GPT and its attention", mount: mountGPTPage },
   rnn: { title: "RNN, LSTM, GRU", mount: mountRNNPage },
   embeddings: { title: "Embeddings and topics", mount: mountEmbeddingsPage },
+  translation: { title: "Translation", mount: mountTranslationPage },
 } as const;
 type PageName = keyof typeof PAGES;
 

@@ -9,6 +9,8 @@ import type { RNNSettings } from "./tasks/rnn-settings";
 import type { RNNView } from "./tasks/rnn-task";
 import type { EmbeddingsSettings } from "./tasks/embeddings-settings";
 import type { EmbeddingsView } from "./tasks/embeddings-task";
+import type { TranslationSettings } from "./tasks/translation-settings";
+import type { TranslationView } from "./tasks/translation-task";
 
 /** Each task's settings, keyed by the task's name. */
 export interface TaskSettings {
@@ -17,6 +19,7 @@ export interface TaskSettings {
   gpt: GPTSettings;
   rnn: RNNSettings;
   embeddings: EmbeddingsSettings;
+  translation: TranslationSettings;
 }
 
 /** Each task's picture of the model, sent with the progress. */
@@ -26,6 +29,7 @@ export interface TaskViews {
   gpt: GPTView;
   rnn: RNNView;
   embeddings: EmbeddingsView;
+  translation: TranslationView;
 }
 
 export type TaskName = keyof TaskSettings;

@@ -6,6 +6,7 @@ import * as gs from "gradstack";
 import namesUrl from "../../data/names/names.txt?url";
 import shakespeareUrl from "../../data/tinyshakespeare/input.txt?url";
 import timeMachineUrl from "../../data/timemachine/timemachine.txt?url";
+import fraEngUrl from "../../data/fra-eng/fra.txt.gz?url";
 import type { FromWorker, TaskName, TaskSettings, TaskViews, ToWorker } from "./protocol";
 import type { Task } from "./tasks/task";
 import { playgroundTask } from "./tasks/playground-task";
@@ -14,6 +15,8 @@ import { gptTask } from "./tasks/gpt-task";
 import { rnnTask } from "./tasks/rnn-task";
 import type { RNNCorpus } from "./tasks/rnn-settings";
 import { embeddingsTask } from "./tasks/embeddings-task";
+import { translationTask } from "./tasks/translation-task";
+import { fetchGzipText } from "./tasks/gzip-text";
 import type { CharCorpus } from "./tasks/char-lm-settings";
 
 const SLICE_MS = 30;
@@ -27,6 +30,7 @@ const VIEW_INTERVAL_MS: Record<TaskName, number> = {
   gpt: 1500,
   rnn: 1000,
   embeddings: 1200,
+  translation: 1000,
 };
 
 const scope = self as unknown as {
@@ -67,6 +71,8 @@ async function build(): Promise<void> {
     task = rnnTask(rnnSettings, await (await fetch(RNN_CORPORA[rnnSettings.corpus])).text());
   } else if (name === "embeddings") {
     task = embeddingsTask(settings as TaskSettings["embeddings"], await (await fetch(timeMachineUrl)).text());
+  } else if (name === "translation") {
+    task = translationTask(settings as TaskSettings["translation"], await fetchGzipText(fraEngUrl));
   } else {
     const gptSettings = settings as TaskSettings["gpt"];
     task = gptTask(gptSettings, await corpusText(gptSettings.corpus));
