@@ -4,13 +4,15 @@
 // GRADSTACK_LAB_SCREENSHOTS=1 the screenshots go to docs/lab/<page>.png.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { buildLab, serveStatic } from "../src/cli/commands/lab.js";
+import { trainGPT } from "../src/train/gpt-train.js";
+import * as gs from "../src/index.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TEST_TIMEOUT_MS = 90_000;
@@ -217,6 +219,132 @@ test(
     await page.click("button.step");
     await page.waitForFunction(`Number(document.querySelector(".status").dataset.step) >= 1`);
     assert.equal((await status(page)).error, undefined);
+    assert.deepEqual(errors, [], "no page errors");
+    await page.close();
+  },
+);
+
+/** Drops a file with `bytes` on the element matching `selector`, as a user dragging it from their desktop. */
+async function dropFile(page: Page, selector: string, name: string, bytes: Uint8Array): Promise<void> {
+  await page.evaluate(
+    `(() => {
+      const bytes = Uint8Array.from(atob(${JSON.stringify(Buffer.from(bytes).toString("base64"))}), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], ${JSON.stringify(name)}));
+      const zone = document.querySelector(${JSON.stringify(selector)});
+      zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    })()`,
+  );
+}
+
+test(
+  "the GPT page loads a dropped checkpoint of train gpt, refuses other files, and downloads its model",
+  {
+    timeout: TEST_TIMEOUT_MS,
+    skip: skipNative && SKIP_REASON,
+  },
+  async () => {
+    // A checkpoint of `gradstack train gpt` on tiny Shakespeare, trained enough that its loss is well below ln(65).
+    const outDir = join(dir, "gpt-run");
+    const run = trainGPT({
+      out_dir: outDir,
+      n_layer: 1,
+      n_head: 2,
+      n_embd: 32,
+      block_size: 32,
+      batch_size: 16,
+      max_iters: 200,
+      eval_interval: 200,
+      eval_iters: 2,
+      log_interval: 1000,
+      warmup_iters: 10,
+      lr_decay_iters: 200,
+      learning_rate: 1e-2,
+      always_save_checkpoint: true,
+    });
+    const checkpoint = readFileSync(run.checkpoint);
+    const saved = gs.io.loadCheckpoint(run.checkpoint).model;
+
+    const { page, errors } = await openPage("gpt");
+    await page.waitForFunction(`document.querySelectorAll(".attention canvas").length === 4`);
+    await page.click("button.step");
+    await page.waitForFunction(`Number(document.querySelector(".status").dataset.step) >= 1`);
+    const untrained = Number((await status(page)).firstLoss);
+
+    // Files that are not a GPT are refused with what was expected; the page's model stays.
+    await dropFile(page, ".drop-zone", "notes.txt", new TextEncoder().encode("not a model"));
+    await page.waitForFunction(`document.querySelector(".file-note").dataset.error !== undefined`);
+    assert.match(
+      (await page.textContent(".file-note")) ?? "",
+      /notes\.txt is not a safetensors file .*expected a `gradstack train gpt` checkpoint .* or a nanoGPT-named \.safetensors/,
+    );
+    await dropFile(
+      page,
+      ".drop-zone",
+      "mlp.safetensors",
+      gs.io.serializeSafetensors({ "fc.weight": gs.zeros([2, 3]) }),
+    );
+    await page.waitForFunction(`/holds no GPT/.test(document.querySelector(".file-note").dataset.error)`);
+    assert.match((await page.textContent(".file-note")) ?? "", /it has 1 tensors \(fc\.weight\)/);
+
+    // The checkpoint: the page builds its model (1 layer, 2 heads) and its first loss is the trained one.
+    await dropFile(page, ".drop-zone", "ckpt.safetensors", checkpoint);
+    await page.waitForFunction(`document.querySelector(".file-note").dataset.loaded !== undefined`);
+    assert.match((await page.textContent(".file-note")) ?? "", /1 layers, 2 heads, width 32, context 32/);
+    await page.waitForFunction(`document.querySelectorAll(".attention canvas").length === 2`);
+    assert.ok(
+      (await inkedPixels(page, ".attention canvas")).every((n) => n > 100),
+      "the attention maps must draw",
+    );
+
+    // Download it before training: the file holds the checkpoint's weights under nanoGPT's names.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("button.download")]);
+    const file = join(dir, "downloaded.safetensors");
+    await download.saveAs(file);
+    const downloaded = gs.io.loadSafetensors(file);
+    assert.deepEqual(Object.keys(downloaded).sort(), Object.keys(saved).sort());
+    for (const [key, t] of Object.entries(saved))
+      assert.deepEqual(downloaded[key].toArray(), t.toArray(), `${key} must come back equal`);
+    const reloaded = gs.models.GPT.fromStateDict(downloaded, { nHead: 2 });
+    assert.equal(reloaded.config.nLayer, 1);
+
+    await page.click("button.step");
+    await page.waitForFunction(`Number(document.querySelector(".status").dataset.step) >= 1`);
+    const loaded = Number((await status(page)).firstLoss);
+    assert.ok(
+      loaded < untrained - 0.8,
+      `the loaded model must start trained: loss ${loaded}, untrained ${untrained}`,
+    );
+    await screenshot(page, "gpt-checkpoint");
+    assert.deepEqual(errors, [], "no page errors");
+    await page.close();
+  },
+);
+
+test(
+  "the character models train on the user's own text",
+  {
+    timeout: TEST_TIMEOUT_MS,
+    skip: skipNative && SKIP_REASON,
+  },
+  async () => {
+    const { page, errors } = await openPage("rnn");
+    await page.waitForFunction(`document.querySelector(".samples").textContent !== ""`);
+    const own = "to be or not to be, that is the question.\n".repeat(100);
+    await page.setInputFiles("input[name=text-file]", {
+      name: "hamlet.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from(own),
+    });
+    await page.waitForFunction(`/hamlet\.txt/.test(document.querySelector(".text-note").textContent)`);
+    // The model is rebuilt on the text: its samples only use the text's characters.
+    await page.waitForFunction(
+      `[...document.querySelector(".samples").textContent].every((c) => ${JSON.stringify(own)}.includes(c))`,
+    );
+    await trainAndPause(page, 30);
+    await page.click("button.shipped-text");
+    await page.waitForFunction(`/[A-Z]/.test(document.querySelector(".samples").textContent)`);
     assert.deepEqual(errors, [], "no page errors");
     await page.close();
   },

@@ -40,7 +40,13 @@ export type ToWorker<N extends TaskName = TaskName> =
   | { kind: "start" }
   | { kind: "pause" }
   | { kind: "step" }
-  | { kind: "reset" };
+  | { kind: "reset" }
+  /** Trains on this text (a file the user chose) instead of the shipped one; null: back to the shipped text. */
+  | { kind: "useText"; name: string; text: string | null }
+  /** Replaces the model by the one in this file (the GPT page), keeping the settings' optimizer and data. */
+  | { kind: "load"; name: string; bytes: Uint8Array }
+  /** Asks for the model as a file (answered by "saved"). */
+  | { kind: "save" };
 
 export interface Progress<N extends TaskName = TaskName> {
   kind: "progress";
@@ -56,4 +62,11 @@ export interface Progress<N extends TaskName = TaskName> {
 
 export type FromWorker<N extends TaskName = TaskName> =
   /** The worker built a model; `backend` is gradstack's kernel backend in the worker. */
-  { kind: "ready"; backend: string; parameters: number } | Progress<N> | { kind: "error"; message: string };
+  | { kind: "ready"; backend: string; parameters: number }
+  | Progress<N>
+  | { kind: "error"; message: string }
+  /** Answers "load": what was loaded, or why the file was refused (the model stays as it was). */
+  | { kind: "loaded"; description: string }
+  | { kind: "loadFailed"; message: string }
+  /** Answers "save". */
+  | { kind: "saved"; bytes: Uint8Array };

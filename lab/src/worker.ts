@@ -11,7 +11,8 @@ import type { FromWorker, TaskName, TaskSettings, TaskViews, ToWorker } from "./
 import type { Task } from "./tasks/task";
 import { playgroundTask } from "./tasks/playground-task";
 import { charLMTask } from "./tasks/char-lm-task";
-import { gptTask } from "./tasks/gpt-task";
+import { gptTask, gptTaskOf } from "./tasks/gpt-task";
+import { gptFromFile, type LoadedGPT } from "./tasks/gpt-file";
 import { rnnTask } from "./tasks/rnn-task";
 import type { RNNCorpus } from "./tasks/rnn-settings";
 import { embeddingsTask } from "./tasks/embeddings-task";
@@ -39,8 +40,11 @@ const scope = self as unknown as {
 };
 
 const CORPORA: Record<CharCorpus, string> = { names: namesUrl, shakespeare: shakespeareUrl };
+/** The text the user chose to train the character models on instead of the shipped one (null: shipped). */
+let uploadedText: string | null = null;
 const texts = new Map<CharCorpus, Promise<string>>();
 function corpusText(corpus: CharCorpus): Promise<string> {
+  if (uploadedText !== null) return Promise.resolve(uploadedText);
   if (!texts.has(corpus))
     texts.set(
       corpus,
@@ -68,7 +72,10 @@ async function build(): Promise<void> {
     task = charLMTask(charSettings, await corpusText(charSettings.corpus));
   } else if (name === "rnn") {
     const rnnSettings = settings as TaskSettings["rnn"];
-    task = rnnTask(rnnSettings, await (await fetch(RNN_CORPORA[rnnSettings.corpus])).text());
+    task = rnnTask(
+      rnnSettings,
+      uploadedText ?? (await (await fetch(RNN_CORPORA[rnnSettings.corpus])).text()),
+    );
   } else if (name === "embeddings") {
     task = embeddingsTask(settings as TaskSettings["embeddings"], await (await fetch(timeMachineUrl)).text());
   } else if (name === "translation") {
@@ -77,6 +84,11 @@ async function build(): Promise<void> {
     const gptSettings = settings as TaskSettings["gpt"];
     task = gptTask(gptSettings, await corpusText(gptSettings.corpus));
   }
+  begin(task);
+}
+
+/** Announces a new model (built or loaded): the step count starts again. */
+function begin(task: Task<TaskViews[TaskName]>): void {
   step = 0;
   pending = [];
   stepsPerSecond = 0;
@@ -146,6 +158,26 @@ async function handle(message: ToWorker): Promise<void> {
     pending.push(task.step());
     step++;
     report(true);
+  } else if (message.kind === "useText") {
+    uploadedText = message.text;
+    running = false;
+    await build();
+  } else if (message.kind === "load" && configured?.task === "gpt") {
+    running = false;
+    const settings = configured.settings as TaskSettings["gpt"];
+    const text = await corpusText(settings.corpus);
+    let loaded: LoadedGPT;
+    try {
+      loaded = gptFromFile(message.bytes, message.name, text);
+    } catch (e) {
+      scope.postMessage({ kind: "loadFailed", message: (e as Error).message });
+      return;
+    }
+    task = gptTaskOf(settings, text, loaded.model, loaded.tokenizer);
+    scope.postMessage({ kind: "loaded", description: loaded.description });
+    begin(task);
+  } else if (message.kind === "save" && task?.save) {
+    scope.postMessage({ kind: "saved", bytes: task.save() });
   }
 }
 

@@ -5,6 +5,7 @@ import { NormsChart } from "../ui/norms-chart";
 import { GATE_NAMES, RNN_DEFAULTS, type RNNCell } from "../tasks/rnn-settings";
 import { rnnCode } from "../tasks/rnn-code";
 import type { RNNView } from "../tasks/rnn-task";
+import { textUpload } from "../ui/text-upload";
 
 const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = "") =>
   Object.assign(document.createElement(tag), { className, textContent: text });
@@ -75,5 +76,9 @@ export function mountRNNPage(root: HTMLElement): () => void {
     defaults: RNN_DEFAULTS,
     code: rnnCode,
     view: rnnView,
+    tools(parent, client) {
+      textUpload(parent, client);
+      return () => false;
+    },
   });
 }

@@ -18,6 +18,11 @@ export interface TrainingPageSpec<N extends TaskName> {
   code(settings: TaskSettings[N]): string;
   /** Builds the page's picture into `parent`; returns what draws each view the worker sends. */
   view(parent: HTMLElement): (view: TaskViews[N]) => void;
+  /**
+   * Extra controls below the run controls (a file to load, a download): builds them into `parent` with the
+   * worker's client; returns what handles the worker's answers to them (true when it took the message).
+   */
+  tools?(parent: HTMLElement, client: TrainerClient<N>): (message: FromWorker<N>) => boolean;
 }
 
 /** Losses averaged for the status line, so that the number shown is steady. */
@@ -55,6 +60,7 @@ export function mountTrainingPage<N extends TaskName>(
   let backend = "";
   let running = false;
   let recent: number[] = [];
+  let handleTool: ((message: FromWorker<N>) => boolean) | undefined;
 
   const setRunning = (on: boolean) => {
     running = on;
@@ -63,6 +69,7 @@ export function mountTrainingPage<N extends TaskName>(
   };
 
   const onMessage = (message: FromWorker<N>) => {
+    if (handleTool?.(message)) return;
     if (message.kind === "error") {
       setRunning(false);
       status.textContent = `error: ${message.message}`;
@@ -79,6 +86,7 @@ export function mountTrainingPage<N extends TaskName>(
       status.textContent = `backend ${backend} · ${message.parameters.toLocaleString()} parameters · ready`;
       return;
     }
+    if (message.kind !== "progress") return;
     const first = message.step - message.losses.length;
     chart.append(first, message.losses);
     if (message.losses.length > 0 && status.dataset.firstLoss === undefined)
@@ -95,6 +103,11 @@ export function mountTrainingPage<N extends TaskName>(
   };
 
   const client = new TrainerClient<N>(onMessage);
+  if (spec.tools) {
+    const toolsBox = element("div", "tools");
+    controls.after(toolsBox);
+    handleTool = spec.tools(toolsBox, client);
+  }
   let settings = spec.defaults;
   const configure = () => {
     setRunning(false);
