@@ -337,7 +337,7 @@ test(
       mimeType: "text/plain",
       buffer: Buffer.from(own),
     });
-    await page.waitForFunction(`/hamlet\.txt/.test(document.querySelector(".text-note").textContent)`);
+    await page.waitForFunction(`/hamlet\\.txt/.test(document.querySelector(".text-note").textContent)`);
     // The model is rebuilt on the text: its samples only use the text's characters.
     await page.waitForFunction(
       `[...document.querySelector(".samples").textContent].every((c) => ${JSON.stringify(own)}.includes(c))`,

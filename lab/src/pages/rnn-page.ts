@@ -1,14 +1,11 @@
 /** Page (d): inside a recurrent cell: gates and hidden state over time, gradients through time, samples. */
-import { mountTrainingPage } from "../ui/training-page";
+import { element, mountTrainingPage } from "../ui/training-page";
 import { characterRuler, heatMap, type HeatMapData } from "../ui/heat-map";
 import { NormsChart } from "../ui/norms-chart";
 import { GATE_NAMES, RNN_DEFAULTS, type RNNCell } from "../tasks/rnn-settings";
 import { rnnCode } from "../tasks/rnn-code";
 import type { RNNView } from "../tasks/rnn-task";
 import { textUpload } from "../ui/text-upload";
-
-const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = "") =>
-  Object.assign(document.createElement(tag), { className, textContent: text });
 
 /** Gates that a sigmoid squashes into [0, 1]; the candidates (tanh) and h are in [-1, 1]. */
 const isSigmoid = (name: string) => !name.startsWith("g ") && !name.startsWith("n ");

@@ -60,7 +60,9 @@ export function modelFileTools(
       return true;
     }
     if (message.kind === "saved") {
-      const url = URL.createObjectURL(new Blob([message.bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
+      const url = URL.createObjectURL(
+        new Blob([message.bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }),
+      );
       const link = Object.assign(document.createElement("a"), { href: url, download: "gpt.safetensors" });
       link.click();
       setTimeout(() => URL.revokeObjectURL(url), 1000);

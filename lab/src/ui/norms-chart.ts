@@ -16,7 +16,10 @@ export class NormsChart {
         legend: { show: false },
         cursor: { show: false },
         scales: { x: { time: false }, y: { distr: 3 } }, // distr 3: logarithmic
-        axes: [{ label: "time step t" }, { label: "‖∂L/∂h_t‖", size: 60 }],
+        axes: [
+          { label: "time step t" },
+          { label: "‖∂L/∂h_t‖", size: 60, values: (_, ticks) => ticks.map((t) => t.toExponential(0)) },
+        ],
         series: [
           {},
           { label: "gradient norm", stroke: "#1864ab", width: 1.5, points: { show: true, size: 4 } },

@@ -28,7 +28,8 @@ export interface TrainingPageSpec<N extends TaskName> {
 /** Losses averaged for the status line, so that the number shown is steady. */
 const STATUS_WINDOW = 20;
 
-const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = "") =>
+/** A new element with a class and text. */
+export const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = "") =>
   Object.assign(document.createElement(tag), { className, textContent: text });
 
 /** Mounts the page into `root`; returns what unmounts it (and stops its worker). */
