@@ -292,6 +292,7 @@ test(
     await dropFile(page, ".drop-zone", "ckpt.safetensors", checkpoint);
     await page.waitForFunction(`document.querySelector(".file-note").dataset.loaded !== undefined`);
     assert.match((await page.textContent(".file-note")) ?? "", /1 layers, 2 heads, width 32, context 32/);
+    assert.match((await page.textContent("pre.code")) ?? "", /The model is ckpt\.safetensors/);
     await page.waitForFunction(`document.querySelectorAll(".attention canvas").length === 2`);
     assert.ok(
       (await inkedPixels(page, ".attention canvas")).every((n) => n > 100),

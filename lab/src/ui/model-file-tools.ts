@@ -26,7 +26,9 @@ export function modelFileTools(
   zone.append(input);
   parent.append(zone, download, note);
 
+  let loading = "";
   const load = async (file: File) => {
+    loading = file.name;
     note.textContent = `reading ${file.name}…`;
     delete note.dataset.error;
     client.send({ kind: "load", name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
@@ -52,6 +54,8 @@ export function modelFileTools(
     if (message.kind === "loaded") {
       note.textContent = `loaded ${message.description}`;
       note.dataset.loaded = message.description;
+      const code = parent.closest(".page")?.querySelector("pre.code");
+      if (code) code.textContent = loadedModelCode(loading) + code.textContent;
       return true;
     }
     if (message.kind === "loadFailed") {
@@ -70,4 +74,15 @@ export function modelFileTools(
     }
     return false;
   };
+}
+
+/** What the code pane says when the model came from a file rather than from the settings. */
+function loadedModelCode(name: string): string {
+  return `// The model is ${name}, read as gradstack reads it, instead of the new gs.models.GPT below:
+// const { tensors, metadata } = gs.io.parseSafetensors(new Uint8Array(await file.arrayBuffer()));
+// (a train gpt checkpoint keeps the model's tensors under "model.", its vocabulary in metadata.extra)
+// const model = gs.models.GPT.fromStateDict(tensors, { nHead: Number(metadata.n_head) });
+// const tokenizer = gs.text.CharTokenizer.fromJSON({ type: "CharTokenizer", chars: JSON.parse(metadata.vocab) });
+
+`;
 }

@@ -18,7 +18,11 @@ export class NormsChart {
         scales: { x: { time: false }, y: { distr: 3 } }, // distr 3: logarithmic
         axes: [
           { label: "time step t" },
-          { label: "‖∂L/∂h_t‖", size: 60, values: (_, ticks) => ticks.map((t) => t.toExponential(0)) },
+          {
+            label: "‖∂L/∂h_t‖",
+            size: 60,
+            values: (_, ticks) => ticks.map((t: number | null) => (t === null ? "" : t.toExponential(0))),
+          },
         ],
         series: [
           {},
