@@ -15,8 +15,10 @@ import { trainGPT } from "../src/train/gpt-train.js";
 import * as gs from "../src/index.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const TEST_TIMEOUT_MS = 90_000;
+/** A test's bound, the longest wait for one thing on the page, and for a run of training steps. */
+const TEST_TIMEOUT_MS = 150_000;
 const WAIT_MS = 30_000;
+const TRAIN_WAIT_MS = 90_000;
 const skipNative = process.env.GRADSTACK_BACKEND === "native";
 const SKIP_REASON = "the lab runs on cpu-js in the browser whatever Node's backend: tested in the js pass";
 
@@ -77,6 +79,8 @@ async function trainAndPause(page: Page, steps: number): Promise<Status> {
   await page.waitForFunction(
     `(() => { const d = document.querySelector(".status").dataset;
       return d.error !== undefined || Number(d.step) >= ${steps}; })()`,
+    undefined,
+    { timeout: TRAIN_WAIT_MS }, // the steps take seconds here, minutes on a loaded machine
   );
   await page.click("button.start"); // now "Pause"
   await page.waitForFunction(`document.querySelector(".status").dataset.running === "false"`);
@@ -200,7 +204,7 @@ test(
     );
     const before = await canvasImages(page, ".alignment canvas");
     assert.match((await page.textContent("pre.code")) ?? "", /new gs\.models\.Seq2SeqAttention/);
-    await trainAndPause(page, 40);
+    await trainAndPause(page, 25);
     await page.waitForFunction(
       `JSON.stringify([...document.querySelectorAll(".alignment canvas")].map((c) => c.toDataURL())) !== ${JSON.stringify(JSON.stringify(before))}`,
     );

@@ -57,8 +57,9 @@ export function mountRNNPage(root: HTMLElement): () => void {
     blurb:
       "A recurrent model reads text one character at a time and predicts the next. The heat maps show its " +
       "gates and hidden state while it reads the probe text; the chart shows how strongly the loss of the " +
-      "probe's last character reaches back to each earlier step (‖∂L/∂h_t‖, log scale): for a plain RNN " +
-      "it fades geometrically (vanishing gradients), the LSTM's forget gate keeps it alive longer.",
+      "probe's last character reaches back to each earlier step (‖∂L/∂h_t‖, log scale): a straight " +
+      "falling line is a gradient that vanishes geometrically with the distance. Compare the plain RNN " +
+      "with the LSTM, whose forget gate can carry it further.",
     fields: [
       { key: "corpus", label: "text", options: ["timemachine", "shakespeare"] },
       { key: "cell", label: "cell", options: ["lstm", "gru", "rnn"] },
