@@ -37,9 +37,6 @@ export function mountCharLMPage(root: HTMLElement): () => void {
     defaults: CHAR_LM_DEFAULTS,
     code: charLMCode,
     view: samplesView,
-    tools(parent, client) {
-      textUpload(parent, client);
-      return () => false;
-    },
+    tools: textUpload,
   });
 }

@@ -74,9 +74,6 @@ export function mountRNNPage(root: HTMLElement): () => void {
     defaults: RNN_DEFAULTS,
     code: rnnCode,
     view: rnnView,
-    tools(parent, client) {
-      textUpload(parent, client);
-      return () => false;
-    },
+    tools: textUpload,
   });
 }

@@ -20,9 +20,9 @@ export interface TrainingPageSpec<N extends TaskName> {
   view(parent: HTMLElement): (view: TaskViews[N]) => void;
   /**
    * Extra controls below the run controls (a file to load, a download): builds them into `parent` with the
-   * worker's client; returns what handles the worker's answers to them (true when it took the message).
+   * worker's client; may return what handles the worker's answers to them (true when it took the message).
    */
-  tools?(parent: HTMLElement, client: TrainerClient<N>): (message: FromWorker<N>) => boolean;
+  tools?(parent: HTMLElement, client: TrainerClient<N>): ((message: FromWorker<N>) => boolean) | void;
 }
 
 /** Losses averaged for the status line, so that the number shown is steady. */
@@ -107,7 +107,7 @@ export function mountTrainingPage<N extends TaskName>(
   if (spec.tools) {
     const toolsBox = element("div", "tools");
     controls.after(toolsBox);
-    handleTool = spec.tools(toolsBox, client);
+    handleTool = spec.tools(toolsBox, client) ?? undefined;
   }
   let settings = spec.defaults;
   const configure = () => {
