@@ -6,6 +6,9 @@ import { mountMnistPage } from "./pages/mnist-page";
 import { mountNgramPage } from "./pages/ngram-page";
 import { mountCharLMPage } from "./pages/char-lm-page";
 import { mountGPTPage } from "./pages/gpt-page";
+import { mountRNNPage } from "./pages/rnn-page";
+import { mountEmbeddingsPage } from "./pages/embeddings-page";
+import { mountTranslationPage } from "./pages/translation-page";
 
 const PAGES = {
   micrograd: { title: "micrograd", mount: mountMicrogradPage },
@@ -14,6 +17,9 @@ const PAGES = {
   ngram: { title: "n-gram models", mount: mountNgramPage },
   "char-lm": { title: "Character language model", mount: mountCharLMPage },
   gpt: { title: "GPT and its attention", mount: mountGPTPage },
+  rnn: { title: "RNN, LSTM, GRU", mount: mountRNNPage },
+  embeddings: { title: "Embeddings and topics", mount: mountEmbeddingsPage },
+  translation: { title: "Translation", mount: mountTranslationPage },
 } as const;
 type PageName = keyof typeof PAGES;
 

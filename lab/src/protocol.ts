@@ -9,6 +9,12 @@ import type { MnistSettings } from "./tasks/mnist-settings";
 import type { MnistView } from "./tasks/mnist-task";
 import type { NgramSettings } from "./tasks/ngram-settings";
 import type { NgramView } from "./tasks/ngram-task";
+import type { RNNSettings } from "./tasks/rnn-settings";
+import type { RNNView } from "./tasks/rnn-task";
+import type { EmbeddingsSettings } from "./tasks/embeddings-settings";
+import type { EmbeddingsView } from "./tasks/embeddings-task";
+import type { TranslationSettings } from "./tasks/translation-settings";
+import type { TranslationView } from "./tasks/translation-task";
 
 /** Each task's settings, keyed by the task's name. */
 export interface TaskSettings {
@@ -17,6 +23,9 @@ export interface TaskSettings {
   gpt: GPTSettings;
   mnist: MnistSettings;
   ngram: NgramSettings;
+  rnn: RNNSettings;
+  embeddings: EmbeddingsSettings;
+  translation: TranslationSettings;
 }
 
 /** Each task's picture of the model, sent with the progress. */
@@ -26,6 +35,9 @@ export interface TaskViews {
   gpt: GPTView;
   mnist: MnistView;
   ngram: NgramView;
+  rnn: RNNView;
+  embeddings: EmbeddingsView;
+  translation: TranslationView;
 }
 
 export type TaskName = keyof TaskSettings;
@@ -36,7 +48,13 @@ export type ToWorker<N extends TaskName = TaskName> =
   | { kind: "start" }
   | { kind: "pause" }
   | { kind: "step" }
-  | { kind: "reset" };
+  | { kind: "reset" }
+  /** Trains on this text (a file the user chose) instead of the shipped one; null: back to the shipped text. */
+  | { kind: "useText"; name: string; text: string | null }
+  /** Replaces the model by the one in this file (the GPT page), keeping the settings' optimizer and data. */
+  | { kind: "load"; name: string; bytes: Uint8Array }
+  /** Asks for the model as a file (answered by "saved"). */
+  | { kind: "save" };
 
 export interface Progress<N extends TaskName = TaskName> {
   kind: "progress";
@@ -52,4 +70,11 @@ export interface Progress<N extends TaskName = TaskName> {
 
 export type FromWorker<N extends TaskName = TaskName> =
   /** The worker built a model; `backend` is gradstack's kernel backend in the worker. */
-  { kind: "ready"; backend: string; parameters: number } | Progress<N> | { kind: "error"; message: string };
+  | { kind: "ready"; backend: string; parameters: number }
+  | Progress<N>
+  | { kind: "error"; message: string }
+  /** Answers "load": what was loaded, or why the file was refused (the model stays as it was). */
+  | { kind: "loaded"; description: string }
+  | { kind: "loadFailed"; message: string }
+  /** Answers "save". */
+  | { kind: "saved"; bytes: Uint8Array };

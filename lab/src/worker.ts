@@ -5,13 +5,21 @@
 import * as gs from "gradstack";
 import namesUrl from "../../data/names/names.txt?url";
 import shakespeareUrl from "../../data/tinyshakespeare/input.txt?url";
+import timeMachineUrl from "../../data/timemachine/timemachine.txt?url";
+import fraEngUrl from "../../data/fra-eng/fra.txt.gz?url";
 import type { FromWorker, TaskName, TaskSettings, TaskViews, ToWorker } from "./protocol";
 import type { Task } from "./tasks/task";
 import { playgroundTask } from "./tasks/playground-task";
 import { charLMTask } from "./tasks/char-lm-task";
-import { gptTask } from "./tasks/gpt-task";
 import { mnistTask } from "./tasks/mnist-task";
 import { ngramTask } from "./tasks/ngram-task";
+import { gptTask, gptTaskOf } from "./tasks/gpt-task";
+import { gptFromFile, type LoadedGPT } from "./tasks/gpt-file";
+import { rnnTask } from "./tasks/rnn-task";
+import type { RNNCorpus } from "./tasks/rnn-settings";
+import { embeddingsTask } from "./tasks/embeddings-task";
+import { translationTask } from "./tasks/translation-task";
+import { fetchGzipText } from "./tasks/gzip-text";
 import type { CharCorpus } from "./tasks/char-lm-settings";
 
 const SLICE_MS = 30;
@@ -25,6 +33,9 @@ const VIEW_INTERVAL_MS: Record<TaskName, number> = {
   gpt: 1500,
   mnist: 1000,
   ngram: 500,
+  rnn: 1000,
+  embeddings: 1200,
+  translation: 1000,
 };
 
 const scope = self as unknown as {
@@ -33,8 +44,11 @@ const scope = self as unknown as {
 };
 
 const CORPORA: Record<CharCorpus, string> = { names: namesUrl, shakespeare: shakespeareUrl };
+/** The text the user chose to train the character models on instead of the shipped one (null: shipped). */
+let uploadedText: string | null = null;
 const texts = new Map<CharCorpus, Promise<string>>();
 function corpusText(corpus: CharCorpus): Promise<string> {
+  if (uploadedText !== null) return Promise.resolve(uploadedText);
   if (!texts.has(corpus))
     texts.set(
       corpus,
@@ -42,6 +56,7 @@ function corpusText(corpus: CharCorpus): Promise<string> {
     );
   return texts.get(corpus)!;
 }
+const RNN_CORPORA: Record<RNNCorpus, string> = { timemachine: timeMachineUrl, shakespeare: shakespeareUrl };
 
 let configured: Extract<ToWorker, { kind: "configure" }> | null = null;
 let task: Task<TaskViews[TaskName]> | null = null;
@@ -61,10 +76,25 @@ async function build(): Promise<void> {
   else if (name === "char-lm") {
     const charSettings = settings as TaskSettings["char-lm"];
     task = charLMTask(charSettings, await corpusText(charSettings.corpus));
+  } else if (name === "rnn") {
+    const rnnSettings = settings as TaskSettings["rnn"];
+    task = rnnTask(
+      rnnSettings,
+      uploadedText ?? (await (await fetch(RNN_CORPORA[rnnSettings.corpus])).text()),
+    );
+  } else if (name === "embeddings") {
+    task = embeddingsTask(settings as TaskSettings["embeddings"], await (await fetch(timeMachineUrl)).text());
+  } else if (name === "translation") {
+    task = translationTask(settings as TaskSettings["translation"], await fetchGzipText(fraEngUrl));
   } else {
     const gptSettings = settings as TaskSettings["gpt"];
     task = gptTask(gptSettings, await corpusText(gptSettings.corpus));
   }
+  begin(task);
+}
+
+/** Announces a new model (built or loaded): the step count starts again. */
+function begin(task: Task<TaskViews[TaskName]>): void {
   step = 0;
   pending = [];
   stepsPerSecond = 0;
@@ -134,6 +164,26 @@ async function handle(message: ToWorker): Promise<void> {
     pending.push(task.step());
     step++;
     report(true);
+  } else if (message.kind === "useText") {
+    uploadedText = message.text;
+    running = false;
+    await build();
+  } else if (message.kind === "load" && configured?.task === "gpt") {
+    running = false;
+    const settings = configured.settings as TaskSettings["gpt"];
+    const text = await corpusText(settings.corpus);
+    let loaded: LoadedGPT;
+    try {
+      loaded = gptFromFile(message.bytes, message.name, text);
+    } catch (e) {
+      scope.postMessage({ kind: "loadFailed", message: (e as Error).message });
+      return;
+    }
+    task = gptTaskOf(settings, text, loaded.model, loaded.tokenizer);
+    scope.postMessage({ kind: "loaded", description: loaded.description });
+    begin(task);
+  } else if (message.kind === "save" && task?.save) {
+    scope.postMessage({ kind: "saved", bytes: task.save() });
   }
 }
 

@@ -3,6 +3,7 @@ import { mountTrainingPage } from "../ui/training-page";
 import { CHAR_LM_DEFAULTS } from "../tasks/char-lm-settings";
 import { charLMCode } from "../tasks/char-lm-code";
 import type { CharLMView } from "../tasks/char-lm-task";
+import { textUpload } from "../ui/text-upload";
 
 function samplesView(parent: HTMLElement): (view: CharLMView) => void {
   const heading = Object.assign(document.createElement("h3"), { textContent: "Samples" });
@@ -36,5 +37,6 @@ export function mountCharLMPage(root: HTMLElement): () => void {
     defaults: CHAR_LM_DEFAULTS,
     code: charLMCode,
     view: samplesView,
+    tools: textUpload,
   });
 }

@@ -4,6 +4,8 @@ import { attentionMaps } from "../ui/attention-maps";
 import { GPT_SETTINGS_DEFAULTS } from "../tasks/gpt-settings";
 import { gptCode } from "../tasks/gpt-code";
 import type { GPTView } from "../tasks/gpt-task";
+import { modelFileTools } from "../ui/model-file-tools";
+import { textUpload } from "../ui/text-upload";
 
 function gptView(parent: HTMLElement): (view: GPTView) => void {
   const drawMaps = attentionMaps(parent);
@@ -38,5 +40,9 @@ export function mountGPTPage(root: HTMLElement): () => void {
     defaults: GPT_SETTINGS_DEFAULTS,
     code: gptCode,
     view: gptView,
+    tools(parent, client) {
+      textUpload(parent, client);
+      return modelFileTools(parent, client);
+    },
   });
 }

@@ -7,6 +7,7 @@ import type { Task } from "./task";
 import { GPT_SAMPLE_LENGTH, type GPTSettings } from "./gpt-settings";
 import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
 import { attentionMaps } from "./gpt-attention";
+import { gptFileBytes } from "./gpt-file";
 
 export interface GPTView {
   sample: string;
@@ -19,7 +20,6 @@ export interface GPTView {
 export function gptTask(s: GPTSettings, text: string): Task<GPTView> {
   gs.manualSeed(s.seed);
   const tokenizer = gs.text.CharTokenizer.fromText(text);
-  const ids = Int32Array.from(tokenizer.encode(text));
   const model = new gs.models.GPT({
     vocabSize: tokenizer.vocabSize,
     blockSize: s.blockSize,
@@ -28,18 +28,31 @@ export function gptTask(s: GPTSettings, text: string): Task<GPTView> {
     nEmbd: s.nHead * s.headSize,
     dropout: 0,
   });
-  const optimizer = new gs.optim.AdamW(model.parameters(), { lr: s.lr, weightDecay: 0.1 });
-  const nextBatch = randomWindows(ids, s.batchSize, s.blockSize, s.seed);
+  return gptTaskOf(s, text, model, tokenizer);
+}
+
+/** Trains `model` (built here, or loaded from a file) on the characters of `text` that `tokenizer` knows. */
+export function gptTaskOf(
+  s: GPTSettings,
+  text: string,
+  model: gs.models.GPT,
+  tokenizer: gs.text.CharTokenizer,
+): Task<GPTView> {
+  const { blockSize } = model.config;
   const known = new Set(tokenizer.decode(Array.from({ length: tokenizer.vocabSize }, (_, i) => i)));
+  const ids = Int32Array.from(tokenizer.encode([...text].filter((c) => known.has(c)).join("")));
+  const optimizer = new gs.optim.AdamW(model.parameters(), { lr: s.lr, weightDecay: 0.1 });
+  const nextBatch = randomWindows(ids, s.batchSize, blockSize, s.seed);
   const prompt =
     [...s.prompt]
       .filter((c) => known.has(c))
-      .slice(0, s.blockSize)
-      .join("") || text.slice(0, s.blockSize);
+      .slice(0, blockSize)
+      .join("") || tokenizer.decode(Array.from(ids.subarray(0, blockSize)));
   const promptIds = gs.tensor([tokenizer.encode(prompt)], { dtype: "int32" });
   return {
     parameters: model.numParameters(),
     step: () => languageModelStep(model, optimizer, nextBatch()),
+    save: () => gptFileBytes(model, tokenizer),
     view() {
       model.eval();
       try {

@@ -6,4 +6,6 @@ export interface Task<V> {
   step(): number;
   /** The task's picture of the model now (boundary, samples), for the page. */
   view(): V;
+  /** The model as a file's bytes, for the tasks whose page offers a download. */
+  save?(): Uint8Array;
 }

@@ -20,12 +20,18 @@ export interface TrainingPageSpec<N extends TaskName> {
   view(parent: HTMLElement): (view: TaskViews[N]) => void;
   /** Builds more inputs under the form (an upload); `extend` rebuilds the model with these settings added. */
   moreSettings?(parent: HTMLElement, extend: (extra: Partial<TaskSettings[N]>) => void): void;
+  /**
+   * Extra controls below the run controls (a file to load, a download): builds them into `parent` with the
+   * worker's client; may return what handles the worker's answers to them (true when it took the message).
+   */
+  tools?(parent: HTMLElement, client: TrainerClient<N>): ((message: FromWorker<N>) => boolean) | void;
 }
 
 /** Losses averaged for the status line, so that the number shown is steady. */
 const STATUS_WINDOW = 20;
 
-const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = "") =>
+/** A new element with a class and text. */
+export const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = "") =>
   Object.assign(document.createElement(tag), { className, textContent: text });
 
 /** Mounts the page into `root`; returns what unmounts it (and stops its worker). */
@@ -57,6 +63,7 @@ export function mountTrainingPage<N extends TaskName>(
   let backend = "";
   let running = false;
   let recent: number[] = [];
+  let handleTool: ((message: FromWorker<N>) => boolean) | undefined;
 
   const setRunning = (on: boolean) => {
     running = on;
@@ -65,6 +72,7 @@ export function mountTrainingPage<N extends TaskName>(
   };
 
   const onMessage = (message: FromWorker<N>) => {
+    if (handleTool?.(message)) return;
     if (message.kind === "error") {
       setRunning(false);
       status.textContent = `error: ${message.message}`;
@@ -82,6 +90,7 @@ export function mountTrainingPage<N extends TaskName>(
       status.textContent = `backend ${backend} · ${message.parameters.toLocaleString()} parameters · ready`;
       return;
     }
+    if (message.kind !== "progress") return;
     const first = message.step - message.losses.length;
     chart.append(first, message.losses);
     if (message.losses.length > 0 && status.dataset.firstLoss === undefined)
@@ -98,6 +107,11 @@ export function mountTrainingPage<N extends TaskName>(
   };
 
   const client = new TrainerClient<N>(onMessage);
+  if (spec.tools) {
+    const toolsBox = element("div", "tools");
+    controls.after(toolsBox);
+    handleTool = spec.tools(toolsBox, client) ?? undefined;
+  }
   let settings = spec.defaults;
   let extra: Partial<TaskSettings[N]> = {};
   const configure = () => {
