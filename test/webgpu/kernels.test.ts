@@ -352,14 +352,5 @@ test("webgpu: kernels not yet in WGSL are errors that name them", () => {
     () => gpu.causalAttention(x.storage, x.storage, x.storage, 1, 2, 1, 2, 1),
     /the causalAttention kernel is not yet on webgpu/,
   );
-  assert.throws(
-    () => gpu.recurrentGatesForward("lstm", {} as Parameters<typeof gpu.recurrentGatesForward>[1]),
-    /the recurrentGatesForward kernel is not yet on webgpu/,
-  );
-  // The recurrent layers keep CPU scratch memory: on webgpu they stop with an error naming both devices.
-  assert.throws(
-    () => new gs.nn.LSTM(2, 3).to(GPU).forward(gs.zeros([1, 4, 2], { device: GPU })),
-    /recurrentLayer: expected all tensors on the same device, got webgpu and cpu/,
-  );
   assert.throws(() => gs.zeros([2], { dtype: "float64", device: GPU }), /float64 is not supported/);
 });

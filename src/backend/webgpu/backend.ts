@@ -14,6 +14,7 @@ import { gelu, geluBackward } from "./gelu.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { layerNorm, layerNormBackward } from "./layer-norm.js";
 import { matmul } from "./matmul.js";
+import { recurrentGatesBackward, recurrentGatesForward } from "./recurrent-gates.js";
 import { argReduce, reduce } from "./reduce.js";
 import { softmax } from "./softmax.js";
 
@@ -21,8 +22,6 @@ import { softmax } from "./softmax.js";
 export const NOT_YET_ON_WEBGPU = [
   "causalAttention",
   "causalAttentionBackward",
-  "recurrentGatesForward",
-  "recurrentGatesBackward",
 ] as const satisfies readonly KernelName[];
 
 function notYet(kernel: string): () => never {
@@ -64,6 +63,8 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     gelu: (...a) => gelu(ctx, ...a),
     geluBackward: (...a) => geluBackward(ctx, ...a),
     adamStep: (...a) => adamStep(ctx, ...a),
+    recurrentGatesForward: (...a) => recurrentGatesForward(ctx, ...a),
+    recurrentGatesBackward: (...a) => recurrentGatesBackward(ctx, ...a),
   } satisfies Partial<Backend>;
   const missing = Object.fromEntries(NOT_YET_ON_WEBGPU.map((k) => [k, notYet(k)])) as unknown as Pick<
     Backend,
