@@ -55,6 +55,46 @@ function stage(src1: string, src2: string): string {
     }`;
 }
 
+/**
+ * WGSL: for each tile of rows [start, start + BC) from `first` while start < `end` (workgroup-uniform),
+ * stage the tile (S1, S2 and `extra`), then run `body` for each staged row r (at `start + r`, named
+ * `other`) that `when` admits.
+ */
+function overTiles(o: {
+  first: string;
+  end: string;
+  src1: string;
+  src2: string;
+  extra?: string;
+  other: string;
+  when: string;
+  body: string;
+}): string {
+  return `
+  for (var start = ${o.first}; start < ${o.end}; start += BC) {${stage(o.src1, o.src2)}${o.extra ?? ""}
+    workgroupBarrier();
+    for (var r = 0u; r < BC; r++) {
+      let ${o.other} = start + r;
+      if (${o.when}) {${o.body}
+      }
+    }
+    workgroupBarrier();
+  }`;
+}
+
+/** The key tiles a query row may see (keys 0 to the workgroup's last row; the row's own j <= row). */
+function overKeys(body: string): string {
+  return overTiles({
+    first: "0u",
+    end: `min(T, r0 + ${ROWS}u)`,
+    src1: "b0[qkv0 + t * 3u * C + C + e % HS]",
+    src2: "b0[qkv0 + t * 3u * C + 2u * C + e % HS]",
+    other: "j",
+    when: "valid && j <= row",
+    body,
+  });
+}
+
 function constants(hs: number, bc: number): string {
   return `const HS = ${hs}u;
 const BC = ${bc}u;
@@ -72,12 +112,7 @@ ${HEADER} {${PRELUDE}
   for (var d = 0u; d < HS; d++) { q[d] = b0[qkv0 + safeRow * 3u * C + d]; acc[d] = 0.0; }
   var m = neg_inf();
   var l = 0.0;
-  let end = min(T, r0 + ${ROWS}u);
-  for (var start = 0u; start < end; start += BC) {${stage("b0[qkv0 + t * 3u * C + C + e % HS]", "b0[qkv0 + t * 3u * C + 2u * C + e % HS]")}
-    workgroupBarrier();
-    for (var r = 0u; r < BC; r++) {
-      let j = start + r;
-      if (valid && j <= row) {
+${overKeys(`
         var s = 0.0;
         for (var d = 0u; d < HS; d++) { s = fma(q[d], S1[r * HS + d], s); }
         s = s * scale;
@@ -90,11 +125,7 @@ ${HEADER} {${PRELUDE}
         }
         let p = exp(s - m);
         l = l + p;
-        for (var d = 0u; d < HS; d++) { acc[d] = fma(p, S2[r * HS + d], acc[d]); }
-      }
-    }
-    workgroupBarrier();
-  }
+        for (var d = 0u; d < HS; d++) { acc[d] = fma(p, S2[r * HS + d], acc[d]); }`)}
   if (valid) {
     for (var d = 0u; d < HS; d++) { b1[out0 + row * C + d] = acc[d] / l; }
     b2[lse0 + row] = m + log(l);
@@ -119,20 +150,11 @@ ${HEADER} {${PRELUDE}
     dq[d] = 0.0;
   }
   let L = b3[lse0 + safeRow];
-  let end = min(T, r0 + ${ROWS}u);
-  for (var start = 0u; start < end; start += BC) {${stage("b0[qkv0 + t * 3u * C + C + e % HS]", "b0[qkv0 + t * 3u * C + 2u * C + e % HS]")}
-    workgroupBarrier();
-    for (var r = 0u; r < BC; r++) {
-      let j = start + r;
-      if (valid && j <= row) {
+${overKeys(`
         var s = 0.0; var dp = 0.0;
         for (var d = 0u; d < HS; d++) { s = fma(q[d], S1[r * HS + d], s); dp = fma(g[d], S2[r * HS + d], dp); }
         let ds = exp(s * scale - L) * (dp - D) * scale;
-        for (var d = 0u; d < HS; d++) { dq[d] = fma(ds, S1[r * HS + d], dq[d]); }
-      }
-    }
-    workgroupBarrier();
-  }
+        for (var d = 0u; d < HS; d++) { dq[d] = fma(ds, S1[r * HS + d], dq[d]); }`)}
   if (valid) {
     for (var d = 0u; d < HS; d++) { b4[pu(7u) + (b * T + row) * 3u * C + h * HS + d] = dq[d]; }
     b5[pu(8u) + (b * nh + h) * T + row] = D;
@@ -158,16 +180,20 @@ ${HEADER} {${PRELUDE}
   }
   let D0 = pu(8u) + (b * nh + h) * T;
   // Only queries at or after a key see it: start at this workgroup's first key row.
-  for (var start = r0; start < T; start += BC) {${stage("b0[qkv0 + t * 3u * C + e % HS]", "b1[out0 + t * C + e % HS]")}
+${overTiles({
+  first: "r0",
+  end: "T",
+  src1: "b0[qkv0 + t * 3u * C + e % HS]",
+  src2: "b1[out0 + t * C + e % HS]",
+  extra: `
     for (var e = lid.x; e < BC; e += ${ROWS}u) {
       let t = start + e;
       Ls[e] = select(0.0, b2[lse0 + min(t, T - 1u)], t < T);
       Ds[e] = select(0.0, b4[D0 + min(t, T - 1u)], t < T);
-    }
-    workgroupBarrier();
-    for (var r = 0u; r < BC; r++) {
-      let i = start + r;
-      if (valid && i >= row && i < T) {
+    }`,
+  other: "i",
+  when: "valid && i >= row && i < T",
+  body: `
         var s = 0.0; var dp = 0.0;
         for (var d = 0u; d < HS; d++) { s = fma(S1[r * HS + d], k[d], s); dp = fma(S2[r * HS + d], v[d], dp); }
         let p = exp(s * scale - Ls[r]);
@@ -175,11 +201,8 @@ ${HEADER} {${PRELUDE}
         for (var d = 0u; d < HS; d++) {
           dv[d] = fma(p, S2[r * HS + d], dv[d]);
           dk[d] = fma(ds, S1[r * HS + d], dk[d]);
-        }
-      }
-    }
-    workgroupBarrier();
-  }
+        }`,
+})}
   if (valid) {
     let base = pu(7u) + (b * T + row) * 3u * C + h * HS;
     for (var d = 0u; d < HS; d++) { b3[base + C + d] = dk[d]; b3[base + 2u * C + d] = dv[d]; }
