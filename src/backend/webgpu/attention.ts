@@ -95,18 +95,24 @@ function overKeys(body: string): string {
   });
 }
 
-function constants(hs: number, bc: number): string {
-  return `const HS = ${hs}u;
+/** A kernel: bindings, the head size and tile height as constants, the staged tiles, the prelude, `body`. */
+function kernel(hs: number, bc: number, decl: string, body: string, moreTiles = ""): string {
+  return `${decl}
+const HS = ${hs}u;
 const BC = ${bc}u;
 var<workgroup> S1: array<f32, ${bc * hs}>;
-var<workgroup> S2: array<f32, ${bc * hs}>;`;
+var<workgroup> S2: array<f32, ${bc * hs}>;${moreTiles}
+${HEADER} {${PRELUDE}${body}
+}`;
 }
 
 function forwardCode(hs: number, bc: number, decl: string): string {
   // b0 qkv, b1 out, b2 lse.
-  return `${decl}
-${constants(hs, bc)}
-${HEADER} {${PRELUDE}
+  return kernel(
+    hs,
+    bc,
+    decl,
+    `
   var q: array<f32, HS>;
   var acc: array<f32, HS>;
   for (var d = 0u; d < HS; d++) { q[d] = b0[qkv0 + safeRow * 3u * C + d]; acc[d] = 0.0; }
@@ -129,15 +135,17 @@ ${overKeys(`
   if (valid) {
     for (var d = 0u; d < HS; d++) { b1[out0 + row * C + d] = acc[d] / l; }
     b2[lse0 + row] = m + log(l);
-  }
-}`;
+  }`,
+  );
 }
 
 function queryGradCode(hs: number, bc: number, decl: string): string {
   // b0 qkv, b1 out, b2 dout, b3 lse, b4 dqkv, b5 D (B, nh, T).
-  return `${decl}
-${constants(hs, bc)}
-${HEADER} {${PRELUDE}
+  return kernel(
+    hs,
+    bc,
+    decl,
+    `
   var q: array<f32, HS>;
   var g: array<f32, HS>;
   var dq: array<f32, HS>;
@@ -158,17 +166,20 @@ ${overKeys(`
   if (valid) {
     for (var d = 0u; d < HS; d++) { b4[pu(7u) + (b * T + row) * 3u * C + h * HS + d] = dq[d]; }
     b5[pu(8u) + (b * nh + h) * T + row] = D;
-  }
-}`;
+  }`,
+  );
 }
 
 function keyValueGradCode(hs: number, bc: number, decl: string): string {
   // b0 qkv, b1 dout, b2 lse, b3 dqkv, b4 D. This thread's row is a key row.
-  return `${decl}
-${constants(hs, bc)}
+  const rowScalars = `
 var<workgroup> Ls: array<f32, ${bc}>;
-var<workgroup> Ds: array<f32, ${bc}>;
-${HEADER} {${PRELUDE}
+var<workgroup> Ds: array<f32, ${bc}>;`;
+  return kernel(
+    hs,
+    bc,
+    decl,
+    `
   var k: array<f32, HS>;
   var v: array<f32, HS>;
   var dk: array<f32, HS>;
@@ -206,15 +217,16 @@ ${overTiles({
   if (valid) {
     let base = pu(7u) + (b * T + row) * 3u * C + h * HS;
     for (var d = 0u; d < HS; d++) { b3[base + C + d] = dk[d]; b3[base + 2u * C + d] = dv[d]; }
-  }
-}`;
+  }`,
+    rowScalars,
+  );
 }
 
-function checkShapes(kernel: string, B: number, nh: number, buffers: GpuBuffer[]): void {
+function checkShapes(name: string, B: number, nh: number, buffers: GpuBuffer[]): void {
   for (const x of buffers)
-    if (x.dtype !== "float32") throw new Error(`webgpu ${kernel}: float32 only, got ${x.dtype}`);
+    if (x.dtype !== "float32") throw new Error(`webgpu ${name}: float32 only, got ${x.dtype}`);
   if (B > 65535 || nh > 65535)
-    throw new Error(`webgpu ${kernel}: a batch of ${B} or ${nh} heads exceeds 65535`);
+    throw new Error(`webgpu ${name}: a batch of ${B} or ${nh} heads exceeds 65535`);
 }
 
 export function causalAttention(
