@@ -11,7 +11,7 @@
 import type { Storage } from "../types.js";
 import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
 import type { GpuContext } from "./context.js";
-import { bindings, f32Bits } from "./wgsl.js";
+import { bindings, cachedCode, f32Bits } from "./wgsl.js";
 
 /** Rows (query rows forward and for dq, key rows for dk/dv) per workgroup: one a thread. */
 const ROWS = 64;
@@ -247,7 +247,7 @@ export function causalAttention(
   const bc = tileRows(hs);
   ctx.run({
     kernel: k,
-    code: forwardCode(hs, bc, bindings([qkv, out, lse])),
+    code: cachedCode(`${k}:${hs}`, () => forwardCode(hs, bc, bindings([qkv, out, lse]))),
     buffers: [qkv, out, lse],
     params: [T, nh * hs, nh, f32Bits(scale), qkv.offset, out.offset, lse.offset],
     groups: [Math.ceil(T / ROWS), nh, B],
@@ -278,14 +278,14 @@ export function causalAttentionBackward(
   const groups: [number, number, number] = [Math.ceil(T / ROWS), nh, B];
   ctx.run({
     kernel: `${k}:dq`,
-    code: queryGradCode(hs, bc, bindings([qkv, out, dout, lse, dqkv, D])),
+    code: cachedCode(`${k}:dq:${hs}`, () => queryGradCode(hs, bc, bindings([qkv, out, dout, lse, dqkv, D]))),
     buffers: [qkv, out, dout, lse, dqkv, D],
     params: [...common, out.offset, lse.offset, dqkv.offset, D.offset, dout.offset],
     groups,
   });
   ctx.run({
     kernel: `${k}:dkv`,
-    code: keyValueGradCode(hs, bc, bindings([qkv, dout, lse, dqkv, D])),
+    code: cachedCode(`${k}:dkv:${hs}`, () => keyValueGradCode(hs, bc, bindings([qkv, dout, lse, dqkv, D]))),
     buffers: [qkv, dout, lse, dqkv, D],
     params: [...common, dout.offset, lse.offset, dqkv.offset, D.offset],
     groups,

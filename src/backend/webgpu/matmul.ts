@@ -8,7 +8,7 @@
 import type { MatmulParams, Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import type { GpuContext } from "./context.js";
-import { bindings } from "./wgsl.js";
+import { bindings, cachedCode } from "./wgsl.js";
 
 const SMALL = 16;
 const BIG = 64;
@@ -129,10 +129,13 @@ export function matmul(ctx: GpuContext, as: Storage, bs: Storage, outs: Storage,
   if (p.batch > 65535) throw new Error(`webgpu matmul: a batch of ${p.batch} exceeds 65535`);
   const big = usesBigTile(p);
   const tile = big ? BIG : SMALL;
-  const decl = bindings([a, b, out]);
   ctx.run({
     kernel: big ? "matmul:64x64" : "matmul:16x16",
-    code: big ? bigCode(p.transA, p.transB, decl) : smallCode(p.transA, p.transB, decl),
+    // Every buffer is f32, so the code depends on the kernel and the transposes only.
+    code: cachedCode(`matmul:${big}:${p.transA}:${p.transB}`, () => {
+      const decl = bindings([a, b, out]);
+      return big ? bigCode(p.transA, p.transB, decl) : smallCode(p.transA, p.transB, decl);
+    }),
     buffers: [a, b, out],
     params: [
       p.m,

@@ -8,7 +8,7 @@
 import type { GateBackwardArgs, GateForwardArgs, RecurrentMode, Storage } from "../types.js";
 import { GpuBuffer, gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
-import { bindings, MAIN_64, PARAM_WORDS } from "./wgsl.js";
+import { bindings, cachedCode, MAIN_64, PARAM_WORDS } from "./wgsl.js";
 
 /** Parameter words before the padding mask. */
 const FIXED_WORDS = 16;
@@ -169,7 +169,7 @@ export function recurrentGatesForward(ctx: GpuContext, mode: RecurrentMode, a: G
   runRows(
     ctx,
     `${k}:${mode}`,
-    forwardCode(mode, decl, v),
+    cachedCode(`${k}:${mode}`, () => forwardCode(mode, decl, v)),
     list,
     [
       hasBias ? 1 : 0,
@@ -280,7 +280,7 @@ export function recurrentGatesBackward(ctx: GpuContext, mode: RecurrentMode, a: 
   runRows(
     ctx,
     `${k}:${mode}`,
-    backwardCode(mode, decl, v),
+    cachedCode(`${k}:${mode}`, () => backwardCode(mode, decl, v)),
     list,
     [
       o("act", a.actOff),
