@@ -17,5 +17,6 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generat
   const scale = 1 / (1 - p);
   const g = generator ?? defaultGenerator;
   for (let i = 0; i < mask.length; i++) mask[i] = g.nextUint32() >= threshold ? scale : 0;
-  return x.mul(keep);
+  // The mask is drawn on the host (the generator lives there) and sent to x's device.
+  return x.mul(x.device === "cpu" ? keep : keep.to(x.device));
 }

@@ -73,7 +73,7 @@ test("webgpu parity nn_linear, nn_embedding, nn_layernorm", async () => {
   await checkModuleOnGpu(ln, norm, ({ x }) => ({ y: norm.forward(x) }));
 });
 
-test("webgpu parity gpt_block (attention through its composition)", async () => {
+test("webgpu parity gpt_block (attention through the flash kernel)", async () => {
   const fx = loadFixture("gpt_block");
   const cfg = fx.config as { n_embd: number; n_head: number; bias: boolean };
   const small = { blockSize: 16, vocabSize: 11, nLayer: 2, nHead: 2, nEmbd: 8, dropout: 0, bias: true };

@@ -1,37 +1,22 @@
 /**
- * The webgpu backend: storage in GPU buffers (context.ts), every kernel of the table that has a WGSL
- * version, and an error naming the kernel for those that do not yet (never a wrong result, never a
- * silent copy to the CPU).
+ * The webgpu backend: storage in GPU buffers (context.ts) and every kernel of the table in WGSL (one
+ * file per kernel family), so nothing is silently copied to the CPU.
  */
 /// <reference types="@webgpu/types" />
 import type { Backend, DType, KernelName, Storage } from "../types.js";
 import { gpuBufferOf, WEBGPU_DEVICE } from "./buffer.js";
 import { GpuContext } from "./context.js";
 import { adamStep } from "./adam.js";
+import { causalAttention, causalAttentionBackward } from "./attention.js";
 import { crossEntropy } from "./cross-entropy.js";
 import { binary, cast, copy, fill, unary, where } from "./elementwise.js";
 import { gelu, geluBackward } from "./gelu.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { layerNorm, layerNormBackward } from "./layer-norm.js";
 import { matmul } from "./matmul.js";
+import { recurrentGatesBackward, recurrentGatesForward } from "./recurrent-gates.js";
 import { argReduce, reduce } from "./reduce.js";
 import { softmax } from "./softmax.js";
-
-/** Kernels with no WGSL version yet: calling one is an error that says so. */
-export const NOT_YET_ON_WEBGPU = [
-  "causalAttention",
-  "causalAttentionBackward",
-  "recurrentGatesForward",
-  "recurrentGatesBackward",
-] as const satisfies readonly KernelName[];
-
-function notYet(kernel: string): () => never {
-  return () => {
-    throw new Error(
-      `webgpu: the ${kernel} kernel is not yet on webgpu; run this model on "cpu" (await t.toAsync("cpu"))`,
-    );
-  };
-}
 
 /** Host elements as the 32-bit words the GPU stores (bool as one u32 each). */
 function fromWords(words: ArrayBuffer, dtype: DType): Storage {
@@ -64,18 +49,17 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     gelu: (...a) => gelu(ctx, ...a),
     geluBackward: (...a) => geluBackward(ctx, ...a),
     adamStep: (...a) => adamStep(ctx, ...a),
+    causalAttention: (...a) => causalAttention(ctx, ...a),
+    causalAttentionBackward: (...a) => causalAttentionBackward(ctx, ...a),
+    recurrentGatesForward: (...a) => recurrentGatesForward(ctx, ...a),
+    recurrentGatesBackward: (...a) => recurrentGatesBackward(ctx, ...a),
   } satisfies Partial<Backend>;
-  const missing = Object.fromEntries(NOT_YET_ON_WEBGPU.map((k) => [k, notYet(k)])) as unknown as Pick<
-    Backend,
-    (typeof NOT_YET_ON_WEBGPU)[number]
-  >;
   return {
     name: "webgpu",
     threads: 1,
     isa: "wgsl",
     nativeKernels: Object.keys(kernels) as KernelName[],
-    // The op layer runs these compositions instead of the kernels above that are not written yet.
-    preferComposition: ["causalAttention"],
+    preferComposition: [],
     device: WEBGPU_DEVICE,
     hostVisible: false,
     context: ctx,
@@ -88,7 +72,6 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     },
     sync: () => ctx.sync(),
     ...kernels,
-    ...missing,
   };
 }
 

@@ -6,7 +6,7 @@
 /// <reference types="@webgpu/types" />
 import type { DType, Storage } from "../types.js";
 import { GpuBuffer, wgslType } from "./buffer.js";
-import { BufferPool } from "./pool.js";
+import { BufferPool, fmtBytes } from "./pool.js";
 import { PARAM_SLOT_BYTES, PARAM_WORDS, paramsPrelude } from "./wgsl.js";
 
 /** Kernel calls per submitted batch (each uses one 256-byte slot of the parameter buffer). */
@@ -36,9 +36,19 @@ export class GpuContext {
   #staging: GPUBuffer[] = [];
   #flushScheduled = false;
   #error: string | null = null;
+  /** Out of memory comes first: the errors of the kernels that used the missing buffer follow from it. */
+  #oom: string | null = null;
+  /** The first kernel that used each buffer whose allocation is not yet known to have succeeded. */
+  readonly #firstUse = new Map<GPUBuffer, string>();
 
   constructor(readonly device: GPUDevice) {
-    this.pool = new BufferPool(device);
+    this.pool = new BufferPool(device, (gpu, bytes, error) => {
+      const user = this.#firstUse.get(gpu);
+      this.#firstUse.delete(gpu);
+      if (error === null) return;
+      const m = this.pool.memory();
+      this.#oom ??= `out of GPU memory allocating ${fmtBytes(bytes)}${user === undefined ? "" : ` for ${user}`} (${fmtBytes(m.live)} held by tensors, ${fmtBytes(m.pooled)} pooled): ${error}`;
+    });
     this.#params = device.createBuffer({
       size: SLOTS_PER_BATCH * PARAM_SLOT_BYTES,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -93,6 +103,7 @@ export class GpuContext {
     const slot = this.#slots++;
     const base = (slot * PARAM_SLOT_BYTES) / 4;
     for (let i = 0; i < d.params.length; i++) this.#paramsHost[base + i] = d.params[i];
+    if (this.pool.pending.size > 0) this.#noteFirstUse(d);
     const { code, unique } = unaliased(d.code, d.buffers);
     const pipeline = this.#pipeline(d.kernel, code);
     const entries: GPUBindGroupEntry[] = [
@@ -159,7 +170,13 @@ export class GpuContext {
   }
 
   #throwIfFailed(): void {
-    if (this.#error !== null) throw new Error(`webgpu: ${this.#error}`);
+    const error = this.#oom ?? this.#error;
+    if (error !== null) throw new Error(`webgpu: ${error}`);
+  }
+
+  #noteFirstUse(d: Dispatch): void {
+    for (const b of d.buffers)
+      if (this.pool.pending.has(b.gpu) && !this.#firstUse.has(b.gpu)) this.#firstUse.set(b.gpu, d.kernel);
   }
 
   #pipeline(kernel: string, code: string): GPUComputePipeline {

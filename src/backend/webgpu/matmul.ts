@@ -1,46 +1,123 @@
 /**
- * Batched matmul (MatmulParams: transposes, leading dimensions, offsets, batch strides) tiled 16×16 in
- * workgroup memory: each workgroup computes a 16×16 block of one batch's output, one element a thread.
+ * Batched matmul (MatmulParams: transposes, leading dimensions, offsets, batch strides), in one of two
+ * kernels chosen by shape: small outputs (m or n under 64) run a 16×16 tile, one element a thread;
+ * larger ones a register-blocked 64×64 tile, 256 threads of 4×4 outputs each, with 64×16 blocks of A and
+ * 16×64 of B staged in workgroup memory and loaded so that neighbouring threads read neighbouring
+ * addresses whichever way each matrix is stored. Pipelines are cached by their code (context.ts).
  */
 import type { MatmulParams, Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import type { GpuContext } from "./context.js";
-import { bindings } from "./wgsl.js";
+import { bindings, cachedCode } from "./wgsl.js";
 
-const TILE = 16;
+const SMALL = 16;
+const BIG = 64;
+const BK = 16;
 
-function matmulCode(transA: boolean, transB: boolean, decl: string): string {
-  // A is m×k, B is k×n; with a transpose flag the storage holds the transposed matrix.
-  const aIndex = transA ? "aBase + p * lda + row" : "aBase + row * lda + p";
-  const bIndex = transB ? "bBase + col * ldb + p" : "bBase + p * ldb + col";
-  return `${decl}
-var<workgroup> As: array<array<f32, ${TILE}>, ${TILE}>;
-var<workgroup> Bs: array<array<f32, ${TILE}>, ${TILE}>;
-@compute @workgroup_size(${TILE}, ${TILE})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+// A is m×k, B is k×n; with a transpose flag the storage holds the transposed matrix.
+const aIndex = (transA: boolean) => (transA ? "aBase + p * lda + row" : "aBase + row * lda + p");
+const bIndex = (transB: boolean) => (transB ? "bBase + col * ldb + p" : "bBase + p * ldb + col");
+
+// Parameters: m, n, k, lda, ldb, A offset, B offset, A and B batch strides, out offset.
+const PARAMS = `
   let m = pu(0u); let n = pu(1u); let k = pu(2u);
   let lda = pu(3u); let ldb = pu(4u);
   let batch = wid.z;
   let aBase = pu(5u) + batch * pu(7u);
   let bBase = pu(6u) + batch * pu(8u);
-  let outRow = wid.y * ${TILE}u + lid.y;
-  let outCol = wid.x * ${TILE}u + lid.x;
+  let cBase = pu(9u) + batch * m * n;`;
+
+function smallCode(transA: boolean, transB: boolean, decl: string): string {
+  return `${decl}
+var<workgroup> As: array<array<f32, ${SMALL}>, ${SMALL}>;
+var<workgroup> Bs: array<array<f32, ${SMALL}>, ${SMALL}>;
+@compute @workgroup_size(${SMALL}, ${SMALL})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {${PARAMS}
+  let outRow = wid.y * ${SMALL}u + lid.y;
+  let outCol = wid.x * ${SMALL}u + lid.x;
   var acc = 0.0;
-  for (var t = 0u; t < k; t += ${TILE}u) {
+  for (var t = 0u; t < k; t += ${SMALL}u) {
     {
       let row = outRow; let p = t + lid.x;
-      As[lid.y][lid.x] = select(0.0, b0[${aIndex}], row < m && p < k);
+      As[lid.y][lid.x] = select(0.0, b0[${aIndex(transA)}], row < m && p < k);
     }
     {
       let col = outCol; let p = t + lid.y;
-      Bs[lid.y][lid.x] = select(0.0, b1[${bIndex}], col < n && p < k);
+      Bs[lid.y][lid.x] = select(0.0, b1[${bIndex(transB)}], col < n && p < k);
     }
     workgroupBarrier();
-    for (var q = 0u; q < ${TILE}u; q++) { acc = fma(As[lid.y][q], Bs[q][lid.x], acc); }
+    for (var q = 0u; q < ${SMALL}u; q++) { acc = fma(As[lid.y][q], Bs[q][lid.x], acc); }
     workgroupBarrier();
   }
-  if (outRow < m && outCol < n) { b2[pu(9u) + (batch * m + outRow) * n + outCol] = acc; }
+  if (outRow < m && outCol < n) { b2[cBase + outRow * n + outCol] = acc; }
 }`;
+}
+
+/**
+ * The (row, p) or (p, col) an element e < 1024 of a staged block comes from: the coordinate that is
+ * contiguous in storage varies fastest with e, so a warp's loads coalesce.
+ */
+function aCoords(transA: boolean): string {
+  return transA ? `let p = e / ${BIG}u; let r = e % ${BIG}u;` : `let r = e / ${BK}u; let p = e % ${BK}u;`;
+}
+function bCoords(transB: boolean): string {
+  return transB ? `let c = e / ${BK}u; let p = e % ${BK}u;` : `let p = e / ${BIG}u; let c = e % ${BIG}u;`;
+}
+
+function bigCode(transA: boolean, transB: boolean, decl: string): string {
+  // As[p][r] and Bs[p][c/4] (as vec4): a thread reads 4 rows of A and 4 columns of B per p.
+  return `${decl}
+var<workgroup> As: array<f32, ${BK * BIG}>;
+var<workgroup> Bs: array<vec4<f32>, ${(BK * BIG) / 4}>;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {${PARAMS}
+  let tx = lid.x % 16u; let ty = lid.x / 16u;
+  let row0 = wid.y * ${BIG}u; let col0 = wid.x * ${BIG}u;
+  var acc: array<vec4<f32>, 4>;
+  for (var i = 0u; i < 4u; i++) { acc[i] = vec4<f32>(0.0); }
+  for (var t = 0u; t < k; t += ${BK}u) {
+    for (var s = 0u; s < 4u; s++) {
+      let e = lid.x + s * 256u;
+      {
+        ${aCoords(transA)}
+        let row = row0 + r; let pp = t + p;
+        var v = 0.0;
+        if (row < m && pp < k) { let p = pp; v = b0[${aIndex(transA)}]; }
+        As[p * ${BIG}u + r] = v;
+      }
+      {
+        ${bCoords(transB)}
+        let col = col0 + c; let pp = t + p;
+        var v = 0.0;
+        if (col < n && pp < k) { let p = pp; v = b1[${bIndex(transB)}]; }
+        Bs[(p * ${BIG}u + c) / 4u][c % 4u] = v;
+      }
+    }
+    workgroupBarrier();
+    for (var p = 0u; p < ${BK}u; p++) {
+      let b = Bs[p * 16u + tx];
+      let a = p * ${BIG}u + ty * 4u;
+      acc[0] = fma(vec4<f32>(As[a]), b, acc[0]);
+      acc[1] = fma(vec4<f32>(As[a + 1u]), b, acc[1]);
+      acc[2] = fma(vec4<f32>(As[a + 2u]), b, acc[2]);
+      acc[3] = fma(vec4<f32>(As[a + 3u]), b, acc[3]);
+    }
+    workgroupBarrier();
+  }
+  let col = col0 + tx * 4u;
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + ty * 4u + i;
+    if (row < m) {
+      let c = cBase + row * n + col;
+      for (var j = 0u; j < 4u; j++) { if (col + j < n) { b2[c + j] = acc[i][j]; } }
+    }
+  }
+}`;
+}
+
+/** Whether a product runs the register-blocked kernel (enough output to fill its 64×64 tiles). */
+export function usesBigTile(p: Pick<MatmulParams, "m" | "n">): boolean {
+  return p.m >= BIG && p.n >= BIG;
 }
 
 export function matmul(ctx: GpuContext, as: Storage, bs: Storage, outs: Storage, p: MatmulParams): void {
@@ -50,9 +127,15 @@ export function matmul(ctx: GpuContext, as: Storage, bs: Storage, outs: Storage,
   for (const x of [a, b, out])
     if (x.dtype !== "float32") throw new Error(`webgpu matmul: float32 only, got ${x.dtype}`);
   if (p.batch > 65535) throw new Error(`webgpu matmul: a batch of ${p.batch} exceeds 65535`);
+  const big = usesBigTile(p);
+  const tile = big ? BIG : SMALL;
   ctx.run({
-    kernel: "matmul",
-    code: matmulCode(p.transA, p.transB, bindings([a, b, out])),
+    kernel: big ? "matmul:64x64" : "matmul:16x16",
+    // Every buffer is f32, so the code depends on the kernel and the transposes only.
+    code: cachedCode(`matmul:${big}:${p.transA}:${p.transB}`, () => {
+      const decl = bindings([a, b, out]);
+      return big ? bigCode(p.transA, p.transB, decl) : smallCode(p.transA, p.transB, decl);
+    }),
     buffers: [a, b, out],
     params: [
       p.m,
@@ -66,6 +149,6 @@ export function matmul(ctx: GpuContext, as: Storage, bs: Storage, outs: Storage,
       p.bBatchStride,
       out.offset,
     ],
-    groups: [Math.ceil(p.n / TILE), Math.ceil(p.m / TILE), p.batch],
+    groups: [Math.ceil(p.n / tile), Math.ceil(p.m / tile), p.batch],
   });
 }

@@ -3,6 +3,9 @@
  * of it) has been garbage-collected, which a FinalizationRegistry reports; `alloc` takes from the pool
  * first. Reuse is safe without waiting for the GPU: every later use is recorded after the earlier ones
  * in the same queue.
+ * Out of memory: a size over the device's buffer limits is an error at once; a new buffer (a pool
+ * miss, rare once a training loop runs) is created inside an 'out-of-memory' error scope, whose answer
+ * goes to `onCreated` (the context names a failure by the kernel that used the buffer).
  */
 /// <reference types="@webgpu/types" />
 
@@ -19,6 +22,18 @@ export function roundedBytes(bytes: number): number {
   return Math.max(16, Math.ceil(bytes / 16) * 16);
 }
 
+/** Bytes as a short human figure (KiB, MiB, GiB). */
+export function fmtBytes(bytes: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${bytes} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+
 export class BufferPool {
   readonly #free = new Map<number, GPUBuffer[]>();
   readonly #registry = new FinalizationRegistry<GPUBuffer>((b) => this.#release(b));
@@ -27,7 +42,19 @@ export class BufferPool {
   #pooled = 0;
   #pooledBuffers = 0;
 
-  constructor(readonly device: GPUDevice) {}
+  /** Buffers whose creation's error scope has not answered yet. */
+  readonly pending = new Set<GPUBuffer>();
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly onCreated: (gpu: GPUBuffer, bytes: number, error: string | null) => void = () => {},
+  ) {}
+
+  /** The largest buffer a kernel can use: every buffer is bound whole as storage. */
+  get maxBytes(): number {
+    const l = this.device.limits;
+    return Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize);
+  }
 
   /** A buffer of at least `bytes`; `reused` says whether it may hold old contents. */
   take(bytes: number): { gpu: GPUBuffer; reused: boolean } {
@@ -40,9 +67,23 @@ export class BufferPool {
       this.#addLive(size);
       return { gpu: pooled, reused: true };
     }
+    if (size > this.maxBytes) {
+      const l = this.device.limits;
+      const which =
+        l.maxBufferSize <= l.maxStorageBufferBindingSize ? "maxBufferSize" : "maxStorageBufferBindingSize";
+      throw new RangeError(
+        `webgpu: out of memory: a buffer of ${fmtBytes(size)} (${size} bytes) is over this GPU's limit of ${fmtBytes(this.maxBytes)} (${which}); use smaller tensors (a smaller batch) or the CPU`,
+      );
+    }
+    this.device.pushErrorScope("out-of-memory");
     const gpu = this.device.createBuffer({
       size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.pending.add(gpu);
+    void this.device.popErrorScope().then((error) => {
+      this.pending.delete(gpu);
+      this.onCreated(gpu, size, error === null ? null : error.message);
     });
     this.#addLive(size);
     return { gpu, reused: false };

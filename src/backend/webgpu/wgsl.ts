@@ -87,6 +87,18 @@ export function convert(expr: string, from: string, to: string): string {
   return `${to}(${expr})`;
 }
 
+const CODE = new Map<string, string>();
+
+/**
+ * The WGSL of a kernel variant, built once per key: the hot kernels skip rebuilding their code on
+ * every call (and the pipeline cache then hashes the same string object again).
+ */
+export function cachedCode(key: string, build: () => string): string {
+  let code = CODE.get(key);
+  if (code === undefined) CODE.set(key, (code = build()));
+  return code;
+}
+
 /** The types of a list of buffers, for cache keys. */
 export function typesOf(buffers: readonly GpuBuffer[]): string {
   return buffers.map((b) => wgslType(b.dtype)).join(",");

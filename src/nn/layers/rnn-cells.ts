@@ -61,7 +61,8 @@ export abstract class RNNCellBase extends Module {
     const B = xb.shape[0];
     const want = isBatched ? [B, this.hiddenSize] : [this.hiddenSize];
     const out = states.map((s, i) => {
-      if (s === null || s === undefined) return zeros([B, this.hiddenSize], { dtype: x.dtype });
+      if (s === null || s === undefined)
+        return zeros([B, this.hiddenSize], { dtype: x.dtype, device: x.device });
       if (!(s instanceof Tensor) || s.ndim !== want.length || s.shape.some((n, d) => n !== want[d]))
         throw new RangeError(
           `${where}: expected ${names[i]} of shape ${fmtShape(want)} for an input of shape ${fmtShape(x.shape)}, got ${s instanceof Tensor ? fmtShape(s.shape) : typeof s}`,

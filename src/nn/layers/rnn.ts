@@ -171,7 +171,8 @@ export abstract class RNNBase extends Module {
   ): Tensor {
     const L = this.numLayers * this.numDirections;
     const H = this.hiddenSize;
-    if (given === null || given === undefined) return zeros([L, B, H], { dtype: like.dtype });
+    if (given === null || given === undefined)
+      return zeros([L, B, H], { dtype: like.dtype, device: like.device });
     const where = `${this.constructor.name}.forward`;
     if (!(given instanceof Tensor))
       throw new TypeError(`${where}: ${name} must be a Tensor, got ${typeof given}`);
@@ -267,7 +268,7 @@ export abstract class RNNBase extends Module {
     if (lengths) {
       const mask = new Float64Array(T * B);
       for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) mask[t * B + b] = t < lengths[b] ? 1 : 0;
-      output = output.mul(new Tensor(mask, [T, B, 1]).to(output.dtype));
+      output = output.mul(new Tensor(mask, [T, B, 1]).to(output.dtype).to(output.device));
     }
     if (!batched) output = output.squeeze(1);
     else if (this.batchFirst) output = output.transpose(0, 1);

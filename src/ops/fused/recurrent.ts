@@ -51,6 +51,20 @@ function give(k: Backend, ...bufs: (Float | null)[]): void {
   for (const buf of bufs) if (buf !== null) k.release?.(buf);
 }
 
+// Copies and sums go through the backend's kernels, so the op runs wherever its tensors live (the
+// host cannot index a device's buffers).
+const run = (data: Float, offset: number) => ({ data, offset, strides: [1] });
+
+/** dst[dstOff + i] = src[srcOff + i] for i < n. */
+function copyInto(k: Backend, src: Float, srcOff: number, dst: Float, dstOff: number, n: number): void {
+  if (n > 0) k.copy(run(src, srcOff), run(dst, dstOff), [n]);
+}
+
+/** out[i] = a[aOff + i] + b[i] for i < n. */
+function addInto(k: Backend, a: Float, aOff: number, b: Float, out: Float, n: number): void {
+  if (n > 0) k.binary("add", run(a, aOff), run(b, 0), out, [n]);
+}
+
 interface Saved {
   /** (T+1, B, H): the hidden states in their slots (see slotsOf). */
   hs: Float;
@@ -137,8 +151,8 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     if (T * B > 0) k.matmul(flat(x), flat(wIh), act, gemm(T * B, GH, I, { transB: true, lda: I, ldb: I }));
     const aux = gated ? take(k, dtype, T * BH) : null;
     const cs = lstm ? take(k, dtype, (T + 1) * BH) : null;
-    hs.set(flat(h0), first * BH);
-    if (cs) cs.set(flat(c0!), first * BH);
+    copyInto(k, flat(h0), 0, hs, first * BH, BH);
+    if (cs) copyInto(k, flat(c0!), 0, cs, first * BH, BH);
     const hh = take(k, dtype, B * GH);
     const ws = flat(wHh);
     const bx = bIh ? flat(bIh) : null;
@@ -174,12 +188,12 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     }
     const out = take(k, dtype, (T + (lstm ? 1 : 0)) * BH); // written whole below
     const firstOut = a.reverse ? 0 : BH;
-    out.set(hs.subarray(firstOut, firstOut + T * BH));
-    if (cs) out.set(cs.subarray(last * BH, (last + 1) * BH), T * BH);
+    copyInto(k, hs, firstOut, out, 0, T * BH);
+    if (cs) copyInto(k, cs, last * BH, out, T * BH, BH);
     give(k, hh);
     if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) a.saved = { hs, act, aux, cs };
     else give(k, hs, act, aux, cs);
-    return new Tensor(out, [T + (lstm ? 1 : 0), B, H]);
+    return new Tensor(out, [T + (lstm ? 1 : 0), B, H], undefined, 0, x.device);
   },
   vjp: (g, inputs, _out, a) => {
     const saved = a.saved;
@@ -207,14 +221,15 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const dhPrev = alloc(BH);
     const rec = alloc(BH);
     // The only outside gradient on a cell state is the one on the final cN.
-    let dc: Float | null = lstm ? gs.slice(T * BH, (T + 1) * BH) : null;
+    let dc: Float | null = lstm ? alloc(BH) : null;
+    if (dc) copyInto(k, gs, T * BH, dc, 0, BH);
     let dcPrev: Float | null = lstm ? alloc(BH) : null;
     // rec = dhh_t·W_hh: (B, G·H)·(G·H, H).
     const p = gemm(B, H, GH, { lda: GH, ldb: H });
     for (let s = T - 1; s >= 0; s--) {
       const t = a.reverse ? T - 1 - s : s;
       const { prev, cur } = slotsOf(a.reverse, t);
-      for (let i = 0; i < BH; i++) dh[i] = gs[t * BH + i] + dhNext[i];
+      addInto(k, gs, t * BH, dhNext, dh, BH);
       k.recurrentGatesBackward(a.mode, {
         B,
         H,
@@ -240,7 +255,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
       });
       p.aOffset = t * B * GH;
       k.matmul(dhh, ws, rec, p);
-      for (let i = 0; i < BH; i++) dhNext[i] = dhPrev[i] + rec[i];
+      addInto(k, dhPrev, 0, rec, dhNext, BH);
       if (lstm) [dc, dcPrev] = [dcPrev, dc];
     }
     // The weight gradients are ONE GEMM each over all T·B rows.
@@ -248,7 +263,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     let dWhh: Tensor | null = null;
     if (wHh.requiresGrad) {
       // Σ_t dhh_tᵀ·h_{t-1}; the h_{t-1} are T consecutive slots.
-      dWhh = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([GH, H], dtype);
+      dWhh = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([GH, H], dtype, x.device);
       const prevBase = a.reverse ? BH : 0;
       if (rows > 0)
         k.matmul(
@@ -260,18 +275,18 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     }
     let dWih: Tensor | null = null;
     if (wIh.requiresGrad) {
-      dWih = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([GH, I], dtype);
+      dWih = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([GH, I], dtype, x.device);
       if (rows > 0)
         k.matmul(dxp, flat(x), dWih.storage, gemm(GH, I, rows, { transA: true, lda: GH, ldb: I }));
     }
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([T, B, I], dtype);
+      dx = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([T, B, I], dtype, x.device);
       if (rows > 0) k.matmul(dxp, flat(wIh), dx.storage, gemm(rows, I, GH, { lda: GH, ldb: I }));
     }
     // Bias gradients: column sums of the (T·B, G·H) gate gradients.
     const colSum = (d: Float) => {
-      const sum = Tensor.empty([GH], dtype);
+      const sum = Tensor.empty([GH], dtype, x.device);
       if (rows > 0) k.reduce("sum", d.subarray(0, rows * GH), sum.storage, 1, rows, GH);
       return sum;
     };
@@ -280,8 +295,12 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     give(k, hs, act, aux, cs, dhh === dxp ? null : dhh, dh, dhPrev, rec);
     const grads: (Tensor | null)[] = [dx, dWih, dWhh];
     if (a.hasBias) grads.push(dbIh, dbHh);
-    grads.push(h0.requiresGrad ? new Tensor(dhNext, [B, H]) : null);
-    if (c0) grads.push(c0.requiresGrad ? new Tensor(dc!.slice(), [B, H]) : null);
+    grads.push(h0.requiresGrad ? new Tensor(dhNext, [B, H], undefined, 0, x.device) : null);
+    if (c0) {
+      const dc0 = c0.requiresGrad ? alloc(BH) : null;
+      if (dc0) copyInto(k, dc!, 0, dc0, 0, BH);
+      grads.push(dc0 && new Tensor(dc0, [B, H], undefined, 0, x.device));
+    }
     return grads;
   },
 });

@@ -1,0 +1,293 @@
+/**
+ * Causal self-attention, flash-style: no T×T matrix in GPU memory. Forward: a workgroup takes 64 query
+ * rows of one (batch, head), one row a thread, and walks the key/value rows in tiles staged in
+ * workgroup memory, keeping a running max, sum and weighted value sum (online softmax); it writes each
+ * row's output and log-sum-exp. Backward recomputes the probabilities from the log-sum-exp in two
+ * kernels, each writing only its own rows (no atomics): one thread a query row for dq (and
+ * D_i = dout_i·out_i, kept for the second), then one thread a key row for dk and dv.
+ * The head size is compiled in (pipelines are cached per head size); the tile height keeps the staged
+ * tiles within WebGPU's default 16 KiB of workgroup memory.
+ */
+import type { Storage } from "../types.js";
+import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
+import type { GpuContext } from "./context.js";
+import { bindings, cachedCode, f32Bits } from "./wgsl.js";
+
+/** Rows (query rows forward and for dq, key rows for dk/dv) per workgroup: one a thread. */
+const ROWS = 64;
+/** Bytes of workgroup memory the two staged tiles may use. */
+const TILE_BYTES = 12 * 1024;
+
+/** Rows per staged tile: a power of two up to 32 whose two tiles of `hs` floats fit TILE_BYTES. */
+function tileRows(hs: number): number {
+  let rows = 32;
+  while (rows > 1 && 2 * rows * hs * 4 > TILE_BYTES) rows /= 2;
+  if (2 * rows * hs * 4 > TILE_BYTES)
+    throw new Error(`webgpu causalAttention: a head size of ${hs} exceeds ${TILE_BYTES / 8} floats`);
+  return rows;
+}
+
+const HEADER = `@compute @workgroup_size(${ROWS})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u)`;
+
+// Shared by the kernels: sizes, this thread's (batch, head, row), where rows of q|k|v start.
+// Parameters: T, C, nh, scale, then element offsets.
+const PRELUDE = `
+  let T = pu(0u); let C = pu(1u); let nh = pu(2u); let scale = pf(3u);
+  let b = wid.z; let h = wid.y;
+  let r0 = wid.x * ${ROWS}u;
+  let row = r0 + lid.x;
+  let valid = row < T;
+  let safeRow = min(row, T - 1u);
+  // Element (t, d) of q is at qkv0 + t·3C + d; k adds C, v adds 2C.
+  let qkv0 = pu(4u) + b * T * 3u * C + h * HS;
+  let lse0 = pu(6u) + (b * nh + h) * T;
+  let out0 = pu(5u) + b * T * C + h * HS;`;
+
+/** WGSL that stages rows [start, start + BC) of two row blocks (zeros past T) into S1 and S2. */
+function stage(src1: string, src2: string): string {
+  return `
+    for (var e = lid.x; e < BC * HS; e += ${ROWS}u) {
+      let t = start + e / HS;
+      var x1 = 0.0; var x2 = 0.0;
+      if (t < T) { x1 = ${src1}; x2 = ${src2}; }
+      S1[e] = x1; S2[e] = x2;
+    }`;
+}
+
+/**
+ * WGSL: for each tile of rows [start, start + BC) from `first` while start < `end` (workgroup-uniform),
+ * stage the tile (S1, S2 and `extra`), then run `body` for each staged row r (at `start + r`, named
+ * `other`) that `when` admits.
+ */
+function overTiles(o: {
+  first: string;
+  end: string;
+  src1: string;
+  src2: string;
+  extra?: string;
+  other: string;
+  when: string;
+  body: string;
+}): string {
+  return `
+  for (var start = ${o.first}; start < ${o.end}; start += BC) {${stage(o.src1, o.src2)}${o.extra ?? ""}
+    workgroupBarrier();
+    for (var r = 0u; r < BC; r++) {
+      let ${o.other} = start + r;
+      if (${o.when}) {${o.body}
+      }
+    }
+    workgroupBarrier();
+  }`;
+}
+
+/** The key tiles a query row may see (keys 0 to the workgroup's last row; the row's own j <= row). */
+function overKeys(body: string): string {
+  return overTiles({
+    first: "0u",
+    end: `min(T, r0 + ${ROWS}u)`,
+    src1: "b0[qkv0 + t * 3u * C + C + e % HS]",
+    src2: "b0[qkv0 + t * 3u * C + 2u * C + e % HS]",
+    other: "j",
+    when: "valid && j <= row",
+    body,
+  });
+}
+
+/** A kernel: bindings, the head size and tile height as constants, the staged tiles, the prelude, `body`. */
+function kernel(hs: number, bc: number, decl: string, body: string, moreTiles = ""): string {
+  return `${decl}
+const HS = ${hs}u;
+const BC = ${bc}u;
+var<workgroup> S1: array<f32, ${bc * hs}>;
+var<workgroup> S2: array<f32, ${bc * hs}>;${moreTiles}
+${HEADER} {${PRELUDE}${body}
+}`;
+}
+
+function forwardCode(hs: number, bc: number, decl: string): string {
+  // b0 qkv, b1 out, b2 lse.
+  return kernel(
+    hs,
+    bc,
+    decl,
+    `
+  var q: array<f32, HS>;
+  var acc: array<f32, HS>;
+  for (var d = 0u; d < HS; d++) { q[d] = b0[qkv0 + safeRow * 3u * C + d]; acc[d] = 0.0; }
+  var m = neg_inf();
+  var l = 0.0;
+${overKeys(`
+        var s = 0.0;
+        for (var d = 0u; d < HS; d++) { s = fma(q[d], S1[r * HS + d], s); }
+        s = s * scale;
+        if (s > m) {
+          // A new running max rescales what was summed so far (nothing before the first key).
+          let corr = select(exp(m - s), 0.0, m == neg_inf());
+          l = l * corr;
+          for (var d = 0u; d < HS; d++) { acc[d] = acc[d] * corr; }
+          m = s;
+        }
+        let p = exp(s - m);
+        l = l + p;
+        for (var d = 0u; d < HS; d++) { acc[d] = fma(p, S2[r * HS + d], acc[d]); }`)}
+  if (valid) {
+    for (var d = 0u; d < HS; d++) { b1[out0 + row * C + d] = acc[d] / l; }
+    b2[lse0 + row] = m + log(l);
+  }`,
+  );
+}
+
+function queryGradCode(hs: number, bc: number, decl: string): string {
+  // b0 qkv, b1 out, b2 dout, b3 lse, b4 dqkv, b5 D (B, nh, T).
+  return kernel(
+    hs,
+    bc,
+    decl,
+    `
+  var q: array<f32, HS>;
+  var g: array<f32, HS>;
+  var dq: array<f32, HS>;
+  var D = 0.0;
+  let g0 = pu(9u) + b * T * C + h * HS;
+  for (var d = 0u; d < HS; d++) {
+    q[d] = b0[qkv0 + safeRow * 3u * C + d];
+    g[d] = b2[g0 + safeRow * C + d];
+    D = fma(g[d], b1[out0 + safeRow * C + d], D);
+    dq[d] = 0.0;
+  }
+  let L = b3[lse0 + safeRow];
+${overKeys(`
+        var s = 0.0; var dp = 0.0;
+        for (var d = 0u; d < HS; d++) { s = fma(q[d], S1[r * HS + d], s); dp = fma(g[d], S2[r * HS + d], dp); }
+        let ds = exp(s * scale - L) * (dp - D) * scale;
+        for (var d = 0u; d < HS; d++) { dq[d] = fma(ds, S1[r * HS + d], dq[d]); }`)}
+  if (valid) {
+    for (var d = 0u; d < HS; d++) { b4[pu(7u) + (b * T + row) * 3u * C + h * HS + d] = dq[d]; }
+    b5[pu(8u) + (b * nh + h) * T + row] = D;
+  }`,
+  );
+}
+
+function keyValueGradCode(hs: number, bc: number, decl: string): string {
+  // b0 qkv, b1 dout, b2 lse, b3 dqkv, b4 D. This thread's row is a key row.
+  const rowScalars = `
+var<workgroup> Ls: array<f32, ${bc}>;
+var<workgroup> Ds: array<f32, ${bc}>;`;
+  return kernel(
+    hs,
+    bc,
+    decl,
+    `
+  var k: array<f32, HS>;
+  var v: array<f32, HS>;
+  var dk: array<f32, HS>;
+  var dv: array<f32, HS>;
+  for (var d = 0u; d < HS; d++) {
+    k[d] = b0[qkv0 + safeRow * 3u * C + C + d];
+    v[d] = b0[qkv0 + safeRow * 3u * C + 2u * C + d];
+    dk[d] = 0.0; dv[d] = 0.0;
+  }
+  let D0 = pu(8u) + (b * nh + h) * T;
+  // Only queries at or after a key see it: start at this workgroup's first key row.
+${overTiles({
+  first: "r0",
+  end: "T",
+  src1: "b0[qkv0 + t * 3u * C + e % HS]",
+  src2: "b1[out0 + t * C + e % HS]",
+  extra: `
+    for (var e = lid.x; e < BC; e += ${ROWS}u) {
+      let t = start + e;
+      Ls[e] = select(0.0, b2[lse0 + min(t, T - 1u)], t < T);
+      Ds[e] = select(0.0, b4[D0 + min(t, T - 1u)], t < T);
+    }`,
+  other: "i",
+  when: "valid && i >= row && i < T",
+  body: `
+        var s = 0.0; var dp = 0.0;
+        for (var d = 0u; d < HS; d++) { s = fma(S1[r * HS + d], k[d], s); dp = fma(S2[r * HS + d], v[d], dp); }
+        let p = exp(s * scale - Ls[r]);
+        let ds = p * (dp - Ds[r]) * scale;
+        for (var d = 0u; d < HS; d++) {
+          dv[d] = fma(p, S2[r * HS + d], dv[d]);
+          dk[d] = fma(ds, S1[r * HS + d], dk[d]);
+        }`,
+})}
+  if (valid) {
+    let base = pu(7u) + (b * T + row) * 3u * C + h * HS;
+    for (var d = 0u; d < HS; d++) { b3[base + C + d] = dk[d]; b3[base + 2u * C + d] = dv[d]; }
+  }`,
+    rowScalars,
+  );
+}
+
+function checkShapes(name: string, B: number, nh: number, buffers: GpuBuffer[]): void {
+  for (const x of buffers)
+    if (x.dtype !== "float32") throw new Error(`webgpu ${name}: float32 only, got ${x.dtype}`);
+  if (B > 65535 || nh > 65535)
+    throw new Error(`webgpu ${name}: a batch of ${B} or ${nh} heads exceeds 65535`);
+}
+
+export function causalAttention(
+  ctx: GpuContext,
+  qkvs: Storage,
+  outs: Storage,
+  lses: Storage,
+  B: number,
+  T: number,
+  nh: number,
+  hs: number,
+  scale: number,
+): void {
+  const k = "causalAttention";
+  const [qkv, out, lse] = [qkvs, outs, lses].map((s) => gpuBufferOf(s, k));
+  checkShapes(k, B, nh, [qkv, out, lse]);
+  if (T === 0 || hs === 0) return;
+  const bc = tileRows(hs);
+  ctx.run({
+    kernel: k,
+    code: cachedCode(`${k}:${hs}`, () => forwardCode(hs, bc, bindings([qkv, out, lse]))),
+    buffers: [qkv, out, lse],
+    params: [T, nh * hs, nh, f32Bits(scale), qkv.offset, out.offset, lse.offset],
+    groups: [Math.ceil(T / ROWS), nh, B],
+  });
+}
+
+export function causalAttentionBackward(
+  ctx: GpuContext,
+  qkvs: Storage,
+  outs: Storage,
+  douts: Storage,
+  lses: Storage,
+  dqkvs: Storage,
+  B: number,
+  T: number,
+  nh: number,
+  hs: number,
+  scale: number,
+): void {
+  const k = "causalAttentionBackward";
+  const [qkv, out, dout, lse, dqkv] = [qkvs, outs, douts, lses, dqkvs].map((s) => gpuBufferOf(s, k));
+  checkShapes(k, B, nh, [qkv, out, dout, lse, dqkv]);
+  if (T === 0 || hs === 0) return;
+  const bc = tileRows(hs);
+  const D = ctx.alloc("float32", B * nh * T); // D_i = dout_i·out_i, from the first kernel to the second
+  // Parameter 5 is where the prelude's out0 points: out for dq (dout's offset is parameter 9), dout for dk/dv.
+  const common = [T, nh * hs, nh, f32Bits(scale), qkv.offset];
+  const groups: [number, number, number] = [Math.ceil(T / ROWS), nh, B];
+  ctx.run({
+    kernel: `${k}:dq`,
+    code: cachedCode(`${k}:dq:${hs}`, () => queryGradCode(hs, bc, bindings([qkv, out, dout, lse, dqkv, D]))),
+    buffers: [qkv, out, dout, lse, dqkv, D],
+    params: [...common, out.offset, lse.offset, dqkv.offset, D.offset, dout.offset],
+    groups,
+  });
+  ctx.run({
+    kernel: `${k}:dkv`,
+    code: cachedCode(`${k}:dkv:${hs}`, () => keyValueGradCode(hs, bc, bindings([qkv, dout, lse, dqkv, D]))),
+    buffers: [qkv, dout, lse, dqkv, D],
+    params: [...common, dout.offset, lse.offset, dqkv.offset, D.offset],
+    groups,
+  });
+}

@@ -1,0 +1,46 @@
+// The flash-style WGSL causal attention against the CPU's composition (softmax of masked q·kᵀ, float32):
+// outputs and q|k|v gradients to 1e-4 relative, on shapes that cross the 64-row workgroups and the key
+// tiles, odd head sizes, and a head size large enough to shrink the staged tiles.
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as gs from "../../src/index.js";
+import {
+  causalAttentionKernel,
+  causalSelfAttention,
+  causalSelfAttentionComposed,
+} from "../../src/ops/fused/attention.js";
+import { backendFor } from "../../src/tensor/device.js";
+import { assertCloseAsync, GPU, initWebGpu, onGpu } from "./setup.js";
+
+before(initWebGpu);
+const TOL = 1e-4;
+
+async function checkAttention(B: number, T: number, nh: number, hs: number, seed: number): Promise<void> {
+  gs.manualSeed(seed);
+  const qkv = gs.randn([B, T, 3 * nh * hs]);
+  const up = gs.randn([B, T, nh * hs]);
+  const cpu = qkv.detach().clone().requiresGrad_();
+  const want = causalSelfAttentionComposed(cpu, nh);
+  want.mul(up).sum().backward();
+  const gpu = onGpu(qkv, true);
+  const got = causalAttentionKernel(gpu, nh);
+  got.mul(onGpu(up)).sum().backward();
+  const what = `B=${B} T=${T} nh=${nh} hs=${hs}`;
+  assert.equal(got.device, GPU);
+  await assertCloseAsync(got, want, TOL, `${what} output`);
+  await assertCloseAsync(gpu.grad!, cpu.grad!, TOL, `${what} dqkv`);
+}
+
+test("webgpu flash attention equals the composition: small, odd and tile-crossing shapes", async () => {
+  await checkAttention(2, 5, 2, 4, 1);
+  await checkAttention(1, 1, 1, 3, 2);
+  await checkAttention(2, 70, 3, 5, 3); // two query workgroups, several key tiles
+  await checkAttention(1, 40, 2, 100, 4); // a big head: 8-row tiles
+});
+
+test("webgpu attention runs the fused kernel (no T×T scores): GPT's op takes it", async () => {
+  gs.manualSeed(5);
+  const qkv = gs.randn([1, 6, 12]);
+  await assertCloseAsync(causalSelfAttention(onGpu(qkv), 2), causalSelfAttentionComposed(qkv, 2), TOL, "op");
+  assert.ok(!backendFor(GPU).preferComposition.includes("causalAttention"));
+});
