@@ -17,7 +17,6 @@ import { Tensor } from "../tensor/tensor.js";
 import { getRngState, setRngState, type GeneratorState } from "../tensor/random.js";
 import type { Module } from "../nn/module.js";
 import { clipGradNorm_ } from "../nn/utils.js";
-import { noGrad } from "../autograd/grad-mode.js";
 import type { Optimizer, OptimizerStateDict } from "../optim/optimizer.js";
 import type { Checkpoint } from "../io/checkpoint.js";
 import type { CheckpointKind, Curve, RunRecorder } from "./recorder.js";
@@ -620,10 +619,6 @@ function* hostOptimizerState(sd: OptimizerStateDict): Reads<OptimizerStateDict> 
 function restore<B>(t: Trainer<B>, ckpt: Checkpoint): Progress {
   t.model.loadStateDict(ckpt.model);
   t.optimizer.loadStateDict(ckpt.optimizer as Parameters<Optimizer["loadStateDict"]>[0]);
-  // The state is loaded on the CPU; a model on a device keeps its optimizer's buffers next to it.
-  for (const [param, state] of t.optimizer.state)
-    for (const [k, v] of Object.entries(state))
-      if (v instanceof Tensor && v.device !== param.device) state[k] = noGrad(() => v.to(param.device));
   const p = (ckpt.extra ?? {}) as Partial<Progress>;
   if (ckpt.rng) setRngState(ckpt.rng as GeneratorState);
   return {
