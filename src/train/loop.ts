@@ -217,7 +217,11 @@ export function trainLoop<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = 
 }
 
 /** Runs a trainer on a schedule on any device (webgpu included); see the file's comment. */
-export function trainLoopAsync<B>(t: Trainer<B>, o: LoopOptions, hooks: TrainHooks = {}): Promise<LoopResult> {
+export function trainLoopAsync<B>(
+  t: Trainer<B>,
+  o: LoopOptions,
+  hooks: TrainHooks = {},
+): Promise<LoopResult> {
   return runAsync(trainSteps(t, o, hooks));
 }
 

@@ -98,7 +98,9 @@ function startAsync(values: readonly (number | Tensor)[]): Reading {
 
 async function hostCopies(tensors: Record<string, Tensor>): Promise<Record<string, Tensor>> {
   const entries = await Promise.all(
-    Object.entries(tensors).map(async ([name, t]) => [name, readsSync(t) ? t : (await t.toAsync("cpu")).detach()] as const),
+    Object.entries(tensors).map(
+      async ([name, t]) => [name, readsSync(t) ? t : (await t.toAsync("cpu")).detach()] as const,
+    ),
   );
   return Object.fromEntries(entries);
 }

@@ -23,7 +23,9 @@ export const command = defineCommand({
   rules: GPT_OPTION_RULES,
   // The demo samples with the CPU's synchronous generate.
   validate: (c) =>
-    c.device === "cpu" ? undefined : `the demo runs on the CPU; train on a GPU with: gradstack train gpt --device=${c.device}`,
+    c.device === "cpu"
+      ? undefined
+      : `the demo runs on the CPU; train on a GPU with: gradstack train gpt --device=${c.device}`,
   async run(config, { progress }) {
     console.log(
       "gradstack demo: a character-level GPT learns tiny Shakespeare (about two minutes on a laptop CPU)\n",
