@@ -12,6 +12,7 @@ import * as gs from "../../src/index.js";
 import { repoRoot } from "../helpers/fixtures.js";
 import { loadCheckpoint } from "../../src/io/checkpoint.js";
 import { readJsonl } from "../../src/io/metrics.js";
+import { readText } from "../../src/io/files.js";
 
 const cli = path.join(repoRoot, "dist/cli/main.js");
 const THE_WAY = /await gs\.webgpu\.init\(\)[\s\S]*t\.to\("webgpu"\)/;
@@ -157,6 +158,19 @@ test("train mlp --device=webgpu (SGD) takes the CPU's steps", () => {
     "the final losses",
   );
   assert.ok(existsSync(path.join(dir, "gpu", "checkpoint.safetensors")));
+});
+
+test("train translate --arch=transformer --device=webgpu takes the CPU's steps; test BLEU decodes on the CPU", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "gs-webgpu-mt-"));
+  const pairs = readText(path.join(repoRoot, "data/fra-eng/fra.txt.gz")).split("\n").slice(0, 64);
+  writeFileSync(path.join(dir, "fra.txt"), pairs.join("\n") + "\n");
+  const args = ["train", "translate", "--arch=transformer", "--data=fra-eng", `--data_dir=${dir}`]
+    .concat(["--num_train=48", "--num_val=16", "--batch_size=16", "--epochs=2", "--d_model=8", "--nhead=2"])
+    .concat(["--ff_dim=16", "--enc_layers=1", "--dec_layers=1", "--max_decode_len=6", "--dropout=0"]);
+  const cpu = train(args, path.join(dir, "cpu"));
+  const gpu = train([...args, "--device=webgpu"], path.join(dir, "gpu"));
+  assertSameRun(gpu.rows, cpu.rows);
+  assert.ok(existsSync(path.join(dir, "gpu", "test.hyp.txt")), "test translations");
 });
 
 test("--device names its choices: an unknown device is a usage error (exit 2)", () => {
