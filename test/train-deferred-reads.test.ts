@@ -50,9 +50,8 @@ function regression(device: string, nanAt = -1, optimizer: "adamw" | "sgd" = "ad
       const loss = model.forward(x).sub(y).square().mean();
       return { loss: steps++ === nanAt ? loss.mul(NaN) : loss, tokens: 4 };
     },
-    *evaluate() {
-      return { val: gs.noGrad(() => model.weight.sub(1).square().sum()) };
-    },
+    // A tensor: the loop reads it (one readback on a device).
+    evaluate: () => ({ val: gs.noGrad(() => model.weight.sub(1).square().sum()) }),
     lr: (iter) => 0.05 / (1 + iter),
   };
 }
