@@ -171,8 +171,7 @@ export abstract class RNNBase extends Module {
   ): Tensor {
     const L = this.numLayers * this.numDirections;
     const H = this.hiddenSize;
-    if (given === null || given === undefined)
-      return zeros([L, B, H], { dtype: like.dtype, device: like.device });
+    if (given === null || given === undefined) return zeros([L, B, H], { dtype: like.dtype });
     const where = `${this.constructor.name}.forward`;
     if (!(given instanceof Tensor))
       throw new TypeError(`${where}: ${name} must be a Tensor, got ${typeof given}`);
