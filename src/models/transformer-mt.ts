@@ -177,7 +177,7 @@ export class TransformerTranslator extends Module implements Translator<Transfor
     const memory = this.encodeSource(src, opts.srcPaddingMask ?? null);
     const y = this.#embed(tgtIn, this.tgt_tok_emb, "TransformerTranslator.forward");
     const out = this.transformer.decoder.forward(y, memory, {
-      tgtMask: F.causalMask(tgtIn.shape[1]),
+      tgtMask: F.causalMask(tgtIn.shape[1]).to(tgtIn.device),
       tgtKeyPaddingMask: opts.tgtPaddingMask ?? null,
       memoryKeyPaddingMask: opts.srcPaddingMask ?? null,
     }) as Tensor;

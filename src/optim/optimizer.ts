@@ -61,8 +61,8 @@ const camelToSnake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toL
 const snakeToCamel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** A fresh contiguous copy of `t` in `dtype` (state tensors are always contiguous with offset 0). */
-function ownCopy(t: Tensor, dtype: Tensor["dtype"]): Tensor {
-  return noGrad(() => Tensor.empty(t.shape, dtype).copy_(t));
+function ownCopy(t: Tensor, dtype: Tensor["dtype"], device = t.device): Tensor {
+  return noGrad(() => Tensor.empty(t.shape, dtype, device).copy_(t));
 }
 
 /**
@@ -288,7 +288,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
             throw new RangeError(
               `${where}: state[${key}].${k} has shape ${fmtShape(v.shape)}, but parameter ${key} has shape ${fmtShape(p.shape)}`,
             );
-          s[k] = ownCopy(v, p.dtype);
+          s[k] = ownCopy(v, p.dtype, p.device);
         } else
           throw new TypeError(`${where}: state[${key}].${k} must be a Tensor or a number, got ${typeof v}`);
       }

@@ -1,5 +1,8 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov momentum and L2 weight decay (torch.optim.SGD). */
 import { Optimizer, type ParamGroup, type ParamState, type ParamUpdate, type Params } from "./optimizer.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { Storage } from "../backend/types.js";
+import { backendOf } from "../tensor/device.js";
 import { checkBool, checkKnownKeys, checkLr, checkNonNegative } from "./validate.js";
 
 export interface SGDOptions {
@@ -53,7 +56,13 @@ export class SGD extends Optimizer<SGDOptions> {
       );
   }
 
+  // Host memory runs the loop below; a device the host cannot read updates with tensor ops instead.
+  protected override storageOf(t: Tensor): Storage {
+    return onHost(t) ? super.storageOf(t) : t.storage;
+  }
+
   protected update(u: ParamUpdate, state: ParamState, group: ParamGroup<SGDOptions>): void {
+    if (!onHost(u.param)) return updateWithOps(u.param, state, group);
     const { data: p, offset: po, grad: g, gradOffset: go, n } = u;
     const { lr, momentum, dampening, nesterov, weightDecay: wd } = group;
     const sign = group.maximize ? -1 : 1;
@@ -70,4 +79,20 @@ export class SGD extends Optimizer<SGDOptions> {
       p[po + i] -= lr * (nesterov ? d + momentum * b : b);
     }
   }
+}
+
+const onHost = (t: Tensor) => t.device === "cpu" || backendOf(t).hostVisible;
+
+/** The same rule with tensor ops (called under noGrad), for parameters on a device such as webgpu. */
+function updateWithOps(p: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): void {
+  const { lr, momentum, dampening, nesterov, weightDecay: wd } = group;
+  let d = group.maximize ? p.grad!.neg() : p.grad!;
+  if (wd !== 0) d = d.add(p.mul(wd));
+  if (momentum !== 0) {
+    const buf = state.momentum_buffer;
+    const b = buf instanceof Tensor ? buf.mul_(momentum).add_(d.mul(1 - dampening)) : d.clone();
+    state.momentum_buffer = b;
+    d = nesterov ? d.add(b.mul(momentum)) : b;
+  }
+  p.sub_(d.mul(lr));
 }

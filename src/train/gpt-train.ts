@@ -16,7 +16,8 @@ import { datasetDir } from "../io/files.js";
 import { namingFile, storedConfig, validateCheckpointConfig } from "../io/checkpoint-config.js";
 import { gptCheckpointExpectations } from "./checkpoint-specs.js";
 import { randomWindows, splitTrainVal } from "../data/token-windows.js";
-import { trainLoop, type EvalInfo, type TrainHooks } from "./loop.js";
+import { trainSteps, type EvalInfo, type TrainHooks } from "./loop.js";
+import { readNumbers, runAsync, runSync, type Reads } from "./reads.js";
 import { RunRecorder } from "./recorder.js";
 import { expectCheckpointKind } from "./checkpoint-kind.js";
 import { assertFiniteWeights, nanPolicy } from "./health.js";
@@ -55,6 +56,8 @@ export const GPT_TRAIN_DEFAULTS = {
   max_seconds: 0,
   /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
   nan_policy: "stop",
+  /** Where the model trains: "cpu" (the backend GRADSTACK_BACKEND chose) or "webgpu" (nanoGPT's --device). */
+  device: "cpu",
 };
 
 export type GPTTrainConfig = typeof GPT_TRAIN_DEFAULTS;
@@ -94,28 +97,28 @@ export function readCorpus(c: GPTTrainConfig): string {
 }
 
 /** Mean loss over eval_iters random batches of each split, in eval mode, with a generator of its own. */
-function estimateLoss(
+function* estimateLoss(
   model: GPT,
   data: { train: Int32Array; val: Int32Array },
   c: GPTTrainConfig,
   iter: number,
-) {
+): Reads<{ train: number; val: number }> {
   model.eval();
   // Evaluation draws from its own stream, so evaluating never changes the training batches that follow.
   const gen = new Generator(c.seed * 7919 + iter);
-  const out = { train: 0, val: 0 };
-  noGrad(() => {
-    for (const split of ["train", "val"] as const) {
-      let total = 0;
-      for (let k = 0; k < c.eval_iters; k++) {
+  const losses = noGrad(() =>
+    (["train", "val"] as const).map((split) =>
+      Array.from({ length: c.eval_iters }, () => {
         const { x, y } = randomWindows(data[split], c.batch_size, c.block_size, gen);
-        total += model.forward(x, y).loss!.item();
-      }
-      out[split] = total / c.eval_iters;
-    }
-  });
+        return model.forward(x.to(c.device), y.to(c.device)).loss!;
+      }),
+    ),
+  );
   model.train();
-  return out;
+  // Read in one go (one readback on a device), summed in the order drawn.
+  const values = yield* readNumbers(losses.flat());
+  const mean = (part: number[]) => part.reduce((a, b) => a + b, 0) / c.eval_iters;
+  return { train: mean(values.slice(0, c.eval_iters)), val: mean(values.slice(c.eval_iters)) };
 }
 
 /**
@@ -150,8 +153,20 @@ export function splitLoss(
   return { loss: total / (windows * blockSize), tokens: windows * blockSize, windows };
 }
 
-/** Trains (or resumes) a character-level GPT; returns the model and where its best checkpoint is. */
+/** Trains (or resumes) a character-level GPT on the CPU; returns the model and where its best checkpoint is. */
 export function trainGPT(config: Partial<GPTTrainConfig> = {}, hooks: TrainHooks = {}): TrainResult {
+  return runSync(gptTraining(config, hooks));
+}
+
+/** trainGPT on any device (`device: "webgpu"` after `await gs.webgpu.init()`). */
+export function trainGPTAsync(
+  config: Partial<GPTTrainConfig> = {},
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  return runAsync(gptTraining(config, hooks));
+}
+
+function* gptTraining(config: Partial<GPTTrainConfig>, hooks: TrainHooks): Reads<TrainResult> {
   let c: GPTTrainConfig = { ...GPT_TRAIN_DEFAULTS, ...config };
   const recorder = new RunRecorder(c.out_dir);
   let resume: Checkpoint | null = null;
@@ -181,13 +196,13 @@ export function trainGPT(config: Partial<GPTTrainConfig> = {}, hooks: TrainHooks
   const data = splitTrainVal(tokenizer.encode(text));
 
   manualSeed(c.seed);
-  const model = new GPT(modelConfig(c, tokenizer.vocabSize));
+  const model = new GPT(modelConfig(c, tokenizer.vocabSize)).to(c.device);
   const optimizer = model.configureOptimizers({
     weightDecay: c.weight_decay,
     lr: c.learning_rate,
     betas: [c.beta1, c.beta2],
   });
-  const run = trainLoop(
+  const run = yield* trainSteps(
     {
       name: "train gpt",
       description: `GPT ${c.n_layer}×${c.n_embd}`,
@@ -197,7 +212,7 @@ export function trainGPT(config: Partial<GPTTrainConfig> = {}, hooks: TrainHooks
       params: model.getNumParams(),
       totalIters: c.max_iters,
       nextBatch: () => randomWindows(data.train, c.batch_size, c.block_size),
-      loss: ({ x, y }) => ({ loss: model.forward(x, y).loss!, tokens: x.numel() }),
+      loss: ({ x, y }) => ({ loss: model.forward(x.to(c.device), y.to(c.device)).loss!, tokens: x.numel() }),
       evaluate: (iter) => estimateLoss(model, data, c, iter),
       lr: (iter) =>
         c.decay_lr

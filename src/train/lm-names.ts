@@ -17,7 +17,9 @@ import { Bigram, BigramCounts } from "../models/bigram.js";
 import { MLPLanguageModel } from "../models/mlp-lm.js";
 import type { RNNLanguageModel } from "../models/rnn-lm.js";
 import { contextExamples, loadNames, wordBatch, wordIds } from "../data/char-lm.js";
-import { trainLoop, type TrainHooks } from "./loop.js";
+import { trainLoop, trainSteps, type TrainHooks } from "./loop.js";
+import { hostModel } from "./host-model.js";
+import { readNumbers, runAsync, runSync, type Reads } from "./reads.js";
 import { makeOptimizer } from "./make-optimizer.js";
 import { RunRecorder } from "./recorder.js";
 import { nanPolicy } from "./health.js";
@@ -96,6 +98,7 @@ export function trainNamesBigram(
       params: 0,
       startIter: 0,
       totalIters: 0,
+      device: "cpu",
     });
     const model = new BigramCounts(V, { smoothing: c.smoothing }).fit(train);
     const whole = new BigramCounts(V, { smoothing: c.smoothing }).fit(ids(data.all)).nll(ids(data.all));
@@ -211,44 +214,64 @@ export const NAMES_MLP_DEFAULTS = {
   max_seconds: 0,
   /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
   nan_policy: "stop",
+  /** Where the model trains: "cpu" or "webgpu" (after `await gs.webgpu.init()`). */
+  device: "cpu",
 };
 
 export type NamesMLPConfig = typeof NAMES_MLP_DEFAULTS;
 
-/** Mean cross-entropy of the MLP over all contexts of a split, in chunks. */
-function mlpLoss(model: MLPLanguageModel, X: Tensor, Y: Tensor): number {
-  return noGrad(() => {
-    const N = X.shape[0];
-    let sum = 0;
+/** Mean cross-entropy of the MLP over all contexts of a split, in chunks on the model's device. */
+function* mlpLoss(model: MLPLanguageModel, X: Tensor, Y: Tensor, device: string): Reads<number> {
+  const N = X.shape[0];
+  const sums = noGrad(() => {
+    const out: Tensor[] = [];
     for (let i = 0; i < N; i += 16384) {
       const n = Math.min(16384, N - i);
-      sum += F.crossEntropy(model.forwardContexts(X.narrow(0, i, n)), Y.narrow(0, i, n), {
-        reduction: "sum",
-      }).item();
+      const logits = model.forwardContexts(X.narrow(0, i, n).to(device));
+      out.push(F.crossEntropy(logits, Y.narrow(0, i, n).to(device), { reduction: "sum" }));
     }
-    return sum / N;
+    return out;
   });
+  return (yield* readNumbers(sums)).reduce((a, b) => a + b, 0) / N;
 }
 
+/** Trains the MLP language model on the CPU (see trainNamesMLPAsync for any device). */
 export function trainNamesMLP(
   config: Partial<NamesMLPConfig> = {},
   hooks: TrainHooks = {},
 ): NamesResult<MLPLanguageModel> {
+  return runSync(namesMLPTraining(config, hooks));
+}
+
+/** trainNamesMLP on any device (`device: "webgpu"` after `await gs.webgpu.init()`). */
+export function trainNamesMLPAsync(
+  config: Partial<NamesMLPConfig> = {},
+  hooks: TrainHooks = {},
+): Promise<NamesResult<MLPLanguageModel>> {
+  return runAsync(namesMLPTraining(config, hooks));
+}
+
+function* namesMLPTraining(
+  config: Partial<NamesMLPConfig>,
+  hooks: TrainHooks,
+): Reads<NamesResult<MLPLanguageModel>> {
   const c = { ...NAMES_MLP_DEFAULTS, ...config };
   const data = loadNames(c.data_path, c.split_seed);
   const tok = data.tokenizer;
   const [tr, dv, te] = [data.train, data.dev, data.test].map((w) => contextExamples(tok, w, c.block_size));
   manualSeed(c.seed);
-  const model = new MLPLanguageModel({
+  const modelConfig = {
     vocabSize: tok.vocabSize,
     blockSize: c.block_size,
     embedDim: c.embed_dim,
     hiddenSize: c.hidden_size,
     padId: 0,
-  });
+  };
+  const model = new MLPLanguageModel(modelConfig).to(c.device);
   const run = new RunRecorder(c.out_dir);
   const N = tr.X.shape[0];
-  const fit = trainLoop(
+  const loss = (X: Tensor, Y: Tensor) => mlpLoss(model, X, Y, c.device);
+  const fit = yield* trainSteps(
     {
       name: "train mlp",
       description: `MLP ${c.block_size}×${c.embed_dim} -> ${c.hidden_size} tanh -> ${tok.vocabSize}`,
@@ -257,9 +280,14 @@ export function trainNamesMLP(
       config: c,
       nextBatch: () => randint(0, N, [c.batch_size]),
       loss: (ix) => ({
-        loss: F.crossEntropy(model.forwardContexts(tr.X.indexSelect(0, ix)), tr.Y.indexSelect(0, ix)),
+        loss: F.crossEntropy(
+          model.forwardContexts(tr.X.indexSelect(0, ix).to(c.device)),
+          tr.Y.indexSelect(0, ix).to(c.device),
+        ),
       }),
-      evaluate: () => ({ train: mlpLoss(model, tr.X, tr.Y), val: mlpLoss(model, dv.X, dv.Y) }),
+      *evaluate() {
+        return { train: yield* loss(tr.X, tr.Y), val: yield* loss(dv.X, dv.Y) };
+      },
       lr: (iter) => (iter < c.lr_decay_iter ? c.learning_rate : c.lr_decayed),
       checkpointExtra: () => ({ tokenizer: tok.toJSON() }),
     },
@@ -275,13 +303,15 @@ export function trainNamesMLP(
     hooks,
   );
   const iter = fit.iter;
+  // Sampling reads every drawn token: it runs on the CPU, from the trained weights read back once.
+  const sampler = yield* hostModel(model, () => new MLPLanguageModel(modelConfig));
   const result = {
     model,
     tokenizer: tok,
-    train: mlpLoss(model, tr.X, tr.Y),
-    dev: mlpLoss(model, dv.X, dv.Y),
-    test: mlpLoss(model, te.X, te.Y),
-    samples: sampleNames(model, tok, c.num_samples, c.seed),
+    train: yield* loss(tr.X, tr.Y),
+    dev: yield* loss(dv.X, dv.Y),
+    test: yield* loss(te.X, te.Y),
+    samples: sampleNames(sampler, tok, c.num_samples, c.seed),
     checkpoint: run.checkpoint,
   };
   run.log({ iter, split: "final", train_loss: result.train, val_loss: result.dev, test_loss: result.test });
@@ -316,45 +346,77 @@ export const NAMES_RNN_DEFAULTS = {
   max_seconds: 0,
   /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
   nan_policy: "stop",
+  /** Where the model trains: "cpu" or "webgpu" (after `await gs.webgpu.init()`). */
+  device: "cpu",
 };
 
 export type NamesRNNConfig = typeof NAMES_RNN_DEFAULTS;
 
-/** Mean NLL per character of a recurrent LM over all words of a split. */
-function wordsLoss(model: RNNLanguageModel, tok: CharTokenizer, words: string[]): number {
+/** Mean NLL per character of a recurrent LM over all words of a split, on the model's device. */
+function* wordsLoss(
+  model: RNNLanguageModel,
+  tok: CharTokenizer,
+  words: string[],
+  device: string,
+): Reads<number> {
   const wasTraining = model.training;
   model.eval();
+  let parts: Tensor[];
   try {
-    return noGrad(() => {
-      let sum = 0;
-      let count = 0;
+    parts = noGrad(() => {
+      const out: Tensor[] = [];
       for (let i = 0; i < words.length; i += 2048) {
         const { x, y } = wordBatch(tok, words.slice(i, i + 2048));
-        const { logits } = model.forward(x, y);
+        const yd = y.to(device);
+        const { logits } = model.forward(x.to(device), yd);
+        const t = yd.reshape([-1]);
         const V = logits.shape[2];
-        const t = y.reshape([-1]);
-        sum += F.crossEntropy(logits.reshape([-1, V]), t, { ignoreIndex: -1, reduction: "sum" }).item();
-        count += t.ne(-1).sum().item();
+        out.push(F.crossEntropy(logits.reshape([-1, V]), t, { ignoreIndex: -1, reduction: "sum" }));
+        out.push(t.ne(-1).sum());
       }
-      return sum / count;
+      return out;
     });
   } finally {
     model.train(wasTraining);
   }
+  const values = yield* readNumbers(parts);
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < values.length; i += 2) {
+    sum += values[i];
+    count += values[i + 1];
+  }
+  return sum / count;
 }
 
-/** makemore.py's setup: random batches of whole names, padded, targets -1 past each name's end. */
+/** makemore.py's setup: random batches of whole names, padded, targets -1 past each name's end (CPU). */
 export function trainNamesRNN(
   config: Partial<NamesRNNConfig> = {},
   hooks: TrainHooks = {},
 ): NamesResult<RNNLanguageModel> {
+  return runSync(namesRNNTraining(config, hooks));
+}
+
+/** trainNamesRNN on any device (`device: "webgpu"` after `await gs.webgpu.init()`). */
+export function trainNamesRNNAsync(
+  config: Partial<NamesRNNConfig> = {},
+  hooks: TrainHooks = {},
+): Promise<NamesResult<RNNLanguageModel>> {
+  return runAsync(namesRNNTraining(config, hooks));
+}
+
+function* namesRNNTraining(
+  config: Partial<NamesRNNConfig>,
+  hooks: TrainHooks,
+): Reads<NamesResult<RNNLanguageModel>> {
   const c = { ...NAMES_RNN_DEFAULTS, ...config };
   const data = loadNames(c.data_path, c.split_seed);
   const tok = data.tokenizer;
   manualSeed(c.seed);
-  const model = rnnModel(c, tok.vocabSize);
+  const model = rnnModel(c, tok.vocabSize).to(c.device);
   const run = new RunRecorder(c.out_dir);
-  const fit = trainLoop(
+  const loss = (words: string[]) => wordsLoss(model, tok, words, c.device);
+  const fit = yield* trainSteps(
     {
       name: `train ${c.cell}`,
       description: `${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size}, embedding ${c.embed_dim}`,
@@ -368,9 +430,11 @@ export function trainNamesRNN(
           Array.from(ix, (i) => data.train[i]),
         );
       },
-      loss: ({ x, y }) => ({ loss: model.forward(x, y).loss! }),
+      loss: ({ x, y }) => ({ loss: model.forward(x.to(c.device), y.to(c.device)).loss! }),
       // The training loss reported is the running mean since the last evaluation.
-      evaluate: () => ({ val: wordsLoss(model, tok, data.dev) }),
+      *evaluate() {
+        return { val: yield* loss(data.dev) };
+      },
       lr: (iter) =>
         cosineWithWarmupLr(iter, {
           lr: c.learning_rate,
@@ -393,13 +457,14 @@ export function trainNamesRNN(
     hooks,
   );
   const iter = fit.iter;
+  const sampler = yield* hostModel(model, () => rnnModel(c, tok.vocabSize));
   const result = {
     model,
     tokenizer: tok,
-    train: wordsLoss(model, tok, data.train),
-    dev: wordsLoss(model, tok, data.dev),
-    test: wordsLoss(model, tok, data.test),
-    samples: sampleNames(model, tok, c.num_samples, c.seed),
+    train: yield* loss(data.train),
+    dev: yield* loss(data.dev),
+    test: yield* loss(data.test),
+    samples: sampleNames(sampler, tok, c.num_samples, c.seed),
     checkpoint: run.checkpoint,
   };
   run.log({ iter, split: "final", train_loss: result.train, val_loss: result.dev, test_loss: result.test });

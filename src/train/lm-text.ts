@@ -15,7 +15,9 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { CharTokenizer } from "../text/tokenizers/char-tokenizer.js";
 import { RNNLanguageModel, detachState, type RNNState } from "../models/rnn-lm.js";
 import { loadCorpus, shuffleInPlace, streamBatches, windowSplit, windowsAt } from "../data/char-lm.js";
-import { trainLoop, type TrainHooks } from "./loop.js";
+import { trainSteps, type TrainHooks } from "./loop.js";
+import { hostModel } from "./host-model.js";
+import { readNumbers, runAsync, runSync, type Reads } from "./reads.js";
 import { makeOptimizer } from "./make-optimizer.js";
 import { RunRecorder } from "./recorder.js";
 import { nanPolicy } from "./health.js";
@@ -61,6 +63,8 @@ export const TEXT_RNN_DEFAULTS = {
   max_seconds: 0,
   /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
   nan_policy: "stop",
+  /** Where the model trains: "cpu" or "webgpu" (after `await gs.webgpu.init()`). */
+  device: "cpu",
 };
 
 export type TextRNNConfig = typeof TEXT_RNN_DEFAULTS;
@@ -85,28 +89,45 @@ export interface TextRNNResult {
 type Batch = { x: Tensor; y: Tensor };
 
 /** Mean loss per character over batches, in eval mode; the state carries over between batches when `carry`. */
-function meanLoss(model: RNNLanguageModel, batches: Batch[], carry: boolean): number {
+function* meanLoss(model: RNNLanguageModel, batches: Batch[], carry: boolean, device: string): Reads<number> {
   model.eval();
+  let losses: Tensor[];
   try {
-    return noGrad(() => {
-      let sum = 0;
-      let count = 0;
+    losses = noGrad(() => {
       let state: RNNState | null = null;
-      for (const { x, y } of batches) {
-        const out = model.forward(x, y, carry ? state : null);
+      return batches.map(({ x, y }) => {
+        const out = model.forward(x.to(device), y.to(device), carry ? state : null);
         state = out.state;
-        sum += out.loss!.item() * y.numel();
-        count += y.numel();
-      }
-      return sum / count;
+        return out.loss!;
+      });
     });
   } finally {
     model.train();
   }
+  const values = yield* readNumbers(losses);
+  let sum = 0;
+  let count = 0;
+  batches.forEach(({ y }, i) => {
+    sum += values[i] * y.numel();
+    count += y.numel();
+  });
+  return sum / count;
 }
 
-/** Trains a character RNN/LSTM/GRU LM on a text and reports validation perplexity. */
+/** Trains a character RNN/LSTM/GRU LM on a text on the CPU and reports validation perplexity. */
 export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: TrainHooks = {}): TextRNNResult {
+  return runSync(textRNNTraining(config, hooks));
+}
+
+/** trainTextRNN on any device (`device: "webgpu"` after `await gs.webgpu.init()`). */
+export function trainTextRNNAsync(
+  config: Partial<TextRNNConfig> = {},
+  hooks: TrainHooks = {},
+): Promise<TextRNNResult> {
+  return runAsync(textRNNTraining(config, hooks));
+}
+
+function* textRNNTraining(config: Partial<TextRNNConfig>, hooks: TrainHooks): Reads<TextRNNResult> {
   const c = { ...TEXT_RNN_DEFAULTS, ...config };
   if (c.batching !== "windows" && c.batching !== "stream")
     throw new RangeError(`train ${c.cell}: batching must be "windows" or "stream", got "${c.batching}"`);
@@ -140,12 +161,12 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: TrainHo
   }
 
   manualSeed(c.seed);
-  const model = rnnModel(c, tok.vocabSize);
+  const model = rnnModel(c, tok.vocabSize).to(c.device);
   const run = new RunRecorder(c.out_dir);
   const gen = new Generator(c.seed + 1);
   const carry = c.batching === "stream";
   let state: RNNState | null = null; // stream: carried from window to window within an epoch
-  const fit = trainLoop(
+  const fit = yield* trainSteps(
     {
       name: `train ${c.cell}`,
       description: `${c.cell.toUpperCase()} ${c.num_layers}×${c.hidden_size} on ${corpus.name} (${tok.vocabSize} characters, ${c.batching})`,
@@ -158,13 +179,13 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: TrainHo
         return epochBatches(gen);
       },
       loss: ({ x, y }) => {
-        const out = model.forward(x, y, state);
+        const out = model.forward(x.to(c.device), y.to(c.device), state);
         // Detached, so that the next window's backward stops at its start.
         if (carry) state = detachState(out.state);
         return { loss: out.loss!, tokens: y.numel() };
       },
-      evaluate: () => {
-        const val = meanLoss(model, valBatches, carry);
+      *evaluate() {
+        const val = yield* meanLoss(model, valBatches, carry, c.device);
         return { val, extra: { val_ppl: Math.exp(val) } };
       },
       checkpointExtra: () => ({ tokenizer: tok.toJSON() }),
@@ -201,7 +222,9 @@ export function trainTextRNN(config: Partial<TextRNNConfig> = {}, hooks: TrainHo
   const prefix = tok.encode(c.prefix || tok.chars[0]);
   const prompt = new Tensor(Int32Array.from(prefix), [1, prefix.length]);
   const sampleOpts = { temperature: c.temperature, generator: new Generator(c.seed + 2) };
-  const sample = tok.decode(model.generate(prompt, c.sample_len, sampleOpts).toArray());
+  // Sampling reads every drawn character: it runs on the CPU, from the trained weights.
+  const sampler = yield* hostModel(model, () => rnnModel(c, tok.vocabSize));
+  const sample = tok.decode(sampler.generate(prompt, c.sample_len, sampleOpts).toArray());
   return {
     model,
     tokenizer: tok,

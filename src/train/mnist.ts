@@ -18,7 +18,8 @@ import { TensorDataset } from "../data/dataset.js";
 import { DataLoader } from "../data/dataloader.js";
 import { loadMnist } from "../data/mnist.js";
 import type { Optimizer } from "../optim/optimizer.js";
-import { trainLoop, type TrainHooks } from "./loop.js";
+import { trainSteps, type TrainHooks } from "./loop.js";
+import { readNumbers, runAsync, runSync, type Reads } from "./reads.js";
 import { RunRecorder } from "./recorder.js";
 import { nanPolicy } from "./health.js";
 
@@ -40,6 +41,8 @@ export const MNIST_DEFAULTS = {
   out_dir: "",
   /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
   nan_policy: "stop",
+  /** Where the model trains: "cpu" or "webgpu" (after `await gs.webgpu.init()`). */
+  device: "cpu",
 };
 
 export type MnistConfig = typeof MNIST_DEFAULTS;
@@ -57,22 +60,31 @@ export function mnistModel(c: Pick<MnistConfig, "arch" | "hidden" | "dropout">):
   throw new RangeError(`mnist: arch must be "softmax" or "mlp", got "${c.arch}"`);
 }
 
-/** Fraction of correct argmax predictions, in eval mode, in batches. */
+/** Fraction of correct argmax predictions, in eval mode, in batches (a model on the CPU). */
 export function accuracy(model: Module, images: Tensor, labels: Tensor, batchSize = 1000): number {
+  return runSync(accuracyReads(model, images, labels, batchSize));
+}
+
+/** accuracy on the model's device: the batches go there, their counts come back in one read. */
+function* accuracyReads(model: Module, images: Tensor, labels: Tensor, batchSize = 1000): Reads<number> {
+  const device = model.parameters()[0]?.device ?? "cpu";
   model.eval();
-  let correct = 0;
-  noGrad(() => {
+  const counts = noGrad(() => {
+    const out: Tensor[] = [];
     for (let i = 0; i < images.shape[0]; i += batchSize) {
       const n = Math.min(batchSize, images.shape[0] - i);
-      const logits = model.forward(images.narrow(0, i, n)) as Tensor;
-      correct += logits
-        .argmax(1)
-        .eq(labels.narrow(0, i, n))
-        .sum()
-        .item();
+      const logits = model.forward(images.narrow(0, i, n).to(device)) as Tensor;
+      out.push(
+        logits
+          .argmax(1)
+          .eq(labels.narrow(0, i, n).to(device))
+          .sum(),
+      );
     }
+    return out;
   });
   model.train();
+  const correct = (yield* readNumbers(counts)).reduce((a, b) => a + b, 0);
   return correct / images.shape[0];
 }
 
@@ -85,11 +97,26 @@ export interface EpochInfo {
   seconds: number;
 }
 
-/** Trains on MNIST's training set and reports test accuracy after each epoch. */
-export function trainMnist(
+export interface MnistResult {
+  model: Module;
+  testAccuracy: number;
+  epochs: EpochInfo[];
+}
+
+/** Trains on MNIST's training set on the CPU and reports test accuracy after each epoch. */
+export function trainMnist(config: Partial<MnistConfig> = {}, hooks: TrainHooks = {}): MnistResult {
+  return runSync(mnistTraining(config, hooks));
+}
+
+/** trainMnist on any device (`device: "webgpu"` after `await gs.webgpu.init()`). */
+export function trainMnistAsync(
   config: Partial<MnistConfig> = {},
   hooks: TrainHooks = {},
-): { model: Module; testAccuracy: number; epochs: EpochInfo[] } {
+): Promise<MnistResult> {
+  return runAsync(mnistTraining(config, hooks));
+}
+
+function* mnistTraining(config: Partial<MnistConfig>, hooks: TrainHooks): Reads<MnistResult> {
   const c = { ...MNIST_DEFAULTS, ...config };
   manualSeed(c.seed);
   const train = loadMnist(c.data_dir || undefined, { split: "train" });
@@ -97,7 +124,7 @@ export function trainMnist(
   const images =
     c.limit > 0 ? train.images.narrow(0, 0, Math.min(c.limit, train.images.shape[0])) : train.images;
   const labels = c.limit > 0 ? train.labels.narrow(0, 0, images.shape[0]) : train.labels;
-  const model = mnistModel(c);
+  const model = mnistModel(c).to(c.device);
   const params = model.parameters();
   const opt =
     c.optimizer === "sgd"
@@ -110,7 +137,7 @@ export function trainMnist(
     batchSize: c.batch_size,
     shuffle: true,
   });
-  const fit = trainLoop(
+  const fit = yield* trainSteps(
     {
       name: "train mnist",
       description: `${c.arch} on MNIST (${images.shape[0].toLocaleString("en-US")} training images)`,
@@ -119,10 +146,10 @@ export function trainMnist(
       config: c,
       totalIters: c.epochs * loader.length,
       epochBatches: () => loader,
-      loss: ([x, y]) => ({ loss: crossEntropy(model.forward(x) as Tensor, y) }),
+      loss: ([x, y]) => ({ loss: crossEntropy(model.forward(x.to(c.device)) as Tensor, y.to(c.device)) }),
       // The best model is the one with the fewest test errors.
-      evaluate: () => {
-        const acc = accuracy(model, test.images, test.labels);
+      *evaluate() {
+        const acc = yield* accuracyReads(model, test.images, test.labels);
         return { val: 1 - acc, extra: { test_accuracy: acc } };
       },
     },

@@ -1,5 +1,6 @@
 /** Translating sentences with a trained model and scoring them with BLEU. */
 import { noGrad } from "../autograd/grad-mode.js";
+import type { Tensor } from "../tensor/tensor.js";
 import type { Vocab } from "../text/tokenizers/vocab.js";
 import { corpusBleu, d2lBleu, type BleuScore } from "../text/bleu/bleu.js";
 import {
@@ -11,7 +12,8 @@ import {
 } from "../data/parallel.js";
 import type { BeamSearchOptions } from "../models/decoding.js";
 import { encodeSource, mtTokenizer, type MTDataName, type MTSplit } from "../data/translation-corpora.js";
-import { batchLogits, type MTModel } from "./mt-model.js";
+import { batchLogits, deviceOf, type MTModel } from "./mt-model.js";
+import { readNumbers, type Reads } from "./reads.js";
 
 export interface Translation {
   /** Target tokens (<eos> and <bos> removed). */
@@ -110,27 +112,38 @@ export function d2lReport(
   });
 }
 
-/** Mean teacher-forced loss per target token over examples, in eval mode without gradients. */
-export function evaluateLoss(model: MTModel, examples: PackedPairs, padId: number, batchSize = 128): number {
+/** Mean teacher-forced loss per target token over examples, in eval mode without gradients, on the model's device. */
+export function* evaluateLoss(
+  model: MTModel,
+  examples: PackedPairs,
+  padId: number,
+  batchSize = 128,
+): Reads<number> {
   const wasTraining = model.training;
   model.eval();
-  let total = 0;
-  let tokens = 0;
   // Sorted by length, batches hold little padding; the mean does not depend on the order.
   const order = Array.from({ length: examples.length }, (_, i) => i).sort(
     (a, b) => examples.srcLength(a) - examples.srcLength(b) || examples.tgtLength(a) - examples.tgtLength(b),
   );
+  const losses: Tensor[] = [];
+  const counts: number[] = [];
   noGrad(() => {
     for (let i = 0; i < order.length; i += batchSize) {
       const b = translationBatch(
         order.slice(i, i + batchSize).map((k) => examples.get(k)),
         padId,
       );
-      const loss = model.loss(batchLogits(model, b), b.tgtOut).item();
-      total += loss * b.numTokens;
-      tokens += b.numTokens;
+      losses.push(model.loss(batchLogits(model, b), b.tgtOut.to(deviceOf(model))));
+      counts.push(b.numTokens);
     }
   });
   model.train(wasTraining);
+  const values = yield* readNumbers(losses);
+  let total = 0;
+  let tokens = 0;
+  values.forEach((loss, i) => {
+    total += loss * counts[i];
+    tokens += counts[i];
+  });
   return total / tokens;
 }

@@ -72,12 +72,18 @@ export function decodeLimit(model: MTModel): number {
 
 /** Teacher-forced logits (B, T, V) of a batch. */
 export function batchLogits(model: MTModel, b: TranslationBatch, teacherForcing = 1): Tensor {
+  const device = deviceOf(model);
   if (model instanceof Seq2SeqAttention)
-    return model.forward(b.src, b.srcLengths, b.tgtIn, { teacherForcing });
-  return model.forward(b.src, b.tgtIn, {
-    srcPaddingMask: b.srcPaddingMask,
-    tgtPaddingMask: b.tgtPaddingMask,
+    return model.forward(b.src.to(device), b.srcLengths, b.tgtIn.to(device), { teacherForcing });
+  return model.forward(b.src.to(device), b.tgtIn.to(device), {
+    srcPaddingMask: b.srcPaddingMask.to(device),
+    tgtPaddingMask: b.tgtPaddingMask.to(device),
   });
+}
+
+/** The device of a model's parameters (where its batches go). */
+export function deviceOf(model: MTModel): string {
+  return model.parameters()[0]?.device ?? "cpu";
 }
 
 export interface LoadedTranslator {

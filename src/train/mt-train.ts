@@ -16,7 +16,9 @@ import type { BleuScore } from "../text/bleu/bleu.js";
 import { encodeSplit, loadMTData, mtTokenizer, type MTDataName } from "../data/translation-corpora.js";
 import { batchLogits, buildModel, type MTModel } from "./mt-model.js";
 import { d2lReport, evaluateBleu, evaluateLoss, type Translation } from "./mt-eval.js";
-import { trainLoop, type TrainHooks } from "./loop.js";
+import { trainSteps, type TrainHooks } from "./loop.js";
+import { hostModel } from "./host-model.js";
+import { runAsync, runSync, type Reads } from "./reads.js";
 import { RunRecorder } from "./recorder.js";
 import { nanPolicy } from "./health.js";
 
@@ -48,6 +50,8 @@ export const MT_TRAIN_DEFAULTS = {
   max_seconds: 0,
   /** On a non-finite loss or gradient: "stop" the run, "skip" the step, or "continue" (train/health.ts). */
   nan_policy: "stop",
+  /** Where the model trains: "cpu" or "webgpu" (after `await gs.webgpu.init()`); test BLEU decodes on the CPU. */
+  device: "cpu",
   seed: 1234,
   /** After the last epoch: BLEU on the test split... */
   eval_test: true,
@@ -207,8 +211,20 @@ export function mtConfig(overrides: Partial<MTTrainConfig>): MTTrainConfig {
   return c;
 }
 
-/** Trains (or resumes) a translation model; evaluates test BLEU when all epochs are done. */
+/** Trains (or resumes) a translation model on the CPU; evaluates test BLEU when all epochs are done. */
 export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHooks = {}): MTTrainResult {
+  return runSync(translatorTraining(config, hooks));
+}
+
+/** trainTranslator on any device (`device: "webgpu"` after `await gs.webgpu.init()`). */
+export function trainTranslatorAsync(
+  config: Partial<MTTrainConfig>,
+  hooks: TrainHooks = {},
+): Promise<MTTrainResult> {
+  return runAsync(translatorTraining(config, hooks));
+}
+
+function* translatorTraining(config: Partial<MTTrainConfig>, hooks: TrainHooks): Reads<MTTrainResult> {
   let c = mtConfig(config);
   if (c.arch !== "gru-attn" && c.arch !== "transformer")
     throw new Error(`train translate: --arch must be "gru-attn" or "transformer", got "${c.arch}"`);
@@ -232,12 +248,12 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHook
   const padId = tgtVocab.padId!;
 
   manualSeed(c.seed);
-  const model = buildModel(c, srcVocab, tgtVocab);
+  const model = buildModel(c, srcVocab, tgtVocab).to(c.device);
   const lengths = Array.from(
     { length: train.length },
     (_, i) => train.srcLength(i) * 1000 + train.tgtLength(i),
   );
-  const fit = trainLoop(
+  const fit = yield* trainSteps(
     {
       name: "train translate",
       description: `${c.data} ${c.src}→${c.tgt}: ${summary.trainPairs} training pairs, ${summary.valPairs} validation, ${summary.testPairs} test; vocabularies ${summary.srcVocabSize} / ${summary.tgtVocabSize}`,
@@ -256,9 +272,11 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHook
           padId,
         );
         const logits = batchLogits(model, b, c.teacher_forcing);
-        return { loss: model.loss(logits, b.tgtOut, c.label_smoothing), tokens: b.numTokens };
+        return { loss: model.loss(logits, b.tgtOut.to(c.device), c.label_smoothing), tokens: b.numTokens };
       },
-      evaluate: () => ({ val: evaluateLoss(model, val, padId) }),
+      *evaluate() {
+        return { val: yield* evaluateLoss(model, val, padId) };
+      },
       lr: (step) => (c.warmup_iters > 0 ? c.lr * Math.min(1, (step + 1) / c.warmup_iters) : c.lr),
       checkpointExtra: () =>
         ({ srcVocab: srcVocab.toJSON(), tgtVocab: tgtVocab.toJSON() }) satisfies SavedVocabs,
@@ -296,8 +314,10 @@ export function trainTranslator(config: Partial<MTTrainConfig>, hooks: TrainHook
     if (c.eval_checkpoint === "best" && existsSync(recorder.bestCheckpoint))
       model.loadStateDict(loadCheckpoint(recorder.bestCheckpoint).model);
     const t0 = performance.now();
+    // Beam search reads every decoded token: it runs on the CPU, from the weights read back once.
+    const decoder = yield* hostModel(model, () => buildModel(c, srcVocab, tgtVocab));
     const report = evaluateBleu(
-      model,
+      decoder,
       test,
       { dataName: summary.name, srcVocab, tgtVocab },
       {

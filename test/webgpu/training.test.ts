@@ -8,6 +8,12 @@ import { runInNewContext } from "node:vm";
 import * as gs from "../../src/index.js";
 import { GPU, initWebGpu } from "./setup.js";
 import { gptLosses } from "./gpt-losses.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { backendFor } from "../../src/tensor/device.js";
+import type { TrainHooks } from "../../src/train/loop.js";
+import { trainGPTAsync } from "../../src/train/gpt-train.js";
 
 before(initWebGpu);
 
@@ -78,4 +84,75 @@ test("GPU memory stays flat over many training steps without dispose calls", asy
   assert.ok(live > 0);
   // After the first steps fill the pool, every later step reuses its buffers: nothing new is allocated.
   assert.equal(held[39], held[5], `live + pooled bytes per step: ${held.join(" ")}`);
+});
+
+/** A tiny `train gpt` run on webgpu through the CLI's program, with a hook per step. */
+async function gptRun(steps: number, logInterval: number, hooks: TrainHooks = {}): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), "gs-webgpu-loop-"));
+  const text = path.join(dir, "text.txt");
+  writeFileSync(text, "to be or not to be, that is the question. ".repeat(20));
+  await trainGPTAsync(
+    {
+      data_path: text,
+      out_dir: dir,
+      max_iters: steps,
+      eval_interval: 1000, // evaluated at the start and the end only
+      eval_iters: 1,
+      log_interval: logInterval,
+      n_layer: 1,
+      n_head: 2,
+      n_embd: 16,
+      block_size: 8,
+      batch_size: 4,
+      device: GPU,
+    },
+    hooks,
+  );
+}
+
+test("train gpt on webgpu reads back once per log interval, not once per step", async () => {
+  const be = backendFor(GPU);
+  const read = be.read;
+  let reads = 0;
+  be.read = (...args) => (reads++, read(...args));
+  try {
+    for (const [logInterval, most] of [
+      [10, 3],
+      [1, 20],
+    ]) {
+      let atStart = 0;
+      let duringSteps = -1;
+      await gptRun(20, logInterval, {
+        onStart: () => (atStart = reads),
+        onStep: (s) => {
+          if (s.iter === 19) duringSteps = reads - atStart;
+        },
+      });
+      // The evaluation at step 0 reads once; steps 0, 10 and the end each start one read of the losses.
+      assert.ok(
+        duringSteps >= 1 && duringSteps <= most + 1,
+        `log_interval ${logInterval}: ${duringSteps} readbacks`,
+      );
+      if (logInterval === 1)
+        assert.ok(duringSteps >= 20, `${duringSteps} readbacks when every step is logged`);
+    }
+  } finally {
+    be.read = read;
+  }
+});
+
+test("GPU memory stays flat over many steps of the CLI's training loop", async () => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const held: number[] = [];
+  await gptRun(60, 1, {
+    onStep: () => {
+      gc();
+      const m = gs.webgpu.memory();
+      held.push(m.live + m.pooled);
+    },
+  });
+  assert.equal(held.length, 60);
+  const late = held.slice(20);
+  assert.ok(Math.max(...late) <= held[20], `live + pooled bytes per step: ${held.join(" ")}`);
 });

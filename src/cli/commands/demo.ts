@@ -21,13 +21,18 @@ export const command = defineCommand({
   },
   help: GPT_OPTION_HELP,
   rules: GPT_OPTION_RULES,
-  run(config, { progress }) {
+  // The demo samples with the CPU's synchronous generate.
+  validate: (c) =>
+    c.device === "cpu"
+      ? undefined
+      : `the demo runs on the CPU; train on a GPU with: gradstack train gpt --device=${c.device}`,
+  async run(config, { progress }) {
     console.log(
       "gradstack demo: a character-level GPT learns tiny Shakespeare (about two minutes on a laptop CPU)\n",
     );
     // Printed here rather than by printConfig, so that the line above comes first.
     console.log(formatConfig(config));
-    const { model, tokenizer } = trainWithProgress(config, progress);
+    const { model, tokenizer } = await trainWithProgress(config, progress);
     manualSeed(1);
     const out = model.generate(tensor([tokenizer.encode("\n")], { dtype: "int32" }), 300, {
       temperature: 0.8,

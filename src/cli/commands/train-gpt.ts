@@ -9,14 +9,14 @@ import {
   type OptionRules,
 } from "../option-rules.js";
 import type { Progress } from "../progress.js";
-import { trainProgress } from "./train-progress.js";
+import { trainProgress, whereItRuns } from "./train-progress.js";
+import { DEVICE_HELP, DEVICE_RULE, openDevice } from "../device-option.js";
 import {
   GPT_TRAIN_DEFAULTS,
-  trainGPT,
+  trainGPTAsync,
   type GPTTrainConfig,
   type TrainResult,
 } from "../../train/gpt-train.js";
-import { backend } from "../../backend/index.js";
 import { NAN_POLICY_HELP } from "../../train/health.js";
 
 /** nanoGPT's option names, so its flags and configs carry over. */
@@ -50,6 +50,7 @@ export const GPT_OPTION_HELP: OptionHelp<GPTTrainConfig> = {
   seed: "random seed (initialization, batches, dropout)",
   max_seconds: "stop after this many seconds of training, with a final evaluation (0: no limit)",
   nan_policy: NAN_POLICY_HELP,
+  device: DEVICE_HELP,
 };
 
 /** The longest context `train gpt` accepts: attention holds block_size² numbers per head and sequence. */
@@ -77,18 +78,18 @@ export const GPT_OPTION_RULES: OptionRules<GPTTrainConfig> = {
   warmup_iters: NON_NEGATIVE_INT,
   lr_decay_iters: NON_NEGATIVE_INT,
   min_lr: NON_NEGATIVE,
+  device: DEVICE_RULE,
 };
 
-/** Trains a GPT with `config`, showing progress; the demo runs it too. */
-export function trainWithProgress(config: GPTTrainConfig, progress: Progress): TrainResult {
-  const result = trainGPT(
+/** Trains a GPT with `config` on its device, showing progress; the demo runs it too. */
+export async function trainWithProgress(config: GPTTrainConfig, progress: Progress): Promise<TrainResult> {
+  await openDevice(config.device);
+  const result = await trainGPTAsync(
     config,
     trainProgress(progress, {
       bar: "run",
-      startLine: ({ params }) => {
-        const be = backend();
-        return `number of parameters: ${(params / 1e6).toFixed(2)}M · backend ${be.name} (${be.threads} threads)`;
-      },
+      startLine: ({ params, device }) =>
+        `number of parameters: ${(params / 1e6).toFixed(2)}M · ${whereItRuns(device)}`,
       fields: ({ iter, loss, lr, tokensPerSec }) => ({
         iter,
         loss,
@@ -112,7 +113,7 @@ export const command = defineCommand({
   help: GPT_OPTION_HELP,
   rules: GPT_OPTION_RULES,
   printConfig: true,
-  run(config, { progress }) {
-    trainWithProgress(config, progress);
+  async run(config, { progress }) {
+    await trainWithProgress(config, progress);
   },
 });

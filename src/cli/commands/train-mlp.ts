@@ -3,7 +3,8 @@ import { defineCommand } from "../command.js";
 import { COUNT, NON_NEGATIVE, NON_NEGATIVE_INT, TRAIN_RULES } from "../option-rules.js";
 import { NAN_POLICY_HELP } from "../../train/health.js";
 import { trainProgress } from "./train-progress.js";
-import { NAMES_MLP_DEFAULTS, trainNamesMLP } from "../../train/lm-names.js";
+import { NAMES_MLP_DEFAULTS, trainNamesMLPAsync } from "../../train/lm-names.js";
+import { DEVICE_HELP, DEVICE_RULE, openDevice } from "../device-option.js";
 
 export const command = defineCommand({
   name: "train mlp",
@@ -27,6 +28,7 @@ export const command = defineCommand({
     num_samples: "names sampled after training",
     max_seconds: "stop after this many seconds of training (0: no limit)",
     nan_policy: NAN_POLICY_HELP,
+    device: DEVICE_HELP,
   },
   rules: {
     ...TRAIN_RULES,
@@ -42,10 +44,12 @@ export const command = defineCommand({
     eval_interval: COUNT,
     log_interval: COUNT,
     num_samples: NON_NEGATIVE_INT,
+    device: DEVICE_RULE,
   },
   printConfig: true,
-  run(config, { progress }) {
-    const r = trainNamesMLP(
+  async run(config, { progress }) {
+    await openDevice(config.device);
+    const r = await trainNamesMLPAsync(
       config,
       trainProgress(progress, {
         bar: "run",

@@ -3,7 +3,8 @@ import { defineCommand } from "../command.js";
 import { COUNT, DROPOUT, NON_NEGATIVE, PROBABILITY, TRAIN_RULES } from "../option-rules.js";
 import { NAN_POLICY_HELP } from "../../train/health.js";
 import { trainProgress } from "./train-progress.js";
-import { MNIST_DEFAULTS, trainMnist } from "../../train/mnist.js";
+import { MNIST_DEFAULTS, trainMnistAsync } from "../../train/mnist.js";
+import { DEVICE_HELP, DEVICE_RULE, openDevice } from "../device-option.js";
 
 export const command = defineCommand({
   name: "train mnist",
@@ -24,6 +25,7 @@ export const command = defineCommand({
     data_dir: 'folder of the MNIST IDX files ("": the shipped ones)',
     out_dir: 'folder of metrics.jsonl, the best checkpoint and loss.svg ("": none written)',
     nan_policy: NAN_POLICY_HELP,
+    device: DEVICE_HELP,
   },
   rules: {
     ...TRAIN_RULES,
@@ -37,10 +39,12 @@ export const command = defineCommand({
     hidden: COUNT,
     dropout: DROPOUT,
     limit: { int: true, min: 0, max: 60000 },
+    device: DEVICE_RULE,
   },
   printConfig: true,
-  run(config, { progress }) {
-    const { testAccuracy } = trainMnist(
+  async run(config, { progress }) {
+    await openDevice(config.device);
+    const { testAccuracy } = await trainMnistAsync(
       config,
       trainProgress(progress, {
         bar: "epoch",

@@ -20,9 +20,15 @@ export interface ProgressOptions {
   epochs?: number;
 }
 
-export function defaultStartLine({ description, params }: StartInfo): string {
+export function defaultStartLine({ description, params, device }: StartInfo): string {
+  return `${description} · ${params.toLocaleString("en-US")} parameters · ${whereItRuns(device)}`;
+}
+
+/** "backend cpu-js (4 threads)" on the CPU, "device webgpu" on another device. */
+export function whereItRuns(device: string): string {
+  if (device !== "cpu") return `device ${device}`;
   const be = backend();
-  return `${description} · ${params.toLocaleString("en-US")} parameters · backend ${be.name} (${be.threads} threads)`;
+  return `backend ${be.name} (${be.threads} threads)`;
 }
 
 /** Hooks that draw the progress on stderr and print start and evaluation lines on stdout. */

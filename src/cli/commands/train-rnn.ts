@@ -8,8 +8,9 @@ import { COUNT, DROPOUT, NON_NEGATIVE, NON_NEGATIVE_INT, TRAIN_RULES } from "../
 import { NAN_POLICY_HELP } from "../../train/health.js";
 import type { Progress } from "../progress.js";
 import { trainProgress } from "./train-progress.js";
-import { NAMES_RNN_DEFAULTS, trainNamesRNN } from "../../train/lm-names.js";
-import { TEXT_RNN_DEFAULTS, trainTextRNN } from "../../train/lm-text.js";
+import { NAMES_RNN_DEFAULTS, trainNamesRNNAsync } from "../../train/lm-names.js";
+import { TEXT_RNN_DEFAULTS, trainTextRNNAsync } from "../../train/lm-text.js";
+import { DEVICE_HELP, DEVICE_RULE, openDevice } from "../device-option.js";
 import type { TrainHooks } from "../../train/loop.js";
 
 type Cell = "rnn" | "lstm" | "gru";
@@ -33,6 +34,7 @@ const SHARED_HELP = {
   grad_clip: "clip the gradient norm at this value (0: no clipping)",
   seed: "random seed (initialization, batches, dropout, samples)",
   nan_policy: NAN_POLICY_HELP,
+  device: DEVICE_HELP,
 };
 
 const SHARED_RULES = {
@@ -46,6 +48,7 @@ const SHARED_RULES = {
   learning_rate: NON_NEGATIVE,
   weight_decay: NON_NEGATIVE,
   grad_clip: NON_NEGATIVE,
+  device: DEVICE_RULE,
 };
 
 const article = (cell: Cell) => (cell === "gru" ? "a" : "an");
@@ -112,8 +115,9 @@ function textCommand(cell: Cell): OptionsCommand {
     },
     validate: sameCell(cell),
     printConfig: true,
-    run(config, { progress }) {
-      const r = trainTextRNN(config, hooks(progress));
+    async run(config, { progress }) {
+      await openDevice(config.device);
+      const r = await trainTextRNNAsync(config, hooks(progress));
       progress.log(
         `validation loss ${r.valLoss.toFixed(4)}, perplexity ${r.valPerplexity.toFixed(3)} (best ${r.bestValPerplexity.toFixed(3)}) after ${r.epochs} epochs, ${r.iters} steps, ${r.seconds.toFixed(0)} s (${Math.round(r.tokensPerSec).toLocaleString("en-US")} training characters/s)`,
       );
@@ -156,8 +160,9 @@ function namesCommand(cell: Cell): OptionsCommand {
     },
     validate: sameCell(cell),
     printConfig: true,
-    run(config, { progress }) {
-      const r = trainNamesRNN(config, hooks(progress));
+    async run(config, { progress }) {
+      await openDevice(config.device);
+      const r = await trainNamesRNNAsync(config, hooks(progress));
       progress.log(
         `final NLL per character: train ${r.train.toFixed(4)} · dev ${r.dev.toFixed(4)} · test ${r.test.toFixed(4)}`,
       );

@@ -5,9 +5,9 @@
 import { defineCommand } from "../command.js";
 import { COUNT, DROPOUT, NON_NEGATIVE, NON_NEGATIVE_INT, PROBABILITY, TRAIN_RULES } from "../option-rules.js";
 import { NAN_POLICY_HELP } from "../../train/health.js";
-import { trainProgress } from "./train-progress.js";
-import { MT_TRAIN_DEFAULTS, mtConfig, trainTranslator } from "../../train/mt-train.js";
-import { backend } from "../../backend/index.js";
+import { trainProgress, whereItRuns } from "./train-progress.js";
+import { MT_TRAIN_DEFAULTS, mtConfig, trainTranslatorAsync } from "../../train/mt-train.js";
+import { DEVICE_HELP, DEVICE_RULE, openDevice } from "../device-option.js";
 
 export const command = defineCommand({
   name: "train translate",
@@ -62,6 +62,7 @@ export const command = defineCommand({
     activation: 'transformer: "relu" or "gelu" in the feed-forward layers',
     positional: 'transformer: "sinusoidal" or "learned" positional encodings',
     nan_policy: NAN_POLICY_HELP,
+    device: DEVICE_HELP,
   },
   rules: {
     ...TRAIN_RULES,
@@ -98,18 +99,18 @@ export const command = defineCommand({
     ff_dim: COUNT,
     activation: { oneOf: ["relu", "gelu"] },
     positional: { oneOf: ["sinusoidal", "learned"] },
+    device: DEVICE_RULE,
   },
   printConfig: true,
-  run(config, { progress }) {
-    const result = trainTranslator(
+  async run(config, { progress }) {
+    await openDevice(config.device);
+    const result = await trainTranslatorAsync(
       config,
       trainProgress(progress, {
         bar: "epoch",
         epochs: config.epochs,
-        startLine: ({ params, description }) => {
-          const be = backend();
-          return `${config.arch} · ${(params / 1e6).toFixed(2)}M parameters · backend ${be.name} (${be.threads} threads)\n${description}`;
-        },
+        startLine: ({ params, description, device }) =>
+          `${config.arch} · ${(params / 1e6).toFixed(2)}M parameters · ${whereItRuns(device)}\n${description}`,
         fields: ({ loss, lr, tokensPerSec }) => ({
           loss,
           lr: lr.toExponential(2),
