@@ -76,7 +76,9 @@ function run(cmd, args) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} failed`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} failed`)),
+    );
   });
 }
 
@@ -86,7 +88,9 @@ export async function buildWasm(outDir, jobs = 2) {
   try {
     const units = wasmSources().filter((f) => f.endsWith(".cc"));
     const objects = units.map((f) => path.join(objDir, f.replace(/\.cc$/, ".o")));
-    const queue = units.map((f, i) => () => run(CLANG, [...COMPILE_FLAGS, "-c", `${SRC}/${f}`, "-o", objects[i]]));
+    const queue = units.map(
+      (f, i) => () => run(CLANG, [...COMPILE_FLAGS, "-c", `${SRC}/${f}`, "-o", objects[i]]),
+    );
     await Promise.all(
       Array.from({ length: jobs }, async () => {
         for (let next = queue.shift(); next !== undefined; next = queue.shift()) await next();
@@ -105,7 +109,9 @@ export async function buildWasm(outDir, jobs = 2) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   if (!toolchainPresent()) {
-    console.error(`gradstack: ${CLANG} not found; install clang-19 lld-19 wasi-libc and libc++-19-dev-wasm32`);
+    console.error(
+      `gradstack: ${CLANG} not found; install clang-19 lld-19 wasi-libc and libc++-19-dev-wasm32`,
+    );
     process.exit(1);
   }
   const at = process.argv.indexOf("--out");
@@ -113,5 +119,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const t0 = Date.now();
   const wasm = await buildWasm(outDir);
   const kb = (readFileSync(wasm).length / 1024).toFixed(0);
-  console.log(`gradstack: built ${path.relative(root, wasm)} (${kb} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `gradstack: built ${path.relative(root, wasm)} (${kb} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
