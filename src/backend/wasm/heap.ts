@@ -26,6 +26,8 @@ export class WasmHeap {
   private readonly registry: FinalizationRegistry<Block>;
   /** Bytes handed out and not yet freed. */
   liveBytes = 0;
+  /** Bytes given back through `release` so far (the autograd engine's temporaries, for tests). */
+  releasedBytes = 0;
 
   constructor(private readonly wasm: WasmInstance) {
     this.refresh();
@@ -88,6 +90,7 @@ export class WasmHeap {
     if (block === undefined) return;
     this.blocks.delete(arr);
     this.registry.unregister(arr);
+    this.releasedBytes += block.bytes;
     this.free(block);
   }
 
