@@ -47,6 +47,8 @@ export const LINK_FLAGS = [
   "-Wl,--import-memory",
   "-Wl,--shared-memory",
   "-Wl,--max-memory=4294967296",
+  // Each worker's instance gets a stack of its own (src/backend/wasm/worker.ts sets it).
+  "-Wl,--export=__stack_pointer",
 ];
 
 /** The sources the module is built from, sorted: the kernels' .cc files and every header. */

@@ -22,6 +22,9 @@ export interface WasmExports {
   gs_threads(): number;
   gs_gemm_kernel(): number;
   gs_isa(): number;
+  gs_set_threads(n: number): void;
+  gs_workers_started(): number;
+  gs_worker_tasks(): number;
 }
 
 export interface WasmInstance {

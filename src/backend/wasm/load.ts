@@ -4,12 +4,14 @@
  */
 import { makeWasmBackend, type WasmBackend, type WasmModuleInfo } from "./backend.js";
 import type { WasmHeap } from "./heap.js";
-import { instantiateAsync, instantiateSync } from "./instance.js";
+import { instantiateAsync, instantiateSync, type WasmInstance } from "./instance.js";
 import { wasmBytesSync } from "./node-bytes.js";
+import { startThreads, wasmThreadCount } from "./node-threads.js";
 import { isWasmModule, webAssembly, type WasmModule } from "./webassembly.js";
 
 export interface LoadedWasm {
   backend: WasmBackend;
+  wasm: WasmInstance;
   heap: WasmHeap;
   info: WasmModuleInfo & { compileMs: number };
 }
@@ -30,8 +32,10 @@ export function loadWasmSync(): LoadedWasm {
   const t0 = performance.now();
   const module = new (webAssembly().Module)(wasmBytesSync());
   const compileMs = performance.now() - t0;
-  const made = makeWasmBackend(instantiateSync(module));
-  loaded = { ...made, info: { ...made.info, compileMs } };
+  const wasm = instantiateSync(module);
+  startThreads(module, wasm, wasmThreadCount());
+  const made = makeWasmBackend(wasm);
+  loaded = { ...made, wasm, info: { ...made.info, compileMs } };
   return loaded;
 }
 
@@ -57,7 +61,10 @@ export async function loadWasmAsync(source?: WasmSource): Promise<LoadedWasm> {
   const t0 = performance.now();
   const module = await compile(source);
   const compileMs = performance.now() - t0;
-  const made = makeWasmBackend(await instantiateAsync(module));
-  loaded ??= { ...made, info: { ...made.info, compileMs } };
+  const wasm = await instantiateAsync(module);
+  if (loaded !== null) return loaded; // another init finished first
+  startThreads(module, wasm, wasmThreadCount());
+  const made = makeWasmBackend(wasm);
+  loaded = { ...made, wasm, info: { ...made.info, compileMs } };
   return loaded;
 }
