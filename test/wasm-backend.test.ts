@@ -8,10 +8,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { cpuJs } from "../src/backend/cpu-js.js";
+import { backend, setBackend } from "../src/backend/index.js";
 import { NATIVE_KERNELS } from "../src/backend/native-kernels.js";
 import type { Storage } from "../src/backend/types.js";
 import { loadWasmSync } from "../src/backend/wasm/load.js";
+import { Tensor } from "../src/tensor/tensor.js";
 
 const { backend: wasm, heap } = loadWasmSync();
 
@@ -33,30 +34,21 @@ test("the wasm backend runs every kernel of the native table itself", () => {
   assert.equal(wasm.isa, "simd128");
 });
 
-test("storages live in wasm memory and a matmul writes its output there in place", () => {
+test("tensors live in wasm memory and a matmul writes its output there in place", () => {
+  const before = backend().name as "js" | "native" | "wasm";
   const [m, k, n] = [37, 53, 29];
-  const a = wasm.upload(random(m * k, 1));
-  const b = wasm.upload(random(k * n, 2));
-  const out = wasm.alloc("float32", m * n);
-  for (const s of [a, b, out]) assert.ok(heap.owns(s), "in wasm memory");
-  const p = {
-    batch: 1,
-    m,
-    n,
-    k,
-    transA: false,
-    transB: false,
-    lda: k,
-    ldb: n,
-    aOffset: 0,
-    bOffset: 0,
-    aBatchStride: 0,
-    bBatchStride: 0,
-  };
-  wasm.matmul(a, b, out, p);
-  const want = new Float32Array(m * n);
-  cpuJs.matmul(Float32Array.from(a), Float32Array.from(b), want, p);
-  assertClose(out, want, 1e-5);
+  const x = new Tensor(random(m * k, 1), [m, k]);
+  const y = new Tensor(random(k * n, 2), [k, n]);
+  try {
+    setBackend("wasm");
+    const [xw, yw] = [x.clone(), y.clone()];
+    const out = xw.matmul(yw);
+    for (const t of [xw, yw, out]) assert.ok(heap.owns(t.storage), "in wasm memory");
+    setBackend("js");
+    assertClose(out.storage, x.matmul(y).storage, 1e-5);
+  } finally {
+    setBackend(before === "wasm" ? "wasm" : "js");
+  }
 });
 
 test("tensors made before the memory grew keep their values, and kernels still use them", () => {
