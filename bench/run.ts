@@ -12,6 +12,7 @@
  *   --json=FILE     also write the results as JSON (bench/table.ts prints them as Markdown again)
  *   --profile       also break a gradstack GPT step down by op class
  *   --pythons=a,b   the interpreters to look for PyTorch in (python3,/usr/bin/python3); --no-torch: none
+ *   --no-wasm       leave out gradstack's wasm backend (by default a column of its own, beside native)
  *
  * GRADSTACK_BACKEND=js measures the TypeScript backend.
  */
@@ -43,6 +44,7 @@ interface Options {
   json?: string;
   profile: boolean;
   pythons: string[];
+  wasm: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -52,6 +54,7 @@ function parseOptions(argv: string[]): Options {
     only: DEFAULT_WORKLOADS,
     profile: false,
     pythons: process.env.BENCH_TORCH === "0" ? [] : ["python3", "/usr/bin/python3"],
+    wasm: true,
   };
   const positiveInt = (name: string, v: string) => {
     const n = Number(v);
@@ -70,6 +73,7 @@ function parseOptions(argv: string[]): Options {
     else if (name === "json") o.json = value();
     else if (name === "profile") o.profile = true;
     else if (name === "no-torch") o.pythons = [];
+    else if (name === "no-wasm") o.wasm = false;
     else if (name === "pythons") o.pythons = value().split(",").filter(Boolean);
     else throw new Error(`unknown option --${name} (see bench/run.ts for the options)`);
   }
@@ -137,15 +141,20 @@ function main(): void {
   const opts = parseOptions(argv);
   const loadBefore = loadAverage();
   const gradstack: Framework = { id: "gradstack", label: "gradstack", detail: "" };
-  const frameworks = [gradstack, ...findTorches(opts.pythons)];
+  // The wasm backend is a column like a PyTorch's, so the table gives native's speed over it.
+  const wasm: Framework = { id: "gradstack-wasm", label: "gradstack wasm", detail: "" };
+  const frameworks = [gradstack, ...(opts.wasm ? [wasm] : []), ...findTorches(opts.pythons)];
   const threadEnv = { OMP_NUM_THREADS: String(opts.threads), MKL_NUM_THREADS: String(opts.threads) };
   const run = (f: Framework, w: Workload): ChildResult => {
     const counts = ["--warm", String(w.warm), "--steps", String(opts.steps ?? w.steps)];
-    if (f.id === "gradstack")
+    if (f.id === "gradstack" || f.id === "gradstack-wasm")
       return runChild(
         process.execPath,
         [stepJs, w.id, ...counts],
-        { GRADSTACK_NUM_THREADS: String(opts.threads) },
+        {
+          GRADSTACK_NUM_THREADS: String(opts.threads),
+          ...(f.id === "gradstack-wasm" ? { GRADSTACK_BACKEND: "wasm" } : {}),
+        },
         900,
       );
     const py = f.id.slice("torch:".length);
@@ -173,7 +182,8 @@ function main(): void {
         seen.push(`${f.label} ${v.toFixed(w.unit === "ms" ? 2 : 0)} ${w.unit}`);
         // What the children say about themselves goes into the header.
         f.threads = Number(r.json!.threads);
-        if (f.id === "gradstack") f.detail = [r.json!.backend, r.json!.kernel].filter(Boolean).join(", ");
+        if (f.id.startsWith("gradstack"))
+          f.detail = [r.json!.backend, r.json!.kernel].filter(Boolean).join(", ");
         else f.detail = `${f.id.slice("torch:".length)}, ${String(r.json!.blas)}`;
       }
       console.error(`${id} ${rep}/${opts.reps}: ${seen.join(", ")}`);

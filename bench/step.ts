@@ -34,7 +34,12 @@ const about = {
   framework: "gradstack",
   backend: be.name,
   threads: be.threads,
-  kernel: be.name === "cpu-native" ? (nativeInfo()?.gemmKernel ?? "") : "",
+  kernel:
+    be.name === "cpu-native"
+      ? (nativeInfo()?.gemmKernel ?? "")
+      : be.name === "wasm"
+        ? (gs.wasm.info()?.gemmKernel ?? "")
+        : "",
 };
 if (id === "profile") {
   console.log(JSON.stringify({ ...about, workload: id, profile: profileGpt(flag("steps", 10)) }));

@@ -1,5 +1,6 @@
 // Runs the compiled test suite with node's test runner, once per available backend:
-// the conformance tests (parity, gradcheck, bad input) must pass on cpu-js and on cpu-native.
+// the conformance tests (parity, gradcheck, bad input) must pass on cpu-js, on cpu-native and on
+// wasm (the same kernels compiled to WebAssembly, shipped in wasm/).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +25,7 @@ const gpuEnv = {
   XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? mkdtempSync(join(tmpdir(), "gradstack-xdg-")),
 };
 const nativeBuilt = existsSync("native/build/Release/gradstack_native.node");
-const backends = nativeBuilt ? ["js", "native"] : ["js"];
+const backends = [...(nativeBuilt ? ["js", "native"] : ["js"]), "wasm"];
 if (!nativeBuilt) console.log("# native addon not built: running the suite on cpu-js only");
 let failed = false;
 for (const b of backends) {

@@ -13,3 +13,4 @@ export * as data from "./data/portable.js";
 export * as io from "./io/portable.js";
 export * as text from "./text/portable.js";
 export * as webgpu from "./backend/webgpu/index.js";
+export * as wasm from "./backend/wasm/index.js";

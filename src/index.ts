@@ -11,3 +11,4 @@ export * as data from "./data/index.js";
 export * as io from "./io/index.js";
 export * as text from "./text/index.js";
 export * as webgpu from "./backend/webgpu/index.js";
+export * as wasm from "./backend/wasm/index.js";

@@ -14,6 +14,7 @@ import { loadNative, nativeInfo } from "../src/backend/native.js";
 import { NATIVE_KERNELS, UNARY_OPS } from "../src/backend/native-kernels.js";
 import { causalAttentionBackwardJs, causalAttentionJs } from "../src/backend/fused-js.js";
 import { backend, setBackend } from "../src/backend/index.js";
+import { loadWasmSync } from "../src/backend/wasm/load.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
 import { Adam, AdamW, type AdamOptions } from "../src/optim/adam.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -27,7 +28,10 @@ import type {
   View,
 } from "../src/backend/types.js";
 
-const loaded = loadNative();
+// The kernels under test: the addon's, or in the wasm pass of npm test the same C++ compiled to
+// WebAssembly (backend/wasm/), whose kernels must agree with cpu-js in the same way.
+const wasmPass = process.env.GRADSTACK_BACKEND === "wasm";
+const loaded = wasmPass ? { backend: loadWasmSync().backend } : loadNative();
 const nb: Backend | null = "backend" in loaded ? ({ ...cpuJs, ...loaded.backend } as Backend) : null;
 const skipReason = "error" in loaded ? `native addon unavailable: ${loaded.error}` : "";
 
@@ -170,11 +174,13 @@ const BIG = 70001; // over the elementwise threshold: runs on the pool
 const UNARY: readonly UnaryOp[] = UNARY_OPS;
 
 ntest("backend identity", (_t, nb) => {
-  assert.equal(nb.name, "cpu-native");
+  assert.equal(nb.name, wasmPass ? "wasm" : "cpu-native");
   assert.ok(Number.isInteger(nb.threads) && nb.threads >= 1);
-  const info = nativeInfo();
-  assert.ok(info !== null && info.gemmKernel.length > 0);
-  assert.ok(["generic", "avx2", "avx512"].includes(nb.isa), nb.isa);
+  if (!wasmPass) {
+    const info = nativeInfo();
+    assert.ok(info !== null && info.gemmKernel.length > 0);
+  }
+  assert.ok(["generic", "avx2", "avx512", "simd128"].includes(nb.isa), nb.isa);
   // Every kernel of the table is native, and the op runs the fused attention kernel here.
   assert.deepEqual([...nb.nativeKernels].sort(), Object.keys(NATIVE_KERNELS).sort());
   assert.deepEqual(nb.preferComposition, []);
@@ -561,8 +567,9 @@ ntest("adamStep: Adam and AdamW (amsgrad, maximize, weight decay) match the Type
   assert.equal(typeof nb.adamStep, "function");
   // The same optimizer run on each backend from the same start; the native one takes the float32
   // parameters (odd sizes, one over the threading threshold) and leaves the float64 one to the loop.
-  const before = backend().name === "cpu-js" ? "js" : "native";
-  const run = (which: "js" | "native", Opt: typeof Adam | typeof AdamW, o: Partial<AdamOptions>) => {
+  const names = { "cpu-js": "js", "cpu-native": "native", wasm: "wasm" } as const;
+  const before = names[backend().name as keyof typeof names];
+  const run = (which: "js" | "native" | "wasm", Opt: typeof Adam | typeof AdamW, o: Partial<AdamOptions>) => {
     setBackend(which);
     try {
       seed = 777;
@@ -594,7 +601,7 @@ ntest("adamStep: Adam and AdamW (amsgrad, maximize, weight decay) match the Type
   for (const [Opt, o] of configs) {
     const tag = `${Opt.name} ${JSON.stringify(o)}`;
     const want = run("js", Opt, o);
-    const got = run("native", Opt, o);
+    const got = run(wasmPass ? "wasm" : "native", Opt, o);
     want.params.forEach((p, i) => assertClose(got.params[i], p, `${tag} param ${i}`, 1e-6, 1e-7));
     for (const [i, s] of Object.entries(want.state) as [string, Record<string, Tensor | number>][])
       for (const [k, v] of Object.entries(s)) {
@@ -799,6 +806,7 @@ ntest("matmul: float32 at 1e-4 relative on large products", (_t, nb) => {
 ntest(
   "each instruction set (portable, AVX2, best) and thread count: matmul, fused, attention and Adam kernels (child processes)",
   (t, _nb) => {
+    if (wasmPass) return t.skip("the addon's instruction sets; the wasm module has one (SIMD128)");
     const nativeUrl = new URL("../src/backend/native.js", import.meta.url).href;
     const cpuUrl = new URL("../src/backend/cpu-js.js", import.meta.url).href;
     const fusedUrl = new URL("../src/backend/fused-js.js", import.meta.url).href;

@@ -9,7 +9,6 @@
 #include <malloc.h>
 #endif
 #include <cstring>
-#include <string>
 
 #include "pool.h"
 
@@ -263,17 +262,40 @@ struct Impl {
   BlockFn<T> small = nullptr;
 };
 
-// The driver instantiated for the micro-kernel shapes gemm_x86.cc and the generic path use.
+// The best kernels this build targets: SIMD128 in WebAssembly (chosen at build time), else x86's
+// chosen at run time.
+bool arch_kernels(KernelInfo<float>* k) {
+#if defined(__wasm_simd128__)
+  return wasm_kernels_f32(k);
+#else
+  return x86_kernels_f32(k, cpu_isa());
+#endif
+}
+bool arch_kernels(KernelInfo<double>* k) {
+#if defined(__wasm_simd128__)
+  return wasm_kernels_f64(k);
+#else
+  return x86_kernels_f64(k, cpu_isa());
+#endif
+}
+
+// The driver instantiated for the micro-kernel shapes gemm_x86.cc, gemm_wasm.cc and the generic path use.
 template <typename T>
 BlockFn<T> block_for(int mr, int nr) {
   if constexpr (sizeof(T) == 4) {
     if (mr == 12 && nr == 32) return gemm_block<T, 12, 32>;  // AVX-512
     if (mr == 6 && nr == 16) return gemm_block<T, 6, 16>;    // AVX2
     if (mr == 4 && nr == 8) return gemm_block<T, 4, 8>;      // generic
+#if defined(__wasm_simd128__)
+    if (mr == 6 && nr == 8) return gemm_block<T, 6, 8>;  // SIMD128
+#endif
   } else {
     if (mr == 12 && nr == 16) return gemm_block<T, 12, 16>;
     if (mr == 6 && nr == 8) return gemm_block<T, 6, 8>;
     if (mr == 4 && nr == 4) return gemm_block<T, 4, 4>;
+#if defined(__wasm_simd128__)
+    if (mr == 6 && nr == 4) return gemm_block<T, 6, 4>;  // SIMD128
+#endif
   }
   return nullptr;
 }
@@ -281,7 +303,7 @@ BlockFn<T> block_for(int mr, int nr) {
 const Impl<float>& impl_f32() {
   static Impl<float> impl = [] {
     Impl<float> r;
-    if (!x86_kernels_f32(&r.k, cpu_isa()) ||
+    if (!arch_kernels(&r.k) ||
         block_for<float>(r.k.mr, r.k.nr) == nullptr)
       r.k = KernelInfo<float>{4, 8, kernel_generic<float, 4, 8>, 256, 128, 4096, "generic 4x8"};
     r.block = block_for<float>(r.k.mr, r.k.nr);
@@ -294,7 +316,7 @@ const Impl<float>& impl_f32() {
 const Impl<double>& impl_f64() {
   static Impl<double> impl = [] {
     Impl<double> r;
-    if (!x86_kernels_f64(&r.k, cpu_isa()) ||
+    if (!arch_kernels(&r.k) ||
         block_for<double>(r.k.mr, r.k.nr) == nullptr)
       r.k = KernelInfo<double>{4, 4, kernel_generic<double, 4, 4>, 256, 64, 4096, "generic 4x4"};
     r.block = block_for<double>(r.k.mr, r.k.nr);
@@ -371,8 +393,14 @@ void matmul_f64(const double* a, const double* b, double* out, const MatmulParam
 }
 
 const char* gemm_kernel_name() {
-  static std::string name = std::string(impl_f32().k.name) + " / " + impl_f64().k.name;
-  return name.c_str();
+  // A fixed buffer, not std::string: the WebAssembly build links no libc++ string code.
+  static char name[96];
+  if (name[0] == '\0') {
+    std::strncat(name, impl_f32().k.name, 40);
+    std::strcat(name, " / ");
+    std::strncat(name, impl_f64().k.name, 40);
+  }
+  return name;
 }
 
 }  // namespace gs

@@ -48,4 +48,8 @@ struct KernelInfo {
 bool x86_kernels_f32(KernelInfo<float>* k, Isa isa);
 bool x86_kernels_f64(KernelInfo<double>* k, Isa isa);
 
+// Implemented in gemm_wasm.cc: the SIMD128 kernels of the WebAssembly build (false elsewhere).
+bool wasm_kernels_f32(KernelInfo<float>* k);
+bool wasm_kernels_f64(KernelInfo<double>* k);
+
 }  // namespace gs

@@ -37,6 +37,9 @@ inline Isa cpu_isa() {
 }
 
 inline const char* isa_name(Isa isa) {
+#if defined(__wasm_simd128__)
+  if (isa == Isa::Generic) return "simd128";  // WebAssembly: the baseline is SIMD128, chosen at build time
+#endif
   return isa == Isa::Avx512 ? "avx512" : isa == Isa::Avx2 ? "avx2" : "generic";
 }
 

@@ -1,7 +1,8 @@
 // Kernel entry points. Each returns false when it does not handle the arguments (an element kind it
 // lacks, or indices/strides that would read out of bounds); the JS wrapper then runs cpu-js.
-// addon.cc registers each one in its kernel table; src/backend/native-kernels.ts says how the JS side
-// packs its arguments (storages as arguments, numbers in the scratch `sc`, in argument order).
+// kernel_table.cc registers each one in the kernel table (served by the addon and the wasm build);
+// src/backend/native-kernels.ts says how the JS side packs its arguments (storages as arguments,
+// numbers in the scratch `sc`, in argument order).
 #pragma once
 #include <cstdint>
 

@@ -21,7 +21,7 @@ const free: Record<DType, Map<number, Storage[]>> = {
 const pooled = new WeakSet<Storage>();
 let pooledBytes = 0;
 
-function dtypeOfHost(buf: Storage): DType | null {
+export function dtypeOfHost(buf: Storage): DType | null {
   if (buf instanceof Float32Array) return "float32";
   if (buf instanceof Float64Array) return "float64";
   if (buf instanceof Int32Array) return "int32";

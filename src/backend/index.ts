@@ -1,12 +1,14 @@
 /**
  * Chooses the active backend: the native addon when it loaded, else `cpu-js`.
- * `GRADSTACK_BACKEND=js|native` forces a choice; `webgpu` is refused with the way to use it (see
+ * `GRADSTACK_BACKEND=js|native|wasm` forces a choice (wasm: the same kernels compiled to WebAssembly,
+ * `backend/wasm/`); `webgpu` is refused with the way to use it (see
  * `webgpuNotABackend`). The native backend is cpu-js with the kernels the
  * addon has replaced (`nativeKernels`); they work on the same typed arrays, so mixing costs no copy.
  */
 import { cpuJs } from "./cpu-js.js";
 // Browser bundles get native.browser.ts here instead (package.json's "browser" map): no addon to load.
 import { loadNative } from "./native.js";
+import { loadWasmSync } from "./wasm/load.js";
 import type { Backend, BackendCapabilities } from "./types.js";
 import { profiled, type KernelProfile } from "./profile.js";
 
@@ -46,6 +48,13 @@ function webgpuNotABackend(how: string): Error {
 function choose(want: string | undefined, how: string): Backend {
   if (want === "webgpu") throw webgpuNotABackend(how);
   if (want === "js" || want === "cpu-js") return cpuJs;
+  if (want === "wasm") {
+    try {
+      return loadWasmSync().backend;
+    } catch (e) {
+      throw new Error(`the wasm backend cannot load: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const native = loadNative();
   if ("backend" in native) return native.backend;
   if (want === "native" || want === "cpu-native")
@@ -74,10 +83,11 @@ export function backend(): BackendCapabilities {
 }
 
 /**
- * Switches backend: "js" (the TypeScript reference) or "native" (throws if the addon cannot load).
+ * Switches backend: "js" (the TypeScript reference), "native" (throws if the addon cannot load) or
+ * "wasm" (the native kernels in WebAssembly; in a browser, after `await gs.wasm.init()`).
  * "webgpu" throws, naming `await gs.webgpu.init()` and `t.to("webgpu")`: it is a device, not a backend.
  */
-export function setBackend(name: "js" | "native"): void {
+export function setBackend(name: "js" | "native" | "wasm"): void {
   active = choose(name, `setBackend("webgpu")`);
 }
 

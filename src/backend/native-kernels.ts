@@ -1,7 +1,7 @@
 /**
  * The native kernel table: for each kernel the addon exports, how its arguments travel. This is the
  * one place the TypeScript side declares a native kernel; `native.ts` packs every call from it, and
- * native/src/addon.cc has the matching C++ table (name, number of storages, which may be null).
+ * native/src/kernel_table.cc has the matching C++ table (served by the addon and the wasm build) (name, number of storages, which may be null).
  *
  * The rule, in argument order: storages become the addon call's arguments; numbers, flags and op
  * codes go to the scratch Float64Array, one slot each; a `View` passes its storage and its offset and

@@ -69,7 +69,7 @@ export function nativeInfo(): NativeInfo | null {
 }
 
 /** The folder holding gradstack's package.json: compiled files live in dist/backend/ or build/src/backend/. */
-function packageRoot(): string | null {
+export function packageRoot(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = join(dir, "package.json");

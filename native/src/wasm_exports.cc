@@ -1,0 +1,69 @@
+// The C ABI of the WebAssembly build (src/backend/wasm/ calls it): the kernels of kernel_table.cc
+// by index, a storage slot per argument, the numbers scratch, and the allocator that owns tensor
+// memory. Pointers and lengths are 32-bit here; JS writes the arguments into the slots, then calls.
+#include <cstdlib>
+
+#include "gemm.h"
+#include "isa.h"
+#include "kernel_table.h"
+#include "pool.h"
+
+namespace {
+
+constexpr int SCRATCH_LEN = 1024;  // doubles, as the Float64Array the addon gets (native.ts)
+
+// Per storage argument: data pointer, element count, kind (common.h; NONE for null).
+uint32_t slots[gs::MAX_STORAGES * 3];
+double scratch[SCRATCH_LEN];
+
+}  // namespace
+
+#define GS_EXPORT(name) extern "C" __attribute__((export_name(#name)))
+
+GS_EXPORT(gs_slots) uint32_t* gs_slots() { return slots; }
+GS_EXPORT(gs_scratch) double* gs_scratch() { return scratch; }
+GS_EXPORT(gs_scratch_len) int gs_scratch_len() { return SCRATCH_LEN; }
+GS_EXPORT(gs_max_storages) int gs_max_storages() { return static_cast<int>(gs::MAX_STORAGES); }
+GS_EXPORT(gs_kernel_count) int gs_kernel_count() { return static_cast<int>(gs::KERNEL_COUNT); }
+GS_EXPORT(gs_kernel_name) const char* gs_kernel_name(int i) { return gs::KERNELS[i].name; }
+GS_EXPORT(gs_kernel_storages) int gs_kernel_storages(int i) { return static_cast<int>(gs::KERNELS[i].storages); }
+
+// Runs kernel i on the slots and the scratch: 1 when it ran, 0 when it declined (JS runs cpu-js).
+GS_EXPORT(gs_call) int gs_call(int i) {
+  if (i < 0 || static_cast<size_t>(i) >= gs::KERNEL_COUNT) return 0;
+  const gs::Kernel& k = gs::KERNELS[i];
+  gs::Arr a[gs::MAX_STORAGES];
+  for (size_t s = 0; s < k.storages; s++) {
+    const int kind = static_cast<int>(slots[3 * s + 2]);
+    if (kind == gs::NONE && !(k.optional & (1u << s))) return 0;
+    a[s] = gs::Arr{reinterpret_cast<void*>(static_cast<uintptr_t>(slots[3 * s])), static_cast<int64_t>(slots[3 * s + 1]),
+                   kind};
+  }
+  return k.run(a, scratch, SCRATCH_LEN) ? 1 : 0;
+}
+
+// Tensor memory: 16-byte aligned (SIMD128 loads), null when the 4 GiB wasm32 memory is full.
+GS_EXPORT(gs_alloc) void* gs_alloc(uint32_t bytes) {
+  return bytes > 0xfffffff0u ? nullptr : std::aligned_alloc(16, (bytes + 15) & ~15u);
+}
+GS_EXPORT(gs_free) void gs_free(void* p) { std::free(p); }
+
+#if defined(__wasm_atomics__)
+// In the shared-memory build every thread (the main instance and each worker's) sets up its own block
+// of thread-local variables before running any kernel; wasm-ld leaves that to the embedder.
+extern "C" void __wasm_init_tls(void* block);
+GS_EXPORT(gs_init_tls) int gs_init_tls() {
+  void* block = std::aligned_alloc(__builtin_wasm_tls_align(), __builtin_wasm_tls_size());
+  if (block == nullptr) return 0;
+  __wasm_init_tls(block);
+  return 1;
+}
+#endif
+
+GS_EXPORT(gs_threads) int gs_threads() { return gs::num_threads(); }
+GS_EXPORT(gs_gemm_kernel) const char* gs_gemm_kernel() { return gs::gemm_kernel_name(); }
+GS_EXPORT(gs_isa) const char* gs_isa() { return gs::isa_name(gs::cpu_isa()); }
+
+// wasi-libc has no thread-exit hooks: thread-local buffers (gemm.cc's packing, attention.cc's rows)
+// live as long as the instance, so their destructors are never registered.
+extern "C" int __cxa_thread_atexit(void (*)(void*), void*, void*) { return 0; }

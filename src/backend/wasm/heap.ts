@@ -1,0 +1,118 @@
+/**
+ * Tensor memory of the wasm backend: typed arrays over the instance's shared memory, so its kernels
+ * read and write the very arrays the tensors own (no copies). Each array comes from the module's
+ * allocator (native/src/wasm_libc.cc) and goes back to it when `release` gives it back (the autograd
+ * engine's temporaries) or when its last tensor is garbage-collected (a FinalizationRegistry), as
+ * the CPU backends' pool and the WebGPU buffers are handled.
+ */
+import type { DType, Storage } from "../types.js";
+import type { WasmInstance } from "./instance.js";
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/** The wasm32 address space: the memory cannot grow past 4 GiB. */
+const LIMIT_BYTES = 2 ** 32;
+
+interface Block {
+  ptr: number;
+  bytes: number;
+}
+
+export class WasmHeap {
+  /** Every SharedArrayBuffer this memory has shown (it shows a new, longer one after each growth). */
+  private readonly ours = new WeakSet<ArrayBufferLike>();
+  private buffer: ArrayBufferLike | null = null;
+  private readonly blocks = new WeakMap<Storage, Block>();
+  private readonly registry: FinalizationRegistry<Block>;
+  /** Bytes handed out and not yet freed. */
+  liveBytes = 0;
+  /** Bytes given back through `release` so far (the autograd engine's temporaries, for tests). */
+  releasedBytes = 0;
+
+  constructor(private readonly wasm: WasmInstance) {
+    this.refresh();
+    this.registry = new FinalizationRegistry((block) => this.free(block));
+  }
+
+  /** The memory's buffer now: views of new blocks must be made over it after the memory grew. */
+  private refresh(): ArrayBufferLike {
+    const b = this.wasm.memory.buffer;
+    if (b !== this.buffer) {
+      this.ours.add(b);
+      this.buffer = b;
+    }
+    return b;
+  }
+
+  /** Whether `arr` lies in this memory (its byteOffset is then its address). */
+  owns(arr: Storage): boolean {
+    return this.ours.has(arr.buffer);
+  }
+
+  /** Raw bytes for the module's own use (staging); null at the 4 GiB limit. */
+  malloc(bytes: number): number | null {
+    const ptr = this.wasm.exports.gs_alloc(bytes) >>> 0;
+    return ptr === 0 ? null : ptr;
+  }
+
+  /** Gives back what `malloc` returned. */
+  freeRaw(ptr: number): void {
+    this.wasm.exports.gs_free(ptr);
+  }
+
+  /** A view of `bytes` bytes at `ptr` over the current buffer. */
+  bytesAt(ptr: number, bytes: number): Uint8Array {
+    return new Uint8Array(this.refresh(), ptr, bytes);
+  }
+
+  /** A typed array of n elements in wasm memory; zero-filled unless `uninit`. */
+  alloc(dtype: DType, n: number, uninit = false): Storage {
+    const bytes = n * BYTES[dtype];
+    const ptr = bytes > LIMIT_BYTES ? null : this.malloc(bytes);
+    if (ptr === null)
+      throw new Error(
+        `wasm backend: cannot allocate ${n} ${dtype} elements (${formatBytes(bytes)}): WebAssembly ` +
+          `memory is limited to 4 GiB (wasm32) and ${formatBytes(this.liveBytes)} are in use by tensors; ` +
+          `use the native or js backend for larger data`,
+      );
+    const arr = view(this.refresh(), dtype, ptr, n);
+    if (!uninit) arr.fill(0);
+    const block = { ptr, bytes };
+    this.blocks.set(arr, block);
+    this.registry.register(arr, block, arr);
+    this.liveBytes += bytes;
+    return arr;
+  }
+
+  /** Frees an array that `alloc` returned; nothing may use it afterwards. Others are ignored. */
+  release(arr: Storage): void {
+    const block = this.blocks.get(arr);
+    if (block === undefined) return;
+    this.blocks.delete(arr);
+    this.registry.unregister(arr);
+    this.releasedBytes += block.bytes;
+    this.free(block);
+  }
+
+  private free(block: Block): void {
+    this.liveBytes -= block.bytes;
+    this.wasm.exports.gs_free(block.ptr);
+  }
+}
+
+function view(buffer: ArrayBufferLike, dtype: DType, ptr: number, n: number): Storage {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buffer, ptr, n);
+    case "float64":
+      return new Float64Array(buffer, ptr, n);
+    case "int32":
+      return new Int32Array(buffer, ptr, n);
+    case "bool":
+      return new Uint8Array(buffer, ptr, n);
+  }
+}
+
+function formatBytes(b: number): string {
+  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`;
+}
