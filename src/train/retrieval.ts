@@ -22,7 +22,7 @@ import { BPETokenizer } from "../text/tokenizers/bpe.js";
 import { BM25 } from "../text/vectorizers/bm25.js";
 import { DenseIndex } from "../text/retrieval/index.js";
 import { evaluateRun, type QrelsLike, type RetrievalScores, type Run } from "../text/retrieval/metrics.js";
-import { loadBeir, type BeirDoc, type Qrels } from "../data/beir.js";
+import { loadRetrievalData, type BeirDoc, type Qrels } from "../data/beir.js";
 import { readText } from "../io/files.js";
 import { checkpointFile, loadCheckpoint } from "../io/checkpoint.js";
 import { trainLoop, type TrainHooks } from "./loop.js";
@@ -257,7 +257,7 @@ export function trainRetrieval(
     );
   manualSeed(c.seed);
   const rng = new Generator(c.seed + 1);
-  const { corpus, queries, qrels } = loadBeir(c.data_dir);
+  const { corpus, queries, qrels } = loadRetrievalData(c.data_dir);
   const tok = corpusTokenizer(corpus, c.vocab_size, c.bpe_chars);
   const docTokens = corpus.map((d) => tok.encode(docText(d)).slice(0, 512));
   const titleTokens = corpus.map((d) => tok.encode(d.title).slice(0, c.max_len));

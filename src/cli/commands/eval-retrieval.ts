@@ -5,7 +5,7 @@
  */
 import { defineCommand } from "../command.js";
 import { UsageError } from "../usage-error.js";
-import { loadBeir } from "../../data/beir.js";
+import { loadRetrievalData } from "../../data/beir.js";
 import { evaluateRun } from "../../text/retrieval/metrics.js";
 import { RETRIEVER_DEFAULTS, RETRIEVER_HELP, checkRetrieverOptions, openRetriever } from "./retrievers.js";
 
@@ -20,7 +20,8 @@ export const command = defineCommand({
   summary: "nDCG@10, Recall@100 and MRR@10 of BM25, dense or hybrid search on a BEIR folder's judged queries",
   defaults: DEFAULTS,
   help: {
-    data_dir: "a BEIR folder: corpus.jsonl(.gz), queries.jsonl, qrels/<split>.tsv (required)",
+    data_dir:
+      "a BEIR folder (corpus.jsonl(.gz), queries.jsonl, qrels/<split>.tsv) or Cranfield's (cran.all.1400(.gz), cran.qry, cranqrel) (required)",
     split: "the qrels file to evaluate: qrels/<split>.tsv",
     ...RETRIEVER_HELP,
   },
@@ -31,7 +32,7 @@ function evalRetrieval(c: typeof DEFAULTS): void {
   const where = "eval-retrieval";
   if (!c.data_dir) throw new UsageError("eval-retrieval: --data_dir DIR (a BEIR folder) is required", where);
   checkRetrieverOptions(c, where);
-  const { corpus, queries, qrels } = loadBeir(c.data_dir, { split: c.split });
+  const { corpus, queries, qrels } = loadRetrievalData(c.data_dir, { split: c.split });
   const t0 = performance.now();
   const retrieve = openRetriever(corpus, c, c.data_dir, where, {
     testQrels: qrels,

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { UsageError } from "../usage-error.js";
 import { readText } from "../../io/files.js";
 import { readBeirCorpus, type BeirDoc } from "../../data/beir.js";
+import { loadCranfield } from "../../data/cranfield.js";
 import { BM25 } from "../../text/vectorizers/bm25.js";
 import type { DenseIndex } from "../../text/retrieval/index.js";
 import { isIndexFolder, loadIndexFolder, saveIndexFolder } from "../../text/retrieval/index-folder.js";
@@ -57,9 +58,10 @@ export type RetrieverOptions = typeof RETRIEVER_DEFAULTS;
 /** Documents each run passes to the fusion (deeper than the 100 evaluated, so that fusion can promote). */
 const FUSION_DEPTH = 1000;
 
-/** A BEIR folder's corpus, or the non-blank lines of a text file with ids "1", "2", ... (line numbers). */
+/** A BEIR or Cranfield folder's corpus, or the non-blank lines of a text file with ids "1", "2", ... (line numbers). */
 export function readCorpus(data: string, where: string): BeirDoc[] {
   if (!existsSync(data)) throw new Error(`${where}: ${path.resolve(data)} does not exist`);
+  if (existsSync(path.join(data, "cran.qry"))) return loadCranfield(data).corpus;
   const file = ["corpus.jsonl", "corpus.jsonl.gz"].map((f) => path.join(data, f)).find(existsSync);
   if (file !== undefined) return readBeirCorpus(file);
   const docs: BeirDoc[] = [];
