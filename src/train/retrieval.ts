@@ -149,7 +149,7 @@ export function mineHardNegatives(
 export function denseRun(
   model: TextEncoder,
   tok: BPETokenizer,
-  index: DenseIndex,
+  index: Pick<DenseIndex, "search">,
   queries: ReadonlyMap<string, string>,
   opts: { k?: number; maxLen?: number } = {},
 ): Run {

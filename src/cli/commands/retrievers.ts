@@ -10,6 +10,7 @@ import { readBeirCorpus, type BeirDoc } from "../../data/beir.js";
 import { loadCranfield } from "../../data/cranfield.js";
 import { BM25 } from "../../text/vectorizers/bm25.js";
 import type { DenseIndex } from "../../text/retrieval/index.js";
+import { HnswIndex } from "../../text/retrieval/hnsw.js";
 import { isIndexFolder, loadIndexFolder, saveIndexFolder } from "../../text/retrieval/index-folder.js";
 import { chooseMixWeight, mixScores, reciprocalRankFusion } from "../../text/retrieval/hybrid.js";
 import type { QrelsLike, RankedHit, Run } from "../../text/retrieval/metrics.js";
@@ -35,6 +36,7 @@ export const RETRIEVER_DEFAULTS = {
   weight: -1,
   rrf_k: 60,
   val_claims: 100,
+  ann: "exact",
 };
 
 export const RETRIEVER_HELP = {
@@ -51,6 +53,7 @@ export const RETRIEVER_HELP = {
   rrf_k: "hybrid rrf: the k of 1 / (k + rank)",
   val_claims:
     "hybrid mix, weight -1: training claims held out to choose the weight (as embed train holds them out)",
+  ann: 'dense, hybrid: "exact" (a matrix product per batch of queries) or "hnsw" (approximate: the optional hnswlib-node)',
 };
 
 export type RetrieverOptions = typeof RETRIEVER_DEFAULTS;
@@ -95,6 +98,8 @@ export function checkRetrieverOptions(c: RetrieverOptions, where: string): void 
     );
   if (c.fusion !== "rrf" && c.fusion !== "mix")
     throw new UsageError(`${where}: --fusion must be "rrf" or "mix", got "${c.fusion}"`, where);
+  if (c.ann !== "exact" && c.ann !== "hnsw")
+    throw new UsageError(`${where}: --ann must be "exact" or "hnsw", got "${c.ann}"`, where);
   if (c.weight !== -1 && !(c.weight >= 0 && c.weight <= 1))
     throw new UsageError(`${where}: --weight must be in [0, 1], or -1 to choose it, got ${c.weight}`, where);
 }
@@ -139,7 +144,8 @@ export function denseRetriever(
     index = buildDenseIndex(model, tokenizer, corpus, config.doc_len);
     if (c.index) saveIndexFolder(c.index, index, { model: modelDir, data });
   }
-  return (queries, k) => denseRun(model, tokenizer, index, queries, { k, maxLen: config.max_len });
+  const searcher = c.ann === "hnsw" ? HnswIndex.build(index) : index;
+  return (queries, k) => denseRun(model, tokenizer, searcher, queries, { k, maxLen: config.max_len });
 }
 
 /**
