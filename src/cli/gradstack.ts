@@ -21,5 +21,6 @@ export const gradstack = defineGroup({
     search: () => import("./commands/search.js"),
     embed: () => import("./commands/embed.js"),
     "eval-retrieval": () => import("./commands/eval-retrieval.js"),
+    rag: () => import("./commands/rag.js"),
   },
 });
