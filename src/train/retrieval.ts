@@ -344,7 +344,7 @@ export function trainRetrieval(
   const fit = trainLoop(
     {
       name: "train retrieval",
-      description: `TextEncoder ${c.n_layer}×${c.d_model} on ${c.pairs} pairs of ${path.basename(c.data_dir)} (${corpus.length} docs)`,
+      description: `TextEncoder ${c.arch === "bag" ? `bag of ${c.d_model}-d embeddings` : `${c.n_layer}×${c.d_model}`} (${c.pooling} pooling) on ${c.pairs} pairs of ${path.basename(c.data_dir)} (${corpus.length} docs)`,
       model,
       optimizer,
       config: c,
