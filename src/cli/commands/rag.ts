@@ -14,14 +14,7 @@ import { docText } from "../../train/retrieval.js";
 import { loadGPTCheckpoint } from "../../train/gpt-train.js";
 import { manualSeed } from "../../tensor/random.js";
 import { tensor } from "../../tensor/create.js";
-import {
-  RETRIEVER_DEFAULTS,
-  RETRIEVER_HELP,
-  checkRetrieverOptions,
-  corpusPath,
-  openRetriever,
-  readCorpus,
-} from "./retrievers.js";
+import { RETRIEVER_DEFAULTS, RETRIEVER_HELP, clip, openCorpusSearch } from "./retrievers.js";
 
 const DEFAULTS = {
   data: "",
@@ -78,20 +71,11 @@ function rag(c: typeof DEFAULTS): void {
   const where = "rag";
   if (!c.question.trim())
     throw new UsageError('rag: give the question, e.g. gradstack rag --data DIR "words?"', where);
-  checkRetrieverOptions(c, where);
-  const data = corpusPath(c.data, c.index, where);
-  const corpus = readCorpus(data, where);
-  const retrieve = openRetriever(corpus, c, data, where, { report: (line) => console.log(line) });
+  const { byId, retrieve } = openCorpusSearch(c, where);
   const hits = retrieve(new Map([["q", c.question]]), c.passages).get("q")!;
-  const byId = new Map(corpus.map((d) => [d.id, d]));
   console.log(`passages (${c.mode}):`);
   const passages = hits.map((h) => docText(byId.get(h.docId)!).trim());
-  hits.forEach((h, i) => {
-    const text = passages[i];
-    console.log(
-      `${h.score.toFixed(4)}  ${h.docId}  ${text.length > c.width ? `${text.slice(0, c.width - 1)}…` : text}`,
-    );
-  });
+  hits.forEach((h, i) => console.log(`${h.score.toFixed(4)}  ${h.docId}  ${clip(passages[i], c.width)}`));
   const sentences = passages.flatMap(sentencesOf);
   const best =
     sentences.length === 0

@@ -191,3 +191,22 @@ export function openRetriever(
   return (queries, k) =>
     mixScores(dense(queries, FUSION_DEPTH), bm25(queries, FUSION_DEPTH), weight, { depth: k });
 }
+
+/**
+ * The corpus of --data (or the one --index names), checked options, and its retriever: what `search` and
+ * `rag` start from.
+ */
+export function openCorpusSearch(
+  c: RetrieverOptions & { data: string },
+  where: string,
+): { corpus: BeirDoc[]; byId: Map<string, BeirDoc>; retrieve: Retriever } {
+  checkRetrieverOptions(c, where);
+  const data = corpusPath(c.data, c.index, where);
+  const corpus = readCorpus(data, where);
+  const retrieve = openRetriever(corpus, c, data, where, { report: (line) => console.log(line) });
+  return { corpus, byId: new Map(corpus.map((d) => [d.id, d])), retrieve };
+}
+
+/** `text` cut to `width` characters, an ellipsis marking the cut. */
+export const clip = (text: string, width: number): string =>
+  text.length > width ? `${text.slice(0, width - 1)}…` : text;

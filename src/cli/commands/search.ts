@@ -6,14 +6,7 @@
 import { defineCommand } from "../command.js";
 import { UsageError } from "../usage-error.js";
 import { docText } from "../../train/retrieval.js";
-import {
-  RETRIEVER_DEFAULTS,
-  RETRIEVER_HELP,
-  checkRetrieverOptions,
-  corpusPath,
-  openRetriever,
-  readCorpus,
-} from "./retrievers.js";
+import { RETRIEVER_DEFAULTS, RETRIEVER_HELP, clip, openCorpusSearch } from "./retrievers.js";
 
 const DEFAULTS = {
   data: "",
@@ -42,20 +35,15 @@ function search(c: typeof DEFAULTS): void {
   const where = "search";
   if (!c.query.trim())
     throw new UsageError('search: give the query, e.g. gradstack search --data DIR "words"', where);
-  checkRetrieverOptions(c, where);
-  const data = corpusPath(c.data, c.index, where);
-  const corpus = readCorpus(data, where);
   const t0 = performance.now();
-  const retrieve = openRetriever(corpus, c, data, where, { report: (line) => console.log(line) });
+  const { corpus, byId, retrieve } = openCorpusSearch(c, where);
   const indexSeconds = (performance.now() - t0) / 1000;
   console.log(
     `${c.mode} index over ${corpus.length.toLocaleString("en-US")} documents (${indexSeconds.toFixed(1)} s)`,
   );
   const hits = retrieve(new Map([["query", c.query]]), c.top_k).get("query")!;
-  const byId = new Map(corpus.map((d) => [d.id, d]));
-  for (const h of hits) {
-    const text = docText(byId.get(h.docId)!).trim();
-    const shown = text.length > c.width ? `${text.slice(0, c.width - 1)}…` : text;
-    console.log(`${h.score.toFixed(4)}  ${h.docId.padEnd(10)} ${shown}`);
-  }
+  for (const h of hits)
+    console.log(
+      `${h.score.toFixed(4)}  ${h.docId.padEnd(10)} ${clip(docText(byId.get(h.docId)!).trim(), c.width)}`,
+    );
 }
