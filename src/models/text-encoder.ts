@@ -155,13 +155,13 @@ export class TextEncoder extends Module {
     return { ids: new Tensor(ids, [seqs.length, L]), lengths };
   }
 
-  /** Token states (B, L, dModel) of a padded batch. */
+  /** Token states (B, L, dModel) of a padded batch (arch "bag": the token embeddings). */
   override forward(batch: TokenBatch): Tensor {
     const { ids, lengths } = this.check(batch);
+    if (this.word_embeddings) return this.word_embeddings.forward(ids); // a bag: no context to mask
     const [B, L] = ids.shape;
     const padding = new Uint8Array(B * L);
     for (let b = 0; b < B; b++) padding.fill(1, b * L + lengths[b], (b + 1) * L);
-    if (this.word_embeddings) return this.word_embeddings.forward(ids);
     const x = this.embeddings!.forward(ids); // (B, L, E)
     return this.encoder!.forward(x, { srcKeyPaddingMask: new Tensor(padding, [B, L]) });
   }
