@@ -114,8 +114,30 @@ test("TextEncoder arch bag, pooling idf: the token_weights-weighted mean of the 
   assert.throws(() => enc.setTokenWeights([1, 2]), /expected 6 weights >= 0/);
   assert.throws(
     () => new TextEncoder({ ...bag, arch: "cnn" as "bag" }),
-    /arch must be "transformer" or "bag"/,
+    /arch must be "transformer", "bag" or "bigru"/,
   );
+});
+
+test("TextEncoder arch bigru: torch.nn.GRU's names, two directions of dModel / 2, padding skipped", () => {
+  const bigru = { ...tiny, arch: "bigru", numLayers: 1 } as const;
+  gs.manualSeed(4);
+  const enc = new TextEncoder(bigru).eval();
+  const keys = Object.keys(enc.stateDict());
+  for (const k of [
+    "word_embeddings.weight",
+    "gru.weight_ih_l0",
+    "gru.weight_hh_l0_reverse",
+    "gru.bias_hh_l0",
+  ])
+    assert.ok(keys.includes(k), `${k} in ${keys.join(", ")}`);
+  assert.deepEqual(enc.stateDict()["gru.weight_ih_l0"].shape, [3 * 8, 16]);
+  const e = enc.embed([[1, 2, 3], [4]]);
+  assert.deepEqual(e.shape, [2, 16]);
+  // The reverse direction starts at the last real token: the padded row embeds as the row alone.
+  const alone = enc.embed([[4]]).toArray() as Float32Array;
+  const padded = e.narrow(0, 1, 1).toArray() as Float32Array;
+  for (let i = 0; i < 16; i++) assert.ok(Math.abs(alone[i] - padded[i]) < 1e-5, `dim ${i}`);
+  assert.throws(() => new TextEncoder({ ...bigru, dModel: 15, nhead: 1 }), /needs an even dModel/);
 });
 
 test("tokenIdf and mineHardNegatives: BM25's idf per id, and the best documents that are not positives", () => {

@@ -74,6 +74,18 @@ test("train retrieval: a tiny encoder learns its pairs (MRR@10 from chance 0.18 
   assert.ok(existsSync(path.join(dir, "run", "checkpoint.safetensors")));
 });
 
+test("train retrieval: the bigru and bag encoders learn the pairs too (MRR@10 >= 0.6)", () => {
+  const dir = tinyPairs();
+  // The bag's N(0, 1) embeddings need larger steps than the Transformer's to move as far.
+  for (const [arch, lr] of [
+    ["bigru", tinyConfig.lr],
+    ["bag", 0.05],
+  ] as const) {
+    const trained = trainRetrieval({ ...tinyConfig, data_dir: dir, arch, lr, max_iters: 120 });
+    assert.ok(trained.test.mrr >= 0.6, `${arch}: trained MRR@10 ${trained.test.mrr}`);
+  }
+});
+
 test("train retrieval: never trains on a test query; bad settings are named", () => {
   const dir = tinyPairs();
   // Judge training claim 0 as a test query: it must leave the training pairs, so 15 remain (<= val_claims 15).

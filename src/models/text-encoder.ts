@@ -5,6 +5,8 @@
  * Two options aimed at lexical retrieval (SciFact rewards exact term overlap):
  * - `arch: "bag"`: no position embeddings and no encoder layers, the pooled token embeddings themselves (a
  *   wide embedding bag, fast to train and to index);
+ * - `arch: "bigru"`: token embeddings read by a bidirectional GRU (torch.nn.GRU's names under `gru.`, each
+ *   direction dModel / 2 wide, numLayers deep; padded steps skipped through the GRU's lengths), pooled;
  * - `pooling: "idf"`: a weighted mean with one weight per token id (the persistent buffer `token_weights`,
  *   set by `setTokenWeights`, e.g. the corpus's idf). With random N(0, 1) embeddings, an idf-weighted bag is a
  *   random projection of the document's tf-idf vector: cosines close to tf-idf's before any training.
@@ -22,6 +24,7 @@ import { Embedding } from "../nn/layers/embedding.js";
 import { LayerNorm } from "../nn/layers/layernorm.js";
 import { Dropout } from "../nn/layers/dropout.js";
 import { TransformerEncoder, TransformerEncoderLayer } from "../nn/layers/transformer.js";
+import { GRU } from "../nn/layers/rnn.js";
 import * as F from "../nn/functional.js";
 
 export interface TextEncoderConfig {
@@ -37,8 +40,8 @@ export interface TextEncoderConfig {
   normFirst: boolean;
   /** The id that fills short sequences (never attended to, never pooled). */
   padId: number;
-  /** "transformer" (embeddings, positions, encoder layers) or "bag" (token embeddings only). */
-  arch: "transformer" | "bag";
+  /** "transformer" (embeddings, positions, encoder layers), "bag" (token embeddings only) or "bigru". */
+  arch: "transformer" | "bag" | "bigru";
   /** "mean" over the real tokens, or "idf": weighted by `token_weights` (one weight per id). */
   pooling: "mean" | "idf";
 }
@@ -97,6 +100,8 @@ export class TextEncoder extends Module {
   /** arch "bag": the token embeddings alone. */
   word_embeddings: Embedding | null;
   encoder: TransformerEncoder | null;
+  /** arch "bigru": a bidirectional GRU over the token embeddings. */
+  gru: GRU | null;
   /** Pooling weight per token id (all 1 until `setTokenWeights`); used by pooling "idf". */
   token_weights: Tensor;
 
@@ -110,8 +115,12 @@ export class TextEncoder extends Module {
       throw new RangeError(`TextEncoder: dModel (${c.dModel}) must be divisible by nhead (${c.nhead})`);
     if (!Number.isInteger(c.padId) || c.padId < 0 || c.padId >= c.vocabSize)
       throw new RangeError(`TextEncoder: padId must be an id in [0, ${c.vocabSize}), got ${c.padId}`);
-    if (c.arch !== "transformer" && c.arch !== "bag")
-      throw new RangeError(`TextEncoder: arch must be "transformer" or "bag", got "${c.arch}"`);
+    if (c.arch !== "transformer" && c.arch !== "bag" && c.arch !== "bigru")
+      throw new RangeError(`TextEncoder: arch must be "transformer", "bag" or "bigru", got "${c.arch}"`);
+    if (c.arch === "bigru" && c.dModel % 2 !== 0)
+      throw new RangeError(
+        `TextEncoder: arch "bigru" needs an even dModel (two directions), got ${c.dModel}`,
+      );
     if (c.pooling !== "mean" && c.pooling !== "idf")
       throw new RangeError(`TextEncoder: pooling must be "mean" or "idf", got "${c.pooling}"`);
     this.config = c;
@@ -119,13 +128,23 @@ export class TextEncoder extends Module {
       "token_weights",
       new Tensor(new Float32Array(c.vocabSize).fill(1), [c.vocabSize]),
     );
-    if (c.arch === "bag") {
+    if (c.arch !== "transformer") {
       this.embeddings = null;
       this.encoder = null;
       this.word_embeddings = new Embedding(c.vocabSize, c.dModel);
+      this.gru =
+        c.arch === "bigru"
+          ? new GRU(c.dModel, c.dModel / 2, {
+              numLayers: c.numLayers,
+              batchFirst: true,
+              bidirectional: true,
+              dropout: c.numLayers > 1 ? c.dropout : 0,
+            })
+          : null;
       return;
     }
     this.word_embeddings = null;
+    this.gru = null;
     this.embeddings = new TextEmbeddings(c);
     const layer = new TransformerEncoderLayer(c.dModel, c.nhead, {
       dimFeedforward: c.dimFeedforward,
@@ -155,10 +174,14 @@ export class TextEncoder extends Module {
     return { ids: new Tensor(ids, [seqs.length, L]), lengths };
   }
 
-  /** Token states (B, L, dModel) of a padded batch (arch "bag": the token embeddings). */
+  /** Token states (B, L, dModel) of a padded batch (arch "bag": the token embeddings; "bigru": the GRU's outputs). */
   override forward(batch: TokenBatch): Tensor {
     const { ids, lengths } = this.check(batch);
-    if (this.word_embeddings) return this.word_embeddings.forward(ids); // a bag: no context to mask
+    if (this.word_embeddings) {
+      const x = this.word_embeddings.forward(ids); // (B, L, E)
+      // A bag has no context to mask; the GRU stops each sequence at its length (zero outputs after).
+      return this.gru ? this.gru.forward(x, null, { lengths })[0] : x;
+    }
     const [B, L] = ids.shape;
     const padding = new Uint8Array(B * L);
     for (let b = 0; b < B; b++) padding.fill(1, b * L + lengths[b], (b + 1) * L);

@@ -37,7 +37,7 @@ export const RETRIEVAL_DEFAULTS = {
   claims: "",
   /** Training claims held out to choose the checkpoint. */
   val_claims: 100,
-  /** "transformer" or "bag" (token embeddings only: see TextEncoder). */
+  /** "transformer", "bag" (token embeddings only) or "bigru": see TextEncoder. */
   arch: "transformer",
   /** "mean" or "idf" (pooling weighted by each token's idf in the corpus). */
   pooling: "mean",
@@ -344,7 +344,7 @@ export function trainRetrieval(
   const fit = trainLoop(
     {
       name: "train retrieval",
-      description: `TextEncoder ${c.arch === "bag" ? `bag of ${c.d_model}-d embeddings` : `${c.n_layer}×${c.d_model}`} (${c.pooling} pooling) on ${c.pairs} pairs of ${path.basename(c.data_dir)} (${corpus.length} docs)`,
+      description: `TextEncoder ${c.arch === "bag" ? `bag of ${c.d_model}-d embeddings` : `${c.arch} ${c.n_layer}×${c.d_model}`} (${c.pooling} pooling) on ${c.pairs} pairs of ${path.basename(c.data_dir)} (${corpus.length} docs)`,
       model,
       optimizer,
       config: c,

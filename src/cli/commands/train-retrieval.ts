@@ -17,7 +17,7 @@ export const command = defineCommand({
       '"unsupervised" (two crops of a document, title and text), "supervised" (training claims) or "both"',
     claims: 'SciFact\'s claims_labels.jsonl ("": in data_dir); only its "train" split is used',
     val_claims: "training claims held out to choose the checkpoint (never the test queries)",
-    arch: '"transformer" (positions and encoder layers) or "bag" (the token embeddings alone)',
+    arch: '"transformer" (positions and encoder layers), "bag" (the token embeddings alone) or "bigru" (a bidirectional GRU, n_layer deep)',
     pooling: '"mean" over the tokens, or "idf" (each token weighted by its idf in the corpus)',
     hard_negatives: "BM25-mined hard negatives per pair (claims and titles; 0: in-batch negatives only)",
     vocab_size: "BPE vocabulary trained on the corpus (ids, the pad token included)",
