@@ -31,11 +31,16 @@ test("the tree holds every command (and the names variants of the recurrent LMs)
     "tfidf search",
     "translate",
     "eval-bleu",
+    "search",
+    "embed train",
+    "embed index",
+    "eval-retrieval",
+    "rag",
   ])
     assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
   assert.deepEqual(
     tree.groups.map((g) => g.name),
-    ["", "train", "word2vec", "tfidf"],
+    ["", "train", "word2vec", "tfidf", "embed"],
   );
 });
 

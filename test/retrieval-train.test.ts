@@ -74,6 +74,18 @@ test("train retrieval: a tiny encoder learns its pairs (MRR@10 from chance 0.18 
   assert.ok(existsSync(path.join(dir, "run", "checkpoint.safetensors")));
 });
 
+test("train retrieval: the bigru and bag encoders learn the pairs too (MRR@10 >= 0.6)", () => {
+  const dir = tinyPairs();
+  // The bag's N(0, 1) embeddings need larger steps than the Transformer's to move as far.
+  for (const [arch, lr] of [
+    ["bigru", tinyConfig.lr],
+    ["bag", 0.05],
+  ] as const) {
+    const trained = trainRetrieval({ ...tinyConfig, data_dir: dir, arch, lr, max_iters: 120 });
+    assert.ok(trained.test.mrr >= 0.6, `${arch}: trained MRR@10 ${trained.test.mrr}`);
+  }
+});
+
 test("train retrieval: never trains on a test query; bad settings are named", () => {
   const dir = tinyPairs();
   // Judge training claim 0 as a test query: it must leave the training pairs, so 15 remain (<= val_claims 15).
@@ -93,36 +105,83 @@ test("train retrieval: never trains on a test query; bad settings are named", ()
   );
 });
 
-test("gradstack search: bm25 and dense over a BEIR folder, with --qrels and a saved index", () => {
+test("gradstack eval-retrieval and search: bm25, dense and hybrid over a BEIR folder, with an index folder", () => {
   const dir = tinyPairs();
   trainRetrieval({ ...tinyConfig, data_dir: dir, max_iters: 5, out_dir: path.join(dir, "run") });
-  const qrels = path.join(dir, "qrels/test.tsv");
-  const bm25 = gradstackCli("search", "--data", dir, "--qrels", qrels, "--query", "nothing matches");
+  const bm25 = gradstackCli("eval-retrieval", "--data_dir", dir);
   assert.equal(bm25.status, 0, bm25.stderr);
-  assert.match(bm25.stdout, /bm25 index over 16 documents/);
-  assert.match(bm25.stdout, /16 queries: nDCG@10 0\.0000/); // claims and documents share no word
-  const indexFile = path.join(dir, "index.safetensors");
+  assert.match(bm25.stdout, /bm25 over 16 documents/);
+  assert.match(bm25.stdout, /16 queries/);
+  assert.match(bm25.stdout, /nDCG@10 0\.0000/); // claims and documents share no word
+  const indexDir = path.join(dir, "index");
   const dense = [
-    "search",
-    "--data",
+    "eval-retrieval",
+    "--data_dir",
     dir,
     "--mode",
     "dense",
     "--model",
     path.join(dir, "run"),
     "--index",
-    indexFile,
-    "--qrels",
-    qrels,
+    indexDir,
   ];
   const first = gradstackCli(...dense);
   assert.equal(first.status, 0, first.stderr);
-  assert.ok(existsSync(indexFile));
-  const again = gradstackCli(...dense);
+  for (const f of ["index.safetensors", "vectors.npy", "ids.jsonl", "index.json"])
+    assert.ok(existsSync(path.join(indexDir, f)), f);
+  const again = gradstackCli("eval-retrieval", "--data_dir", dir, "--mode", "dense", "--index", indexDir);
   const scores = (out: string) => /nDCG@10 .* MRR@10 [\d.]+/.exec(out)?.[0];
   assert.equal(scores(again.stdout), scores(first.stdout)); // the loaded index ranks as the one just built
-  assert.match(again.stdout, /16 queries: nDCG@10 \d\.\d{4} · Recall@100 1\.0000/);
-  const usage = gradstackCli("search", "--data", dir, "--mode", "dense", "--query", "x");
+  assert.match(again.stdout, /nDCG@10 \d\.\d{4} · Recall@100 1\.0000/);
+  // Hybrid: RRF of dense and BM25 (which finds nothing here) ranks as dense does.
+  const rrf = gradstackCli("eval-retrieval", "--data_dir", dir, "--mode", "hybrid", "--index", indexDir);
+  assert.equal(rrf.status, 0, rrf.stderr);
+  assert.equal(scores(rrf.stdout), scores(first.stdout));
+  // The mix weight is chosen on held-out training claims (here 4 of the 16), and says so.
+  const mix = gradstackCli(
+    ..."eval-retrieval --mode hybrid --fusion mix --val_claims 4 --data_dir".split(" "),
+    dir,
+    "--index",
+    indexDir,
+  );
+  assert.equal(mix.status, 0, mix.stderr);
+  assert.match(mix.stdout, /dense weight [\d.]+ chosen on 4 held-out training claims/);
+  // search: the index folder names the corpus and the encoder.
+  const hits = gradstackCli(
+    "search",
+    "--index",
+    indexDir,
+    "--mode",
+    "dense",
+    "--top_k",
+    "3",
+    "some",
+    "words",
+  );
+  assert.equal(hits.status, 0, hits.stderr);
+  assert.equal(
+    hits.stdout
+      .trim()
+      .split("\n")
+      .filter((l) => /^\S+\s+d\d+ /.test(l)).length,
+    3,
+  );
+  const usage = gradstackCli("eval-retrieval", "--data_dir", dir, "--mode", "dense");
   assert.equal(usage.status, 2);
-  assert.match(usage.stderr, /--mode dense needs --model/);
+  assert.match(usage.stderr, /--mode dense needs --model CKPT_DIR or an existing --index DIR/);
+  assert.match(gradstackCli("search", "--data", dir).stderr, /give the query/);
+  assert.match(
+    gradstackCli(
+      "eval-retrieval",
+      "--data_dir",
+      dir,
+      "--mode",
+      "hybrid",
+      "--index",
+      indexDir,
+      "--weight",
+      "2",
+    ).stderr,
+    /--weight must be in \[0, 1\]/,
+  );
 });

@@ -19,5 +19,8 @@ export const gradstack = defineGroup({
     export: () => import("./commands/export.js"),
     import: () => import("./commands/import.js"),
     search: () => import("./commands/search.js"),
+    embed: () => import("./commands/embed.js"),
+    "eval-retrieval": () => import("./commands/eval-retrieval.js"),
+    rag: () => import("./commands/rag.js"),
   },
 });

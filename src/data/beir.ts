@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { readText } from "../io/files.js";
+import { loadCranfield } from "./cranfield.js";
 
 /** One document of a BEIR corpus. */
 export interface BeirDoc {
@@ -129,4 +130,13 @@ export function loadBeir(dir: string, opts: { split?: string } = {}): BeirDatase
     queries.set(qid, text);
   }
   return { corpus, queries, qrels };
+}
+
+/**
+ * A retrieval benchmark folder in either layout this module knows: Cranfield's SMART files (a `cran.qry` in the
+ * folder; its one judged set whatever `split` says) or BEIR's.
+ * @example const { corpus, queries, qrels } = gs.data.loadRetrievalData("data/cranfield");
+ */
+export function loadRetrievalData(dir: string, opts: { split?: string } = {}): BeirDataset {
+  return existsSync(path.join(dir, "cran.qry")) ? loadCranfield(dir) : loadBeir(dir, opts);
 }

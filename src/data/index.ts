@@ -10,4 +10,14 @@ export { readBytes, readText, packageRoot, datasetDir } from "../io/files.js";
 export { readCsv, readIdx, readParallelCorpus, readTatoeba } from "./readers.js";
 export { loadMnist, type MnistOptions } from "./mnist.js";
 export { loadDigits } from "./digits.js";
-export { loadBeir, readBeirCorpus, readBeirQueries, readQrels, type BeirDataset, type BeirDoc, type Qrels } from "./beir.js";
+export {
+  loadBeir,
+  loadRetrievalData,
+  readBeirCorpus,
+  readBeirQueries,
+  readQrels,
+  type BeirDataset,
+  type BeirDoc,
+  type Qrels,
+} from "./beir.js";
+export { loadCranfield, parseSmart, cranfieldGrade } from "./cranfield.js";

@@ -36,3 +36,5 @@ export {
   type MetricCutoffs,
 } from "./retrieval/metrics.js";
 export { DenseIndex } from "./retrieval/index.js";
+export { HnswIndex, type HnswOptions } from "./retrieval/hnsw.js";
+export { reciprocalRankFusion, mixScores, chooseMixWeight, MIX_WEIGHT_GRID } from "./retrieval/hybrid.js";

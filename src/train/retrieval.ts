@@ -19,9 +19,10 @@ import { AdamW } from "../optim/adam.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { cosineWithWarmupLr } from "../optim/lr-scheduler.js";
 import { BPETokenizer } from "../text/tokenizers/bpe.js";
+import { BM25 } from "../text/vectorizers/bm25.js";
 import { DenseIndex } from "../text/retrieval/index.js";
 import { evaluateRun, type QrelsLike, type RetrievalScores, type Run } from "../text/retrieval/metrics.js";
-import { loadBeir, type BeirDoc, type Qrels } from "../data/beir.js";
+import { loadRetrievalData, type BeirDoc, type Qrels } from "../data/beir.js";
 import { readText } from "../io/files.js";
 import { checkpointFile, loadCheckpoint } from "../io/checkpoint.js";
 import { trainLoop, type TrainHooks } from "./loop.js";
@@ -36,6 +37,12 @@ export const RETRIEVAL_DEFAULTS = {
   claims: "",
   /** Training claims held out to choose the checkpoint. */
   val_claims: 100,
+  /** "transformer", "bag" (token embeddings only) or "bigru": see TextEncoder. */
+  arch: "transformer",
+  /** "mean" or "idf" (pooling weighted by each token's idf in the corpus). */
+  pooling: "mean",
+  /** BM25-mined hard negatives per pair (0: in-batch negatives only); see `mineHardNegatives`. */
+  hard_negatives: 0,
   vocab_size: 4096,
   /** Characters of the corpus the BPE trainer reads (0: all). */
   bpe_chars: 1_000_000,
@@ -69,6 +76,10 @@ export type RetrievalConfig = typeof RETRIEVAL_DEFAULTS;
 interface Pair {
   query: number[];
   doc: number[];
+  /** Index of the document the pair came from (for its mined hard negatives), -1 for none. */
+  source: number;
+  /** Query id of a supervised pair (its mined negatives), "" for none. */
+  claim: string;
 }
 
 /** Title and text of a document, joined the way BM25 and the encoder read it. */
@@ -103,14 +114,42 @@ function encoderConfig(
     dimFeedforward: c.d_ff,
     dropout: c.dropout,
     maxLen: Math.max(c.max_len, c.doc_len),
+    arch: c.arch as TextEncoderConfig["arch"],
+    pooling: c.pooling as TextEncoderConfig["pooling"],
   };
+}
+
+/** BM25's idf of every token id over tokenized documents: ln(1 + (N − df + 0.5) / (df + 0.5)). */
+export function tokenIdf(docs: readonly (readonly number[])[], vocabSize: number): Float32Array {
+  const df = new Float64Array(vocabSize);
+  for (const d of docs) for (const id of new Set(d)) df[id]++;
+  return Float32Array.from(df, (n) => Math.log(1 + (docs.length - n + 0.5) / (n + 0.5)));
+}
+
+/**
+ * Hard negatives mined with BM25: for each query text, the indices of the `depth` best documents that are
+ * not among its positives (by document index). Documents BM25 ranks high but that are not cited look
+ * like answers and are not: the negatives in-batch sampling rarely finds.
+ */
+export function mineHardNegatives(
+  bm25: BM25,
+  queries: readonly { text: string; positives: ReadonlySet<number> }[],
+  depth: number,
+): number[][] {
+  return queries.map(({ text, positives }) =>
+    bm25
+      .search(text, depth + positives.size)
+      .filter((h) => h.score > 0 && !positives.has(h.index))
+      .slice(0, depth)
+      .map((h) => h.index),
+  );
 }
 
 /** A dense run: every query's top `k` documents by cosine similarity of their embeddings. */
 export function denseRun(
   model: TextEncoder,
   tok: BPETokenizer,
-  index: DenseIndex,
+  index: Pick<DenseIndex, "search">,
   queries: ReadonlyMap<string, string>,
   opts: { k?: number; maxLen?: number } = {},
 ): Run {
@@ -135,8 +174,14 @@ export function buildDenseIndex(
   );
 }
 
+export interface TrainingClaim {
+  id: string;
+  claim: string;
+  docs: string[];
+}
+
 /** SciFact's training claims as query text and cited documents (see the file's comment); dev claims are left out. */
-export function readTrainingClaims(file: string): { id: string; claim: string; docs: string[] }[] {
+export function readTrainingClaims(file: string): TrainingClaim[] {
   return readText(file)
     .split("\n")
     .filter((l) => l.trim() !== "")
@@ -153,6 +198,29 @@ export function readTrainingClaims(file: string): { id: string; claim: string; d
     })
     .filter((r) => r.split === "train")
     .map(({ id, claim, docs }) => ({ id, claim, docs }));
+}
+
+/**
+ * The training claims of a BEIR folder that has SciFact's `claims_labels.jsonl` (else none): those citing a
+ * document of the corpus and not judged as test queries, the last `val_claims` of them held out to choose a
+ * checkpoint or a fusion weight. `docs` keeps only cited documents that are in the corpus.
+ */
+export function splitTrainingClaims(
+  c: Pick<RetrievalConfig, "data_dir" | "claims" | "val_claims">,
+  corpus: readonly BeirDoc[],
+  testQrels: QrelsLike,
+): { train: TrainingClaim[]; val: TrainingClaim[]; file: string } {
+  const file = c.claims || path.join(c.data_dir, "claims_labels.jsonl");
+  const ids = new Set(corpus.map((d) => d.id));
+  const claims = existsSync(file)
+    ? readTrainingClaims(file)
+        .filter((cl) => !testQrels.has(cl.id))
+        .map((cl) => ({ ...cl, docs: cl.docs.filter((d) => ids.has(d)) }))
+        .filter((cl) => cl.docs.length > 0)
+    : [];
+  if (claims.length <= c.val_claims) return { train: [], val: claims, file };
+  const cut = claims.length - c.val_claims;
+  return { train: claims.slice(0, cut), val: claims.slice(cut), file };
 }
 
 /** A random span of `tokens` of between min(8, n) and min(maxLen, n) tokens. */
@@ -189,37 +257,70 @@ export function trainRetrieval(
     );
   manualSeed(c.seed);
   const rng = new Generator(c.seed + 1);
-  const { corpus, queries, qrels } = loadBeir(c.data_dir);
+  const { corpus, queries, qrels } = loadRetrievalData(c.data_dir);
   const tok = corpusTokenizer(corpus, c.vocab_size, c.bpe_chars);
   const docTokens = corpus.map((d) => tok.encode(docText(d)).slice(0, 512));
   const titleTokens = corpus.map((d) => tok.encode(d.title).slice(0, c.max_len));
   const textTokens = corpus.map((d) => tok.encode(d.text).slice(0, c.doc_len));
 
-  // Supervised pairs from training claims; the last val_claims of them choose the checkpoint instead.
-  const claimsFile = c.claims || path.join(c.data_dir, "claims_labels.jsonl");
   const docIndex = new Map(corpus.map((d, i) => [d.id, i]));
-  const claims = existsSync(claimsFile)
-    ? readTrainingClaims(claimsFile).filter((cl) => !qrels.has(cl.id) && cl.docs.some((d) => docIndex.has(d)))
-    : [];
-  if (c.pairs !== "unsupervised" && claims.length <= c.val_claims)
+  const { train: trainClaims, val: valClaims, file: claimsFile } = splitTrainingClaims(c, corpus, qrels);
+  if (c.pairs !== "unsupervised" && trainClaims.length === 0)
     throw new Error(
       `train retrieval: supervised pairs need more than ${c.val_claims} training claims in ${claimsFile}`,
     );
-  const valClaims = claims.slice(claims.length - Math.min(c.val_claims, claims.length));
-  const supervised: Pair[] = claims
-    .slice(0, claims.length - valClaims.length)
-    .flatMap((cl) =>
-      cl.docs
-        .filter((d) => docIndex.has(d))
-        .map((d) => ({ query: tok.encode(cl.claim).slice(0, c.max_len), doc: textTokens[docIndex.get(d)!] })),
-    );
+  const supervised: Pair[] = trainClaims.flatMap((cl) =>
+    cl.docs.map((d) => ({
+      query: tok.encode(cl.claim).slice(0, c.max_len),
+      doc: textTokens[docIndex.get(d)!],
+      source: -1,
+      claim: cl.id,
+    })),
+  );
   const valQueries = new Map(valClaims.map((cl) => [cl.id, cl.claim]));
   const valQrels: Qrels = new Map(valClaims.map((cl) => [cl.id, new Map(cl.docs.map((d) => [d, 1]))]));
 
+  // BM25 hard negatives: for each training claim, and for each title (the title -> text pairs).
+  const HARD_DEPTH = 10;
+  const claimNegatives = new Map<string, number[]>();
+  const titleNegatives: number[][] = [];
+  if (c.hard_negatives > 0) {
+    const bm25 = new BM25().fit(corpus.map(docText));
+    const mined = mineHardNegatives(
+      bm25,
+      trainClaims.map((cl) => ({ text: cl.claim, positives: new Set(cl.docs.map((d) => docIndex.get(d)!)) })),
+      HARD_DEPTH,
+    );
+    trainClaims.forEach((cl, i) => claimNegatives.set(cl.id, mined[i]));
+    if (c.pairs !== "supervised")
+      titleNegatives.push(
+        ...mineHardNegatives(
+          bm25,
+          corpus.map((d, i) => ({ text: d.title, positives: new Set([i]) })),
+          HARD_DEPTH,
+        ),
+      );
+  }
+  /** Up to `hard_negatives` mined documents of a pair, drawn at random from its list. */
+  const hardNegatives = (p: Pair): number[][] => {
+    const pool = p.claim ? claimNegatives.get(p.claim) : p.source >= 0 ? titleNegatives[p.source] : undefined;
+    if (!pool || pool.length === 0) return [];
+    return Array.from(
+      { length: c.hard_negatives },
+      () => textTokens[pool[Math.floor(rng.random() * pool.length)]],
+    );
+  };
+
   const unsupervisedPair = (): Pair => {
     const i = Math.floor(rng.random() * corpus.length);
-    if (titleTokens[i].length > 0 && rng.random() < 0.5) return { query: titleTokens[i], doc: textTokens[i] };
-    return { query: crop(docTokens[i], c.max_len, rng), doc: crop(docTokens[i], c.max_len, rng) };
+    if (titleTokens[i].length > 0 && rng.random() < 0.5)
+      return { query: titleTokens[i], doc: textTokens[i], source: i, claim: "" };
+    return {
+      query: crop(docTokens[i], c.max_len, rng),
+      doc: crop(docTokens[i], c.max_len, rng),
+      source: -1,
+      claim: "",
+    };
   };
   const nextPair = (): Pair => {
     const useSupervised = c.pairs === "supervised" || (c.pairs === "both" && rng.random() < 0.5);
@@ -227,6 +328,7 @@ export function trainRetrieval(
   };
 
   const model = new TextEncoder(encoderConfig(c, tok));
+  if (c.pooling === "idf") model.setTokenWeights(tokenIdf(docTokens, tok.vocabSize));
   const optimizer = new AdamW(model.parameters(), {
     lr: c.lr,
     weightDecay: c.weight_decay,
@@ -242,7 +344,7 @@ export function trainRetrieval(
   const fit = trainLoop(
     {
       name: "train retrieval",
-      description: `TextEncoder ${c.n_layer}×${c.d_model} on ${c.pairs} pairs of ${path.basename(c.data_dir)} (${corpus.length} docs)`,
+      description: `TextEncoder ${c.arch === "bag" ? `bag of ${c.d_model}-d embeddings` : `${c.arch} ${c.n_layer}×${c.d_model}`} (${c.pooling} pooling) on ${c.pairs} pairs of ${path.basename(c.data_dir)} (${corpus.length} docs)`,
       model,
       optimizer,
       config: c,
@@ -255,12 +357,9 @@ export function trainRetrieval(
             model.config,
           ),
         );
-        const d = model.encode(
-          TextEncoder.padBatch(
-            pairs.map((p) => p.doc),
-            model.config,
-          ),
-        );
+        // Extra rows of d (the mined negatives) are negatives for every query of the batch.
+        const docs = [...pairs.map((p) => p.doc), ...pairs.flatMap(hardNegatives)];
+        const d = model.encode(TextEncoder.padBatch(docs, model.config));
         return { loss: infoNCE(q, d, { scale: c.scale, symmetric: c.symmetric }), tokens: pairs.length };
       },
       // Without held-out claims (a corpus alone) there is nothing to choose on: every evaluation ties.

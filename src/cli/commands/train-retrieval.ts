@@ -1,11 +1,15 @@
-/** `gradstack train retrieval --data_dir DIR [--pairs unsupervised|supervised|both]`: a dense retriever with InfoNCE. */
+/**
+ * `gradstack embed train --data_dir DIR [--pairs unsupervised|supervised|both]`: a dense retriever trained with
+ * InfoNCE. `gradstack train retrieval` is the same command under the `train` group (an alias).
+ */
 import { defineCommand } from "../command.js";
 import { trainProgress } from "./train-progress.js";
 import { RETRIEVAL_DEFAULTS, trainRetrieval } from "../../train/retrieval.js";
 
 export const command = defineCommand({
-  name: "train retrieval",
-  summary: "a TextEncoder trained with InfoNCE on a BEIR folder, evaluated by nDCG@10 on its test queries",
+  name: "embed train",
+  summary:
+    "a TextEncoder trained with InfoNCE on a BEIR folder, evaluated by nDCG@10 on its test queries (alias: train retrieval)",
   defaults: RETRIEVAL_DEFAULTS,
   help: {
     data_dir: "a BEIR folder: corpus.jsonl(.gz), queries.jsonl, qrels/test.tsv (required)",
@@ -13,6 +17,9 @@ export const command = defineCommand({
       '"unsupervised" (two crops of a document, title and text), "supervised" (training claims) or "both"',
     claims: 'SciFact\'s claims_labels.jsonl ("": in data_dir); only its "train" split is used',
     val_claims: "training claims held out to choose the checkpoint (never the test queries)",
+    arch: '"transformer" (positions and encoder layers), "bag" (the token embeddings alone) or "bigru" (a bidirectional GRU, n_layer deep)',
+    pooling: '"mean" over the tokens, or "idf" (each token weighted by its idf in the corpus)',
+    hard_negatives: "BM25-mined hard negatives per pair (claims and titles; 0: in-batch negatives only)",
     vocab_size: "BPE vocabulary trained on the corpus (ids, the pad token included)",
     bpe_chars: "characters of the corpus the BPE trainer reads (0: all)",
     d_model: "width of the encoder",
