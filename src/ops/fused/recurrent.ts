@@ -210,9 +210,10 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const dxp = act;
     const dhh = a.mode === "gru" ? take(k, dtype, T * B * GH) : dxp;
     const dh = alloc(BH);
-    const dhNext = alloc(BH);
+    // The gradient reaching h_t from step t+1 is dhPrev + rec of that step (zeros before the first).
     const dhPrev = alloc(BH);
     const rec = alloc(BH);
+    const f32 = dtype === "float32";
     // The only outside gradient on a cell state is the one on the final cN.
     let dc: Float | null = lstm ? gs.slice(T * BH, (T + 1) * BH) : null;
     let dcPrev: Float | null = lstm ? alloc(BH) : null;
@@ -221,7 +222,9 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     for (let s = T - 1; s >= 0; s--) {
       const t = a.reverse ? T - 1 - s : s;
       const { prev, cur } = slotsOf(a.reverse, t);
-      for (let i = 0; i < BH; i++) dh[i] = gs[t * BH + i] + dhNext[i];
+      // The inner sum rounded to the storage's precision, as when it was stored between steps.
+      if (f32) for (let i = 0; i < BH; i++) dh[i] = gs[t * BH + i] + Math.fround(dhPrev[i] + rec[i]);
+      else for (let i = 0; i < BH; i++) dh[i] = gs[t * BH + i] + (dhPrev[i] + rec[i]);
       k.recurrentGatesBackward(a.mode, {
         B,
         H,
@@ -247,7 +250,6 @@ const RecurrentLayer = defineOp<LayerAttrs>({
       });
       p.aOffset = t * B * GH;
       k.matmul(dhh, ws, rec, p);
-      for (let i = 0; i < BH; i++) dhNext[i] = dhPrev[i] + rec[i];
       if (lstm) [dc, dcPrev] = [dcPrev, dc];
     }
     // The weight gradients are ONE GEMM each over all T·B rows.
@@ -284,10 +286,15 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     };
     const dbIh = bIh?.requiresGrad ? colSum(dxp) : null;
     const dbHh = bHh?.requiresGrad ? (dhh === dxp && dbIh ? dbIh.clone() : colSum(dhh)) : null;
+    let dh0: Float | null = null;
+    if (h0.requiresGrad) {
+      dh0 = alloc(BH);
+      for (let i = 0; i < BH; i++) dh0[i] = dhPrev[i] + rec[i];
+    }
     give(k, hs, act, aux, cs, dhh === dxp ? null : dhh, dh, dhPrev, rec);
     const grads: (Tensor | null)[] = [dx, dWih, dWhh];
     if (a.hasBias) grads.push(dbIh, dbHh);
-    grads.push(h0.requiresGrad ? new Tensor(dhNext, [B, H]) : null);
+    grads.push(dh0 ? new Tensor(dh0, [B, H]) : null);
     if (c0) grads.push(c0.requiresGrad ? new Tensor(dc!.slice(), [B, H]) : null);
     return grads;
   },
