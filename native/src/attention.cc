@@ -52,6 +52,50 @@ GS_INLINE void row_dots(const float* a, const float* Kt, int64_t T, int64_t hs, 
   }
 }
 
+// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n, with row_dots' arithmetic (four e per
+// step, the same expression: the same results), but a block of rows shares each load of Kt and keeps
+// its sums in registers, where row_dots reloads them every four e.
+template <int HS, int W>
+GS_INLINE void block_dots_cols(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs, float* S,
+                               int64_t j0, int64_t w) {
+  float acc[BR][W];
+  for (int r = 0; r < BR; r++)
+    for (int l = 0; l < W; l++) acc[r][l] = 0.0f;
+  int64_t e = 0;
+  for (; e + 4 <= hs; e += 4) {
+    const float* __restrict k0 = Kt + e * T + j0;
+    const float* __restrict k1 = k0 + T;
+    const float* __restrict k2 = k1 + T;
+    const float* __restrict k3 = k2 + T;
+    for (int r = 0; r < BR; r++) {
+      const float* q = Q + r * ldq + e;
+      const float a0 = q[0], a1 = q[1], a2 = q[2], a3 = q[3];
+      for (int l = 0; l < W; l++)
+        if (W == 16 || l < w) acc[r][l] += a0 * k0[l] + a1 * k1[l] + a2 * k2[l] + a3 * k3[l];
+    }
+  }
+  for (; e < hs; e++) {
+    const float* __restrict k0 = Kt + e * T + j0;
+    for (int r = 0; r < BR; r++) {
+      const float a0 = Q[r * ldq + e];
+      for (int l = 0; l < W; l++)
+        if (W == 16 || l < w) acc[r][l] += a0 * k0[l];
+    }
+  }
+  for (int r = 0; r < BR; r++)
+    for (int l = 0; l < W; l++)
+      if (W == 16 || l < w) S[r * T + j0 + l] = acc[r][l];
+}
+
+template <int HS>
+GS_INLINE void block_dots(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs_, float* S,
+                          int64_t n) {
+  const int64_t hs = HS > 0 ? HS : hs_;
+  int64_t j0 = 0;
+  for (; j0 + 16 <= n; j0 += 16) block_dots_cols<HS, 16>(Q, ldq, Kt, T, hs, S, j0, 16);
+  if (j0 < n) block_dots_cols<HS, 15>(Q, ldq, Kt, T, hs, S, j0, n - j0);
+}
+
 // o[e] += Σ_{j<n} w[j]·X[j·ld + e] for e < hs (four rows of X at a time).
 GS_INLINE void rows_axpy(const float* w, const float* X, int64_t ld, int64_t n, float* __restrict o, int64_t hs) {
   int64_t j = 0;
@@ -67,6 +111,47 @@ GS_INLINE void rows_axpy(const float* w, const float* X, int64_t ld, int64_t n, 
     const float w0 = w[j];
     const float* __restrict x0 = X + j * ld;
     for (int64_t e = 0; e < hs; e++) o[e] += w0 * x0[e];
+  }
+}
+
+// O[r·hs + e] = Σ_{j<n} Wt[r·T + j]·X[j·ld + e] for r < BR, e < hs: rows_axpy for a block of rows (four j
+// per step, the same expression), the rows sharing each load of X, in registers E columns at a time.
+template <int HS>
+GS_INLINE void block_axpy(const float* Wt, int64_t T, const float* X, int64_t ld, int64_t n, float* O, int64_t hs_) {
+  if constexpr (HS > 0) {
+    constexpr int E = HS < 32 ? HS : 32;
+    static_assert(HS % E == 0, "head size a multiple of the column chunk");
+    for (int e0 = 0; e0 < HS; e0 += E) {
+      float acc[BR][E];
+      for (int r = 0; r < BR; r++)
+        for (int e = 0; e < E; e++) acc[r][e] = 0.0f;
+      int64_t j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const float* __restrict x0 = X + j * ld + e0;
+        const float* __restrict x1 = x0 + ld;
+        const float* __restrict x2 = x1 + ld;
+        const float* __restrict x3 = x2 + ld;
+        for (int r = 0; r < BR; r++) {
+          const float* w = Wt + r * T + j;
+          const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+          for (int e = 0; e < E; e++) acc[r][e] += w0 * x0[e] + w1 * x1[e] + w2 * x2[e] + w3 * x3[e];
+        }
+      }
+      for (; j < n; j++) {
+        const float* __restrict x0 = X + j * ld + e0;
+        for (int r = 0; r < BR; r++) {
+          const float w0 = Wt[r * T + j];
+          for (int e = 0; e < E; e++) acc[r][e] += w0 * x0[e];
+        }
+      }
+      for (int r = 0; r < BR; r++)
+        for (int e = 0; e < E; e++) O[r * HS + e0 + e] = acc[r][e];
+    }
+  } else {
+    for (int r = 0; r < BR; r++) {
+      for (int64_t e = 0; e < hs_; e++) O[r * hs_ + e] = 0.0f;
+      rows_axpy(Wt + r * T, X, ld, n, O + r * hs_, hs_);
+    }
   }
 }
 
@@ -177,34 +262,46 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
   float* dV = dK + T * hs;      // T × hs
   float* P = dV + T * hs;       // BR × T: probabilities of a block of rows
   float* DS = P + BR * T;       // BR × T: d(scores), scaled
-  float* q = DS + BR * T;       // BR × hs: scaled query rows
+  float* q = DS + BR * T;       // BR × hs: scaled query rows (then BR × hs for a short block's dy rows)
   transpose_in(base + C, C3, Kt, T, hs);
   transpose_in(base + 2 * C, C3, Vt, T, hs);
   for (int64_t x = 0; x < 2 * T * hs; x++) dK[x] = 0.0f;
   const float* lrow = lse + (b * d.nh + h) * T;
   for (int64_t i0 = 0; i0 < T; i0 += BR) {
     const int64_t i1 = i0 + BR < T ? i0 + BR : T;
+    // The block's scores and dy·vᵀ for columns j < i1, all BR rows at once (rows past i1 are unused).
+    for (int64_t i = i0; i < i1; i++)
+      for (int64_t e = 0; e < hs; e++) q[(i - i0) * hs + e] = base[i * C3 + e] * d.scale;
+    for (int64_t r = i1 - i0; r < BR; r++)
+      for (int64_t e = 0; e < hs; e++) q[r * hs + e] = 0.0f;
+    block_dots<HS>(q, hs, Kt, T, hs, P, i1);
+    if (i1 - i0 == BR) {
+      block_dots<HS>(dout + (b * T + i0) * C + h * hs, C, Vt, T, hs, DS, i1);
+    } else {  // the last, short block: dy rows past T do not exist
+      float* dyb = q + BR * hs;
+      for (int64_t r = 0; r < BR; r++)
+        for (int64_t e = 0; e < hs; e++) dyb[r * hs + e] = i0 + r < i1 ? dout[(b * T + i0 + r) * C + h * hs + e] : 0.0f;
+      block_dots<HS>(dyb, hs, Vt, T, hs, DS, i1);
+    }
     for (int64_t i = i0; i < i1; i++) {
       const int64_t n = i + 1, r = i - i0;
       float* p = P + r * T;
       float* ds = DS + r * T;
-      float* qr = q + r * hs;
       const float* dy = dout + (b * T + i) * C + h * hs;
       const float* y = out + (b * T + i) * C + h * hs;
-      for (int64_t e = 0; e < hs; e++) qr[e] = base[i * C3 + e] * d.scale;
-      row_dots(qr, Kt, T, hs, p, n);
       const float l = lrow[i];
       for (int64_t j = 0; j < n; j++) p[j] = exp_f(p[j] - l);
-      row_dots(dy, Vt, T, hs, ds, n);
       float D = 0.0f;  // dy·y, the softmax-backward correction
       for (int64_t e = 0; e < hs; e++) D += dy[e] * y[e];
       for (int64_t j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - D);
-      // dq_i = scale · Σ_j ds_j k_j
-      float* dq = dbase + i * C3;
-      for (int64_t e = 0; e < hs; e++) dq[e] = 0.0f;
-      rows_axpy(ds, base + C, C3, n, dq, hs);
-      for (int64_t e = 0; e < hs; e++) dq[e] *= d.scale;
       for (int64_t j = n; j < i1; j++) p[j] = ds[j] = 0.0f;  // masked: the block's columns up to i1
+    }
+    // dq_i = scale · Σ_j ds_ij k_j for the block's rows (rows past i1 have garbage ds and are not stored).
+    float* dqb = q + BR * hs;
+    block_axpy<HS>(DS, T, base + C, C3, i1, dqb, hs);
+    for (int64_t i = i0; i < i1; i++) {
+      float* dq = dbase + i * C3;
+      for (int64_t e = 0; e < hs; e++) dq[e] = dqb[(i - i0) * hs + e] * d.scale;
     }
     // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p_ij dy_i, for the block's rows; columns j < i1.
     const float* dy0 = dout + (b * T + i0) * C + h * hs;
@@ -329,7 +426,7 @@ bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout
   const float *G = static_cast<const float*>(dout.p), *L = static_cast<const float*>(lse.p);
   float* DQ = static_cast<float*>(dqkv.p);
   auto fn = fns().bwd;
-  const int64_t bufLen = 4 * d.hs * d.T + 2 * BR * d.T + BR * d.hs;
+  const int64_t bufLen = 4 * d.hs * d.T + 2 * BR * d.T + 2 * BR * d.hs;
   over_heads(d, bufLen, [&](int64_t b, int64_t h, float* buf) { fn(Q, O, G, L, DQ, b, h, d, buf); });
   return true;
 }
