@@ -33,28 +33,8 @@ GS_INLINE void transpose_in(const float* X, int64_t ld, float* Kt, int64_t T, in
     for (int64_t e = 0; e < hs; e++) Kt[e * T + j] = X[j * ld + e];
 }
 
-// s[j] = Σ_e a[e]·Kt[e·T + j] for j < n (four e at a time, so s is loaded and stored hs/4 times).
-GS_INLINE void row_dots(const float* a, const float* Kt, int64_t T, int64_t hs, float* __restrict s, int64_t n) {
-  for (int64_t j = 0; j < n; j++) s[j] = 0.0f;
-  int64_t e = 0;
-  for (; e + 4 <= hs; e += 4) {
-    const float a0 = a[e], a1 = a[e + 1], a2 = a[e + 2], a3 = a[e + 3];
-    const float* __restrict k0 = Kt + e * T;
-    const float* __restrict k1 = k0 + T;
-    const float* __restrict k2 = k1 + T;
-    const float* __restrict k3 = k2 + T;
-    for (int64_t j = 0; j < n; j++) s[j] += a0 * k0[j] + a1 * k1[j] + a2 * k2[j] + a3 * k3[j];
-  }
-  for (; e < hs; e++) {
-    const float a0 = a[e];
-    const float* __restrict k0 = Kt + e * T;
-    for (int64_t j = 0; j < n; j++) s[j] += a0 * k0[j];
-  }
-}
-
-// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n, with row_dots' arithmetic (four e per
-// step, the same expression: the same results), but a block of rows shares each load of Kt and keeps
-// its sums in registers, where row_dots reloads them every four e.
+// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n, four e per step: a block of rows shares
+// each load of Kt, and the sums stay in registers (one row at a time would reload them every four e).
 template <int HS, int W>
 GS_INLINE void block_dots_cols(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs, float* S,
                                int64_t j0, int64_t w) {
@@ -188,29 +168,45 @@ GS_INLINE float exp_sum(float* s, int64_t n, float mx) {
   return r;
 }
 
-// HS > 0 fixes the head size at compile time (fully unrolled row loops); 0 reads it from d.
+// HS > 0 fixes the head size at compile time (fully unrolled row loops); 0 reads it from d. Rows go
+// in blocks of BR: their scores and outputs are computed together (block_dots, block_axpy).
 template <int HS>
 GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int64_t h, const Dims& d,
                         float* buf) {
   const int64_t T = d.T, hs = HS > 0 ? HS : d.hs, C = d.nh * hs, C3 = 3 * C;
   const float* base = qkv + b * T * C3 + h * hs;
-  float* Kt = buf;        // hs × T
-  float* s = buf + hs * T;  // T
-  float* q = s + T;         // hs: the scaled query row
+  float* Kt = buf;            // hs × T
+  float* S = buf + hs * T;    // BR × T: a block's scores, then probabilities (unnormalised)
+  float* q = S + BR * T;      // BR × hs: the scaled query rows
+  float* ob = q + BR * hs;    // BR × hs: the block's unnormalised outputs
   transpose_in(base + C, C3, Kt, T, hs);
   const float* V = base + 2 * C;
-  for (int64_t i = 0; i < T; i++) {
-    const int64_t n = i + 1;
-    for (int64_t e = 0; e < hs; e++) q[e] = base[i * C3 + e] * d.scale;
-    row_dots(q, Kt, T, hs, s, n);
-    const float mx = max_of(s, n);
-    const float sum = exp_sum(s, n, mx);
-    float* o = out + (b * T + i) * C + h * hs;
-    for (int64_t e = 0; e < hs; e++) o[e] = 0.0f;
-    rows_axpy(s, V, C3, n, o, hs);
-    const float inv = 1.0f / sum;
-    for (int64_t e = 0; e < hs; e++) o[e] *= inv;
-    lse[(b * d.nh + h) * T + i] = mx + std::log(sum);
+  float inv[BR];
+  for (int64_t i0 = 0; i0 < T; i0 += BR) {
+    const int64_t i1 = i0 + BR < T ? i0 + BR : T;
+    for (int64_t i = i0; i < i1; i++)
+      for (int64_t e = 0; e < hs; e++) q[(i - i0) * hs + e] = base[i * C3 + e] * d.scale;
+    for (int64_t r = i1 - i0; r < BR; r++)
+      for (int64_t e = 0; e < hs; e++) q[r * hs + e] = 0.0f;
+    block_dots<HS>(q, hs, Kt, T, hs, S, i1);
+    for (int64_t r = 0; r < BR; r++) {
+      float* s = S + r * T;
+      const int64_t i = i0 + r, n = i + 1;
+      if (i >= i1) {  // a row past T: zero weights, nothing stored
+        for (int64_t j = 0; j < i1; j++) s[j] = 0.0f;
+        continue;
+      }
+      const float mx = max_of(s, n);
+      const float sum = exp_sum(s, n, mx);
+      for (int64_t j = n; j < i1; j++) s[j] = 0.0f;  // masked: the block's columns up to i1
+      inv[r] = 1.0f / sum;
+      lse[(b * d.nh + h) * T + i] = mx + std::log(sum);
+    }
+    block_axpy<HS>(S, T, V, C3, i1, ob, hs);
+    for (int64_t i = i0; i < i1; i++) {
+      float* o = out + (b * T + i) * C + h * hs;
+      for (int64_t e = 0; e < hs; e++) o[e] = ob[(i - i0) * hs + e] * inv[i - i0];
+    }
   }
 }
 
@@ -407,7 +403,8 @@ bool k_causal_attention(const Arr& qkv, const Arr& out, const Arr& lse, const do
   float* O = static_cast<float*>(out.p);
   float* L = static_cast<float*>(lse.p);
   auto fn = fns().fwd;
-  over_heads(d, d.hs * d.T + d.T + d.hs, [&](int64_t b, int64_t h, float* buf) { fn(Q, O, L, b, h, d, buf); });
+  over_heads(d, d.hs * d.T + BR * d.T + 2 * BR * d.hs,
+             [&](int64_t b, int64_t h, float* buf) { fn(Q, O, L, b, h, d, buf); });
   return true;
 }
 
