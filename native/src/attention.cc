@@ -246,6 +246,35 @@ GS_INLINE void accumulate_kv(float* dk, float* dv, const float* ds, const float*
   }
 }
 
+// accumulate_kv for J consecutive columns j at once (the same sums, in the same order), so that each
+// row of q and dy is loaded once for the J columns.
+template <int HS, int J>
+GS_INLINE void accumulate_kv_cols(float* dk, float* dv, const float* ds, const float* p, int64_t T, const float* q,
+                                  const float* dy, int64_t ldy, int64_t rows) {
+  float ak[J][HS], av[J][HS];
+  for (int c = 0; c < J; c++)
+    for (int e = 0; e < HS; e++) {
+      ak[c][e] = dk[c * HS + e];
+      av[c][e] = dv[c * HS + e];
+    }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* qr = q + r * HS;
+    const float* dyr = dy + r * ldy;
+    for (int c = 0; c < J; c++) {
+      const float a = ds[r * T + c], w = p[r * T + c];
+      for (int e = 0; e < HS; e++) {
+        ak[c][e] += a * qr[e];
+        av[c][e] += w * dyr[e];
+      }
+    }
+  }
+  for (int c = 0; c < J; c++)
+    for (int e = 0; e < HS; e++) {
+      dk[c * HS + e] = ak[c][e];
+      dv[c * HS + e] = av[c][e];
+    }
+}
+
 template <int HS>
 GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, const float* lse, float* dqkv,
                         int64_t b, int64_t h, const Dims& d, float* buf) {
@@ -301,8 +330,12 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
     }
     // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p_ij dy_i, for the block's rows; columns j < i1.
     const float* dy0 = dout + (b * T + i0) * C + h * hs;
-    for (int64_t j = 0; j < i1; j++)
-      accumulate_kv<HS>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0, hs);
+    int64_t j = 0;
+    if constexpr (HS > 0) {
+      constexpr int J = HS <= 32 ? 4 : 2;
+      for (; j + J <= i1; j += J) accumulate_kv_cols<HS, J>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0);
+    }
+    for (; j < i1; j++) accumulate_kv<HS>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0, hs);
   }
   for (int64_t j = 0; j < T; j++) {
     float* dk = dbase + j * C3 + C;
