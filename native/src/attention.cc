@@ -33,105 +33,61 @@ GS_INLINE void transpose_in(const float* X, int64_t ld, float* Kt, int64_t T, in
     for (int64_t e = 0; e < hs; e++) Kt[e * T + j] = X[j * ld + e];
 }
 
-// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n, four e per step: a block of rows shares
-// each load of Kt, and the sums stay in registers (one row at a time would reload them every four e).
-template <int HS, int W>
-GS_INLINE void block_dots_cols(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs, float* S,
-                               int64_t j0, int64_t w) {
+// C[r·ldc + c] = Σ_{p<K} A[r·lda + p]·B[p·ldb + c] for r < BR, c < w (w <= W; W when FULL), four p
+// per step: the block's BR rows share each load of B, and the W sums of each row stay in registers
+// (one row at a time would reload its sums every four p). Scores are Q·Kᵀ (p = e over the head, c = j),
+// outputs and dq are P·V and dS·K (p = j over the keys, c = e).
+template <int W, bool FULL>
+GS_INLINE void block_mm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t K, float* C,
+                        int64_t ldc, int64_t w) {
   float acc[BR][W];
   for (int r = 0; r < BR; r++)
-    for (int l = 0; l < W; l++) acc[r][l] = 0.0f;
-  int64_t e = 0;
-  for (; e + 4 <= hs; e += 4) {
-    const float* __restrict k0 = Kt + e * T + j0;
-    const float* __restrict k1 = k0 + T;
-    const float* __restrict k2 = k1 + T;
-    const float* __restrict k3 = k2 + T;
+    for (int c = 0; c < W; c++) acc[r][c] = 0.0f;
+  int64_t p = 0;
+  for (; p + 4 <= K; p += 4) {
+    const float* __restrict b0 = B + p * ldb;
+    const float* __restrict b1 = b0 + ldb;
+    const float* __restrict b2 = b1 + ldb;
+    const float* __restrict b3 = b2 + ldb;
     for (int r = 0; r < BR; r++) {
-      const float* q = Q + r * ldq + e;
-      const float a0 = q[0], a1 = q[1], a2 = q[2], a3 = q[3];
-      for (int l = 0; l < W; l++)
-        if (W == 16 || l < w) acc[r][l] += a0 * k0[l] + a1 * k1[l] + a2 * k2[l] + a3 * k3[l];
+      const float* a = A + r * lda + p;
+      const float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+      for (int c = 0; c < W; c++)
+        if (FULL || c < w) acc[r][c] += a0 * b0[c] + a1 * b1[c] + a2 * b2[c] + a3 * b3[c];
     }
   }
-  for (; e < hs; e++) {
-    const float* __restrict k0 = Kt + e * T + j0;
+  for (; p < K; p++) {
+    const float* __restrict b0 = B + p * ldb;
     for (int r = 0; r < BR; r++) {
-      const float a0 = Q[r * ldq + e];
-      for (int l = 0; l < W; l++)
-        if (W == 16 || l < w) acc[r][l] += a0 * k0[l];
+      const float a0 = A[r * lda + p];
+      for (int c = 0; c < W; c++)
+        if (FULL || c < w) acc[r][c] += a0 * b0[c];
     }
   }
   for (int r = 0; r < BR; r++)
-    for (int l = 0; l < W; l++)
-      if (W == 16 || l < w) S[r * T + j0 + l] = acc[r][l];
+    for (int c = 0; c < W; c++)
+      if (FULL || c < w) C[r * ldc + c] = acc[r][c];
 }
 
-template <int HS>
-GS_INLINE void block_dots(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs_, float* S,
+// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n.
+GS_INLINE void block_dots(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs, float* S,
                           int64_t n) {
-  const int64_t hs = HS > 0 ? HS : hs_;
   int64_t j0 = 0;
-  for (; j0 + 16 <= n; j0 += 16) block_dots_cols<HS, 16>(Q, ldq, Kt, T, hs, S, j0, 16);
-  if (j0 < n) block_dots_cols<HS, 15>(Q, ldq, Kt, T, hs, S, j0, n - j0);
+  for (; j0 + 16 <= n; j0 += 16) block_mm<16, true>(Q, ldq, Kt + j0, T, hs, S + j0, T, 16);
+  if (j0 < n) block_mm<16, false>(Q, ldq, Kt + j0, T, hs, S + j0, T, n - j0);
 }
 
-// o[e] += Σ_{j<n} w[j]·X[j·ld + e] for e < hs (four rows of X at a time).
-GS_INLINE void rows_axpy(const float* w, const float* X, int64_t ld, int64_t n, float* __restrict o, int64_t hs) {
-  int64_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const float w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
-    const float* __restrict x0 = X + j * ld;
-    const float* __restrict x1 = x0 + ld;
-    const float* __restrict x2 = x1 + ld;
-    const float* __restrict x3 = x2 + ld;
-    for (int64_t e = 0; e < hs; e++) o[e] += w0 * x0[e] + w1 * x1[e] + w2 * x2[e] + w3 * x3[e];
-  }
-  for (; j < n; j++) {
-    const float w0 = w[j];
-    const float* __restrict x0 = X + j * ld;
-    for (int64_t e = 0; e < hs; e++) o[e] += w0 * x0[e];
-  }
-}
-
-// O[r·hs + e] = Σ_{j<n} Wt[r·T + j]·X[j·ld + e] for r < BR, e < hs: rows_axpy for a block of rows (four j
-// per step, the same expression), the rows sharing each load of X, in registers E columns at a time.
+// O[r·hs + e] = Σ_{j<n} Wt[r·T + j]·X[j·ld + e] for r < BR, e < hs, a chunk of columns at a time.
 template <int HS>
 GS_INLINE void block_axpy(const float* Wt, int64_t T, const float* X, int64_t ld, int64_t n, float* O, int64_t hs_) {
   if constexpr (HS > 0) {
     constexpr int E = HS < 32 ? HS : 32;
     static_assert(HS % E == 0, "head size a multiple of the column chunk");
-    for (int e0 = 0; e0 < HS; e0 += E) {
-      float acc[BR][E];
-      for (int r = 0; r < BR; r++)
-        for (int e = 0; e < E; e++) acc[r][e] = 0.0f;
-      int64_t j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const float* __restrict x0 = X + j * ld + e0;
-        const float* __restrict x1 = x0 + ld;
-        const float* __restrict x2 = x1 + ld;
-        const float* __restrict x3 = x2 + ld;
-        for (int r = 0; r < BR; r++) {
-          const float* w = Wt + r * T + j;
-          const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-          for (int e = 0; e < E; e++) acc[r][e] += w0 * x0[e] + w1 * x1[e] + w2 * x2[e] + w3 * x3[e];
-        }
-      }
-      for (; j < n; j++) {
-        const float* __restrict x0 = X + j * ld + e0;
-        for (int r = 0; r < BR; r++) {
-          const float w0 = Wt[r * T + j];
-          for (int e = 0; e < E; e++) acc[r][e] += w0 * x0[e];
-        }
-      }
-      for (int r = 0; r < BR; r++)
-        for (int e = 0; e < E; e++) O[r * HS + e0 + e] = acc[r][e];
-    }
+    for (int e0 = 0; e0 < HS; e0 += E) block_mm<E, true>(Wt, T, X + e0, ld, n, O + e0, HS, E);
   } else {
-    for (int r = 0; r < BR; r++) {
-      for (int64_t e = 0; e < hs_; e++) O[r * hs_ + e] = 0.0f;
-      rows_axpy(Wt + r * T, X, ld, n, O + r * hs_, hs_);
-    }
+    int64_t e0 = 0;
+    for (; e0 + 16 <= hs_; e0 += 16) block_mm<16, true>(Wt, T, X + e0, ld, n, O + e0, hs_, 16);
+    if (e0 < hs_) block_mm<16, false>(Wt, T, X + e0, ld, n, O + e0, hs_, hs_ - e0);
   }
 }
 
@@ -168,6 +124,15 @@ GS_INLINE float exp_sum(float* s, int64_t n, float mx) {
   return r;
 }
 
+// q[r·hs + e] = scale·query(i0 + r)[e] for the rows i0 <= i < i1 of a block, zeros for its rows past i1.
+GS_INLINE void scaled_queries(const float* base, int64_t ld, int64_t i0, int64_t i1, int64_t hs, float scale,
+                              float* q) {
+  for (int64_t i = i0; i < i1; i++)
+    for (int64_t e = 0; e < hs; e++) q[(i - i0) * hs + e] = base[i * ld + e] * scale;
+  for (int64_t r = i1 - i0; r < BR; r++)
+    for (int64_t e = 0; e < hs; e++) q[r * hs + e] = 0.0f;
+}
+
 // HS > 0 fixes the head size at compile time (fully unrolled row loops); 0 reads it from d. Rows go
 // in blocks of BR: their scores and outputs are computed together (block_dots, block_axpy).
 template <int HS>
@@ -184,11 +149,8 @@ GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int
   float inv[BR];
   for (int64_t i0 = 0; i0 < T; i0 += BR) {
     const int64_t i1 = i0 + BR < T ? i0 + BR : T;
-    for (int64_t i = i0; i < i1; i++)
-      for (int64_t e = 0; e < hs; e++) q[(i - i0) * hs + e] = base[i * C3 + e] * d.scale;
-    for (int64_t r = i1 - i0; r < BR; r++)
-      for (int64_t e = 0; e < hs; e++) q[r * hs + e] = 0.0f;
-    block_dots<HS>(q, hs, Kt, T, hs, S, i1);
+    scaled_queries(base, C3, i0, i1, hs, d.scale, q);
+    block_dots(q, hs, Kt, T, hs, S, i1);
     for (int64_t r = 0; r < BR; r++) {
       float* s = S + r * T;
       const int64_t i = i0 + r, n = i + 1;
@@ -295,18 +257,15 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
   for (int64_t i0 = 0; i0 < T; i0 += BR) {
     const int64_t i1 = i0 + BR < T ? i0 + BR : T;
     // The block's scores and dy·vᵀ for columns j < i1, all BR rows at once (rows past i1 are unused).
-    for (int64_t i = i0; i < i1; i++)
-      for (int64_t e = 0; e < hs; e++) q[(i - i0) * hs + e] = base[i * C3 + e] * d.scale;
-    for (int64_t r = i1 - i0; r < BR; r++)
-      for (int64_t e = 0; e < hs; e++) q[r * hs + e] = 0.0f;
-    block_dots<HS>(q, hs, Kt, T, hs, P, i1);
+    scaled_queries(base, C3, i0, i1, hs, d.scale, q);
+    block_dots(q, hs, Kt, T, hs, P, i1);
     if (i1 - i0 == BR) {
-      block_dots<HS>(dout + (b * T + i0) * C + h * hs, C, Vt, T, hs, DS, i1);
+      block_dots(dout + (b * T + i0) * C + h * hs, C, Vt, T, hs, DS, i1);
     } else {  // the last, short block: dy rows past T do not exist
       float* dyb = q + BR * hs;
       for (int64_t r = 0; r < BR; r++)
         for (int64_t e = 0; e < hs; e++) dyb[r * hs + e] = i0 + r < i1 ? dout[(b * T + i0 + r) * C + h * hs + e] : 0.0f;
-      block_dots<HS>(dyb, hs, Vt, T, hs, DS, i1);
+      block_dots(dyb, hs, Vt, T, hs, DS, i1);
     }
     for (int64_t i = i0; i < i1; i++) {
       const int64_t n = i + 1, r = i - i0;
