@@ -6,6 +6,9 @@
  * alternating and the order flipping each repetition, so a change in the machine's load hits both
  * alike. Prints per build the median (min–max) over repetitions of each repetition's median step time,
  * the new/old ratio, and the load average before and after. Compare only within one run.
+ * `--clock=cpu` compares the process's CPU time per step instead of the wall time: with 1 thread on
+ * a machine loaded far past its cores, that is the steadier figure (it still counts cache misses
+ * that the neighbours cause, alike for both builds).
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
@@ -24,7 +27,8 @@ function stepMedian(root: string, id: string, steps: number, threads: string): n
   const args = [path.join(root, "build/bench/step.js"), id, "--steps", String(steps)];
   const out = execFileSync(process.execPath, args, { env, encoding: "utf8" });
   const line = out.trim().split("\n").pop()!;
-  return median((JSON.parse(line) as { times_ms: number[] }).times_ms);
+  const run = JSON.parse(line) as { times_ms: number[]; cpu_ms?: number[] };
+  return median(option("clock", "wall") === "cpu" ? (run.cpu_ms ?? run.times_ms) : run.times_ms);
 }
 
 const fmt = (xs: number[]) =>
@@ -45,7 +49,9 @@ for (let r = 0; r < reps; r++)
     for (const which of order)
       times.get(id)![which].push(stepMedian(which === "old" ? oldRoot : newRoot, id, steps, threads));
   }
-console.log(`threads ${threads}, ${reps} repetitions; load average before ${loadBefore.join(" ")}`);
+console.log(
+  `threads ${threads}, ${reps} repetitions, ${option("clock", "wall")} time; load average before ${loadBefore.join(" ")}`,
+);
 console.log("| workload | old ms | new ms | new/old |\n|---|---|---|---|");
 for (const [id, t] of times)
   console.log(`| ${id} | ${fmt(t.old)} | ${fmt(t.new)} | ${(median(t.new) / median(t.old)).toFixed(3)} |`);

@@ -1,7 +1,8 @@
 /**
  * Raw sgemm throughput of the backends' matmul kernels (no tensor layer): the native addon at
  * 256–2048 and on the GPT training shapes (M = 768 tokens, K, N ∈ {128, 384, 512}, for the forward
- * A·B and the backward A·Bᵀ and Aᵀ·B), and cpu-js at 256/512 (it is slow). GFLOP/s = 2·M·N·K / time,
+ * A·B and the backward A·Bᵀ and Aᵀ·B), the char-LSTM's per-step recurrent shapes (B = 32 rows), and
+ * cpu-js at 256/512 (it is slow). GFLOP/s = 2·M·N·K / time,
  * median of several runs. PyTorch's torch.mm on the same shapes and layouts (bench/torch/gemm_shapes.py)
  * runs after gradstack's rows, when it is installed.
  */
@@ -83,6 +84,9 @@ export async function benchGemm(withTorch = true): Promise<Row[]> {
         row(`native ${shape} A·Bᵀ`, nb, 768, n, k, false, true);
         row(`native ${shape} Aᵀ·B`, nb, 768, n, k, true, false);
       }
+    // The char-LSTM's per-step recurrent GEMMs (B32 H256, 4 gates): h·W_hhᵀ forward, dgates·W_hh backward.
+    row("native LSTM step h·W_hhᵀ (M32 K256 N1024)", nb, 32, 1024, 256, false, true);
+    row("native LSTM step dg·W_hh (M32 K1024 N256)", nb, 32, 256, 1024);
   }
   const torch = withTorch ? runTorch("gemm_shapes.py", []) : null;
   for (const r of rows) {

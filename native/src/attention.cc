@@ -33,40 +33,61 @@ GS_INLINE void transpose_in(const float* X, int64_t ld, float* Kt, int64_t T, in
     for (int64_t e = 0; e < hs; e++) Kt[e * T + j] = X[j * ld + e];
 }
 
-// s[j] = Σ_e a[e]·Kt[e·T + j] for j < n (four e at a time, so s is loaded and stored hs/4 times).
-GS_INLINE void row_dots(const float* a, const float* Kt, int64_t T, int64_t hs, float* __restrict s, int64_t n) {
-  for (int64_t j = 0; j < n; j++) s[j] = 0.0f;
-  int64_t e = 0;
-  for (; e + 4 <= hs; e += 4) {
-    const float a0 = a[e], a1 = a[e + 1], a2 = a[e + 2], a3 = a[e + 3];
-    const float* __restrict k0 = Kt + e * T;
-    const float* __restrict k1 = k0 + T;
-    const float* __restrict k2 = k1 + T;
-    const float* __restrict k3 = k2 + T;
-    for (int64_t j = 0; j < n; j++) s[j] += a0 * k0[j] + a1 * k1[j] + a2 * k2[j] + a3 * k3[j];
+// C[r·ldc + c] = Σ_{p<K} A[r·lda + p]·B[p·ldb + c] for r < BR, c < w (w <= W; W when FULL), four p
+// per step: the block's BR rows share each load of B, and the W sums of each row stay in registers
+// (one row at a time would reload its sums every four p). Scores are Q·Kᵀ (p = e over the head, c = j),
+// outputs and dq are P·V and dS·K (p = j over the keys, c = e).
+template <int W, bool FULL>
+GS_INLINE void block_mm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t K, float* C,
+                        int64_t ldc, int64_t w) {
+  float acc[BR][W];
+  for (int r = 0; r < BR; r++)
+    for (int c = 0; c < W; c++) acc[r][c] = 0.0f;
+  int64_t p = 0;
+  for (; p + 4 <= K; p += 4) {
+    const float* __restrict b0 = B + p * ldb;
+    const float* __restrict b1 = b0 + ldb;
+    const float* __restrict b2 = b1 + ldb;
+    const float* __restrict b3 = b2 + ldb;
+    for (int r = 0; r < BR; r++) {
+      const float* a = A + r * lda + p;
+      const float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+      for (int c = 0; c < W; c++)
+        if (FULL || c < w) acc[r][c] += a0 * b0[c] + a1 * b1[c] + a2 * b2[c] + a3 * b3[c];
+    }
   }
-  for (; e < hs; e++) {
-    const float a0 = a[e];
-    const float* __restrict k0 = Kt + e * T;
-    for (int64_t j = 0; j < n; j++) s[j] += a0 * k0[j];
+  for (; p < K; p++) {
+    const float* __restrict b0 = B + p * ldb;
+    for (int r = 0; r < BR; r++) {
+      const float a0 = A[r * lda + p];
+      for (int c = 0; c < W; c++)
+        if (FULL || c < w) acc[r][c] += a0 * b0[c];
+    }
   }
+  for (int r = 0; r < BR; r++)
+    for (int c = 0; c < W; c++)
+      if (FULL || c < w) C[r * ldc + c] = acc[r][c];
 }
 
-// o[e] += Σ_{j<n} w[j]·X[j·ld + e] for e < hs (four rows of X at a time).
-GS_INLINE void rows_axpy(const float* w, const float* X, int64_t ld, int64_t n, float* __restrict o, int64_t hs) {
-  int64_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const float w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
-    const float* __restrict x0 = X + j * ld;
-    const float* __restrict x1 = x0 + ld;
-    const float* __restrict x2 = x1 + ld;
-    const float* __restrict x3 = x2 + ld;
-    for (int64_t e = 0; e < hs; e++) o[e] += w0 * x0[e] + w1 * x1[e] + w2 * x2[e] + w3 * x3[e];
-  }
-  for (; j < n; j++) {
-    const float w0 = w[j];
-    const float* __restrict x0 = X + j * ld;
-    for (int64_t e = 0; e < hs; e++) o[e] += w0 * x0[e];
+// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n.
+GS_INLINE void block_dots(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs, float* S,
+                          int64_t n) {
+  int64_t j0 = 0;
+  for (; j0 + 16 <= n; j0 += 16) block_mm<16, true>(Q, ldq, Kt + j0, T, hs, S + j0, T, 16);
+  if (j0 < n) block_mm<16, false>(Q, ldq, Kt + j0, T, hs, S + j0, T, n - j0);
+}
+
+// O[r·hs + e] = Σ_{j<n} Wt[r·T + j]·X[j·ld + e] for r < BR, e < hs, a chunk of columns at a time.
+template <int HS>
+GS_INLINE void block_axpy(const float* Wt, int64_t T, const float* X, int64_t ld, int64_t n, float* O, int64_t hs_) {
+  if constexpr (HS > 0) {
+    constexpr int E = HS < 32 ? HS : 32;
+    static_assert(HS % E == 0, "head size a multiple of the column chunk");
+    for (int e0 = 0; e0 < HS; e0 += E) block_mm<E, true>(Wt, T, X + e0, ld, n, O + e0, HS, E);
+  } else {
+    int64_t e0 = 0;
+    for (; e0 + 16 <= hs_; e0 += 16) block_mm<16, true>(Wt, T, X + e0, ld, n, O + e0, hs_, 16);
+    if (e0 < hs_) block_mm<16, false>(Wt, T, X + e0, ld, n, O + e0, hs_, hs_ - e0);
   }
 }
 
@@ -103,29 +124,51 @@ GS_INLINE float exp_sum(float* s, int64_t n, float mx) {
   return r;
 }
 
-// HS > 0 fixes the head size at compile time (fully unrolled row loops); 0 reads it from d.
+// q[r·hs + e] = scale·query(i0 + r)[e] for the rows i0 <= i < i1 of a block, zeros for its rows past i1.
+GS_INLINE void scaled_queries(const float* base, int64_t ld, int64_t i0, int64_t i1, int64_t hs, float scale,
+                              float* q) {
+  for (int64_t i = i0; i < i1; i++)
+    for (int64_t e = 0; e < hs; e++) q[(i - i0) * hs + e] = base[i * ld + e] * scale;
+  for (int64_t r = i1 - i0; r < BR; r++)
+    for (int64_t e = 0; e < hs; e++) q[r * hs + e] = 0.0f;
+}
+
+// HS > 0 fixes the head size at compile time (fully unrolled row loops); 0 reads it from d. Rows go
+// in blocks of BR: their scores and outputs are computed together (block_dots, block_axpy).
 template <int HS>
 GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int64_t h, const Dims& d,
                         float* buf) {
   const int64_t T = d.T, hs = HS > 0 ? HS : d.hs, C = d.nh * hs, C3 = 3 * C;
   const float* base = qkv + b * T * C3 + h * hs;
-  float* Kt = buf;        // hs × T
-  float* s = buf + hs * T;  // T
-  float* q = s + T;         // hs: the scaled query row
+  float* Kt = buf;            // hs × T
+  float* S = buf + hs * T;    // BR × T: a block's scores, then probabilities (unnormalised)
+  float* q = S + BR * T;      // BR × hs: the scaled query rows
+  float* ob = q + BR * hs;    // BR × hs: the block's unnormalised outputs
   transpose_in(base + C, C3, Kt, T, hs);
   const float* V = base + 2 * C;
-  for (int64_t i = 0; i < T; i++) {
-    const int64_t n = i + 1;
-    for (int64_t e = 0; e < hs; e++) q[e] = base[i * C3 + e] * d.scale;
-    row_dots(q, Kt, T, hs, s, n);
-    const float mx = max_of(s, n);
-    const float sum = exp_sum(s, n, mx);
-    float* o = out + (b * T + i) * C + h * hs;
-    for (int64_t e = 0; e < hs; e++) o[e] = 0.0f;
-    rows_axpy(s, V, C3, n, o, hs);
-    const float inv = 1.0f / sum;
-    for (int64_t e = 0; e < hs; e++) o[e] *= inv;
-    lse[(b * d.nh + h) * T + i] = mx + std::log(sum);
+  float inv[BR];
+  for (int64_t i0 = 0; i0 < T; i0 += BR) {
+    const int64_t i1 = i0 + BR < T ? i0 + BR : T;
+    scaled_queries(base, C3, i0, i1, hs, d.scale, q);
+    block_dots(q, hs, Kt, T, hs, S, i1);
+    for (int64_t r = 0; r < BR; r++) {
+      float* s = S + r * T;
+      const int64_t i = i0 + r, n = i + 1;
+      if (i >= i1) {  // a row past T: zero weights, nothing stored
+        for (int64_t j = 0; j < i1; j++) s[j] = 0.0f;
+        continue;
+      }
+      const float mx = max_of(s, n);
+      const float sum = exp_sum(s, n, mx);
+      for (int64_t j = n; j < i1; j++) s[j] = 0.0f;  // masked: the block's columns up to i1
+      inv[r] = 1.0f / sum;
+      lse[(b * d.nh + h) * T + i] = mx + std::log(sum);
+    }
+    block_axpy<HS>(S, T, V, C3, i1, ob, hs);
+    for (int64_t i = i0; i < i1; i++) {
+      float* o = out + (b * T + i) * C + h * hs;
+      for (int64_t e = 0; e < hs; e++) o[e] = ob[(i - i0) * hs + e] * inv[i - i0];
+    }
   }
 }
 
@@ -165,6 +208,35 @@ GS_INLINE void accumulate_kv(float* dk, float* dv, const float* ds, const float*
   }
 }
 
+// accumulate_kv for J consecutive columns j at once (the same sums, in the same order), so that each
+// row of q and dy is loaded once for the J columns.
+template <int HS, int J>
+GS_INLINE void accumulate_kv_cols(float* dk, float* dv, const float* ds, const float* p, int64_t T, const float* q,
+                                  const float* dy, int64_t ldy, int64_t rows) {
+  float ak[J][HS], av[J][HS];
+  for (int c = 0; c < J; c++)
+    for (int e = 0; e < HS; e++) {
+      ak[c][e] = dk[c * HS + e];
+      av[c][e] = dv[c * HS + e];
+    }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* qr = q + r * HS;
+    const float* dyr = dy + r * ldy;
+    for (int c = 0; c < J; c++) {
+      const float a = ds[r * T + c], w = p[r * T + c];
+      for (int e = 0; e < HS; e++) {
+        ak[c][e] += a * qr[e];
+        av[c][e] += w * dyr[e];
+      }
+    }
+  }
+  for (int c = 0; c < J; c++)
+    for (int e = 0; e < HS; e++) {
+      dk[c * HS + e] = ak[c][e];
+      dv[c * HS + e] = av[c][e];
+    }
+}
+
 template <int HS>
 GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, const float* lse, float* dqkv,
                         int64_t b, int64_t h, const Dims& d, float* buf) {
@@ -177,39 +249,52 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
   float* dV = dK + T * hs;      // T × hs
   float* P = dV + T * hs;       // BR × T: probabilities of a block of rows
   float* DS = P + BR * T;       // BR × T: d(scores), scaled
-  float* q = DS + BR * T;       // BR × hs: scaled query rows
+  float* q = DS + BR * T;       // BR × hs: scaled query rows (then BR × hs for a short block's dy rows)
   transpose_in(base + C, C3, Kt, T, hs);
   transpose_in(base + 2 * C, C3, Vt, T, hs);
   for (int64_t x = 0; x < 2 * T * hs; x++) dK[x] = 0.0f;
   const float* lrow = lse + (b * d.nh + h) * T;
   for (int64_t i0 = 0; i0 < T; i0 += BR) {
     const int64_t i1 = i0 + BR < T ? i0 + BR : T;
+    // The block's scores and dy·vᵀ for columns j < i1, all BR rows at once (rows past i1 are unused).
+    scaled_queries(base, C3, i0, i1, hs, d.scale, q);
+    block_dots(q, hs, Kt, T, hs, P, i1);
+    if (i1 - i0 == BR) {
+      block_dots(dout + (b * T + i0) * C + h * hs, C, Vt, T, hs, DS, i1);
+    } else {  // the last, short block: dy rows past T do not exist
+      float* dyb = q + BR * hs;
+      for (int64_t r = 0; r < BR; r++)
+        for (int64_t e = 0; e < hs; e++) dyb[r * hs + e] = i0 + r < i1 ? dout[(b * T + i0 + r) * C + h * hs + e] : 0.0f;
+      block_dots(dyb, hs, Vt, T, hs, DS, i1);
+    }
     for (int64_t i = i0; i < i1; i++) {
       const int64_t n = i + 1, r = i - i0;
       float* p = P + r * T;
       float* ds = DS + r * T;
-      float* qr = q + r * hs;
       const float* dy = dout + (b * T + i) * C + h * hs;
       const float* y = out + (b * T + i) * C + h * hs;
-      for (int64_t e = 0; e < hs; e++) qr[e] = base[i * C3 + e] * d.scale;
-      row_dots(qr, Kt, T, hs, p, n);
       const float l = lrow[i];
       for (int64_t j = 0; j < n; j++) p[j] = exp_f(p[j] - l);
-      row_dots(dy, Vt, T, hs, ds, n);
       float D = 0.0f;  // dy·y, the softmax-backward correction
       for (int64_t e = 0; e < hs; e++) D += dy[e] * y[e];
       for (int64_t j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - D);
-      // dq_i = scale · Σ_j ds_j k_j
-      float* dq = dbase + i * C3;
-      for (int64_t e = 0; e < hs; e++) dq[e] = 0.0f;
-      rows_axpy(ds, base + C, C3, n, dq, hs);
-      for (int64_t e = 0; e < hs; e++) dq[e] *= d.scale;
       for (int64_t j = n; j < i1; j++) p[j] = ds[j] = 0.0f;  // masked: the block's columns up to i1
+    }
+    // dq_i = scale · Σ_j ds_ij k_j for the block's rows (rows past i1 have garbage ds and are not stored).
+    float* dqb = q + BR * hs;
+    block_axpy<HS>(DS, T, base + C, C3, i1, dqb, hs);
+    for (int64_t i = i0; i < i1; i++) {
+      float* dq = dbase + i * C3;
+      for (int64_t e = 0; e < hs; e++) dq[e] = dqb[(i - i0) * hs + e] * d.scale;
     }
     // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p_ij dy_i, for the block's rows; columns j < i1.
     const float* dy0 = dout + (b * T + i0) * C + h * hs;
-    for (int64_t j = 0; j < i1; j++)
-      accumulate_kv<HS>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0, hs);
+    int64_t j = 0;
+    if constexpr (HS > 0) {
+      constexpr int J = HS <= 32 ? 4 : 2;
+      for (; j + J <= i1; j += J) accumulate_kv_cols<HS, J>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0);
+    }
+    for (; j < i1; j++) accumulate_kv<HS>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0, hs);
   }
   for (int64_t j = 0; j < T; j++) {
     float* dk = dbase + j * C3 + C;
@@ -310,7 +395,8 @@ bool k_causal_attention(const Arr& qkv, const Arr& out, const Arr& lse, const do
   float* O = static_cast<float*>(out.p);
   float* L = static_cast<float*>(lse.p);
   auto fn = fns().fwd;
-  over_heads(d, d.hs * d.T + d.T + d.hs, [&](int64_t b, int64_t h, float* buf) { fn(Q, O, L, b, h, d, buf); });
+  over_heads(d, d.hs * d.T + BR * d.T + 2 * BR * d.hs,
+             [&](int64_t b, int64_t h, float* buf) { fn(Q, O, L, b, h, d, buf); });
   return true;
 }
 
@@ -329,7 +415,7 @@ bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout
   const float *G = static_cast<const float*>(dout.p), *L = static_cast<const float*>(lse.p);
   float* DQ = static_cast<float*>(dqkv.p);
   auto fn = fns().bwd;
-  const int64_t bufLen = 4 * d.hs * d.T + 2 * BR * d.T + BR * d.hs;
+  const int64_t bufLen = 4 * d.hs * d.T + 2 * BR * d.T + 2 * BR * d.hs;
   over_heads(d, bufLen, [&](int64_t b, int64_t h, float* buf) { fn(Q, O, G, L, DQ, b, h, d, buf); });
   return true;
 }

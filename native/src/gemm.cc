@@ -113,14 +113,24 @@ inline int64_t block_size(int64_t n, int64_t max, int64_t unit) {
   return std::min(max, round_up(ceil_div(n, blocks), unit));
 }
 
-// C[0:m, 0:n] = op(A) · op(B) on one thread.
+// A whole op(B) packed ahead of the blocked loops: the block of rows [pc, pc + kc) starts at
+// p + pc·npad and holds its panels of NR columns (kc·NR values each) in order; `col0` is the column
+// of op(B) where the calling block's columns begin (a multiple of NR).
+template <typename T>
+struct Prepacked {
+  const T* p;
+  int64_t npad, col0;
+};
+
+// C[0:m, 0:n] = op(A) · op(B) on one thread (B packed here, or taken from `pre`).
 template <typename T, int MR, int NR>
 void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, const T* B,
-                int64_t brs, int64_t bcs, T* C, int64_t ldc, int64_t m, int64_t n, int64_t k) {
+                int64_t brs, int64_t bcs, T* C, int64_t ldc, int64_t m, int64_t n, int64_t k,
+                const Prepacked<T>* pre) {
   const int64_t KC = block_size(k, K.kc, 1);
   const int64_t MC = block_size(m, K.mc, MR);
   const int64_t NC = block_size(n, K.nc, NR);
-  T* Bp = scratch<T>(1, KC * round_up(NC, NR));
+  T* Bp = pre != nullptr ? nullptr : scratch<T>(1, KC * round_up(NC, NR));
   T* Ap = scratch<T>(0, KC * round_up(MC, MR));
   alignas(64) T tmp[MR * NR];
   for (int64_t jc = 0; jc < n; jc += NC) {
@@ -128,21 +138,26 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc);
       const int beta = pc > 0;
-      pack_b<T, NR>(Bp, B + pc * brs + jc * bcs, brs, bcs, kc, nc, K.pack_bt);
+      const T* Bb = Bp;
+      if (pre != nullptr) Bb = pre->p + pc * pre->npad + (pre->col0 + jc) * kc;
+      else pack_b<T, NR>(Bp, B + pc * brs + jc * bcs, brs, bcs, kc, nc, K.pack_bt);
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
         pack_a<T, MR>(Ap, A + ic * ars + pc * acs, ars, acs, mc, kc, K.pack_an);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nc - jr);
-          const T* bp = Bp + jr * kc;
+          const T* bp = Bb + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mc - ir);
             const T* ap = Ap + ir * kc;
             T* c = C + (ic + ir) * ldc + jc + jr;
-            if (mr == MR && nr == NR) {
-              K.fn(kc, ap, bp, c, ldc, beta);
+            // A short last panel runs the short kernel when there is one (fewer wasted rows).
+            const bool short_rows = mr <= K.mr_short && K.fn_short != nullptr;
+            const MicroKernel<T> fn = short_rows ? K.fn_short : K.fn;
+            if (nr == NR && mr == (short_rows ? K.mr_short : MR)) {
+              fn(kc, ap, bp, c, ldc, beta);
             } else {
-              K.fn(kc, ap, bp, tmp, NR, 0);
+              fn(kc, ap, bp, tmp, NR, 0);
               for (int64_t r = 0; r < mr; r++)
                 for (int64_t j = 0; j < nr; j++)
                   c[r * ldc + j] = beta ? c[r * ldc + j] + tmp[r * NR + j] : tmp[r * NR + j];
@@ -227,13 +242,13 @@ inline void small_m_body(const T* A, int64_t ars, int64_t acs, const T* B, int64
 
 template <typename T>
 using BlockFn = void (*)(const KernelInfo<T>&, const T*, int64_t, int64_t, const T*, int64_t,
-                         int64_t, T*, int64_t, int64_t, int64_t, int64_t);
+                         int64_t, T*, int64_t, int64_t, int64_t, int64_t, const Prepacked<T>*);
 
 // The small-m path compiled for the baseline and, on x86-64, for AVX2 (it is plain C++ that the
 // compiler vectorises, so the wider registers come from the target attribute alone).
 template <typename T>
 void gemm_small_m(const KernelInfo<T>&, const T* A, int64_t ars, int64_t acs, const T* B, int64_t brs,
-                  int64_t bcs, T* C, int64_t ldc, int64_t m, int64_t n, int64_t k) {
+                  int64_t bcs, T* C, int64_t ldc, int64_t m, int64_t n, int64_t k, const Prepacked<T>*) {
   small_m_body(A, ars, acs, B, brs, bcs, C, ldc, m, n, k);
 }
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -241,7 +256,8 @@ void gemm_small_m(const KernelInfo<T>&, const T* A, int64_t ars, int64_t acs, co
 template <typename T>
 __attribute__((target("avx2,fma"))) void gemm_small_m_avx2(const KernelInfo<T>&, const T* A, int64_t ars,
                                                             int64_t acs, const T* B, int64_t brs, int64_t bcs,
-                                                            T* C, int64_t ldc, int64_t m, int64_t n, int64_t k) {
+                                                            T* C, int64_t ldc, int64_t m, int64_t n, int64_t k,
+                                                            const Prepacked<T>*) {
   small_m_body(A, ars, acs, B, brs, bcs, C, ldc, m, n, k);
 }
 #endif
@@ -255,11 +271,46 @@ BlockFn<T> small_for(const KernelInfo<T>& k) {
   return gemm_small_m<T>;
 }
 
+// The packed copy of one op(B) kept for calls with the same nonzero MatmulParams::bKey, on the calling
+// thread (pool tasks only read it while the caller waits).
+template <typename T>
+struct PackedBCache {
+  int64_t key = 0, brs = 0, bcs = 0, k = 0, n = 0;
+  const T* b = nullptr;
+  T* p = nullptr;
+  int64_t cap = 0;
+  ~PackedBCache() { free64(p); }
+};
+
+// The whole of op(B) (k×n, element (p, j) at B[p·brs + j·bcs]) in Prepacked's layout, packed again
+// only when the key or the operand differs from the last call's.
+template <typename T, int NR>
+const T* packed_b(const KernelInfo<T>& K, const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n,
+                  int64_t key) {
+  static thread_local PackedBCache<T> c;
+  if (c.key == key && c.b == B && c.brs == brs && c.bcs == bcs && c.k == k && c.n == n) return c.p;
+  const int64_t npad = round_up(n, NR), KC = block_size(k, K.kc, 1);
+  if (c.cap < k * npad) {
+    free64(c.p);
+    c.p = static_cast<T*>(alloc64(static_cast<size_t>(round_up(k * npad * static_cast<int64_t>(sizeof(T)), 64))));
+    if (c.p == nullptr) std::abort();
+    c.cap = k * npad;
+  }
+  for (int64_t pc = 0; pc < k; pc += KC)
+    pack_b<T, NR>(c.p + pc * npad, B + pc * brs, brs, bcs, std::min(KC, k - pc), n, K.pack_bt);
+  c.key = key, c.b = B, c.brs = brs, c.bcs = bcs, c.k = k, c.n = n;
+  return c.p;
+}
+
+template <typename T>
+using PackFn = const T* (*)(const KernelInfo<T>&, const T*, int64_t, int64_t, int64_t, int64_t, int64_t);
+
 template <typename T>
 struct Impl {
   KernelInfo<T> k;
   BlockFn<T> block = nullptr;
   BlockFn<T> small = nullptr;
+  PackFn<T> pack = nullptr;
 };
 
 // The best kernels this build targets: SIMD128 in WebAssembly (chosen at build time), else x86's
@@ -300,6 +351,17 @@ BlockFn<T> block_for(int mr, int nr) {
   return nullptr;
 }
 
+template <typename T>
+PackFn<T> pack_for(int nr) {
+  switch (nr) {
+    case 4: return packed_b<T, 4>;
+    case 8: return packed_b<T, 8>;
+    case 16: return packed_b<T, 16>;
+    case 32: return packed_b<T, 32>;
+    default: return nullptr;
+  }
+}
+
 const Impl<float>& impl_f32() {
   static Impl<float> impl = [] {
     Impl<float> r;
@@ -308,6 +370,7 @@ const Impl<float>& impl_f32() {
       r.k = KernelInfo<float>{4, 8, kernel_generic<float, 4, 8>, 256, 128, 4096, "generic 4x8"};
     r.block = block_for<float>(r.k.mr, r.k.nr);
     r.small = small_for<float>(r.k);
+    r.pack = pack_for<float>(r.k.nr);
     return r;
   }();
   return impl;
@@ -321,6 +384,7 @@ const Impl<double>& impl_f64() {
       r.k = KernelInfo<double>{4, 4, kernel_generic<double, 4, 4>, 256, 64, 4096, "generic 4x4"};
     r.block = block_for<double>(r.k.mr, r.k.nr);
     r.small = small_for<double>(r.k);
+    r.pack = pack_for<double>(r.k.nr);
     return r;
   }();
   return impl;
@@ -352,6 +416,10 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
     const int64_t units = split_m ? ceil_div(m, mr) : ceil_div(n, small ? 64 : nr);
     parts = std::min<int64_t>(threads, units);
   }
+  // A keyed B (the same for every batch item) is packed once and reused while its key repeats.
+  const T* packed = nullptr;
+  if (p.bKey != 0 && !small && impl.pack != nullptr && (batch == 1 || p.bBatchStride == 0))
+    packed = impl.pack(impl.k, b + p.bOffset, brs, bcs, k, n, p.bKey);
   struct Ctx {
     const Impl<T>* impl;
     BlockFn<T> block;
@@ -360,7 +428,8 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
     const MatmulParams* p;
     int64_t ars, acs, brs, bcs, parts, unit;
     bool split_m;
-  } ctx{&impl, block, a, b, out, &p, ars, acs, brs, bcs, parts, split_m ? mr : (small ? 64 : nr), split_m};
+    const T* packed;
+  } ctx{&impl, block, a, b, out, &p, ars, acs, brs, bcs, parts, split_m ? mr : (small ? 64 : nr), split_m, packed};
   auto task = [](void* vc, int64_t t, int) {
     const Ctx& c = *static_cast<const Ctx*>(vc);
     const MatmulParams& p = *c.p;
@@ -377,8 +446,9 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
       else n0 = lo, n1 = hi;
     }
     if (m1 <= m0 || n1 <= n0) return;
+    const Prepacked<T> pre{c.packed, round_up(p.n, c.impl->k.nr), n0};
     c.block(c.impl->k, A + m0 * c.ars, c.ars, c.acs, B + n0 * c.bcs, c.brs, c.bcs, C + m0 * p.n + n0, p.n,
-            m1 - m0, n1 - n0, p.k);
+            m1 - m0, n1 - n0, p.k, c.packed != nullptr ? &pre : nullptr);
   };
   run_tasks(batch * parts, task, &ctx, threads);
 }

@@ -10,6 +10,9 @@ struct MatmulParams {
   int64_t batch, m, n, k;
   bool transA, transB;
   int64_t lda, ldb, aOffset, bOffset, aBatchStride, bBatchStride;
+  // Nonzero: B holds what it held in the previous call with this key, so its packed copy may be
+  // reused (a recurrent layer multiplies by the same W_hh at every time step).
+  int64_t bKey = 0;
 };
 
 // Both run on the pool when large enough. Arguments must be validated by the caller.
@@ -42,6 +45,10 @@ struct KernelInfo {
   const char* name = "";
   PackBT<T> pack_bt = nullptr;
   PackAN<T> pack_an = nullptr;
+  // Optional kernel for the last, short row panel (mr <= mr_short rows): it reads panels packed
+  // for mr rows but computes only mr_short, so m = 32 with mr = 12 wastes 4 rows instead of 16.
+  int mr_short = 0;
+  MicroKernel<T> fn_short = nullptr;
 };
 
 // Implemented in gemm_x86.cc: fill in the best x86 kernels the CPU supports (false if none).

@@ -10,7 +10,8 @@
 #define GS_AVX2 __attribute__((target("avx2,fma")))
 #define GS_AVX512 __attribute__((target("avx512f,avx2,fma")))
 
-// One register-blocked kernel body: MR rows × NV vectors of W lanes, accumulators in registers.
+// One register-blocked kernel body: MR rows × NV vectors of W lanes, accumulators in registers; the
+// packed A panel holds AS values per p (AS > MR: a short kernel on a panel packed for AS rows).
 // VEC/ZERO/LOAD/LOADU/STOREU/BCAST/FMA/ADD name the intrinsics of the instruction set.
 #define GS_KERNEL_BODY(T, MR, NV, W, VEC, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, ADD)      \
   {                                                                                      \
@@ -30,7 +31,7 @@
         _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] =                 \
             FMA(a, b[v], acc[r][v]);                                                     \
       }                                                                                  \
-      A += MR;                                                                           \
+      A += AS;                                                                           \
       B += NV * W;                                                                       \
     }                                                                                    \
     if (beta) {                                                                          \
@@ -54,25 +55,25 @@ GS_AVX2 inline __m256d bcast4d(const double* p) { return _mm256_broadcast_sd(p);
 GS_AVX512 inline __m512 bcast16f(const float* p) { return _mm512_set1_ps(*p); }
 GS_AVX512 inline __m512d bcast8d(const double* p) { return _mm512_set1_pd(*p); }
 
-template <int MR, int NV>
+template <int MR, int NV, int AS = MR>
 GS_AVX2 void sgemm_avx2(int64_t kc, const float* A, const float* B, float* C, int64_t ldc,
                         int beta) GS_KERNEL_BODY(float, MR, NV, 8, __m256, _mm256_setzero_ps,
                                                  _mm256_load_ps, _mm256_loadu_ps, _mm256_storeu_ps,
                                                  bcast8f, _mm256_fmadd_ps, _mm256_add_ps)
 
-template <int MR, int NV>
+template <int MR, int NV, int AS = MR>
 GS_AVX2 void dgemm_avx2(int64_t kc, const double* A, const double* B, double* C, int64_t ldc,
                         int beta) GS_KERNEL_BODY(double, MR, NV, 4, __m256d, _mm256_setzero_pd,
                                                  _mm256_load_pd, _mm256_loadu_pd, _mm256_storeu_pd,
                                                  bcast4d, _mm256_fmadd_pd, _mm256_add_pd)
 
-template <int MR, int NV>
+template <int MR, int NV, int AS = MR>
 GS_AVX512 void sgemm_avx512(int64_t kc, const float* A, const float* B, float* C, int64_t ldc,
                             int beta)
     GS_KERNEL_BODY(float, MR, NV, 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
                    _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
 
-template <int MR, int NV>
+template <int MR, int NV, int AS = MR>
 GS_AVX512 void dgemm_avx512(int64_t kc, const double* A, const double* B, double* C, int64_t ldc,
                             int beta)
     GS_KERNEL_BODY(double, MR, NV, 8, __m512d, _mm512_setzero_pd, _mm512_load_pd,
@@ -165,7 +166,8 @@ GS_AVX2 void pack_an_f32_avx2(float* dst, const float* A, int64_t lda, int64_t k
 // isa: what cpu_isa() (isa.h) chose for this CPU; false for Isa::Generic.
 bool x86_kernels_f32(KernelInfo<float>* k, Isa isa) {
   if (isa == Isa::Avx512) {
-    *k = KernelInfo<float>{12, 32, sgemm_avx512<12, 2>, 256, 144, 4096, "avx512 12x32", pack_bt_f32_avx2, pack_an_f32_avx2};
+    *k = KernelInfo<float>{12, 32, sgemm_avx512<12, 2>, 256, 144, 4096, "avx512 12x32", pack_bt_f32_avx2, pack_an_f32_avx2,
+                           8, sgemm_avx512<8, 2, 12>};
     return true;
   }
   if (isa == Isa::Avx2) {
@@ -177,7 +179,8 @@ bool x86_kernels_f32(KernelInfo<float>* k, Isa isa) {
 
 bool x86_kernels_f64(KernelInfo<double>* k, Isa isa) {
   if (isa == Isa::Avx512) {
-    *k = KernelInfo<double>{12, 16, dgemm_avx512<12, 2>, 256, 96, 4096, "avx512 12x16"};
+    *k = KernelInfo<double>{12, 16, dgemm_avx512<12, 2>, 256, 96, 4096, "avx512 12x16", nullptr, nullptr,
+                            8, dgemm_avx512<8, 2, 12>};
     return true;
   }
   if (isa == Isa::Avx2) {

@@ -23,11 +23,11 @@ inline bool counts(const double* sc, int64_t sclen, int from, int n, int64_t* ou
 }
 
 bool matmul(const Arr* a, const double* sc, int64_t n) {
-  int64_t c[12];
-  if (!counts(sc, n, 0, 12, c)) return false;
+  int64_t c[13];
+  if (!counts(sc, n, 0, 13, c)) return false;
   if (a[0].kind != a[1].kind || a[0].kind != a[2].kind || (a[0].kind != gs::F32 && a[0].kind != gs::F64))
     return false;
-  gs::MatmulParams p{c[0], c[1], c[2], c[3], c[4] != 0, c[5] != 0, c[6], c[7], c[8], c[9], c[10], c[11]};
+  gs::MatmulParams p{c[0], c[1], c[2], c[3], c[4] != 0, c[5] != 0, c[6], c[7], c[8], c[9], c[10], c[11], c[12]};
   const double batch = static_cast<double>(p.batch), m = static_cast<double>(p.m),
                nn = static_cast<double>(p.n), k = static_cast<double>(p.k);
   if (batch * m * nn > static_cast<double>(a[2].len)) return false;

@@ -16,6 +16,8 @@ export type ArgKind =
   | "array"
   /** A number: one scratch slot. */
   | "num"
+  /** An optional number: one scratch slot, 0 when undefined. */
+  | "num?"
   /** A boolean: 1 or 0 in one scratch slot. */
   | "flag"
   /** A strided View: its storage is an argument; its offset and strides follow the shape. */
@@ -80,6 +82,7 @@ const MATMUL: ArgKind = {
     ["transA", "flag"],
     ["transB", "flag"],
     ...nums("lda", "ldb", "aOffset", "bOffset", "aBatchStride", "bBatchStride"),
+    ["bKey", "num?"],
   ],
 };
 const ADAM: ArgKind = {

@@ -63,6 +63,7 @@ export function nativeMethodSource(
   const put = (kind: ArgKind, expr: string): void => {
     if (kind === "array") storages.push(expr);
     else if (kind === "num") lines.push(`S[${slot()}] = ${expr};`);
+    else if (kind === "num?") lines.push(`S[${slot()}] = ${expr} ?? 0;`);
     else if (kind === "flag") lines.push(`S[${slot()}] = ${expr} ? 1 : 0;`);
     else if (kind === "view") {
       storages.push(`${expr}.data`);

@@ -11,19 +11,26 @@ export interface KernelStat {
 
 export type KernelProfile = Map<string, KernelStat>;
 
+/** Milliseconds from some origin: the wall clock (performance.now) or, e.g., the process's CPU time. */
+export type Clock = () => number;
+
 /** A backend whose kernels record into `stats`, keyed "matmul", "binary:add", "layerNorm", ... */
-export function profiled(inner: Backend, stats: KernelProfile): Backend {
+export function profiled(
+  inner: Backend,
+  stats: KernelProfile,
+  clock: Clock = () => performance.now(),
+): Backend {
   const out: Record<string, unknown> = { ...inner };
   for (const [key, value] of Object.entries(inner)) {
     if (typeof value !== "function") continue; // the capabilities, copied above
     const fn = value as (...args: unknown[]) => unknown;
     out[key] = (...args: unknown[]) => {
       const name = typeof args[0] === "string" ? `${key}:${args[0]}` : key;
-      const t0 = performance.now();
+      const t0 = clock();
       const r = fn(...args);
       const s = stats.get(name) ?? { calls: 0, ms: 0 };
       s.calls++;
-      s.ms += performance.now() - t0;
+      s.ms += clock() - t0;
       stats.set(name, s);
       return r;
     };

@@ -83,6 +83,12 @@ export interface MatmulParams {
   bOffset: number;
   aBatchStride: number;
   bBatchStride: number;
+  /**
+   * Optional, nonzero: B holds the same values as in the previous call with this key, so a backend
+   * may reuse its packed copy of B (a recurrent layer multiplies by one W_hh at every time step).
+   * Take a fresh key whenever B may have changed.
+   */
+  bKey?: number;
 }
 
 /**

@@ -120,6 +120,13 @@ function gemm(m: number, n: number, k: number, o: Partial<MatmulParams>): Matmul
 }
 
 /**
+ * Keys for MatmulParams.bKey: W_hh does not change during one forward or one backward pass, so each
+ * pass takes a fresh key and the backend packs W_hh once for its T steps.
+ */
+let lastPackKey = 0;
+const nextPackKey = () => ++lastPackKey;
+
+/**
  * The state slots: T+1 hidden states in time order. Forward: slot 0 holds the initial state and slot
  * t+1 the state after time t; reverse: slot T holds the initial state and slot t the state after time t.
  * So the outputs are always T consecutive slots, and so are the h_{t-1} of all steps (for one dW_hh GEMM).
@@ -158,7 +165,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const bx = bIh ? flat(bIh) : null;
     const bh = bHh ? flat(bHh) : null;
     // hh = h_{t-1}·W_hhᵀ: (B, H)·(H, G·H).
-    const p = gemm(B, GH, H, { transB: true, lda: H, ldb: H });
+    const p = gemm(B, GH, H, { transB: true, lda: H, ldb: H, bKey: nextPackKey() });
     for (let s = 0; s < T; s++) {
       const t = a.reverse ? T - 1 - s : s;
       const { prev, cur } = slotsOf(a.reverse, t);
@@ -225,7 +232,7 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     if (dc) copyInto(k, gs, T * BH, dc, 0, BH);
     let dcPrev: Float | null = lstm ? alloc(BH) : null;
     // rec = dhh_t·W_hh: (B, G·H)·(G·H, H).
-    const p = gemm(B, H, GH, { lda: GH, ldb: H });
+    const p = gemm(B, H, GH, { lda: GH, ldb: H, bKey: nextPackKey() });
     for (let s = T - 1; s >= 0; s--) {
       const t = a.reverse ? T - 1 - s : s;
       const { prev, cur } = slotsOf(a.reverse, t);
