@@ -6,7 +6,7 @@
  * Internally everything is time-major (T, B, ·), which is what the recurrent layers compute in.
  */
 import { Tensor } from "../tensor/tensor.js";
-import { eye } from "../tensor/create.js";
+import { eye, zeros } from "../tensor/create.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { cat } from "../ops/indexing.js";
 import { Module } from "../nn/module.js";
@@ -69,7 +69,8 @@ export class RNNLanguageModel extends Module {
   drop: Dropout;
   lm_head: Linear;
   /** Identity rows for one-hot inputs (not saved in the state dict). */
-  private readonly oneHot: Tensor | null;
+  /** The one-hot table (embedDim 0); moved to the input's device on first use there. */
+  private oneHot: Tensor | null;
 
   constructor(config: Partial<RNNLMConfig> & Pick<RNNLMConfig, "vocabSize">) {
     super();
@@ -100,9 +101,15 @@ export class RNNLanguageModel extends Module {
     this.oneHot = c.embedDim > 0 ? null : eye(c.vocabSize);
   }
 
-  /** Zero state for a batch of B sequences. */
+  private oneHotOn(device: Tensor["device"]): Tensor {
+    if (this.oneHot!.device !== device) this.oneHot = this.oneHot!.to(device);
+    return this.oneHot!;
+  }
+
+  /** Zero state for a batch of B sequences, on the model's device. */
   initState(B: number): RNNState {
-    const h = Tensor.empty([this.config.numLayers, B, this.config.hiddenSize], this.lm_head.weight.dtype);
+    const { dtype, device } = this.lm_head.weight;
+    const h = zeros([this.config.numLayers, B, this.config.hiddenSize], { dtype, device });
     return this.config.cell === "lstm" ? [h, h.clone()] : h;
   }
 
@@ -117,7 +124,8 @@ export class RNNLanguageModel extends Module {
     const ids = idx.transpose(0, 1).contiguous(); // (T, B)
     const x = this.embedding
       ? this.embedding.forward(ids) // (T, B, E)
-      : this.oneHot!.indexSelect(0, ids.reshape([-1]))
+      : this.oneHotOn(ids.device)
+          .indexSelect(0, ids.reshape([-1]))
           .reshape([T, B, -1])
           .to(this.lm_head.weight.dtype);
     let out: Tensor; // (T, B, H)

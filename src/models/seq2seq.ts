@@ -275,7 +275,7 @@ export class Seq2SeqEncoder extends Module {
     if (this.fc) hidden = this.fc.forward(hidden).tanh(); // (L, B, Hdec)
     const pos = new Int32Array(B * S);
     for (let b = 0; b < B; b++) for (let s = srcLengths[b]; s < S; s++) pos[b * S + s] = 1;
-    const padding = new Tensor(pos, [B, S]).bool();
+    const padding = new Tensor(pos, [B, S]).bool().to(src.device);
     return { values, keys: attention.projectKeys(values), padding, hidden };
   }
 }

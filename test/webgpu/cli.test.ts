@@ -173,6 +173,33 @@ test("train translate --arch=transformer --device=webgpu takes the CPU's steps; 
   assert.ok(existsSync(path.join(dir, "gpu", "test.hyp.txt")), "test translations");
 });
 
+test("train gru (one-hot characters) and translate --arch=gru-attn --device=webgpu take the CPU's steps", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "gs-webgpu-rnn-"));
+  const text = path.join(dir, "text.txt");
+  writeFileSync(text, "the time traveller smiled. ".repeat(40));
+  const gru = [
+    "train",
+    "gru",
+    `--data=${text}`,
+    "--embed_dim=0",
+    "--hidden_size=16",
+    "--batch_size=16",
+  ].concat(["--num_train=32", "--num_val=16", "--max_iters=3", "--sample_len=4"]);
+  assertSameRun(
+    train([...gru, "--device=webgpu"], path.join(dir, "gru-gpu")).rows,
+    train(gru, path.join(dir, "gru-cpu")).rows,
+  );
+  const pairs = readText(path.join(repoRoot, "data/fra-eng/fra.txt.gz")).split("\n").slice(0, 48);
+  writeFileSync(path.join(dir, "fra.txt"), pairs.join("\n") + "\n");
+  const mt = ["train", "translate", "--arch=gru-attn", "--data=fra-eng", `--data_dir=${dir}`]
+    .concat(["--num_train=32", "--num_val=16", "--batch_size=16", "--epochs=1", "--emb_dim=8"])
+    .concat(["--enc_hidden=16", "--dec_hidden=16", "--max_decode_len=6"]);
+  assertSameRun(
+    train([...mt, "--device=webgpu"], path.join(dir, "mt-gpu")).rows,
+    train(mt, path.join(dir, "mt-cpu")).rows,
+  );
+});
+
 test("--device names its choices: an unknown device is a usage error (exit 2)", () => {
   for (const command of [
     ["train", "gpt"],
