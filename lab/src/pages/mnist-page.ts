@@ -3,7 +3,7 @@ import { SEED_FIELD, learningRateField, batchField } from "../ui/settings-form";
 import { mountTrainingPage } from "../ui/training-page";
 import { HeatMap } from "../ui/heat-map";
 import { DigitGrid } from "../ui/digit-grid";
-import { MNIST_DEFAULTS, TEST_IMAGES } from "../tasks/mnist-settings";
+import { MNIST_DEFAULTS, MNIST_SUBSET, TEST_IMAGES } from "../tasks/mnist-settings";
 import { mnistCode } from "../tasks/mnist-code";
 import type { MnistView } from "../tasks/mnist-task";
 
@@ -48,7 +48,7 @@ export function mountMnistPage(root: HTMLElement): () => void {
       { key: "hidden", label: "hidden (mlp)", min: 8, max: 512 },
       learningRateField(0.1),
       batchField(512),
-      { key: "trainImages", label: "training images", min: 100, max: 60000, step: 100 },
+      { key: "trainImages", label: "training images", min: 100, max: MNIST_SUBSET.train, step: 100 },
       SEED_FIELD,
     ],
     defaults: MNIST_DEFAULTS,
