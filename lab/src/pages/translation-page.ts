@@ -2,7 +2,7 @@
 import { SEED_FIELD, learningRateField, batchField } from "../ui/settings-form";
 import { mountTrainingPage } from "../ui/training-page";
 import { alignmentMap } from "../ui/alignment-map";
-import { TRANSLATION_DEFAULTS } from "../tasks/translation-settings";
+import { FRA_ENG_SUBSET_PAIRS, TRANSLATION_DEFAULTS } from "../tasks/translation-settings";
 import { translationCode } from "../tasks/translation-code";
 import type { TranslationView } from "../tasks/translation-task";
 
@@ -31,7 +31,7 @@ export function mountTranslationPage(root: HTMLElement): () => void {
       "partial translations and can find a likelier whole sentence.",
     fields: [
       { key: "model", label: "model", options: ["gru-attention", "transformer"] },
-      { key: "pairs", label: "sentence pairs", min: 50, max: 20000 },
+      { key: "pairs", label: "sentence pairs", min: 50, max: FRA_ENG_SUBSET_PAIRS },
       { key: "embedDim", label: "embedding", min: 4, max: 256 },
       { key: "hidden", label: "hidden", min: 4, max: 512 },
       learningRateField(0.1),

@@ -1,6 +1,6 @@
 /**
  * MNIST in the worker, from the lab's subset of the IDX files that data/mnist ships (lab/data/mnist-subset,
- * written by lab/scripts/mnist-subset.mjs: the built site carries 0.9 MB of MNIST, not 11 MB): only the
+ * written by lab/scripts/data-subsets.mjs: the built site carries 0.9 MB of MNIST, not 11 MB): only the
  * prefix of the images that a run uses is downloaded and decompressed, streamed through the browser's
  * DecompressionStream and parsed by gradstack's IDX reader.
  */

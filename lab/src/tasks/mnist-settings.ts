@@ -22,7 +22,7 @@ export const MNIST_DEFAULTS: MnistSettings = {
 };
 
 /**
- * The images the lab serves: the first of MNIST's training and test sets (lab/scripts/mnist-subset.mjs
+ * The images the lab serves: the first of MNIST's training and test sets (lab/scripts/data-subsets.mjs
  * writes them; keep the two in step).
  */
 export const MNIST_SUBSET = { train: 5000, test: 500 } as const;
