@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
   assertResponsive,
+  canvasImages,
   canvasPixels,
   chartPixels,
   inkedPixels,
@@ -125,21 +126,18 @@ async function playgroundCsv(page: Page, url: string): Promise<void> {
   assert.ok((await canvasPixels(page, "canvas.boundary")) > 10_000, "the boundary must have drawn");
 }
 
-const dataUrl = (page: Page, selector: string) =>
-  page.evaluate(`document.querySelector(${JSON.stringify(selector)}).toDataURL()`) as Promise<string>;
-
 async function mnistPage(page: Page, url: string): Promise<void> {
   await openPage(page, `${url}#mnist`);
   await page.waitForSelector(".accuracy[data-accuracy]");
-  const mistakesBefore = await dataUrl(page, "canvas.digit-grid");
+  const mistakesBefore = await canvasImages(page, "canvas.digit-grid");
   assert.match(
     (await page.textContent("pre.code")) ?? "",
     /new gs\.nn\.Linear\(784, 64\), new gs\.nn\.ReLU\(\)/,
   );
   await assertResponsive(page, "mnist", () => trainAndPause(page, MNIST_STEPS));
   await page.waitForFunction(`Number(document.querySelector(".accuracy").dataset.accuracy) > 0.6`);
-  assert.notEqual(
-    await dataUrl(page, "canvas.digit-grid"),
+  assert.notDeepEqual(
+    await canvasImages(page, "canvas.digit-grid"),
     mistakesBefore,
     "the misclassified digits must change",
   );
@@ -165,7 +163,7 @@ async function ngramPage(page: Page, url: string): Promise<void> {
     "the bigram table must have drawn",
   );
   const [embeddingBefore, samplesBefore] = [
-    await dataUrl(page, "canvas.embedding"),
+    await canvasImages(page, "canvas.embedding"),
     await page.textContent(".samples"),
   ];
   assert.match((await page.textContent("pre.code")) ?? "", /embedDim: 2,/);
@@ -173,7 +171,11 @@ async function ngramPage(page: Page, url: string): Promise<void> {
   await page.waitForFunction(
     `document.querySelector(".samples").textContent !== ${JSON.stringify(samplesBefore)}`,
   );
-  assert.notEqual(await dataUrl(page, "canvas.embedding"), embeddingBefore, "the embedding must move");
+  assert.notDeepEqual(
+    await canvasImages(page, "canvas.embedding"),
+    embeddingBefore,
+    "the embedding must move",
+  );
   assert.ok((await inkedPixels(page, "canvas.embedding")) > 500, "the embedding must have drawn");
   assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
 }

@@ -5,10 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  canvasImages,
   chartPixels,
   openPage,
   trainAndPause,
   WAIT_MS,
+  waitForRedraw,
   waitForStep,
   withLab,
 } from "./helpers/lab-browser.js";
@@ -39,7 +41,7 @@ test(
         "the page must be cross-origin isolated",
       );
       await page.waitForFunction(`document.querySelector(".accuracy").textContent !== ""`);
-      const boundaryBefore = await page.evaluate(`document.querySelector("canvas.boundary").toDataURL()`);
+      const boundaryBefore = await canvasImages(page, "canvas.boundary");
       await page.click("button.step");
       await waitForStep(page, 1);
       await page.click("button.reset");
@@ -49,8 +51,8 @@ test(
         /new gs\.nn\.Linear\(2, 16\), new gs\.nn\.Tanh\(\)/,
       );
       await trainAndPause(page, PLAYGROUND_STEPS);
-      const boundaryAfter = await page.evaluate(`document.querySelector("canvas.boundary").toDataURL()`);
-      assert.notEqual(boundaryAfter, boundaryBefore, "the decision boundary must change while training");
+      const boundaryAfter = await canvasImages(page, "canvas.boundary");
+      assert.notDeepEqual(boundaryAfter, boundaryBefore, "the decision boundary must change while training");
       assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
       await screenshot("playground");
 
@@ -76,15 +78,9 @@ test(
       // (c) The tiny GPT and its attention maps (2 layers × 2 heads by default).
       await openPage(page, `${url}#gpt`);
       await page.waitForFunction(`document.querySelectorAll(".attention canvas").length === 4`);
-      const mapsBefore = await page.evaluate(
-        `[...document.querySelectorAll(".attention canvas")].map((c) => c.toDataURL())`,
-      );
+      const mapsBefore = await canvasImages(page, ".attention canvas");
       await trainAndPause(page, GPT_STEPS);
-      await page.waitForFunction(
-        `JSON.stringify([...document.querySelectorAll(".attention canvas")].map((c) => c.toDataURL())) !== ${JSON.stringify(JSON.stringify(mapsBefore))}`,
-        undefined,
-        { timeout: WAIT_MS / 2 },
-      );
+      await waitForRedraw(page, ".attention canvas", mapsBefore, WAIT_MS / 2);
       assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
       await screenshot("gpt");
       assert.deepEqual(errors, [], "no page errors");

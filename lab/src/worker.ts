@@ -6,7 +6,7 @@ import * as gs from "gradstack";
 import namesUrl from "../../data/names/names.txt?url";
 import shakespeareUrl from "../../data/tinyshakespeare/input.txt?url";
 import timeMachineUrl from "../../data/timemachine/timemachine.txt?url";
-import fraEngUrl from "../../data/fra-eng/fra.txt.gz?url";
+import fraEngUrl from "../data/fra-eng-subset/fra-20000.txt.gz?url"; // FRA_ENG_SUBSET_PAIRS lines
 import type { FromWorker, TaskName, TaskSettings, TaskViews, ToWorker } from "./protocol";
 import type { Task } from "./tasks/task";
 import { playgroundTask } from "./tasks/playground-task";

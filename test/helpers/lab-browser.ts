@@ -12,7 +12,7 @@ import { repoRoot } from "./fixtures.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 /** The longest wait for any one thing on the page (training takes 10-30 s here). */
-export const WAIT_MS = 20_000;
+export const WAIT_MS = 30_000;
 
 /** The status line's numbers, which the page keeps as data attributes for tests. */
 export interface Status {
@@ -27,13 +27,13 @@ export interface Status {
 export const status = async (page: Page): Promise<Status> =>
   (await page.evaluate(`({ ...document.querySelector(".status").dataset })`)) as Status;
 
-/** Waits until the page's worker reports `step >= steps` (or an error). */
-export async function waitForStep(page: Page, steps: number): Promise<void> {
+/** Waits until the page's worker reports `step >= steps` (or an error); the slower models pass a longer `timeout`. */
+export async function waitForStep(page: Page, steps: number, timeout = WAIT_MS): Promise<void> {
   await page.waitForFunction(
     `(() => { const d = document.querySelector(".status")?.dataset;
       return d && (d.error !== undefined || Number(d.step) >= ${steps}); })()`,
     undefined,
-    { timeout: WAIT_MS },
+    { timeout },
   );
 }
 
@@ -45,10 +45,10 @@ export async function openPage(page: Page, url: string): Promise<void> {
   });
 }
 
-/** Trains until `steps`, pauses, and checks the loss fell; returns the status. */
-export async function trainAndPause(page: Page, steps: number): Promise<Status> {
+/** Trains until `steps` (waiting up to `timeout`), pauses, and checks the loss fell; returns the status. */
+export async function trainAndPause(page: Page, steps: number, timeout = WAIT_MS): Promise<Status> {
   await page.click("button.start");
-  await waitForStep(page, steps);
+  await waitForStep(page, steps, timeout);
   await page.click("button.start"); // now "Pause"
   await page.waitForFunction(`document.querySelector(".status").dataset.running === "false"`);
   const s = await status(page);
@@ -60,25 +60,44 @@ export async function trainAndPause(page: Page, steps: number): Promise<Status> 
   return s;
 }
 
-/** Counts the pixels of the first canvas matching `selector` that are drawn (not transparent). */
-export const canvasPixels = (page: Page, selector: string) =>
-  page.evaluate(`(() => {
-    const c = document.querySelector(${JSON.stringify(selector)});
+/** For each canvas matching `selector`: its pixels that are drawn (not transparent). */
+export const canvasPixelsEach = (page: Page, selector: string) =>
+  page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((c) => {
     const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
     let n = 0;
     for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
     return n;
-  })()`) as Promise<number>;
+  })`) as Promise<number[]>;
 
-/** Counts the pixels of the first canvas matching `selector` that are neither transparent nor white. */
-export const inkedPixels = (page: Page, selector: string) =>
-  page.evaluate(`(() => {
-    const c = document.querySelector(${JSON.stringify(selector)});
+/** For each canvas matching `selector`: its pixels that are neither transparent nor white (blank counts 0). */
+export const inkedPixelsEach = (page: Page, selector: string) =>
+  page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((c) => {
     const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
     let n = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 3 * 250) n++;
     return n;
-  })()`) as Promise<number>;
+  })`) as Promise<number[]>;
+
+/** The drawn pixels of the first canvas matching `selector`. */
+export const canvasPixels = async (page: Page, selector: string) =>
+  (await canvasPixelsEach(page, selector))[0];
+
+/** The inked pixels of the first canvas matching `selector`. */
+export const inkedPixels = async (page: Page, selector: string) => (await inkedPixelsEach(page, selector))[0];
+
+/** The pictures (data URLs) of the canvases matching `selector`, to tell later whether they redrew. */
+export const canvasImages = (page: Page, selector: string) =>
+  page.evaluate(
+    `[...document.querySelectorAll(${JSON.stringify(selector)})].map((c) => c.toDataURL())`,
+  ) as Promise<string[]>;
+
+/** Waits until the canvases matching `selector` differ from `before` (from canvasImages). */
+export const waitForRedraw = (page: Page, selector: string, before: string[], timeout = WAIT_MS) =>
+  page.waitForFunction(
+    `JSON.stringify([...document.querySelectorAll(${JSON.stringify(selector)})].map((c) => c.toDataURL())) !== ${JSON.stringify(JSON.stringify(before))}`,
+    undefined,
+    { timeout },
+  );
 
 /** Counts the drawn pixels of the loss chart's canvas. */
 export const chartPixels = (page: Page) => canvasPixels(page, ".chart canvas");
@@ -136,15 +155,23 @@ export async function assertResponsive(
   );
 }
 
+/** A chromium tab on the lab, with the messages of its uncaught errors. */
+export interface LabTab {
+  page: Page;
+  errors: string[];
+}
+
 /** The lab, built and served, and a headless chromium page on it. */
-export interface LabSession {
+export interface LabSession extends LabTab {
   url: string;
   browser: Browser;
-  page: Page;
-  /** Messages of uncaught errors on the page. */
-  errors: string[];
-  /** Saves a screenshot: to docs/lab/<name>.png with GRADSTACK_LAB_SCREENSHOTS=1, else to a temporary folder. */
-  screenshot(name: string): Promise<void>;
+  /** A fresh tab, set up as `page` is, for a test that must not inherit another page's state. */
+  newTab(): Promise<LabTab>;
+  /**
+   * Saves a screenshot of `page` (the session's by default), the whole page: to docs/lab/<name>.png with
+   * GRADSTACK_LAB_SCREENSHOTS=1, else to a temporary folder.
+   */
+  screenshot(name: string, page?: Page): Promise<void>;
 }
 
 /** Launches Debian's headless chromium (the npm browser download is not available here). */
@@ -160,6 +187,16 @@ export function launchChromium(args: string[] = []): Promise<Browser> {
   });
 }
 
+/** Opens a tab with the lab's viewport, its long-task observer, its wait bound and its error log. */
+async function openTab(browser: Browser): Promise<LabTab> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  await page.addInitScript(LONG_TASK_OBSERVER);
+  page.setDefaultTimeout(WAIT_MS);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return { page, errors };
+}
+
 /** Builds the lab into a temporary folder, serves it on 127.0.0.1 and runs `body`; cleans up after. */
 export async function withLab(body: (lab: LabSession) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "gradstack-lab-"));
@@ -171,16 +208,12 @@ export async function withLab(body: (lab: LabSession) => Promise<void>): Promise
     await buildLab(join(dir, "site"));
     server = await serveStatic(join(dir, "site"), "127.0.0.1", 0);
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.addInitScript(LONG_TASK_OBSERVER);
-    page.setDefaultTimeout(WAIT_MS);
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const chromium = (browser = await launchChromium());
+    const { page, errors } = await openTab(chromium);
     mkdirSync(shots, { recursive: true });
-    const screenshot = async (name: string) =>
-      void (await page.screenshot({ path: join(shots, `${name}.png`) }));
-    await body({ url, browser, page, errors, screenshot });
+    const screenshot = async (name: string, shown = page) =>
+      void (await shown.screenshot({ path: join(shots, `${name}.png`), fullPage: true }));
+    await body({ url, browser, page, errors, newTab: () => openTab(chromium), screenshot });
   } finally {
     await browser?.close();
     await new Promise((done) => (server ? server.close(done) : done(undefined)));

@@ -1,4 +1,5 @@
 /** Page (b): a character-level language model, from the bigram table to an LSTM, with live samples. */
+import { CHAR_LM_FIELDS } from "./char-lm-fields";
 import { mountTrainingPage } from "../ui/training-page";
 import { CHAR_LM_DEFAULTS } from "../tasks/char-lm-settings";
 import { charLMCode } from "../tasks/char-lm-code";
@@ -23,17 +24,7 @@ export function mountCharLMPage(root: HTMLElement): () => void {
       "ladder (the bigram table, the MLP of Bengio et al., a GRU or an LSTM) and watch the samples " +
       "turn from noise into words; they are drawn with the same random numbers each time, so only " +
       "the model changes.",
-    fields: [
-      { key: "corpus", label: "text", options: ["names", "shakespeare"] },
-      { key: "model", label: "model", options: ["bigram", "mlp", "gru", "lstm"] },
-      { key: "context", label: "context (mlp)", min: 1, max: 8 },
-      { key: "embedDim", label: "embedding", min: 2, max: 64 },
-      { key: "hidden", label: "hidden", min: 4, max: 256 },
-      { key: "lr", label: "learning rate", min: 0.0001, max: 1, step: 0.0001 },
-      { key: "batchSize", label: "batch", min: 1, max: 256 },
-      { key: "seqLen", label: "window", min: 2, max: 64 },
-      { key: "seed", label: "seed", min: 0, max: 9999 },
-    ],
+    fields: Object.values(CHAR_LM_FIELDS), // in the order CHAR_LM_FIELDS lists them
     defaults: CHAR_LM_DEFAULTS,
     code: charLMCode,
     view: samplesView,

@@ -1,4 +1,5 @@
 /** Page (e): word vectors (skip-gram word2vec) projected while they train, LDA topics, and search. */
+import { SEED_FIELD, learningRateField, batchField } from "../ui/settings-form";
 import { mountTrainingPage } from "../ui/training-page";
 import { wordQueries } from "../ui/word-queries";
 import { topicsView } from "../ui/topics-view";
@@ -37,10 +38,10 @@ export function mountEmbeddingsPage(root: HTMLElement): () => void {
       { key: "window", label: "window", min: 1, max: 10 },
       { key: "negatives", label: "noise words", min: 1, max: 20 },
       { key: "minCount", label: "min count", min: 1, max: 50 },
-      { key: "lr", label: "learning rate", min: 0.0001, max: 1, step: 0.0001 },
-      { key: "batchSize", label: "batch", min: 1, max: 4096 },
+      learningRateField(1),
+      batchField(4096),
       { key: "topics", label: "topics", min: 2, max: 8 },
-      { key: "seed", label: "seed", min: 0, max: 9999 },
+      SEED_FIELD,
     ],
     defaults: EMBEDDINGS_DEFAULTS,
     code: embeddingsCode,

@@ -1,4 +1,5 @@
 /** Page (c): a tiny character GPT training live, with the attention pattern of every layer and head. */
+import { SEED_FIELD, learningRateField, batchField } from "../ui/settings-form";
 import { mountTrainingPage } from "../ui/training-page";
 import { attentionMaps } from "../ui/attention-maps";
 import { GPT_SETTINGS_DEFAULTS } from "../tasks/gpt-settings";
@@ -32,10 +33,10 @@ export function mountGPTPage(root: HTMLElement): () => void {
       { key: "nHead", label: "heads", min: 1, max: 4 },
       { key: "headSize", label: "head size", min: 4, max: 32 },
       { key: "blockSize", label: "context", min: 8, max: 64 },
-      { key: "lr", label: "learning rate", min: 0.0001, max: 0.1, step: 0.0001 },
-      { key: "batchSize", label: "batch", min: 1, max: 64 },
+      learningRateField(0.1),
+      batchField(64),
       { key: "prompt", label: "prompt", text: true },
-      { key: "seed", label: "seed", min: 0, max: 9999 },
+      SEED_FIELD,
     ],
     defaults: GPT_SETTINGS_DEFAULTS,
     code: gptCode,

@@ -1,8 +1,9 @@
 /** Page: MNIST digits, softmax regression or an MLP, with the confusion matrix and the digits it gets wrong. */
+import { SEED_FIELD, learningRateField, batchField } from "../ui/settings-form";
 import { mountTrainingPage } from "../ui/training-page";
 import { HeatMap } from "../ui/heat-map";
 import { DigitGrid } from "../ui/digit-grid";
-import { MNIST_DEFAULTS, TEST_IMAGES } from "../tasks/mnist-settings";
+import { MNIST_DEFAULTS, MNIST_SUBSET, TEST_IMAGES } from "../tasks/mnist-settings";
 import { mnistCode } from "../tasks/mnist-code";
 import type { MnistView } from "../tasks/mnist-task";
 
@@ -45,10 +46,10 @@ export function mountMnistPage(root: HTMLElement): () => void {
     fields: [
       { key: "model", label: "model", options: ["softmax", "mlp"] },
       { key: "hidden", label: "hidden (mlp)", min: 8, max: 512 },
-      { key: "lr", label: "learning rate", min: 0.0001, max: 0.1, step: 0.0001 },
-      { key: "batchSize", label: "batch", min: 1, max: 512 },
-      { key: "trainImages", label: "training images", min: 100, max: 60000, step: 100 },
-      { key: "seed", label: "seed", min: 0, max: 9999 },
+      learningRateField(0.1),
+      batchField(512),
+      { key: "trainImages", label: "training images", min: 100, max: MNIST_SUBSET.train, step: 100 },
+      SEED_FIELD,
     ],
     defaults: MNIST_DEFAULTS,
     code: mnistCode,

@@ -1,8 +1,9 @@
 /** Page: n-gram models on names: the bigram count table, and the MLP language model's 2-D embedding moving. */
+import { CHAR_LM_FIELDS } from "./char-lm-fields";
 import { mountTrainingPage } from "../ui/training-page";
 import { HeatMap } from "../ui/heat-map";
 import { EmbeddingScatter } from "../ui/embedding-scatter";
-import { NGRAM_DEFAULTS } from "../tasks/ngram-settings";
+import { NGRAM_DEFAULTS, NGRAM_KEYS } from "../tasks/ngram-settings";
 import { ngramCode } from "../tasks/ngram-code";
 import type { NgramView } from "../tasks/ngram-task";
 
@@ -51,14 +52,10 @@ export function mountNgramPage(root: HTMLElement): () => void {
       'names ("." starts and ends a name). The MLP of Bengio et al. (2003) looks at the last few ' +
       "characters through a learned embedding, here 2-D so that it can be drawn: watch the vowels " +
       "gather while the samples turn into names.",
-    fields: [
-      { key: "context", label: "context", min: 1, max: 8 },
-      { key: "hidden", label: "hidden", min: 4, max: 256 },
-      { key: "lr", label: "learning rate", min: 0.0001, max: 1, step: 0.0001 },
-      { key: "batchSize", label: "batch", min: 1, max: 256 },
-      { key: "seqLen", label: "window", min: 2, max: 64 },
-      { key: "seed", label: "seed", min: 0, max: 9999 },
-    ],
+    // The MLP's own settings (its embedding is fixed at 2-D, its text is names).
+    fields: NGRAM_KEYS.map((key) =>
+      key === "context" ? { ...CHAR_LM_FIELDS.context, label: "context" } : CHAR_LM_FIELDS[key],
+    ),
     defaults: NGRAM_DEFAULTS,
     code: ngramCode,
     view: ngramView,

@@ -1,4 +1,5 @@
 /** Page (a): TensorFlow Playground on gradstack, an MLP learning a 2-D decision boundary. */
+import { SEED_FIELD, learningRateField } from "../ui/settings-form";
 import { mountTrainingPage } from "../ui/training-page";
 import { boundaryCanvas } from "../ui/boundary-canvas";
 import { PLAYGROUND_DEFAULTS } from "../tasks/playground-settings";
@@ -38,8 +39,8 @@ export function mountPlaygroundPage(root: HTMLElement): () => void {
       { key: "hiddenLayers", label: "hidden layers", min: 0, max: 6 },
       { key: "width", label: "width", min: 1, max: 64 },
       { key: "activation", label: "activation", options: ["tanh", "relu", "sigmoid"] },
-      { key: "lr", label: "learning rate", min: 0.0001, max: 1, step: 0.0001 },
-      { key: "seed", label: "seed", min: 0, max: 9999 },
+      learningRateField(1),
+      SEED_FIELD,
     ],
     defaults: PLAYGROUND_DEFAULTS,
     code: playgroundCode,

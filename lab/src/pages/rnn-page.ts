@@ -1,4 +1,5 @@
 /** Page (d): inside a recurrent cell: gates and hidden state over time, gradients through time, samples. */
+import { SEED_FIELD, learningRateField, batchField } from "../ui/settings-form";
 import { element, mountTrainingPage } from "../ui/training-page";
 import { characterRuler, heatMap, type HeatMapData } from "../ui/time-heat-map";
 import { NormsChart } from "../ui/norms-chart";
@@ -65,11 +66,11 @@ export function mountRNNPage(root: HTMLElement): () => void {
       { key: "cell", label: "cell", options: ["lstm", "gru", "rnn"] },
       { key: "embedDim", label: "embedding", min: 2, max: 64 },
       { key: "hidden", label: "hidden", min: 4, max: 256 },
-      { key: "lr", label: "learning rate", min: 0.0001, max: 1, step: 0.0001 },
-      { key: "batchSize", label: "batch", min: 1, max: 128 },
+      learningRateField(1),
+      batchField(128),
       { key: "seqLen", label: "window", min: 2, max: 128 },
       { key: "probe", label: "probe text", text: true },
-      { key: "seed", label: "seed", min: 0, max: 9999 },
+      SEED_FIELD,
     ],
     defaults: RNN_DEFAULTS,
     code: rnnCode,

@@ -1,7 +1,8 @@
 /** Page (f): an encoder-decoder learning English to French, its attention per output word, greedy beside beam search. */
+import { SEED_FIELD, learningRateField, batchField } from "../ui/settings-form";
 import { mountTrainingPage } from "../ui/training-page";
 import { alignmentMap } from "../ui/alignment-map";
-import { TRANSLATION_DEFAULTS } from "../tasks/translation-settings";
+import { FRA_ENG_SUBSET_PAIRS, TRANSLATION_DEFAULTS } from "../tasks/translation-settings";
 import { translationCode } from "../tasks/translation-code";
 import type { TranslationView } from "../tasks/translation-task";
 
@@ -30,14 +31,14 @@ export function mountTranslationPage(root: HTMLElement): () => void {
       "partial translations and can find a likelier whole sentence.",
     fields: [
       { key: "model", label: "model", options: ["gru-attention", "transformer"] },
-      { key: "pairs", label: "sentence pairs", min: 50, max: 20000 },
+      { key: "pairs", label: "sentence pairs", min: 50, max: FRA_ENG_SUBSET_PAIRS },
       { key: "embedDim", label: "embedding", min: 4, max: 256 },
       { key: "hidden", label: "hidden", min: 4, max: 512 },
-      { key: "lr", label: "learning rate", min: 0.0001, max: 0.1, step: 0.0001 },
-      { key: "batchSize", label: "batch", min: 1, max: 256 },
+      learningRateField(0.1),
+      batchField(256),
       { key: "beamSize", label: "beams", min: 1, max: 10 },
       { key: "sentence", label: "sentence", text: true },
-      { key: "seed", label: "seed", min: 0, max: 9999 },
+      SEED_FIELD,
     ],
     defaults: TRANSLATION_DEFAULTS,
     code: translationCode,

@@ -1,9 +1,12 @@
 /** The gradstack program that the character model's settings describe (what the worker runs). */
 import { sampleLength, type CharCorpus, type CharLMSettings } from "./char-lm-settings";
+import type { RNNCorpus } from "./rnn-settings";
 
-export const CORPUS_FILES: Record<CharCorpus, string> = {
+/** The shipped texts that the character models (here and on the RNN page) train on. */
+export const CORPUS_FILES: Record<CharCorpus | RNNCorpus, string> = {
   names: "data/names/names.txt",
   shakespeare: "data/tinyshakespeare/input.txt",
+  timemachine: "data/timemachine/timemachine.txt",
 };
 
 /** The batches, as text-windows.ts draws them. */
@@ -29,17 +32,21 @@ function modelCode(s: CharLMSettings): string {
   embedDim: ${s.embedDim},
   hiddenSize: ${s.hidden},
 })`;
-  return `new gs.models.RNNLanguageModel({
-  cell: "${s.model}",
-  vocabSize: tokenizer.vocabSize,
-  embedDim: ${s.embedDim},
-  hiddenSize: ${s.hidden},
-})`;
+  return recurrentModelCode(s.model, s.embedDim, s.hidden);
 }
+
+/** The recurrent language model's constructor, for the character-model and RNN pages. */
+export const recurrentModelCode = (cell: string, embedDim: number, hidden: number): string =>
+  `new gs.models.RNNLanguageModel({
+  cell: "${cell}",
+  vocabSize: tokenizer.vocabSize,
+  embedDim: ${embedDim},
+  hiddenSize: ${hidden},
+})`;
 
 /** A language model's whole script: the text, the tokenizer, the model, its optimizer and the loop. */
 export function languageModelScript(parts: {
-  corpus: CharCorpus;
+  corpus: CharCorpus | RNNCorpus;
   seed: number;
   model: string;
   optimizer: string;

@@ -7,7 +7,7 @@ export interface MnistSettings {
   hidden: number;
   lr: number;
   batchSize: number;
-  /** Training images: the first this many of MNIST's 60,000. */
+  /** Training images: the first this many of MNIST's 60,000 (at most MNIST_SUBSET.train). */
   trainImages: number;
   seed: number;
 }
@@ -17,11 +17,17 @@ export const MNIST_DEFAULTS: MnistSettings = {
   hidden: 64,
   lr: 0.002,
   batchSize: 64,
-  trainImages: 6000,
+  trainImages: 5000,
   seed: 1,
 };
 
-/** Test images the view classifies: the first this many of MNIST's test set. */
-export const TEST_IMAGES = 500;
+/**
+ * The images the lab serves: the first of MNIST's training and test sets (lab/scripts/data-subsets.mjs
+ * writes them; keep the two in step).
+ */
+export const MNIST_SUBSET = { train: 5000, test: 500 } as const;
+
+/** Test images the view classifies: all of the subset's. */
+export const TEST_IMAGES = MNIST_SUBSET.test;
 /** Misclassified test digits shown at most. */
 export const MISTAKES_SHOWN = 24;

@@ -30,5 +30,11 @@ export const TRANSLATION_DEFAULTS: TranslationSettings = {
   seed: 1,
 };
 
+/**
+ * The sentence pairs the lab serves: the first of data/fra-eng (lab/data/fra-eng-subset, written by
+ * lab/scripts/data-subsets.mjs; keep the two in step).
+ */
+export const FRA_ENG_SUBSET_PAIRS = 20000;
+
 /** Translations stop after this many tokens. */
 export const MAX_TRANSLATION_TOKENS = 12;

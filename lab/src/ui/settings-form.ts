@@ -44,3 +44,13 @@ export function settingsForm<S extends object>(
     parent.append(label);
   }
 }
+
+/** The random seed, a field of every training page. */
+export const SEED_FIELD = { key: "seed", label: "seed", min: 0, max: 9999 } as const;
+
+/** The learning rate, up to `max` (1 where SGD-sized steps make sense, 0.1 for the Adam-trained models). */
+export const learningRateField = (max: number) =>
+  ({ key: "lr", label: "learning rate", min: 0.0001, max, step: 0.0001 }) as const;
+
+/** The batch size, up to `max`. */
+export const batchField = (max: number) => ({ key: "batchSize", label: "batch", min: 1, max }) as const;
