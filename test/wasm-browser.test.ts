@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import * as gs from "../src/index.js";
 import { bundleForBrowser } from "./helpers/browser-page.js";
+import { openPage, status, withLab } from "./helpers/lab-browser.js";
 import { repoRoot } from "./helpers/fixtures.js";
 import { tinyTraining, type TinyTrainingResult } from "./helpers/tiny-training.js";
 
@@ -91,5 +92,23 @@ test(
       await browser?.close();
       await new Promise((resolve) => server.close(resolve));
     }
+  },
+);
+
+test(
+  "the lab's worker trains on wasm in its cross-origin-isolated page, and on cpu-js with ?backend=js",
+  { timeout: 240_000 },
+  async (t) => {
+    if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (npm test installs it as root)`);
+    await withLab(async ({ url, page }) => {
+      const backendOf = async (query: string) => {
+        await openPage(page, `${url}${query}#playground`);
+        return (await status(page)).backend;
+      };
+      assert.equal(await backendOf(""), "wasm");
+      assert.equal(await backendOf("?backend=js"), "cpu-js");
+      assert.equal(await backendOf("?backend=wasm"), "wasm");
+      assert.ok(await page.evaluate("self.crossOriginIsolated"), "the lab's server isolates the page");
+    });
   },
 );
