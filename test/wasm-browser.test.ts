@@ -8,14 +8,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import * as gs from "../src/index.js";
 import { bundleForBrowser } from "./helpers/browser-page.js";
-import { openPage, status, withLab } from "./helpers/lab-browser.js";
+import { CHROMIUM, launchChromium, openPage, status, withLab } from "./helpers/lab-browser.js";
 import { repoRoot } from "./helpers/fixtures.js";
 import { tinyTraining, type TinyTrainingResult } from "./helpers/tiny-training.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const STEPS = 4;
 
 const WORKER_SOURCE = `
@@ -97,11 +96,7 @@ async function withIsolatedWorker(
   const { port } = server.address() as AddressInfo;
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-      timeout: 60_000,
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
     await body(
