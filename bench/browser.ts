@@ -1,16 +1,16 @@
 /**
- * `npm run bench:browser [-- --backend=cpu-js --steps=10 --seconds=5]`: gradstack's speed in headless
+ * `npm run bench:browser [-- --backend=wasm --threads=4 --steps=10 --seconds=5]`: gradstack's speed in headless
  * Debian chromium, the browser the lab's tests drive. Prints the chromium version and the CPU, then one
  * Markdown table:
- * - the nanoGPT CPU-recipe training step (bench/gpt.ts's model, AdamW) on `--backend`: the browser's CPU
- *   path, cpu-js today ("wasm" once that backend lands: the script calls `await gs.<name>.init()` when
- *   gradstack has such a namespace, then checks that gs.backend() names the backend);
+ * - the nanoGPT CPU-recipe training step (bench/gpt.ts's model, AdamW) in a Web Worker on `--backend`:
+ *   cpu-js (default) or wasm (`gs.wasm.init`, with `--threads` threads, default hardwareConcurrency;
+ *   another name calls `await gs.<name>.init()`), checked against gs.backend();
  * - the steps/s of each lab page's default model while the page trains it (every page with a Start
  *   button, found in the lab's navigation), on the backend its worker picks, shown beside it.
  * No test: the figures depend on the machine and its load.
  */
 import { cpus, loadavg } from "node:os";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
@@ -29,29 +29,38 @@ const BACKEND = option("backend", "cpu-js");
 const GPT_STEPS = Number(option("steps", "10"));
 const GPT_WARMUP = 3;
 const PAGE_SECONDS = Number(option("seconds", "5"));
+/** The wasm backend's threads in the GPT step's worker (default: chromium's hardwareConcurrency). */
+const THREADS = option("threads", "") === "" ? undefined : Number(option("threads", ""));
 
 /**
- * The page's script: bench/gpt.ts's step (a fresh model, AdamW, 8 random batches in turn) on gradstack's
- * browser entry, timed; returns the backend and each timed step's milliseconds.
+ * A Web Worker's script (a worker, so that the wasm backend may use threads: a page's main thread may not
+ * wait on them): bench/gpt.ts's step (a fresh model, AdamW, 8 random batches in turn) on gradstack's
+ * browser entry, timed; posts the backend, its threads and each timed step's milliseconds.
  */
 const GPT_ENTRY = `
 import * as gs from "../src/index.js";
 import { gptStep } from "./gpt.js";
-self.benchGpt = async (backendName, warmup, steps) => {
-  if (backendName !== "cpu-js") {
-    if (typeof gs[backendName]?.init === "function") await gs[backendName].init();
-    gs.setBackend(backendName);
+self.onmessage = async (event) => {
+  const { backendName, warmup, steps, threads } = event.data;
+  try {
+    if (backendName === "wasm") await gs.wasm.init({ module: "gradstack.wasm", threads });
+    else if (backendName !== "cpu-js") {
+      if (typeof gs[backendName]?.init === "function") await gs[backendName].init();
+      gs.setBackend(backendName);
+    }
+    if (!gs.backend().name.includes(backendName.replace("cpu-", "")))
+      throw new Error("gradstack in the browser has no backend " + backendName + "; it runs " + gs.backend().name);
+    const step = gptStep("gpt");
+    const times = [];
+    for (let i = 0; i < warmup + steps; i++) {
+      const t0 = performance.now();
+      step();
+      if (i >= warmup) times.push(performance.now() - t0);
+    }
+    self.postMessage({ backend: gs.backend().name, threads: gs.backend().threads ?? 1, times });
+  } catch (e) {
+    self.postMessage({ error: String((e && e.stack) || e) });
   }
-  if (!gs.backend().name.includes(backendName.replace("cpu-", "")))
-    throw new Error("gradstack in the browser has no backend " + backendName + "; it runs " + gs.backend().name);
-  const step = gptStep("gpt");
-  const times = [];
-  for (let i = 0; i < warmup + steps; i++) {
-    const t0 = performance.now();
-    step();
-    if (i >= warmup) times.push(performance.now() - t0);
-  }
-  return { backend: gs.backend().name, times };
 };
 `;
 
@@ -87,14 +96,20 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function gptStep(page: Page, url: string): Promise<string[]> {
   await page.goto(`${url}bench-gpt.html`);
-  const { backend, times } = (await page.evaluate(
-    `benchGpt(${JSON.stringify(BACKEND)}, ${GPT_WARMUP}, ${GPT_STEPS})`,
-  )) as { backend: string; times: number[] };
+  const message = { backendName: BACKEND, warmup: GPT_WARMUP, steps: GPT_STEPS, threads: THREADS };
+  const reply = (await page.evaluate(`new Promise((resolve) => {
+    const worker = new Worker("bench-gpt.js");
+    worker.onmessage = (e) => { resolve(e.data); worker.terminate(); };
+    worker.onerror = (e) => resolve({ error: "worker error: " + e.message });
+    worker.postMessage(${JSON.stringify(message)});
+  })`)) as { backend: string; threads: number; times: number[]; error?: string };
+  if (reply.error !== undefined) throw new Error(`the GPT step's worker failed: ${reply.error}`);
+  const { backend, threads, times } = reply;
   const ms = median(times);
   const range = `${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)}`;
   return [
     "GPT step, nanoGPT CPU recipe (L4 H4 E128 T64 B12, AdamW)",
-    backend,
+    `${backend}, ${threads} thread${threads === 1 ? "" : "s"}`,
     `${ms.toFixed(0)} ms (${range}), median of ${times.length}`,
     `${(1000 / ms).toFixed(1)}`,
   ];
@@ -133,7 +148,8 @@ async function main(): Promise<void> {
   const server = await (async () => {
     await buildLab(join(dir, "site"));
     writeFileSync(join(dir, "site", "bench-gpt.js"), await gptBundle());
-    writeFileSync(join(dir, "site", "bench-gpt.html"), `<!doctype html><script src="bench-gpt.js"></script>`);
+    writeFileSync(join(dir, "site", "bench-gpt.html"), `<!doctype html><title>gradstack GPT step</title>`);
+    copyFileSync(join(repoRoot, "wasm", "gradstack.wasm"), join(dir, "site", "gradstack.wasm"));
     return serveStatic(join(dir, "site"), "127.0.0.1", 0);
   })();
   const browser = await launchChromium();

@@ -1,19 +1,20 @@
 // The wasm backend in a browser: the bundle, in a Web Worker of a cross-origin-isolated page of
 // headless chromium (shared WebAssembly memory needs COOP/COEP), loads wasm/gradstack.wasm with
-// `await gs.wasm.init({ module })` and trains the tiny GPT to the same losses as Node on wasm.
+// `await gs.wasm.init({ module })` and trains the tiny GPT to the same losses as Node on wasm; with
+// `threads` it runs on Web Workers, to the same bits as on one thread. The lab's worker picks wasm.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import * as gs from "../src/index.js";
 import { bundleForBrowser } from "./helpers/browser-page.js";
+import { CHROMIUM, launchChromium, openPage, status, withLab } from "./helpers/lab-browser.js";
 import { repoRoot } from "./helpers/fixtures.js";
 import { tinyTraining, type TinyTrainingResult } from "./helpers/tiny-training.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const STEPS = 4;
 
 const WORKER_SOURCE = `
@@ -29,11 +30,87 @@ import { tinyTraining } from "./build/test/helpers/tiny-training.js";
 })();
 `;
 
+/**
+ * Threads in a browser worker: `gs.wasm.init({ threads })` (the count is the worker's name), a batched
+ * matmul large enough to split and the tiny GPT's training; the FNV-1a hash of the product's bits and
+ * the losses must not depend on the thread count.
+ */
+const THREADS_WORKER_SOURCE = `
+import * as gs from "gradstack";
+import { tinyTraining } from "./build/test/helpers/tiny-training.js";
+(async () => {
+  try {
+    const threads = Number(self.name);
+    await gs.wasm.init({ module: "/gradstack.wasm", threads });
+    for (let i = 0; i < 500 && gs.wasm.threadStats().workersStarted < threads - 1; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    gs.manualSeed(7);
+    const product = gs.randn([3, 193, 257]).matmul(gs.randn([3, 257, 171])).toArray();
+    let hash = 2166136261;
+    for (const word of new Uint32Array(product.buffer, product.byteOffset, product.length))
+      hash = Math.imul(hash ^ word, 16777619) >>> 0;
+    const result = tinyTraining(gs, ${STEPS});
+    self.postMessage({ stats: gs.wasm.threadStats(), hash, result });
+  } catch (e) {
+    self.postMessage({ error: String((e && e.stack) || e) });
+  }
+})();
+`;
+
 interface Reply {
   isolated?: boolean;
   info?: { isa: string; threads: number };
+  stats?: { threads: number; workersStarted: number; workerTasks: number };
+  hash?: number;
   result?: TinyTrainingResult;
   error?: string;
+}
+
+/**
+ * Serves `source` bundled as /worker.js and the module, cross-origin isolated (shared WebAssembly
+ * memory needs COOP/COEP), in headless chromium; `body` gets a function that runs the worker once
+ * under a name and resolves with its first message.
+ */
+async function withIsolatedWorker(
+  source: string,
+  body: (runWorker: (name: string) => Promise<Reply>) => Promise<void>,
+): Promise<void> {
+  const { code } = await bundleForBrowser(source);
+  const files: Record<string, [string, string | Buffer]> = {
+    "/": ["text/html", `<!doctype html><meta charset="utf-8"><title>gradstack wasm</title>`],
+    "/worker.js": ["text/javascript", code],
+    "/gradstack.wasm": ["application/wasm", readFileSync(join(repoRoot, "wasm", "gradstack.wasm"))],
+  };
+  const server = createServer((req, res) => {
+    const file = files[req.url ?? ""];
+    if (file === undefined) return void res.writeHead(404).end();
+    res
+      .writeHead(200, {
+        "content-type": file[0],
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-embedder-policy": "require-corp",
+      })
+      .end(file[1]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await body(
+      (name) =>
+        page.evaluate(`new Promise((resolve) => {
+          const w = new Worker("/worker.js", { name: ${JSON.stringify(name)} });
+          w.onmessage = (e) => { resolve(e.data); w.terminate(); };
+          w.onerror = (e) => resolve({ error: "worker error: " + e.message });
+        })`) as Promise<Reply>,
+    );
+  } finally {
+    await browser?.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 test(
@@ -41,55 +118,63 @@ test(
   { timeout: 240_000 },
   async (t) => {
     if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (npm test installs it as root)`);
-    const { code } = await bundleForBrowser(WORKER_SOURCE);
-    const files: Record<string, [string, string | Buffer]> = {
-      "/": ["text/html", `<!doctype html><meta charset="utf-8"><title>gradstack wasm</title>`],
-      "/worker.js": ["text/javascript", code],
-      "/gradstack.wasm": ["application/wasm", readFileSync(join(repoRoot, "wasm", "gradstack.wasm"))],
-    };
-    const server = createServer((req, res) => {
-      const file = files[req.url ?? ""];
-      if (file === undefined) return void res.writeHead(404).end();
-      res
-        .writeHead(200, {
-          "content-type": file[0],
-          "cross-origin-opener-policy": "same-origin",
-          "cross-origin-embedder-policy": "require-corp",
-        })
-        .end(file[1]);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    let browser: Browser | undefined;
-    try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        timeout: 60_000,
-      });
-      const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${port}/`);
-      const reply = (await page.evaluate(`new Promise((resolve) => {
-      const w = new Worker("/worker.js");
-      w.onmessage = (e) => resolve(e.data);
-      w.onerror = (e) => resolve({ error: "worker error: " + e.message });
-    })`)) as Reply;
+    await withIsolatedWorker(WORKER_SOURCE, async (runWorker) => {
+      const reply = await runWorker("tiny training");
       assert.equal(reply.error, undefined);
       assert.ok(reply.isolated, "the page is cross-origin isolated");
       assert.equal(reply.info?.isa, "simd128");
       assert.equal(reply.result?.backend, "wasm");
-      gs.setBackend("wasm");
-      const node = tinyTraining(gs, STEPS);
-      assert.deepEqual(
-        reply.result.losses,
-        node.losses,
-        "the browser and Node on wasm must give the same losses",
-      );
-      assert.equal(reply.result.reloadedLoss, node.reloadedLoss);
-    } finally {
-      gs.setBackend("js");
-      await browser?.close();
-      await new Promise((resolve) => server.close(resolve));
-    }
+      try {
+        gs.setBackend("wasm");
+        const node = tinyTraining(gs, STEPS);
+        assert.deepEqual(
+          reply.result.losses,
+          node.losses,
+          "the browser and Node on wasm must give the same losses",
+        );
+        assert.equal(reply.result.reloadedLoss, node.reloadedLoss);
+      } finally {
+        gs.setBackend("js");
+      }
+    });
+  },
+);
+
+test(
+  "in a browser worker, gs.wasm.init({ threads }) runs on Web Workers that take tasks, bit for bit as on one thread",
+  { timeout: 240_000 },
+  async (t) => {
+    if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (npm test installs it as root)`);
+    await withIsolatedWorker(THREADS_WORKER_SOURCE, async (runWorker) => {
+      const one = await runWorker("1");
+      const three = await runWorker("3");
+      assert.equal(one.error, undefined);
+      assert.equal(three.error, undefined);
+      assert.deepEqual(one.stats, { threads: 1, workersStarted: 0, workerTasks: 0 });
+      assert.equal(three.stats?.threads, 3);
+      assert.equal(three.stats?.workersStarted, 2, "both Web Workers joined the pool");
+      assert.ok((three.stats?.workerTasks ?? 0) > 0, "the Web Workers ran tasks");
+      assert.equal(three.hash, one.hash, "the matmul's bits do not depend on the thread count");
+      assert.deepEqual(three.result?.losses, one.result?.losses);
+      assert.equal(three.result?.reloadedLoss, one.result?.reloadedLoss);
+    });
+  },
+);
+
+test(
+  "the lab's worker trains on wasm in its cross-origin-isolated page, and on cpu-js with ?backend=js",
+  { timeout: 240_000 },
+  async (t) => {
+    if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (npm test installs it as root)`);
+    await withLab(async ({ url, page }) => {
+      const backendOf = async (query: string) => {
+        await openPage(page, `${url}${query}#playground`);
+        return (await status(page)).backend;
+      };
+      assert.equal(await backendOf(""), "wasm");
+      assert.equal(await backendOf("?backend=js"), "cpu-js");
+      assert.equal(await backendOf("?backend=wasm"), "wasm");
+      assert.ok(await page.evaluate("self.crossOriginIsolated"), "the lab's server isolates the page");
+    });
   },
 );

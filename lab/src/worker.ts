@@ -21,6 +21,7 @@ import { embeddingsTask } from "./tasks/embeddings-task";
 import { translationTask } from "./tasks/translation-task";
 import { fetchGzipText } from "./tasks/gzip-text";
 import type { CharCorpus } from "./tasks/char-lm-settings";
+import { chooseBackend } from "./worker-backend";
 
 const SLICE_MS = 30;
 /**
@@ -39,9 +40,12 @@ const VIEW_INTERVAL_MS: Record<TaskName, number> = {
 };
 
 const scope = self as unknown as {
+  name: string;
   postMessage(message: FromWorker): void;
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
 };
+/** Settles once the kernel backend is chosen and loaded; every message waits for it. */
+const backendChosen = chooseBackend(scope.name);
 
 const CORPORA: Record<CharCorpus, string> = { names: namesUrl, shakespeare: shakespeareUrl };
 /** The text the user chose to train the character models on instead of the shipped one (null: shipped). */
@@ -146,6 +150,7 @@ function fail(e: unknown): void {
 }
 
 async function handle(message: ToWorker): Promise<void> {
+  await backendChosen;
   if (message.kind === "configure") {
     configured = message;
     running = false;

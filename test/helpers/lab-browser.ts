@@ -53,7 +53,7 @@ export async function trainAndPause(page: Page, steps: number, timeout = WAIT_MS
   await page.waitForFunction(`document.querySelector(".status").dataset.running === "false"`);
   const s = await status(page);
   assert.equal(s.error, undefined, `the worker failed: ${s.error}`);
-  assert.equal(s.backend, "cpu-js", "the lab trains on cpu-js in the browser today");
+  assert.equal(s.backend, "wasm", "the lab, cross-origin isolated, trains on the wasm backend");
   const first = Number(s.firstLoss);
   const recent = Number(s.recentLoss);
   assert.ok(recent < first * 0.85, `the loss must fall: ${first} at step 1, ${recent} near step ${s.step}`);

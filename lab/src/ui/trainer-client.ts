@@ -2,7 +2,10 @@
 import type { FromWorker, TaskName, TaskSettings, ToWorker } from "../protocol";
 
 export class TrainerClient<N extends TaskName> {
-  private readonly worker = new Worker(new URL("../worker.ts", import.meta.url), { type: "module" });
+  private readonly worker = new Worker(new URL("../worker.ts", import.meta.url), {
+    type: "module",
+    name: location.search, // the worker reads its backend override (?backend=...) from the page's query
+  });
 
   constructor(onMessage: (message: FromWorker<N>) => void) {
     this.worker.onmessage = (event: MessageEvent<FromWorker<N>>) => onMessage(event.data);

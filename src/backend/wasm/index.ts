@@ -16,6 +16,12 @@ export type { WasmSource };
 export interface WasmInitOptions {
   /** The module: a URL (default: wasm/gradstack.wasm next to the package's dist/), its bytes, or a compiled module. */
   module?: WasmSource;
+  /**
+   * Threads, the calling one included (default: GRADSTACK_WASM_THREADS or the core count in Node,
+   * navigator.hardwareConcurrency in a browser worker; 1 on a page's main thread, which may not wait).
+   * Only the first load decides.
+   */
+  threads?: number;
   /** Make wasm the active CPU backend (default true). */
   activate?: boolean;
 }
@@ -30,7 +36,7 @@ export interface WasmInfo {
 
 /** Loads the wasm backend (once) and, unless `activate: false`, makes it the CPU backend. */
 export async function init(options: WasmInitOptions = {}): Promise<WasmInfo> {
-  const { info } = await loadWasmAsync(options.module);
+  const { info } = await loadWasmAsync(options.module, options.threads);
   if (options.activate ?? true) setBackend("wasm");
   return info;
 }
@@ -38,6 +44,24 @@ export async function init(options: WasmInitOptions = {}): Promise<WasmInfo> {
 /** The loaded module's details, or null before it loaded. */
 export function info(): WasmInfo | null {
   return loadedWasm()?.info ?? null;
+}
+
+/** The pool's threads (the caller included), its workers started so far, and the tasks they ran. */
+export interface WasmThreadStats {
+  threads: number;
+  workersStarted: number;
+  workerTasks: number;
+}
+
+/** The pool's counts (null before the backend loaded): workers start asynchronously, and take part once started. */
+export function threadStats(): WasmThreadStats | null {
+  const ex = loadedWasm()?.wasm.exports;
+  if (ex === undefined) return null;
+  return {
+    threads: ex.gs_threads(),
+    workersStarted: ex.gs_workers_started(),
+    workerTasks: ex.gs_worker_tasks(),
+  };
 }
 
 /** Bytes of WebAssembly memory held by live tensors (null before the backend loaded). */

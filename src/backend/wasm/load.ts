@@ -7,6 +7,7 @@ import type { WasmHeap } from "./heap.js";
 import { instantiateAsync, instantiateSync, type WasmInstance } from "./instance.js";
 import { wasmBytesSync } from "./node-bytes.js";
 import { startThreads, wasmThreadCount } from "./node-threads.js";
+import { clampThreads } from "./threads.js";
 import { isWasmModule, webAssembly, type WasmModule } from "./webassembly.js";
 
 export interface LoadedWasm {
@@ -55,15 +56,18 @@ async function compile(source: WasmSource | undefined): Promise<WasmModule> {
   return webAssembly().compile(await response.arrayBuffer());
 }
 
-/** Loads the backend asynchronously (browsers; Node too). */
-export async function loadWasmAsync(source?: WasmSource): Promise<LoadedWasm> {
+/**
+ * Loads the backend asynchronously (browsers; Node too), with `threads` threads (default: the
+ * platform's count, node-threads.ts); a later call returns the first load.
+ */
+export async function loadWasmAsync(source?: WasmSource, threads?: number): Promise<LoadedWasm> {
   if (loaded !== null) return loaded;
   const t0 = performance.now();
   const module = await compile(source);
   const compileMs = performance.now() - t0;
   const wasm = await instantiateAsync(module);
   if (loaded !== null) return loaded; // another init finished first
-  startThreads(module, wasm, wasmThreadCount());
+  startThreads(module, wasm, threads === undefined ? wasmThreadCount() : clampThreads(threads));
   const made = makeWasmBackend(wasm);
   loaded = { ...made, wasm, info: { ...made.info, compileMs } };
   return loaded;

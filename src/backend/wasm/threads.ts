@@ -1,0 +1,64 @@
+/**
+ * What the wasm backend's threads share on every platform: each worker gets a stack of its own in the
+ * module's memory and a message (`WorkerStart`) to run `parkWorker` with; the platform (node-threads.ts:
+ * worker_threads, node-threads.browser.ts: Web Workers) only says how a worker is spawned.
+ */
+import type { WasmInstance } from "./instance.js";
+import type { WasmMemory, WasmModule } from "./webassembly.js";
+
+/** Bytes of stack each worker gets (the kernels keep their large buffers on the heap). */
+const STACK_BYTES = 1 << 20;
+
+/** What a worker needs to join the pool. */
+export interface WorkerStart {
+  module: WasmModule;
+  memory: WasmMemory;
+  tid: number;
+  stackTop: number;
+}
+
+/** Spawns threads - 1 workers on `wasm`'s memory and tells the pool how many threads it has. */
+export function startWorkers(
+  module: WasmModule,
+  wasm: WasmInstance,
+  threads: number,
+  spawn: (start: WorkerStart) => void,
+): void {
+  const ex = wasm.exports;
+  for (let tid = 1; tid < threads; tid++) {
+    const stack = ex.gs_alloc(STACK_BYTES) >>> 0;
+    if (stack === 0) throw new Error("wasm backend: no memory for a worker's stack");
+    spawn({ module, memory: wasm.memory, tid, stackTop: stack + STACK_BYTES });
+  }
+  // The pool uses as many workers as have parked (native/src/pool_wasm.cc), so nothing waits here.
+  ex.gs_set_threads(threads);
+}
+
+/** The thread count asked for, as the pool takes it (1 to 64). */
+export function clampThreads(n: number): number {
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, 64) : 1;
+}
+
+/**
+ * A worker's life: an instance of the module over the shared memory, its own stack and thread-local
+ * block, then gs_worker (parked on memory.atomic.wait32 between jobs); it never returns. It uses
+ * nothing but its argument and the global WebAssembly, because browsers run its source text
+ * (`parkWorker.toString()`) in a Web Worker made from a Blob, whatever bundler built the page.
+ */
+export function parkWorker(start: WorkerStart): void {
+  const api = (
+    globalThis as unknown as {
+      WebAssembly: { Instance: new (m: unknown, i: object) => { exports: unknown } };
+    }
+  ).WebAssembly;
+  const ex = new api.Instance(start.module, { env: { memory: start.memory } }).exports as {
+    __stack_pointer: { value: number };
+    gs_init_tls(): number;
+    gs_worker(tid: number): void;
+  };
+  // Its own stack first (the module's static stack is the calling thread's), then its thread-locals;
+  // the module's constructors already ran in the calling thread's instance.
+  ex.__stack_pointer.value = start.stackTop;
+  if (ex.gs_init_tls() !== 1) throw new Error("wasm worker: cannot set up thread-local storage");
+  ex.gs_worker(start.tid);
+}
