@@ -18,14 +18,7 @@ import { Dropout } from "../nn/layers/dropout.js";
 import * as init from "../nn/init.js";
 import * as F from "../nn/functional.js";
 import { AdamW } from "../optim/adam.js";
-import {
-  drawTokens,
-  drawTokensAsync,
-  inEval,
-  inEvalAsync,
-  type SampleOptions,
-  type TokenProgram,
-} from "./sampling.js";
+import { generateTokens, generateTokensAsync, type SampleOptions, type TokenProgram } from "./sampling.js";
 import { causalSelfAttention } from "../ops/fused/attention.js";
 
 export interface GPTConfig {
@@ -239,7 +232,7 @@ export class GPT extends Module {
    * The logits are read synchronously: on a device the host cannot read, use generateAsync.
    */
   generate(idx: Tensor, maxNewTokens: number, opts: SampleOptions & { useCache?: boolean } = {}): Tensor {
-    return inEval(this, () => drawTokens(this.generation(idx, maxNewTokens, opts.useCache), opts));
+    return generateTokens(this, this.generation(idx, maxNewTokens, opts.useCache), opts);
   }
 
   /**
@@ -251,7 +244,7 @@ export class GPT extends Module {
     maxNewTokens: number,
     opts: SampleOptions & { useCache?: boolean } = {},
   ): Promise<Tensor> {
-    return inEvalAsync(this, () => drawTokensAsync(this.generation(idx, maxNewTokens, opts.useCache), opts));
+    return generateTokensAsync(this, this.generation(idx, maxNewTokens, opts.useCache), opts);
   }
 
   /** The steps of generate, for either driver (see TokenProgram). */

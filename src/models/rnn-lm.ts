@@ -14,14 +14,7 @@ import { Embedding } from "../nn/layers/embedding.js";
 import { Linear } from "../nn/layers/linear.js";
 import { Dropout } from "../nn/layers/dropout.js";
 import { GRU, LSTM, RNN } from "../nn/layers/rnn.js";
-import {
-  drawTokens,
-  drawTokensAsync,
-  inEval,
-  inEvalAsync,
-  type SampleOptions,
-  type TokenProgram,
-} from "./sampling.js";
+import { generateTokens, generateTokensAsync, type SampleOptions, type TokenProgram } from "./sampling.js";
 import { checkTokens, lmLoss, type LMOutput } from "./language-model.js";
 
 export interface RNNLMConfig {
@@ -160,13 +153,13 @@ export class RNNLanguageModel extends Module {
    */
   generate(idx: Tensor, maxNewTokens: number, opts: SampleOptions = {}): Tensor {
     checkNewTokens(maxNewTokens);
-    return inEval(this, () => drawTokens(this.generation(idx, maxNewTokens), opts));
+    return generateTokens(this, this.generation(idx, maxNewTokens), opts);
   }
 
   /** generate on any device (webgpu): each step's logits are read back with `await`. */
   async generateAsync(idx: Tensor, maxNewTokens: number, opts: SampleOptions = {}): Promise<Tensor> {
     checkNewTokens(maxNewTokens);
-    return inEvalAsync(this, () => drawTokensAsync(this.generation(idx, maxNewTokens), opts));
+    return generateTokensAsync(this, this.generation(idx, maxNewTokens), opts);
   }
 
   /** The steps of generate, for either driver (see TokenProgram). */

@@ -58,23 +58,42 @@ function pickTokens(data: Storage, V: number, opts: SampleOptions): Int32Array {
  */
 export type TokenProgram = Generator<Tensor, Tensor, Tensor>;
 
-/** Runs a TokenProgram reading logits synchronously (CPU backends), without autograd. */
-export function drawTokens(program: TokenProgram, opts: SampleOptions): Tensor {
-  let tokens: Tensor | undefined;
-  for (;;) {
-    const r = noGrad(() => program.next(tokens!));
-    if (r.done) return r.value;
-    tokens = sampleNext(r.value, opts);
+/**
+ * Runs a model's TokenProgram in eval mode (no dropout; the mode is restored after) without autograd,
+ * reading each step's logits synchronously (CPU backends).
+ */
+export function generateTokens(model: Module, program: TokenProgram, opts: SampleOptions): Tensor {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    let tokens: Tensor | undefined;
+    for (;;) {
+      const r = noGrad(() => program.next(tokens!));
+      if (r.done) return r.value;
+      tokens = sampleNext(r.value, opts);
+    }
+  } finally {
+    model.train(wasTraining);
   }
 }
 
-/** Runs a TokenProgram on any device: each step's logits are read back with `await`. */
-export async function drawTokensAsync(program: TokenProgram, opts: SampleOptions): Promise<Tensor> {
-  let tokens: Tensor | undefined;
-  for (;;) {
-    const r = noGrad(() => program.next(tokens!));
-    if (r.done) return r.value;
-    tokens = await sampleNextAsync(r.value, opts);
+/** generateTokens on any device: each step's logits are read back with `await`. */
+export async function generateTokensAsync(
+  model: Module,
+  program: TokenProgram,
+  opts: SampleOptions,
+): Promise<Tensor> {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    let tokens: Tensor | undefined;
+    for (;;) {
+      const r = noGrad(() => program.next(tokens!));
+      if (r.done) return r.value;
+      tokens = await sampleNextAsync(r.value, opts);
+    }
+  } finally {
+    model.train(wasTraining);
   }
 }
 
@@ -112,7 +131,11 @@ function sampleRow(
 }
 
 /** Draws `numSamples` indices per row from the probabilities (rows need not be normalised), with replacement. */
-export function multinomial(probs: Tensor, numSamples = 1, opts: { generator?: RandomGenerator } = {}): Tensor {
+export function multinomial(
+  probs: Tensor,
+  numSamples = 1,
+  opts: { generator?: RandomGenerator } = {},
+): Tensor {
   const p2 = probs.ndim === 1 ? probs.unsqueeze(0) : probs;
   if (p2.ndim !== 2)
     throw new RangeError(`multinomial: probs must be 1-d or 2-d, got ${fmtShape(probs.shape)}`);
@@ -144,26 +167,4 @@ export function multinomial(probs: Tensor, numSamples = 1, opts: { generator?: R
   }
   const t = new Tensor(out, [B, numSamples]);
   return probs.ndim === 1 ? t.reshape([numSamples]) : t;
-}
-
-/** Runs `f` with `model` in eval mode (no dropout), restoring its mode after. */
-export function inEval<R>(model: Module, f: () => R): R {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    return f();
-  } finally {
-    model.train(wasTraining);
-  }
-}
-
-/** inEval for an async `f`: the mode is restored when its promise settles. */
-export async function inEvalAsync<R>(model: Module, f: () => Promise<R>): Promise<R> {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    return await f();
-  } finally {
-    model.train(wasTraining);
-  }
 }

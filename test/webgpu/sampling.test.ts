@@ -84,40 +84,30 @@ for (const cell of ["rnn", "lstm", "gru"] as const)
   });
 
 test("gradstack sample --device=webgpu prints the CPU's samples for a tiny checkpoint", () => {
-  const cli = path.join(repoRoot, "dist/cli/main.js");
   const dir = mkdtempSync(path.join(tmpdir(), "gs-webgpu-sample-"));
   const text = path.join(dir, "text.txt");
   writeFileSync(text, "to be or not to be, that is the question. ".repeat(20));
-  const tiny = ["--n_layer=1", "--n_head=2", "--n_embd=16", "--block_size=8", "--batch_size=4"];
-  const made = spawnSync(
-    process.execPath,
-    [
-      cli,
-      "train",
-      "gpt",
-      `--data_path=${text}`,
-      `--out_dir=${dir}`,
-      "--max_iters=4",
-      "--eval_iters=1",
-      ...tiny,
-    ],
-    { encoding: "utf8" },
-  );
-  assert.equal(made.status, 0, made.stderr);
-  const sample = (device: string) => {
-    const args = [cli, "sample", `--ckpt=${dir}`, "--start=to be", "--num_samples=2", "--max_new_tokens=12"];
-    const r = spawnSync(process.execPath, [...args, `--device=${device}`], {
+  // The runs inherit initWebGpu's SwiftShader settings from process.env.
+  const gradstack = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [path.join(repoRoot, "dist/cli/main.js"), ...args], {
       encoding: "utf8",
-      env: {
-        ...process.env,
-        VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? "/usr/lib/chromium/vk_swiftshader_icd.json",
-        XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? mkdtempSync(path.join(tmpdir(), "gs-xdg-")),
-      },
     });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout;
   };
-  const cpu = sample("cpu");
+  const tiny = ["--n_layer=1", "--n_head=2", "--n_embd=16", "--block_size=8", "--batch_size=4"];
+  gradstack(
+    "train",
+    "gpt",
+    `--data_path=${text}`,
+    `--out_dir=${dir}`,
+    "--max_iters=4",
+    "--eval_iters=1",
+    ...tiny,
+  );
+  const sample = (device: string) =>
+    gradstack("sample", `--ckpt=${dir}`, "--start=to be", "--num_samples=2", "--max_new_tokens=12", device);
+  const cpu = sample("--device=cpu");
   assert.match(cpu, /^to be.{12}\n-+\nto be/s);
-  assert.equal(sample("webgpu"), cpu);
+  assert.equal(sample("--device=webgpu"), cpu);
 });
