@@ -59,42 +59,48 @@ function pickTokens(data: Storage, V: number, opts: SampleOptions): Int32Array {
 export type TokenProgram = Generator<Tensor, Tensor, Tensor>;
 
 /**
- * Runs a model's TokenProgram in eval mode (no dropout; the mode is restored after) without autograd,
- * reading each step's logits synchronously (CPU backends).
+ * Runs a model's TokenProgram in eval mode (no dropout) without autograd, reading each step's logits
+ * synchronously (CPU backends).
  */
 export function generateTokens(model: Module, program: TokenProgram, opts: SampleOptions): Tensor {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    let tokens: Tensor | undefined;
-    for (;;) {
-      const r = noGrad(() => program.next(tokens!));
+  return inEval(model, () => {
+    for (let r = resume(program); ; r = resume(program, sampleNext(r.value, opts)))
       if (r.done) return r.value;
-      tokens = sampleNext(r.value, opts);
-    }
-  } finally {
-    model.train(wasTraining);
-  }
+  });
 }
 
 /** generateTokens on any device: each step's logits are read back with `await`. */
-export async function generateTokensAsync(
+export function generateTokensAsync(
   model: Module,
   program: TokenProgram,
   opts: SampleOptions,
 ): Promise<Tensor> {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    let tokens: Tensor | undefined;
-    for (;;) {
-      const r = noGrad(() => program.next(tokens!));
+  return inEval(model, async () => {
+    for (let r = resume(program); ; r = resume(program, await sampleNextAsync(r.value, opts)))
       if (r.done) return r.value;
-      tokens = await sampleNextAsync(r.value, opts);
-    }
-  } finally {
-    model.train(wasTraining);
+  });
+}
+
+/** The program's next step (or its result) after `tokens`, recorded without autograd. */
+function resume(program: TokenProgram, tokens?: Tensor): IteratorResult<Tensor, Tensor> {
+  return noGrad(() => program.next(tokens!));
+}
+
+/** `f()` with `model` in eval mode; its mode comes back when f returns or, for a promise, settles. */
+function inEval<R>(model: Module, f: () => R): R {
+  const wasTraining = model.training;
+  const restore = () => void model.train(wasTraining);
+  model.eval();
+  let out: R;
+  try {
+    out = f();
+  } catch (e) {
+    restore();
+    throw e;
   }
+  if (out instanceof Promise) return out.finally(restore) as R;
+  restore();
+  return out;
 }
 
 function sampleRow(
