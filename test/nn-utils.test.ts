@@ -23,15 +23,15 @@ test("clipGradNorm_ returns the total norm and scales the grads to maxNorm", () 
   const c = 1 / (13 + 1e-6);
   [3 * c, -4 * c].forEach((w, i) => near(ps[0].grad!.toArray()[i], w));
   near(ps[1].grad!.item(), 12 * c);
-  near(U.clipGradNorm_(ps, 1), 1, 1e-6);
+  near(U.clipGradNorm_(ps, 1) as number, 1, 1e-6);
 });
 
 test("clipGradNorm_ leaves small grads alone; other norm types; params without grad", () => {
   const ps = withGrads();
   assert.equal(U.clipGradNorm_(ps, 20), 13);
   assert.deepEqual(ps[0].grad!.tolist(), [3, -4]);
-  near(U.clipGradNorm_(withGrads(), 100, 1), 19, 1e-12);
-  near(U.clipGradNorm_(withGrads(), 100, 3), Math.cbrt(27 + 64 + 1728), 1e-9);
+  near(U.clipGradNorm_(withGrads(), 100, 1) as number, 19, 1e-12);
+  near(U.clipGradNorm_(withGrads(), 100, 3) as number, Math.cbrt(27 + 64 + 1728), 1e-9);
   const inf = withGrads();
   assert.equal(U.clipGradNorm_(inf, 6, Infinity), 12);
   near(inf[1].grad!.item(), (12 * 6) / (12 + 1e-6), 1e-5);

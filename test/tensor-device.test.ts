@@ -130,10 +130,19 @@ test("synchronous reads of a device the host cannot read are errors naming the o
   assert.throws(() => d.toArray(), /toArray: .*async-cpu.*await t\.data\(\)/);
   assert.throws(() => d.to("cpu"), /to: the tensor is on device async-cpu, .*await t\.toAsync\(device\)/);
   assert.throws(
-    () => gs.nn.utils.clipGradNorm_([withGrad(d)], 1),
-    /clipGradNorm_: .*async-cpu.*CPU backends only/,
+    () => gs.nn.utils.clipGradNorm_([withGrad(d)], 1, 2, true),
+    /clipGradNorm_: errorIfNonfinite needs the norm on the host, .*device async-cpu/,
   );
   assert.match(String(d), /^tensor\(<4 values>, shape=\[2, 2\], dtype=float32, device='async-cpu'\)$/);
+});
+
+test("clipGradNorm_ on a device the host cannot read clips there and returns the norm as a 0-d tensor on it", async () => {
+  const p = withGrad(gs.ones([2, 2], on)); // grad of ones: norm 2
+  const norm = gs.nn.utils.clipGradNorm_([p], 1);
+  assert.ok(norm instanceof gs.Tensor && norm.device === ASYNC_DEVICE && norm.ndim === 0);
+  assert.equal(await norm.itemAsync(), 2);
+  for (const v of (await p.grad!.tolistAsync()) as number[][])
+    for (const x of v) assert.ok(Math.abs(x - 0.5) < 1e-6);
 });
 
 function withGrad(t: gs.Tensor): gs.Tensor {

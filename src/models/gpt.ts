@@ -18,7 +18,7 @@ import { Dropout } from "../nn/layers/dropout.js";
 import * as init from "../nn/init.js";
 import * as F from "../nn/functional.js";
 import { AdamW } from "../optim/adam.js";
-import { sampleNext, type SampleOptions } from "./sampling.js";
+import { generateTokens, generateTokensAsync, type SampleOptions, type TokenProgram } from "./sampling.js";
 import { causalSelfAttention } from "../ops/fused/attention.js";
 
 export interface GPTConfig {
@@ -229,37 +229,45 @@ export class GPT extends Module {
   /**
    * Extends idx (B, T) by maxNewTokens sampled tokens, feeding each back in. A KV cache keeps earlier
    * keys and values while the sequence fits the block; beyond it the context is cropped and recomputed.
+   * The logits are read synchronously: on a device the host cannot read, use generateAsync.
    */
   generate(idx: Tensor, maxNewTokens: number, opts: SampleOptions & { useCache?: boolean } = {}): Tensor {
-    const wasTraining = this.training;
-    this.eval();
-    try {
-      return noGrad(() => {
-        let seq = idx;
-        let cache: KVCache | null = opts.useCache === false ? null : { layers: [], length: 0 };
-        let fed = 0; // tokens of seq already in the cache
-        for (let i = 0; i < maxNewTokens; i++) {
-          const T = seq.shape[1];
-          let logits: Tensor;
-          if (cache && T <= this.config.blockSize) {
-            logits = this.forward(seq.narrow(1, fed, T - fed), null, cache).logits;
-            fed = T;
-          } else {
-            cache = null; // the window slides: positions shift, so cached keys no longer apply
-            const ctx =
-              T <= this.config.blockSize
-                ? seq
-                : seq.narrow(1, T - this.config.blockSize, this.config.blockSize);
-            logits = this.forward(ctx).logits;
-          }
-          const next = sampleNext(logits.select(1, 0), opts); // (B)
-          seq = cat([seq, next.unsqueeze(1)], 1);
-        }
-        return seq;
-      });
-    } finally {
-      this.train(wasTraining);
+    return generateTokens(this, this.generation(idx, maxNewTokens, opts.useCache), opts);
+  }
+
+  /**
+   * generate on any device (webgpu): the model and idx stay there, and each step's logits are read back
+   * with `await`. The same seed gives the CPU's tokens (up to float32 ties between logits).
+   */
+  async generateAsync(
+    idx: Tensor,
+    maxNewTokens: number,
+    opts: SampleOptions & { useCache?: boolean } = {},
+  ): Promise<Tensor> {
+    return generateTokensAsync(this, this.generation(idx, maxNewTokens, opts.useCache), opts);
+  }
+
+  /** The steps of generate, for either driver (see TokenProgram). */
+  private *generation(idx: Tensor, maxNewTokens: number, useCache = true): TokenProgram {
+    let seq = idx;
+    let cache: KVCache | null = useCache ? { layers: [], length: 0 } : null;
+    let fed = 0; // tokens of seq already in the cache
+    for (let i = 0; i < maxNewTokens; i++) {
+      const T = seq.shape[1];
+      let logits: Tensor;
+      if (cache && T <= this.config.blockSize) {
+        logits = this.forward(seq.narrow(1, fed, T - fed), null, cache).logits;
+        fed = T;
+      } else {
+        cache = null; // the window slides: positions shift, so cached keys no longer apply
+        const ctx =
+          T <= this.config.blockSize ? seq : seq.narrow(1, T - this.config.blockSize, this.config.blockSize);
+        logits = this.forward(ctx).logits;
+      }
+      const next = yield logits.select(1, 0); // (B)
+      seq = cat([seq, next.unsqueeze(1)], 1);
     }
+    return seq;
   }
 
   /** AdamW with weight decay on the ≥2-d parameters only (matmul weights and embeddings), as nanoGPT. */

@@ -14,7 +14,7 @@ import { Embedding } from "../nn/layers/embedding.js";
 import { Linear } from "../nn/layers/linear.js";
 import { Dropout } from "../nn/layers/dropout.js";
 import { GRU, LSTM, RNN } from "../nn/layers/rnn.js";
-import { sampleNext, type SampleOptions } from "./sampling.js";
+import { generateTokens, generateTokensAsync, type SampleOptions, type TokenProgram } from "./sampling.js";
 import { checkTokens, lmLoss, type LMOutput } from "./language-model.js";
 
 export interface RNNLMConfig {
@@ -148,26 +148,34 @@ export class RNNLanguageModel extends Module {
 
   /**
    * Extends idx (B, T) by maxNewTokens sampled tokens. The prompt runs once; then each new token is fed
-   * with the carried state, so every step costs one recurrent step.
+   * with the carried state, so every step costs one recurrent step. On a device the host cannot read,
+   * use generateAsync.
    */
   generate(idx: Tensor, maxNewTokens: number, opts: SampleOptions = {}): Tensor {
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
-      throw new RangeError(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
-    const wasTraining = this.training;
-    this.eval();
-    try {
-      return noGrad(() => {
-        const pieces = [idx];
-        let { logits, state } = this.forward(idx);
-        for (let i = 0; i < maxNewTokens; i++) {
-          const next = sampleNext(logits.select(1, 0), opts).unsqueeze(1); // (B, 1)
-          pieces.push(next);
-          if (i + 1 < maxNewTokens) ({ logits, state } = this.forward(next, null, state));
-        }
-        return cat(pieces, 1);
-      });
-    } finally {
-      this.train(wasTraining);
-    }
+    checkNewTokens(maxNewTokens);
+    return generateTokens(this, this.generation(idx, maxNewTokens), opts);
   }
+
+  /** generate on any device (webgpu): each step's logits are read back with `await`. */
+  async generateAsync(idx: Tensor, maxNewTokens: number, opts: SampleOptions = {}): Promise<Tensor> {
+    checkNewTokens(maxNewTokens);
+    return generateTokensAsync(this, this.generation(idx, maxNewTokens), opts);
+  }
+
+  /** The steps of generate, for either driver (see TokenProgram). */
+  private *generation(idx: Tensor, maxNewTokens: number): TokenProgram {
+    const pieces = [idx];
+    let { logits, state } = this.forward(idx);
+    for (let i = 0; i < maxNewTokens; i++) {
+      const next = (yield logits.select(1, 0)).unsqueeze(1); // (B, 1)
+      pieces.push(next);
+      if (i + 1 < maxNewTokens) ({ logits, state } = this.forward(next, null, state));
+    }
+    return cat(pieces, 1);
+  }
+}
+
+function checkNewTokens(maxNewTokens: number): void {
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
+    throw new RangeError(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
 }

@@ -2,7 +2,8 @@
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { cat } from "../ops/indexing.js";
-import { hostData } from "../tensor/device.js";
+import { backendOf, hostData } from "../tensor/device.js";
+import { clipGradsOnDevice } from "./utils-device.js";
 import { optionsOf } from "../util/options.js";
 
 function tensorsOf(where: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
@@ -21,6 +22,9 @@ function tensorsOf(where: string, parameters: Tensor | Iterable<Tensor>): Tensor
 function gradsOf(where: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
   return tensorsOf(where, parameters).flatMap((p) => (p.grad === null ? [] : [p.grad]));
 }
+
+/** Whether the host reads `t`'s values synchronously (CPU backends). */
+const readByHost = (t: Tensor): boolean => t.device === "cpu" || backendOf(t).hostVisible;
 
 /** Replaces every element x of t by fn(x), in place. */
 function mapInPlace(t: Tensor, fn: (v: number) => number): void {
@@ -65,8 +69,11 @@ function pNormOf(ts: Tensor[], p: number): number {
  * Scales the gradients of `parameters` in place so that their total norm (the norm of all gradients
  * seen as one vector) is at most `maxNorm`: each grad is multiplied by maxNorm / (total + 1e-6) when
  * that factor is below 1. `normType` is a positive number or Infinity (max abs). Parameters without a
- * grad are ignored. Returns the total norm before clipping as a number (PyTorch returns a 0-d tensor).
- * With `errorIfNonfinite`, a NaN or infinite total norm throws instead.
+ * grad are ignored. Returns the total norm before clipping: a number when the host reads the gradients
+ * (CPU backends; summed in float64), and a 0-d float32 tensor on their device when it cannot (webgpu:
+ * computed and applied there, nothing read back; `await norm.itemAsync()` reads it), as PyTorch's.
+ * With `errorIfNonfinite`, a NaN or infinite total norm throws instead (on the host only: checking it
+ * on a device would stall every step).
  * @example
  * loss.backward();
  * const norm = gs.nn.utils.clipGradNorm_(model.parameters(), 1.0);
@@ -77,7 +84,7 @@ export function clipGradNorm_(
   maxNorm: number,
   normType = 2,
   errorIfNonfinite: { errorIfNonfinite?: boolean } | boolean = {},
-): number {
+): number | Tensor {
   const W = "clipGradNorm_";
   // PyTorch's positional error_if_nonfinite, or { errorIfNonfinite }.
   const options =
@@ -90,6 +97,13 @@ export function clipGradNorm_(
     throw new RangeError(`${W}: normType must be a positive number or Infinity, got ${normType}`);
   const grads = gradsOf(W, parameters);
   if (grads.length === 0) return 0;
+  if (!grads.every(readByHost)) {
+    if (options.errorIfNonfinite)
+      throw new Error(
+        `${W}: errorIfNonfinite needs the norm on the host, and the gradients are on device ${grads.find((g) => !readByHost(g))!.device}; clip without it and check \`await norm.itemAsync()\``,
+      );
+    return clipGradsOnDevice(grads, maxNorm, normType);
+  }
   const flat = grads.map((g) => g.contiguous());
   const total = normType === Infinity ? maxAbsOf(flat) : pNormOf(flat, normType);
   if (options.errorIfNonfinite && !Number.isFinite(total))
