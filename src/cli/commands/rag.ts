@@ -12,6 +12,8 @@ import { UsageError } from "../usage-error.js";
 import { BM25 } from "../../text/vectorizers/bm25.js";
 import { docText } from "../../train/retrieval.js";
 import { loadGPTCheckpoint } from "../../train/gpt-train.js";
+import { loadPretrainedGPT } from "../../models/pretrained-gpt.js";
+import type { GPT } from "../../models/gpt.js";
 import { manualSeed } from "../../tensor/random.js";
 import { tensor } from "../../tensor/create.js";
 import { RETRIEVER_DEFAULTS, RETRIEVER_HELP, clip, openCorpusSearch } from "./retrievers.js";
@@ -40,7 +42,7 @@ export const command = defineCommand({
     ...RETRIEVER_HELP,
     passages: "passages to retrieve",
     sentences: "best-matching sentences to show and to put in the prompt",
-    ckpt: 'a GPT checkpoint folder (train gpt\'s --out_dir) to generate with ("": retrieval only)',
+    ckpt: "a GPT to generate with: a checkpoint folder (train gpt's --out_dir), or one .safetensors file in nanoGPT's or Hugging Face GPT-2's names (GPT-2 BPE; n_head from a config.json beside it) (\"\": retrieval only)",
     max_new_tokens: "tokens generated",
     temperature: "divides the logits (below 1: more likely tokens)",
     top_k: "sample among the k most likely tokens (0: all)",
@@ -90,13 +92,10 @@ function rag(c: typeof DEFAULTS): void {
   for (const s of best) console.log(`  - ${s}`);
   if (!c.ckpt) return;
 
-  const { model, tokenizer } = loadGPTCheckpoint(c.ckpt);
-  // A character model knows only its alphabet: characters outside it are left out of the prompt.
   const prompt = `${best.join(" ")}\nQuestion: ${c.question}\nAnswer:`;
-  const ids = [...prompt].filter((ch) => tokenizer.stoi.has(ch)).join("");
-  if (ids.length === 0) throw new Error(`rag: no character of the prompt is in ${c.ckpt}'s alphabet`);
+  const { model, encode, decode } = generatorOf(c.ckpt);
   // The prompt keeps its end (the question) when it is longer than the model's context.
-  const start = tokenizer.encode(ids).slice(-model.config.blockSize);
+  const start = encode(prompt).slice(-model.config.blockSize);
   manualSeed(c.seed);
   const out = model.generate(tensor([start], { dtype: "int32" }), c.max_new_tokens, {
     temperature: c.temperature,
@@ -104,5 +103,28 @@ function rag(c: typeof DEFAULTS): void {
   });
   const generated = (out.tolist() as number[][])[0].slice(start.length);
   console.log(`generation (${c.ckpt}, conditioned on the sentences and the question):`);
-  console.log(tokenizer.decode(generated));
+  console.log(decode(generated));
+}
+
+/** The GPT of --ckpt with its text coding: a `train gpt` folder (characters) or one .safetensors file (GPT-2 BPE). */
+function generatorOf(ckpt: string): {
+  model: GPT;
+  encode: (s: string) => number[];
+  decode: (ids: number[]) => string;
+} {
+  if (ckpt.endsWith(".safetensors")) {
+    const { model, tokenizer } = loadPretrainedGPT(ckpt);
+    return { model, encode: (s) => tokenizer.encode(s), decode: (ids) => tokenizer.decode(ids) };
+  }
+  const { model, tokenizer } = loadGPTCheckpoint(ckpt);
+  return {
+    model,
+    // A character model knows only its alphabet: characters outside it are left out of the prompt.
+    encode: (s) => {
+      const known = [...s].filter((ch) => tokenizer.stoi.has(ch)).join("");
+      if (known.length === 0) throw new Error(`rag: no character of the prompt is in ${ckpt}'s alphabet`);
+      return tokenizer.encode(known);
+    },
+    decode: (ids) => tokenizer.decode(ids),
+  };
 }
