@@ -1,6 +1,6 @@
 // The lab's pages on recurrent networks, embeddings, translation and GPT checkpoints (lab/), in headless
 // Debian chromium (test/helpers/lab-browser.ts): each page trains, its loss falls and its pictures draw
-// (canvases with pixels that are not background). With GRADSTACK_LAB_SCREENSHOTS=1 the screenshots go to
+// (canvases with pixels that are not background), and the UI thread never blocks for over 100 ms while it trains. With GRADSTACK_LAB_SCREENSHOTS=1 the screenshots go to
 // docs/lab/<page>.png.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +11,7 @@ import type { Page } from "playwright-core";
 import { trainGPT } from "../src/train/gpt-train.js";
 import * as gs from "../src/index.js";
 import {
+  assertResponsive,
   canvasImages,
   inkedPixels,
   inkedPixelsEach,
@@ -43,7 +44,7 @@ async function rnnPage(lab: LabSession): Promise<void> {
   const mapsBefore = await canvasImages(page, ".cell-maps canvas");
   const sampleBefore = await page.textContent(".samples");
   assert.match((await page.textContent("pre.code")) ?? "", /cell: "lstm"/);
-  await trainAndPause(page, 40, TRAIN_WAIT_MS);
+  await assertResponsive(page, "rnn", () => trainAndPause(page, 40, TRAIN_WAIT_MS));
   await waitForRedraw(page, ".cell-maps canvas", mapsBefore);
   for (const [i, n] of (await inkedPixelsEach(page, ".cell-maps canvas")).entries())
     assert.ok(n > 200, `heat map ${i} must have drawn (${n} coloured pixels)`);
@@ -66,7 +67,7 @@ async function embeddingsPage(lab: LabSession): Promise<void> {
   await page.waitForFunction(`document.querySelectorAll(".topics li").length === 6`);
   const mapBefore = await canvasImages(page, "canvas.word-map");
   const topicsBefore = await page.textContent(".topics");
-  await trainAndPause(page, 150, TRAIN_WAIT_MS);
+  await assertResponsive(page, "embeddings", () => trainAndPause(page, 150, TRAIN_WAIT_MS));
   await waitForRedraw(page, "canvas.word-map", mapBefore);
   assert.ok((await inkedPixels(page, "canvas.word-map")) > 300, "the word map must have drawn");
   assert.notEqual(await page.textContent(".topics"), topicsBefore, "the topics must change as LDA trains");
@@ -105,7 +106,7 @@ async function translationPage(lab: LabSession): Promise<void> {
   );
   const before = await canvasImages(page, ".alignment canvas");
   assert.match((await page.textContent("pre.code")) ?? "", /new gs\.models\.Seq2SeqAttention/);
-  await trainAndPause(page, 25, TRAIN_WAIT_MS);
+  await assertResponsive(page, "translation", () => trainAndPause(page, 25, TRAIN_WAIT_MS));
   await waitForRedraw(page, ".alignment canvas", before);
   for (const [i, n] of (await inkedPixelsEach(page, ".alignment canvas")).entries())
     assert.ok(n > 500, `attention map ${i} must have drawn (${n} coloured pixels)`);
@@ -244,7 +245,7 @@ async function ownText(lab: LabSession): Promise<void> {
   await page.waitForFunction(
     `[...document.querySelector(".samples").textContent].every((c) => ${JSON.stringify(own)}.includes(c))`,
   );
-  await trainAndPause(page, 30, TRAIN_WAIT_MS);
+  await assertResponsive(page, "rnn on your own text", () => trainAndPause(page, 30, TRAIN_WAIT_MS));
   await page.click("button.shipped-text");
   await page.waitForFunction(`/[A-Z]/.test(document.querySelector(".samples").textContent)`);
   assert.deepEqual(errors, [], "no page errors");

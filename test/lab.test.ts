@@ -1,10 +1,11 @@
 // The lab (lab/): built by Vite, served by `gradstack lab`'s server with the isolation headers, and driven
 // in headless Debian chromium: on the MLP page the loss falls and the decision boundary changes, on the
 // character-model page the loss falls and the samples change, on the GPT page the loss falls and the
-// attention maps change. Screenshots go to a temporary folder (to docs/lab with GRADSTACK_LAB_SCREENSHOTS=1).
+// attention maps change; while each trains, the UI thread never blocks for over 100 ms. Screenshots go to a temporary folder (to docs/lab with GRADSTACK_LAB_SCREENSHOTS=1).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  assertResponsive,
   canvasImages,
   chartPixels,
   openPage,
@@ -50,7 +51,7 @@ test(
         (await page.textContent("pre.code")) ?? "",
         /new gs\.nn\.Linear\(2, 16\), new gs\.nn\.Tanh\(\)/,
       );
-      await trainAndPause(page, PLAYGROUND_STEPS);
+      await assertResponsive(page, "playground", () => trainAndPause(page, PLAYGROUND_STEPS));
       const boundaryAfter = await canvasImages(page, "canvas.boundary");
       assert.notDeepEqual(boundaryAfter, boundaryBefore, "the decision boundary must change while training");
       assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
@@ -66,7 +67,7 @@ test(
       await page.waitForFunction(`document.querySelector(".samples").textContent !== ""`);
       const samplesBefore = await page.textContent(".samples");
       assert.match((await page.textContent("pre.code")) ?? "", /new gs\.models\.MLPLanguageModel/);
-      await trainAndPause(page, CHAR_LM_STEPS);
+      await assertResponsive(page, "char-lm", () => trainAndPause(page, CHAR_LM_STEPS));
       await page.waitForFunction(
         `document.querySelector(".samples").textContent !== ${JSON.stringify(samplesBefore)}`,
         undefined,
@@ -79,7 +80,7 @@ test(
       await openPage(page, `${url}#gpt`);
       await page.waitForFunction(`document.querySelectorAll(".attention canvas").length === 4`);
       const mapsBefore = await canvasImages(page, ".attention canvas");
-      await trainAndPause(page, GPT_STEPS);
+      await assertResponsive(page, "gpt", () => trainAndPause(page, GPT_STEPS));
       await waitForRedraw(page, ".attention canvas", mapsBefore, WAIT_MS / 2);
       assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
       await screenshot("gpt");

@@ -44,8 +44,10 @@ const scope = self as unknown as {
   postMessage(message: FromWorker): void;
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
 };
-/** Settles once the kernel backend is chosen and loaded; every message waits for it. */
+/** Settles once the kernel backend is chosen and loaded (true: WebGPU is ready too); every message waits for it. */
 const backendChosen = chooseBackend(scope.name);
+/** The device for the tasks that can train on the GPU (the playground's MLP and the GPT). */
+const deviceOf = async (): Promise<"webgpu" | undefined> => ((await backendChosen) ? "webgpu" : undefined);
 
 const CORPORA: Record<CharCorpus, string> = { names: namesUrl, shakespeare: shakespeareUrl };
 /** The text the user chose to train the character models on instead of the shipped one (null: shipped). */
@@ -74,7 +76,7 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 async function build(): Promise<void> {
   if (!configured) return;
   const { task: name, settings } = configured;
-  if (name === "playground") task = playgroundTask(settings as TaskSettings["playground"]);
+  if (name === "playground") task = playgroundTask(settings as TaskSettings["playground"], await deviceOf());
   else if (name === "mnist") task = await mnistTask(settings as TaskSettings["mnist"]);
   else if (name === "ngram") task = ngramTask(settings as TaskSettings["ngram"], await corpusText("names"));
   else if (name === "char-lm") {
@@ -92,48 +94,61 @@ async function build(): Promise<void> {
     task = translationTask(settings as TaskSettings["translation"], await fetchGzipText(fraEngUrl));
   } else {
     const gptSettings = settings as TaskSettings["gpt"];
-    task = gptTask(gptSettings, await corpusText(gptSettings.corpus));
+    task = gptTask(gptSettings, await corpusText(gptSettings.corpus), await deviceOf());
   }
-  begin(task);
+  await begin(task);
+}
+
+/** The status line's backend: the GPU's, or the CPU's, saying so when WebGPU is on but this page's task is not device-ready. */
+async function backendName(task: Task<TaskViews[TaskName]>): Promise<string> {
+  if (task.device) return task.device;
+  const cpu = gs.backend().name;
+  return (await backendChosen) ? `webgpu: this page trains on ${cpu}` : cpu;
 }
 
 /** Announces a new model (built or loaded): the step count starts again. */
-function begin(task: Task<TaskViews[TaskName]>): void {
+async function begin(task: Task<TaskViews[TaskName]>): Promise<void> {
   step = 0;
   pending = [];
   stepsPerSecond = 0;
-  scope.postMessage({ kind: "ready", backend: gs.backend().name, parameters: task.parameters });
-  report(true);
+  scope.postMessage({ kind: "ready", backend: await backendName(task), parameters: task.parameters });
+  await report(true);
 }
 
 /** Sends the losses since the last report, and the view when it is due (or `forceView`). */
-function report(forceView: boolean): void {
+async function report(forceView: boolean): Promise<void> {
   if (!task || !configured) return;
   const viewDue = forceView || performance.now() - lastView >= VIEW_INTERVAL_MS[configured.task];
   if (!viewDue && pending.length === 0) return;
-  const view = viewDue ? task.view() : undefined;
+  const view = viewDue ? await task.view() : undefined;
   if (view) lastView = performance.now();
   scope.postMessage({ kind: "progress", step, losses: pending, stepsPerSecond, running, view });
   pending = [];
 }
 
+/**
+ * The slice in progress: a task on the GPU awaits its losses, so messages arrive mid-slice; those that
+ * touch the model wait for it (`settled`) rather than step the model twice at once.
+ */
+let slice: Promise<void> = Promise.resolve();
+const settled = () => slice.catch(() => undefined);
+
 function trainSlice(): void {
   timer = undefined;
   if (!running || !task) return;
-  try {
-    trainFor(task);
-  } catch (e) {
-    fail(e);
-    return;
-  }
-  timer = setTimeout(trainSlice, 0);
+  slice = trainFor(task).then(
+    () => {
+      if (running) timer = setTimeout(trainSlice, 0);
+    },
+    (e) => fail(e),
+  );
 }
 
-function trainFor(task: Task<TaskViews[TaskName]>): void {
+async function trainFor(task: Task<TaskViews[TaskName]>): Promise<void> {
   const start = performance.now();
   let steps = 0;
-  while (performance.now() - start < SLICE_MS) {
-    pending.push(task.step());
+  while (running && performance.now() - start < SLICE_MS) {
+    pending.push(await task.step()); // one wait per step on the GPU, none on the CPU
     step++;
     steps++;
   }
@@ -141,7 +156,7 @@ function trainFor(task: Task<TaskViews[TaskName]>): void {
   // A running average, so that the number on the page is steady.
   const rate = steps / seconds;
   stepsPerSecond = stepsPerSecond === 0 ? rate : 0.8 * stepsPerSecond + 0.2 * rate;
-  report(false);
+  await report(false);
 }
 
 function fail(e: unknown): void {
@@ -151,6 +166,7 @@ function fail(e: unknown): void {
 
 async function handle(message: ToWorker): Promise<void> {
   await backendChosen;
+  await settled();
   if (message.kind === "configure") {
     configured = message;
     running = false;
@@ -163,12 +179,12 @@ async function handle(message: ToWorker): Promise<void> {
     if (timer === undefined) timer = setTimeout(trainSlice, 0);
   } else if (message.kind === "pause") {
     running = false;
-    report(true);
+    await report(true);
   } else if (message.kind === "step" && task) {
     running = false;
-    pending.push(task.step());
+    pending.push(await task.step());
     step++;
-    report(true);
+    await report(true);
   } else if (message.kind === "useText") {
     uploadedText = message.text;
     running = false;
@@ -184,11 +200,11 @@ async function handle(message: ToWorker): Promise<void> {
       scope.postMessage({ kind: "loadFailed", message: (e as Error).message });
       return;
     }
-    task = gptTaskOf(settings, text, loaded.model, loaded.tokenizer);
+    task = gptTaskOf(settings, text, loaded.model, loaded.tokenizer, await deviceOf());
     scope.postMessage({ kind: "loaded", description: loaded.description });
-    begin(task);
+    await begin(task);
   } else if (message.kind === "save" && task?.save) {
-    scope.postMessage({ kind: "saved", bytes: task.save() });
+    scope.postMessage({ kind: "saved", bytes: await task.save() });
   }
 }
 

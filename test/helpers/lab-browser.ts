@@ -45,15 +45,23 @@ export async function openPage(page: Page, url: string): Promise<void> {
   });
 }
 
-/** Trains until `steps` (waiting up to `timeout`), pauses, and checks the loss fell; returns the status. */
-export async function trainAndPause(page: Page, steps: number, timeout = WAIT_MS): Promise<Status> {
+/**
+ * Trains until `steps` (waiting up to `timeout`), pauses, and checks that it trained on `backend` and the
+ * loss fell; returns the status.
+ */
+export async function trainAndPause(
+  page: Page,
+  steps: number,
+  timeout = WAIT_MS,
+  backend = "wasm",
+): Promise<Status> {
   await page.click("button.start");
   await waitForStep(page, steps, timeout);
   await page.click("button.start"); // now "Pause"
   await page.waitForFunction(`document.querySelector(".status").dataset.running === "false"`);
   const s = await status(page);
   assert.equal(s.error, undefined, `the worker failed: ${s.error}`);
-  assert.equal(s.backend, "wasm", "the lab, cross-origin isolated, trains on the wasm backend");
+  assert.equal(s.backend, backend, `the page must train on ${backend}`);
   const first = Number(s.firstLoss);
   const recent = Number(s.recentLoss);
   assert.ok(recent < first * 0.85, `the loss must fall: ${first} at step 1, ${recent} near step ${s.step}`);
@@ -174,15 +182,26 @@ export interface LabSession extends LabTab {
   screenshot(name: string, page?: Page): Promise<void>;
 }
 
-/** Launches Debian's headless chromium (the npm browser download is not available here). */
-export function launchChromium(args: string[] = []): Promise<Browser> {
+/** Chromium's flags for WebGPU headless: SwiftShader's software adapter (no GPU here). */
+export const WEBGPU_FLAGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
+
+/**
+ * Launches Debian's headless chromium (the npm browser download is not available here); `webgpu` keeps
+ * the GPU process (SwiftShader's WebGPU runs in it) and adds WEBGPU_FLAGS.
+ */
+export function launchChromium(args: string[] = [], webgpu = false): Promise<Browser> {
   assert.ok(
     existsSync(CHROMIUM),
     `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
   );
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", ...args],
+    args: [
+      "--no-sandbox",
+      "--disable-dev-shm-usage",
+      ...(webgpu ? WEBGPU_FLAGS : ["--disable-gpu"]),
+      ...args,
+    ],
     timeout: WAIT_MS,
   });
 }
@@ -197,8 +216,11 @@ async function openTab(browser: Browser): Promise<LabTab> {
   return { page, errors };
 }
 
-/** Builds the lab into a temporary folder, serves it on 127.0.0.1 and runs `body`; cleans up after. */
-export async function withLab(body: (lab: LabSession) => Promise<void>): Promise<void> {
+/**
+ * Builds the lab into a temporary folder, serves it on 127.0.0.1 and runs `body` (in a chromium with
+ * WebGPU when `webgpu`); cleans up after.
+ */
+export async function withLab(body: (lab: LabSession) => Promise<void>, webgpu = false): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "gradstack-lab-"));
   const keep = process.env.GRADSTACK_LAB_SCREENSHOTS !== undefined;
   const shots = keep ? join(repoRoot, "docs", "lab") : join(dir, "screenshots");
@@ -208,7 +230,7 @@ export async function withLab(body: (lab: LabSession) => Promise<void>): Promise
     await buildLab(join(dir, "site"));
     server = await serveStatic(join(dir, "site"), "127.0.0.1", 0);
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const chromium = (browser = await launchChromium());
+    const chromium = (browser = await launchChromium([], webgpu));
     const { page, errors } = await openTab(chromium);
     mkdirSync(shots, { recursive: true });
     const screenshot = async (name: string, shown = page) =>

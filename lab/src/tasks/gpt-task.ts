@@ -5,7 +5,13 @@
 import * as gs from "gradstack";
 import type { Task } from "./task";
 import { GPT_SAMPLE_LENGTH, type GPTSettings } from "./gpt-settings";
-import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
+import {
+  languageModelStep,
+  languageModelStepOnDevice,
+  randomWindows,
+  sampleAfterNewline,
+} from "./text-windows";
+import { copyToTwin } from "./device-twin";
 import { attentionMaps } from "./gpt-attention";
 import { gptFileBytes } from "./gpt-file";
 
@@ -17,7 +23,7 @@ export interface GPTView {
   maps: Float32Array[][];
 }
 
-export function gptTask(s: GPTSettings, text: string): Task<GPTView> {
+export function gptTask(s: GPTSettings, text: string, device?: "webgpu"): Task<GPTView> {
   gs.manualSeed(s.seed);
   const tokenizer = gs.text.CharTokenizer.fromText(text);
   const model = new gs.models.GPT({
@@ -28,20 +34,23 @@ export function gptTask(s: GPTSettings, text: string): Task<GPTView> {
     nEmbd: s.nHead * s.headSize,
     dropout: 0,
   });
-  return gptTaskOf(s, text, model, tokenizer);
+  return gptTaskOf(s, text, model, tokenizer, device);
 }
 
-/** Trains `model` (built here, or loaded from a file) on the characters of `text` that `tokenizer` knows. */
+/**
+ * Trains `model` (built here, or loaded from a file) on the characters of `text` that `tokenizer` knows;
+ * with `device` "webgpu" on the GPU, the views and the file drawn from a CPU twin.
+ */
 export function gptTaskOf(
   s: GPTSettings,
   text: string,
   model: gs.models.GPT,
   tokenizer: gs.text.CharTokenizer,
+  device?: "webgpu",
 ): Task<GPTView> {
   const { blockSize } = model.config;
   const known = new Set(tokenizer.decode(Array.from({ length: tokenizer.vocabSize }, (_, i) => i)));
   const ids = Int32Array.from(tokenizer.encode([...text].filter((c) => known.has(c)).join("")));
-  const optimizer = new gs.optim.AdamW(model.parameters(), { lr: s.lr, weightDecay: 0.1 });
   const nextBatch = randomWindows(ids, s.batchSize, blockSize, s.seed);
   const prompt =
     [...s.prompt]
@@ -49,21 +58,41 @@ export function gptTaskOf(
       .slice(0, blockSize)
       .join("") || tokenizer.decode(Array.from(ids.subarray(0, blockSize)));
   const promptIds = gs.tensor([tokenizer.encode(prompt)], { dtype: "int32" });
+  const view = (cpuModel: gs.models.GPT): GPTView => {
+    cpuModel.eval();
+    try {
+      return {
+        sample: sampleAfterNewline(cpuModel, tokenizer, GPT_SAMPLE_LENGTH, s.seed),
+        prompt,
+        maps: attentionMaps(cpuModel, promptIds),
+      };
+    } finally {
+      cpuModel.train();
+    }
+  };
+  if (device === "webgpu") {
+    const twin = new gs.models.GPT(model.config);
+    model.to("webgpu");
+    const optimizer = new gs.optim.AdamW(model.parameters(), { lr: s.lr, weightDecay: 0.1 });
+    return {
+      parameters: model.numParameters(),
+      device,
+      step: () => languageModelStepOnDevice(model, optimizer, nextBatch()),
+      async save() {
+        await copyToTwin(model, twin);
+        return gptFileBytes(twin, tokenizer);
+      },
+      async view() {
+        await copyToTwin(model, twin);
+        return view(twin);
+      },
+    };
+  }
+  const optimizer = new gs.optim.AdamW(model.parameters(), { lr: s.lr, weightDecay: 0.1 });
   return {
     parameters: model.numParameters(),
     step: () => languageModelStep(model, optimizer, nextBatch()),
     save: () => gptFileBytes(model, tokenizer),
-    view() {
-      model.eval();
-      try {
-        return {
-          sample: sampleAfterNewline(model, tokenizer, GPT_SAMPLE_LENGTH, s.seed),
-          prompt,
-          maps: attentionMaps(model, promptIds),
-        };
-      } finally {
-        model.train();
-      }
-    },
+    view: () => view(model),
   };
 }

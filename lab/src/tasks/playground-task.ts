@@ -6,6 +6,7 @@ import * as gs from "gradstack";
 import type { Task } from "./task";
 import { makePoints, type Points2D } from "./points-2d";
 import type { PlaygroundSettings } from "./playground-settings";
+import { copyToTwin } from "./device-twin";
 
 /** Points of each generated data set. */
 export const POINTS = 300;
@@ -53,15 +54,34 @@ function playgroundPoints(s: PlaygroundSettings): Points2D {
   return s.csv;
 }
 
-export function playgroundTask(s: PlaygroundSettings): Task<PlaygroundView> {
+/** P(class 1) on the boundary grid and the accuracy on the points, from `model` on the CPU. */
+function playgroundView(
+  model: gs.nn.Sequential,
+  grid: gs.Tensor,
+  x: gs.Tensor,
+  points: Points2D,
+): PlaygroundView {
+  const n = points.labels.length;
+  return gs.noGrad(() => {
+    const probs = gs.softmax(model.forward(grid) as gs.Tensor, -1).select(1, 1);
+    const predicted = (model.forward(x) as gs.Tensor).argmax(1).dataSync();
+    let correct = 0;
+    for (let i = 0; i < n; i++) if (predicted[i] === points.labels[i]) correct++;
+    return { grid: Float32Array.from(probs.dataSync()), accuracy: correct / n, points };
+  });
+}
+
+/** With `device` "webgpu" the model and points train on the GPU and the view is drawn from a CPU twin. */
+export function playgroundTask(s: PlaygroundSettings, device?: "webgpu"): Task<PlaygroundView> {
   gs.manualSeed(s.seed);
   const points = playgroundPoints(s);
   const n = points.labels.length;
   const x = gs.tensor(points.xy).reshape([n, 2]);
   const y = gs.tensor(points.labels, { dtype: "int32" });
   const model = buildMLP(s);
-  const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   const grid = gridPoints();
+  if (device === "webgpu") return playgroundOnDevice(s, model, x, y, grid, points);
+  const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   return {
     parameters: model.numParameters(),
     step() {
@@ -71,14 +91,36 @@ export function playgroundTask(s: PlaygroundSettings): Task<PlaygroundView> {
       optimizer.step();
       return loss.item() as number;
     },
-    view() {
-      return gs.noGrad(() => {
-        const probs = gs.softmax(model.forward(grid) as gs.Tensor, -1).select(1, 1);
-        const predicted = (model.forward(x) as gs.Tensor).argmax(1).dataSync();
-        let correct = 0;
-        for (let i = 0; i < n; i++) if (predicted[i] === points.labels[i]) correct++;
-        return { grid: Float32Array.from(probs.dataSync()), accuracy: correct / n, points };
-      });
+    view: () => playgroundView(model, grid, x, points),
+  };
+}
+
+function playgroundOnDevice(
+  s: PlaygroundSettings,
+  twin: gs.nn.Sequential,
+  x: gs.Tensor,
+  y: gs.Tensor,
+  grid: gs.Tensor,
+  points: Points2D,
+): Task<PlaygroundView> {
+  const model = buildMLP(s);
+  model.loadStateDict(twin.stateDict()); // the same start as on the CPU
+  model.to("webgpu");
+  const [xDevice, yDevice] = [x.to("webgpu"), y.to("webgpu")];
+  const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
+  return {
+    parameters: model.numParameters(),
+    device: "webgpu",
+    async step() {
+      const loss = gs.nn.functional.crossEntropy(model.forward(xDevice) as gs.Tensor, yDevice);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      return loss.itemAsync();
+    },
+    async view() {
+      await copyToTwin(model, twin);
+      return playgroundView(twin, grid, x, points);
     },
   };
 }

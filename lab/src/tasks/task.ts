@@ -2,10 +2,12 @@
 export interface Task<V> {
   /** Trainable scalars in the model. */
   readonly parameters: number;
+  /** "webgpu" when the model trains on the GPU (its step and view then read the device asynchronously). */
+  readonly device?: "webgpu";
   /** One optimizer step; returns the step's loss. */
-  step(): number;
+  step(): number | Promise<number>;
   /** The task's picture of the model now (boundary, samples), for the page. */
-  view(): V;
+  view(): V | Promise<V>;
   /** The model as a file's bytes, for the tasks whose page offers a download. */
-  save?(): Uint8Array;
+  save?(): Uint8Array | Promise<Uint8Array>;
 }

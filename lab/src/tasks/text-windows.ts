@@ -54,3 +54,16 @@ export function languageModelStep(
   optimizer.step();
   return loss!.item() as number;
 }
+
+/** languageModelStep on the GPU: the batch moves to "webgpu", and the loss is read with one wait. */
+export function languageModelStepOnDevice(
+  model: { forward(x: gs.Tensor, y: gs.Tensor): { loss: gs.Tensor | null } },
+  optimizer: gs.optim.Optimizer,
+  { x, y }: { x: gs.Tensor; y: gs.Tensor },
+): Promise<number> {
+  const { loss } = model.forward(x.to("webgpu"), y.to("webgpu"));
+  optimizer.zeroGrad();
+  loss!.backward();
+  optimizer.step();
+  return loss!.itemAsync();
+}
