@@ -204,4 +204,18 @@ test("fra-eng (shipped): d2l's split, vocabularies from the training pairs only"
       }),
     /multi30k: no .*train\.de\.gz; pass --data_dir/,
   );
+  assert.throws(
+    () =>
+      loadMTData({
+        data: "multi30k",
+        data_dir: "",
+        src: "de",
+        tgt: "en",
+        min_freq: 2,
+        num_train: 1,
+        num_val: 1,
+        max_tokens: 9,
+      }),
+    /multi30k is not shipped with gradstack: pass --data_dir/,
+  );
 });

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Vocab } from "../text/tokenizers/vocab.js";
-import { datasetDir, packageRoot } from "../io/files.js";
+import { datasetDir } from "../io/files.js";
 import { readParallelCorpus, readTatoeba } from "./readers.js";
 import {
   preprocessNmt,
@@ -20,7 +20,7 @@ export type MTDataName = "multi30k" | "fra-eng";
 
 export interface MTDataOptions {
   data: string;
-  /** Folder of the corpus; "" means the default (../shared/data/multi30k, or the shipped data/fra-eng). */
+  /** Folder of the corpus: required for multi30k (not shipped); "" means the shipped data/fra-eng. */
   data_dir: string;
   src: string;
   tgt: string;
@@ -61,9 +61,13 @@ export function checkDataName(data: string): MTDataName {
   return data;
 }
 
-/** The default folder of a corpus. */
-export function defaultDataDir(name: MTDataName): string {
-  return name === "multi30k" ? path.resolve(packageRoot(), "../shared/data/multi30k") : datasetDir("fra-eng");
+/** The folder of a corpus: --data_dir, or the shipped fra-eng (Multi30k is not shipped: its folder must be given). */
+export function dataDirOf(name: MTDataName, dataDir: string): string {
+  if (dataDir) return dataDir;
+  if (name === "fra-eng") return datasetDir("fra-eng");
+  throw new Error(
+    "multi30k is not shipped with gradstack: pass --data_dir with the folder holding {train,val,test_2016_flickr}.{de,en}.gz, or --data=fra-eng for the shipped pairs",
+  );
 }
 
 function split(text: ParallelText, tokenize: (t: string) => string[]): MTSplit {
@@ -101,7 +105,7 @@ function readFraEng(dir: string, o: MTDataOptions): { train: ParallelText; val: 
 /** Reads a corpus, tokenises it, and builds the vocabularies on the training split. */
 export function loadMTData(o: MTDataOptions): MTData {
   const name = checkDataName(o.data);
-  const dir = o.data_dir || defaultDataDir(name);
+  const dir = dataDirOf(name, o.data_dir);
   const tokenize = mtTokenizer(name);
   let train: MTSplit, val: MTSplit, test: MTSplit;
   if (name === "multi30k") {

@@ -26,7 +26,7 @@ import { nanPolicy } from "./health.js";
 export const MT_TRAIN_DEFAULTS = {
   arch: "transformer", // or "gru-attn"
   data: "multi30k", // or "fra-eng"
-  /** Folder of the corpus; "" = ../shared/data/multi30k (never copied into the repo) or the shipped data/fra-eng. */
+  /** Folder of the corpus: required for multi30k (not shipped); "" = the shipped data/fra-eng. */
   data_dir: "",
   src: "de",
   tgt: "en",
