@@ -1,7 +1,8 @@
 /**
  * The GPT step of bench/gpt.ts in TensorFlow.js ops: nanoGPT's model (bias off, dropout 0, tied head,
  * exact GELU, causal attention written out), AdamW (0.9, 0.99), weight decay 0.1 on the 2-D weights.
- * Weights keep PyTorch's (out, in) layout, so the FLOPs and the parameter count are gradstack's.
+ * Same shapes, FLOPs and parameter count as gradstack's; the Linear weights are stored (in, out), as
+ * tfjs-layers' Dense does: TensorFlow.js's wasm matmul is about 10× slower with a transposed operand.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { GPT_CONFIGS } from "./gpt.js";
@@ -11,16 +12,16 @@ const VOCAB = 65;
 
 interface Block {
   ln1: tf.Variable;
-  attn: tf.Variable; // (3C, C)
+  attn: tf.Variable; // (C, 3C)
   attnProj: tf.Variable; // (C, C)
   ln2: tf.Variable;
-  fc: tf.Variable; // (4C, C)
-  mlpProj: tf.Variable; // (C, 4C)
+  fc: tf.Variable; // (C, 4C)
+  mlpProj: tf.Variable; // (4C, C)
 }
 
-/** x (N, in) times a (out, in) weight: x·Wᵀ, as nn.Linear without bias. */
+/** x (N, in) times an (in, out) weight, as nn.Linear without bias. */
 function linear(x: tf.Tensor2D, w: tf.Tensor): tf.Tensor2D {
-  return tf.matMul(x, w as tf.Tensor2D, false, true);
+  return tf.matMul(x, w as tf.Tensor2D);
 }
 
 /** LayerNorm over the last axis with a weight and no bias (nanoGPT's bias=False), eps 1e-5. */
@@ -43,11 +44,11 @@ export function tfjsGpt(which: keyof typeof GPT_CONFIGS): TfjsModel {
   const wpe = normal([T, C], 0.02, "wpe");
   const blocks: Block[] = Array.from({ length: nLayer }, () => ({
     ln1: variable(tf.ones([C]), "ln_1"),
-    attn: normal([3 * C, C], 0.02, "c_attn"),
+    attn: normal([C, 3 * C], 0.02, "c_attn"),
     attnProj: normal([C, C], projStd, "attn_c_proj"),
     ln2: variable(tf.ones([C]), "ln_2"),
-    fc: normal([4 * C, C], 0.02, "c_fc"),
-    mlpProj: normal([C, 4 * C], projStd, "mlp_c_proj"),
+    fc: normal([C, 4 * C], 0.02, "c_fc"),
+    mlpProj: normal([4 * C, C], projStd, "mlp_c_proj"),
   }));
   const lnF = variable(tf.ones([C]), "ln_f");
   // 0 on and below the diagonal, -1e9 above: added to the scores before the softmax.
@@ -70,7 +71,8 @@ export function tfjsGpt(which: keyof typeof GPT_CONFIGS): TfjsModel {
         x = tf.add(x, attention(layerNorm(x, b.ln1), b, B));
         x = tf.add(x, linear(gelu(linear(layerNorm(x, b.ln2), b.fc)), b.mlpProj));
       }
-      return crossEntropy(linear(layerNorm(x, lnF), wte), targets); // logits (B·T, V)
+      const logits = tf.matMul(layerNorm(x, lnF), wte, false, true); // (B·T, V), the tied head
+      return crossEntropy(logits, targets);
     },
   };
 }

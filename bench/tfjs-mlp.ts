@@ -1,17 +1,20 @@
-/** The MLP step of bench/mlp.ts in TensorFlow.js ops: 784-256-10 with ReLU, B128, Adam. */
+/**
+ * The MLP step of bench/mlp.ts in TensorFlow.js ops: 784-256-10 with ReLU, B128, Adam; weights stored
+ * (in, out), as tfjs-layers' Dense does.
+ */
 import * as tf from "@tensorflow/tfjs-core";
 import { crossEntropy, tfjsTrainingStep, uniform, type TfjsModel } from "./tfjs-train.js";
 
 export function tfjsMlp(): TfjsModel {
-  const w1 = uniform([256, 784], 784, "l1_weight");
+  const w1 = uniform([784, 256], 784, "l1_weight");
   const b1 = uniform([256], 784, "l1_bias");
-  const w2 = uniform([10, 256], 256, "l2_weight");
+  const w2 = uniform([256, 10], 256, "l2_weight");
   const b2 = uniform([10], 256, "l2_bias");
   return {
     variables: [w1, b1, w2, b2],
     loss(x, y) {
-      const hidden = tf.relu(tf.add(tf.matMul(x as tf.Tensor2D, w1, false, true), b1));
-      return crossEntropy(tf.add(tf.matMul(hidden, w2, false, true), b2), y);
+      const hidden = tf.relu(tf.add(tf.matMul(x as tf.Tensor2D, w1), b1));
+      return crossEntropy(tf.add(tf.matMul(hidden, w2), b2), y);
     },
   };
 }

@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   if (make === undefined) throw new Error(`${id} has no TensorFlow.js twin (bench/tfjs-step.ts)`);
   // The bundle lives in build/bench/; the backend's .wasm files stay in its package.
   const repoRoot = path.resolve(path.dirname(process.argv[1]), "../..");
-  const wasmMain = createRequire(path.join(repoRoot, "package.json")).resolve("@tensorflow/tfjs-backend-wasm");
+  const wasmMain = createRequire(path.join(repoRoot, "package.json")).resolve(
+    "@tensorflow/tfjs-backend-wasm",
+  );
   setWasmPaths(path.dirname(wasmMain) + path.sep);
   setThreadsCount(Number(process.env.GRADSTACK_NUM_THREADS) || os.availableParallelism());
   if (!(await tf.setBackend("wasm"))) throw new Error("TensorFlow.js's wasm backend did not initialise");
@@ -65,7 +67,9 @@ async function main(): Promise<void> {
       version: tf.version_core,
       backend: "wasm",
       kernel: [simd ? "SIMD" : "no SIMD", multithread ? "threads" : "one thread"].join(", "),
-      threads: multithread ? (tf.backend() as unknown as { getThreadsCount?(): number }).getThreadsCount?.() : 1,
+      threads: multithread
+        ? (tf.backend() as unknown as { getThreadsCount?(): number }).getThreadsCount?.()
+        : 1,
       workload: id,
       times_ms: times,
     }),
