@@ -71,7 +71,7 @@ export function tfjsGpt(which: keyof typeof GPT_CONFIGS): TfjsModel {
         x = tf.add(x, attention(layerNorm(x, b.ln1), b, B));
         x = tf.add(x, linear(gelu(linear(layerNorm(x, b.ln2), b.fc)), b.mlpProj));
       }
-      const logits = tf.matMul(layerNorm(x, lnF), wte as tf.Tensor2D, false, true); // (B·T, V), the tied head
+      const logits: tf.Tensor2D = tf.matMul(layerNorm(x, lnF), wte as tf.Tensor2D, false, true); // (B·T, V), tied head
       return crossEntropy(logits, targets);
     },
   };
