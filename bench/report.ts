@@ -106,7 +106,7 @@ export function describeRun(r: Report): string[] {
     `${r.date}, \`${r.command}\``,
     `${m.cpu}, ${m.cores} cores, ${m.isa} (${m.os}); load average ${r.load.before[0]} before, ${r.load.after[0]} after`,
     `${r.threads} thread(s) for every framework${threads.length ? ` (but ${threads.join(", ")})` : ""}; ` +
-      `${r.reps} repetition(s), each a fresh process, interleaved (gradstack, then each PyTorch); ` +
+      `${r.reps} repetition(s), each a fresh process, interleaved (gradstack, then each other framework); ` +
       `median (min–max) of the repetitions, each the median of its timed steps`,
     `node ${r.node}; ${fw.join("; ")}`,
   ];

@@ -13,6 +13,7 @@
  *   --profile       also break a gradstack GPT step down by op class
  *   --pythons=a,b   the interpreters to look for PyTorch in (python3,/usr/bin/python3); --no-torch: none
  *   --no-wasm       leave out gradstack's wasm backend (by default a column of its own, beside native)
+ *   --tfjs          add TensorFlow.js's wasm backend (bench/tfjs-step.ts; few steps: its GPT step takes seconds)
  *
  * GRADSTACK_BACKEND=js measures the TypeScript backend.
  */
@@ -22,6 +23,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadAverage, machine } from "./machine.js";
+import { bundleTfjsStep } from "./tfjs-bundle.js";
 import {
   reportMarkdown,
   type Framework,
@@ -45,6 +47,7 @@ interface Options {
   profile: boolean;
   pythons: string[];
   wasm: boolean;
+  tfjs: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -55,6 +58,7 @@ function parseOptions(argv: string[]): Options {
     profile: false,
     pythons: process.env.BENCH_TORCH === "0" ? [] : ["python3", "/usr/bin/python3"],
     wasm: true,
+    tfjs: false,
   };
   const positiveInt = (name: string, v: string) => {
     const n = Number(v);
@@ -74,6 +78,7 @@ function parseOptions(argv: string[]): Options {
     else if (name === "profile") o.profile = true;
     else if (name === "no-torch") o.pythons = [];
     else if (name === "no-wasm") o.wasm = false;
+    else if (name === "tfjs") o.tfjs = true;
     else if (name === "pythons") o.pythons = value().split(",").filter(Boolean);
     else throw new Error(`unknown option --${name} (see bench/run.ts for the options)`);
   }
@@ -136,17 +141,34 @@ function timesOf(r: ChildResult): number[] | undefined {
   return Array.isArray(t) && t.length > 0 ? (t as number[]) : undefined;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opts = parseOptions(argv);
+  const tfjsStep = opts.tfjs ? await bundleTfjsStep() : "";
   const loadBefore = loadAverage();
   const gradstack: Framework = { id: "gradstack", label: "gradstack", detail: "" };
   // The wasm backend is a column like a PyTorch's, so the table gives native's speed over it.
   const wasm: Framework = { id: "gradstack-wasm", label: "gradstack wasm", detail: "" };
-  const frameworks = [gradstack, ...(opts.wasm ? [wasm] : []), ...findTorches(opts.pythons)];
+  const tfjs: Framework = { id: "tfjs-wasm", label: "TF.js wasm", detail: "" };
+  const frameworks = [
+    gradstack,
+    ...(opts.wasm ? [wasm] : []),
+    ...(opts.tfjs ? [tfjs] : []),
+    ...findTorches(opts.pythons),
+  ];
   const threadEnv = { OMP_NUM_THREADS: String(opts.threads), MKL_NUM_THREADS: String(opts.threads) };
   const run = (f: Framework, w: Workload): ChildResult => {
     const counts = ["--warm", String(w.warm), "--steps", String(opts.steps ?? w.steps)];
+    if (f.id === "tfjs-wasm") {
+      const t = w.tfjs!;
+      const tfjsCounts = ["--warm", String(t.warm), "--steps", String(opts.steps ?? t.steps)];
+      return runChild(
+        process.execPath,
+        [tfjsStep, w.id, ...tfjsCounts],
+        { GRADSTACK_NUM_THREADS: String(opts.threads) },
+        900,
+      );
+    }
     if (f.id === "gradstack" || f.id === "gradstack-wasm")
       return runChild(
         process.execPath,
@@ -169,7 +191,7 @@ function main(): void {
     for (let rep = 1; rep <= opts.reps; rep++) {
       const seen: string[] = [];
       for (const f of frameworks) {
-        if (f.missing) continue;
+        if (f.missing || (f.id === "tfjs-wasm" && !w.tfjs)) continue;
         const r = run(f, w);
         const times = timesOf(r);
         if (!times) {
@@ -184,6 +206,8 @@ function main(): void {
         f.threads = Number(r.json!.threads);
         if (f.id.startsWith("gradstack"))
           f.detail = [r.json!.backend, r.json!.kernel].filter(Boolean).join(", ");
+        else if (f.id === "tfjs-wasm")
+          f.detail = `tfjs-core ${String(r.json!.version)}, ${String(r.json!.kernel)}`;
         else f.detail = `${f.id.slice("torch:".length)}, ${String(r.json!.blas)}`;
       }
       console.error(`${id} ${rep}/${opts.reps}: ${seen.join(", ")}`);
@@ -219,4 +243,4 @@ function main(): void {
   console.log(reportMarkdown(report));
 }
 
-main();
+await main();

@@ -11,6 +11,8 @@ export interface Workload {
   /** Untimed steps, then timed steps, per repetition. */
   warm: number;
   steps: number;
+  /** The counts for TensorFlow.js's wasm twin (bench/tfjs-step.ts), which is far slower; none: no twin. */
+  tfjs?: { warm: number; steps: number };
 }
 
 export const WORKLOADS: Workload[] = [
@@ -20,9 +22,24 @@ export const WORKLOADS: Workload[] = [
     unit: "ms",
     warm: 5,
     steps: 20,
+    tfjs: { warm: 1, steps: 3 },
   },
-  { id: "lstm", title: "char-LSTM step (E64 H256 T64 B32, Adam)", unit: "ms", warm: 5, steps: 20 },
-  { id: "mlp", title: "MLP 784-256-10 step (B128, Adam)", unit: "ms", warm: 20, steps: 100 },
+  {
+    id: "lstm",
+    title: "char-LSTM step (E64 H256 T64 B32, Adam)",
+    unit: "ms",
+    warm: 5,
+    steps: 20,
+    tfjs: { warm: 1, steps: 3 },
+  },
+  {
+    id: "mlp",
+    title: "MLP 784-256-10 step (B128, Adam)",
+    unit: "ms",
+    warm: 20,
+    steps: 100,
+    tfjs: { warm: 5, steps: 20 },
+  },
   {
     id: "sgemm",
     title: "sgemm 1024³ (kernel, preallocated output)",
@@ -30,8 +47,16 @@ export const WORKLOADS: Workload[] = [
     flop: 2 * 1024 ** 3,
     warm: 3,
     steps: 20,
+    tfjs: { warm: 2, steps: 10 },
   },
-  { id: "gptlarge", title: "GPT step, L6 H8 E256 T128 B32 (AdamW)", unit: "ms", warm: 2, steps: 5 },
+  {
+    id: "gptlarge",
+    title: "GPT step, L6 H8 E256 T128 B32 (AdamW)",
+    unit: "ms",
+    warm: 2,
+    steps: 5,
+    tfjs: { warm: 1, steps: 2 },
+  },
   {
     id: "seq2seq",
     title: "GRU + attention translation step (B128 S14 T15, Adam)",

@@ -36,6 +36,7 @@ export {
 } from "./tensor/random.js";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
 export { backend, setBackend, profileKernels } from "./backend/index.js";
+export { init, type InitOptions, type InitResult, type BackendRequest } from "./backend/init.js";
 export { device, type Device } from "./tensor/device.js";
 export { devices, registerDevice, unregisterDevice } from "./backend/devices.js";
 export type { DeviceStorage, DeviceBuffer } from "./backend/device.js";

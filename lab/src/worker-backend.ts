@@ -1,8 +1,8 @@
 /**
- * The training worker's choice of kernel backend: `?backend=js|wasm|webgpu` on the page's URL (the page
- * passes its query string as the worker's name), else WebGPU where the browser has a hardware adapter, and
- * for the CPU the WebAssembly backend where the page is cross-origin isolated (the lab's server sends
- * COOP/COEP; shared memory needs it), else cpu-js. The status line shows the result.
+ * The training worker's backends, by the library's one call, `gs.init()`: WebGPU on a hardware adapter,
+ * the WebAssembly backend for the CPU, else cpu-js. `?backend=js|wasm|webgpu` on the page's URL (the page
+ * passes its query string as the worker's name) forces a choice; one that cannot start leaves the
+ * default order, with the reason on the console. The status line shows the result.
  */
 import * as gs from "gradstack";
 import wasmUrl from "../../wasm/gradstack.wasm?url";
@@ -15,53 +15,17 @@ export function backendOverride(query: string): BackendChoice | null {
   return name === "js" || name === "wasm" || name === "webgpu" ? name : null;
 }
 
-/** The little of WebGPU's adapter that the choice reads (the lab's types do not include @webgpu/types). */
-interface AdapterFacts {
-  isFallbackAdapter?: boolean;
-  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
-}
-
-/** True when the browser's WebGPU adapter is a real GPU: a software one (SwiftShader) trains slower than wasm. */
-async function hasHardwareAdapter(): Promise<boolean> {
-  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<AdapterFacts | null> } }).gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  if (!adapter) return false;
-  const info = adapter.info ?? {};
-  if (adapter.isFallbackAdapter || info.isFallbackAdapter) return false;
-  return !/swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
-}
-
-/** WebGPU when asked for (or on hardware): true when the "webgpu" device is ready for the task's model. */
-async function chooseDevice(override: BackendChoice | null): Promise<boolean> {
-  if (override !== "webgpu" && (override !== null || !(await hasHardwareAdapter()))) return false;
-  try {
-    await gs.webgpu.init();
-    return true;
-  } catch (e) {
-    console.warn(`gradstack lab: WebGPU did not start, training on the CPU: ${String(e)}`);
-    return false;
-  }
-}
-
 /**
- * Makes the chosen CPU backend active (the data, and the pages whose task is not device-ready, run on it;
- * a wasm that cannot load leaves cpu-js, with the reason on the console); resolves to whether the
- * "webgpu" device is ready too.
+ * Starts the chosen backends (the data, and the pages whose task is not device-ready, run on the CPU
+ * one); resolves to whether the "webgpu" device is ready for the task's model.
  */
 export async function chooseBackend(query: string): Promise<boolean> {
+  const wasm = { module: wasmUrl };
   const override = backendOverride(query);
-  const gpu = await chooseDevice(override);
-  const wanted =
-    override === "js" || override === "wasm" ? override : self.crossOriginIsolated ? "wasm" : "js";
-  if (wanted === "js") {
-    gs.setBackend("js");
-    return gpu;
-  }
   try {
-    await gs.wasm.init({ module: wasmUrl });
+    return (await gs.init({ backend: override ?? undefined, wasm })).device === "webgpu";
   } catch (e) {
-    console.warn(`gradstack lab: the wasm backend did not load, training on cpu-js: ${String(e)}`);
-    gs.setBackend("js");
+    console.warn(`gradstack lab: ?backend=${override} did not start, using the default order: ${String(e)}`);
+    return (await gs.init({ wasm })).device === "webgpu";
   }
-  return gpu;
 }
