@@ -118,15 +118,15 @@ function crossEntropy(
   }
 }
 
-function crossEntropyBackward(
-  probs: Storage,
-  targets: Int32Array,
-  g: Storage,
-  dlogits: Storage,
-  rows: number,
-  cols: number,
-  ignoreIndex: number,
-): void {
+const crossEntropyBackward: FusedKernels["crossEntropyBackward"] = (
+  probs,
+  targets,
+  g,
+  dlogits,
+  rows,
+  cols,
+  ignoreIndex,
+) => {
   // Rounded as the composition it replaces rounds: probs − onehot stored, then times g (float32 stores).
   const round = probs instanceof Float32Array ? Math.fround : (v: number) => v;
   for (let r = 0; r < rows; r++) {
@@ -136,7 +136,7 @@ function crossEntropyBackward(
     const hot = t === ignoreIndex ? 0 : t;
     for (let j = 0; j < cols; j++) dlogits[o + j] = round(probs[o + j] - (j === hot ? 1 : 0)) * gr;
   }
-}
+};
 
 function gelu(x: Storage, out: Storage, approximateTanh: boolean): void {
   const n = x.length;
