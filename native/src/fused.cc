@@ -347,6 +347,31 @@ bool k_cross_entropy(const Arr& logits, const Arr& targets, const Arr& losses, c
   return true;
 }
 
+bool k_cross_entropy_backward(const Arr& probs, const Arr& targets, const Arr& g, const Arr& dlogits, int64_t rows,
+                              int64_t cols, int64_t ignore) {
+  const double n = static_cast<double>(rows) * static_cast<double>(cols);
+  if (n > 1e15 || !f32(probs, rows * cols) || !f32(dlogits, rows * cols) || !f32(g, rows) || targets.kind != I32 ||
+      targets.len < rows)
+    return false;
+  const float* P = static_cast<const float*>(probs.p);
+  const int32_t* T = static_cast<const int32_t*>(targets.p);
+  const float* G = static_cast<const float*>(g.p);
+  float* D = static_cast<float*>(dlogits.p);
+  // The arithmetic of the composition it replaces: (p − onehot) rounded, times g (times 0 where ignored).
+  rows_parallel(rows, cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const bool ignored = T[r] == ignore;
+      const float gr = ignored ? G[r] * 0.0f : G[r];
+      const int64_t hot = ignored ? 0 : T[r];
+      const float* p = P + r * cols;
+      float* d = D + r * cols;
+      for (int64_t j = 0; j < cols; j++) d[j] = p[j] * gr;  // (p − 0)·g is p·g exactly
+      if (hot >= 0 && hot < cols) d[hot] = (p[hot] - 1.0f) * gr;
+    }
+  });
+  return true;
+}
+
 bool k_layer_norm(const Arr& x, const Arr& w, const Arr& b, const Arr& out, const Arr& mean, const Arr& rstd,
                   int64_t rows, int64_t cols, double eps) {
   const double n = static_cast<double>(rows) * static_cast<double>(cols);

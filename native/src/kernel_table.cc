@@ -139,6 +139,13 @@ extern const Kernel KERNELS[] = {
        return counts(sc, n, 0, 2, c) && n >= 3 && gs::as_int(sc[2], &ignore) &&
               gs::k_cross_entropy(a[0], a[1], a[2], a[3], c[0], c[1], ignore);
      }},
+    // (probs, targets, g, dlogits); [rows, cols, ignoreIndex]
+    {"crossEntropyBackward", 4, 0,
+     [](const Arr* a, const double* sc, int64_t n) {
+       int64_t c[2], ignore;
+       return counts(sc, n, 0, 2, c) && n >= 3 && gs::as_int(sc[2], &ignore) &&
+              gs::k_cross_entropy_backward(a[0], a[1], a[2], a[3], c[0], c[1], ignore);
+     }},
     // [approximateTanh]
     {"gelu", 2, 0, [](const Arr* a, const double* sc, int64_t n) { return n >= 1 && gs::k_gelu(a[0], a[1], sc[0] != 0); }},
     {"geluBackward", 3, 0,

@@ -50,6 +50,8 @@ bool k_layer_norm_backward(const Arr& g, const Arr& x, const Arr& w, const Arr& 
                            const Arr& dx, const Arr& dw, const Arr& db, int64_t rows, int64_t cols);
 bool k_cross_entropy(const Arr& logits, const Arr& targets, const Arr& losses, const Arr& probs, int64_t rows,
                      int64_t cols, int64_t ignore);
+bool k_cross_entropy_backward(const Arr& probs, const Arr& targets, const Arr& g, const Arr& dlogits, int64_t rows,
+                              int64_t cols, int64_t ignore);
 bool k_gelu(const Arr& x, const Arr& out, bool tanh_approx);
 bool k_gelu_backward(const Arr& g, const Arr& x, const Arr& dx, bool tanh_approx);
 

@@ -118,6 +118,26 @@ function crossEntropy(
   }
 }
 
+const crossEntropyBackward: FusedKernels["crossEntropyBackward"] = (
+  probs,
+  targets,
+  g,
+  dlogits,
+  rows,
+  cols,
+  ignoreIndex,
+) => {
+  // Rounded as the composition it replaces rounds: probs − onehot stored, then times g (float32 stores).
+  const round = probs instanceof Float32Array ? Math.fround : (v: number) => v;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    const t = targets[r];
+    const gr = t === ignoreIndex ? g[r] * 0 : g[r];
+    const hot = t === ignoreIndex ? 0 : t;
+    for (let j = 0; j < cols; j++) dlogits[o + j] = round(probs[o + j] - (j === hot ? 1 : 0)) * gr;
+  }
+};
+
 function gelu(x: Storage, out: Storage, approximateTanh: boolean): void {
   const n = x.length;
   if (approximateTanh) {
@@ -153,6 +173,7 @@ export const fusedJs: FusedKernels & AttentionKernels = {
   layerNorm,
   layerNormBackward,
   crossEntropy,
+  crossEntropyBackward,
   gelu,
   geluBackward,
   causalAttention: causalAttentionJs,

@@ -127,6 +127,7 @@ export const NATIVE_KERNELS: Table = {
   layerNorm: [A, A, A, A, A, A, N, N, N],
   layerNormBackward: [A, A, A, A, A, A, A, A, N, N],
   crossEntropy: [A, A, A, A, N, N, N],
+  crossEntropyBackward: [A, A, A, A, N, N, N],
   gelu: [A, A, "flag"],
   geluBackward: [A, A, A, "flag"],
   causalAttention: [A, A, A, N, N, N, N, N],

@@ -136,6 +136,19 @@ export interface FusedKernels {
     cols: number,
     ignoreIndex: number,
   ): void;
+  /**
+   * crossEntropy's backward: dlogits[r, j] = (probs[r, j] − [j = target_r])·g[r], with g[r] taken as 0
+   * where the target is ignoreIndex (and no one-hot for a target outside [0, cols)).
+   */
+  crossEntropyBackward(
+    probs: Storage,
+    targets: Int32Array,
+    g: Storage,
+    dlogits: Storage,
+    rows: number,
+    cols: number,
+    ignoreIndex: number,
+  ): void;
   /** GELU, exact (erf) or with the tanh approximation. */
   gelu(x: Storage, out: Storage, approximateTanh: boolean): void;
   /** dx = g · GELU'(x). */

@@ -49,7 +49,7 @@ const Gather = defineOp<number>({
   forward: ([x, idx], d) => {
     const ix = checkIndex(idx, x.shape[d], "gather");
     const { outer, size, inner } = blockDims(x.shape, d);
-    const out = Tensor.empty(idx.shape, x.dtype, x.device);
+    const out = Tensor.uninitialized(idx.shape, x.dtype, x.device); // every element is gathered
     backendOf(x).gather(flat(x), ix, out.storage, outer, size, idx.shape[d], inner);
     return out;
   },
@@ -95,7 +95,7 @@ const IndexSelect = defineOp<number>({
     const { outer, size, inner } = blockDims(x.shape, d);
     const shape = x.shape.slice();
     shape[d] = ix.length;
-    const out = Tensor.empty(shape, x.dtype, x.device);
+    const out = Tensor.uninitialized(shape, x.dtype, x.device); // every row is selected
     backendOf(x).indexSelect(flat(x), ix, out.storage, outer, size, inner);
     return out;
   },

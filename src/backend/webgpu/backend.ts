@@ -8,7 +8,7 @@ import { gpuBufferOf, WEBGPU_DEVICE } from "./buffer.js";
 import { GpuContext } from "./context.js";
 import { adamStep } from "./adam.js";
 import { causalAttention, causalAttentionBackward } from "./attention.js";
-import { crossEntropy } from "./cross-entropy.js";
+import { crossEntropy, crossEntropyBackward } from "./cross-entropy.js";
 import { binary, cast, copy, fill, unary, where } from "./elementwise.js";
 import { gelu, geluBackward } from "./gelu.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
@@ -46,6 +46,7 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     layerNorm: (...a) => layerNorm(ctx, ...a),
     layerNormBackward: (...a) => layerNormBackward(ctx, ...a),
     crossEntropy: (...a) => crossEntropy(ctx, ...a),
+    crossEntropyBackward: (...a) => crossEntropyBackward(ctx, ...a),
     gelu: (...a) => gelu(ctx, ...a),
     geluBackward: (...a) => geluBackward(ctx, ...a),
     adamStep: (...a) => adamStep(ctx, ...a),

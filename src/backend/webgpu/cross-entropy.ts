@@ -1,7 +1,10 @@
-/** Cross-entropy per row from logits (one workgroup a row): the loss and the softmax probabilities. */
+/**
+ * Cross-entropy per row from logits (one workgroup a row): the loss and the softmax probabilities; its
+ * backward (one element a thread).
+ */
 import type { Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
-import type { GpuContext } from "./context.js";
+import { groupsFor, type GpuContext } from "./context.js";
 import { maxAndSumExp, ROW_REDUCE, ROW_START } from "./rows.js";
 import { bindings, i32Bits, MAIN_64 } from "./wgsl.js";
 
@@ -37,5 +40,37 @@ ${ROW_START}
     buffers: [logits, targets, losses, probs],
     params: [rows, cols, i32Bits(ignoreIndex), logits.offset, targets.offset, losses.offset, probs.offset],
     groups: rows,
+  });
+}
+
+export function crossEntropyBackward(
+  ctx: GpuContext,
+  ps: Storage,
+  ts: Int32Array,
+  gs: Storage,
+  ds: Storage,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): void {
+  const [probs, targets, g, d] = [ps, ts, gs, ds].map((s) => gpuBufferOf(s, "crossEntropyBackward"));
+  const code = `${bindings([probs, targets, g, d])}
+${MAIN_64} {
+  let i = thread_id(wid, nwg, lid);
+  if (i >= pu(0u) * pu(1u)) { return; }
+  let row = i / pu(1u);
+  let t = b1[pu(4u) + row];
+  let ignored = t == pi(2u);
+  let gr = select(b2[pu(5u) + row], b2[pu(5u) + row] * 0.0, ignored);
+  let hot = select(t, 0, ignored);
+  let p = b0[pu(3u) + i];
+  b3[pu(6u) + i] = select(p, p - 1.0, i32(i % pu(1u)) == hot) * gr;
+}`;
+  ctx.run({
+    kernel: "crossEntropyBackward",
+    code,
+    buffers: [probs, targets, g, d],
+    params: [rows, cols, i32Bits(ignoreIndex), probs.offset, targets.offset, g.offset, d.offset],
+    groups: groupsFor(rows * cols),
   });
 }

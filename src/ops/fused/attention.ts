@@ -158,7 +158,7 @@ const CausalAttention = defineOp<AttentionAttrs>({
   vjp: (g, [qkv], out, a) => {
     const [B, T, C3] = qkv.shape;
     const hs = C3 / 3 / a.nh;
-    const dqkv = Tensor.empty(qkv.shape, qkv.dtype, qkv.device);
+    const dqkv = Tensor.uninitialized(qkv.shape, qkv.dtype, qkv.device); // the kernel overwrites it
     backendOf(qkv).causalAttentionBackward(
       flat(contiguous(qkv)),
       out.storage,

@@ -5,7 +5,6 @@
  * logits (no class weights, no label smoothing), the composition otherwise.
  */
 import { Tensor } from "../../tensor/tensor.js";
-import { full } from "../../tensor/create.js";
 import { backendOf } from "../../tensor/device.js";
 import { defineOp } from "../define.js";
 import { where } from "../elementwise.js";
@@ -85,13 +84,37 @@ interface CrossEntropySaved {
   probs?: Tensor;
 }
 
+/**
+ * The gradient of CrossEntropyRows as one kernel: g_r · (softmax_r − onehot(target_r)), zero for ignored
+ * rows (the composition `probs.scatterAdd(target, −1) · g · valid`, in one pass).
+ */
+const CrossEntropyRowsGrad = defineOp<CrossEntropySaved>({
+  name: "crossEntropyBackward",
+  forward: ([probs, target, g], saved) => {
+    const { rows, cols } = rowsOf(probs);
+    const dlogits = Tensor.uninitialized(probs.shape, probs.dtype, probs.device);
+    backendOf(probs).crossEntropyBackward(
+      probs.storage,
+      flat(contiguous(target)) as Int32Array,
+      flat(contiguous(g)),
+      dlogits.storage,
+      rows,
+      cols,
+      saved.ignoreIndex,
+    );
+    return dlogits;
+  },
+  vjp: "none",
+});
+
 /** The fused kernel: per-row losses of [rows, C] logits against int32 targets (0 at ignoreIndex). */
 const CrossEntropyRows = defineOp<CrossEntropySaved>({
   name: "crossEntropy",
   forward: ([logits, target], saved) => {
     const { data, rows, cols } = rowsOf(logits);
-    const losses = Tensor.empty([rows], logits.dtype, logits.device);
-    const probs = Tensor.empty(logits.shape, logits.dtype, logits.device);
+    // The kernel writes every loss and probability.
+    const losses = Tensor.uninitialized([rows], logits.dtype, logits.device);
+    const probs = Tensor.uninitialized(logits.shape, logits.dtype, logits.device);
     backendOf(logits).crossEntropy(
       flat(data),
       flat(contiguous(target)) as Int32Array,
@@ -104,12 +127,8 @@ const CrossEntropyRows = defineOp<CrossEntropySaved>({
     saved.probs = probs;
     return losses;
   },
-  vjp: (g, [, target], _out, saved) => {
-    // d loss_r / d logits_r = g_r · (softmax_r - onehot(target_r)), zero for ignored rows.
-    const valid = target.ne(saved.ignoreIndex);
-    const safe = target.mul(valid).unsqueeze(1);
-    const minusOne = full(safe.shape, -1, { dtype: g.dtype, device: g.device });
-    const diff = saved.probs!.scatterAdd(1, safe, minusOne);
-    return [diff.mul(g.mul(valid).unsqueeze(1)), null];
-  },
+  vjp: (g, [, target], _out, saved) => [
+    CrossEntropyRowsGrad([saved.probs!, target, g], { ignoreIndex: saved.ignoreIndex }),
+    null,
+  ],
 });
