@@ -6,7 +6,7 @@ import * as gs from "gradstack";
 import type { Task } from "./task";
 import { makePoints, type Points2D } from "./points-2d";
 import type { PlaygroundSettings } from "./playground-settings";
-import { copyToTwin } from "./device-twin";
+import { place, type TaskDevice } from "./device-twin";
 
 /** Points of each generated data set. */
 export const POINTS = 300;
@@ -72,55 +72,27 @@ function playgroundView(
 }
 
 /** With `device` "webgpu" the model and points train on the GPU and the view is drawn from a CPU twin. */
-export function playgroundTask(s: PlaygroundSettings, device?: "webgpu"): Task<PlaygroundView> {
+export function playgroundTask(s: PlaygroundSettings, device?: TaskDevice): Task<PlaygroundView> {
   gs.manualSeed(s.seed);
   const points = playgroundPoints(s);
   const n = points.labels.length;
   const x = gs.tensor(points.xy).reshape([n, 2]);
   const y = gs.tensor(points.labels, { dtype: "int32" });
-  const model = buildMLP(s);
+  const placed = place(buildMLP(s), device, () => buildMLP(s));
+  const { model } = placed;
+  const [xHere, yHere] = [placed.here(x), placed.here(y)];
   const grid = gridPoints();
-  if (device === "webgpu") return playgroundOnDevice(s, model, x, y, grid, points);
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   return {
     parameters: model.numParameters(),
+    device,
     step() {
-      const loss = gs.nn.functional.crossEntropy(model.forward(x) as gs.Tensor, y);
+      const loss = gs.nn.functional.crossEntropy(model.forward(xHere) as gs.Tensor, yHere);
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
-      return loss.item() as number;
+      return loss.detach();
     },
-    view: () => playgroundView(model, grid, x, points),
-  };
-}
-
-function playgroundOnDevice(
-  s: PlaygroundSettings,
-  twin: gs.nn.Sequential,
-  x: gs.Tensor,
-  y: gs.Tensor,
-  grid: gs.Tensor,
-  points: Points2D,
-): Task<PlaygroundView> {
-  const model = buildMLP(s);
-  model.loadStateDict(twin.stateDict()); // the same start as on the CPU
-  model.to("webgpu");
-  const [xDevice, yDevice] = [x.to("webgpu"), y.to("webgpu")];
-  const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
-  return {
-    parameters: model.numParameters(),
-    device: "webgpu",
-    async step() {
-      const loss = gs.nn.functional.crossEntropy(model.forward(xDevice) as gs.Tensor, yDevice);
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
-      return loss.itemAsync();
-    },
-    async view() {
-      await copyToTwin(model, twin);
-      return playgroundView(twin, grid, x, points);
-    },
+    view: async () => playgroundView(await placed.onHost(), grid, x, points),
   };
 }

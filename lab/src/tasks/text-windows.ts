@@ -42,28 +42,19 @@ export function sampleAfterNewline(
   return tokenizer.decode((out.tolist() as number[][])[0].slice(1));
 }
 
-/** One training step on a batch: the model's loss, backward, the optimizer's step; returns the loss. */
+/**
+ * One training step on a batch, moved by `here` to where the model trains: the model's loss, backward,
+ * the optimizer's step; returns the loss (a tensor there, read by the worker).
+ */
 export function languageModelStep(
   model: { forward(x: gs.Tensor, y: gs.Tensor): { loss: gs.Tensor | null } },
   optimizer: gs.optim.Optimizer,
   { x, y }: { x: gs.Tensor; y: gs.Tensor },
-): number {
-  const { loss } = model.forward(x, y);
+  here: (t: gs.Tensor) => gs.Tensor = (t) => t,
+): gs.Tensor {
+  const { loss } = model.forward(here(x), here(y));
   optimizer.zeroGrad();
   loss!.backward();
   optimizer.step();
-  return loss!.item() as number;
-}
-
-/** languageModelStep on the GPU: the batch moves to "webgpu", and the loss is read with one wait. */
-export function languageModelStepOnDevice(
-  model: { forward(x: gs.Tensor, y: gs.Tensor): { loss: gs.Tensor | null } },
-  optimizer: gs.optim.Optimizer,
-  { x, y }: { x: gs.Tensor; y: gs.Tensor },
-): Promise<number> {
-  const { loss } = model.forward(x.to("webgpu"), y.to("webgpu"));
-  optimizer.zeroGrad();
-  loss!.backward();
-  optimizer.step();
-  return loss!.itemAsync();
+  return loss!.detach();
 }
