@@ -10,6 +10,7 @@ import {
   canvasImages,
   inkedPixelsEach,
   openPage,
+  setField,
   status,
   trainAndPause,
   waitForRedraw,
@@ -22,15 +23,8 @@ const TRAIN_WAIT_MS = 90_000;
 const PAGE_TIMEOUT_MS = 180_000;
 
 /** Sets a field of the page's settings form (the model rebuilds, its step count back to 0). */
-async function setField(page: Page, name: string, value: string): Promise<void> {
-  await page.$eval(
-    `[name=${name}]`,
-    (input, v) => {
-      (input as HTMLInputElement).value = v;
-      input.dispatchEvent(new Event("change"));
-    },
-    value,
-  );
+async function rebuildWith(page: Page, name: string, value: string): Promise<void> {
+  await setField(page, name, value);
   await page.waitForFunction(`document.querySelector(".status").dataset.step === "0"`);
 }
 
@@ -68,7 +62,7 @@ const PAGES: DevicePage[] = [
 async function trainsOnDevice(lab: LabSession, p: DevicePage): Promise<void> {
   const { page, errors } = await lab.newTab();
   await openPage(page, `${lab.url}?backend=webgpu#${p.hash}`);
-  for (const [name, value] of Object.entries(p.settings ?? {})) await setField(page, name, value);
+  for (const [name, value] of Object.entries(p.settings ?? {})) await rebuildWith(page, name, value);
   assert.equal((await status(page)).backend, "webgpu", `the ${p.hash} page must train on webgpu`);
   const watched = p.canvases ?? p.text!;
   // The first progress message carries the untrained model's view.

@@ -201,6 +201,10 @@ async function handle(message: ToWorker): Promise<void> {
   } else if (message.kind === "reset") {
     running = false;
     await build();
+  } else if (message.kind === "tune" && configured && task) {
+    configured = { ...configured, settings: message.settings };
+    task.tune?.(message.settings);
+    await report(true);
   } else if (message.kind === "start") {
     running = true;
     if (timer === undefined) timer = setTimeout(trainSlice, 0);

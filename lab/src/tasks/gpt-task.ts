@@ -4,7 +4,7 @@
  */
 import * as gs from "gradstack";
 import type { Task } from "./task";
-import { GPT_SAMPLE_LENGTH, type GPTSettings } from "./gpt-settings";
+import { GPT_SAMPLE_LENGTH, samplingOptions, type GPTSettings } from "./gpt-settings";
 import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
 import { place, type TaskDevice } from "./device-twin";
 import { attentionMaps } from "./gpt-attention";
@@ -53,11 +53,12 @@ export function gptTaskOf(
       .slice(0, blockSize)
       .join("") || tokenizer.decode(Array.from(ids.subarray(0, blockSize)));
   const promptIds = gs.tensor([tokenizer.encode(prompt)], { dtype: "int32" });
+  let sampling = samplingOptions(s);
   const view = (cpuModel: gs.models.GPT): GPTView => {
     cpuModel.eval();
     try {
       return {
-        sample: sampleAfterNewline(cpuModel, tokenizer, GPT_SAMPLE_LENGTH, s.seed),
+        sample: sampleAfterNewline(cpuModel, tokenizer, GPT_SAMPLE_LENGTH, s.seed, sampling),
         prompt,
         maps: attentionMaps(cpuModel, promptIds),
       };
@@ -71,6 +72,7 @@ export function gptTaskOf(
     parameters: model.numParameters(),
     device,
     step: () => languageModelStep(model, optimizer, nextBatch(), placed.here),
+    tune: (next) => void (sampling = samplingOptions(next as GPTSettings)),
     save: async () => gptFileBytes(await placed.onHost(), tokenizer),
     view: async () => view(await placed.onHost()),
   };

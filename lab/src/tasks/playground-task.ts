@@ -5,7 +5,7 @@
 import * as gs from "gradstack";
 import type { Task } from "./task";
 import { makePoints, type Points2D } from "./points-2d";
-import type { PlaygroundSettings } from "./playground-settings";
+import { NEURON_GRID, type PlaygroundSettings } from "./playground-settings";
 import { place, type TaskDevice } from "./device-twin";
 
 /** Points of each generated data set. */
@@ -19,6 +19,8 @@ export interface PlaygroundView {
   /** Fraction of the points classified correctly. */
   accuracy: number;
   points: Points2D;
+  /** Per hidden layer: its neurons' activations over the neuron grid, (width, NEURON_GRID²) row-major. */
+  neurons: Float32Array[];
 }
 
 const ACTIVATIONS = { tanh: gs.nn.Tanh, relu: gs.nn.ReLU, sigmoid: gs.nn.Sigmoid };
@@ -35,16 +37,28 @@ export function buildMLP(s: PlaygroundSettings): gs.nn.Sequential {
   return new gs.nn.Sequential(...layers);
 }
 
-/** The cell centres of the boundary grid as a (GRID², 2) tensor, top row first. */
-function gridPoints(): gs.Tensor {
-  const xy = new Float32Array(GRID * GRID * 2);
-  for (let row = 0; row < GRID; row++)
-    for (let col = 0; col < GRID; col++) {
-      const i = row * GRID + col;
-      xy[2 * i] = -1 + (2 * col + 1) / GRID;
-      xy[2 * i + 1] = 1 - (2 * row + 1) / GRID;
+/** The cell centres of an n × n grid over [-1, 1]² as a (n², 2) tensor, top row first. */
+function gridPoints(n: number): gs.Tensor {
+  const xy = new Float32Array(n * n * 2);
+  for (let row = 0; row < n; row++)
+    for (let col = 0; col < n; col++) {
+      const i = row * n + col;
+      xy[2 * i] = -1 + (2 * col + 1) / n;
+      xy[2 * i + 1] = 1 - (2 * row + 1) / n;
     }
-  return gs.tensor(xy).reshape([GRID * GRID, 2]);
+  return gs.tensor(xy).reshape([n * n, 2]);
+}
+
+/** What each hidden neuron outputs (after its activation) at each point of `grid`, layer by layer. */
+function hiddenActivations(model: gs.nn.Sequential, grid: gs.Tensor): Float32Array[] {
+  const maps: Float32Array[] = [];
+  let h = grid;
+  for (const layer of model) {
+    h = layer.forward(h) as gs.Tensor;
+    if (!(layer instanceof gs.nn.Linear))
+      maps.push(Float32Array.from(h.transpose(0, 1).contiguous().dataSync()));
+  }
+  return maps;
 }
 
 /** The uploaded points as they are, or a generated set. */
@@ -57,17 +71,22 @@ function playgroundPoints(s: PlaygroundSettings): Points2D {
 /** P(class 1) on the boundary grid and the accuracy on the points, from `model` on the CPU. */
 function playgroundView(
   model: gs.nn.Sequential,
-  grid: gs.Tensor,
+  grids: { boundary: gs.Tensor; neurons: gs.Tensor },
   x: gs.Tensor,
   points: Points2D,
 ): PlaygroundView {
   const n = points.labels.length;
   return gs.noGrad(() => {
-    const probs = gs.softmax(model.forward(grid) as gs.Tensor, -1).select(1, 1);
+    const probs = gs.softmax(model.forward(grids.boundary) as gs.Tensor, -1).select(1, 1);
     const predicted = (model.forward(x) as gs.Tensor).argmax(1).dataSync();
     let correct = 0;
     for (let i = 0; i < n; i++) if (predicted[i] === points.labels[i]) correct++;
-    return { grid: Float32Array.from(probs.dataSync()), accuracy: correct / n, points };
+    return {
+      grid: Float32Array.from(probs.dataSync()),
+      accuracy: correct / n,
+      points,
+      neurons: hiddenActivations(model, grids.neurons),
+    };
   });
 }
 
@@ -81,7 +100,7 @@ export function playgroundTask(s: PlaygroundSettings, device?: TaskDevice): Task
   const placed = place(buildMLP(s), device, () => buildMLP(s));
   const { model } = placed;
   const [xHere, yHere] = [placed.here(x), placed.here(y)];
-  const grid = gridPoints();
+  const grids = { boundary: gridPoints(GRID), neurons: gridPoints(NEURON_GRID) };
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   return {
     parameters: model.numParameters(),
@@ -93,6 +112,6 @@ export function playgroundTask(s: PlaygroundSettings, device?: TaskDevice): Task
       optimizer.step();
       return loss.detach();
     },
-    view: async () => playgroundView(await placed.onHost(), grid, x, points),
+    view: async () => playgroundView(await placed.onHost(), grids, x, points),
   };
 }

@@ -13,6 +13,8 @@ export interface Task<V> {
   step(): gs.Tensor;
   /** The task's picture of the model now (boundary, samples), for the page. */
   view(): V | Promise<V>;
+  /** Takes new values of the settings that need no new model (the page's `liveKeys`). */
+  tune?(settings: unknown): void;
   /** The model as a file's bytes, for the tasks whose page offers a download. */
   save?(): Uint8Array | Promise<Uint8Array>;
 }

@@ -29,16 +29,20 @@ export function randomWindows(
   };
 }
 
-/** A sample of `length` tokens from `model`, after a newline, drawn with a generator seeded by `seed`. */
+/**
+ * A sample of `length` tokens from `model`, after a newline, drawn with a generator seeded by `seed` (and
+ * `sampling`'s temperature and top-k).
+ */
 export function sampleAfterNewline(
   model: { generate(idx: gs.Tensor, n: number, opts?: gs.models.SampleOptions): gs.Tensor },
   tokenizer: gs.text.CharTokenizer,
   length: number,
   seed: number,
+  sampling: gs.models.SampleOptions = {},
 ): string {
   const generator = new gs.Generator(seed); // the same draws each time: only the model changes
   const start = gs.tensor([tokenizer.encode("\n")], { dtype: "int32" });
-  const out = gs.noGrad(() => model.generate(start, length, { generator }));
+  const out = gs.noGrad(() => model.generate(start, length, { ...sampling, generator }));
   return tokenizer.decode((out.tolist() as number[][])[0].slice(1));
 }
 

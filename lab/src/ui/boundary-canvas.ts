@@ -6,7 +6,7 @@ const BLUE = [8, 119, 189];
 const WHITE = [255, 255, 255];
 
 /** Orange → white → blue, as TensorFlow Playground colours its output. */
-function colour(p: number): number[] {
+export function colour(p: number): number[] {
   const [from, t] = p < 0.5 ? [ORANGE, p * 2] : [BLUE, (1 - p) * 2];
   return from.map((c, i) => Math.round(c + (WHITE[i] - c) * t * 0.85));
 }
