@@ -31,8 +31,9 @@ export function mountPlaygroundPage(root: HTMLElement): () => void {
     task: "playground",
     title: "Neural nets: an MLP on 2-D data",
     blurb:
-      "An MLP classifies points into two classes (orange and blue). The background is the probability " +
-      "it gives to blue at each place: watch the decision boundary bend around the data as it trains, and " +
+      "An MLP classifies points into two classes (orange and blue), or on plane and bumps fits a value " +
+      "per point (regression: orange -1, blue 1). The background is the probability it gives to blue " +
+      "(or the value it predicts) at each place: watch the decision boundary bend around the data as it trains, and " +
       "below it what each hidden neuron outputs over the plane. " +
       "Train on your own points: upload a CSV with columns x, y and label.",
     fields: [

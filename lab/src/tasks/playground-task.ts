@@ -1,10 +1,11 @@
 /**
- * TensorFlow Playground on gradstack: an MLP classifies 2-D points; full-batch Adam on cross-entropy.
- * The view is the model's probability of class 1 on a grid over [-1, 1]², the decision boundary.
+ * TensorFlow Playground on gradstack: an MLP classifies 2-D points (full-batch Adam on cross-entropy) or
+ * fits a value per point (regression: mean squared error). The view is the model's probability of class 1
+ * (or its value, mapped from [-1, 1]) on a grid over [-1, 1]², and each hidden neuron's output there.
  */
 import * as gs from "gradstack";
 import type { Task } from "./task";
-import { makePoints, type Points2D } from "./points-2d";
+import { isRegression, makePoints, type Points2D } from "./points-2d";
 import { NEURON_GRID, type PlaygroundSettings } from "./playground-settings";
 import { place, type TaskDevice } from "./device-twin";
 
@@ -14,10 +15,11 @@ export const POINTS = 300;
 export const GRID = 48;
 
 export interface PlaygroundView {
-  /** P(class 1) per grid cell, row by row from y = 1 (top) to y = -1. */
+  /** P(class 1) per grid cell (regression: (value + 1) / 2), row by row from y = 1 (top) to y = -1. */
   grid: Float32Array;
-  /** Fraction of the points classified correctly. */
-  accuracy: number;
+  /** Fraction of the points classified correctly; for regression, the mean squared error instead. */
+  accuracy?: number;
+  meanSquaredError?: number;
   points: Points2D;
   /** Per hidden layer: its neurons' activations over the neuron grid, (width, NEURON_GRID²) row-major. */
   neurons: Float32Array[];
@@ -25,7 +27,10 @@ export interface PlaygroundView {
 
 const ACTIVATIONS = { tanh: gs.nn.Tanh, relu: gs.nn.ReLU, sigmoid: gs.nn.Sigmoid };
 
-/** Linear(2, w), act, (Linear(w, w), act) × (layers - 1), Linear(w, 2): logits of the two classes. */
+/**
+ * Linear(2, w), act, (Linear(w, w), act) × (layers - 1), then Linear(w, 2): logits of the two classes, or
+ * Linear(w, 1): the value, for a regression set.
+ */
 export function buildMLP(s: PlaygroundSettings): gs.nn.Sequential {
   const layers: gs.nn.Module[] = [];
   let inputs = 2;
@@ -33,7 +38,7 @@ export function buildMLP(s: PlaygroundSettings): gs.nn.Sequential {
     layers.push(new gs.nn.Linear(inputs, s.width), new ACTIVATIONS[s.activation]());
     inputs = s.width;
   }
-  layers.push(new gs.nn.Linear(inputs, 2));
+  layers.push(new gs.nn.Linear(inputs, isRegression(s.dataset) ? 1 : 2));
   return new gs.nn.Sequential(...layers);
 }
 
@@ -77,6 +82,13 @@ function playgroundView(
 ): PlaygroundView {
   const n = points.labels.length;
   return gs.noGrad(() => {
+    const neurons = hiddenActivations(model, grids.neurons);
+    if (points.values) {
+      const fit = (model.forward(grids.boundary) as gs.Tensor).squeeze(1).clamp(-1, 1).add(1).div(2);
+      const predicted = (model.forward(x) as gs.Tensor).squeeze(1);
+      const meanSquaredError = gs.nn.functional.mseLoss(predicted, gs.tensor(points.values)).item() as number;
+      return { grid: Float32Array.from(fit.dataSync()), meanSquaredError, points, neurons };
+    }
     const probs = gs.softmax(model.forward(grids.boundary) as gs.Tensor, -1).select(1, 1);
     const predicted = (model.forward(x) as gs.Tensor).argmax(1).dataSync();
     let correct = 0;
@@ -85,7 +97,7 @@ function playgroundView(
       grid: Float32Array.from(probs.dataSync()),
       accuracy: correct / n,
       points,
-      neurons: hiddenActivations(model, grids.neurons),
+      neurons,
     };
   });
 }
@@ -96,7 +108,10 @@ export function playgroundTask(s: PlaygroundSettings, device?: TaskDevice): Task
   const points = playgroundPoints(s);
   const n = points.labels.length;
   const x = gs.tensor(points.xy).reshape([n, 2]);
-  const y = gs.tensor(points.labels, { dtype: "int32" });
+  const y = points.values ? gs.tensor(points.values) : gs.tensor(points.labels, { dtype: "int32" });
+  const lossOf = points.values
+    ? (out: gs.Tensor, target: gs.Tensor) => gs.nn.functional.mseLoss(out.squeeze(1), target)
+    : gs.nn.functional.crossEntropy;
   const placed = place(buildMLP(s), device, () => buildMLP(s));
   const { model } = placed;
   const [xHere, yHere] = [placed.here(x), placed.here(y)];
@@ -106,7 +121,7 @@ export function playgroundTask(s: PlaygroundSettings, device?: TaskDevice): Task
     parameters: model.numParameters(),
     device,
     step() {
-      const loss = gs.nn.functional.crossEntropy(model.forward(xHere) as gs.Tensor, yHere);
+      const loss = lossOf(model.forward(xHere) as gs.Tensor, yHere);
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
