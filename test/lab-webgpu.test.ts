@@ -63,7 +63,7 @@ const PAGES: DevicePage[] = [
     steps: 6,
     canvases: ".alignment canvas",
   },
-  { hash: "gpt", settings: { lr: "0.01" }, steps: 15, canvases: ".attention canvas" },
+  { hash: "gpt", settings: { lr: "0.02" }, steps: 24, canvases: ".attention canvas" },
 ];
 
 /** Opens `p` on WebGPU, trains it there and checks that its loss fell and its pictures redrew. */
@@ -79,7 +79,10 @@ async function trainsOnDevice(lab: LabSession, p: DevicePage): Promise<void> {
   await assertResponsive(page, `${p.hash} on webgpu`, () =>
     trainAndPause(page, p.steps, TRAIN_WAIT_MS, "webgpu"),
   );
-  assert.match((await page.textContent(".status")) ?? "", /backend webgpu · step \d+ .* \d+ steps\/s/);
+  assert.match(
+    (await page.textContent(".status")) ?? "",
+    /backend webgpu · step \d+ · loss [\d.]+ · [\d.]+ steps\/s/,
+  );
   if (p.canvases) {
     await waitForRedraw(page, watched, before as string[], TRAIN_WAIT_MS);
     for (const [i, n] of (await inkedPixelsEach(page, watched)).entries())
