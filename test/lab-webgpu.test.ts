@@ -22,8 +22,8 @@ import {
  * SwiftShader runs each kernel on the CPU: a page's steps take longer than on wasm (a translation step, a
  * GRU decoder's kernels per word, seconds), hence the few steps and the higher learning rate below.
  */
-const TRAIN_WAIT_MS = 150_000;
-const PAGE_TIMEOUT_MS = 300_000;
+const TRAIN_WAIT_MS = 240_000;
+const PAGE_TIMEOUT_MS = 360_000;
 
 /** Sets a field of the page's settings form (the model rebuilds, its step count back to 0). */
 async function rebuildWith(page: Page, name: string, value: string): Promise<void> {
