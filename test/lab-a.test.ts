@@ -1,7 +1,7 @@
 // The lab's pages of part A, in headless Debian chromium (test/helpers/lab-browser.ts): micrograd (an
 // expression's graph, forward then backward node by node, gradient descent on its variables), MNIST (loss,
 // confusion matrix, misclassified digits), n-grams (the bigram table, the 2-D embedding moving, samples) and
-// the playground's CSV upload (good and bad files).
+// the playground's CSV upload (good and bad files) and its regression sets.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -23,6 +23,8 @@ const MNIST_STEPS = 60;
 const NGRAM_STEPS = 80;
 /** Steps on the uploaded blobs: enough to separate them. */
 const CSV_STEPS = 60;
+/** Steps of the MLP fitting the tilted plane. */
+const REGRESSION_STEPS = 60;
 
 /** data-* of the graph node labelled `label`. */
 const nodeData = (page: Page, label: string) =>
@@ -126,6 +128,29 @@ async function playgroundCsv(page: Page, url: string): Promise<void> {
   assert.ok((await canvasPixels(page, "canvas.boundary")) > 10_000, "the boundary must have drawn");
 }
 
+/** The playground's regression: an MLP fits the value of each point of the plane set. */
+async function playgroundRegression(page: Page, url: string): Promise<void> {
+  await openPage(page, `${url}#playground`);
+  await page.selectOption("select[name=dataset]", "plane");
+  await page.waitForFunction(`/mean squared error/.test(document.querySelector(".accuracy").textContent)`);
+  const code = (await page.textContent("pre.code")) ?? "";
+  assert.match(code, /new gs\.nn\.Linear\(16, 1\), \/\/ the value/);
+  assert.match(code, /gs\.nn\.functional\.mseLoss\(model\.forward\(x\)\.squeeze\(1\), y\)/);
+  const before = await canvasImages(page, "canvas.boundary");
+  const error = async () => Number(/error ([\d.]+)/.exec((await page.textContent(".accuracy")) ?? "")![1]);
+  const errorBefore = await error();
+  await assertResponsive(page, "playground regression", () => trainAndPause(page, REGRESSION_STEPS));
+  await page.waitForFunction(
+    `!/error ${errorBefore.toFixed(4)}/.test(document.querySelector(".accuracy").textContent)`,
+  );
+  assert.ok(
+    (await error()) < errorBefore / 2,
+    `the mean squared error must fall: ${errorBefore}, then ${await error()}`,
+  );
+  assert.notDeepEqual(await canvasImages(page, "canvas.boundary"), before, "the fitted values must redraw");
+  assert.ok((await canvasPixels(page, "canvas.boundary")) > 10_000, "the fit must have drawn");
+}
+
 async function mnistPage(page: Page, url: string): Promise<void> {
   await openPage(page, `${url}#mnist`);
   await page.waitForSelector(".accuracy[data-accuracy]");
@@ -206,6 +231,8 @@ test(
       });
       await t.test("playground: your own CSV", () => playgroundCsv(page, url));
       await screenshot("playground-csv");
+      await t.test("playground: regression", () => playgroundRegression(page, url));
+      await screenshot("playground-regression");
       assert.deepEqual(errors, [], "no page errors");
     });
   },

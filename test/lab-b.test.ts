@@ -89,6 +89,15 @@ async function embeddingsPage(lab: LabSession): Promise<void> {
   const hits = await page.$$eval(".search-results li", (items) => items.map((li) => li.title));
   assert.equal(hits.length, 3);
   assert.match(hits[0], /morlock|dark/i, "the best paragraph mentions the query");
+  // tf-idf's cosine ranks with other scores than BM25's.
+  const bm25Text = await page.textContent(".search-results");
+  await page.selectOption("select[name=ranking]", "tf-idf");
+  await page.waitForFunction(
+    `document.querySelector(".search-results").textContent !== ${JSON.stringify(bm25Text)}`,
+  );
+  const tfidfHits = await page.$$eval(".search-results li", (items) => items.map((li) => li.title));
+  assert.equal(tfidfHits.length, 3);
+  assert.match(tfidfHits[0], /morlock|dark/i, "tf-idf's best paragraph mentions the query too");
   await lab.screenshot("embeddings", page);
   await page.fill("input[name=neighbours]", "zyzzyva");
   await page.locator("input[name=neighbours]").blur();
@@ -120,9 +129,14 @@ async function translationPage(lab: LabSession): Promise<void> {
   await page.selectOption("select[name=model]", "transformer");
   await page.waitForFunction(`document.querySelector(".status").dataset.step === "0"`);
   assert.match((await page.textContent("pre.code")) ?? "", /new gs\.models\.TransformerTranslator/);
+  const transformerBefore = await canvasImages(page, ".alignment canvas");
   await page.click("button.step");
   await page.waitForFunction(`Number(document.querySelector(".status").dataset.step) >= 1`);
   assert.equal((await status(page)).error, undefined);
+  // Its cross-attention per output word is drawn too, from the model as it steps.
+  await waitForRedraw(page, ".alignment canvas", transformerBefore);
+  for (const [i, n] of (await inkedPixelsEach(page, ".alignment canvas")).entries())
+    assert.ok(n > 500, `the Transformer's attention map ${i} must have drawn (${n} coloured pixels)`);
   assert.deepEqual(errors, [], "no page errors");
   await page.close();
 }

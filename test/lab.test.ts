@@ -8,7 +8,10 @@ import {
   assertResponsive,
   canvasImages,
   chartPixels,
+  inkedPixelsEach,
   openPage,
+  setField,
+  status,
   trainAndPause,
   WAIT_MS,
   waitForRedraw,
@@ -43,6 +46,8 @@ test(
       );
       await page.waitForFunction(`document.querySelector(".accuracy").textContent !== ""`);
       const boundaryBefore = await canvasImages(page, "canvas.boundary");
+      const neuronsBefore = await canvasImages(page, ".neurons canvas");
+      assert.equal(neuronsBefore.length, 2 * 16, "a map per hidden neuron: 2 layers of 16");
       await page.click("button.step");
       await waitForStep(page, 1);
       await page.click("button.reset");
@@ -54,6 +59,13 @@ test(
       await assertResponsive(page, "playground", () => trainAndPause(page, PLAYGROUND_STEPS));
       const boundaryAfter = await canvasImages(page, "canvas.boundary");
       assert.notDeepEqual(boundaryAfter, boundaryBefore, "the decision boundary must change while training");
+      assert.notDeepEqual(
+        await canvasImages(page, ".neurons canvas"),
+        neuronsBefore,
+        "the neurons' maps must change while training",
+      );
+      for (const [i, n] of (await inkedPixelsEach(page, ".neurons canvas")).entries())
+        assert.ok(n > 100, `neuron ${i}'s map must have drawn (${n} coloured pixels)`);
       assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
       await screenshot("playground");
 
@@ -84,6 +96,17 @@ test(
       await waitForRedraw(page, ".attention canvas", mapsBefore, WAIT_MS / 2);
       assert.ok((await chartPixels(page)) > 500, "the loss chart must have drawn");
       await screenshot("gpt");
+
+      // Temperature and top-k change the samples, not the training: the step count stays.
+      const trained = await status(page);
+      const sampleBefore = await page.textContent(".samples");
+      await setField(page, "temperature", "0");
+      await page.waitForFunction(
+        `document.querySelector(".samples").textContent !== ${JSON.stringify(sampleBefore)}`,
+      );
+      await setField(page, "topK", "3");
+      assert.match((await page.textContent("pre.code")) ?? "", /\{ temperature: 0, topK: 3 \}/);
+      assert.equal((await status(page)).step, trained.step, "sampling settings must not reset the model");
       assert.deepEqual(errors, [], "no page errors");
     });
   },

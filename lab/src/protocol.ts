@@ -49,6 +49,8 @@ export type ToWorker<N extends TaskName = TaskName> =
   | { kind: "pause" }
   | { kind: "step" }
   | { kind: "reset" }
+  /** New values of settings that the model takes as it trains (a GPT's sampling): no rebuild. */
+  | { kind: "tune"; settings: TaskSettings[N] }
   /** Trains on this text (a file the user chose) instead of the shipped one; null: back to the shipped text. */
   | { kind: "useText"; name: string; text: string | null }
   /** Replaces the model by the one in this file (the GPT page), keeping the settings' optimizer and data. */

@@ -22,8 +22,14 @@ import { translationTask } from "./tasks/translation-task";
 import { fetchGzipText } from "./tasks/gzip-text";
 import type { CharCorpus } from "./tasks/char-lm-settings";
 import { chooseBackend } from "./worker-backend";
+import { readLosses } from "./tasks/device-twin";
 
 const SLICE_MS = 30;
+/**
+ * On the GPU the worker records up to this many steps before it reads their losses back in one wait (as
+ * the CLI reads once per log interval): the device keeps working while the next steps are recorded.
+ */
+const READ_EVERY = 8;
 /**
  * At most this often the task draws its view: a boundary grid costs one forward pass, a sample one per
  * character (a GPT's sample about as long as a second of training on cpu-js).
@@ -46,7 +52,7 @@ const scope = self as unknown as {
 };
 /** Settles once the kernel backend is chosen and loaded (true: WebGPU is ready too); every message waits for it. */
 const backendChosen = chooseBackend(scope.name);
-/** The device for the tasks that can train on the GPU (the playground's MLP and the GPT). */
+/** The device for the tasks that train on the GPU (every page's but the embeddings', see embeddings-task.ts). */
 const deviceOf = async (): Promise<"webgpu" | undefined> => ((await backendChosen) ? "webgpu" : undefined);
 
 const CORPORA: Record<CharCorpus, string> = { names: namesUrl, shakespeare: shakespeareUrl };
@@ -77,21 +83,27 @@ async function build(): Promise<void> {
   if (!configured) return;
   const { task: name, settings } = configured;
   if (name === "playground") task = playgroundTask(settings as TaskSettings["playground"], await deviceOf());
-  else if (name === "mnist") task = await mnistTask(settings as TaskSettings["mnist"]);
-  else if (name === "ngram") task = ngramTask(settings as TaskSettings["ngram"], await corpusText("names"));
+  else if (name === "mnist") task = await mnistTask(settings as TaskSettings["mnist"], await deviceOf());
+  else if (name === "ngram")
+    task = ngramTask(settings as TaskSettings["ngram"], await corpusText("names"), await deviceOf());
   else if (name === "char-lm") {
     const charSettings = settings as TaskSettings["char-lm"];
-    task = charLMTask(charSettings, await corpusText(charSettings.corpus));
+    task = charLMTask(charSettings, await corpusText(charSettings.corpus), await deviceOf());
   } else if (name === "rnn") {
     const rnnSettings = settings as TaskSettings["rnn"];
     task = rnnTask(
       rnnSettings,
       uploadedText ?? (await (await fetch(RNN_CORPORA[rnnSettings.corpus])).text()),
+      await deviceOf(),
     );
   } else if (name === "embeddings") {
     task = embeddingsTask(settings as TaskSettings["embeddings"], await (await fetch(timeMachineUrl)).text());
   } else if (name === "translation") {
-    task = translationTask(settings as TaskSettings["translation"], await fetchGzipText(fraEngUrl));
+    task = translationTask(
+      settings as TaskSettings["translation"],
+      await fetchGzipText(fraEngUrl),
+      await deviceOf(),
+    );
   } else {
     const gptSettings = settings as TaskSettings["gpt"];
     task = gptTask(gptSettings, await corpusText(gptSettings.corpus), await deviceOf());
@@ -148,15 +160,30 @@ async function trainFor(task: Task<TaskViews[TaskName]>): Promise<void> {
   const start = performance.now();
   let steps = 0;
   while (running && performance.now() - start < SLICE_MS) {
-    pending.push(await task.step()); // one wait per step on the GPU, none on the CPU
-    step++;
-    steps++;
+    const recorded = await stepsOf(task, () => running && performance.now() - start < SLICE_MS);
+    step += recorded;
+    steps += recorded;
   }
   const seconds = (performance.now() - start) / 1000;
   // A running average, so that the number on the page is steady.
   const rate = steps / seconds;
   stepsPerSecond = stepsPerSecond === 0 ? rate : 0.8 * stepsPerSecond + 0.2 * rate;
   await report(false);
+}
+
+/**
+ * Takes one step, or on the GPU up to READ_EVERY while `more()`, and adds their losses to `pending`
+ * (read at once on the CPU, in one wait on the GPU); returns how many.
+ */
+async function stepsOf(task: Task<TaskViews[TaskName]>, more: () => boolean): Promise<number> {
+  if (!task.device) {
+    pending.push(task.step().item() as number);
+    return 1;
+  }
+  const losses = [task.step()];
+  while (losses.length < READ_EVERY && more()) losses.push(task.step());
+  pending.push(...(await readLosses(losses)));
+  return losses.length;
 }
 
 function fail(e: unknown): void {
@@ -174,6 +201,10 @@ async function handle(message: ToWorker): Promise<void> {
   } else if (message.kind === "reset") {
     running = false;
     await build();
+  } else if (message.kind === "tune" && configured && task) {
+    configured = { ...configured, settings: message.settings };
+    task.tune?.(message.settings);
+    await report(true);
   } else if (message.kind === "start") {
     running = true;
     if (timer === undefined) timer = setTimeout(trainSlice, 0);
@@ -182,8 +213,7 @@ async function handle(message: ToWorker): Promise<void> {
     await report(true);
   } else if (message.kind === "step" && task) {
     running = false;
-    pending.push(await task.step());
-    step++;
+    step += await stepsOf(task, () => false);
     await report(true);
   } else if (message.kind === "useText") {
     uploadedText = message.text;

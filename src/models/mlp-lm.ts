@@ -92,7 +92,8 @@ export class MLPLanguageModel extends Module {
     checkTokens("MLPLanguageModel.forward", idx, targets, this.config.vocabSize);
     const [B, T] = idx.shape;
     const bs = this.config.blockSize;
-    const padded = cat([full([B, bs - 1], this.padId, { dtype: "int32" }), idx], 1); // (B, T + bs - 1)
+    // The padding is made where idx lives, so that the model runs on any device.
+    const padded = cat([full([B, bs - 1], this.padId, { dtype: "int32", device: idx.device }), idx], 1); // (B, T + bs - 1)
     const emb = this.wte.forward(padded); // (B, T + bs - 1, E)
     const first = targets ? 0 : T - 1;
     const n = T - first;

@@ -27,6 +27,15 @@ export interface Status {
 export const status = async (page: Page): Promise<Status> =>
   (await page.evaluate(`({ ...document.querySelector(".status").dataset })`)) as Status;
 
+/** Sets the settings form's field `name` to `value`, as a user's edit does (a "change" event). */
+export async function setField(page: Page, name: string, value: string): Promise<void> {
+  await page.evaluate(`(() => {
+    const input = document.querySelector("[name=${name}]");
+    input.value = ${JSON.stringify(value)};
+    input.dispatchEvent(new Event("change"));
+  })()`);
+}
+
 /** Waits until the page's worker reports `step >= steps` (or an error); the slower models pass a longer `timeout`. */
 export async function waitForStep(page: Page, steps: number, timeout = WAIT_MS): Promise<void> {
   await page.waitForFunction(

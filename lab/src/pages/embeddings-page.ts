@@ -32,7 +32,9 @@ export function mountEmbeddingsPage(root: HTMLElement): () => void {
       "Skip-gram word2vec learns a vector per word of the Time Machine by telling the words around each word " +
       "from random ones. The map projects the vectors of the words you choose on their two principal " +
       "components: words used alike drift together as it trains. Ask for neighbours and analogies; LDA " +
-      "finds topics in the paragraphs meanwhile, and BM25 or tf-idf searches them.",
+      "finds topics in the paragraphs meanwhile, and BM25 or tf-idf searches them. This page trains on the " +
+      "CPU even where WebGPU is on: LDA is host code, and word2vec's step, a few hundred rows gathered from " +
+      "two small tables, is too little work to pay for the GPU's per-kernel cost.",
     fields: [
       { key: "dim", label: "vector size", min: 2, max: 128 },
       { key: "window", label: "window", min: 1, max: 10 },

@@ -2,7 +2,7 @@
 import { SEED_FIELD, learningRateField, batchField } from "../ui/settings-form";
 import { mountTrainingPage } from "../ui/training-page";
 import { attentionMaps } from "../ui/attention-maps";
-import { GPT_SETTINGS_DEFAULTS } from "../tasks/gpt-settings";
+import { GPT_SAMPLING_KEYS, GPT_SETTINGS_DEFAULTS } from "../tasks/gpt-settings";
 import { gptCode } from "../tasks/gpt-code";
 import type { GPTView } from "../tasks/gpt-task";
 import { modelFileTools } from "../ui/model-file-tools";
@@ -36,9 +36,12 @@ export function mountGPTPage(root: HTMLElement): () => void {
       learningRateField(0.1),
       batchField(64),
       { key: "prompt", label: "prompt", text: true },
+      { key: "temperature", label: "temperature", min: 0, max: 2, step: 0.1 },
+      { key: "topK", label: "top-k (0: all)", min: 0, max: 100 },
       SEED_FIELD,
     ],
     defaults: GPT_SETTINGS_DEFAULTS,
+    liveKeys: GPT_SAMPLING_KEYS,
     code: gptCode,
     view: gptView,
     tools(parent, client) {

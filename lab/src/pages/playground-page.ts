@@ -2,6 +2,7 @@
 import { SEED_FIELD, learningRateField } from "../ui/settings-form";
 import { mountTrainingPage } from "../ui/training-page";
 import { boundaryCanvas } from "../ui/boundary-canvas";
+import { neuronMaps } from "../ui/neuron-maps";
 import { PLAYGROUND_DEFAULTS } from "../tasks/playground-settings";
 import { DATASETS_2D } from "../tasks/points-2d";
 import { playgroundCode } from "../tasks/playground-code";
@@ -30,8 +31,10 @@ export function mountPlaygroundPage(root: HTMLElement): () => void {
     task: "playground",
     title: "Neural nets: an MLP on 2-D data",
     blurb:
-      "An MLP classifies points into two classes (orange and blue). The background is the probability " +
-      "it gives to blue at each place: watch the decision boundary bend around the data as it trains. " +
+      "An MLP classifies points into two classes (orange and blue), or on plane and bumps fits a value " +
+      "per point (regression: orange -1, blue 1). The background is the probability it gives to blue " +
+      "(or the value it predicts) at each place: watch the decision boundary bend around the data as it trains, and " +
+      "below it what each hidden neuron outputs over the plane. " +
       "Train on your own points: upload a CSV with columns x, y and label.",
     fields: [
       { key: "dataset", label: "data", options: [...DATASETS_2D, "csv"] },
@@ -44,7 +47,13 @@ export function mountPlaygroundPage(root: HTMLElement): () => void {
     ],
     defaults: PLAYGROUND_DEFAULTS,
     code: playgroundCode,
-    view: (parent) => boundaryCanvas(parent),
+    view(parent) {
+      const [drawBoundary, drawNeurons] = [boundaryCanvas(parent), neuronMaps(parent)];
+      return (view) => {
+        drawBoundary(view);
+        drawNeurons(view);
+      };
+    },
     moreSettings: uploadPoints,
   });
 }

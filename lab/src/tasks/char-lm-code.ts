@@ -53,6 +53,8 @@ export function languageModelScript(parts: {
   batchSize: number;
   seqLen: number;
   sampleLength: number;
+  /** The sample's options, e.g. "{ temperature: 0.8 }" (none: plain sampling). */
+  sampling?: string;
 }): string {
   const { batchSize: B, seqLen: T } = parts;
   return `import * as gs from "gradstack";
@@ -72,7 +74,7 @@ for (let step = 0; step < 1000; step++) {
   optimizer.step();
 }
 const start = gs.tensor([tokenizer.encode("\\n")], { dtype: "int32" });
-console.log(tokenizer.decode(model.generate(start, ${parts.sampleLength}).tolist()[0]));
+console.log(tokenizer.decode(model.generate(start, ${parts.sampleLength}${parts.sampling ? `, ${parts.sampling}` : ""}).tolist()[0]));
 `;
 }
 

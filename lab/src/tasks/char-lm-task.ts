@@ -7,6 +7,7 @@ import * as gs from "gradstack";
 import type { Task } from "./task";
 import { sampleLength, type CharLMSettings } from "./char-lm-settings";
 import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
+import { place, type TaskDevice } from "./device-twin";
 
 export interface CharLMView {
   /** Text sampled from the model, starting after a newline. */
@@ -32,25 +33,27 @@ export function buildCharModel(s: CharLMSettings, vocabSize: number): CharLM {
 }
 
 /** What the four models share: forward(idx, targets) -> loss, generate, and their parameters. */
-interface CharLM {
-  parameters(): gs.nn.Parameter[];
-  numParameters(): number;
+interface CharLM extends gs.nn.Module {
   forward(idx: gs.Tensor, targets?: gs.Tensor | null): { loss: gs.Tensor | null };
   generate(idx: gs.Tensor, maxNewTokens: number, opts?: gs.models.SampleOptions): gs.Tensor;
 }
 
-export function charLMTask(s: CharLMSettings, text: string): Task<CharLMView> {
+export function charLMTask(s: CharLMSettings, text: string, device?: TaskDevice): Task<CharLMView> {
   gs.manualSeed(s.seed);
   const tokenizer = gs.text.CharTokenizer.fromText(text);
   const ids = Int32Array.from(tokenizer.encode(text));
-  const model = buildCharModel(s, tokenizer.vocabSize);
+  const placed = place(buildCharModel(s, tokenizer.vocabSize), device, () =>
+    buildCharModel(s, tokenizer.vocabSize),
+  );
+  const { model } = placed;
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   const nextBatch = randomWindows(ids, s.batchSize, s.seqLen, s.seed);
   return {
     parameters: model.numParameters(),
-    step: () => languageModelStep(model, optimizer, nextBatch()),
-    view() {
-      return { sample: sampleAfterNewline(model, tokenizer, sampleLength(s.corpus), s.seed) };
-    },
+    device,
+    step: () => languageModelStep(model, optimizer, nextBatch(), placed.here),
+    view: async () => ({
+      sample: sampleAfterNewline(await placed.onHost(), tokenizer, sampleLength(s.corpus), s.seed),
+    }),
   };
 }

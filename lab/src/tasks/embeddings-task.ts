@@ -3,6 +3,10 @@
  * LDA topic model (gs.text.LDA, online variational Bayes) that takes one more chunk of paragraphs every few
  * steps. The view carries the normalised word vectors (the page projects them and answers neighbour and
  * analogy queries), the topics' top words and every paragraph's topic mixture.
+ *
+ * This page trains on the CPU even where WebGPU is on: half of its step is LDA, host code on arrays, and
+ * word2vec's step gathers a few hundred rows of two small tables (vocabulary × dim), too little work to
+ * outweigh the GPU's per-dispatch cost; the view reads the whole table back at every redraw as well.
  */
 import * as gs from "gradstack";
 import type { Task } from "./task";
@@ -73,7 +77,7 @@ export function embeddingsTask(s: EmbeddingsSettings, text: string): Task<Embedd
       loss.backward();
       optimizer.step();
       if (++steps % LDA_EVERY === 0) lda.update(nextChunk());
-      return loss.item() as number;
+      return loss.detach();
     },
     view() {
       const weights = model.centre.weight.detach();

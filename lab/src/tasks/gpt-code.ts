@@ -1,5 +1,5 @@
 /** The gradstack program that the tiny GPT's settings describe (what the worker runs). */
-import { GPT_SAMPLE_LENGTH, type GPTSettings } from "./gpt-settings";
+import { GPT_SAMPLE_LENGTH, samplingOptions, type GPTSettings } from "./gpt-settings";
 import { languageModelScript } from "./char-lm-code";
 
 export function gptCode(s: GPTSettings): string {
@@ -16,5 +16,12 @@ export function gptCode(s: GPTSettings): string {
     optimizer: `new gs.optim.AdamW(model.parameters(), { lr: ${s.lr}, weightDecay: 0.1 })`,
     seqLen: s.blockSize,
     sampleLength: GPT_SAMPLE_LENGTH,
+    sampling: samplingCode(s),
   });
+}
+
+/** The generate call's options: temperature, and top-k when on. */
+function samplingCode(s: GPTSettings): string {
+  const { temperature, topK } = samplingOptions(s);
+  return `{ temperature: ${temperature}${topK === null ? "" : `, topK: ${topK}`} }`;
 }

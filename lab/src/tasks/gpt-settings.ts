@@ -13,6 +13,9 @@ export interface GPTSettings {
   batchSize: number;
   /** The text whose attention pattern the page draws (its first blockSize known characters). */
   prompt: string;
+  /** The samples' temperature (0: greedy) and top-k (0: every character); they change no training. */
+  temperature: number;
+  topK: number;
   seed: number;
 }
 
@@ -25,8 +28,19 @@ export const GPT_SETTINGS_DEFAULTS: GPTSettings = {
   lr: 0.003,
   batchSize: 16,
   prompt: "ROMEO: But soft, what light through yonder window",
+  temperature: 1,
+  topK: 0,
   seed: 1,
 };
+
+/** The settings that the page changes while the model trains. */
+export const GPT_SAMPLING_KEYS = ["temperature", "topK"] as const;
+
+/** gs.models' sampling options of the settings. */
+export const samplingOptions = (s: Pick<GPTSettings, "temperature" | "topK">) => ({
+  temperature: s.temperature,
+  topK: s.topK > 0 ? s.topK : null,
+});
 
 /** Characters per sample shown. */
 export const GPT_SAMPLE_LENGTH = 80;

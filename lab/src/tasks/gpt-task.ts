@@ -4,14 +4,9 @@
  */
 import * as gs from "gradstack";
 import type { Task } from "./task";
-import { GPT_SAMPLE_LENGTH, type GPTSettings } from "./gpt-settings";
-import {
-  languageModelStep,
-  languageModelStepOnDevice,
-  randomWindows,
-  sampleAfterNewline,
-} from "./text-windows";
-import { copyToTwin } from "./device-twin";
+import { GPT_SAMPLE_LENGTH, samplingOptions, type GPTSettings } from "./gpt-settings";
+import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
+import { place, type TaskDevice } from "./device-twin";
 import { attentionMaps } from "./gpt-attention";
 import { gptFileBytes } from "./gpt-file";
 
@@ -23,7 +18,7 @@ export interface GPTView {
   maps: Float32Array[][];
 }
 
-export function gptTask(s: GPTSettings, text: string, device?: "webgpu"): Task<GPTView> {
+export function gptTask(s: GPTSettings, text: string, device?: TaskDevice): Task<GPTView> {
   gs.manualSeed(s.seed);
   const tokenizer = gs.text.CharTokenizer.fromText(text);
   const model = new gs.models.GPT({
@@ -46,7 +41,7 @@ export function gptTaskOf(
   text: string,
   model: gs.models.GPT,
   tokenizer: gs.text.CharTokenizer,
-  device?: "webgpu",
+  device?: TaskDevice,
 ): Task<GPTView> {
   const { blockSize } = model.config;
   const known = new Set(tokenizer.decode(Array.from({ length: tokenizer.vocabSize }, (_, i) => i)));
@@ -58,11 +53,12 @@ export function gptTaskOf(
       .slice(0, blockSize)
       .join("") || tokenizer.decode(Array.from(ids.subarray(0, blockSize)));
   const promptIds = gs.tensor([tokenizer.encode(prompt)], { dtype: "int32" });
+  let sampling = samplingOptions(s);
   const view = (cpuModel: gs.models.GPT): GPTView => {
     cpuModel.eval();
     try {
       return {
-        sample: sampleAfterNewline(cpuModel, tokenizer, GPT_SAMPLE_LENGTH, s.seed),
+        sample: sampleAfterNewline(cpuModel, tokenizer, GPT_SAMPLE_LENGTH, s.seed, sampling),
         prompt,
         maps: attentionMaps(cpuModel, promptIds),
       };
@@ -70,29 +66,14 @@ export function gptTaskOf(
       cpuModel.train();
     }
   };
-  if (device === "webgpu") {
-    const twin = new gs.models.GPT(model.config);
-    model.to("webgpu");
-    const optimizer = new gs.optim.AdamW(model.parameters(), { lr: s.lr, weightDecay: 0.1 });
-    return {
-      parameters: model.numParameters(),
-      device,
-      step: () => languageModelStepOnDevice(model, optimizer, nextBatch()),
-      async save() {
-        await copyToTwin(model, twin);
-        return gptFileBytes(twin, tokenizer);
-      },
-      async view() {
-        await copyToTwin(model, twin);
-        return view(twin);
-      },
-    };
-  }
+  const placed = place(model, device, () => new gs.models.GPT(model.config));
   const optimizer = new gs.optim.AdamW(model.parameters(), { lr: s.lr, weightDecay: 0.1 });
   return {
     parameters: model.numParameters(),
-    step: () => languageModelStep(model, optimizer, nextBatch()),
-    save: () => gptFileBytes(model, tokenizer),
-    view: () => view(model),
+    device,
+    step: () => languageModelStep(model, optimizer, nextBatch(), placed.here),
+    tune: (next) => void (sampling = samplingOptions(next as GPTSettings)),
+    save: async () => gptFileBytes(await placed.onHost(), tokenizer),
+    view: async () => view(await placed.onHost()),
   };
 }

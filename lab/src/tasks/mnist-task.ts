@@ -7,6 +7,7 @@ import * as gs from "gradstack";
 import type { Task } from "./task";
 import { MISTAKES_SHOWN, TEST_IMAGES, type MnistSettings } from "./mnist-settings";
 import { mnistSplit, PIXELS } from "./mnist-data";
+import { place, type TaskDevice } from "./device-twin";
 
 export interface MnistView {
   /** Fraction of the test images classified correctly. */
@@ -27,29 +28,33 @@ export function buildMnistModel(s: MnistSettings): gs.nn.Sequential {
   );
 }
 
-export async function mnistTask(s: MnistSettings): Promise<Task<MnistView>> {
+export async function mnistTask(s: MnistSettings, device?: TaskDevice): Promise<Task<MnistView>> {
   const [train, test] = await Promise.all([
     mnistSplit("train", s.trainImages),
     mnistSplit("test", TEST_IMAGES),
   ]);
   gs.manualSeed(s.seed);
-  const model = buildMnistModel(s);
+  const placed = place(buildMnistModel(s), device, () => buildMnistModel(s));
+  const { model } = placed;
+  const [images, labels] = [placed.here(train.images), placed.here(train.labels)];
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   const generator = new gs.Generator(s.seed);
   const testLabels = test.labels.dataSync();
   return {
     parameters: model.numParameters(),
+    device,
     step() {
-      const rows = gs.randint(0, s.trainImages, [s.batchSize], { generator });
-      const logits = model.forward(train.images.indexSelect(0, rows)) as gs.Tensor;
-      const loss = gs.nn.functional.crossEntropy(logits, train.labels.indexSelect(0, rows));
+      const rows = placed.here(gs.randint(0, s.trainImages, [s.batchSize], { generator }));
+      const logits = model.forward(images.indexSelect(0, rows)) as gs.Tensor;
+      const loss = gs.nn.functional.crossEntropy(logits, labels.indexSelect(0, rows));
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
-      return loss.item() as number;
+      return loss.detach();
     },
-    view() {
-      const predicted = gs.noGrad(() => (model.forward(test.images) as gs.Tensor).argmax(1).dataSync());
+    async view() {
+      const host = await placed.onHost();
+      const predicted = gs.noGrad(() => (host.forward(test.images) as gs.Tensor).argmax(1).dataSync());
       const confusion = new Int32Array(100);
       const mistakes: MnistView["mistakes"] = {
         pixels: new Uint8Array(MISTAKES_SHOWN * PIXELS),

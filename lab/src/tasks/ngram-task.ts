@@ -7,6 +7,7 @@ import type { Task } from "./task";
 import { buildCharModel, type CharLMView } from "./char-lm-task";
 import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
 import { sampleLength } from "./char-lm-settings";
+import { place, type TaskDevice } from "./device-twin";
 import { ngramCharSettings, type NgramSettings } from "./ngram-settings";
 
 export interface NgramView extends CharLMView {
@@ -25,28 +26,32 @@ export function bigramCounts(ids: Int32Array, vocabSize: number): Int32Array {
   return counts;
 }
 
-export function ngramTask(s: NgramSettings, text: string): Task<NgramView> {
+export function ngramTask(s: NgramSettings, text: string, device?: TaskDevice): Task<NgramView> {
   const settings = ngramCharSettings(s);
   gs.manualSeed(s.seed);
   const tokenizer = gs.text.CharTokenizer.fromText(text);
   const ids = Int32Array.from(tokenizer.encode(text));
   const V = tokenizer.vocabSize;
   const vocab = Array.from({ length: V }, (_, i) => tokenizer.decode([i]));
-  const model = buildCharModel(settings, V) as gs.models.MLPLanguageModel;
+  const build = () => buildCharModel(settings, V) as gs.models.MLPLanguageModel;
+  const placed = place(build(), device, build);
+  const { model } = placed;
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   const nextBatch = randomWindows(ids, s.batchSize, s.seqLen, s.seed);
   let counts: Int32Array | undefined = bigramCounts(ids, V);
   return {
     parameters: model.numParameters(),
-    step: () => languageModelStep(model, optimizer, nextBatch()),
-    view() {
+    device,
+    step: () => languageModelStep(model, optimizer, nextBatch(), placed.here),
+    async view() {
+      const host = await placed.onHost();
       // The embedding table has one more row, the padding before a text's start: not a character.
-      const embedding = Float32Array.from(model.wte.weight.dataSync().subarray(0, 2 * V));
+      const embedding = Float32Array.from(host.wte.weight.dataSync().subarray(0, 2 * V));
       const view = {
         vocab,
         counts,
         embedding,
-        sample: sampleAfterNewline(model, tokenizer, sampleLength("names"), s.seed),
+        sample: sampleAfterNewline(host, tokenizer, sampleLength("names"), s.seed),
       };
       counts = undefined; // sent once per run: it does not change
       return view;

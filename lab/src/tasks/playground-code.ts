@@ -1,9 +1,12 @@
 /** The gradstack program that the playground's settings describe (what the worker runs, as a script). */
 import type { PlaygroundSettings } from "./playground-settings";
+import { isRegression } from "./points-2d";
 
 const LAYER = { tanh: "Tanh", relu: "ReLU", sigmoid: "Sigmoid" } as const;
 
 function dataComment(s: PlaygroundSettings): string {
+  if (isRegression(s.dataset))
+    return `// x: (N, 2) float32 points of the "${s.dataset}" set (noise ${s.noise}), y: (N) float32 values in [-1, 1]`;
   if (s.dataset !== "csv" || !s.csv)
     return `// x: (N, 2) float32 points of the "${s.dataset}" set (noise ${s.noise}), y: (N) int32 labels 0 or 1`;
   const [c0, c1] = s.csv.classes;
@@ -24,7 +27,20 @@ export function playgroundCode(s: PlaygroundSettings): string {
     layers.push(`  new gs.nn.Linear(${inputs}, ${s.width}), new gs.nn.${LAYER[s.activation]}(),`);
     inputs = s.width;
   }
-  layers.push(`  new gs.nn.Linear(${inputs}, 2), // logits of the two classes`);
+  const regression = isRegression(s.dataset);
+  layers.push(
+    regression
+      ? `  new gs.nn.Linear(${inputs}, 1), // the value`
+      : `  new gs.nn.Linear(${inputs}, 2), // logits of the two classes`,
+  );
+  const loss = regression
+    ? "gs.nn.functional.mseLoss(model.forward(x).squeeze(1), y)"
+    : "gs.nn.functional.crossEntropy(model.forward(x), y)";
+  const picture = regression
+    ? `// The picture: the value on a grid of points g (M, 2)
+const v = gs.noGrad(() => model.forward(g).squeeze(1));`
+    : `// The boundary: P(class 1) on a grid of points g (M, 2)
+const p = gs.noGrad(() => gs.softmax(model.forward(g), -1).select(1, 1));`;
   return `import * as gs from "gradstack";
 
 gs.manualSeed(${s.seed});
@@ -35,12 +51,11 @@ ${layers.join("\n")}
 const optimizer = new gs.optim.Adam(model.parameters(), { lr: ${s.lr} });
 
 for (let step = 0; step < 1000; step++) {
-  const loss = gs.nn.functional.crossEntropy(model.forward(x), y); // full batch
+  const loss = ${loss}; // full batch
   optimizer.zeroGrad();
   loss.backward();
   optimizer.step();
 }
-// The boundary: P(class 1) on a grid of points g (M, 2)
-const p = gs.noGrad(() => gs.softmax(model.forward(g), -1).select(1, 1));
+${picture}
 `;
 }

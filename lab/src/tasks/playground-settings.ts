@@ -17,6 +17,9 @@ export interface PlaygroundSettings {
   seed: number;
 }
 
+/** Each hidden neuron's map is NEURON_GRID² cells: coarser than the boundary's, as there are up to 6 × 64. */
+export const NEURON_GRID = 16;
+
 export const PLAYGROUND_DEFAULTS: PlaygroundSettings = {
   dataset: "spiral",
   noise: 0.05,

@@ -8,6 +8,7 @@ import type { Task } from "./task";
 import { PROBE_MAX, RNN_SAMPLE_LENGTH, type RNNSettings } from "./rnn-settings";
 import { languageModelStep, randomWindows, sampleAfterNewline } from "./text-windows";
 import { probeRecurrent, type RNNProbe } from "./rnn-probe";
+import { place, type TaskDevice } from "./device-twin";
 
 export interface RNNView extends RNNProbe {
   /** The probe's characters that the maps are about (those the tokenizer knows). */
@@ -22,27 +23,34 @@ function knownProbe(probe: string, tokenizer: gs.text.CharTokenizer, text: strin
   return kept.length >= 2 ? kept.join("") : text.slice(0, PROBE_MAX);
 }
 
-export function rnnTask(s: RNNSettings, text: string): Task<RNNView> {
+export function rnnTask(s: RNNSettings, text: string, device?: TaskDevice): Task<RNNView> {
   gs.manualSeed(s.seed);
   const tokenizer = gs.text.CharTokenizer.fromText(text);
   const ids = Int32Array.from(tokenizer.encode(text));
-  const model = new gs.models.RNNLanguageModel({
-    cell: s.cell,
-    vocabSize: tokenizer.vocabSize,
-    embedDim: s.embedDim,
-    hiddenSize: s.hidden,
-  });
+  const build = () =>
+    new gs.models.RNNLanguageModel({
+      cell: s.cell,
+      vocabSize: tokenizer.vocabSize,
+      embedDim: s.embedDim,
+      hiddenSize: s.hidden,
+    });
+  const placed = place(build(), device, build);
+  const { model } = placed;
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   const nextBatch = randomWindows(ids, s.batchSize, s.seqLen, s.seed);
   const probe = knownProbe(s.probe, tokenizer, text);
   const probeIds = tokenizer.encode(probe);
   return {
     parameters: model.numParameters(),
-    step: () => languageModelStep(model, optimizer, nextBatch()),
-    view: () => ({
-      probe,
-      ...probeRecurrent(model, probeIds),
-      sample: sampleAfterNewline(model, tokenizer, RNN_SAMPLE_LENGTH, s.seed),
-    }),
+    device,
+    step: () => languageModelStep(model, optimizer, nextBatch(), placed.here),
+    async view() {
+      const host = await placed.onHost();
+      return {
+        probe,
+        ...probeRecurrent(host, probeIds),
+        sample: sampleAfterNewline(host, tokenizer, RNN_SAMPLE_LENGTH, s.seed),
+      };
+    },
   };
 }

@@ -29,41 +29,36 @@ export function randomWindows(
   };
 }
 
-/** A sample of `length` tokens from `model`, after a newline, drawn with a generator seeded by `seed`. */
+/**
+ * A sample of `length` tokens from `model`, after a newline, drawn with a generator seeded by `seed` (and
+ * `sampling`'s temperature and top-k).
+ */
 export function sampleAfterNewline(
   model: { generate(idx: gs.Tensor, n: number, opts?: gs.models.SampleOptions): gs.Tensor },
   tokenizer: gs.text.CharTokenizer,
   length: number,
   seed: number,
+  sampling: gs.models.SampleOptions = {},
 ): string {
   const generator = new gs.Generator(seed); // the same draws each time: only the model changes
   const start = gs.tensor([tokenizer.encode("\n")], { dtype: "int32" });
-  const out = gs.noGrad(() => model.generate(start, length, { generator }));
+  const out = gs.noGrad(() => model.generate(start, length, { ...sampling, generator }));
   return tokenizer.decode((out.tolist() as number[][])[0].slice(1));
 }
 
-/** One training step on a batch: the model's loss, backward, the optimizer's step; returns the loss. */
+/**
+ * One training step on a batch, moved by `here` to where the model trains: the model's loss, backward,
+ * the optimizer's step; returns the loss (a tensor there, read by the worker).
+ */
 export function languageModelStep(
   model: { forward(x: gs.Tensor, y: gs.Tensor): { loss: gs.Tensor | null } },
   optimizer: gs.optim.Optimizer,
   { x, y }: { x: gs.Tensor; y: gs.Tensor },
-): number {
-  const { loss } = model.forward(x, y);
+  here: (t: gs.Tensor) => gs.Tensor = (t) => t,
+): gs.Tensor {
+  const { loss } = model.forward(here(x), here(y));
   optimizer.zeroGrad();
   loss!.backward();
   optimizer.step();
-  return loss!.item() as number;
-}
-
-/** languageModelStep on the GPU: the batch moves to "webgpu", and the loss is read with one wait. */
-export function languageModelStepOnDevice(
-  model: { forward(x: gs.Tensor, y: gs.Tensor): { loss: gs.Tensor | null } },
-  optimizer: gs.optim.Optimizer,
-  { x, y }: { x: gs.Tensor; y: gs.Tensor },
-): Promise<number> {
-  const { loss } = model.forward(x.to("webgpu"), y.to("webgpu"));
-  optimizer.zeroGrad();
-  loss!.backward();
-  optimizer.step();
-  return loss!.itemAsync();
+  return loss!.detach();
 }

@@ -7,6 +7,7 @@
 import * as gs from "gradstack";
 import type { Task } from "./task";
 import { MAX_TRANSLATION_TOKENS, type TranslationSettings } from "./translation-settings";
+import { place, type TaskDevice } from "./device-twin";
 
 export interface Translation {
   words: string[];
@@ -53,17 +54,25 @@ function buildModel(s: TranslationSettings, srcVocabSize: number, tgtVocabSize: 
   });
 }
 
-/** Teacher-forced logits of a batch, whichever the model. */
-function logitsOf(model: Translator, b: gs.data.TranslationBatch): gs.Tensor {
+/** Teacher-forced logits of a batch, its tensors moved by `here` to where the model trains. */
+function logitsOf(
+  model: Translator,
+  b: gs.data.TranslationBatch,
+  here: (t: gs.Tensor) => gs.Tensor,
+): gs.Tensor {
   if (model instanceof gs.models.TransformerTranslator)
-    return model.forward(b.src, b.tgtIn, {
-      srcPaddingMask: b.srcPaddingMask,
-      tgtPaddingMask: b.tgtPaddingMask,
+    return model.forward(here(b.src), here(b.tgtIn), {
+      srcPaddingMask: here(b.srcPaddingMask),
+      tgtPaddingMask: here(b.tgtPaddingMask),
     });
-  return model.forward(b.src, b.srcLengths, b.tgtIn);
+  return model.forward(here(b.src), b.srcLengths, here(b.tgtIn));
 }
 
-export function translationTask(s: TranslationSettings, tatoeba: string): Task<TranslationView> {
+export function translationTask(
+  s: TranslationSettings,
+  tatoeba: string,
+  device?: TaskDevice,
+): Task<TranslationView> {
   gs.manualSeed(s.seed);
   const pairs = gs.data.parseTatoeba(tatoeba, { maxExamples: s.pairs });
   const srcTokens = pairs.src.map(tokenize);
@@ -74,7 +83,9 @@ export function translationTask(s: TranslationSettings, tatoeba: string): Task<T
     src: Int32Array.from([...srcVocab.encode(src), srcVocab.eosId!]),
     tgt: Int32Array.from([tgtVocab.bosId!, ...tgtVocab.encode(tgtTokens[i]), tgtVocab.eosId!]),
   }));
-  const model = buildModel(s, srcVocab.size, tgtVocab.size);
+  const build = () => buildModel(s, srcVocab.size, tgtVocab.size);
+  const placed = place(build(), device, build);
+  const { model } = placed;
   const optimizer = new gs.optim.Adam(model.parameters(), { lr: s.lr });
   const generator = new gs.Generator(s.seed);
 
@@ -91,21 +102,23 @@ export function translationTask(s: TranslationSettings, tatoeba: string): Task<T
 
   return {
     parameters: model.numParameters(),
+    device,
     step() {
       const batch = Array.from(
         { length: s.batchSize },
         () => examples[generator.randint(0, examples.length)],
       );
       const b = gs.data.translationBatch(batch, tgtVocab.padId!);
-      const loss = model.loss(logitsOf(model, b), b.tgtOut);
+      const loss = model.loss(logitsOf(model, b, placed.here), placed.here(b.tgtOut));
       optimizer.zeroGrad();
       loss.backward();
-      gs.nn.utils.clipGradNorm_(model.parameters(), 1);
+      gs.nn.utils.clipGradNorm_(model.parameters(), 1); // on the GPU it clips there, reading nothing back
       optimizer.step();
-      return loss.item() as number;
+      return loss.detach();
     },
-    view() {
-      const searchable = model as gs.models.Translator<unknown>; // both models decode through the same interface
+    async view() {
+      const host = await placed.onHost();
+      const searchable = host as gs.models.Translator<unknown>; // both models decode through the same interface
       const opts = { maxLen: MAX_TRANSLATION_TOKENS };
       const [greedy] = gs.models.greedySearch(searchable, sourceIds, sourceLength, opts);
       const [beam] = gs.models.beamSearch(searchable, sourceIds, sourceLength, {

@@ -14,6 +14,8 @@ export interface TrainingPageSpec<N extends TaskName> {
   blurb: string;
   fields: readonly Field<TaskSettings[N]>[];
   defaults: TaskSettings[N];
+  /** Settings that the running model takes as it is (sampling): changing only these keeps the training. */
+  liveKeys?: readonly (keyof TaskSettings[N])[];
   /** The gradstack program that trains what these settings describe. */
   code(settings: TaskSettings[N]): string;
   /** Builds the page's picture into `parent`; returns what draws each view the worker sends. */
@@ -29,6 +31,9 @@ export interface TrainingPageSpec<N extends TaskName> {
 
 /** Losses averaged for the status line, so that the number shown is steady. */
 const STATUS_WINDOW = 20;
+
+/** Steps per second as the status shows it: a tenth when under 10 (a GPU page on a software adapter). */
+const stepsPerSecond = (rate: number) => rate.toFixed(rate < 10 ? 1 : 0);
 
 /** A new element with a class and text. */
 export const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = "") =>
@@ -101,7 +106,7 @@ export function mountTrainingPage<N extends TaskName>(
     if (recent.length) status.dataset.recentLoss = String(loss);
     status.textContent =
       `backend ${backend} · step ${message.step} · loss ${Number.isNaN(loss) ? "–" : loss.toFixed(3)}` +
-      ` · ${message.stepsPerSecond.toFixed(0)} steps/s`;
+      ` · ${stepsPerSecond(message.stepsPerSecond)} steps/s`;
     if (message.view) drawView(message.view);
     setRunning(message.running);
   };
@@ -120,8 +125,11 @@ export function mountTrainingPage<N extends TaskName>(
     code.textContent = spec.code({ ...settings, ...extra });
   };
   settingsForm(settingsBox, spec.fields, spec.defaults, (next) => {
+    const changed = (Object.keys(next) as (keyof TaskSettings[N])[]).filter((k) => next[k] !== settings[k]);
     settings = next;
-    configure();
+    if (changed.length === 0 || !changed.every((k) => spec.liveKeys?.includes(k))) return configure();
+    client.send({ kind: "tune", settings: { ...settings, ...extra } });
+    code.textContent = spec.code({ ...settings, ...extra });
   });
   spec.moreSettings?.(settingsBox, (more) => {
     extra = { ...extra, ...more };
