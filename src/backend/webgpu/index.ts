@@ -81,5 +81,5 @@ export function memory(): GpuMemory {
 
 /** Frees the pooled (unused) buffers. */
 export function trim(): void {
-  active?.backend.context.pool.trim();
+  active?.backend.context.trim();
 }
