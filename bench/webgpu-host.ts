@@ -8,6 +8,8 @@
  *   node build/bench/webgpu-host.js --swiftshader --record-only
  *   node build/bench/webgpu-host.js --preset=gpu-recipe --dropout=0   # on a GPU: submits for real
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as gs from "../src/index.js";
 import { backendFor } from "../src/tensor/device.js";
 import type { WebGpuBackend } from "../src/backend/webgpu/backend.js";
@@ -28,10 +30,17 @@ const steps = numberFlag(f, "steps", 5);
 const warm = numberFlag(f, "warm", 2);
 const dropout = numberFlag(f, "dropout", 0.2);
 const presets = (f.get("preset") ?? "gpu-recipe,gpt2-small").split(",") as Preset[];
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
 const device = (backendFor("webgpu") as WebGpuBackend).context.device;
 
-/** Host ms per step (median of `steps`) and the device calls of one step. */
-async function measure(name: Preset): Promise<{ ms: number; calls: HostCalls }> {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Host ms per step, wall and CPU time of the process's threads (median of `steps`) and the device calls of one step. */
+async function measure(name: Preset): Promise<{ ms: number; cpuMs: number; calls: HostCalls }> {
   const { batch, ...shape } = PRESETS[name];
   gs.manualSeed(1337);
   const model = new gs.models.GPT({ ...shape, dropout, bias: false }).to("webgpu");
@@ -47,8 +56,13 @@ async function measure(name: Preset): Promise<{ ms: number; calls: HostCalls }> 
     opt.step();
     ctx.flush();
   };
-  // A training loop's awaits let the FinalizationRegistry hand freed buffers back to the pool.
-  const idle = () => new Promise((r) => setTimeout(r, 0));
+  // The step's garbage is collected between steps (untimed) and the FinalizationRegistry hands its
+  // buffers back to the pool, so every step runs from a warm pool: V8 sees the wrappers' bytes, not the
+  // GPU's, and would otherwise let gigabytes of these shapes' intermediates wait for a collection.
+  const idle = async () => {
+    collectGarbage();
+    await new Promise((r) => setTimeout(r, 0));
+  };
   const settle = async () => {
     // On a GPU the work runs meanwhile; the next step's host time starts from an idle queue.
     if (!recordOnly) await ctx.sync();
@@ -61,18 +75,20 @@ async function measure(name: Preset): Promise<{ ms: number; calls: HostCalls }> 
       await settle();
     }
     const times: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
+      const [t0, c0] = [performance.now(), process.cpuUsage()];
       step();
+      const c = process.cpuUsage(c0);
       times.push(performance.now() - t0);
+      cpu.push((c.user + c.system) / 1000);
       await settle();
     }
-    times.sort((a, b) => a - b);
     const counting = probeDevice(device);
     step();
     counting.remove();
     await settle();
-    return { ms: times[Math.floor(times.length / 2)], calls: counting.calls };
+    return { ms: median(times), cpuMs: median(cpu), calls: counting.calls };
   } finally {
     dropping.remove();
   }
@@ -80,14 +96,14 @@ async function measure(name: Preset): Promise<{ ms: number; calls: HostCalls }> 
 
 console.log(`${recordOnly ? "record only (nothing submitted)" : "submitted"}, dropout ${dropout}`);
 for (const name of presets) {
-  const { ms, calls } = await measure(name);
+  const { ms, cpuMs, calls } = await measure(name);
   const p = PRESETS[name];
   console.log(
-    `${name} (L${p.nLayer} H${p.nHead} E${p.nEmbd} T${p.blockSize} B${p.batch} V${p.vocabSize}): host ${ms.toFixed(1)} ms/step; ` +
+    `${name} (L${p.nLayer} H${p.nHead} E${p.nEmbd} T${p.blockSize} B${p.batch} V${p.vocabSize}): host ${ms.toFixed(1)} ms/step (CPU ${cpuMs.toFixed(1)} ms); ` +
       Object.entries(calls)
         .map(([k, v]) => `${k} ${v}`)
         .join(", "),
   );
-  console.log(JSON.stringify({ bench: "webgpu-host", adapter: info, preset: name, recordOnly, dropout, ms, ...calls }));
+  console.log(JSON.stringify({ bench: "webgpu-host", adapter: info, preset: name, recordOnly, dropout, ms, cpuMs, ...calls }));
 }
 process.exit(0);

@@ -26,8 +26,13 @@ export interface Dispatch {
   groups: number | readonly [number, number, number];
 }
 
+/** The register-blocked matmul tile's variant: plain, or with subgroup (quad) broadcasts. */
+export type MatmulKernel = "tiled" | "subgroups";
+
 export class GpuContext {
   readonly pool: BufferPool;
+  /** The big matmul tile's variant; "subgroups" only where the device has the feature (`setMatmulKernel`). */
+  #matmulKernel: MatmulKernel = "tiled";
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #layouts: BindingLayouts;
   readonly #bindGroups = new BindGroupCache<GPUBindGroup>();
@@ -68,8 +73,14 @@ export class GpuContext {
   /** A zero-filled buffer of n elements. */
   alloc(dtype: DType, n: number): GpuBuffer {
     wgslType(dtype);
-    const { gpu, reused } = this.pool.take(n * 4);
-    if (reused) this.#commands().clearBuffer(gpu);
+    const { gpu, dirty } = this.pool.take(n * 4);
+    if (dirty) {
+      // Zero every buffer released since the last clear together: an allocation in a step then rarely
+      // interrupts the compute pass (each clear must be recorded outside one).
+      const commands = this.#commands();
+      commands.clearBuffer(gpu);
+      for (const b of this.pool.takeDirty()) commands.clearBuffer(b);
+    }
     const b = new GpuBuffer(gpu, dtype, 0, n);
     this.pool.watch(b, gpu);
     return b;
@@ -117,6 +128,16 @@ export class GpuContext {
     pass.setBindGroup(0, group, [slot * PARAM_SLOT_BYTES]);
     pass.dispatchWorkgroups(gx, gy, gz);
     this.#scheduleFlush();
+  }
+
+  get matmulKernel(): MatmulKernel {
+    return this.#matmulKernel;
+  }
+
+  /** Chooses the matmul variant; "subgroups" falls back to "tiled" without the feature. Returns the one in use. */
+  setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
+    this.#matmulKernel = kernel === "subgroups" && this.device.features.has("subgroups") ? kernel : "tiled";
+    return this.#matmulKernel;
   }
 
   /** Frees the pooled buffers, and the cached bind groups that may name them. */
@@ -186,7 +207,12 @@ export class GpuContext {
   #pipeline(kernel: string, code: string, slots: readonly number[]): GPUComputePipeline {
     let p = this.#pipelines.get(code);
     if (p === undefined) {
-      const module = this.device.createShaderModule({ label: kernel, code: paramsPrelude + code });
+      // WGSL wants `enable` directives before any declaration, so they go ahead of the prelude.
+      const enables = /^(enable [^;]+;\n)*/.exec(code)![0];
+      const module = this.device.createShaderModule({
+        label: kernel,
+        code: enables + paramsPrelude + code.slice(enables.length),
+      });
       p = this.device.createComputePipeline({
         label: kernel,
         layout: this.#layouts.pipeline(slots),
