@@ -104,6 +104,17 @@ for (const name of presets) {
         .map(([k, v]) => `${k} ${v}`)
         .join(", "),
   );
-  console.log(JSON.stringify({ bench: "webgpu-host", adapter: info, preset: name, recordOnly, dropout, ms, cpuMs, ...calls }));
+  console.log(
+    JSON.stringify({
+      bench: "webgpu-host",
+      adapter: info,
+      preset: name,
+      recordOnly,
+      dropout,
+      ms,
+      cpuMs,
+      ...calls,
+    }),
+  );
 }
 process.exit(0);

@@ -62,7 +62,7 @@ test("a GPT step on webgpu: locked dispatches, few compute passes, bind groups r
   assert.ok(two.passes <= 10, `compute passes: ${two.passes}`);
   // Which pooled buffer an op gets depends on the order of collection, so some bind groups are new.
   assert.ok(two.bindGroups < two.dispatches, `new bind groups: ${two.bindGroups} of ${two.dispatches}`);
-  assert.ok(two.buffers <= 10, `buffers created from a warm pool: ${two.buffers}`);
+  assert.ok(two.buffers <= 32, `buffers created from a warm pool: ${two.buffers}`);
 });
 
 test("webgpu bind groups: one per layout and buffers, reused by the next call with other parameters", async () => {
