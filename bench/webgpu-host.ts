@@ -8,13 +8,11 @@
  *   node build/bench/webgpu-host.js --swiftshader --record-only
  *   node build/bench/webgpu-host.js --preset=gpu-recipe --dropout=0   # on a GPU: submits for real
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import * as gs from "../src/index.js";
 import { backendFor } from "../src/tensor/device.js";
 import type { WebGpuBackend } from "../src/backend/webgpu/backend.js";
 import { probeDevice, type HostCalls } from "../src/backend/webgpu/probe.js";
 import { flags, initBenchGpu, numberFlag } from "./webgpu-init.js";
+import { collectGarbage, gpuGptStep } from "./webgpu-gpt-step.js";
 
 const PRESETS = {
   "gpu-recipe": { nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256, vocabSize: 65, batch: 64 },
@@ -30,8 +28,6 @@ const steps = numberFlag(f, "steps", 5);
 const warm = numberFlag(f, "warm", 2);
 const dropout = numberFlag(f, "dropout", 0.2);
 const presets = (f.get("preset") ?? "gpu-recipe,gpt2-small").split(",") as Preset[];
-setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as () => void;
 const device = (backendFor("webgpu") as WebGpuBackend).context.device;
 
 function median(xs: number[]): number {
@@ -42,23 +38,7 @@ function median(xs: number[]): number {
 /** Host ms per step, wall and CPU time of the process's threads (median of `steps`) and the device calls of one step. */
 async function measure(name: Preset): Promise<{ ms: number; cpuMs: number; calls: HostCalls }> {
   const { batch, ...shape } = PRESETS[name];
-  gs.manualSeed(1337);
-  const model = new gs.models.GPT({ ...shape, dropout, bias: false }).to("webgpu");
-  const opt = model.configureOptimizers({ weightDecay: 0.1, lr: 6e-4, betas: [0.9, 0.95] });
-  const x = gs.randint(0, shape.vocabSize, [batch, shape.blockSize], { dtype: "int32" }).to("webgpu");
-  const y = gs.randint(0, shape.vocabSize, [batch, shape.blockSize], { dtype: "int32" }).to("webgpu");
-  const ctx = (backendFor("webgpu") as WebGpuBackend).context;
-  const step = () => {
-    const { loss } = model.forward(x, y);
-    opt.zeroGrad();
-    loss!.backward();
-    gs.nn.utils.clipGradNorm_(model.parameters(), 1.0);
-    opt.step();
-    ctx.flush();
-  };
-  // The step's garbage is collected between steps (untimed) and the FinalizationRegistry hands its
-  // buffers back to the pool, so every step runs from a warm pool: V8 sees the wrappers' bytes, not the
-  // GPU's, and would otherwise let gigabytes of these shapes' intermediates wait for a collection.
+  const { step, ctx } = gpuGptStep({ ...shape, dropout }, batch, 1337);
   const idle = async () => {
     collectGarbage();
     await new Promise((r) => setTimeout(r, 0));

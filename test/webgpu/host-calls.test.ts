@@ -4,38 +4,20 @@
 // pass break per allocation) and a step from a warm pool reuses its bind groups.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import * as gs from "../../src/index.js";
 import { backendFor } from "../../src/tensor/device.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/backend.js";
 import { probeDevice, type HostCalls } from "../../src/backend/webgpu/probe.js";
 import { GPU, initWebGpu } from "./setup.js";
+import { collectGarbage, gpuGptStep } from "../../bench/webgpu-gpt-step.js";
 
 before(initWebGpu);
-
-setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as () => void;
 
 /** Dispatches of one step of the 2-layer GPT below (measured; lower it when a change saves some). */
 const DISPATCHES_PER_STEP = 184;
 
 async function stepCalls(nLayer: number): Promise<HostCalls> {
-  gs.manualSeed(7);
-  const shape = { nLayer, nHead: 2, nEmbd: 32, blockSize: 16, vocabSize: 65, dropout: 0, bias: false };
-  const model = new gs.models.GPT(shape).to(GPU);
-  const opt = model.configureOptimizers({ weightDecay: 0.1, lr: 1e-3, betas: [0.9, 0.95] });
-  const x = gs.randint(0, 65, [2, 16], { dtype: "int32" }).to(GPU);
-  const y = gs.randint(0, 65, [2, 16], { dtype: "int32" }).to(GPU);
-  const ctx = (backendFor(GPU) as WebGpuBackend).context;
-  const step = () => {
-    const { loss } = model.forward(x, y);
-    opt.zeroGrad();
-    loss!.backward();
-    gs.nn.utils.clipGradNorm_(model.parameters(), 1.0);
-    opt.step();
-    ctx.flush();
-  };
+  const shape = { nLayer, nHead: 2, nEmbd: 32, blockSize: 16, vocabSize: 65, dropout: 0 };
+  const { step, ctx } = gpuGptStep(shape, 2, 7);
   for (let i = 0; i < 2; i++) {
     step();
     await ctx.sync();
