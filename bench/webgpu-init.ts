@@ -1,6 +1,7 @@
 /**
  * Shared by the bench/webgpu-*.ts scripts: `--key=value` flags, and the webgpu device (`--swiftshader`
- * points Dawn at chromium's SwiftShader driver, for a run on a machine without a GPU).
+ * points Dawn at chromium's SwiftShader driver, for a run on a machine without a GPU; `--matmul=subgroups`
+ * picks the matmul tile's subgroup variant, `--matmul=tiled` the default).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,7 +33,13 @@ export async function initBenchGpu(f: Map<string, string>): Promise<gs.webgpu.We
     process.env.VK_ICD_FILENAMES ??= "/usr/lib/chromium/vk_swiftshader_icd.json";
     process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), "gradstack-xdg-"));
   }
-  const info = await gs.webgpu.init();
-  console.log(`webgpu adapter: ${info.vendor} ${info.architecture} ${info.description}`.trim());
+  const matmul = f.get("matmul") ?? "tiled";
+  if (matmul !== "tiled" && matmul !== "subgroups")
+    throw new Error(`--matmul is tiled or subgroups, got ${matmul}`);
+  const info = await gs.webgpu.init({ matmulKernel: matmul });
+  const used = gs.webgpu.setMatmulKernel(matmul);
+  console.log(
+    `webgpu adapter: ${info.vendor} ${info.architecture} ${info.description}, matmul ${used}`.trim(),
+  );
   return info;
 }

@@ -8,6 +8,7 @@ import { cpuJs } from "../../src/backend/cpu-js.js";
 import { backendFor } from "../../src/tensor/device.js";
 import type { MatmulParams } from "../../src/backend/types.js";
 import { usesBigTile } from "../../src/backend/webgpu/matmul.js";
+import type { WebGpuBackend } from "../../src/backend/webgpu/backend.js";
 import { assertCloseAsync, GPU, initWebGpu } from "./setup.js";
 
 before(initWebGpu);
@@ -93,4 +94,28 @@ test("webgpu matmul: batches, shared B, padded leading dimensions and offsets", 
       await check(params(66, 64, 20, transA, transB, 2, 0));
       await check(params(17, 9, 40, transA, transB, 2, 1));
     }
+});
+
+test("webgpu matmul: the subgroups variant of the 64×64 tile (quad broadcasts), then back to the plain tile", async (t) => {
+  const ctx = (backendFor(GPU) as WebGpuBackend).context;
+  if (!ctx.device.features.has("subgroups")) {
+    // SwiftShader and the H200 have subgroups; a device without them keeps the plain tile.
+    assert.equal(gs.webgpu.setMatmulKernel("subgroups"), "tiled");
+    t.skip("this device has no subgroups");
+    return;
+  }
+  assert.equal(gs.webgpu.setMatmulKernel("subgroups"), "subgroups");
+  try {
+    gs.manualSeed(5);
+    for (const transA of [false, true])
+      for (const transB of [false, true]) {
+        for (const [m, n, k] of SHAPES) await check(params(m, n, k, transA, transB));
+        await check(params(65, 70, 33, transA, transB, 3, 3));
+        await check(params(128, 192, 40, transA, transB, 2, 0));
+      }
+  } finally {
+    assert.equal(gs.webgpu.setMatmulKernel("tiled"), "tiled");
+  }
+  gs.manualSeed(6);
+  await check(params(129, 129, 129, false, true));
 });

@@ -7,6 +7,7 @@
 import type { DType, Storage } from "../types.js";
 import { GpuBuffer, wgslType } from "./buffer.js";
 import { BufferPool, fmtBytes } from "./pool.js";
+import { BindGroupCache, BindingLayouts } from "./binding-cache.js";
 import { PARAM_SLOT_BYTES, PARAM_WORDS, paramsPrelude } from "./wgsl.js";
 
 /** Kernel calls per submitted batch (each uses one 256-byte slot of the parameter buffer). */
@@ -25,9 +26,16 @@ export interface Dispatch {
   groups: number | readonly [number, number, number];
 }
 
+/** The register-blocked matmul tile's variant: plain, or with subgroup (quad) broadcasts. */
+export type MatmulKernel = "tiled" | "subgroups";
+
 export class GpuContext {
   readonly pool: BufferPool;
+  /** The big matmul tile's variant; "subgroups" only where the device has the feature (`setMatmulKernel`). */
+  #matmulKernel: MatmulKernel = "tiled";
   readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #layouts: BindingLayouts;
+  readonly #bindGroups = new BindGroupCache<GPUBindGroup>();
   readonly #params: GPUBuffer;
   readonly #paramsHost = new Uint32Array((SLOTS_PER_BATCH * PARAM_SLOT_BYTES) / 4);
   #slots = 0;
@@ -49,6 +57,7 @@ export class GpuContext {
       const m = this.pool.memory();
       this.#oom ??= `out of GPU memory allocating ${fmtBytes(bytes)}${user === undefined ? "" : ` for ${user}`} (${fmtBytes(m.live)} held by tensors, ${fmtBytes(m.pooled)} pooled): ${error}`;
     });
+    this.#layouts = new BindingLayouts(device);
     this.#params = device.createBuffer({
       size: SLOTS_PER_BATCH * PARAM_SLOT_BYTES,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -64,8 +73,14 @@ export class GpuContext {
   /** A zero-filled buffer of n elements. */
   alloc(dtype: DType, n: number): GpuBuffer {
     wgslType(dtype);
-    const { gpu, reused } = this.pool.take(n * 4);
-    if (reused) this.#commands().clearBuffer(gpu);
+    const { gpu, dirty } = this.pool.take(n * 4);
+    if (dirty) {
+      // Zero every buffer released since the last clear together: an allocation in a step then rarely
+      // interrupts the compute pass (each clear must be recorded outside one).
+      const commands = this.#commands();
+      commands.clearBuffer(gpu);
+      for (const b of this.pool.takeDirty()) commands.clearBuffer(b);
+    }
     const b = new GpuBuffer(gpu, dtype, 0, n);
     this.pool.watch(b, gpu);
     return b;
@@ -105,20 +120,30 @@ export class GpuContext {
     for (let i = 0; i < d.params.length; i++) this.#paramsHost[base + i] = d.params[i];
     if (this.pool.pending.size > 0) this.#noteFirstUse(d);
     const { code, unique } = unaliased(d.code, d.buffers);
-    const pipeline = this.#pipeline(d.kernel, code);
-    const entries: GPUBindGroupEntry[] = [
-      {
-        binding: 0,
-        resource: { buffer: this.#params, offset: slot * PARAM_SLOT_BYTES, size: PARAM_SLOT_BYTES },
-      },
-      ...unique.map((i) => ({ binding: i + 1, resource: { buffer: d.buffers[i].gpu } })),
-    ];
-    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const pipeline = this.#pipeline(d.kernel, code, unique);
+    const group = this.#bindGroup(d.buffers, unique);
     const pass = this.#computePass();
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
+    // The parameter slot is a dynamic offset, so a bind group serves every call on the same buffers.
+    pass.setBindGroup(0, group, [slot * PARAM_SLOT_BYTES]);
     pass.dispatchWorkgroups(gx, gy, gz);
     this.#scheduleFlush();
+  }
+
+  get matmulKernel(): MatmulKernel {
+    return this.#matmulKernel;
+  }
+
+  /** Chooses the matmul variant; "subgroups" falls back to "tiled" without the feature. Returns the one in use. */
+  setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
+    this.#matmulKernel = kernel === "subgroups" && this.device.features.has("subgroups") ? kernel : "tiled";
+    return this.#matmulKernel;
+  }
+
+  /** Frees the pooled buffers, and the cached bind groups that may name them. */
+  trim(): void {
+    this.#bindGroups.clear();
+    this.pool.trim();
   }
 
   /** Submits the recorded work. */
@@ -179,18 +204,39 @@ export class GpuContext {
       if (this.pool.pending.has(b.gpu) && !this.#firstUse.has(b.gpu)) this.#firstUse.set(b.gpu, d.kernel);
   }
 
-  #pipeline(kernel: string, code: string): GPUComputePipeline {
+  #pipeline(kernel: string, code: string, slots: readonly number[]): GPUComputePipeline {
     let p = this.#pipelines.get(code);
     if (p === undefined) {
-      const module = this.device.createShaderModule({ label: kernel, code: paramsPrelude + code });
+      // WGSL wants `enable` directives before any declaration, so they go ahead of the prelude.
+      const enables = /^(enable [^;]+;\n)*/.exec(code)![0];
+      const module = this.device.createShaderModule({
+        label: kernel,
+        code: enables + paramsPrelude + code.slice(enables.length),
+      });
       p = this.device.createComputePipeline({
         label: kernel,
-        layout: "auto",
+        layout: this.#layouts.pipeline(slots),
         compute: { module, entryPoint: "main" },
       });
       this.#pipelines.set(code, p);
     }
     return p;
+  }
+
+  /** The bind group of the parameter buffer and `buffers[unique[i]]`, made once per layout and buffers. */
+  #bindGroup(buffers: readonly GpuBuffer[], unique: readonly number[]): GPUBindGroup {
+    const layout = this.#layouts.group(unique);
+    const key: object[] = [layout];
+    for (const i of unique) key.push(buffers[i].gpu);
+    const hit = this.#bindGroups.get(key);
+    if (hit !== undefined) return hit;
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.#params, size: PARAM_SLOT_BYTES } },
+      ...unique.map((i) => ({ binding: i + 1, resource: { buffer: buffers[i].gpu } })),
+    ];
+    const group = this.device.createBindGroup({ layout, entries });
+    this.#bindGroups.set(key, group);
+    return group;
   }
 
   #commands(): GPUCommandEncoder {
@@ -228,7 +274,8 @@ export class GpuContext {
  * buffer), so each GPUBuffer is bound once: later bindings of it are dropped from the WGSL and their
  * name (b<i>) becomes the first one's. Returns the code and the indices of the buffers still bound.
  */
-function unaliased(code: string, buffers: readonly GpuBuffer[]): { code: string; unique: number[] } {
+function unaliased(code: string, buffers: readonly GpuBuffer[]): { code: string; unique: readonly number[] } {
+  if (!hasAlias(buffers)) return { code, unique: allOf(buffers.length) };
   const unique: number[] = [];
   let out = code;
   buffers.forEach((b, i) => {
@@ -241,6 +288,18 @@ function unaliased(code: string, buffers: readonly GpuBuffer[]): { code: string;
     out = out.replace(new RegExp(`\\bb${i}\\b`, "g"), `b${first}`);
   });
   return { code: out, unique };
+}
+
+function hasAlias(buffers: readonly GpuBuffer[]): boolean {
+  for (let i = 1; i < buffers.length; i++)
+    for (let j = 0; j < i; j++) if (buffers[i].gpu === buffers[j].gpu) return true;
+  return false;
+}
+
+const ALL: number[][] = [];
+/** [0, 1, …, n − 1], shared. */
+function allOf(n: number): readonly number[] {
+  return (ALL[n] ??= Array.from({ length: n }, (_, i) => i));
 }
 
 /** Workgroup counts over x (then y) within the per-dimension limit. */

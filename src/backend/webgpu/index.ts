@@ -12,9 +12,10 @@ import { registerDevice } from "../devices.js";
 import { makeWebGpuBackend, type WebGpuBackend } from "./backend.js";
 import { WEBGPU_DEVICE } from "./buffer.js";
 import { nodeGpu } from "./node-gpu.js";
+import type { MatmulKernel } from "./context.js";
 import type { GpuMemory } from "./pool.js";
 
-export type { GpuMemory };
+export type { GpuMemory, MatmulKernel };
 
 export interface WebGpuInitOptions {
   /** A GPU object to use instead of navigator.gpu or Dawn (e.g. one created with other Dawn flags). */
@@ -22,6 +23,8 @@ export interface WebGpuInitOptions {
   /** Dawn flags for Node, e.g. ["backend=vulkan"]. */
   dawnFlags?: string[];
   powerPreference?: GPUPowerPreference;
+  /** The register-blocked matmul's variant (default "tiled"; "subgroups" needs the adapter's feature). */
+  matmulKernel?: MatmulKernel;
 }
 
 /** What `init` found. */
@@ -46,6 +49,8 @@ export async function init(options: WebGpuInitOptions = {}): Promise<WebGpuInfo>
   if (adapter === null) throw new Error("webgpu.init: no WebGPU adapter was found");
   const L = adapter.limits;
   const device = await adapter.requestDevice({
+    // Subgroups are asked for where they exist; only the matmul's "subgroups" variant uses them.
+    requiredFeatures: adapter.features.has("subgroups") ? ["subgroups"] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: L.maxStorageBufferBindingSize,
       maxBufferSize: L.maxBufferSize,
@@ -53,6 +58,7 @@ export async function init(options: WebGpuInitOptions = {}): Promise<WebGpuInfo>
     },
   });
   const backend = makeWebGpuBackend(device);
+  backend.context.setMatmulKernel(options.matmulKernel ?? "tiled");
   registerDevice(backend);
   const i = adapter.info;
   active = {
@@ -79,7 +85,16 @@ export function memory(): GpuMemory {
   return active.backend.context.pool.memory();
 }
 
+/**
+ * Chooses the register-blocked matmul's variant: "tiled" (the default) or "subgroups" (quad broadcasts;
+ * falls back to "tiled" where the device lacks subgroups). Returns the variant in use.
+ */
+export function setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
+  if (active === null) throw new Error("webgpu.setMatmulKernel: call `await gs.webgpu.init()` first");
+  return active.backend.context.setMatmulKernel(kernel);
+}
+
 /** Frees the pooled (unused) buffers. */
 export function trim(): void {
-  active?.backend.context.pool.trim();
+  active?.backend.context.trim();
 }

@@ -3,7 +3,9 @@
  * kernels chosen by shape: small outputs (m or n under 64) run a 16×16 tile, one element a thread;
  * larger ones a register-blocked 64×64 tile, 256 threads of 4×4 outputs each, with 64×16 blocks of A and
  * 16×64 of B staged in workgroup memory and loaded so that neighbouring threads read neighbouring
- * addresses whichever way each matrix is stored. Pipelines are cached by their code (context.ts).
+ * addresses whichever way each matrix is stored; where the device has subgroups, `matmulKernel:
+ * "subgroups"` runs that tile with quad broadcasts (SUBGROUPS below; not the default until a GPU shows it
+ * faster: bench/webgpu-sgemm.ts compares them). Pipelines are cached by their code (context.ts).
  */
 import type { MatmulParams, Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
@@ -64,14 +66,44 @@ function bCoords(transB: boolean): string {
   return transB ? `let c = e / ${BK}u; let p = e % ${BK}u;` : `let p = e / ${BIG}u; let c = e % ${BIG}u;`;
 }
 
-function bigCode(transA: boolean, transB: boolean, decl: string): string {
+/** The 64×64 kernel's thread coordinates (tx, ty) and its 4 A values a0..a3 of step p. */
+const TILED = {
+  enable: "",
+  workgroupVars: "",
+  builtins: "",
+  coords: "let tx = lid.x % 16u; let ty = lid.x / 16u;",
+  aValues: `let a = p * ${BIG}u + ty * 4u;
+      let a0 = As[a]; let a1 = As[a + 1u]; let a2 = As[a + 2u]; let a3 = As[a + 3u];`,
+};
+
+/**
+ * The subgroup variant: the 4 threads of a quad share ty, so each reads one of the 4 A values from
+ * workgroup memory and the quad broadcasts them (one shared-memory read instead of four). Threads are
+ * numbered by subgroup (a workgroup counter hands each subgroup a base) so that a quad's lanes are 4
+ * consecutive (tx, ty) whatever the subgroup size (4 to 128, dividing 256) and lane layout.
+ */
+const SUBGROUPS = {
+  enable: "enable subgroups;\n",
+  workgroupVars: "var<workgroup> subgroupBase: atomic<u32>;",
+  builtins: ", @builtin(subgroup_invocation_id) lane: u32, @builtin(subgroup_size) sgSize: u32",
+  coords: `var first = 0u;
+  if (subgroupElect()) { first = atomicAdd(&subgroupBase, sgSize); }
+  let thread = subgroupBroadcastFirst(first) + lane;
+  let tx = thread % 16u; let ty = thread / 16u;`,
+  aValues: `let mine = As[p * ${BIG}u + ty * 4u + (lane & 3u)];
+      let a0 = quadBroadcast(mine, 0u); let a1 = quadBroadcast(mine, 1u);
+      let a2 = quadBroadcast(mine, 2u); let a3 = quadBroadcast(mine, 3u);`,
+};
+
+function bigCode(transA: boolean, transB: boolean, decl: string, v: typeof TILED): string {
   // As[p][r] and Bs[p][c/4] (as vec4): a thread reads 4 rows of A and 4 columns of B per p.
-  return `${decl}
+  return `${v.enable}${decl}
 var<workgroup> As: array<f32, ${BK * BIG}>;
 var<workgroup> Bs: array<vec4<f32>, ${(BK * BIG) / 4}>;
+${v.workgroupVars}
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {${PARAMS}
-  let tx = lid.x % 16u; let ty = lid.x / 16u;
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u${v.builtins}) {${PARAMS}
+  ${v.coords}
   let row0 = wid.y * ${BIG}u; let col0 = wid.x * ${BIG}u;
   var acc: array<vec4<f32>, 4>;
   for (var i = 0u; i < 4u; i++) { acc[i] = vec4<f32>(0.0); }
@@ -96,11 +128,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     workgroupBarrier();
     for (var p = 0u; p < ${BK}u; p++) {
       let b = Bs[p * 16u + tx];
-      let a = p * ${BIG}u + ty * 4u;
-      acc[0] = fma(vec4<f32>(As[a]), b, acc[0]);
-      acc[1] = fma(vec4<f32>(As[a + 1u]), b, acc[1]);
-      acc[2] = fma(vec4<f32>(As[a + 2u]), b, acc[2]);
-      acc[3] = fma(vec4<f32>(As[a + 3u]), b, acc[3]);
+      ${v.aValues}
+      acc[0] = fma(vec4<f32>(a0), b, acc[0]);
+      acc[1] = fma(vec4<f32>(a1), b, acc[1]);
+      acc[2] = fma(vec4<f32>(a2), b, acc[2]);
+      acc[3] = fma(vec4<f32>(a3), b, acc[3]);
     }
     workgroupBarrier();
   }
@@ -129,12 +161,14 @@ export function matmul(ctx: GpuContext, as: Storage, bs: Storage, outs: Storage,
   if (p.batch > 65535) throw new Error(`webgpu matmul: a batch of ${p.batch} exceeds 65535`);
   const big = usesBigTile(p);
   const tile = big ? BIG : SMALL;
+  const sub = big && ctx.matmulKernel === "subgroups";
   ctx.run({
-    kernel: big ? "matmul:64x64" : "matmul:16x16",
+    kernel: big ? (sub ? "matmul:64x64:subgroups" : "matmul:64x64") : "matmul:16x16",
     // Every buffer is f32, so the code depends on the kernel and the transposes only.
-    code: cachedCode(`matmul:${big}:${p.transA}:${p.transB}`, () => {
+    code: cachedCode(`matmul:${big}:${sub}:${p.transA}:${p.transB}`, () => {
       const decl = bindings([a, b, out]);
-      return big ? bigCode(p.transA, p.transB, decl) : smallCode(p.transA, p.transB, decl);
+      if (!big) return smallCode(p.transA, p.transB, decl);
+      return bigCode(p.transA, p.transB, decl, sub ? SUBGROUPS : TILED);
     }),
     buffers: [a, b, out],
     params: [

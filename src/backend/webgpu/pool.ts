@@ -36,6 +36,8 @@ export function fmtBytes(bytes: number): string {
 
 export class BufferPool {
   readonly #free = new Map<number, GPUBuffer[]>();
+  /** Pooled buffers that still hold a collected tensor's contents. */
+  readonly #dirty = new Set<GPUBuffer>();
   readonly #registry = new FinalizationRegistry<GPUBuffer>((b) => this.#release(b));
   #live = 0;
   #liveBuffers = 0;
@@ -56,8 +58,11 @@ export class BufferPool {
     return Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize);
   }
 
-  /** A buffer of at least `bytes`; `reused` says whether it may hold old contents. */
-  take(bytes: number): { gpu: GPUBuffer; reused: boolean } {
+  /**
+   * A buffer of at least `bytes`; `dirty` says that it holds a previous tensor's contents (a new buffer is
+   * zeroed; a pooled one is zeroed once `takeDirty`'s caller has cleared it).
+   */
+  take(bytes: number): { gpu: GPUBuffer; dirty: boolean } {
     const size = roundedBytes(bytes);
     const free = this.#free.get(size);
     const pooled = free?.pop();
@@ -65,7 +70,7 @@ export class BufferPool {
       this.#pooled -= size;
       this.#pooledBuffers--;
       this.#addLive(size);
-      return { gpu: pooled, reused: true };
+      return { gpu: pooled, dirty: this.#dirty.delete(pooled) };
     }
     if (size > this.maxBytes) {
       const l = this.device.limits;
@@ -86,7 +91,17 @@ export class BufferPool {
       this.onCreated(gpu, size, error === null ? null : error.message);
     });
     this.#addLive(size);
-    return { gpu, reused: false };
+    return { gpu, dirty: false };
+  }
+
+  /**
+   * The pooled buffers released since the last call, for the caller to clear all at once (one break in
+   * the compute pass instead of one per allocation); they count as clean from now on.
+   */
+  takeDirty(): GPUBuffer[] {
+    const out = [...this.#dirty];
+    this.#dirty.clear();
+    return out;
   }
 
   /** Returns `gpu` to the pool once `owner` is garbage-collected. */
@@ -107,6 +122,7 @@ export class BufferPool {
   trim(): void {
     for (const list of this.#free.values()) for (const b of list) b.destroy();
     this.#free.clear();
+    this.#dirty.clear();
     this.#pooled = 0;
     this.#pooledBuffers = 0;
   }
@@ -123,6 +139,7 @@ export class BufferPool {
     let list = this.#free.get(size);
     if (list === undefined) this.#free.set(size, (list = []));
     list.push(gpu);
+    this.#dirty.add(gpu);
     this.#pooled += size;
     this.#pooledBuffers++;
   }

@@ -1,0 +1,100 @@
+/**
+ * The host (JavaScript) side of a GPT training step on the webgpu device: the time from the step's start
+ * until its last command buffer is submitted (forward, backward, clipping, AdamW; nothing waits for the
+ * GPU), and what the step asks of the device: dispatches, compute passes, encoders, submits, bind groups
+ * and buffers created, parameter uploads. Shapes: nanoGPT's shakespeare_char GPU recipe and GPT-2 small.
+ * `--record-only` drops the command buffers instead of submitting them, so those shapes can be recorded on
+ * SwiftShader, which could not run them (the host's work is the same; the GPU's is not measured).
+ *   node build/bench/webgpu-host.js --swiftshader --record-only
+ *   node build/bench/webgpu-host.js --preset=gpu-recipe --dropout=0   # on a GPU: submits for real
+ */
+import { backendFor } from "../src/tensor/device.js";
+import type { WebGpuBackend } from "../src/backend/webgpu/backend.js";
+import { probeDevice, type HostCalls } from "../src/backend/webgpu/probe.js";
+import { flags, initBenchGpu, numberFlag } from "./webgpu-init.js";
+import { collectGarbage, gpuGptStep } from "./webgpu-gpt-step.js";
+
+const PRESETS = {
+  "gpu-recipe": { nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256, vocabSize: 65, batch: 64 },
+  "gpt2-small": { nLayer: 12, nHead: 12, nEmbd: 768, blockSize: 1024, vocabSize: 50304, batch: 8 },
+  tiny: { nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 16, vocabSize: 65, batch: 2 },
+} as const;
+type Preset = keyof typeof PRESETS;
+
+const f = flags();
+const info = await initBenchGpu(f);
+const recordOnly = f.has("record-only");
+const steps = numberFlag(f, "steps", 5);
+const warm = numberFlag(f, "warm", 2);
+const dropout = numberFlag(f, "dropout", 0.2);
+const presets = (f.get("preset") ?? "gpu-recipe,gpt2-small").split(",") as Preset[];
+const device = (backendFor("webgpu") as WebGpuBackend).context.device;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Host ms per step, wall and CPU time of the process's threads (median of `steps`) and the device calls of one step. */
+async function measure(name: Preset): Promise<{ ms: number; cpuMs: number; calls: HostCalls }> {
+  const { batch, ...shape } = PRESETS[name];
+  const { step, ctx } = gpuGptStep({ ...shape, dropout }, batch, 1337);
+  const idle = async () => {
+    collectGarbage();
+    await new Promise((r) => setTimeout(r, 0));
+  };
+  const settle = async () => {
+    // On a GPU the work runs meanwhile; the next step's host time starts from an idle queue.
+    if (!recordOnly) await ctx.sync();
+    await idle();
+  };
+  const dropping = probeDevice(device, { count: false, submit: !recordOnly });
+  try {
+    for (let i = 0; i < warm; i++) {
+      step();
+      await settle();
+    }
+    const times: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const [t0, c0] = [performance.now(), process.cpuUsage()];
+      step();
+      const c = process.cpuUsage(c0);
+      times.push(performance.now() - t0);
+      cpu.push((c.user + c.system) / 1000);
+      await settle();
+    }
+    const counting = probeDevice(device);
+    step();
+    counting.remove();
+    await settle();
+    return { ms: median(times), cpuMs: median(cpu), calls: counting.calls };
+  } finally {
+    dropping.remove();
+  }
+}
+
+console.log(`${recordOnly ? "record only (nothing submitted)" : "submitted"}, dropout ${dropout}`);
+for (const name of presets) {
+  const { ms, cpuMs, calls } = await measure(name);
+  const p = PRESETS[name];
+  console.log(
+    `${name} (L${p.nLayer} H${p.nHead} E${p.nEmbd} T${p.blockSize} B${p.batch} V${p.vocabSize}): host ${ms.toFixed(1)} ms/step (CPU ${cpuMs.toFixed(1)} ms); ` +
+      Object.entries(calls)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+  );
+  console.log(
+    JSON.stringify({
+      bench: "webgpu-host",
+      adapter: info,
+      preset: name,
+      recordOnly,
+      dropout,
+      ms,
+      cpuMs,
+      ...calls,
+    }),
+  );
+}
+process.exit(0);

@@ -1,0 +1,85 @@
+// What one GPT training step asks of the device (forward, backward, clipping, AdamW; dropout 0), counted
+// by probe.ts: the dispatches are locked (a kernel that splits in two, or an op that falls back to a
+// composition, fails here), the compute passes stay few (pooled buffers are cleared together, not one
+// pass break per allocation) and a step from a warm pool reuses its bind groups.
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { backendFor } from "../../src/tensor/device.js";
+import type { WebGpuBackend } from "../../src/backend/webgpu/backend.js";
+import { probeDevice, type HostCalls } from "../../src/backend/webgpu/probe.js";
+import { GPU, initWebGpu } from "./setup.js";
+import { collectGarbage, gpuGptStep } from "../../bench/webgpu-gpt-step.js";
+
+before(initWebGpu);
+
+/** Dispatches of one step of the 2-layer GPT below (measured; lower it when a change saves some). */
+const DISPATCHES_PER_STEP = 184;
+
+async function stepCalls(nLayer: number): Promise<HostCalls> {
+  const shape = { nLayer, nHead: 2, nEmbd: 32, blockSize: 16, vocabSize: 65, dropout: 0 };
+  const { step, ctx } = gpuGptStep(shape, 2, 7);
+  for (let i = 0; i < 2; i++) {
+    step();
+    await ctx.sync();
+    collectGarbage();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  const probe = probeDevice(ctx.device);
+  try {
+    step();
+  } finally {
+    probe.remove();
+  }
+  await ctx.sync();
+  return probe.calls;
+}
+
+test("a GPT step on webgpu: locked dispatches, few compute passes, bind groups reused", async () => {
+  const one = await stepCalls(1);
+  const two = await stepCalls(2);
+  assert.equal(two.dispatches, DISPATCHES_PER_STEP, "dispatches per step of the 2-layer GPT");
+  assert.ok(two.dispatches > one.dispatches, "a layer adds dispatches");
+  assert.equal(two.submits, 1, "one submit a step");
+  // Before pooled buffers were cleared together, nearly every dispatch began a pass (217 of 269).
+  assert.ok(two.passes <= 10, `compute passes: ${two.passes}`);
+  // Which pooled buffer an op gets depends on the order of collection, so some bind groups are new.
+  assert.ok(two.bindGroups < two.dispatches, `new bind groups: ${two.bindGroups} of ${two.dispatches}`);
+  assert.ok(two.buffers <= 32, `buffers created from a warm pool: ${two.buffers}`);
+});
+
+test("webgpu bind groups: one per layout and buffers, reused by the next call with other parameters", async () => {
+  const gpu = backendFor(GPU) as WebGpuBackend;
+  const a = gpu.upload(new Float32Array(64 * 64).fill(1));
+  const b = gpu.upload(new Float32Array(64 * 64).fill(2));
+  const out = gpu.alloc("float32", 64 * 64);
+  const p = (k: number) => ({
+    batch: 1,
+    m: 64,
+    n: 64,
+    k,
+    transA: false,
+    transB: false,
+    lda: 64,
+    ldb: 64,
+    aOffset: 0,
+    bOffset: 0,
+    aBatchStride: 0,
+    bBatchStride: 0,
+  });
+  gpu.context.flush(); // the probe counts the dispatches of encoders created after it
+  const probe = probeDevice(gpu.context.device);
+  try {
+    gpu.matmul(a, b, out, p(64));
+    assert.equal(probe.calls.bindGroups, 1);
+    gpu.matmul(a, b, out, p(32)); // other parameters: another slot, the same bind group
+    gpu.matmul(a, b, out, p(16));
+    assert.equal(probe.calls.bindGroups, 1);
+    gpu.matmul(b, a, out, p(64)); // other buffers: another bind group
+    assert.equal(probe.calls.bindGroups, 2);
+    assert.equal(probe.calls.dispatches, 4);
+  } finally {
+    probe.remove();
+  }
+  const c = await gpu.read(out, 0, 2);
+  assert.deepEqual(Array.from(c), [128, 128], "the last product (k = 64) of twos and ones");
+});
