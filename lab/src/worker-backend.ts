@@ -1,11 +1,22 @@
 /**
  * The training worker's choice of kernel backend: `?backend=js|wasm|webgpu` on the page's URL (the page
  * passes its query string as the worker's name), else WebGPU where the browser has a hardware adapter, and
- * for the CPU the WebAssembly backend where the page is cross-origin isolated (the lab's server sends
- * COOP/COEP; shared memory needs it), else cpu-js. The status line shows the result.
+ * for the CPU the WebAssembly backend (on threads where the page is cross-origin isolated, as the lab's
+ * server makes it; else gs.wasm.init picks the single-thread module), cpu-js if it cannot load. The
+ * status line shows the result.
  */
 import * as gs from "gradstack";
-import wasmUrl from "../../wasm/gradstack.wasm?url";
+import threadsUrl from "../../wasm/gradstack.wasm?url";
+import relaxedUrl from "../../wasm/gradstack-relaxed.wasm?url";
+import singleUrl from "../../wasm/gradstack-single.wasm?url";
+import relaxedSingleUrl from "../../wasm/gradstack-relaxed-single.wasm?url";
+
+const WASM_MODULES: gs.wasm.WasmSources = {
+  "gradstack.wasm": threadsUrl,
+  "gradstack-relaxed.wasm": relaxedUrl,
+  "gradstack-single.wasm": singleUrl,
+  "gradstack-relaxed-single.wasm": relaxedSingleUrl,
+};
 
 export type BackendChoice = "js" | "wasm" | "webgpu";
 
@@ -51,14 +62,13 @@ async function chooseDevice(override: BackendChoice | null): Promise<boolean> {
 export async function chooseBackend(query: string): Promise<boolean> {
   const override = backendOverride(query);
   const gpu = await chooseDevice(override);
-  const wanted =
-    override === "js" || override === "wasm" ? override : self.crossOriginIsolated ? "wasm" : "js";
+  const wanted = override === "js" ? "js" : "wasm";
   if (wanted === "js") {
     gs.setBackend("js");
     return gpu;
   }
   try {
-    await gs.wasm.init({ module: wasmUrl });
+    await gs.wasm.init({ module: WASM_MODULES });
   } catch (e) {
     console.warn(`gradstack lab: the wasm backend did not load, training on cpu-js: ${String(e)}`);
     gs.setBackend("js");
