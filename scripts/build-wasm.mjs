@@ -1,4 +1,4 @@
-// Builds wasm/gradstack.wasm, the WebAssembly backend, from the native kernels' own sources
+// Builds wasm/gradstack*.wasm, the WebAssembly backend's variants, from the native kernels' own sources
 // (native/src minus the Node-API glue and the OS-thread pool) with Debian's clang-19, lld and
 // wasi-libc (apt-get install clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
 // libclang-rt-19-dev-wasm32). No Emscripten: the module imports only its (shared) memory.
@@ -8,7 +8,7 @@
 // information, sources in sorted order, so a rebuild on the same toolchain is byte-identical
 // (test/wasm-build.test.ts checks the manifest always, and the rebuild when clang-19 is present).
 //
-//   node scripts/build-wasm.mjs            rebuild wasm/gradstack.wasm and its manifest
+//   node scripts/build-wasm.mjs            rebuild wasm/gradstack*.wasm and their manifest
 //   node scripts/build-wasm.mjs --out DIR  build into DIR instead (the test's rebuild)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -27,9 +27,6 @@ const NATIVE_ONLY = new Set(["addon.cc", "pool.cc", "gemm_x86.cc"]);
 export const COMPILE_FLAGS = [
   "--target=wasm32-wasi",
   "-msimd128",
-  // Shared memory (so typed arrays over it survive memory.grow, and workers can share it) needs
-  // atomics and bulk memory in every object.
-  "-matomics",
   "-mbulk-memory",
   "-O3",
   "-std=c++17",
@@ -45,11 +42,35 @@ export const LINK_FLAGS = [
   "-mexec-model=reactor",
   "-Wl,--strip-all",
   "-Wl,--import-memory",
-  "-Wl,--shared-memory",
   "-Wl,--max-memory=4294967296",
-  // Each worker's instance gets a stack of its own (src/backend/wasm/worker.ts sets it).
-  "-Wl,--export=__stack_pointer",
 ];
+
+/** Shared memory, so typed arrays over it survive memory.grow and workers can share it. */
+const SHARED = {
+  // Atomics in every object (wasm-ld refuses to mix), a shared memory, and each worker's instance
+  // gets a stack of its own (src/backend/wasm/worker.ts sets __stack_pointer).
+  compile: ["-matomics"],
+  link: ["-Wl,--shared-memory", "-Wl,--export=__stack_pointer"],
+};
+/** Relaxed SIMD: the GEMM micro-kernels' multiply-adds become relaxed_madd (FMA where the CPU has it). */
+const RELAXED = { compile: ["-mrelaxed-simd"], link: [] };
+
+/**
+ * The modules built, each from the same sources (src/backend/wasm/variants.ts picks one at load):
+ * threads over shared memory or one thread over a plain memory (pages that are not cross-origin
+ * isolated), each with SIMD128 only or relaxed SIMD too.
+ */
+export const VARIANTS = Object.fromEntries(
+  [
+    ["gradstack.wasm", [SHARED]],
+    ["gradstack-relaxed.wasm", [SHARED, RELAXED]],
+    ["gradstack-single.wasm", []],
+    ["gradstack-relaxed-single.wasm", [RELAXED]],
+  ].map(([file, parts]) => [
+    file,
+    { compileFlags: parts.flatMap((p) => p.compile), linkFlags: parts.flatMap((p) => p.link) },
+  ]),
+);
 
 /** The sources the module is built from, sorted: the kernels' .cc files and every header. */
 export function wasmSources() {
@@ -66,6 +87,7 @@ export function sourceManifest() {
     compiler: CLANG,
     compileFlags: COMPILE_FLAGS,
     linkFlags: LINK_FLAGS,
+    variants: VARIANTS,
     sources: Object.fromEntries(wasmSources().map((f) => [f, sha256(readFileSync(path.join(root, SRC, f)))])),
   };
 }
@@ -84,26 +106,47 @@ function run(cmd, args) {
   });
 }
 
-/** Compiles and links into `outDir` (gradstack.wasm and manifest.json); returns the module's path. */
+/** Runs `tasks` (functions returning promises) `jobs` at a time. */
+async function inParallel(tasks, jobs) {
+  const queue = [...tasks];
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await next();
+    }),
+  );
+}
+
+/** Compiles and links every variant into `outDir`, with manifest.json; returns the modules' paths. */
 export async function buildWasm(outDir, jobs = 2) {
   const objDir = mkdtempSync(path.join(tmpdir(), "gradstack-wasm-"));
   try {
     const units = wasmSources().filter((f) => f.endsWith(".cc"));
-    const objects = units.map((f) => path.join(objDir, f.replace(/\.cc$/, ".o")));
-    const queue = units.map(
-      (f, i) => () => run(CLANG, [...COMPILE_FLAGS, "-c", `${SRC}/${f}`, "-o", objects[i]]),
-    );
-    await Promise.all(
-      Array.from({ length: jobs }, async () => {
-        for (let next = queue.shift(); next !== undefined; next = queue.shift()) await next();
-      }),
+    const variants = Object.entries(VARIANTS);
+    const objectsOf = (file) => units.map((f) => path.join(objDir, file, f.replace(/\.cc$/, ".o")));
+    for (const [file] of variants) mkdirSync(path.join(objDir, file));
+    await inParallel(
+      variants.flatMap(([file, v]) =>
+        units.map(
+          (f, i) => () =>
+            run(CLANG, [...COMPILE_FLAGS, ...v.compileFlags, "-c", `${SRC}/${f}`, "-o", objectsOf(file)[i]]),
+        ),
+      ),
+      jobs,
     );
     mkdirSync(outDir, { recursive: true });
-    const wasm = path.join(outDir, "gradstack.wasm");
-    await run(CLANG, [...LINK_FLAGS, ...objects, "-o", wasm]);
-    const manifest = { ...sourceManifest(), wasm: { "gradstack.wasm": sha256(readFileSync(wasm)) } };
+    const paths = variants.map(([file]) => path.join(outDir, file));
+    await inParallel(
+      variants.map(
+        ([file, v], i) =>
+          () =>
+            run(CLANG, [...LINK_FLAGS, ...v.linkFlags, ...objectsOf(file), "-o", paths[i]]),
+      ),
+      jobs,
+    );
+    const wasm = Object.fromEntries(variants.map(([file], i) => [file, sha256(readFileSync(paths[i]))]));
+    const manifest = { ...sourceManifest(), wasm };
     writeFileSync(path.join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-    return wasm;
+    return paths;
   } finally {
     rmSync(objDir, { recursive: true, force: true });
   }
@@ -119,9 +162,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const at = process.argv.indexOf("--out");
   const outDir = at > 0 ? path.resolve(process.argv[at + 1]) : path.join(root, "wasm");
   const t0 = Date.now();
-  const wasm = await buildWasm(outDir);
-  const kb = (readFileSync(wasm).length / 1024).toFixed(0);
-  console.log(
-    `gradstack: built ${path.relative(root, wasm)} (${kb} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-  );
+  const built = await buildWasm(outDir);
+  const sizes = built.map((f) => `${path.basename(f)} ${(readFileSync(f).length / 1024).toFixed(0)} KiB`);
+  console.log(`gradstack: built ${sizes.join(", ")} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

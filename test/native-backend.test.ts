@@ -180,7 +180,7 @@ ntest("backend identity", (_t, nb) => {
     const info = nativeInfo();
     assert.ok(info !== null && info.gemmKernel.length > 0);
   }
-  assert.ok(["generic", "avx2", "avx512", "simd128"].includes(nb.isa), nb.isa);
+  assert.ok(["generic", "avx2", "avx512", "simd128", "relaxed-simd"].includes(nb.isa), nb.isa);
   // Every kernel of the table is native, and the op runs the fused attention kernel here.
   assert.deepEqual([...nb.nativeKernels].sort(), Object.keys(NATIVE_KERNELS).sort());
   assert.deepEqual(nb.preferComposition, []);

@@ -14,6 +14,7 @@ import { bundleForBrowser } from "./helpers/browser-page.js";
 import { CHROMIUM, launchChromium, openPage, status, withLab } from "./helpers/lab-browser.js";
 import { repoRoot } from "./helpers/fixtures.js";
 import { tinyTraining, type TinyTrainingResult } from "./helpers/tiny-training.js";
+import { WASM_FILES } from "../src/backend/wasm/variants.js";
 
 const STEPS = 4;
 
@@ -57,9 +58,28 @@ import { tinyTraining } from "./build/test/helpers/tiny-training.js";
 })();
 `;
 
+/**
+ * A page without COOP/COEP (no SharedArrayBuffer): `gs.wasm.init` given every variant's URL picks a
+ * single-thread one (relaxed SIMD in chromium), or runs the one it is given (the worker's name).
+ */
+const PLAIN_PAGE_WORKER_SOURCE = `
+import * as gs from "gradstack";
+import { tinyTraining } from "./build/test/helpers/tiny-training.js";
+(async () => {
+  try {
+    const files = ${JSON.stringify(WASM_FILES)};
+    const module = self.name === "all" ? Object.fromEntries(files.map((f) => [f, "/" + f])) : "/" + self.name;
+    const info = await gs.wasm.init({ module });
+    self.postMessage({ isolated: self.crossOriginIsolated, info, result: tinyTraining(gs, ${STEPS}) });
+  } catch (e) {
+    self.postMessage({ error: String((e && e.stack) || e) });
+  }
+})();
+`;
+
 interface Reply {
   isolated?: boolean;
-  info?: { isa: string; threads: number };
+  info?: { isa: string; threads: number; sharedMemory: boolean };
   stats?: { threads: number; workersStarted: number; workerTasks: number };
   hash?: number;
   result?: TinyTrainingResult;
@@ -74,23 +94,22 @@ interface Reply {
 async function withIsolatedWorker(
   source: string,
   body: (runWorker: (name: string) => Promise<Reply>) => Promise<void>,
+  isolated = true,
 ): Promise<void> {
   const { code } = await bundleForBrowser(source);
   const files: Record<string, [string, string | Buffer]> = {
     "/": ["text/html", `<!doctype html><meta charset="utf-8"><title>gradstack wasm</title>`],
     "/worker.js": ["text/javascript", code],
-    "/gradstack.wasm": ["application/wasm", readFileSync(join(repoRoot, "wasm", "gradstack.wasm"))],
   };
+  for (const file of WASM_FILES)
+    files[`/${file}`] = ["application/wasm", readFileSync(join(repoRoot, "wasm", file))];
+  const isolation = isolated
+    ? { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" }
+    : {};
   const server = createServer((req, res) => {
     const file = files[req.url ?? ""];
     if (file === undefined) return void res.writeHead(404).end();
-    res
-      .writeHead(200, {
-        "content-type": file[0],
-        "cross-origin-opener-policy": "same-origin",
-        "cross-origin-embedder-policy": "require-corp",
-      })
-      .end(file[1]);
+    res.writeHead(200, { "content-type": file[0], ...isolation }).end(file[1]);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -158,6 +177,42 @@ test(
       assert.deepEqual(three.result?.losses, one.result?.losses);
       assert.equal(three.result?.reloadedLoss, one.result?.reloadedLoss);
     });
+  },
+);
+
+test(
+  "in a page that is not cross-origin isolated, gs.wasm.init() runs a single-thread module to the same losses",
+  { timeout: 240_000 },
+  async (t) => {
+    if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (npm test installs it as root)`);
+    await withIsolatedWorker(
+      PLAIN_PAGE_WORKER_SOURCE,
+      async (runWorker) => {
+        const chosen = await runWorker("all");
+        const single = await runWorker("gradstack-single.wasm");
+        assert.equal(chosen.error, undefined);
+        assert.equal(single.error, undefined);
+        assert.equal(chosen.isolated, false, "the page is not cross-origin isolated");
+        assert.deepEqual(
+          [chosen.info?.isa, chosen.info?.sharedMemory, chosen.info?.threads],
+          ["relaxed-simd", false, 1],
+          "chromium runs relaxed SIMD; without shared memory, one thread",
+        );
+        assert.equal(chosen.result?.backend, "wasm");
+        assert.equal(single.info?.sharedMemory, false);
+        try {
+          gs.setBackend("wasm");
+          const node = tinyTraining(gs, STEPS);
+          assert.deepEqual(single.result?.losses, node.losses, "SIMD128 on one thread: Node's bits");
+          // Relaxed SIMD: fused multiply-adds round differently; the losses agree to float32 noise.
+          for (const [i, loss] of node.losses.entries())
+            assert.ok(Math.abs(chosen.result!.losses[i] - loss) <= 1e-4 * Math.abs(loss), `step ${i}`);
+        } finally {
+          gs.setBackend("js");
+        }
+      },
+      false,
+    );
   },
 );
 

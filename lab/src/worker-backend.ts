@@ -1,11 +1,22 @@
 /**
  * The training worker's backends, by the library's one call, `gs.init()`: WebGPU on a hardware adapter,
- * the WebAssembly backend for the CPU, else cpu-js. `?backend=js|wasm|webgpu` on the page's URL (the page
+ * the WebAssembly backend for the CPU (threads where the page is cross-origin isolated, as the lab's
+ * server makes it; else the single-thread module), else cpu-js. `?backend=js|wasm|webgpu` on the page's URL (the page
  * passes its query string as the worker's name) forces a choice; one that cannot start leaves the
  * default order, with the reason on the console. The status line shows the result.
  */
 import * as gs from "gradstack";
-import wasmUrl from "../../wasm/gradstack.wasm?url";
+import threadsUrl from "../../wasm/gradstack.wasm?url";
+import relaxedUrl from "../../wasm/gradstack-relaxed.wasm?url";
+import singleUrl from "../../wasm/gradstack-single.wasm?url";
+import relaxedSingleUrl from "../../wasm/gradstack-relaxed-single.wasm?url";
+
+const WASM_MODULES: gs.wasm.WasmSources = {
+  "gradstack.wasm": threadsUrl,
+  "gradstack-relaxed.wasm": relaxedUrl,
+  "gradstack-single.wasm": singleUrl,
+  "gradstack-relaxed-single.wasm": relaxedSingleUrl,
+};
 
 export type BackendChoice = "js" | "wasm" | "webgpu";
 
@@ -20,7 +31,7 @@ export function backendOverride(query: string): BackendChoice | null {
  * one); resolves to whether the "webgpu" device is ready for the task's model.
  */
 export async function chooseBackend(query: string): Promise<boolean> {
-  const wasm = { module: wasmUrl };
+  const wasm = { module: WASM_MODULES };
   const override = backendOverride(query);
   try {
     return (await gs.init({ backend: override ?? undefined, wasm })).device === "webgpu";

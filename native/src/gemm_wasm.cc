@@ -1,6 +1,8 @@
 // WebAssembly SIMD128 micro-kernels (the wasm counterpart of gemm_x86.cc), chosen at build time:
-// scripts/build-wasm.mjs compiles this file with -msimd128 instead of gemm_x86.cc. WebAssembly has no
-// fused multiply-add in SIMD128, so each step is a multiply and an add.
+// scripts/build-wasm.mjs compiles this file with -msimd128 instead of gemm_x86.cc. SIMD128 has no
+// fused multiply-add, so each step is a multiply and an add; the relaxed-SIMD variant
+// (-mrelaxed-simd) uses relaxed_madd, which engines run as one FMA where the CPU has it (results then
+// differ from the SIMD128 build by rounding only).
 #include "gemm.h"
 
 #if defined(__wasm_simd128__)
@@ -17,7 +19,11 @@ struct Lanes<float> {
   static constexpr int W = 4;
   static v128_t zero() { return wasm_f32x4_splat(0.0f); }
   static v128_t splat(const float* p) { return wasm_v128_load32_splat(p); }
+#if defined(__wasm_relaxed_simd__)
+  static v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_relaxed_madd(a, b, acc); }
+#else
   static v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+#endif
   static v128_t add(v128_t a, v128_t b) { return wasm_f32x4_add(a, b); }
 };
 template <>
@@ -25,7 +31,11 @@ struct Lanes<double> {
   static constexpr int W = 2;
   static v128_t zero() { return wasm_f64x2_splat(0.0); }
   static v128_t splat(const double* p) { return wasm_v128_load64_splat(p); }
+#if defined(__wasm_relaxed_simd__)
+  static v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f64x2_relaxed_madd(a, b, acc); }
+#else
   static v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f64x2_add(acc, wasm_f64x2_mul(a, b)); }
+#endif
   static v128_t add(v128_t a, v128_t b) { return wasm_f64x2_add(a, b); }
 };
 

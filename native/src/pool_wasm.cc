@@ -4,9 +4,14 @@
 // published as pool.cc publishes it: one 64-bit word, generation | tasks not yet claimed, that a
 // thread claims a task from with a compare-and-swap, so a worker that wakes after its job ended
 // claims nothing. Without workers (gs_set_threads never called, or 1) every job runs on the caller.
-#include <atomic>
-
+// The build without shared memory (no atomics: pages that are not cross-origin isolated) has no
+// workers at all: its pool runs every job on the caller.
 #include "pool.h"
+
+#define GS_EXPORT(name) extern "C" __attribute__((export_name(#name)))
+
+#if defined(__wasm_atomics__)
+#include <atomic>
 
 namespace gs {
 namespace {
@@ -81,8 +86,6 @@ void run_tasks(int64_t ntasks, TaskFn fn, void* ctx, int max_threads) {
 
 }  // namespace gs
 
-#define GS_EXPORT(name) extern "C" __attribute__((export_name(#name)))
-
 // Threads the pool may use, the caller included; set once, before the first kernel runs.
 GS_EXPORT(gs_set_threads) void gs_set_threads(int n) { gs::configured = n < 1 ? 1 : n; }
 
@@ -108,3 +111,17 @@ GS_EXPORT(gs_worker) void gs_worker(int tid) {
     }
   }
 }
+
+#else  // no shared memory: one thread
+
+namespace gs {
+int num_threads() { return 1; }
+void run_tasks(int64_t ntasks, TaskFn fn, void* ctx, int) {
+  for (int64_t t = 0; t < ntasks; t++) fn(ctx, t, 0);
+}
+}  // namespace gs
+
+GS_EXPORT(gs_set_threads) void gs_set_threads(int) {}
+GS_EXPORT(gs_workers_started) int gs_workers_started() { return 0; }
+GS_EXPORT(gs_worker_tasks) unsigned gs_worker_tasks() { return 0; }
+#endif

@@ -58,11 +58,22 @@ GS_EXPORT(gs_init_tls) int gs_init_tls() {
   __wasm_init_tls(block);
   return 1;
 }
+#else
+// Without shared memory there are no thread-local blocks to set up.
+GS_EXPORT(gs_init_tls) int gs_init_tls() { return 1; }
 #endif
 
 GS_EXPORT(gs_threads) int gs_threads() { return gs::num_threads(); }
 GS_EXPORT(gs_gemm_kernel) const char* gs_gemm_kernel() { return gs::gemm_kernel_name(); }
-GS_EXPORT(gs_isa) const char* gs_isa() { return gs::isa_name(gs::cpu_isa()); }
+// The instruction set the module was built for: "simd128", or "relaxed-simd" for the variant whose
+// multiply-adds may fuse.
+GS_EXPORT(gs_isa) const char* gs_isa() {
+#if defined(__wasm_relaxed_simd__)
+  return "relaxed-simd";
+#else
+  return gs::isa_name(gs::cpu_isa());
+#endif
+}
 
 // wasi-libc has no thread-exit hooks: thread-local buffers (gemm.cc's packing, attention.cc's rows)
 // live as long as the instance, so their destructors are never registered.

@@ -65,10 +65,15 @@ export class WasmHeap {
     return new Uint8Array(this.refresh(), ptr, bytes);
   }
 
-  /** A typed array of n elements in wasm memory; zero-filled unless `uninit`. */
+  /**
+   * A typed array of n elements in wasm memory; zero-filled unless `uninit`. When a single-thread
+   * module's fixed memory is full, an ordinary array instead (its calls copy it in and out: staging.ts).
+   */
   alloc(dtype: DType, n: number, uninit = false): Storage {
     const bytes = n * BYTES[dtype];
     const ptr = bytes > LIMIT_BYTES ? null : this.malloc(bytes);
+    if (ptr === null && !this.wasm.shared && bytes <= LIMIT_BYTES)
+      return view(new ArrayBuffer(bytes), dtype, 0, n);
     if (ptr === null)
       throw new Error(
         `wasm backend: cannot allocate ${n} ${dtype} elements (${formatBytes(bytes)}): WebAssembly ` +

@@ -1,9 +1,12 @@
 /**
- * One running instance of wasm/gradstack.wasm: its exports (native/src/wasm_exports.cc) and the
- * shared memory it imports. The memory is a `WebAssembly.Memory` with `shared: true`: typed arrays
- * over a SharedArrayBuffer stay valid when the memory grows (a plain ArrayBuffer would be detached,
- * and every tensor over it with it), and workers can share it.
+ * One running instance of a wasm/gradstack*.wasm variant: its exports (native/src/wasm_exports.cc) and
+ * the memory it imports. The threaded variants import a `WebAssembly.Memory` with `shared: true`:
+ * typed arrays over a SharedArrayBuffer stay valid when the memory grows, and workers can share it.
+ * The single-thread variants get a plain memory that never grows (growing would detach its
+ * ArrayBuffer, and every tensor over it with it): its whole size is set at the start, and what does
+ * not fit lives outside it (heap.ts).
  */
+import { isSharedMemoryModule } from "./variants.js";
 import { webAssembly, type WasmInstanceObject, type WasmMemory, type WasmModule } from "./webassembly.js";
 
 /** What the module exports (native/src/wasm_exports.cc); pointers are u32 read as i32 (`>>> 0`). */
@@ -30,6 +33,8 @@ export interface WasmExports {
 export interface WasmInstance {
   readonly exports: WasmExports;
   readonly memory: WasmMemory;
+  /** False for the single-thread variants: the memory is an ArrayBuffer that must never grow. */
+  readonly shared: boolean;
 }
 
 /** Pages the memory starts with (16 MiB; the module's data and stack need about 1 MiB) and may reach (4 GiB). */
@@ -47,33 +52,54 @@ export function sharedMemoryAvailable(): boolean {
   }
 }
 
-function newMemory(): WasmMemory {
+/**
+ * Sizes tried for a plain memory, largest first (pages of 64 KiB: 1 GiB down to 64 MiB); engines
+ * reserve it, and the OS gives it pages only as tensors touch them.
+ */
+const PLAIN_PAGES = [16384, 8192, 4096, 2048, 1024];
+
+function newMemory(shared: boolean): WasmMemory {
+  const api = webAssembly();
+  if (!shared) {
+    for (const pages of PLAIN_PAGES) {
+      try {
+        return new api.Memory({ initial: pages, maximum: pages, shared: false });
+      } catch {
+        // too large for this engine or device: try a smaller one
+      }
+    }
+    throw new Error(
+      `the wasm backend cannot reserve ${(PLAIN_PAGES.at(-1)! * 65536) / 2 ** 20} MiB of memory`,
+    );
+  }
   if (!sharedMemoryAvailable())
     throw new Error(
-      "the wasm backend needs shared WebAssembly memory (SharedArrayBuffer): in a browser the page " +
-        "must be cross-origin isolated (COOP/COEP headers)",
+      "this wasm module needs shared WebAssembly memory (SharedArrayBuffer): in a browser the page " +
+        "must be cross-origin isolated (COOP/COEP headers), or use the single-thread module",
     );
-  return new (webAssembly().Memory)({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+  return new api.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
 }
 
 /** Runs the instance's initialisers: thread-local variables first (the embedder's job with shared memory). */
-function ready(instance: WasmInstanceObject, memory: WasmMemory): WasmInstance {
+function ready(instance: WasmInstanceObject, memory: WasmMemory, shared: boolean): WasmInstance {
   const exports = instance.exports as unknown as WasmExports;
   if (exports.gs_init_tls() !== 1) throw new Error("wasm backend: cannot set up thread-local storage");
   exports._initialize();
-  return { exports, memory };
+  return { exports, memory, shared };
 }
 
-/** Instantiates the compiled module over a new shared memory (synchronously: Node, workers). */
+/** Instantiates the compiled module over a new memory (synchronously: Node, workers). */
 export function instantiateSync(module: WasmModule): WasmInstance {
-  const memory = newMemory();
-  return ready(new (webAssembly().Instance)(module, { env: { memory } }), memory);
+  const shared = isSharedMemoryModule(module);
+  const memory = newMemory(shared);
+  return ready(new (webAssembly().Instance)(module, { env: { memory } }), memory, shared);
 }
 
 /** The same, asynchronously (a browser's main thread refuses large synchronous instantiations). */
 export async function instantiateAsync(module: WasmModule): Promise<WasmInstance> {
-  const memory = newMemory();
-  return ready(await webAssembly().instantiate(module, { env: { memory } }), memory);
+  const shared = isSharedMemoryModule(module);
+  const memory = newMemory(shared);
+  return ready(await webAssembly().instantiate(module, { env: { memory } }), memory, shared);
 }
 
 /** The NUL-terminated string at `ptr` in the instance's memory. */
