@@ -79,7 +79,8 @@ test("a GPT and an LSTM training step take the native fast paths (no float32 ker
       "gelu",
       "crossEntropy",
       "adamStep",
-      "recurrentGatesForward:lstm",
+      "recurrentSequenceForward:lstm",
+      "recurrentSequenceBackward:lstm",
     ])
       assert.ok(ran.has(k), `${k} did not run`);
     // The one declined call: the int32 product target·valid in cross-entropy's backward.
