@@ -296,7 +296,7 @@ export interface RecurrentGateKernels {
  * the initial state and slot t+1 the state after time t; reversed, slot T is the initial state and slot
  * t the state after time t. Rows b with t >= lengths[b] carry the state unchanged.
  */
-export interface SequenceForwardArgs {
+export interface SequenceShape {
   T: number;
   B: number;
   H: number;
@@ -304,6 +304,10 @@ export interface SequenceForwardArgs {
   lengths: Int32Array | null;
   /** (G·H, H), PyTorch's weight_hh. */
   wHh: FloatStorage;
+}
+
+/** The forward pass of a sequence (see SequenceShape). */
+export interface SequenceForwardArgs extends SequenceShape {
   /** (G·H) biases b_ih and b_hh, or null. */
   bx: FloatStorage | null;
   bh: FloatStorage | null;
@@ -318,13 +322,7 @@ export interface SequenceForwardArgs {
 }
 
 /** Backward through a sequence that `recurrentSequenceForward` ran, given the output's gradient. */
-export interface SequenceBackwardArgs {
-  T: number;
-  B: number;
-  H: number;
-  reverse: boolean;
-  lengths: Int32Array | null;
-  wHh: FloatStorage;
+export interface SequenceBackwardArgs extends SequenceShape {
   /** (T, B, G·H): the forward's gate activations on entry; dL/d(x_t·W_ihᵀ + b_ih) on return. */
   act: FloatStorage;
   aux: FloatStorage | null;
