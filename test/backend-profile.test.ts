@@ -79,7 +79,8 @@ test("a GPT and an LSTM training step take the native fast paths (no float32 ker
       "gelu",
       "crossEntropy",
       "adamStep",
-      "recurrentGatesForward:lstm",
+      "recurrentSequenceForward:lstm",
+      "recurrentSequenceBackward:lstm",
     ])
       assert.ok(ran.has(k), `${k} did not run`);
     // None declined (cross-entropy's backward, whose int32 product target·valid was the one, is a kernel now).

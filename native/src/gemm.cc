@@ -473,4 +473,69 @@ const char* gemm_kernel_name() {
   return name;
 }
 
+
+// ---- the packed-B entry points of gemm.h (for the fused recurrent layers) ----
+
+namespace {
+template <typename T>
+const Impl<T>& impl_of() {
+  if constexpr (sizeof(T) == 4) return impl_f32();
+  else return impl_f64();
+}
+
+// The layout of packed_b: each block of KC rows holds its panels of NR columns in order.
+template <typename T, int NR>
+void pack_whole_b(const KernelInfo<T>& K, const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, T* dst) {
+  const int64_t npad = round_up(n, NR), KC = block_size(k, K.kc, 1);
+  for (int64_t pc = 0; pc < k; pc += KC)
+    pack_b<T, NR>(dst + pc * npad, B + pc * brs, brs, bcs, std::min(KC, k - pc), n, K.pack_bt);
+}
+}  // namespace
+
+template <typename T>
+int64_t gemm_panel() {
+  return impl_of<T>().k.nr;
+}
+
+template <typename T>
+int64_t gemm_packed_len(int64_t k, int64_t n) {
+  return k * round_up(n, impl_of<T>().k.nr);
+}
+
+template <typename T>
+void gemm_pack_b(const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, T* dst) {
+  const KernelInfo<T>& K = impl_of<T>().k;
+  switch (K.nr) {
+    case 4: pack_whole_b<T, 4>(K, B, brs, bcs, k, n, dst); break;
+    case 8: pack_whole_b<T, 8>(K, B, brs, bcs, k, n, dst); break;
+    case 16: pack_whole_b<T, 16>(K, B, brs, bcs, k, n, dst); break;
+    case 32: pack_whole_b<T, 32>(K, B, brs, bcs, k, n, dst); break;
+    default: std::abort();  // block_for has no driver for other panel widths either
+  }
+}
+
+template <typename T>
+void gemm_packed(const T* A, int64_t ars, int64_t acs, const T* packed, int64_t k, int64_t n, int64_t col0,
+                 int64_t ncols, T* C, int64_t ldc, int64_t m) {
+  if (m <= 0 || ncols <= 0) return;
+  if (k <= 0) {
+    for (int64_t i = 0; i < m; i++) std::fill(C + i * ldc, C + i * ldc + ncols, T(0));
+    return;
+  }
+  const Impl<T>& impl = impl_of<T>();
+  const Prepacked<T> pre{packed, round_up(n, impl.k.nr), col0};
+  impl.block(impl.k, A, ars, acs, packed, 0, 0, C, ldc, m, ncols, k, &pre);
+}
+
+template int64_t gemm_panel<float>();
+template int64_t gemm_panel<double>();
+template int64_t gemm_packed_len<float>(int64_t, int64_t);
+template int64_t gemm_packed_len<double>(int64_t, int64_t);
+template void gemm_pack_b<float>(const float*, int64_t, int64_t, int64_t, int64_t, float*);
+template void gemm_pack_b<double>(const double*, int64_t, int64_t, int64_t, int64_t, double*);
+template void gemm_packed<float>(const float*, int64_t, int64_t, const float*, int64_t, int64_t, int64_t,
+                                 int64_t, float*, int64_t, int64_t);
+template void gemm_packed<double>(const double*, int64_t, int64_t, const double*, int64_t, int64_t, int64_t,
+                                  int64_t, double*, int64_t, int64_t);
+
 }  // namespace gs

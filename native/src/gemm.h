@@ -19,6 +19,22 @@ struct MatmulParams {
 void matmul_f32(const float* a, const float* b, float* out, const MatmulParams& p);
 void matmul_f64(const double* a, const double* b, double* out, const MatmulParams& p);
 
+// A B operand packed once and multiplied many times on the calling thread: the fused recurrent layers
+// (rnn_sequence.cc) pack W_hh once per sequence, and each pool task multiplies its column slice at every
+// time step. op(B) is k×n with element (p, j) at B[p·brs + j·bcs]; a slice starts at a multiple of
+// gemm_panel<T>() columns (or at 0). Instantiated for float and double.
+template <typename T>
+int64_t gemm_panel();
+template <typename T>
+int64_t gemm_packed_len(int64_t k, int64_t n);  // elements of the packed copy
+template <typename T>
+void gemm_pack_b(const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, T* dst);
+// C[0:m, 0:ncols] (row stride ldc) = op(A) (m×k, element (i, p) at A[i·ars + p·acs]) times columns
+// [col0, col0 + ncols) of the packed op(B) of n columns; on the calling thread.
+template <typename T>
+void gemm_packed(const T* A, int64_t ars, int64_t acs, const T* packed, int64_t k, int64_t n, int64_t col0,
+                 int64_t ncols, T* C, int64_t ldc, int64_t m);
+
 // The micro-kernels in use, e.g. "avx2-fma 6x16 / 6x8".
 const char* gemm_kernel_name();
 

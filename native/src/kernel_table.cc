@@ -174,6 +174,16 @@ extern const Kernel KERNELS[] = {
        return gs::k_recurrent_gates_backward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10],
                                              sc, n);
      }},
+    // (act, aux?, h, c?, wHh, bx?, bh?, lengths?); [mode, T, B, H, reverse]
+    {"recurrentSequenceForward", 8, 0b11101010,
+     [](const Arr* a, const double* sc, int64_t n) {
+       return gs::k_recurrent_sequence_forward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], sc, n);
+     }},
+    // (act, aux?, h, c?, wHh, g, dhh?, dh0, dc0?, lengths?); [mode, T, B, H, reverse]
+    {"recurrentSequenceBackward", 10, 0b1101001010,
+     [](const Arr* a, const double* sc, int64_t n) {
+       return gs::k_recurrent_sequence_backward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], sc, n);
+     }},
 };
 
 extern const size_t KERNEL_COUNT = sizeof(KERNELS) / sizeof(KERNELS[0]);

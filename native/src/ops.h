@@ -75,6 +75,14 @@ bool k_recurrent_gates_backward(const Arr& act, const Arr& aux, const Arr& h, co
                                 const Arr& dc, const Arr& dxp, const Arr& dhh, const Arr& dhPrev,
                                 const Arr& dcPrev, const Arr& lengths, const double* sc, int64_t sclen);
 
+// Recurrent layers, a whole sequence of one direction (rnn_sequence.cc), float32 or float64; optional
+// storages have kind NONE. sc = [mode, T, B, H, reverse] for both.
+bool k_recurrent_sequence_forward(const Arr& act, const Arr& aux, const Arr& h, const Arr& c, const Arr& wHh,
+                                  const Arr& bx, const Arr& bh, const Arr& lengths, const double* sc, int64_t sclen);
+bool k_recurrent_sequence_backward(const Arr& act, const Arr& aux, const Arr& h, const Arr& c, const Arr& wHh,
+                                   const Arr& g, const Arr& dhh, const Arr& dh0, const Arr& dc0, const Arr& lengths,
+                                   const double* sc, int64_t sclen);
+
 // An exact non-negative integer below 2^50 (what a size or offset from JS must be).
 inline bool as_count(double v, int64_t* out) {
   if (!(v >= 0 && v < 1125899906842624.0) || v != static_cast<double>(static_cast<int64_t>(v)))

@@ -1,4 +1,4 @@
-// The gate kernels of the fused recurrent layers (src/ops/rnn-fused.ts): one time step of the RNN (tanh
+// The gate kernels of the fused recurrent layers (src/ops/fused/recurrent.ts): one time step of the RNN (tanh
 // or ReLU), LSTM or GRU nonlinearities on contiguous (B, ·) blocks, forward and backward, with the
 // semantics of the TypeScript reference src/backend/rnn-gates-js.ts (GateForwardArgs and
 // GateBackwardArgs in src/backend/types.ts document the arguments): rows b with t >= lengths[b] carry
@@ -22,6 +22,7 @@
 #include "isa.h"
 #include "ops.h"
 #include "pool.h"
+#include "rnn_rows.h"
 #include "vmath.h"
 
 #if defined(__clang__)
@@ -35,10 +36,7 @@
 namespace gs {
 namespace {
 
-// The order of RECURRENT_CODE in src/backend/native.ts.
-enum Mode { M_RNN_TANH, M_RNN_RELU, M_LSTM, M_GRU, M_COUNT };
-
-inline int64_t gates_of(int mode) { return mode == M_LSTM ? 4 : mode == M_GRU ? 3 : 1; }
+using namespace rnn;
 
 // Forward arithmetic: float on vmath for float32 storage, double on libm for float64.
 struct MathF {
@@ -54,43 +52,6 @@ struct MathD {
 template <typename T> struct MathOf;
 template <> struct MathOf<float> { using M = MathF; };
 template <> struct MathOf<double> { using M = MathD; };
-
-// Pointers already moved to their offsets; optional ones are null.
-template <typename T>
-struct FwdArgs {
-  int mode;
-  int64_t B, H, t;
-  const int32_t* len;
-  const T* xp;  // (B, G·H)
-  const T* hh;  // (B, G·H)
-  const T* bx;  // (G·H), when hasBx
-  const T* bh;  // when hasBh
-  bool hasBx, hasBh;
-  const T* hp;  // (B, H): h_{t-1}
-  T* ho;        // (B, H): h_t
-  const T* cp;
-  T* co;
-  T* act;  // (B, G·H)
-  T* aux;  // (B, H)
-};
-
-template <typename T>
-struct BwdArgs {
-  int mode;
-  int64_t B, H, t;
-  const int32_t* len;
-  const T* act;  // (B, G·H)
-  const T* aux;  // (B, H)
-  const T* hp;   // (B, H): h_{t-1}
-  const T* ho;   // (B, H): h_t
-  const T* cp;   // (B, H): c_{t-1}
-  const T* dh;
-  const T* dc;
-  T* dxp;  // (B, G·H)
-  T* dhh;  // (B, G·H), GRU only
-  T* dhPrev;
-  T* dcPrev;
-};
 
 GS_INLINE bool padded(const int32_t* len, int64_t t, int64_t b) { return len != nullptr && t >= len[b]; }
 
@@ -116,7 +77,7 @@ GS_INLINE void rnn_fwd_row(const FwdArgs<T>& a, int64_t b) {
   const T* __restrict bx = a.bx;
   const T* __restrict bh = a.bh;
   T* __restrict ho = a.ho + b * H;
-  for (int64_t j = 0; j < H; j++) {
+  for (int64_t j = a.j0; j < a.j1; j++) {
     C pre = C(x[j]) + C(q[j]);
     if (BX) pre += C(bx[j]);
     if (BH) pre += C(bh[j]);
@@ -141,7 +102,7 @@ GS_INLINE void lstm_fwd_row(const FwdArgs<T>& a, int64_t b) {
   T* __restrict tc = a.aux + b * H;
   T* __restrict ho = a.ho + b * H;
   GS_IVDEP
-  for (int64_t j = 0; j < H; j++) {
+  for (int64_t j = a.j0; j < a.j1; j++) {
     C pi = C(x[j]) + C(q[j]);
     C pf = C(x[H + j]) + C(q[H + j]);
     C pg = C(x[2 * H + j]) + C(q[2 * H + j]);
@@ -182,7 +143,7 @@ GS_INLINE void gru_fwd_row(const FwdArgs<T>& a, int64_t b) {
   T* __restrict ho = a.ho + b * H;
   T* __restrict hn = a.aux + b * H;
   GS_IVDEP
-  for (int64_t j = 0; j < H; j++) {
+  for (int64_t j = a.j0; j < a.j1; j++) {
     C xr = C(x[j]) + C(q[j]);
     C xz = C(x[H + j]) + C(q[H + j]);
     C xn = C(x[2 * H + j]);
@@ -210,8 +171,9 @@ GS_INLINE void fwd_rows(const FwdArgs<T>& a, int64_t b0, int64_t b1) {
   const bool bias = a.hasBx && a.hasBh;
   for (int64_t b = b0; b < b1; b++) {
     if (padded(a.len, a.t, b)) {
-      copy_row(a.ho + b * H, a.hp + b * H, H);
-      if (a.mode == M_LSTM) copy_row(a.co + b * H, a.cp + b * H, H);
+      const int64_t r = b * H + a.j0, n = a.j1 - a.j0;
+      copy_row(a.ho + r, a.hp + r, n);
+      if (a.mode == M_LSTM) copy_row(a.co + r, a.cp + r, n);
       continue;
     }
     switch (a.mode) {
@@ -251,7 +213,7 @@ GS_INLINE void rnn_bwd_row(const BwdArgs<T>& a, int64_t b) {
   const T* __restrict dh = a.dh + b * H;
   T* __restrict d = a.dxp + b * H;
   T* __restrict dp = a.dhPrev + b * H;
-  for (int64_t j = 0; j < H; j++) {
+  for (int64_t j = a.j0; j < a.j1; j++) {
     const double v = double(y[j]);
     d[j] = T(double(dh[j]) * (RELU ? (v > 0 ? 1.0 : 0.0) : 1 - v * v));
     dp[j] = T(0);
@@ -271,7 +233,7 @@ GS_INLINE void lstm_bwd_row(const BwdArgs<T>& a, int64_t b) {
   T* __restrict dcp = a.dcPrev + b * H;
   T* __restrict dhp = a.dhPrev + b * H;
   GS_IVDEP
-  for (int64_t j = 0; j < H; j++) {
+  for (int64_t j = a.j0; j < a.j1; j++) {
     const double i = double(ac[j]);
     const double f = double(ac[H + j]);
     const double g = double(ac[2 * H + j]);
@@ -299,7 +261,7 @@ GS_INLINE void gru_bwd_row(const BwdArgs<T>& a, int64_t b) {
   const T* __restrict dh = a.dh + b * H;
   T* __restrict dhp = a.dhPrev + b * H;
   GS_IVDEP
-  for (int64_t j = 0; j < H; j++) {
+  for (int64_t j = a.j0; j < a.j1; j++) {
     const double r = double(ac[j]);
     const double z = double(ac[H + j]);
     const double n = double(ac[2 * H + j]);
@@ -322,10 +284,13 @@ GS_INLINE void bwd_rows(const BwdArgs<T>& a, int64_t b0, int64_t b1) {
   const int64_t H = a.H, G = gates_of(a.mode) * H;
   for (int64_t b = b0; b < b1; b++) {
     if (padded(a.len, a.t, b)) {
-      copy_row(a.dhPrev + b * H, a.dh + b * H, H);
-      if (a.mode == M_LSTM) copy_row(a.dcPrev + b * H, a.dc + b * H, H);
-      zero_row(a.dxp + b * G, G);
-      if (a.mode == M_GRU) zero_row(a.dhh + b * G, G);
+      const int64_t r = b * H + a.j0, n = a.j1 - a.j0;
+      copy_row(a.dhPrev + r, a.dh + r, n);
+      if (a.mode == M_LSTM) copy_row(a.dcPrev + r, a.dc + r, n);
+      for (int64_t g = 0; g < G; g += H) {
+        zero_row(a.dxp + b * G + g + a.j0, n);
+        if (a.mode == M_GRU) zero_row(a.dhh + b * G + g + a.j0, n);
+      }
       continue;
     }
     switch (a.mode) {
@@ -340,13 +305,6 @@ GS_INLINE void bwd_rows(const BwdArgs<T>& a, int64_t b0, int64_t b1) {
 // ---------------------------------------------------------------------------------------------
 // variants
 
-struct Fns {
-  void (*fwd_f32)(const FwdArgs<float>&, int64_t, int64_t);
-  void (*fwd_f64)(const FwdArgs<double>&, int64_t, int64_t);
-  void (*bwd_f32)(const BwdArgs<float>&, int64_t, int64_t);
-  void (*bwd_f64)(const BwdArgs<double>&, int64_t, int64_t);
-};
-
 #define GS_RNN_VARIANT(SUFFIX, ATTR)                                                                          \
   ATTR void fwd_f32_##SUFFIX(const FwdArgs<float>& a, int64_t b0, int64_t b1) { fwd_rows(a, b0, b1); }  \
   ATTR void fwd_f64_##SUFFIX(const FwdArgs<double>& a, int64_t b0, int64_t b1) { fwd_rows(a, b0, b1); } \
@@ -355,11 +313,6 @@ struct Fns {
   const Fns fns_##SUFFIX = {fwd_f32_##SUFFIX, fwd_f64_##SUFFIX, bwd_f32_##SUFFIX, bwd_f64_##SUFFIX};
 
 GS_FOR_EACH_ISA(GS_RNN_VARIANT)
-
-const Fns& fns() {
-  static const Fns* f = GS_PICK_ISA(fns);
-  return *f;
-}
 
 // Elements (B·G·H) per thread below which a step stays on the calling thread. The char-LSTM step
 // (B = 32, H = 256: 32768 elements) is about 40 µs forward and 8 µs backward on one thread; split over
@@ -374,44 +327,6 @@ void over_rows(int64_t B, int64_t rowElems, const F& f) {
 
 // ---------------------------------------------------------------------------------------------
 // argument checks
-
-// A byte range of an argument that the kernel reads or writes.
-struct Span {
-  const char* p;
-  int64_t bytes;
-  bool write;
-};
-
-inline bool overlap(const Span& a, const Span& b) {
-  return a.bytes > 0 && b.bytes > 0 && a.p < b.p + b.bytes && b.p < a.p + a.bytes;
-}
-
-// True when no written span overlaps another span, except the pair (allowA, allowB), which may be the
-// very same range.
-inline bool disjoint(const Span* s, int n, int allowA, int allowB) {
-  for (int i = 0; i < n; i++)
-    for (int k = i + 1; k < n; k++) {
-      if (!(s[i].write || s[k].write) || !overlap(s[i], s[k])) continue;
-      const bool allowed = ((i == allowA && k == allowB) || (i == allowB && k == allowA)) && s[i].p == s[k].p &&
-                           s[i].bytes == s[k].bytes;
-      if (!allowed) return false;
-    }
-  return true;
-}
-
-// Points *p at element `off` of `a` when [off, off + n) lies inside it (an empty typed array may have
-// no data pointer, so validity is the return value, not the pointer).
-template <typename T, typename P>
-inline bool at(const Arr& a, int64_t off, int64_t n, P** p) {
-  if (a.kind == NONE || off + n > a.len) return false;
-  *p = static_cast<T*>(a.p) + off;
-  return true;
-}
-
-template <typename T>
-inline Span span(const T* p, int64_t n, bool write) {
-  return Span{reinterpret_cast<const char*>(p), n * static_cast<int64_t>(sizeof(T)), write};
-}
 
 // sc = [mode, B, H, t, then 7 counts]; false unless all are valid.
 inline bool header(const double* sc, int64_t sclen, int* mode, int64_t* B, int64_t* H, int64_t* t, int64_t* o) {
@@ -433,6 +348,8 @@ bool forward(int mode, int64_t B, int64_t H, int64_t t, const int64_t* o, const 
   const int64_t G = gates_of(mode) * H, BH = B * H, BG = B * G;
   const bool lstm = mode == M_LSTM, gated = lstm || mode == M_GRU;
   FwdArgs<T> a{};
+  a.j0 = 0;
+  a.j1 = H;
   a.mode = mode;
   a.B = B;
   a.H = H;
@@ -477,6 +394,8 @@ bool backward(int mode, int64_t B, int64_t H, int64_t t, const int64_t* o, const
   const int64_t G = gates_of(mode) * H, BH = B * H, BG = B * G;
   const bool lstm = mode == M_LSTM, gru = mode == M_GRU, gated = lstm || gru;
   BwdArgs<T> a{};
+  a.j0 = 0;
+  a.j1 = H;
   a.mode = mode;
   a.B = B;
   a.H = H;
@@ -515,18 +434,12 @@ bool backward(int mode, int64_t B, int64_t H, int64_t t, const int64_t* o, const
   return true;
 }
 
-// One float kind shared by every float argument that is present; NONE when there is none or they differ.
-inline int float_kind(std::initializer_list<const Arr*> arrs) {
-  int k = NONE;
-  for (const Arr* a : arrs) {
-    if (a->kind == NONE) continue;
-    if ((a->kind != F32 && a->kind != F64) || (k != NONE && a->kind != k)) return NONE;
-    k = a->kind;
-  }
-  return k;
-}
-
 }  // namespace
+
+const rnn::Fns& rnn::fns() {
+  static const Fns* f = GS_PICK_ISA(fns);
+  return *f;
+}
 
 bool k_recurrent_gates_forward(const Arr& xp, const Arr& hh, const Arr& bx, const Arr& bh, const Arr& h,
                                const Arr& c, const Arr& act, const Arr& aux, const Arr& lengths,

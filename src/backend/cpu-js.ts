@@ -7,6 +7,7 @@ import { matmulJs } from "./matmul-js.js";
 import { erf } from "./special.js";
 import { fusedJs } from "./fused-js.js";
 import { jsGateKernels } from "./rnn-gates-js.js";
+import { stepwiseSequenceKernels } from "./rnn-sequence-js.js";
 import { adamStep } from "./adam-js.js";
 import { hostStorage } from "./host-storage.js";
 
@@ -294,5 +295,6 @@ export const cpuJs: Backend = {
   scatterAdd,
   ...fusedJs,
   ...jsGateKernels,
+  ...stepwiseSequenceKernels(() => cpuJs),
   adamStep,
 };

@@ -102,6 +102,12 @@ const GATE_BACKWARD: ArgKind = {
   ],
 };
 
+const SEQUENCE = (...storages: string[]): ArgKind => ({
+  fields: [...arrays(...storages), ...nums("T", "B", "H"), ["reverse", "flag"]],
+});
+const SEQUENCE_FORWARD = SEQUENCE("act", "aux", "h", "c", "wHh", "bx", "bh", "lengths");
+const SEQUENCE_BACKWARD = SEQUENCE("act", "aux", "h", "c", "wHh", "g", "dhh", "dh0", "dc0", "lengths");
+
 /** Kernels the addon has, each with one entry per argument of its Backend signature (the type checks the count). */
 type Table = {
   readonly [K in KernelName]?: readonly ArgKind[] & { length: Parameters<Kernels[K]>["length"] };
@@ -135,4 +141,6 @@ export const NATIVE_KERNELS: Table = {
   adamStep: [A, N, A, N, A, A, A, N, ADAM],
   recurrentGatesForward: [code(RECURRENT), GATE_FORWARD],
   recurrentGatesBackward: [code(RECURRENT), GATE_BACKWARD],
+  recurrentSequenceForward: [code(RECURRENT), SEQUENCE_FORWARD],
+  recurrentSequenceBackward: [code(RECURRENT), SEQUENCE_BACKWARD],
 };

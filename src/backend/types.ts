@@ -303,6 +303,62 @@ export interface RecurrentGateKernels {
   recurrentGatesBackward(mode: RecurrentMode, a: GateBackwardArgs): void;
 }
 
+/**
+ * A whole sequence of one direction of a recurrent layer (ops/fused/recurrent.ts), G gate blocks of H
+ * (LSTM 4, GRU 3, RNN 1). The state buffers hold T+1 slots of (B, H) in time order: forward, slot 0 is
+ * the initial state and slot t+1 the state after time t; reversed, slot T is the initial state and slot
+ * t the state after time t. Rows b with t >= lengths[b] carry the state unchanged.
+ */
+export interface SequenceShape {
+  T: number;
+  B: number;
+  H: number;
+  reverse: boolean;
+  lengths: Int32Array | null;
+  /** (G·H, H), PyTorch's weight_hh. */
+  wHh: FloatStorage;
+}
+
+/** The forward pass of a sequence (see SequenceShape). */
+export interface SequenceForwardArgs extends SequenceShape {
+  /** (G·H) biases b_ih and b_hh, or null. */
+  bx: FloatStorage | null;
+  bh: FloatStorage | null;
+  /** (T, B, G·H): x_t·W_ihᵀ on entry; the gate activations on return (as GateForwardArgs.act). */
+  act: FloatStorage;
+  /** Written, (T, B, H): LSTM tanh(c_t), GRU W_hn·h_{t-1} + b_hn; null for the RNN. */
+  aux: FloatStorage | null;
+  /** (T+1, B, H): the hidden states; the initial one is in its slot on entry, the others are written. */
+  h: FloatStorage;
+  /** (T+1, B, H): the LSTM cell states, likewise; null otherwise. */
+  c: FloatStorage | null;
+}
+
+/** Backward through a sequence that `recurrentSequenceForward` ran, given the output's gradient. */
+export interface SequenceBackwardArgs extends SequenceShape {
+  /** (T, B, G·H): the forward's gate activations on entry; dL/d(x_t·W_ihᵀ + b_ih) on return. */
+  act: FloatStorage;
+  aux: FloatStorage | null;
+  h: FloatStorage;
+  c: FloatStorage | null;
+  /** (T, B, H) dL/d(output) in time order, then for the LSTM (B, H) dL/dc_N. */
+  g: FloatStorage;
+  /** Written for the GRU, (T, B, G·H): dL/d(h_{t-1}·W_hhᵀ + b_hh); null otherwise (that is `act` then). */
+  dhh: FloatStorage | null;
+  /** Written, (B, H): dL/dh0, and for the LSTM dL/dc0 (else null). */
+  dh0: FloatStorage;
+  dc0: FloatStorage | null;
+}
+
+/**
+ * The whole-sequence recurrent kernels. The reference (rnn-sequence-js.ts) runs the steps one by one
+ * with the backend's own matmul and gate kernels; a native backend runs each step as one fused job.
+ */
+export interface RecurrentSequenceKernels {
+  recurrentSequenceForward(mode: RecurrentMode, a: SequenceForwardArgs): void;
+  recurrentSequenceBackward(mode: RecurrentMode, a: SequenceBackwardArgs): void;
+}
+
 /** The element-wise, reduction, matmul and indexing kernels every op is built from. */
 export interface CoreKernels {
   /** out[i] = op(x[i]) over contiguous storages of equal length. */
@@ -355,7 +411,13 @@ export interface CoreKernels {
 
 /** Every kernel: what a backend implements (cpu-js all of them; others override a subset). */
 export interface Kernels
-  extends CoreKernels, FusedKernels, AttentionKernels, OptimKernels, RecurrentGateKernels {}
+  extends
+    CoreKernels,
+    FusedKernels,
+    AttentionKernels,
+    OptimKernels,
+    RecurrentGateKernels,
+    RecurrentSequenceKernels {}
 
 /** The name of one kernel, e.g. "matmul" or "layerNorm". */
 export type KernelName = keyof Kernels;

@@ -15,6 +15,7 @@ import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { layerNorm, layerNormBackward } from "./layer-norm.js";
 import { matmul } from "./matmul.js";
 import { recurrentGatesBackward, recurrentGatesForward } from "./recurrent-gates.js";
+import { stepwiseSequenceKernels } from "../rnn-sequence-js.js";
 import { argReduce, reduce } from "./reduce.js";
 import { softmax } from "./softmax.js";
 
@@ -54,8 +55,10 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     causalAttentionBackward: (...a) => causalAttentionBackward(ctx, ...a),
     recurrentGatesForward: (...a) => recurrentGatesForward(ctx, ...a),
     recurrentGatesBackward: (...a) => recurrentGatesBackward(ctx, ...a),
+    // The steps one by one on this backend's own matmul and gate kernels.
+    ...stepwiseSequenceKernels(() => backend),
   } satisfies Partial<Backend>;
-  return {
+  const backend: WebGpuBackend = {
     name: "webgpu",
     threads: 1,
     isa: "wgsl",
@@ -74,6 +77,7 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     sync: () => ctx.sync(),
     ...kernels,
   };
+  return backend;
 }
 
 function dtypeOfHost(host: Storage): DType {

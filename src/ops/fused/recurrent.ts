@@ -1,20 +1,22 @@
 /**
  * Fused recurrent layers: one op runs a whole sequence through one direction of an RNN (tanh or ReLU),
- * LSTM or GRU layer, the way cuDNN does. The caller computes the input projection x·W_ihᵀ for all time
- * steps as one GEMM; the op then does, per step, only the recurrent GEMM h·W_hhᵀ and the gate
- * nonlinearities (one pass over typed arrays, which saves the gate activations). Backward walks the steps
- * in reverse with one recurrent GEMM each, keeps every step's gate gradients, and forms dW_hh as ONE GEMM
- * over all steps (instead of T small ones and T accumulations), and the bias gradients as one column sum.
+ * LSTM or GRU layer, the way cuDNN does. The op computes the input projection x·W_ihᵀ for all time
+ * steps as one GEMM; the backend's sequence kernel then runs the recurrence (per step the recurrent GEMM
+ * h·W_hhᵀ and the gate nonlinearities, saving the gate activations). Backward, the sequence kernel walks
+ * the steps in reverse and leaves every step's gate gradients; the op forms dW_hh as ONE GEMM over all
+ * steps (instead of T small ones and T accumulations), dW_ih and dx likewise, and the bias gradients as
+ * one column sum.
  *
  * The definition and the reference is the per-step composition `recurrentLayerComposed` below; a test
  * checks fused == composed, forward and backward, and gradchecks the fused op in float64.
  *
- * The per-step gate loops are the backend kernels `recurrentGatesForward` / `recurrentGatesBackward`
- * (backend/types.ts) on raw storages and offsets: cpu-js's are TypeScript, cpu-native's C++.
+ * The sequence kernels are `recurrentSequenceForward` / `recurrentSequenceBackward` (backend/types.ts):
+ * cpu-js's and WebGPU's run the steps one by one on their matmul and gate kernels
+ * (backend/rnn-sequence-js.ts), cpu-native's run each step as one fused pool job.
  */
-import type { MatmulParams } from "../../backend/index.js";
 import { backendOf } from "../../tensor/device.js";
-import type { Backend, RecurrentMode } from "../../backend/types.js";
+import type { RecurrentMode } from "../../backend/types.js";
+import { GATES, copyInto, gemmParams, give, take } from "../../backend/rnn-sequence-js.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { fmtShape } from "../../tensor/shape.js";
 import { defineOp } from "../define.js";
@@ -28,45 +30,18 @@ export type {
   GateForwardArgs,
   GateBackwardArgs,
   RecurrentGateKernels,
+  SequenceForwardArgs,
+  SequenceBackwardArgs,
+  RecurrentSequenceKernels,
 } from "../../backend/types.js";
-
-/** Gate blocks per mode: W_ih and W_hh have gates·H rows (LSTM i,f,g,o; GRU r,z,n). */
-export const GATES: Record<RecurrentMode, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 };
+export { GATES };
 
 type Float = Float32Array | Float64Array;
 
 // ---- the op ------------------------------------------------------------------------------------------
 
-/**
- * Scratch from the device's buffer pool. A layer's per-step activations live from forward to backward
- * and are several megabytes; a fresh typed array of that size costs page faults and zeroing on every
- * training step, so buffers go back to the pool after backward (or right after a forward that needs
- * no backward), and their old contents are overwritten before they are read.
- */
-function take(k: Backend, dtype: "float32" | "float64", n: number): Float {
-  return (k.allocUninit === undefined ? k.alloc(dtype, n) : k.allocUninit(dtype, n)) as Float;
-}
-
-function give(k: Backend, ...bufs: (Float | null)[]): void {
-  for (const buf of bufs) if (buf !== null) k.release?.(buf);
-}
-
-// Copies and sums go through the backend's kernels, so the op runs wherever its tensors live (the
-// host cannot index a device's buffers).
-const run = (data: Float, offset: number) => ({ data, offset, strides: [1] });
-
-/** dst[dstOff + i] = src[srcOff + i] for i < n. */
-function copyInto(k: Backend, src: Float, srcOff: number, dst: Float, dstOff: number, n: number): void {
-  if (n > 0) k.copy(run(src, srcOff), run(dst, dstOff), [n]);
-}
-
-/** out[i] = a[aOff + i] + b[i] for i < n. */
-function addInto(k: Backend, a: Float, aOff: number, b: Float, out: Float, n: number): void {
-  if (n > 0) k.binary("add", run(a, aOff), run(b, 0), out, [n]);
-}
-
 interface Saved {
-  /** (T+1, B, H): the hidden states in their slots (see slotsOf). */
+  /** (T+1, B, H): the hidden states in their slots (backend/rnn-sequence-js.ts: slotsOf). */
   hs: Float;
   /** (T, B, G·H): first x·W_ihᵀ, then (in place) the gate activations, then (in backward) their gradients. */
   act: Float;
@@ -100,40 +75,6 @@ const flat = (t: Tensor): Float => {
   return c.storage.subarray(c.offset, c.offset + c.numel()) as Float;
 };
 
-/** A single-matrix GEMM description for the backend's matmul kernel. */
-function gemm(m: number, n: number, k: number, o: Partial<MatmulParams>): MatmulParams {
-  return {
-    batch: 1,
-    m,
-    n,
-    k,
-    transA: false,
-    transB: false,
-    lda: k,
-    ldb: n,
-    aOffset: 0,
-    bOffset: 0,
-    aBatchStride: 0,
-    bBatchStride: 0,
-    ...o,
-  };
-}
-
-/**
- * Keys for MatmulParams.bKey: W_hh does not change during one forward or one backward pass, so each
- * pass takes a fresh key and the backend packs W_hh once for its T steps.
- */
-let lastPackKey = 0;
-const nextPackKey = () => ++lastPackKey;
-
-/**
- * The state slots: T+1 hidden states in time order. Forward: slot 0 holds the initial state and slot
- * t+1 the state after time t; reverse: slot T holds the initial state and slot t the state after time t.
- * So the outputs are always T consecutive slots, and so are the h_{t-1} of all steps (for one dW_hh GEMM).
- */
-const slotsOf = (reverse: boolean, t: number) =>
-  reverse ? { prev: t + 1, cur: t } : { prev: t, cur: t + 1 };
-
 /**
  * The op's output: the T outputs (B, H) in time order, then for the LSTM the final cell state. It is a
  * fresh copy of the output slots of the pooled state buffer, so that an LM that uses only the output
@@ -155,49 +96,30 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const last = a.reverse ? 0 : T;
     // All steps' input projections in one GEMM: (T·B, I)·(I, G·H), W_ih read transposed in place.
     const act = take(k, dtype, T * B * GH);
-    if (T * B > 0) k.matmul(flat(x), flat(wIh), act, gemm(T * B, GH, I, { transB: true, lda: I, ldb: I }));
+    if (T * B > 0)
+      k.matmul(flat(x), flat(wIh), act, gemmParams(T * B, GH, I, { transB: true, lda: I, ldb: I }));
     const aux = gated ? take(k, dtype, T * BH) : null;
     const cs = lstm ? take(k, dtype, (T + 1) * BH) : null;
     copyInto(k, flat(h0), 0, hs, first * BH, BH);
     if (cs) copyInto(k, flat(c0!), 0, cs, first * BH, BH);
-    const hh = take(k, dtype, B * GH);
-    const ws = flat(wHh);
-    const bx = bIh ? flat(bIh) : null;
-    const bh = bHh ? flat(bHh) : null;
-    // hh = h_{t-1}·W_hhᵀ: (B, H)·(H, G·H).
-    const p = gemm(B, GH, H, { transB: true, lda: H, ldb: H, bKey: nextPackKey() });
-    for (let s = 0; s < T; s++) {
-      const t = a.reverse ? T - 1 - s : s;
-      const { prev, cur } = slotsOf(a.reverse, t);
-      p.aOffset = prev * BH;
-      k.matmul(hs, ws, hh, p);
-      k.recurrentGatesForward(a.mode, {
-        B,
-        H,
-        t,
-        lengths: a.lengths,
-        xp: act,
-        xpOff: t * B * GH,
-        hh,
-        bx,
-        bh,
-        h: hs,
-        hPrev: prev * BH,
-        hOut: cur * BH,
-        c: cs,
-        cPrev: prev * BH,
-        cOut: cur * BH,
-        act,
-        actOff: t * B * GH,
-        aux,
-        auxOff: t * BH,
-      });
-    }
+    k.recurrentSequenceForward(a.mode, {
+      T,
+      B,
+      H,
+      reverse: a.reverse,
+      lengths: a.lengths,
+      wHh: flat(wHh),
+      bx: bIh ? flat(bIh) : null,
+      bh: bHh ? flat(bHh) : null,
+      act,
+      aux,
+      h: hs,
+      c: cs,
+    });
     const out = take(k, dtype, (T + (lstm ? 1 : 0)) * BH); // written whole below
     const firstOut = a.reverse ? 0 : BH;
     copyInto(k, hs, firstOut, out, 0, T * BH);
     if (cs) copyInto(k, cs, last * BH, out, T * BH, BH);
-    give(k, hh);
     if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) a.saved = { hs, act, aux, cs };
     else give(k, hs, act, aux, cs);
     return new Tensor(out, [T + (lstm ? 1 : 0), B, H], undefined, 0, x.device);
@@ -214,57 +136,29 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     const [GH, H] = wHh.shape;
     const BH = B * H;
     const dtype = x.dtype as "float32" | "float64";
-    const lstm = a.mode === "lstm";
     const k = backendOf(x);
-    const alloc = (n: number) => k.alloc(dtype, n) as Float; // zeros: the sums start from them
-    const gs = flat(g);
-    const ws = flat(wHh);
     const { hs, act, aux, cs } = saved;
-    // Each step's gate gradients overwrite its activations in place (the kernels read before writing).
+    // The gate gradients overwrite the activations in place: dxp is act.
     const dxp = act;
     const dhh = a.mode === "gru" ? take(k, dtype, T * B * GH) : dxp;
-    const dh = alloc(BH);
-    const dhNext = alloc(BH);
-    const dhPrev = alloc(BH);
-    const rec = alloc(BH);
-    // The only outside gradient on a cell state is the one on the final cN.
-    let dc: Float | null = lstm ? alloc(BH) : null;
-    if (dc) copyInto(k, gs, T * BH, dc, 0, BH);
-    let dcPrev: Float | null = lstm ? alloc(BH) : null;
-    // rec = dhh_t·W_hh: (B, G·H)·(G·H, H).
-    const p = gemm(B, H, GH, { lda: GH, ldb: H, bKey: nextPackKey() });
-    for (let s = T - 1; s >= 0; s--) {
-      const t = a.reverse ? T - 1 - s : s;
-      const { prev, cur } = slotsOf(a.reverse, t);
-      addInto(k, gs, t * BH, dhNext, dh, BH);
-      k.recurrentGatesBackward(a.mode, {
-        B,
-        H,
-        t,
-        lengths: a.lengths,
-        act,
-        actOff: t * B * GH,
-        aux,
-        auxOff: t * BH,
-        h: hs,
-        hPrev: prev * BH,
-        hOut: cur * BH,
-        c: cs,
-        cPrev: prev * BH,
-        dh,
-        dc,
-        dxp,
-        dxpOff: t * B * GH,
-        dhh,
-        dhhOff: t * B * GH,
-        dhPrev,
-        dcPrev,
-      });
-      p.aOffset = t * B * GH;
-      k.matmul(dhh, ws, rec, p);
-      addInto(k, dhPrev, 0, rec, dhNext, BH);
-      if (lstm) [dc, dcPrev] = [dcPrev, dc];
-    }
+    const dh0 = k.alloc(dtype, BH) as Float; // written whole, but becomes a tensor: not pooled scratch
+    const dc0 = c0 ? (k.alloc(dtype, BH) as Float) : null;
+    k.recurrentSequenceBackward(a.mode, {
+      T,
+      B,
+      H,
+      reverse: a.reverse,
+      lengths: a.lengths,
+      wHh: flat(wHh),
+      act,
+      aux,
+      h: hs,
+      c: cs,
+      g: flat(g),
+      dhh: dhh === dxp ? null : dhh,
+      dh0,
+      dc0,
+    });
     // The weight gradients are ONE GEMM each over all T·B rows.
     const rows = T * B;
     let dWhh: Tensor | null = null;
@@ -277,19 +171,19 @@ const RecurrentLayer = defineOp<LayerAttrs>({
           dhh,
           hs,
           dWhh.storage,
-          gemm(GH, H, rows, { transA: true, lda: GH, ldb: H, bOffset: prevBase }),
+          gemmParams(GH, H, rows, { transA: true, lda: GH, ldb: H, bOffset: prevBase }),
         );
     }
     let dWih: Tensor | null = null;
     if (wIh.requiresGrad) {
       dWih = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([GH, I], dtype, x.device);
       if (rows > 0)
-        k.matmul(dxp, flat(x), dWih.storage, gemm(GH, I, rows, { transA: true, lda: GH, ldb: I }));
+        k.matmul(dxp, flat(x), dWih.storage, gemmParams(GH, I, rows, { transA: true, lda: GH, ldb: I }));
     }
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = (rows > 0 ? Tensor.uninitialized : Tensor.empty)([T, B, I], dtype, x.device);
-      if (rows > 0) k.matmul(dxp, flat(wIh), dx.storage, gemm(rows, I, GH, { lda: GH, ldb: I }));
+      if (rows > 0) k.matmul(dxp, flat(wIh), dx.storage, gemmParams(rows, I, GH, { lda: GH, ldb: I }));
     }
     // Bias gradients: column sums of the (T·B, G·H) gate gradients.
     const colSum = (d: Float) => {
@@ -299,15 +193,11 @@ const RecurrentLayer = defineOp<LayerAttrs>({
     };
     const dbIh = bIh?.requiresGrad ? colSum(dxp) : null;
     const dbHh = bHh?.requiresGrad ? (dhh === dxp && dbIh ? dbIh.clone() : colSum(dhh)) : null;
-    give(k, hs, act, aux, cs, dhh === dxp ? null : dhh, dh, dhPrev, rec);
+    give(k, hs, act, aux, cs, dhh === dxp ? null : dhh);
     const grads: (Tensor | null)[] = [dx, dWih, dWhh];
     if (a.hasBias) grads.push(dbIh, dbHh);
-    grads.push(h0.requiresGrad ? new Tensor(dhNext, [B, H], undefined, 0, x.device) : null);
-    if (c0) {
-      const dc0 = c0.requiresGrad ? alloc(BH) : null;
-      if (dc0) copyInto(k, dc!, 0, dc0, 0, BH);
-      grads.push(dc0 && new Tensor(dc0, [B, H], undefined, 0, x.device));
-    }
+    grads.push(h0.requiresGrad ? new Tensor(dh0, [B, H], undefined, 0, x.device) : null);
+    if (c0) grads.push(c0.requiresGrad ? new Tensor(dc0!, [B, H], undefined, 0, x.device) : null);
     return grads;
   },
 });
