@@ -18,6 +18,7 @@ import { loadWasmSync } from "../src/backend/wasm/load.js";
 import { noGrad } from "../src/autograd/grad-mode.js";
 import { Adam, AdamW, type AdamOptions } from "../src/optim/adam.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { gemmParams } from "../src/backend/rnn-sequence-js.js";
 import type {
   Backend,
   BinaryOp,
@@ -660,23 +661,8 @@ ntest("adamStep: Adam and AdamW (amsgrad, maximize, weight decay) match the Type
 // ---------------------------------------------------------------------------------------------
 // matmul
 
-function mm(m: number, n: number, k: number, over: Partial<MatmulParams> = {}): MatmulParams {
-  return {
-    batch: 1,
-    m,
-    n,
-    k,
-    transA: false,
-    transB: false,
-    lda: k,
-    ldb: n,
-    aOffset: 0,
-    bOffset: 0,
-    aBatchStride: 0,
-    bBatchStride: 0,
-    ...over,
-  };
-}
+const mm = (m: number, n: number, k: number, over: Partial<MatmulParams> = {}): MatmulParams =>
+  gemmParams(m, n, k, over);
 
 interface MmCase {
   batch: number;
