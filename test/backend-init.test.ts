@@ -28,3 +28,18 @@ test("gs.init rejects an unknown backend, naming the ones it knows", async () =>
     /gs\.init: backend must be one of webgpu, wasm, js, native, got cuda/,
   );
 });
+
+test("gs.init, wasm.init and webgpu.init reject an unknown option, naming it and the known ones", async () => {
+  await assert.rejects(
+    gs.init({ backed: "wasm" } as gs.InitOptions),
+    /gs\.init: unknown option "?backed"?; expected one of backend, wasm, webgpu/,
+  );
+  await assert.rejects(
+    gs.init({ backend: "wasm", wasm: { thread: 2 } as gs.wasm.WasmInitOptions }),
+    /wasm\.init: unknown option "?thread"?; expected one of module, sharedMemory, relaxedSimd, threads, activate/,
+  );
+  await assert.rejects(
+    gs.webgpu.init({ matmul: "subgroups" } as gs.webgpu.WebGpuInitOptions),
+    /webgpu\.init: unknown option "?matmul"?; expected one of gpu, dawnFlags, powerPreference, matmulKernel/,
+  );
+});

@@ -17,6 +17,7 @@ import {
 } from "./default-choice.js";
 import { init as initWasm, type WasmInitOptions } from "./wasm/index.js";
 import { init as initWebGpu, type WebGpuInitOptions } from "./webgpu/index.js";
+import { checkKnownKeys } from "../util/options.js";
 
 export type { BackendRequest };
 
@@ -92,6 +93,7 @@ async function startWebGpu(
 
 /** Starts the platform's backends (or the one asked for) and says where to train. */
 export async function init(options: InitOptions = {}): Promise<InitResult> {
+  checkKnownKeys("gs.init", options, ["backend", "wasm", "webgpu"]);
   const requested = options.backend;
   if (requested !== undefined && !REQUESTS.includes(requested))
     throw new Error(`gs.init: backend must be one of ${REQUESTS.join(", ")}, got ${String(requested)}`);

@@ -17,6 +17,7 @@ import {
   type WasmSource,
   type WasmSources,
 } from "./load.js";
+import { checkKnownKeys } from "../../util/options.js";
 
 export type { WasmSource, WasmSources };
 export { WASM_FILES, type WasmFile } from "./variants.js";
@@ -60,6 +61,7 @@ export interface WasmInfo {
 
 /** Loads the wasm backend (once) and, unless `activate: false`, makes it the CPU backend. */
 export async function init(options: WasmInitOptions = {}): Promise<WasmInfo> {
+  checkKnownKeys("wasm.init", options, ["module", "sharedMemory", "relaxedSimd", "threads", "activate"]);
   const { info } = await loadWasmAsync(options satisfies WasmLoadOptions);
   if (options.activate ?? true) setBackend("wasm");
   return info;

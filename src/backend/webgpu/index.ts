@@ -14,6 +14,7 @@ import { WEBGPU_DEVICE } from "./buffer.js";
 import { nodeGpu } from "./node-gpu.js";
 import type { MatmulKernel } from "./context.js";
 import type { GpuMemory } from "./pool.js";
+import { checkKnownKeys } from "../../util/options.js";
 
 export type { GpuMemory, MatmulKernel };
 
@@ -40,6 +41,7 @@ let active: { gpu: GPU; backend: WebGpuBackend; info: WebGpuInfo } | null = null
 
 /** Finds a GPU and registers the "webgpu" device (once; later calls return the same info). */
 export async function init(options: WebGpuInitOptions = {}): Promise<WebGpuInfo> {
+  checkKnownKeys("webgpu.init", options, ["gpu", "dawnFlags", "powerPreference", "matmulKernel"]);
   if (active !== null) return active.info;
   const navigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   const gpu = options.gpu ?? navigatorGpu ?? (await nodeGpu(options.dawnFlags));
