@@ -9,6 +9,9 @@
  * `--clock=cpu` compares the process's CPU time per step instead of the wall time: with 1 thread on
  * a machine loaded far past its cores, that is the steadier figure (it still counts cache misses
  * that the neighbours cause, alike for both builds).
+ * `--env=NAME=OLD/NEW` runs the "old" side with NAME=OLD and the "new" side with NAME=NEW: one build
+ * against itself under two settings, e.g. the wasm module's variants:
+ * `GRADSTACK_BACKEND=wasm node build/bench/ab.js . --env=GRADSTACK_WASM_RELAXED=0/1 --clock=cpu`.
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
@@ -21,9 +24,18 @@ function option(name: string, fallback: string): string {
   return arg === undefined ? fallback : arg.slice(name.length + 3);
 }
 
+/** The environment each side adds (`--env=NAME=OLD/NEW`), or nothing. */
+function sideEnv(which: "old" | "new"): Record<string, string> {
+  const spec = option("env", "");
+  if (spec === "") return {};
+  const m = /^([A-Z_][A-Z0-9_]*)=([^/]*)\/([^/]*)$/.exec(spec);
+  if (m === null) throw new Error(`ab: --env must be NAME=OLD/NEW, got ${spec}`);
+  return { [m[1]]: which === "old" ? m[2] : m[3] };
+}
+
 /** The median step time (ms) of one fresh process running workload `id` from `root`'s build. */
-function stepMedian(root: string, id: string, steps: number, threads: string): number {
-  const env = { ...process.env, GRADSTACK_NUM_THREADS: threads };
+function stepMedian(root: string, id: string, steps: number, threads: string, which: "old" | "new"): number {
+  const env = { ...process.env, GRADSTACK_NUM_THREADS: threads, ...sideEnv(which) };
   const args = [path.join(root, "build/bench/step.js"), id, "--steps", String(steps)];
   const out = execFileSync(process.execPath, args, { env, encoding: "utf8" });
   const line = out.trim().split("\n").pop()!;
@@ -47,7 +59,7 @@ for (let r = 0; r < reps; r++)
     const steps = Number(option("steps", String(workload(id).steps)));
     const order: ("old" | "new")[] = r % 2 === 0 ? ["old", "new"] : ["new", "old"];
     for (const which of order)
-      times.get(id)![which].push(stepMedian(which === "old" ? oldRoot : newRoot, id, steps, threads));
+      times.get(id)![which].push(stepMedian(which === "old" ? oldRoot : newRoot, id, steps, threads, which));
   }
 console.log(
   `threads ${threads}, ${reps} repetitions, ${option("clock", "wall")} time; load average before ${loadBefore.join(" ")}`,
