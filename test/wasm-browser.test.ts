@@ -45,6 +45,10 @@ import { tinyTraining } from "./build/test/helpers/tiny-training.js";
     await gs.wasm.init({ module: "/gradstack.wasm", threads });
     for (let i = 0; i < 500 && gs.wasm.threadStats().workersStarted < threads - 1; i++)
       await new Promise((r) => setTimeout(r, 10));
+    // Workers that started sleep until a job wakes them, and a caller that finishes a job before they
+    // wake runs all its tasks: products large enough for them to join, until they have (at most 20).
+    const big = gs.randn([512, 512]);
+    for (let i = 0; i < 20 && threads > 1 && gs.wasm.threadStats().workerTasks === 0; i++) big.matmul(big);
     gs.manualSeed(7);
     const product = gs.randn([3, 193, 257]).matmul(gs.randn([3, 257, 171])).toArray();
     let hash = 2166136261;
