@@ -154,7 +154,8 @@ export async function trainFor(page: Page, ms: number): Promise<void> {
 /**
  * Runs `body` (training, animating) and checks that the UI thread never blocked for over LONG_TASK_MS.
  * A task's duration is wall time, so on a machine loaded by other work one task can run long because
- * chromium was descheduled: then `again` (by default 3 s more of training) is measured, and must be clean.
+ * chromium was descheduled (on 2 cores shared with a parallel test file and, on WebGPU, SwiftShader):
+ * then `again` (by default 3 s more of training) is measured, up to twice, and one of those must be clean.
  */
 export async function assertResponsive(
   page: Page,
@@ -162,14 +163,15 @@ export async function assertResponsive(
   body: () => Promise<unknown>,
   again: () => Promise<unknown> = () => trainFor(page, 3000),
 ): Promise<void> {
-  const first = await longTasksDuring(page, body);
-  if ((first[0] ?? 0) <= LONG_TASK_MS) return;
-  const second = await longTasksDuring(page, again);
-  assert.ok(
-    (second[0] ?? 0) <= LONG_TASK_MS,
-    `${what}: the UI thread blocked for over ${LONG_TASK_MS} ms twice (long tasks: ${first.join(", ")} ms, ` +
-      `then ${second.join(", ")} ms)`,
-  );
+  const runs = [await longTasksDuring(page, body)];
+  while ((runs[runs.length - 1][0] ?? 0) > LONG_TASK_MS) {
+    if (runs.length === 3)
+      assert.fail(
+        `${what}: the UI thread blocked for over ${LONG_TASK_MS} ms ${runs.length} times (long tasks: ` +
+          `${runs.map((r) => `${r.join(", ")} ms`).join("; then ")})`,
+      );
+    runs.push(await longTasksDuring(page, again));
+  }
 }
 
 /** A chromium tab on the lab, with the messages of its uncaught errors. */
