@@ -154,6 +154,7 @@ test("p = 0, p = 1, eval mode and bad arguments behave as before", () => {
   assert.equal(gs.nn.functional.dropout(x, 0, true), x);
   assert.equal(gs.nn.functional.dropout(x, 0.5, false), x);
   assert.deepEqual(gs.nn.functional.dropout(gs.ones([3]), 1, true).tolist(), [0, 0, 0]);
+  assert.deepEqual(gs.nn.functional.dropout(gs.ones([0, 3]), 0.5, true).shape, [0, 3]);
   assert.throws(
     () => gs.nn.functional.dropout(x, 1.5),
     /^RangeError: dropout: p must be in \[0, 1\], got 1.5$/,
