@@ -5,6 +5,7 @@
  * the last reading holds more than 1.25× the bytes of the reading after the first --every steps.
  *   node build/bench/webgpu-memory.js                         # nanoGPT's CPU-recipe shapes, 10,000 steps
  *   node build/bench/webgpu-memory.js --swiftshader --layers=1 --heads=2 --embd=32 --block=16 --batch=4
+ *   node build/bench/webgpu-memory.js --swiftshader --layers=1 --heads=2 --embd=32 --block=16 --batch=4 --dropout=0.2
  */
 import * as gs from "../src/index.js";
 import { flags, initBenchGpu, numberFlag } from "./webgpu-init.js";
@@ -17,7 +18,7 @@ const shape = {
   nEmbd: numberFlag(f, "embd", 128),
   blockSize: numberFlag(f, "block", 64),
   vocabSize: 65,
-  dropout: 0,
+  dropout: numberFlag(f, "dropout", 0),
   bias: false,
 };
 const batch = numberFlag(f, "batch", 12);

@@ -15,7 +15,8 @@
         "src/attention.cc",
         "src/optim.cc",
         "src/rnn.cc",
-        "src/rnn_sequence.cc"
+        "src/rnn_sequence.cc",
+        "src/random.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -184,6 +184,8 @@ extern const Kernel KERNELS[] = {
      [](const Arr* a, const double* sc, int64_t n) {
        return gs::k_recurrent_sequence_backward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], sc, n);
      }},
+    // [key0, key1, threshold, scale]
+    {"dropout", 2, 0, [](const Arr* a, const double* sc, int64_t n) { return gs::k_dropout(a[0], a[1], sc, n); }},
 };
 
 extern const size_t KERNEL_COUNT = sizeof(KERNELS) / sizeof(KERNELS[0]);

@@ -83,6 +83,10 @@ bool k_recurrent_sequence_backward(const Arr& act, const Arr& aux, const Arr& h,
                                    const Arr& g, const Arr& dhh, const Arr& dh0, const Arr& dc0, const Arr& lengths,
                                    const double* sc, int64_t sclen);
 
+// Dropout with a Philox4x32-10 mask (random.cc), float32 or float64: out = x·(draw >= threshold ? scale : 0).
+// sc = [key0, key1, threshold, scale].
+bool k_dropout(const Arr& x, const Arr& out, const double* sc, int64_t sclen);
+
 // An exact non-negative integer below 2^50 (what a size or offset from JS must be).
 inline bool as_count(double v, int64_t* out) {
   if (!(v >= 0 && v < 1125899906842624.0) || v != static_cast<double>(static_cast<int64_t>(v)))

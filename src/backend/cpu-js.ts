@@ -9,6 +9,7 @@ import { fusedJs } from "./fused-js.js";
 import { jsGateKernels } from "./rnn-gates-js.js";
 import { stepwiseSequenceKernels } from "./rnn-sequence-js.js";
 import { adamStep } from "./adam-js.js";
+import { randomJs } from "./random-js.js";
 import { hostStorage } from "./host-storage.js";
 
 type Fn1 = (x: number) => number;
@@ -297,4 +298,5 @@ export const cpuJs: Backend = {
   ...jsGateKernels,
   ...stepwiseSequenceKernels(() => cpuJs),
   adamStep,
+  ...randomJs,
 };

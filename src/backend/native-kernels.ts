@@ -143,4 +143,5 @@ export const NATIVE_KERNELS: Table = {
   recurrentGatesBackward: [code(RECURRENT), GATE_BACKWARD],
   recurrentSequenceForward: [code(RECURRENT), SEQUENCE_FORWARD],
   recurrentSequenceBackward: [code(RECURRENT), SEQUENCE_BACKWARD],
+  dropout: [A, A, N, N, N, N],
 };

@@ -189,6 +189,20 @@ export interface AttentionKernels {
   ): void;
 }
 
+/**
+ * Random masks drawn on the device from a counter-based generator (philox.ts): element i of a call is word
+ * i mod 4 of Philox4x32-10 at counter (⌊i/4⌋ low 32 bits, high bits, 0, 0) under the call's key, so every
+ * backend draws the same bits and nothing but the key has to be kept for backward.
+ */
+export interface RandomKernels {
+  /**
+   * Dropout with its mask never stored: out[i] = x[i]·(draw(i) >= threshold ? scale : 0) over contiguous
+   * x and out of equal length (float). The same call on the output's gradient is its backward.
+   * key0, key1 and threshold are unsigned 32-bit integers.
+   */
+  dropout(x: Storage, out: Storage, key0: number, key1: number, threshold: number, scale: number): void;
+}
+
 /** Float storages: what optimizers update. */
 export type FloatStorage = Float32Array | Float64Array;
 
@@ -416,6 +430,7 @@ export interface Kernels
     FusedKernels,
     AttentionKernels,
     OptimKernels,
+    RandomKernels,
     RecurrentGateKernels,
     RecurrentSequenceKernels {}
 

@@ -14,6 +14,7 @@ import { gelu, geluBackward } from "./gelu.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { layerNorm, layerNormBackward } from "./layer-norm.js";
 import { matmul } from "./matmul.js";
+import { dropout } from "./random.js";
 import { recurrentGatesBackward, recurrentGatesForward } from "./recurrent-gates.js";
 import { stepwiseSequenceKernels } from "../rnn-sequence-js.js";
 import { argReduce, reduce } from "./reduce.js";
@@ -51,6 +52,7 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     gelu: (...a) => gelu(ctx, ...a),
     geluBackward: (...a) => geluBackward(ctx, ...a),
     adamStep: (...a) => adamStep(ctx, ...a),
+    dropout: (...a) => dropout(ctx, ...a),
     causalAttention: (...a) => causalAttention(ctx, ...a),
     causalAttentionBackward: (...a) => causalAttentionBackward(ctx, ...a),
     recurrentGatesForward: (...a) => recurrentGatesForward(ctx, ...a),

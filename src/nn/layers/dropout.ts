@@ -6,7 +6,8 @@ import { pyFloat } from "./repr.js";
 
 /**
  * While training, zeroes each element with probability p and scales the others by 1/(1-p); in eval
- * mode it returns its input. Draws come from the default generator.
+ * mode it returns its input. Each call takes its mask's key from the default generator (so `gs.manualSeed`
+ * fixes it) and draws the mask on the input's device (ops/dropout.ts).
  * @example
  * const drop = new gs.nn.Dropout(0.1);
  * model.eval(); // drop.forward(x) === x
