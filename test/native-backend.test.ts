@@ -806,7 +806,7 @@ ntest(
     const rnd = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 - 0.5; };
     let worst = 0;
     for (const F of [Float32Array, Float64Array])
-      for (const [batch, m, n, k] of [[1, 1, 1, 1], [1, 7, 33, 100], [1, 257, 100, 33], [3, 33, 257, 7], [1, 300, 257, 200], [5, 100, 120, 70]])
+      for (const [batch, m, n, k] of [[1, 1, 1, 1], [1, 7, 33, 100], [1, 257, 100, 33], [3, 33, 257, 7], [1, 300, 257, 200], [5, 100, 120, 70], [1, 128, 10, 256], [1, 128, 256, 10], [2, 10, 256, 128], [1, 4000, 13, 64]])
         for (const transA of [false, true])
           for (const transB of [false, true]) {
             const a = F.from({ length: batch * m * k }, rnd), b = F.from({ length: batch * k * n }, rnd);
