@@ -8,7 +8,7 @@ import { erf } from "./special.js";
 import { fusedJs } from "./fused-js.js";
 import { jsGateKernels } from "./rnn-gates-js.js";
 import { stepwiseSequenceKernels } from "./rnn-sequence-js.js";
-import { adamStep } from "./adam-js.js";
+import { adamStep, adamSteps } from "./adam-js.js";
 import { hostStorage } from "./host-storage.js";
 
 type Fn1 = (x: number) => number;
@@ -297,4 +297,5 @@ export const cpuJs: Backend = {
   ...jsGateKernels,
   ...stepwiseSequenceKernels(() => cpuJs),
   adamStep,
+  adamSteps,
 };
