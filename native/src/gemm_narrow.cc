@@ -164,17 +164,34 @@ bool narrow(const typename K::T* a, const typename K::T* b, typename K::T* out, 
     const T *a, *b;
     T* out;
     int64_t ars, acs, ldb, bStride, rowTiles, colTiles, tiles, chunks;
+    bool colsInner;
     const TileTable<K>* table;
-  } ctx{&p,  a, copyB ? scratch.data() : b + p.bOffset, out, ars, acs, copyB ? n : p.ldb,
-        copyB ? (bItems > 1 ? k * n : 0) : p.bBatchStride, rowTiles, colTiles, tiles, 1, &table};
-  // Each task takes a contiguous run of tiles (row tiles innermost: one column block of B stays hot).
+  } ctx{&p,
+        a,
+        copyB ? scratch.data() : b + p.bOffset,
+        out,
+        ars,
+        acs,
+        copyB ? n : p.ldb,
+        copyB ? (bItems > 1 ? k * n : 0) : p.bBatchStride,
+        rowTiles,
+        colTiles,
+        tiles,
+        1,
+        // Tiles in order along C's rows when B is small (k short): C is written row panel by row
+        // panel; else down its columns, so that one column block of a large B stays in cache.
+        k <= SHORT_SIDE,
+        &table};
+  // Each task takes a contiguous run of tiles.
   auto task = [](void* vc, int64_t chunk, int) {
     const Ctx& c = *static_cast<const Ctx*>(vc);
     const MatmulParams& p = *c.p;
     const int64_t t0 = c.tiles * chunk / c.chunks, t1 = c.tiles * (chunk + 1) / c.chunks;
     for (int64_t t = t0; t < t1; t++) {
       const int64_t bi = t / (c.rowTiles * c.colTiles), rest = t % (c.rowTiles * c.colTiles);
-      const int64_t i0 = (rest % c.rowTiles) * K::RMAX, j0 = (rest / c.rowTiles) * K::BLOCK;
+      const int64_t row = c.colsInner ? rest / c.colTiles : rest % c.rowTiles;
+      const int64_t col = c.colsInner ? rest % c.colTiles : rest / c.rowTiles;
+      const int64_t i0 = row * K::RMAX, j0 = col * K::BLOCK;
       const int r = static_cast<int>(std::min<int64_t>(K::RMAX, p.m - i0));
       const int cols = static_cast<int>(std::min<int64_t>(K::BLOCK, p.n - j0));
       const int v = (cols + K::W - 1) / K::W;
