@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { cpuJs } from "../src/backend/cpu-js.js";
 import { loadNative } from "../src/backend/native.js";
 import { loadWasmSync } from "../src/backend/wasm/load.js";
-import type { Backend, MatmulParams } from "../src/backend/types.js";
+import { gemmParams } from "../src/backend/rnn-sequence-js.js";
+import type { Backend } from "../src/backend/types.js";
 
 const loaded = process.env.GRADSTACK_BACKEND === "wasm" ? { backend: loadWasmSync().backend } : loadNative();
 const nb: Backend | null = "backend" in loaded ? ({ ...cpuJs, ...loaded.backend } as Backend) : null;
@@ -49,11 +50,8 @@ function run(
   const [rowsB, colsB] = transB ? [c.n, c.k] : [c.k, c.n];
   const lda = colsA + c.pad,
     ldb = colsB + c.pad;
-  const p: MatmulParams = {
+  const p = gemmParams(c.m, c.n, c.k, {
     batch: c.batch,
-    m: c.m,
-    n: c.n,
-    k: c.k,
     transA,
     transB,
     lda,
@@ -62,7 +60,7 @@ function run(
     bOffset: c.offset,
     aBatchStride: rowsA * lda,
     bBatchStride: c.shareB ? 0 : rowsB * ldb,
-  };
+  });
   const out = new F(c.batch * c.m * c.n + 2).fill(7); // stale values are overwritten, the tail kept
   be.matmul(a, b, out, p);
   return out;

@@ -210,24 +210,25 @@ bool narrow(const typename K::T* a, const typename K::T* b, typename K::T* out, 
   return true;
 }
 
-}  // namespace
-
-bool gemm_narrow_f32(const float* a, const float* b, float* out, const MatmulParams& p) {
+// The kernels of this CPU's instruction set, if the shape is narrow.
+template <class K512, class K2>
+bool narrow_for_cpu(const typename K2::T* a, const typename K2::T* b, typename K2::T* out, const MatmulParams& p) {
   if (!is_narrow(p)) return false;
   switch (cpu_isa()) {
-    case Isa::Avx512: return narrow<Avx512F32>(a, b, out, p);
-    case Isa::Avx2: return narrow<Avx2F32>(a, b, out, p);
+    case Isa::Avx512: return narrow<K512>(a, b, out, p);
+    case Isa::Avx2: return narrow<K2>(a, b, out, p);
     default: return false;
   }
 }
 
+}  // namespace
+
+bool gemm_narrow_f32(const float* a, const float* b, float* out, const MatmulParams& p) {
+  return narrow_for_cpu<Avx512F32, Avx2F32>(a, b, out, p);
+}
+
 bool gemm_narrow_f64(const double* a, const double* b, double* out, const MatmulParams& p) {
-  if (!is_narrow(p)) return false;
-  switch (cpu_isa()) {
-    case Isa::Avx512: return narrow<Avx512F64>(a, b, out, p);
-    case Isa::Avx2: return narrow<Avx2F64>(a, b, out, p);
-    default: return false;
-  }
+  return narrow_for_cpu<Avx512F64, Avx2F64>(a, b, out, p);
 }
 
 }  // namespace gs
