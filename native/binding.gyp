@@ -11,6 +11,7 @@
         "src/fused.cc",
         "src/gemm.cc",
         "src/gemm_x86.cc",
+        "src/gemm_narrow.cc",
         "src/pool.cc",
         "src/attention.cc",
         "src/optim.cc",

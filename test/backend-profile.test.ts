@@ -78,7 +78,7 @@ test("a GPT and an LSTM training step take the native fast paths (no float32 ker
       "layerNorm",
       "gelu",
       "crossEntropy",
-      "adamStep",
+      "adamSteps",
       "recurrentSequenceForward:lstm",
       "recurrentSequenceBackward:lstm",
     ])

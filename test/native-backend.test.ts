@@ -658,6 +658,66 @@ ntest("adamStep: Adam and AdamW (amsgrad, maximize, weight decay) match the Type
   );
 });
 
+ntest("adamSteps: one call over a list gives each tensor adamStep's result, bit for bit", (_t, nb) => {
+  const h = {
+    stepSize: 0.01,
+    bc2Sqrt: 0.3,
+    shrink: 0.99,
+    l2: 0.01,
+    beta1: 0.9,
+    beta2: 0.99,
+    eps: 1e-8,
+    sign: -1,
+  };
+  const sizes = [7, 70001, 0, 33, 130000, 1];
+  const lists = (amsgrad: boolean) => {
+    seed = 4242;
+    const f32 = (n: number) => rand("f32", n) as Float32Array;
+    return {
+      p: sizes.map((n) => f32(n + 3)),
+      g: sizes.map((n) => f32(n + 5)),
+      m: sizes.map(f32),
+      v: sizes.map((n) => f32(n).map(Math.abs)),
+      vmax: amsgrad ? sizes.map((n) => f32(n).map((x) => Math.abs(x) * 1.5)) : null,
+      pOffset: sizes.map(() => 3),
+      gOffset: sizes.map(() => 5),
+      n: sizes,
+    };
+  };
+  const calls = { adamStep: 0, adamSteps: 0 };
+  const [stepJs, stepsJs] = [cpuJs.adamStep, cpuJs.adamSteps];
+  cpuJs.adamStep = (...a) => void (calls.adamStep++, stepJs(...a));
+  cpuJs.adamSteps = (...a) => void (calls.adamSteps++, stepsJs(...a));
+  try {
+    for (const amsgrad of [false, true]) {
+      const one = lists(amsgrad);
+      const each = lists(amsgrad);
+      nb.adamSteps(one, h);
+      for (let i = 0; i < sizes.length; i++)
+        nb.adamStep(each.p[i], 3, each.g[i], 5, each.m[i], each.v[i], each.vmax?.[i] ?? null, sizes[i], h);
+      assert.deepEqual(calls, { adamStep: 0, adamSteps: 0 }, "the native kernels took every call");
+      for (const k of ["p", "m", "v", "vmax"] as const)
+        one[k]?.forEach((a, i) => assert.deepEqual(a, each[k]![i], `amsgrad=${amsgrad} ${k} ${i}`));
+      // And within float32 rounding of cpu-js's loop.
+      const js = lists(amsgrad);
+      stepsJs(js, h);
+      one.p.forEach((a, i) => assertClose(a, js.p[i], `amsgrad=${amsgrad} p ${i} vs cpu-js`, 1e-6, 1e-7));
+    }
+    // A list the kernel declines (a float64 tensor among float32 ones) runs on cpu-js, whole.
+    const mixed = lists(false);
+    const want = lists(false);
+    mixed.p[1] = Float64Array.from(mixed.p[1]) as unknown as Float32Array;
+    want.p[1] = Float64Array.from(want.p[1]) as unknown as Float32Array;
+    nb.adamSteps(mixed, h);
+    stepsJs(want, h);
+    assert.equal(calls.adamSteps, 1);
+    mixed.p.forEach((a, i) => assert.deepEqual(a, want.p[i], `declined list p ${i}`));
+  } finally {
+    cpuJs.adamStep = stepJs;
+    cpuJs.adamSteps = stepsJs;
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // matmul
 
@@ -806,7 +866,7 @@ ntest(
     const rnd = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 - 0.5; };
     let worst = 0;
     for (const F of [Float32Array, Float64Array])
-      for (const [batch, m, n, k] of [[1, 1, 1, 1], [1, 7, 33, 100], [1, 257, 100, 33], [3, 33, 257, 7], [1, 300, 257, 200], [5, 100, 120, 70]])
+      for (const [batch, m, n, k] of [[1, 1, 1, 1], [1, 7, 33, 100], [1, 257, 100, 33], [3, 33, 257, 7], [1, 300, 257, 200], [5, 100, 120, 70], [1, 128, 10, 256], [1, 128, 256, 10], [2, 10, 256, 128], [1, 4000, 13, 64]])
         for (const transA of [false, true])
           for (const transB of [false, true]) {
             const a = F.from({ length: batch * m * k }, rnd), b = F.from({ length: batch * k * n }, rnd);

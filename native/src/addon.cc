@@ -59,6 +59,24 @@ inline napi_value boolean(napi_env env, bool b) {
   return r;
 }
 
+// A kernel over lists: every argument is a storage or null, as many as the lists hold together.
+napi_value CallList(napi_env env, napi_callback_info info, const Kernel* k, Instance* inst) {
+  size_t argc = gs::MAX_LIST_STORAGES;
+  static thread_local napi_value argv[gs::MAX_LIST_STORAGES];
+  static thread_local Arr a[gs::MAX_LIST_STORAGES];
+  if (inst == nullptr || inst->scratch == nullptr ||
+      napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc > gs::MAX_LIST_STORAGES)
+    return boolean(env, false);
+  for (size_t i = 0; i < argc; i++) {
+    napi_valuetype t;
+    if (napi_typeof(env, argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined))
+      a[i] = Arr{nullptr, 0, gs::NONE};
+    else if (!get_arr(env, argv[i], &a[i]))
+      return boolean(env, false);
+  }
+  return boolean(env, k->run_list(a, argc, inst->scratch, inst->scratch_len));
+}
+
 // The one N-API callback behind every kernel: reads the row's storages (null where optional), then
 // runs its entry with the scratch.
 napi_value Call(napi_env env, napi_callback_info info) {
@@ -68,6 +86,7 @@ napi_value Call(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return boolean(env, false);
   const Kernel* k = static_cast<const Kernel*>(data);
   Instance* inst = instance(env);
+  if (k->run_list != nullptr) return CallList(env, info, k, inst);
   if (argc < k->storages || inst == nullptr || inst->scratch == nullptr) return boolean(env, false);
   Arr a[MAX_STORAGES];
   for (size_t i = 0; i < k->storages; i++) {

@@ -456,9 +456,11 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
 }  // namespace
 
 void matmul_f32(const float* a, const float* b, float* out, const MatmulParams& p) {
+  if (gemm_narrow_f32(a, b, out, p)) return;
   matmul_impl(impl_f32(), a, b, out, p);
 }
 void matmul_f64(const double* a, const double* b, double* out, const MatmulParams& p) {
+  if (gemm_narrow_f64(a, b, out, p)) return;
   matmul_impl(impl_f64(), a, b, out, p);
 }
 

@@ -19,6 +19,11 @@ struct MatmulParams {
 void matmul_f32(const float* a, const float* b, float* out, const MatmulParams& p);
 void matmul_f64(const double* a, const double* b, double* out, const MatmulParams& p);
 
+// Implemented in gemm_narrow.cc: the product when one side is short (n or k <= 16, or a few rows),
+// on AVX2/AVX-512; false (nothing written) for other shapes and CPUs.
+bool gemm_narrow_f32(const float* a, const float* b, float* out, const MatmulParams& p);
+bool gemm_narrow_f64(const double* a, const double* b, double* out, const MatmulParams& p);
+
 // A B operand packed once and multiplied many times on the calling thread: the fused recurrent layers
 // (rnn_sequence.cc) pack W_hh once per sequence, and each pool task multiplies its column slice at every
 // time step. op(B) is k×n with element (p, j) at B[p·brs + j·bcs]; a slice starts at a multiple of

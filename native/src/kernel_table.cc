@@ -161,6 +161,8 @@ extern const Kernel KERNELS[] = {
     // beta1, beta2, eps, sign]
     {"adamStep", 5, 0b10000,
      [](const Arr* a, const double* sc, int64_t n) { return gs::k_adam_step(a[0], a[1], a[2], a[3], a[4], sc, n); }},
+    // lists (params, grads, expAvgs, expAvgSqs, maxExpAvgSqs?); see ops.h
+    {"adamSteps", 0, 0, nullptr, gs::k_adam_steps},
     // (xp, hh, bx?, bh?, h, c?, act, aux?, lengths?); [mode, B, H, t, xpOff, hPrev, hOut, cPrev, cOut, actOff,
     // auxOff]
     {"recurrentGatesForward", 9, 0b110101100,

@@ -64,6 +64,10 @@ bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout
 // stepSize, bc2Sqrt, shrink, l2, beta1, beta2, eps, sign].
 bool k_adam_step(const Arr& p, const Arr& g, const Arr& m, const Arr& v, const Arr& vmax, const double* sc,
                  int64_t sclen);
+// The same over a list of L tensors in one pass (adamSteps): a = [p…, g…, m…, v…, vmax… (none without
+// amsgrad)]; sc = [L, L, L, L, L or 0, L, pOffset…, L, gOffset…, L, n…, stepSize, bc2Sqrt, shrink, l2, beta1,
+// beta2, eps, sign].
+bool k_adam_steps(const Arr* a, size_t count, const double* sc, int64_t sclen);
 
 // Recurrent gate kernels, one time step (rnn.cc): float32 or float64; optional storages have kind NONE.
 // Forward: sc = [mode (0 rnn_tanh, 1 rnn_relu, 2 lstm, 3 gru), B, H, t, xpOff, hPrev, hOut, cPrev, cOut,

@@ -4,9 +4,11 @@
 // whose square root and division cost four times as much per element and made this kernel the
 // second largest item of a small model's step; results agree within float32 rounding. Each body is
 // compiled for AVX-512, AVX2+FMA and baseline, chosen at run time.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "isa.h"
 #include "ops.h"
@@ -70,41 +72,86 @@ const Fns& fns() {
 
 constexpr int64_t GRAIN = 1 << 16;  // elements per thread below which the update stays on one thread
 
-}  // namespace
+// One tensor's update, checked: its arrays, where it starts in p and g, and its length.
+struct AdamTensor {
+  float *P, *M, *V, *VM;
+  const float* G;
+  int64_t n;
+};
 
-bool k_adam_step(const Arr& p, const Arr& g, const Arr& m, const Arr& v, const Arr& vmax, const double* sc,
-                 int64_t sclen) {
-  int64_t c[3];
-  if (sclen < 11) return false;
-  for (int i = 0; i < 3; i++)
-    if (!as_count(sc[i], &c[i])) return false;
-  const int64_t po = c[0], go = c[1], n = c[2];
+// Validates one tensor's arrays (float32, in bounds, no two overlapping: the update reads and writes
+// each element once, so a parameter sharing memory with its gradient would change results).
+bool adam_tensor(const Arr& p, const Arr& g, const Arr& m, const Arr& v, const Arr& vmax, double po_, double go_,
+                 double n_, AdamTensor* t) {
+  int64_t po, go, n;
+  if (!as_count(po_, &po) || !as_count(go_, &go) || !as_count(n_, &n)) return false;
   if (p.kind != F32 || g.kind != F32 || m.kind != F32 || v.kind != F32 || (vmax.kind != NONE && vmax.kind != F32) ||
       po + n > p.len || go + n > g.len || n > m.len || n > v.len || (vmax.kind == F32 && n > vmax.len))
     return false;
-  const AdamHyper h{sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], sc[9], sc[10]};
-  const AdamF32 k{static_cast<float>(h.stepSize), static_cast<float>(1 / h.bc2Sqrt), static_cast<float>(h.shrink),
-                  static_cast<float>(h.l2),       static_cast<float>(h.beta1),       static_cast<float>(h.beta2),
-                  static_cast<float>(1 - h.beta1), static_cast<float>(1 - h.beta2),  static_cast<float>(h.eps),
-                  static_cast<float>(h.sign)};
-  float* P = static_cast<float*>(p.p) + po;
-  const float* G = static_cast<const float*>(g.p) + go;
-  float* M = static_cast<float*>(m.p);
-  float* V = static_cast<float*>(v.p);
-  float* VM = vmax.kind == F32 ? static_cast<float*>(vmax.p) : nullptr;
-  // The update reads and writes each element once, so aliasing (p and its gradient sharing a buffer)
-  // would change results: decline it.
-  const char* lo[5] = {reinterpret_cast<const char*>(P), reinterpret_cast<const char*>(G),
-                       reinterpret_cast<const char*>(M), reinterpret_cast<const char*>(V),
-                       reinterpret_cast<const char*>(VM)};
-  const int count = VM ? 5 : 4;
+  *t = AdamTensor{static_cast<float*>(p.p) + po, static_cast<float*>(m.p), static_cast<float*>(v.p),
+                  vmax.kind == F32 ? static_cast<float*>(vmax.p) : nullptr, static_cast<const float*>(g.p) + go, n};
+  const char* lo[5] = {reinterpret_cast<const char*>(t->P), reinterpret_cast<const char*>(t->G),
+                       reinterpret_cast<const char*>(t->M), reinterpret_cast<const char*>(t->V),
+                       reinterpret_cast<const char*>(t->VM)};
+  const int count = t->VM ? 5 : 4;
   const int64_t bytes = n * 4;
   for (int a = 0; a < count; a++)
     for (int b = a + 1; b < count; b++)
       if (lo[a] < lo[b] + bytes && lo[b] < lo[a] + bytes) return false;
-  const AdamFn fn = VM ? fns().ams : fns().plain;
-  parallel_for(n, GRAIN, [&](int64_t b, int64_t e) {
-    fn(P + b, G + b, M + b, V + b, VM ? VM + b : nullptr, e - b, k);
+  return true;
+}
+
+// The hyperparameters of sc[0..8) rounded once to float32, as the update uses them.
+AdamF32 adam_f32(const double* sc) {
+  const AdamHyper h{sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7]};
+  return AdamF32{static_cast<float>(h.stepSize), static_cast<float>(1 / h.bc2Sqrt), static_cast<float>(h.shrink),
+                 static_cast<float>(h.l2),       static_cast<float>(h.beta1),       static_cast<float>(h.beta2),
+                 static_cast<float>(1 - h.beta1), static_cast<float>(1 - h.beta2),  static_cast<float>(h.eps),
+                 static_cast<float>(h.sign)};
+}
+
+// Elements [b, e) of tensor t: each element's arithmetic is the same however the work is split.
+void adam_range(const AdamTensor& t, int64_t b, int64_t e, const AdamF32& k) {
+  const AdamFn fn = t.VM ? fns().ams : fns().plain;
+  fn(t.P + b, t.G + b, t.M + b, t.V + b, t.VM ? t.VM + b : nullptr, e - b, k);
+}
+
+}  // namespace
+
+bool k_adam_step(const Arr& p, const Arr& g, const Arr& m, const Arr& v, const Arr& vmax, const double* sc,
+                 int64_t sclen) {
+  AdamTensor t;
+  if (sclen < 11 || !adam_tensor(p, g, m, v, vmax, sc[0], sc[1], sc[2], &t)) return false;
+  const AdamF32 k = adam_f32(sc + 3);
+  parallel_for(t.n, GRAIN, [&](int64_t b, int64_t e) { adam_range(t, b, e, k); });
+  return true;
+}
+
+bool k_adam_steps(const Arr* a, size_t count, const double* sc, int64_t sclen) {
+  // sc = [L (p), L (g), L (m), L (v), L or 0 (vmax), L, pOffset…, L, gOffset…, L, n…, 8 hyperparameters]
+  int64_t L, Lvm;
+  if (sclen < 5 || !as_count(sc[0], &L) || !as_count(sc[4], &Lvm)) return false;
+  if (sc[1] != L || sc[2] != L || sc[3] != L || (Lvm != 0 && Lvm != L)) return false;
+  if (static_cast<int64_t>(count) != 4 * L + Lvm || sclen < 8 + 3 * (1 + L) + 8) return false;
+  const double *po = sc + 6, *go = po + L + 1, *nn = go + L + 1;
+  if (po[-1] != L || go[-1] != L || nn[-1] != L) return false;
+  const Arr none{nullptr, 0, NONE};
+  std::vector<AdamTensor> ts(static_cast<size_t>(L));
+  std::vector<int64_t> start(static_cast<size_t>(L) + 1, 0);  // each tensor's first element in the whole run
+  for (int64_t i = 0; i < L; i++) {
+    const Arr& vmax = Lvm ? a[4 * L + i] : none;
+    if (!adam_tensor(a[i], a[L + i], a[2 * L + i], a[3 * L + i], vmax, po[i], go[i], nn[i], &ts[i])) return false;
+    start[i + 1] = start[i] + ts[i].n;
+  }
+  const AdamF32 k = adam_f32(nn + L);
+  // One pass over all the tensors' elements, split evenly over the pool.
+  parallel_for(start[L], GRAIN, [&](int64_t b, int64_t e) {
+    int64_t i = std::upper_bound(start.begin(), start.end(), b) - start.begin() - 1;
+    for (; b < e; i++) {
+      const int64_t end = std::min(e, start[i + 1]);
+      if (end > b) adam_range(ts[i], b - start[i], end - start[i], k);
+      b = std::max(b, end);
+    }
   });
   return true;
 }

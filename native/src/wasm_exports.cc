@@ -13,7 +13,7 @@ namespace {
 constexpr int SCRATCH_LEN = 1024;  // doubles, as the Float64Array the addon gets (native.ts)
 
 // Per storage argument: data pointer, element count, kind (common.h; NONE for null).
-uint32_t slots[gs::MAX_STORAGES * 3];
+uint32_t slots[gs::MAX_LIST_STORAGES * 3];
 double scratch[SCRATCH_LEN];
 
 }  // namespace
@@ -23,7 +23,7 @@ double scratch[SCRATCH_LEN];
 GS_EXPORT(gs_slots) uint32_t* gs_slots() { return slots; }
 GS_EXPORT(gs_scratch) double* gs_scratch() { return scratch; }
 GS_EXPORT(gs_scratch_len) int gs_scratch_len() { return SCRATCH_LEN; }
-GS_EXPORT(gs_max_storages) int gs_max_storages() { return static_cast<int>(gs::MAX_STORAGES); }
+GS_EXPORT(gs_max_storages) int gs_max_storages() { return static_cast<int>(gs::MAX_LIST_STORAGES); }
 GS_EXPORT(gs_kernel_count) int gs_kernel_count() { return static_cast<int>(gs::KERNEL_COUNT); }
 GS_EXPORT(gs_kernel_name) const char* gs_kernel_name(int i) { return gs::KERNELS[i].name; }
 GS_EXPORT(gs_kernel_storages) int gs_kernel_storages(int i) { return static_cast<int>(gs::KERNELS[i].storages); }
@@ -32,6 +32,7 @@ GS_EXPORT(gs_kernel_storages) int gs_kernel_storages(int i) { return static_cast
 GS_EXPORT(gs_call) int gs_call(int i) {
   if (i < 0 || static_cast<size_t>(i) >= gs::KERNEL_COUNT) return 0;
   const gs::Kernel& k = gs::KERNELS[i];
+  if (k.run == nullptr) return 0;
   gs::Arr a[gs::MAX_STORAGES];
   for (size_t s = 0; s < k.storages; s++) {
     const int kind = static_cast<int>(slots[3 * s + 2]);
@@ -40,6 +41,20 @@ GS_EXPORT(gs_call) int gs_call(int i) {
                    kind};
   }
   return k.run(a, scratch, SCRATCH_LEN) ? 1 : 0;
+}
+
+// Runs list kernel i on the first `count` slots (null ones allowed): 1 when it ran, 0 when it declined.
+GS_EXPORT(gs_call_list) int gs_call_list(int i, int count) {
+  if (i < 0 || static_cast<size_t>(i) >= gs::KERNEL_COUNT || count < 0 ||
+      static_cast<size_t>(count) > gs::MAX_LIST_STORAGES)
+    return 0;
+  const gs::Kernel& k = gs::KERNELS[i];
+  if (k.run_list == nullptr) return 0;
+  static gs::Arr a[gs::MAX_LIST_STORAGES];
+  for (int s = 0; s < count; s++)
+    a[s] = gs::Arr{reinterpret_cast<void*>(static_cast<uintptr_t>(slots[3 * s])), static_cast<int64_t>(slots[3 * s + 1]),
+                   static_cast<int>(slots[3 * s + 2])};
+  return k.run_list(a, static_cast<size_t>(count), scratch, SCRATCH_LEN) ? 1 : 0;
 }
 
 // Tensor memory: 16-byte aligned (SIMD128 loads), null when the 4 GiB wasm32 memory is full.

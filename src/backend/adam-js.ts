@@ -2,7 +2,7 @@
  * The Adam/AdamW update in TypeScript: cpu-js's `adamStep` and the reference for every backend's.
  * The arithmetic is PyTorch's (src/optim/adam.ts derives the scalars in `h`).
  */
-import type { AdamParams, FloatStorage } from "./types.js";
+import type { AdamParams, AdamTensors, FloatStorage, OptimKernels } from "./types.js";
 
 export function adamStep(
   p: FloatStorage,
@@ -40,3 +40,16 @@ export function adamStep(
     p[po + i] = pi - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
   }
 }
+
+/**
+ * An `adamSteps` that runs a backend's `adamStep` on each tensor of the list in turn: cpu-js's (the
+ * reference of the fused ones) and the WebGPU backend's.
+ */
+export function adamStepsFrom(step: OptimKernels["adamStep"]): OptimKernels["adamSteps"] {
+  return (t: AdamTensors, h: AdamParams) => {
+    for (let i = 0; i < t.p.length; i++)
+      step(t.p[i], t.pOffset[i], t.g[i], t.gOffset[i], t.m[i], t.v[i], t.vmax?.[i] ?? null, t.n[i], h);
+  };
+}
+
+export const adamSteps = adamStepsFrom(adamStep);

@@ -8,7 +8,7 @@ import { erf } from "./special.js";
 import { fusedJs } from "./fused-js.js";
 import { jsGateKernels } from "./rnn-gates-js.js";
 import { stepwiseSequenceKernels } from "./rnn-sequence-js.js";
-import { adamStep } from "./adam-js.js";
+import { adamStep, adamSteps } from "./adam-js.js";
 import { randomJs } from "./random-js.js";
 import { hostStorage } from "./host-storage.js";
 
@@ -299,4 +299,5 @@ export const cpuJs: Backend = {
   ...stepwiseSequenceKernels(() => cpuJs),
   adamStep,
   ...randomJs,
+  adamSteps,
 };

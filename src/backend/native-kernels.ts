@@ -20,6 +20,10 @@ export type ArgKind =
   | "num?"
   /** A boolean: 1 or 0 in one scratch slot. */
   | "flag"
+  /** A list of storages (or null: an empty list): each an argument of the call; its length one slot. */
+  | "arrays"
+  /** A list of numbers: its length, then each number, one slot each. */
+  | "nums"
   /** A strided View: its storage is an argument; its offset and strides follow the shape. */
   | "view"
   /** The shape of the views before it: nd, the dims, then each view's offset and strides. */
@@ -88,6 +92,19 @@ const MATMUL: ArgKind = {
 const ADAM: ArgKind = {
   fields: nums("stepSize", "bc2Sqrt", "shrink", "l2", "beta1", "beta2", "eps", "sign"),
 };
+// Lists first, then the numbers: the C++ side (optim.cc k_adam_steps) reads the slots in this order.
+const ADAM_LIST: ArgKind = {
+  fields: [
+    ["p", "arrays"],
+    ["g", "arrays"],
+    ["m", "arrays"],
+    ["v", "arrays"],
+    ["vmax", "arrays"],
+    ["pOffset", "nums"],
+    ["gOffset", "nums"],
+    ["n", "nums"],
+  ],
+};
 const arrays = (...names: string[]) => names.map((n) => [n, "array"] as const);
 const GATE_FORWARD: ArgKind = {
   fields: [
@@ -139,6 +156,7 @@ export const NATIVE_KERNELS: Table = {
   causalAttention: [A, A, A, N, N, N, N, N],
   causalAttentionBackward: [A, A, A, A, A, N, N, N, N, N],
   adamStep: [A, N, A, N, A, A, A, N, ADAM],
+  adamSteps: [ADAM_LIST, ADAM],
   recurrentGatesForward: [code(RECURRENT), GATE_FORWARD],
   recurrentGatesBackward: [code(RECURRENT), GATE_BACKWARD],
   recurrentSequenceForward: [code(RECURRENT), SEQUENCE_FORWARD],

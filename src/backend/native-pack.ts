@@ -56,26 +56,40 @@ export function nativeMethodSource(
   const codes: Readonly<Record<string, number>>[] = [];
   const fallback = `fallback.${name}(${params.join(", ")})`;
   let views: string[] = [];
-  // Slots are constants until a shape is written; after it, they follow its running index `i`.
+  // Slots are constants until a shape or a number list is written; after it, they follow the running
+  // index `i`.
   let at = 0;
-  let afterShape = false;
-  const slot = () => (afterShape ? "i++" : String(at++));
+  let running = false;
+  const slot = () => (running ? "i++" : String(at++));
   const put = (kind: ArgKind, expr: string): void => {
     if (kind === "array") storages.push(expr);
-    else if (kind === "num") lines.push(`S[${slot()}] = ${expr};`);
+    else if (kind === "arrays") {
+      // A list: its storages spread into the call, its length in one slot.
+      storages.push(`...(${expr} ?? [])`);
+      lines.push(`S[${slot()}] = ${expr}?.length ?? 0;`);
+    } else if (kind === "nums") {
+      // A list of numbers: its length, then the numbers; the slots after it follow the running index.
+      if (!running) lines.push(`let i = ${at};`);
+      running = true;
+      lines.push(
+        `if (i + 1 + ${expr}.length > S.length) return ${fallback};`,
+        `S[i++] = ${expr}.length;`,
+        `for (const x of ${expr}) S[i++] = x;`,
+      );
+    } else if (kind === "num") lines.push(`S[${slot()}] = ${expr};`);
     else if (kind === "num?") lines.push(`S[${slot()}] = ${expr} ?? 0;`);
     else if (kind === "flag") lines.push(`S[${slot()}] = ${expr} ? 1 : 0;`);
     else if (kind === "view") {
       storages.push(`${expr}.data`);
       views.push(expr);
     } else if (kind === "shape") {
-      if (afterShape || views.length < 2 || views.length > 3)
+      if (running || views.length < 2 || views.length > 3)
         throw new Error(`native kernel ${name}: a shape needs two or three views before it, once`);
       lines.push(
         `let i = packShape(S, ${at}, ${expr}, ${views.join(", ")});`,
         `if (i < 0) return ${fallback};`,
       );
-      afterShape = true;
+      running = true;
       views = [];
     } else if ("code" in kind) {
       codes.push(kind.code);

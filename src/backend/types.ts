@@ -223,6 +223,24 @@ export interface AdamParams {
   sign: number;
 }
 
+/**
+ * The tensors of one multi-tensor Adam/AdamW step: entry i of every list belongs to tensor i (at most
+ * ADAM_LIST_MAX tensors a call; vmax null without amsgrad).
+ */
+export interface AdamTensors {
+  p: FloatStorage[];
+  g: ArrayLike<number>[];
+  m: FloatStorage[];
+  v: FloatStorage[];
+  vmax: FloatStorage[] | null;
+  pOffset: number[];
+  gOffset: number[];
+  n: number[];
+}
+
+/** Tensors one adamSteps call may take (the optimizer splits longer lists). */
+export const ADAM_LIST_MAX = 128;
+
 /** Optimizer updates. */
 export interface OptimKernels {
   /**
@@ -240,6 +258,11 @@ export interface OptimKernels {
     n: number,
     h: AdamParams,
   ): void;
+  /**
+   * adamStep over a list of tensors with the same scalars, in one call (PyTorch's foreach/fused Adam):
+   * each tensor's result is the one adamStep gives it. The tensors' memory must not overlap.
+   */
+  adamSteps(t: AdamTensors, h: AdamParams): void;
 }
 
 /** The recurrent layer kinds of ops/fused/recurrent.ts. */

@@ -1,7 +1,8 @@
 /** Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), as torch.optim.Adam/AdamW. */
 import { backendOf } from "../tensor/device.js";
 import type { Tensor } from "../tensor/tensor.js";
-import type { Storage } from "../backend/types.js";
+import { ADAM_LIST_MAX } from "../backend/types.js";
+import type { AdamParams, AdamTensors, Backend, Storage } from "../backend/types.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamUpdate, type Params } from "./optimizer.js";
 import { checkBetas, checkBool, checkKnownKeys, checkLr, checkNonNegative } from "./validate.js";
 
@@ -57,29 +58,70 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
   }
 
   protected update(u: ParamUpdate, state: ParamState, group: ParamGroup<AdamOptions>): void {
-    const { data: p, offset: po, grad: g, gradOffset: go, n } = u;
-    const { lr, eps, weightDecay: wd, amsgrad } = group;
+    this.updateGroup([u], [state], group);
+  }
+
+  // One adamSteps call per backend, dtype and step count (usually one for the whole group), as
+  // PyTorch's foreach Adam: a small model's step paid a kernel call per parameter.
+  protected override updateGroup(
+    updates: ParamUpdate[],
+    states: ParamState[],
+    group: ParamGroup<AdamOptions>,
+  ): void {
+    const buckets: { backend: Backend; dtype: string; step: number; t: AdamTensors }[] = [];
+    for (let i = 0; i < updates.length; i++) {
+      const u = updates[i];
+      const state = states[i];
+      const step = (typeof state.step === "number" ? state.step : 0) + 1;
+      state.step = step;
+      const backend = backendOf(u.param);
+      let b = buckets.find(
+        (x) =>
+          x.backend === backend &&
+          x.dtype === u.param.dtype &&
+          x.step === step &&
+          x.t.p.length < ADAM_LIST_MAX,
+      );
+      if (b === undefined) {
+        const t: AdamTensors = {
+          p: [],
+          g: [],
+          m: [],
+          v: [],
+          vmax: group.amsgrad ? [] : null,
+          pOffset: [],
+          gOffset: [],
+          n: [],
+        };
+        buckets.push((b = { backend, dtype: u.param.dtype, step, t }));
+      }
+      const { t } = b;
+      t.p.push(u.data);
+      t.pOffset.push(u.offset);
+      t.g.push(u.grad);
+      t.gOffset.push(u.gradOffset);
+      t.m.push(this.buffer(state, "exp_avg", u.param));
+      t.v.push(this.buffer(state, "exp_avg_sq", u.param));
+      t.vmax?.push(this.buffer(state, "max_exp_avg_sq", u.param));
+      t.n.push(u.n);
+    }
+    for (const { backend, step, t } of buckets) backend.adamSteps(t, this.scalars(group, step));
+  }
+
+  /** The scalars of step `step` (counted from 1) of the update. */
+  private scalars(group: ParamGroup<AdamOptions>, step: number): AdamParams {
+    const { lr, eps, weightDecay: wd } = group;
     const [beta1, beta2] = group.betas;
-    const sign = group.maximize ? -1 : 1;
-    const step = (typeof state.step === "number" ? state.step : 0) + 1;
-    state.step = step;
-    const m = this.buffer(state, "exp_avg", u.param);
-    const v = this.buffer(state, "exp_avg_sq", u.param);
-    const stepSize = lr / (1 - beta1 ** step);
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-    const shrink = this.decoupled ? 1 - lr * wd : 1;
-    const l2 = this.decoupled ? 0 : wd;
-    const vmax = amsgrad ? this.buffer(state, "max_exp_avg_sq", u.param) : null;
-    backendOf(u.param).adamStep(p, po, g, go, m, v, vmax, n, {
-      stepSize,
-      bc2Sqrt,
-      shrink,
-      l2,
+    return {
+      stepSize: lr / (1 - beta1 ** step),
+      bc2Sqrt: Math.sqrt(1 - beta2 ** step),
+      shrink: this.decoupled ? 1 - lr * wd : 1,
+      l2: this.decoupled ? 0 : wd,
       beta1,
       beta2,
       eps,
-      sign,
-    });
+      sign: group.maximize ? -1 : 1,
+    };
   }
 }
 

@@ -120,6 +120,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   /** Updates one parameter in place from its gradient; `state` is its (possibly empty) state. */
   protected abstract update(u: ParamUpdate, state: ParamState, group: ParamGroup<O>): void;
 
+  /**
+   * Updates a group's parameters (those with a gradient), `states[i]` belonging to `updates[i]`: one
+   * `update` each, unless an optimizer updates them together (Adam: one kernel call for the group).
+   */
+  protected updateGroup(updates: ParamUpdate[], states: ParamState[], group: ParamGroup<O>): void {
+    for (let i = 0; i < updates.length; i++) this.update(updates[i], states[i], group);
+  }
+
   /** Adds a group; options it leaves out take the defaults. */
   addParamGroup(spec: ParamGroupSpec<O>): void {
     const name = `${this.constructor.name}.addParamGroup`;
@@ -166,7 +174,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   step<L = undefined>(closure?: () => L): L | undefined {
     const loss = closure ? enableGrad(closure) : undefined;
     noGrad(() => {
-      for (const group of this.paramGroups)
+      for (const group of this.paramGroups) {
+        const updates: ParamUpdate[] = [];
+        const states: ParamState[] = [];
+        const copies: [Tensor, Tensor][] = [];
         for (const p of group.params) {
           const grad = p.grad;
           if (grad === null) continue;
@@ -175,17 +186,20 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           // Non-contiguous parameters or gradients (rare) go through a contiguous copy.
           const work = p.contiguous();
           const g = grad.contiguous();
-          const u: ParamUpdate = {
+          updates.push({
             param: p,
             data: this.storageOf(work) as FloatStorage,
             offset: work.offset,
             grad: this.storageOf(g),
             gradOffset: g.offset,
             n: p.numel(),
-          };
-          this.update(u, state, group);
-          if (work !== p) p.copy_(work);
+          });
+          states.push(state);
+          if (work !== p) copies.push([p, work]);
         }
+        this.updateGroup(updates, states, group);
+        for (const [p, work] of copies) p.copy_(work);
+      }
     });
     return loss;
   }

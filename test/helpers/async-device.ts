@@ -36,12 +36,17 @@ export class AsyncBuffer implements DeviceBuffer {
 const asStorage = (b: AsyncBuffer) => b as unknown as Storage;
 const arrayOf = (s: Storage) => AsyncBuffer.arrayOf(s as unknown as AsyncBuffer);
 
-/** Kernel arguments with each device buffer replaced by its array (also inside views and arg records). */
+/** A device buffer, or a list of storages holding one (adamSteps' lists). */
+const holdsBuffer = (v: unknown): boolean =>
+  v instanceof AsyncBuffer || (Array.isArray(v) && v.some((x) => x instanceof AsyncBuffer));
+
+/** Kernel arguments with each device buffer replaced by its array (also inside views, arg records and lists). */
 function unwrap(arg: unknown): unknown {
   if (arg instanceof AsyncBuffer) return AsyncBuffer.arrayOf(arg);
-  if (arg === null || typeof arg !== "object" || ArrayBuffer.isView(arg) || Array.isArray(arg)) return arg;
+  if (Array.isArray(arg)) return holdsBuffer(arg) ? arg.map(unwrap) : arg;
+  if (arg === null || typeof arg !== "object" || ArrayBuffer.isView(arg)) return arg;
   const fields = Object.entries(arg);
-  if (!fields.some(([, v]) => v instanceof AsyncBuffer)) return arg;
+  if (!fields.some(([, v]) => holdsBuffer(v))) return arg;
   return Object.fromEntries(fields.map(([k, v]) => [k, unwrap(v)]));
 }
 

@@ -46,10 +46,12 @@ export function makeWasmBackend(wasm: WasmInstance): {
   const slots = new Uint32Array(memory.buffer, ex.gs_slots(), 3 * ex.gs_max_storages());
   const scratch = new Float64Array(memory.buffer, ex.gs_scratch(), ex.gs_scratch_len());
 
-  /** The module's entry for kernel `index`: storages into the slots, then one call. */
+  /** The module's entry for kernel `index`: storages into the slots, then one call (of a list kernel: all of them). */
   const entry =
-    (index: number): AddonKernel =>
+    (index: number, list: boolean): AddonKernel =>
     (...arrs: unknown[]) => {
+      if (arrs.length > slots.length / 3) return false;
+      const call = () => (list ? ex.gs_call_list(index, arrs.length) : ex.gs_call(index)) === 1;
       let staging: Staging | null = null;
       for (let i = 0; i < arrs.length; i++) {
         const a = arrs[i] as Storage | null | undefined;
@@ -70,8 +72,8 @@ export function makeWasmBackend(wasm: WasmInstance): {
         slots[o + 1] = a.length;
         slots[o + 2] = kindOf(a);
       }
-      if (staging === null) return ex.gs_call(index) === 1;
-      const ran = staging.ok && ex.gs_call(index) === 1;
+      if (staging === null) return call();
+      const ran = staging.ok && call();
       staging.finish();
       return ran;
     };
@@ -82,7 +84,8 @@ export function makeWasmBackend(wasm: WasmInstance): {
   for (const [name, kinds] of Object.entries(NATIVE_KERNELS) as [KernelName, readonly ArgKind[]][]) {
     const index = indexOf.get(name);
     if (index === undefined) throw new Error(`wasm backend: the module has no kernel "${name}" (rebuild it)`);
-    kernels[name] = nativeMethod(name, kinds, entry(index), scratch, cpuJs);
+    const list = JSON.stringify(kinds).includes('"arrays"');
+    kernels[name] = nativeMethod(name, kinds, entry(index, list), scratch, cpuJs);
   }
   const info: WasmModuleInfo = {
     gemmKernel: readCString(memory, ex.gs_gemm_kernel()),

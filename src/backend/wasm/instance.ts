@@ -20,6 +20,7 @@ export interface WasmExports {
   gs_kernel_count(): number;
   gs_kernel_name(i: number): number;
   gs_call(kernel: number): number;
+  gs_call_list(kernel: number, count: number): number;
   gs_alloc(bytes: number): number;
   gs_free(ptr: number): void;
   gs_threads(): number;

@@ -7,6 +7,7 @@ import type { Backend, DType, KernelName, Storage } from "../types.js";
 import { gpuBufferOf, WEBGPU_DEVICE } from "./buffer.js";
 import { GpuContext } from "./context.js";
 import { adamStep } from "./adam.js";
+import { adamStepsFrom } from "../adam-js.js";
 import { causalAttention, causalAttentionBackward } from "./attention.js";
 import { crossEntropy, crossEntropyBackward } from "./cross-entropy.js";
 import { binary, cast, copy, fill, unary, where } from "./elementwise.js";
@@ -53,6 +54,8 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     geluBackward: (...a) => geluBackward(ctx, ...a),
     adamStep: (...a) => adamStep(ctx, ...a),
     dropout: (...a) => dropout(ctx, ...a),
+    // One dispatch per tensor (the buffers differ in size; a list kernel would need them bound together).
+    adamSteps: adamStepsFrom((...a) => adamStep(ctx, ...a)),
     causalAttention: (...a) => causalAttention(ctx, ...a),
     causalAttentionBackward: (...a) => causalAttentionBackward(ctx, ...a),
     recurrentGatesForward: (...a) => recurrentGatesForward(ctx, ...a),
