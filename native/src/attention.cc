@@ -56,8 +56,8 @@ GS_INLINE V16 load_part(const float* p, int64_t w) {
 }
 
 // C[r·ldc + c] = Σ_{p<K} A[r·lda + p]·B[p·ldb + c] for r < BR, c < w (16 when FULL): the block's
-// BR rows share each load of B, and their sums stay in registers. Scores are Q·Kᵀ (p = e over the head, c = j), outputs and dq are
-// P·V and dS·K (p = j over the keys, c = e).
+// BR rows share each load of B, and their sums stay in registers. Scores are Q·Kᵀ (p = e over the
+// head, c = j), outputs and dq are P·V and dS·K (p = j over the keys, c = e).
 template <bool FULL>
 GS_INLINE void block_mm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t K, float* C,
                         int64_t ldc, int64_t w) {
