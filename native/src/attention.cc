@@ -27,68 +27,86 @@ struct Dims {
 
 constexpr int BR = 8;  // rows per block in the backward pass
 
+// Unrolls the next loop N times (GCC and clang both read this pragma).
+#define GS_PRAGMA(x) _Pragma(#x)
+#define GS_UNROLL(N) GS_PRAGMA(GCC unroll N)
+
 // Kt[e·T + j] = X[j·ld + e] for j < T, e < hs: a head's keys (or values) transposed.
 GS_INLINE void transpose_in(const float* X, int64_t ld, float* Kt, int64_t T, int64_t hs) {
   for (int64_t j = 0; j < T; j++)
     for (int64_t e = 0; e < hs; e++) Kt[e * T + j] = X[j * ld + e];
 }
 
-// C[r·ldc + c] = Σ_{p<K} A[r·lda + p]·B[p·ldb + c] for r < BR, c < w (w <= W; W when FULL), four p
-// per step: the block's BR rows share each load of B, and the W sums of each row stay in registers
-// (one row at a time would reload its sums every four p). Scores are Q·Kᵀ (p = e over the head, c = j),
-// outputs and dq are P·V and dS·K (p = j over the keys, c = e).
-template <int W, bool FULL>
+// 16 floats: one AVX-512 register, two AVX2 ones, four SIMD128 ones. The compilers' vector extension
+// gives each ISA variant its own instructions, and an array of these stays in registers where plain
+// float arrays of accumulators were kept on the stack (a load and a store per multiply-add).
+typedef float V16 __attribute__((vector_size(64)));
+
+GS_INLINE V16 load16(const float* p) {
+  V16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+GS_INLINE void store16(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
+// The first w (< 16) floats at p, zeros after.
+GS_INLINE V16 load_part(const float* p, int64_t w) {
+  V16 v = {};
+  for (int64_t c = 0; c < w; c++) v[c] = p[c];
+  return v;
+}
+
+// C[r·ldc + c] = Σ_{p<K} A[r·lda + p]·B[p·ldb + c] for r < BR, c < w (16 when FULL): the block's
+// BR rows share each load of B, and their sums stay in registers. Scores are Q·Kᵀ (p = e over the
+// head, c = j), outputs and dq are P·V and dS·K (p = j over the keys, c = e).
+template <bool FULL>
 GS_INLINE void block_mm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t K, float* C,
                         int64_t ldc, int64_t w) {
-  float acc[BR][W];
-  for (int r = 0; r < BR; r++)
-    for (int c = 0; c < W; c++) acc[r][c] = 0.0f;
+  V16 acc[BR];
+  GS_UNROLL(8)
+  for (int r = 0; r < BR; r++) acc[r] = V16{};
+  // Four p per step, summed among themselves before they join acc (a shorter chain of roundings than
+  // adding one p at a time: the outputs of causal attention can be small sums of large terms).
+  const auto row = [&](int64_t p) { return FULL ? load16(B + p * ldb) : load_part(B + p * ldb, w); };
   int64_t p = 0;
   for (; p + 4 <= K; p += 4) {
-    const float* __restrict b0 = B + p * ldb;
-    const float* __restrict b1 = b0 + ldb;
-    const float* __restrict b2 = b1 + ldb;
-    const float* __restrict b3 = b2 + ldb;
+    const V16 b0 = row(p), b1 = row(p + 1), b2 = row(p + 2), b3 = row(p + 3);
+    GS_UNROLL(8)
     for (int r = 0; r < BR; r++) {
       const float* a = A + r * lda + p;
-      const float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-      for (int c = 0; c < W; c++)
-        if (FULL || c < w) acc[r][c] += a0 * b0[c] + a1 * b1[c] + a2 * b2[c] + a3 * b3[c];
+      acc[r] += a[0] * b0 + a[1] * b1 + a[2] * b2 + a[3] * b3;
     }
   }
   for (; p < K; p++) {
-    const float* __restrict b0 = B + p * ldb;
-    for (int r = 0; r < BR; r++) {
-      const float a0 = A[r * lda + p];
-      for (int c = 0; c < W; c++)
-        if (FULL || c < w) acc[r][c] += a0 * b0[c];
+    const V16 b0 = row(p);
+    GS_UNROLL(8)
+    for (int r = 0; r < BR; r++) acc[r] += A[r * lda + p] * b0;
+  }
+  GS_UNROLL(8)
+  for (int r = 0; r < BR; r++) {
+    if (FULL) {
+      store16(C + r * ldc, acc[r]);
+    } else {
+      for (int64_t c = 0; c < w; c++) C[r * ldc + c] = acc[r][c];
     }
   }
-  for (int r = 0; r < BR; r++)
-    for (int c = 0; c < W; c++)
-      if (FULL || c < w) C[r * ldc + c] = acc[r][c];
 }
 
-// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n.
+// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n. Columns up to the next multiple of 16
+// may be computed too while it stays within T (callers read only j < n): a whole vector is cheaper
+// than a partial one.
 GS_INLINE void block_dots(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs, float* S,
                           int64_t n) {
   int64_t j0 = 0;
-  for (; j0 + 16 <= n; j0 += 16) block_mm<16, true>(Q, ldq, Kt + j0, T, hs, S + j0, T, 16);
-  if (j0 < n) block_mm<16, false>(Q, ldq, Kt + j0, T, hs, S + j0, T, n - j0);
+  for (; j0 < n && j0 + 16 <= T; j0 += 16) block_mm<true>(Q, ldq, Kt + j0, T, hs, S + j0, T, 16);
+  if (j0 < n) block_mm<false>(Q, ldq, Kt + j0, T, hs, S + j0, T, n - j0);
 }
 
-// O[r·hs + e] = Σ_{j<n} Wt[r·T + j]·X[j·ld + e] for r < BR, e < hs, a chunk of columns at a time.
-template <int HS>
-GS_INLINE void block_axpy(const float* Wt, int64_t T, const float* X, int64_t ld, int64_t n, float* O, int64_t hs_) {
-  if constexpr (HS > 0) {
-    constexpr int E = HS < 32 ? HS : 32;
-    static_assert(HS % E == 0, "head size a multiple of the column chunk");
-    for (int e0 = 0; e0 < HS; e0 += E) block_mm<E, true>(Wt, T, X + e0, ld, n, O + e0, HS, E);
-  } else {
-    int64_t e0 = 0;
-    for (; e0 + 16 <= hs_; e0 += 16) block_mm<16, true>(Wt, T, X + e0, ld, n, O + e0, hs_, 16);
-    if (e0 < hs_) block_mm<16, false>(Wt, T, X + e0, ld, n, O + e0, hs_, hs_ - e0);
-  }
+// O[r·hs + e] = Σ_{j<n} Wt[r·T + j]·X[j·ld + e] for r < BR, e < hs, 16 columns at a time.
+GS_INLINE void block_axpy(const float* Wt, int64_t T, const float* X, int64_t ld, int64_t n, float* O,
+                          int64_t hs) {
+  int64_t e0 = 0;
+  for (; e0 + 16 <= hs; e0 += 16) block_mm<true>(Wt, T, X + e0, ld, n, O + e0, hs, 16);
+  if (e0 < hs) block_mm<false>(Wt, T, X + e0, ld, n, O + e0, hs, hs - e0);
 }
 
 GS_INLINE float max_of(const float* s, int64_t n) {
@@ -164,7 +182,7 @@ GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int
       inv[r] = 1.0f / sum;
       lse[(b * d.nh + h) * T + i] = mx + std::log(sum);
     }
-    block_axpy<HS>(S, T, V, C3, i1, ob, hs);
+    block_axpy(S, T, V, C3, i1, ob, hs);
     for (int64_t i = i0; i < i1; i++) {
       float* o = out + (b * T + i) * C + h * hs;
       for (int64_t e = 0; e < hs; e++) o[e] = ob[(i - i0) * hs + e] * inv[i - i0];
@@ -209,31 +227,42 @@ GS_INLINE void accumulate_kv(float* dk, float* dv, const float* ds, const float*
 }
 
 // accumulate_kv for J consecutive columns j at once (the same sums, in the same order), so that each
-// row of q and dy is loaded once for the J columns.
+// row of q and dy is loaded once for the J columns; HS is a multiple of 16.
 template <int HS, int J>
 GS_INLINE void accumulate_kv_cols(float* dk, float* dv, const float* ds, const float* p, int64_t T, const float* q,
                                   const float* dy, int64_t ldy, int64_t rows) {
-  float ak[J][HS], av[J][HS];
+  constexpr int NV = HS / 16;
+  V16 ak[J][NV], av[J][NV];
+  GS_UNROLL(4)
   for (int c = 0; c < J; c++)
-    for (int e = 0; e < HS; e++) {
-      ak[c][e] = dk[c * HS + e];
-      av[c][e] = dv[c * HS + e];
+    GS_UNROLL(4)
+    for (int v = 0; v < NV; v++) {
+      ak[c][v] = load16(dk + c * HS + 16 * v);
+      av[c][v] = load16(dv + c * HS + 16 * v);
     }
   for (int64_t r = 0; r < rows; r++) {
-    const float* qr = q + r * HS;
-    const float* dyr = dy + r * ldy;
+    V16 qr[NV], dyr[NV];
+    GS_UNROLL(4)
+    for (int v = 0; v < NV; v++) {
+      qr[v] = load16(q + r * HS + 16 * v);
+      dyr[v] = load16(dy + r * ldy + 16 * v);
+    }
+    GS_UNROLL(4)
     for (int c = 0; c < J; c++) {
       const float a = ds[r * T + c], w = p[r * T + c];
-      for (int e = 0; e < HS; e++) {
-        ak[c][e] += a * qr[e];
-        av[c][e] += w * dyr[e];
+      GS_UNROLL(4)
+      for (int v = 0; v < NV; v++) {
+        ak[c][v] += a * qr[v];
+        av[c][v] += w * dyr[v];
       }
     }
   }
+  GS_UNROLL(4)
   for (int c = 0; c < J; c++)
-    for (int e = 0; e < HS; e++) {
-      dk[c * HS + e] = ak[c][e];
-      dv[c * HS + e] = av[c][e];
+    GS_UNROLL(4)
+    for (int v = 0; v < NV; v++) {
+      store16(dk + c * HS + 16 * v, ak[c][v]);
+      store16(dv + c * HS + 16 * v, av[c][v]);
     }
 }
 
@@ -282,7 +311,7 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
     }
     // dq_i = scale · Σ_j ds_ij k_j for the block's rows (rows past i1 have garbage ds and are not stored).
     float* dqb = q + BR * hs;
-    block_axpy<HS>(DS, T, base + C, C3, i1, dqb, hs);
+    block_axpy(DS, T, base + C, C3, i1, dqb, hs);
     for (int64_t i = i0; i < i1; i++) {
       float* dq = dbase + i * C3;
       for (int64_t e = 0; e < hs; e++) dq[e] = dqb[(i - i0) * hs + e] * d.scale;

@@ -244,8 +244,6 @@ struct Fns {
   void (*ln)(const float*, const float*, const float*, float*, float*, float*, int64_t, int64_t, int64_t, double);
   void (*lnb)(const float*, const float*, const float*, const float*, const float*, float*, double*, double*,
               int64_t, int64_t, int64_t);
-  void (*gelu)(const float*, float*, int64_t, bool);
-  void (*gelub)(const float*, const float*, float*, int64_t, bool);
 };
 
 #define GS_VARIANT_SET(SUFFIX, ATTR)                                                                    \
@@ -279,18 +277,35 @@ struct Fns {
                          float* dx, double* dw, double* db, int64_t r0, int64_t r1, int64_t c) {        \
     lnb_body(g, x, w, m, rs, dx, dw, db, r0, r1, c);                                                    \
   }                                                                                                     \
-  ATTR void gelu_##SUFFIX(const float* x, float* o, int64_t n, bool t) { gelu_body(x, o, n, t); }       \
-  ATTR void gelub_##SUFFIX(const float* g, const float* x, float* dx, int64_t n, bool t) {              \
-    gelub_body(g, x, dx, n, t);                                                                         \
-  }                                                                                                     \
   const Fns fns_##SUFFIX = {exp_##SUFFIX,  expm1_##SUFFIX, tanh_##SUFFIX, sigmoid_##SUFFIX,              \
                             erf_##SUFFIX,  softmax_##SUFFIX, xent_##SUFFIX, ln_##SUFFIX,                 \
-                            lnb_##SUFFIX,  gelu_##SUFFIX,  gelub_##SUFFIX};
+                            lnb_##SUFFIX};
 
 GS_FOR_EACH_ISA_TO_AVX2(GS_VARIANT_SET)
 
 const Fns& fns() {
   static const Fns* f = GS_PICK_ISA_TO_AVX2(fns);
+  return *f;
+}
+
+// GELU is arithmetic-bound (an exp and a division per element), so its AVX-512 build is faster than
+// the AVX2 one, unlike the memory-bound kernels above.
+struct GeluFns {
+  void (*gelu)(const float*, float*, int64_t, bool);
+  void (*gelub)(const float*, const float*, float*, int64_t, bool);
+};
+
+#define GS_GELU_VARIANT(SUFFIX, ATTR)                                                                   \
+  ATTR void gelu_##SUFFIX(const float* x, float* o, int64_t n, bool t) { gelu_body(x, o, n, t); }       \
+  ATTR void gelub_##SUFFIX(const float* g, const float* x, float* dx, int64_t n, bool t) {              \
+    gelub_body(g, x, dx, n, t);                                                                         \
+  }                                                                                                     \
+  const GeluFns gelu_fns_##SUFFIX = {gelu_##SUFFIX, gelub_##SUFFIX};
+
+GS_FOR_EACH_ISA(GS_GELU_VARIANT)
+
+const GeluFns& gelu_fns() {
+  static const GeluFns* f = GS_PICK_ISA(gelu_fns);
   return *f;
 }
 
@@ -439,7 +454,7 @@ bool k_gelu(const Arr& x, const Arr& out, bool tanh_approx) {
   if (x.kind != F32 || !f32(out, x.len)) return false;
   const float* X = static_cast<const float*>(x.p);
   float* O = static_cast<float*>(out.p);
-  auto fn = fns().gelu;
+  auto fn = gelu_fns().gelu;
   parallel_for(x.len, GRAIN, [&](int64_t b, int64_t e) { fn(X + b, O + b, e - b, tanh_approx); });
   return true;
 }
@@ -449,7 +464,7 @@ bool k_gelu_backward(const Arr& g, const Arr& x, const Arr& dx, bool tanh_approx
   const float* G = static_cast<const float*>(g.p);
   const float* X = static_cast<const float*>(x.p);
   float* D = static_cast<float*>(dx.p);
-  auto fn = fns().gelub;
+  auto fn = gelu_fns().gelub;
   parallel_for(x.len, GRAIN, [&](int64_t b, int64_t e) { fn(G + b, X + b, D + b, e - b, tanh_approx); });
   return true;
 }
