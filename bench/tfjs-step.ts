@@ -13,7 +13,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 // The gradients of tfjs-core's ops (only the bundle can import this extension-less ES module).
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { tfjsGpt } from "./tfjs-gpt.js";
 import { tfjsLstm } from "./tfjs-lstm.js";
 import { tfjsMlp } from "./tfjs-mlp.js";
@@ -89,9 +89,7 @@ async function main(): Promise<void> {
       version: tf.version_core,
       backend: "wasm",
       kernel: [simd ? "SIMD" : "no SIMD", multithread ? "threads" : "one thread"].join(", "),
-      threads: multithread
-        ? (tf.backend() as unknown as { getThreadsCount?(): number }).getThreadsCount?.()
-        : 1,
+      threads: multithread ? getThreadsCount() : 1,
       workload: id,
       times_ms: times,
     }),
