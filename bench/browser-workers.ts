@@ -42,7 +42,7 @@ ${TIME_STEPS}
 self.onmessage = async (event) => {
   const { workload, backendName, warmup, steps, threads } = event.data;
   try {
-    if (backendName === "wasm") await gs.wasm.init({ module: "gradstack.wasm", threads });
+    if (backendName === "wasm") await gs.wasm.init({ module: "wasm/gradstack.wasm", threads });
     else if (backendName !== "cpu-js") {
       if (typeof gs[backendName]?.init === "function") await gs[backendName].init();
       gs.setBackend(backendName);

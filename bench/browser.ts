@@ -23,7 +23,6 @@ import type { Page } from "playwright-core";
 import { buildLab, serveStatic } from "../src/cli/commands/lab.js";
 import { WASM_FILES } from "../src/backend/wasm/variants.js";
 import { launchChromium, openPage, WAIT_MS } from "../test/helpers/lab-browser.js";
-import { repoRoot } from "../test/helpers/fixtures.js";
 import { gradstackWorker, tfjsWasmDir, tfjsWorker, type StepReply } from "./browser-workers.js";
 import { compileTimesLine, type CompileTime } from "./wasm-compile.js";
 import { workload } from "./workloads.js";
@@ -128,7 +127,6 @@ async function main(): Promise<void> {
   writeFileSync(join(site, "bench-gradstack.js"), await gradstackWorker());
   writeFileSync(join(site, "bench-tfjs.js"), await tfjsWorker());
   writeFileSync(join(site, "bench.html"), `<!doctype html><title>gradstack bench</title>`);
-  for (const file of WASM_FILES) copyFileSync(join(repoRoot, "wasm", file), join(site, file));
   mkdirSync(join(site, "tfjs"));
   const tfjsFiles = readdirSync(tfjsWasmDir()).filter((f) => f.endsWith(".wasm"));
   for (const file of tfjsFiles) copyFileSync(join(tfjsWasmDir(), file), join(site, "tfjs", file));
@@ -149,7 +147,10 @@ async function main(): Promise<void> {
     console.log(
       `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores; load average ${load.join(", ")} (1, 5 min) before`,
     );
-    const compiled = await compileTimes(page, url, [...WASM_FILES, ...tfjsFiles.map((f) => `tfjs/${f}`)]);
+    const compiled = await compileTimes(page, url, [
+      ...WASM_FILES.map((f) => `wasm/${f}`),
+      ...tfjsFiles.map((f) => `tfjs/${f}`),
+    ]);
     console.log(`WebAssembly.compile in chromium: ${compileTimesLine(compiled)}`);
     const rows: string[][] = [];
     const speedups: string[] = [];
