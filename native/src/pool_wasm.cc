@@ -4,10 +4,10 @@
 // published as pool.cc publishes it: one 64-bit word, generation | tasks not yet claimed, that a
 // thread claims a task from with a compare-and-swap, so a worker that wakes after its job ended
 // claims nothing. Without workers (gs_set_threads never called, or 1) every job runs on the caller.
-// As pool.cc's workers do, an idle worker polls for the next job a while before it sleeps, and the
-// caller polls for the job's end before it sleeps: kernels come in bursts (a recurrent sequence is one
-// job per time step), and a wake through memory.atomic.notify costs tens of microseconds in V8.
-// Notifies are sent only to threads that sleep. gs_set_spin sets the polls (0: sleep at once).
+// Notifies are sent only to threads that sleep. An idle thread may poll a while before it sleeps, as
+// pool.cc's workers do (gs_set_spin; GRADSTACK_WASM_SPIN in Node): off by default, because wasm has no
+// way to yield the core between polls, and on a machine with more busy threads than cores (2 cores,
+// a loaded CI) polling workers delayed the caller more than it saved (BENCHMARKS.md).
 // The build without shared memory (no atomics: pages that are not cross-origin isolated) has no
 // workers at all: its pool runs every job on the caller.
 #include "pool.h"
@@ -29,9 +29,8 @@ std::atomic<int> busy{0};           // one job at a time
 std::atomic<uint32_t> worker_tasks{0};  // tasks the workers ran (tests check that they take part)
 std::atomic<int> sleepers{0};           // workers in (or about to enter) the wait on `wake`
 std::atomic<int> caller_sleeps{0};      // 1 while the caller waits on `finished`
-// Polls before sleeping: about 100 µs of atomic loads on a current x86 core (src/backend/wasm/ may
-// change it: GRADSTACK_WASM_SPIN).
-uint32_t spin_polls = 1u << 16;
+// Atomic loads an idle thread makes before it sleeps; 0: none.
+uint32_t spin_polls = 0;
 // The job's fields, written before `state` publishes it and read only under a claim.
 TaskFn job_fn = nullptr;
 void* job_ctx = nullptr;
