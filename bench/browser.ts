@@ -1,118 +1,95 @@
 /**
- * `npm run bench:browser [-- --backend=wasm --threads=4 --steps=10 --seconds=5]`: gradstack's speed in headless
- * Debian chromium, the browser the lab's tests drive. Prints the chromium version and the CPU, then one
- * Markdown table:
- * - the nanoGPT CPU-recipe training step (bench/gpt.ts's model, AdamW) in a Web Worker on `--backend`:
- *   cpu-js (default) or wasm (`gs.wasm.init`, with `--threads` threads, default hardwareConcurrency;
- *   another name calls `await gs.<name>.init()`), checked against gs.backend();
+ * `npm run bench:browser [-- --backend=wasm --threads=2 --steps=10 --seconds=5 --only=gpt,lstm,mlp]`:
+ * gradstack's speed in headless Debian chromium, the browser the lab's tests drive, beside TensorFlow.js's
+ * wasm backend in the same run. Prints the chromium version and the CPU, the time `WebAssembly.compile`
+ * takes for each wasm module (gradstack's four variants and TensorFlow.js's three, on the page, each
+ * compiled once), then one Markdown table:
+ * - the GPT, char-LSTM and MLP training steps of `npm run bench` (bench/gpt.ts, lstm.ts, mlp.ts) in a
+ *   Web Worker on `--backend`: wasm (default: `gs.wasm.init`, with `--threads` threads, default
+ *   hardwareConcurrency), cpu-js, or another name (`await gs.<name>.init()`), checked against gs.backend();
+ * - each step's TensorFlow.js twin (bench/tfjs-steps.ts; tfjs-core and tfjs-backend-wasm) in a Web Worker
+ *   with the same threads, saying whether it got SIMD and threads (`--no-tfjs`: none);
  * - the steps/s of each lab page's default model while the page trains it (every page with a Start
- *   button, found in the lab's navigation), on the backend its worker picks, shown beside it.
- * No test: the figures depend on the machine and its load.
+ *   button, found in the lab's navigation), on the backend its worker picks (`--no-pages`: none).
+ * The page is cross-origin isolated (the lab's server sends COOP/COEP), so both wasm backends may use
+ * threads. No test: the figures depend on the machine and its load.
  */
 import { cpus, loadavg } from "node:os";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
-import { build } from "esbuild";
 import { buildLab, serveStatic } from "../src/cli/commands/lab.js";
+import { WASM_FILES } from "../src/backend/wasm/variants.js";
 import { launchChromium, openPage, WAIT_MS } from "../test/helpers/lab-browser.js";
-import { repoRoot } from "../test/helpers/fixtures.js";
+import { gradstackWorker, tfjsWasmDir, tfjsWorker, type StepReply } from "./browser-workers.js";
+import { compileTimesLine, type CompileTime } from "./wasm-compile.js";
+import { workload } from "./workloads.js";
 
 function option(name: string, fallback: string): string {
   const prefix = `--${name}=`;
   return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? fallback;
 }
 
-const BACKEND = option("backend", "cpu-js");
-const GPT_STEPS = Number(option("steps", "10"));
-const GPT_WARMUP = 3;
+const BACKEND = option("backend", "wasm");
+const STEPS = Number(option("steps", "10"));
+const WARMUP = 3;
 const PAGE_SECONDS = Number(option("seconds", "5"));
-/** The wasm backend's threads in the GPT step's worker (default: chromium's hardwareConcurrency). */
+const ONLY = option("only", "gpt,lstm,mlp").split(",");
+const TFJS = !process.argv.includes("--no-tfjs");
+const PAGES = !process.argv.includes("--no-pages");
+/** Threads of both wasm backends' workers (default: chromium's hardwareConcurrency). */
 const THREADS = option("threads", "") === "" ? undefined : Number(option("threads", ""));
 
-/**
- * A Web Worker's script (a worker, so that the wasm backend may use threads: a page's main thread may not
- * wait on them): bench/gpt.ts's step (a fresh model, AdamW, 8 random batches in turn) on gradstack's
- * browser entry, timed; posts the backend, its threads and each timed step's milliseconds.
- */
-const GPT_ENTRY = `
-import * as gs from "../src/index.js";
-import { gptStep } from "./gpt.js";
-self.onmessage = async (event) => {
-  const { backendName, warmup, steps, threads } = event.data;
-  try {
-    if (backendName === "wasm") await gs.wasm.init({ module: "gradstack.wasm", threads });
-    else if (backendName !== "cpu-js") {
-      if (typeof gs[backendName]?.init === "function") await gs[backendName].init();
-      gs.setBackend(backendName);
-    }
-    if (!gs.backend().name.includes(backendName.replace("cpu-", "")))
-      throw new Error("gradstack in the browser has no backend " + backendName + "; it runs " + gs.backend().name);
-    const step = gptStep("gpt");
-    const times = [];
-    for (let i = 0; i < warmup + steps; i++) {
-      const t0 = performance.now();
-      step();
-      if (i >= warmup) times.push(performance.now() - t0);
-    }
-    self.postMessage({ backend: gs.backend().name, threads: gs.backend().threads ?? 1, times });
-  } catch (e) {
-    self.postMessage({ error: String((e && e.stack) || e) });
-  }
+const TITLES: Record<string, string> = {
+  gpt: "GPT step, nanoGPT CPU recipe (L4 H4 E128 T64 B12, AdamW)",
+  lstm: "char-LSTM step (E64 H256 T64 B32, Adam)",
+  mlp: "MLP step (784-256-10, B128, Adam)",
 };
-`;
-
-/** Bundles GPT_ENTRY for the browser, with gradstack's Node entry (src/index) swapped for dist/browser.js. */
-async function gptBundle(): Promise<string> {
-  const out = await build({
-    stdin: {
-      contents: GPT_ENTRY,
-      resolveDir: join(repoRoot, "bench"),
-      sourcefile: "bench-gpt.ts",
-      loader: "ts",
-    },
-    bundle: true,
-    platform: "browser",
-    format: "iife",
-    write: false,
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "gradstack-browser-entry",
-        setup(b) {
-          b.onResolve({ filter: /\/src\/index\.js$/ }, () => ({
-            path: join(repoRoot, "dist", "browser.js"),
-          }));
-        },
-      },
-    ],
-  });
-  return out.outputFiles[0].text;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function gptStep(page: Page, url: string): Promise<string[]> {
-  await page.goto(`${url}bench-gpt.html`);
-  const message = { backendName: BACKEND, warmup: GPT_WARMUP, steps: GPT_STEPS, threads: THREADS };
+/** Runs `message` in a fresh Web Worker made from `script` on the page; its reply. */
+async function inWorker(page: Page, script: string, message: object): Promise<StepReply> {
   const reply = (await page.evaluate(`new Promise((resolve) => {
-    const worker = new Worker("bench-gpt.js");
+    const worker = new Worker(${JSON.stringify(script)});
     worker.onmessage = (e) => { resolve(e.data); worker.terminate(); };
     worker.onerror = (e) => resolve({ error: "worker error: " + e.message });
     worker.postMessage(${JSON.stringify(message)});
-  })`)) as { backend: string; threads: number; times: number[]; error?: string };
-  if (reply.error !== undefined) throw new Error(`the GPT step's worker failed: ${reply.error}`);
-  const { backend, threads, times } = reply;
-  const ms = median(times);
-  const range = `${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)}`;
-  return [
-    "GPT step, nanoGPT CPU recipe (L4 H4 E128 T64 B12, AdamW)",
-    `${backend}, ${threads} thread${threads === 1 ? "" : "s"}`,
-    `${ms.toFixed(0)} ms (${range}), median of ${times.length}`,
-    `${(1000 / ms).toFixed(1)}`,
-  ];
+  })`)) as StepReply;
+  if (reply.error !== undefined) throw new Error(`${script} failed: ${reply.error}`);
+  return reply;
+}
+
+/** A table row from a worker's reply; the median time for the comparison line. */
+function stepRow(id: string, r: StepReply): { row: string[]; ms: number } {
+  const ms = median(r.times);
+  const range = `${Math.min(...r.times).toFixed(0)}–${Math.max(...r.times).toFixed(0)}`;
+  return {
+    row: [
+      TITLES[id] ?? id,
+      `${r.backend}, ${r.threads} thread${r.threads === 1 ? "" : "s"}`,
+      `${ms.toFixed(ms < 10 ? 1 : 0)} ms (${range}), median of ${r.times.length}`,
+      `${(1000 / ms).toFixed(1)}`,
+    ],
+    ms,
+  };
+}
+
+/** WebAssembly.compile of each module, on the page (a fresh renderer: nothing compiled them before). */
+async function compileTimes(page: Page, url: string, files: string[]): Promise<CompileTime[]> {
+  await page.goto(`${url}bench.html`);
+  return (await page.evaluate(`(async () => {
+    const out = [];
+    for (const file of ${JSON.stringify(files)}) {
+      const bytes = await (await fetch(file)).arrayBuffer();
+      const t0 = performance.now();
+      await WebAssembly.compile(bytes);
+      out.push({ file: file.split("/").pop(), bytes: bytes.byteLength, ms: performance.now() - t0 });
+    }
+    return out;
+  })()`)) as CompileTime[];
 }
 
 /** Trains the page's default model for PAGE_SECONDS after a second of warm-up; its steps per second. */
@@ -145,41 +122,82 @@ async function pageRate(page: Page, url: string, hash: string, title: string): P
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "gradstack-bench-browser-"));
-  const server = await (async () => {
-    await buildLab(join(dir, "site"));
-    writeFileSync(join(dir, "site", "bench-gpt.js"), await gptBundle());
-    writeFileSync(join(dir, "site", "bench-gpt.html"), `<!doctype html><title>gradstack GPT step</title>`);
-    copyFileSync(join(repoRoot, "wasm", "gradstack.wasm"), join(dir, "site", "gradstack.wasm"));
-    return serveStatic(join(dir, "site"), "127.0.0.1", 0);
-  })();
+  const site = join(dir, "site");
+  await buildLab(site);
+  writeFileSync(join(site, "bench-gradstack.js"), await gradstackWorker());
+  writeFileSync(join(site, "bench-tfjs.js"), await tfjsWorker());
+  writeFileSync(join(site, "bench.html"), `<!doctype html><title>gradstack bench</title>`);
+  mkdirSync(join(site, "tfjs"));
+  const tfjsFiles = readdirSync(tfjsWasmDir()).filter((f) => f.endsWith(".wasm"));
+  for (const file of tfjsFiles) copyFileSync(join(tfjsWasmDir(), file), join(site, "tfjs", file));
+  const server = await serveStatic(site, "127.0.0.1", 0);
   const browser = await launchChromium();
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.setDefaultTimeout(WAIT_MS * 3);
+    page.setDefaultTimeout(WAIT_MS * 20);
     const load = loadavg()
       .slice(0, 2)
       .map((l) => l.toFixed(2));
+    const args = process.argv.slice(2).join(" ");
     console.log(
-      `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, \`npm run bench:browser -- --backend=${BACKEND}\``,
+      `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, \`npm run bench:browser${args ? ` -- ${args}` : ""}\``,
     );
     console.log(`Chromium ${browser.version()} (headless, Debian), ${process.platform} ${process.arch}`);
     console.log(
       `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores; load average ${load.join(", ")} (1, 5 min) before`,
     );
-    const rows = [await gptStep(page, url)];
-    await page.goto(url);
-    const links = (await page.evaluate(
-      `[...document.querySelectorAll("nav a")].map((a) => [a.hash, a.textContent])`,
-    )) as [string, string][];
-    for (const [hash, title] of links) {
-      await page.goto(`${url}${hash}`);
-      if ((await page.locator("button.start").count()) === 0) continue; // micrograd: no training loop
-      rows.push(await pageRate(page, url, hash, title));
+    const compiled = await compileTimes(page, url, [
+      ...WASM_FILES.map((f) => `wasm/${f}`),
+      ...tfjsFiles.map((f) => `tfjs/${f}`),
+    ]);
+    console.log(`WebAssembly.compile in chromium: ${compileTimesLine(compiled)}`);
+    const rows: string[][] = [];
+    const speedups: string[] = [];
+    for (const id of ONLY) {
+      const common = { workload: id, threads: THREADS };
+      const ours = stepRow(
+        id,
+        await inWorker(page, "bench-gradstack.js", {
+          ...common,
+          backendName: BACKEND,
+          warmup: WARMUP,
+          steps: STEPS,
+        }),
+      );
+      rows.push(ours.row);
+      const counts = workload(id).tfjs;
+      if (!TFJS || counts === undefined) continue;
+      const steps = Math.min(STEPS, counts.steps);
+      const theirs = stepRow(
+        id,
+        await inWorker(page, "bench-tfjs.js", {
+          ...common,
+          warmup: counts.warm,
+          steps,
+          wasmPath: `${url}tfjs/`,
+        }),
+      );
+      rows.push(theirs.row);
+      speedups.push(`${id} ${(theirs.ms / ours.ms).toFixed(1)}×`);
+    }
+    if (PAGES) {
+      await page.goto(url);
+      const links = (await page.evaluate(
+        `[...document.querySelectorAll("nav a")].map((a) => [a.hash, a.textContent])`,
+      )) as [string, string][];
+      page.setDefaultTimeout(WAIT_MS * 3);
+      for (const [hash, title] of links) {
+        await page.goto(`${url}${hash}`);
+        if ((await page.locator("button.start").count()) === 0) continue; // micrograd: no training loop
+        rows.push(await pageRate(page, url, hash, title));
+      }
     }
     console.log(`load average ${loadavg()[0].toFixed(2)} after\n`);
     console.log("| workload | backend | time per step | steps/s |\n| --- | --- | --- | --- |");
     for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+    if (speedups.length > 0)
+      console.log(`\ngradstack (${BACKEND}) over TensorFlow.js's wasm: ${speedups.join(", ")}`);
   } finally {
     await browser.close();
     await new Promise((done) => server.close(done));

@@ -4,6 +4,7 @@
  */
 import type { Machine } from "./machine.js";
 import { median, type Workload } from "./workloads.js";
+import { compileTimesLine, type CompileTime } from "./wasm-compile.js";
 
 export interface Framework {
   /** "gradstack", or "torch:" + the python that ran it. */
@@ -45,6 +46,8 @@ export interface Report {
   frameworks: Framework[];
   workloads: WorkloadResult[];
   profile?: ProfileRow[];
+  /** WebAssembly.compile of each wasm module variant, a fresh Node process each (bench/wasm-compile.ts). */
+  wasmCompile?: CompileTime[];
 }
 
 function fmt(x: number, unit: string): string {
@@ -134,6 +137,8 @@ export function reportMarkdown(r: Report): string {
     for (const [id, e] of Object.entries(w.errors))
       parts.push(`${w.id} on ${r.frameworks.find((f) => f.id === id)?.label ?? id} failed: ${e}`);
   if (r.profile) parts.push(`GPT step by op class (gradstack):\n\n${profileTable(r.profile)}`);
+  if (r.wasmCompile)
+    parts.push(`wasm modules, WebAssembly.compile in Node: ${compileTimesLine(r.wasmCompile)}`);
   return parts.join("\n\n");
 }
 

@@ -24,6 +24,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadAverage, machine } from "./machine.js";
 import { bundleTfjsStep } from "./tfjs-bundle.js";
+import { nodeCompileTimes } from "./wasm-compile.js";
 import {
   reportMarkdown,
   type Framework,
@@ -238,6 +239,7 @@ async function main(): Promise<void> {
     frameworks,
     workloads,
     profile,
+    wasmCompile: opts.wasm ? nodeCompileTimes() : undefined,
   };
   if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + "\n");
   console.log(reportMarkdown(report));

@@ -13,28 +13,13 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 // The gradients of tfjs-core's ops (only the bundle can import this extension-less ES module).
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { tfjsGpt, tfjsGptStep } from "./tfjs-gpt.js";
-import { tfjsLstm, tfjsLstmStep } from "./tfjs-lstm.js";
-import { tfjsMlp, tfjsMlpStep } from "./tfjs-mlp.js";
+import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { tfjsGpt } from "./tfjs-gpt.js";
+import { tfjsLstm } from "./tfjs-lstm.js";
+import { tfjsMlp } from "./tfjs-mlp.js";
+import { TFJS_STEPS } from "./tfjs-steps.js";
 import { parameterCount, type TfjsModel } from "./tfjs-train.js";
 import { workload } from "./workloads.js";
-
-/** sgemm n³: a matmul of two random n×n matrices (TensorFlow.js has no preallocated output; the result is freed). */
-function tfjsSgemmStep(n: number): () => void {
-  const a = tf.randomNormal([n, n], 0, 1, "float32", 1);
-  const b = tf.randomNormal([n, n], 0, 1, "float32", 2);
-  return () => tf.matMul(a, b).dispose();
-}
-
-/** The workloads with a TensorFlow.js twin. */
-export const TFJS_STEPS: Record<string, () => () => void> = {
-  gpt: () => tfjsGptStep("gpt"),
-  gptlarge: () => tfjsGptStep("gptlarge"),
-  lstm: tfjsLstmStep,
-  mlp: tfjsMlpStep,
-  sgemm: () => tfjsSgemmStep(1024),
-};
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -104,9 +89,7 @@ async function main(): Promise<void> {
       version: tf.version_core,
       backend: "wasm",
       kernel: [simd ? "SIMD" : "no SIMD", multithread ? "threads" : "one thread"].join(", "),
-      threads: multithread
-        ? (tf.backend() as unknown as { getThreadsCount?(): number }).getThreadsCount?.()
-        : 1,
+      threads: multithread ? getThreadsCount() : 1,
       workload: id,
       times_ms: times,
     }),

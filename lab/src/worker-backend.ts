@@ -6,17 +6,17 @@
  * default order, with the reason on the console. The status line shows the result.
  */
 import * as gs from "gradstack";
-import threadsUrl from "../../wasm/gradstack.wasm?url";
-import relaxedUrl from "../../wasm/gradstack-relaxed.wasm?url";
-import singleUrl from "../../wasm/gradstack-single.wasm?url";
-import relaxedSingleUrl from "../../wasm/gradstack-relaxed-single.wasm?url";
 
-const WASM_MODULES: gs.wasm.WasmSources = {
-  "gradstack.wasm": threadsUrl,
-  "gradstack-relaxed.wasm": relaxedUrl,
-  "gradstack-single.wasm": singleUrl,
-  "gradstack-relaxed-single.wasm": relaxedSingleUrl,
-};
+/**
+ * The package's modules, served at the site's wasm/ (`gradstack lab` and Vite's dev server serve the
+ * package's wasm/ there; the built site carries no copies). This worker runs from the site's assets/
+ * (or src/ under the dev server), one level below.
+ */
+function wasmModules(): gs.wasm.WasmSources {
+  return Object.fromEntries(
+    gs.wasm.WASM_FILES.map((file) => [file, new URL(`../wasm/${file}`, self.location.href).href]),
+  );
+}
 
 export type BackendChoice = "js" | "wasm" | "webgpu";
 
@@ -31,7 +31,7 @@ export function backendOverride(query: string): BackendChoice | null {
  * one); resolves to whether the "webgpu" device is ready for the task's model.
  */
 export async function chooseBackend(query: string): Promise<boolean> {
-  const wasm = { module: WASM_MODULES };
+  const wasm = { module: wasmModules() };
   const override = backendOverride(query);
   try {
     return (await gs.init({ backend: override ?? undefined, wasm })).device === "webgpu";

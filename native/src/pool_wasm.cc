@@ -4,6 +4,10 @@
 // published as pool.cc publishes it: one 64-bit word, generation | tasks not yet claimed, that a
 // thread claims a task from with a compare-and-swap, so a worker that wakes after its job ended
 // claims nothing. Without workers (gs_set_threads never called, or 1) every job runs on the caller.
+// Notifies are sent only to threads that sleep. An idle thread may poll a while before it sleeps, as
+// pool.cc's workers do (gs_set_spin; GRADSTACK_WASM_SPIN in Node): off by default, because wasm has no
+// way to yield the core between polls, and on a machine with more busy threads than cores (2 cores,
+// a loaded CI) polling workers delayed the caller more than it saved (BENCHMARKS.md).
 // The build without shared memory (no atomics: pages that are not cross-origin isolated) has no
 // workers at all: its pool runs every job on the caller.
 #include "pool.h"
@@ -23,6 +27,10 @@ std::atomic<uint64_t> state{0};     // generation (32 bits) | tasks not yet clai
 std::atomic<uint32_t> finished{0};  // tasks of the current job done (the caller waits on it)
 std::atomic<int> busy{0};           // one job at a time
 std::atomic<uint32_t> worker_tasks{0};  // tasks the workers ran (tests check that they take part)
+std::atomic<int> sleepers{0};           // workers in (or about to enter) the wait on `wake`
+std::atomic<int> caller_sleeps{0};      // 1 while the caller waits on `finished`
+// Atomic loads an idle thread makes before it sleeps; 0: none.
+uint32_t spin_polls = 0;
 // The job's fields, written before `state` publishes it and read only under a claim.
 TaskFn job_fn = nullptr;
 void* job_ctx = nullptr;
@@ -34,6 +42,14 @@ thread_local bool in_task = false;  // a task that calls run_tasks runs that cal
 inline uint32_t gen_of(uint64_t s) { return static_cast<uint32_t>(s >> 32); }
 inline uint32_t left_of(uint64_t s) { return static_cast<uint32_t>(s); }
 
+// Polls `ready` up to spin_polls times; whether it came true.
+template <class Ready>
+bool poll(const Ready& ready) {
+  for (uint32_t i = 0; i < spin_polls; i++)
+    if (ready()) return true;
+  return false;
+}
+
 void claim(uint32_t gen, int tid) {
   uint32_t ran = 0;
   uint64_t s = state.load(std::memory_order_acquire);
@@ -44,7 +60,10 @@ void claim(uint32_t gen, int tid) {
     s = state.load(std::memory_order_acquire);
   }
   if (tid > 0 && ran > 0) worker_tasks.fetch_add(ran, std::memory_order_relaxed);
-  if (ran > 0 && finished.fetch_add(ran, std::memory_order_acq_rel) + ran == job_tasks)
+  // seq_cst, as the caller's flag: either the caller sees the last task done before it sleeps, or
+  // it is seen asleep here and woken.
+  if (ran > 0 && finished.fetch_add(ran, std::memory_order_seq_cst) + ran == job_tasks &&
+      caller_sleeps.load(std::memory_order_seq_cst) != 0)
     __builtin_wasm_memory_atomic_notify(reinterpret_cast<int*>(&finished), 1);
 }
 
@@ -72,15 +91,21 @@ void run_tasks(int64_t ntasks, TaskFn fn, void* ctx, int max_threads) {
   generation++;
   state.store(static_cast<uint64_t>(generation) << 32 | job_tasks, std::memory_order_seq_cst);
   wake.store(generation, std::memory_order_seq_cst);
-  // Every parked worker wakes (those past `want` go back to sleep): waking only want - 1 of them
-  // could wake the wrong ones.
-  __builtin_wasm_memory_atomic_notify(reinterpret_cast<int*>(&wake), 0xffffffffu);
+  // Every sleeping worker wakes (those past `want` go back to sleep): waking only want - 1 of them
+  // could wake the wrong ones. seq_cst, as the workers' count: a worker either sees this job before
+  // it sleeps or is counted here.
+  if (sleepers.load(std::memory_order_seq_cst) != 0)
+    __builtin_wasm_memory_atomic_notify(reinterpret_cast<int*>(&wake), 0xffffffffu);
   in_task = true;
   claim(generation, 0);
   in_task = false;
-  for (uint32_t f = finished.load(std::memory_order_acquire); f != job_tasks;
-       f = finished.load(std::memory_order_acquire))
-    __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int*>(&finished), static_cast<int>(f), -1);
+  if (!poll([] { return finished.load(std::memory_order_acquire) == job_tasks; })) {
+    caller_sleeps.store(1, std::memory_order_seq_cst);
+    for (uint32_t f = finished.load(std::memory_order_seq_cst); f != job_tasks;
+         f = finished.load(std::memory_order_seq_cst))
+      __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int*>(&finished), static_cast<int>(f), -1);
+    caller_sleeps.store(0, std::memory_order_relaxed);
+  }
   busy.store(0, std::memory_order_release);
 }
 
@@ -88,6 +113,9 @@ void run_tasks(int64_t ntasks, TaskFn fn, void* ctx, int max_threads) {
 
 // Threads the pool may use, the caller included; set once, before the first kernel runs.
 GS_EXPORT(gs_set_threads) void gs_set_threads(int n) { gs::configured = n < 1 ? 1 : n; }
+
+// Polls an idle thread makes before it sleeps; set before the workers start.
+GS_EXPORT(gs_set_spin) void gs_set_spin(unsigned polls) { gs::spin_polls = polls; }
 
 // Workers parked so far, and the tasks they have run.
 GS_EXPORT(gs_workers_started) int gs_workers_started() { return gs::started.load(std::memory_order_acquire); }
@@ -98,10 +126,12 @@ GS_EXPORT(gs_worker) void gs_worker(int tid) {
   gs::started.fetch_add(1, std::memory_order_acq_rel);
   uint32_t seen = gs::wake.load(std::memory_order_acquire);
   for (;;) {
-    uint32_t now = gs::wake.load(std::memory_order_acquire);
-    while (now == seen) {
-      __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int*>(&gs::wake), static_cast<int>(seen), -1);
-      now = gs::wake.load(std::memory_order_acquire);
+    uint32_t now = seen;
+    if (!gs::poll([&] { return (now = gs::wake.load(std::memory_order_acquire)) != seen; })) {
+      gs::sleepers.fetch_add(1, std::memory_order_seq_cst);
+      while ((now = gs::wake.load(std::memory_order_seq_cst)) == seen)
+        __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int*>(&gs::wake), static_cast<int>(seen), -1);
+      gs::sleepers.fetch_sub(1, std::memory_order_seq_cst);
     }
     seen = now;
     if (tid < gs::job_want) {
@@ -122,6 +152,7 @@ void run_tasks(int64_t ntasks, TaskFn fn, void* ctx, int) {
 }  // namespace gs
 
 GS_EXPORT(gs_set_threads) void gs_set_threads(int) {}
+GS_EXPORT(gs_set_spin) void gs_set_spin(unsigned) {}
 GS_EXPORT(gs_workers_started) int gs_workers_started() { return 0; }
 GS_EXPORT(gs_worker_tasks) unsigned gs_worker_tasks() { return 0; }
 #endif

@@ -22,7 +22,11 @@ export class WasmHeap {
   /** Every SharedArrayBuffer this memory has shown (it shows a new, longer one after each growth). */
   private readonly ours = new WeakSet<ArrayBufferLike>();
   private buffer: ArrayBufferLike | null = null;
-  private readonly blocks = new WeakMap<Storage, Block>();
+  /**
+   * Each live array's block, freed when the array is collected. The array is its own unregister
+   * token, so `release` finds its block by unregistering (no WeakMap: the engine's many small
+   * tensors made one a large part of the garbage collector's work).
+   */
   private readonly registry: FinalizationRegistry<Block>;
   /** Bytes handed out and not yet freed. */
   liveBytes = 0;
@@ -82,19 +86,15 @@ export class WasmHeap {
       );
     const arr = view(this.refresh(), dtype, ptr, n);
     if (!uninit) arr.fill(0);
-    const block = { ptr, bytes };
-    this.blocks.set(arr, block);
-    this.registry.register(arr, block, arr);
+    this.registry.register(arr, { ptr, bytes }, arr);
     this.liveBytes += bytes;
     return arr;
   }
 
   /** Frees an array that `alloc` returned; nothing may use it afterwards. Others are ignored. */
   release(arr: Storage): void {
-    const block = this.blocks.get(arr);
-    if (block === undefined) return;
-    this.blocks.delete(arr);
-    this.registry.unregister(arr);
+    if (!this.registry.unregister(arr)) return; // not ours, or released already
+    const block = { ptr: arr.byteOffset, bytes: arr.byteLength };
     this.releasedBytes += block.bytes;
     this.free(block);
   }

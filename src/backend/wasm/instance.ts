@@ -27,6 +27,7 @@ export interface WasmExports {
   gs_gemm_kernel(): number;
   gs_isa(): number;
   gs_set_threads(n: number): void;
+  gs_set_spin(polls: number): void;
   gs_workers_started(): number;
   gs_worker_tasks(): number;
 }

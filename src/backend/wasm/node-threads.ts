@@ -1,8 +1,9 @@
 /**
  * The wasm backend's threads in Node: worker_threads, each running worker.ts over the same shared
  * memory. Threads: the `threads` option of `gs.wasm.init`, else GRADSTACK_WASM_THREADS, else
- * GRADSTACK_NUM_THREADS (as the native backend), else the core count. Browser bundles get
- * node-threads.browser.ts (Web Workers).
+ * GRADSTACK_NUM_THREADS (as the native backend), else the core count. GRADSTACK_WASM_SPIN: the polls
+ * an idle thread makes before it sleeps (native/src/pool_wasm.cc; 0: sleep at once). Browser bundles
+ * get node-threads.browser.ts (Web Workers).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -18,6 +19,8 @@ export function wasmThreadCount(): number {
 
 /** Starts threads - 1 worker_threads on `wasm`'s memory. */
 export function startThreads(module: WasmModule, wasm: WasmInstance, threads: number): void {
+  const spin = Number.parseInt(process.env.GRADSTACK_WASM_SPIN ?? "", 10);
+  if (Number.isInteger(spin) && spin >= 0) wasm.exports.gs_set_spin(Math.min(spin, 2 ** 32 - 1));
   startWorkers(module, wasm, threads, (start) => {
     const worker = new Worker(new URL("./worker.js", import.meta.url), {
       workerData: start,

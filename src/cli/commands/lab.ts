@@ -53,13 +53,18 @@ export async function buildLab(outDir = labDist()): Promise<void> {
   });
 }
 
-/** Serves the files of `dir` with the isolation headers; resolves once it listens. */
+/**
+ * Serves the files of `dir` with the isolation headers, and the package's wasm/ at /wasm/ (the lab
+ * loads the wasm backend's modules from there rather than carrying copies); resolves once it listens.
+ */
 export function serveStatic(dir: string, host: string, port: number): Promise<Server> {
   const root = resolve(dir);
+  const wasmDir = join(packageRoot(), "wasm");
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
-    let file = normalize(join(root, path));
-    if (!file.startsWith(root)) return void res.writeHead(403).end();
+    const [base, rest] = path.startsWith("/wasm/") ? [wasmDir, path.slice(5)] : [root, path];
+    let file = normalize(join(base, rest));
+    if (!file.startsWith(base)) return void res.writeHead(403).end();
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
     if (!existsSync(file)) return void res.writeHead(404, ISOLATION_HEADERS).end("not found");
     res.writeHead(200, {
