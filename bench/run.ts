@@ -230,7 +230,7 @@ async function main(): Promise<void> {
   const report: Report = {
     schema: 1,
     date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
-    command: argv.length ? `npm run bench -- ${argv.join(" ")}` : "npm run bench",
+    command: benchCommand(argv),
     machine: machine(),
     node: process.version,
     threads: opts.threads,
@@ -246,3 +246,12 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** The command line as a reader would retype it, with the GRADSTACK_* settings it ran under. */
+function benchCommand(argv: string[]): string {
+  const env = Object.entries(process.env)
+    .filter(([k, v]) => k.startsWith("GRADSTACK_") && v !== undefined)
+    .map(([k, v]) => `${k}=${v} `)
+    .join("");
+  return env + (argv.length ? `npm run bench -- ${argv.join(" ")}` : "npm run bench");
+}

@@ -101,17 +101,19 @@ void gemm_simd128(int64_t kc, const T* A, const T* B, T* C, int64_t ldc, int bet
 // relaxed_madd per element already runs at the FMA ports' peak, unrolled or not.
 #if defined(__wasm_relaxed_simd__)
 constexpr int kUnroll = 1;
+#define GS_WASM_ISA "relaxed-simd"  // named in the kernel, so a benchmark's header says which module ran
 #else
 constexpr int kUnroll = 8;
+#define GS_WASM_ISA "simd128"
 #endif
 
 bool wasm_kernels_f32(KernelInfo<float>* k) {
-  *k = KernelInfo<float>{4, 8, gemm_simd128<float, 4, 2, kUnroll>, 256, 120, 4096, "simd128 4x8"};
+  *k = KernelInfo<float>{4, 8, gemm_simd128<float, 4, 2, kUnroll>, 256, 120, 4096, GS_WASM_ISA " 4x8"};
   return true;
 }
 
 bool wasm_kernels_f64(KernelInfo<double>* k) {
-  *k = KernelInfo<double>{4, 4, gemm_simd128<double, 4, 2, kUnroll>, 256, 72, 4096, "simd128 4x4"};
+  *k = KernelInfo<double>{4, 4, gemm_simd128<double, 4, 2, kUnroll>, 256, 72, 4096, GS_WASM_ISA " 4x4"};
   return true;
 }
 
