@@ -33,6 +33,15 @@ export type ArgKind =
   /** An object: its fields, in this order. */
   | { readonly fields: readonly (readonly [string, ArgKind])[] };
 
+/** Whether a kernel's arguments include a list of storages (its call goes to the C++ list entry). */
+export function takesStorageList(kinds: readonly ArgKind[]): boolean {
+  return kinds.some(
+    (k) =>
+      k === "arrays" ||
+      (typeof k === "object" && "fields" in k && takesStorageList(k.fields.map(([, f]) => f))),
+  );
+}
+
 // Op codes: the order of the enums in native/src/ops.h (and of the modes in native/src/rnn.cc).
 export const UNARY_OPS = [
   "neg",

@@ -8,7 +8,7 @@
  */
 import { cpuJs } from "../cpu-js.js";
 import { dtypeOfHost } from "../host-pool.js";
-import { NATIVE_KERNELS, type ArgKind } from "../native-kernels.js";
+import { NATIVE_KERNELS, takesStorageList, type ArgKind } from "../native-kernels.js";
 import { nativeMethod, type AddonKernel } from "../native-pack.js";
 import type { Backend, KernelName, Storage } from "../types.js";
 import { WasmHeap } from "./heap.js";
@@ -84,8 +84,7 @@ export function makeWasmBackend(wasm: WasmInstance): {
   for (const [name, kinds] of Object.entries(NATIVE_KERNELS) as [KernelName, readonly ArgKind[]][]) {
     const index = indexOf.get(name);
     if (index === undefined) throw new Error(`wasm backend: the module has no kernel "${name}" (rebuild it)`);
-    const list = JSON.stringify(kinds).includes('"arrays"');
-    kernels[name] = nativeMethod(name, kinds, entry(index, list), scratch, cpuJs);
+    kernels[name] = nativeMethod(name, kinds, entry(index, takesStorageList(kinds)), scratch, cpuJs);
   }
   const info: WasmModuleInfo = {
     gemmKernel: readCString(memory, ex.gs_gemm_kernel()),

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { extname, join, normalize, resolve } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 import { defineCommand } from "../command.js";
 import { packageRoot } from "../../io/files.js";
 
@@ -64,7 +64,7 @@ export function serveStatic(dir: string, host: string, port: number): Promise<Se
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
     const [base, rest] = path.startsWith("/wasm/") ? [wasmDir, path.slice(5)] : [root, path];
     let file = normalize(join(base, rest));
-    if (!file.startsWith(base)) return void res.writeHead(403).end();
+    if (file !== base && !file.startsWith(base + sep)) return void res.writeHead(403).end(); // not /dist2 for /dist
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
     if (!existsSync(file)) return void res.writeHead(404, ISOLATION_HEADERS).end("not found");
     res.writeHead(200, {
