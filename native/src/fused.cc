@@ -477,7 +477,12 @@ void relu_backward_t(const Arr& g, const Arr& y, const Arr& dx) {
   T* D = static_cast<T*>(dx.p);
   // Memory-bound like the binary kernels: one thread until a chunk is worth waking another.
   parallel_for(y.len, 32768, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i++) D[i] = Y[i] > T(0) ? G[i] : T(0);
+    // Both loaded unconditionally: a select the compiler vectorises, not a branch on the sign
+    // (which mispredicts half the time on a ReLU's output).
+    for (int64_t i = b; i < e; i++) {
+      const T g = G[i], y = Y[i];
+      D[i] = y > T(0) ? g : T(0);
+    }
   });
 }
 }  // namespace
