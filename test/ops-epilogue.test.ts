@@ -17,7 +17,12 @@ import { reluBackward, reluBackwardComposed } from "../src/ops/fused/relu.js";
 import { assertClose } from "./helpers/fixtures.js";
 
 /** Runs fn and the reference on copies of the same inputs; compares outputs and every input's grad. */
-function same(fn: (...xs: Tensor[]) => Tensor, ref: (...xs: Tensor[]) => Tensor, make: () => Tensor[], what: string) {
+function same(
+  fn: (...xs: Tensor[]) => Tensor,
+  ref: (...xs: Tensor[]) => Tensor,
+  make: () => Tensor[],
+  what: string,
+) {
   for (const dtype of ["float64", "float32"] as const) {
     gs.manualSeed(5);
     const base = make().map((t) => t.to(dtype));
@@ -79,11 +84,17 @@ test("relu's one-kernel backward equals where(y > 0, g, 0)", () => {
   for (const dtype of ["float32", "float64"] as const) {
     const y = gs.tensor([0, -0, 1, 2.5, 0, 3, 1e-30], { dtype }).relu();
     const g = gs.tensor([1, 2, 3, 4, 5, 6, 7], { dtype });
-    assert.deepEqual(Array.from(reluBackward(g, y).toArray()), Array.from(reluBackwardComposed(g, y).toArray()));
+    assert.deepEqual(
+      Array.from(reluBackward(g, y).toArray()),
+      Array.from(reluBackwardComposed(g, y).toArray()),
+    );
     assert.deepEqual(Array.from(reluBackward(g, y).toArray()), [0, 0, 3, 4, 0, 6, 7]);
     // A strided gradient is read through its view.
     const g2 = gs.randn([7, 2], { dtype }).select(1, 0);
-    assert.deepEqual(Array.from(reluBackward(g2, y).toArray()), Array.from(reluBackwardComposed(g2, y).toArray()));
+    assert.deepEqual(
+      Array.from(reluBackward(g2, y).toArray()),
+      Array.from(reluBackwardComposed(g2, y).toArray()),
+    );
   }
 });
 
@@ -98,7 +109,8 @@ const rnd = () => {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed / 2147483648 - 0.5;
 };
-const filled = (F: Float32ArrayConstructor | Float64ArrayConstructor, n: number) => F.from({ length: n }, rnd);
+const filled = (F: Float32ArrayConstructor | Float64ArrayConstructor, n: number) =>
+  F.from({ length: n }, rnd);
 
 test("native reluBackward equals cpu-js's exactly, with zeros, NaN and infinities", (t) => {
   if (nb === null) return t.skip("no native kernels in this process");

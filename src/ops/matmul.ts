@@ -117,7 +117,15 @@ export function foldRows(a: Tensor): Operand | null {
  * out = op(a)·op(b) as a [batch, m, n] tensor; with `bias` (contiguous, n values) the kernel adds it to
  * every row in the same call (matmulBias, a linear layer's forward).
  */
-export function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: number, bias?: Tensor): Tensor {
+export function gemm(
+  a: Operand,
+  b: Operand,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  bias?: Tensor,
+): Tensor {
   // The kernel writes every element of out, except when k = 0 without a bias (a sum of nothing: zeros).
   const written = k > 0 || bias !== undefined;
   const out = (written ? Tensor.uninitialized : Tensor.empty)([batch, m, n], a.t.dtype, a.t.device);

@@ -36,5 +36,12 @@ export function matmulBias(
 ): void {
   matmul(ctx, a, b, out, p);
   const shape = [p.batch * p.m, p.n];
-  binary(ctx, "add", { data: out, offset: 0, strides: [p.n, 1] }, { data: bias, offset: 0, strides: [0, 1] }, out, shape);
+  binary(
+    ctx,
+    "add",
+    { data: out, offset: 0, strides: [p.n, 1] },
+    { data: bias, offset: 0, strides: [0, 1] },
+    out,
+    shape,
+  );
 }
