@@ -78,6 +78,7 @@ test("a GPT and an LSTM training step take the native fast paths (no float32 ker
       "layerNorm",
       "gelu",
       "crossEntropy",
+      "matmulBias",
       "adamSteps",
       "recurrentSequenceForward:lstm",
       "recurrentSequenceBackward:lstm",

@@ -5,6 +5,7 @@ import * as gs from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import { softmaxComposed, logSoftmaxComposed } from "../src/ops/fused/softmax.js";
 import { geluComposed } from "../src/ops/fused/gelu.js";
+import { linearComposed, linearOp } from "../src/ops/fused/linear.js";
 import { layerNormComposed } from "../src/ops/fused/layer-norm.js";
 import { classLossComposed } from "../src/ops/fused/cross-entropy.js";
 import {
@@ -63,6 +64,35 @@ test("fused GELU (exact and tanh) equals the composition", () => {
       (x) => geluComposed(x, { approximate }),
       () => [gs.randn([4, 6]).mul(2)],
     );
+});
+
+test("linear with a bias (one matmulBias call) equals matmul + add, forward and backward", () => {
+  const cases: [string, () => Tensor[]][] = [
+    ["2-d", () => [gs.randn([5, 4]), gs.randn([3, 4]), gs.randn([3])]],
+    ["3-d batch", () => [gs.randn([2, 7, 33]), gs.randn([17, 33]), gs.randn([17])]],
+    ["1-d input", () => [gs.randn([6]), gs.randn([4, 6]), gs.randn([4])]],
+    ["transposed input", () => [gs.randn([9, 5]).mT, gs.randn([3, 9]), gs.randn([3])]],
+    ["strided rows", () => [gs.randn([4, 3, 8]).select(1, 1), gs.randn([5, 8]), gs.randn([5])]],
+    ["transposed weight", () => [gs.randn([6, 10]), gs.randn([10, 7]).mT, gs.randn([7])]],
+    ["strided bias", () => [gs.randn([4, 12]), gs.randn([20, 12]), gs.randn([20, 2]).select(1, 1)]],
+    ["wide (pool)", () => [gs.randn([130, 300]), gs.randn([257, 300]), gs.randn([257])]],
+    ["narrow output", () => [gs.randn([128, 256]), gs.randn([10, 256]), gs.randn([10])]],
+    ["narrow k", () => [gs.randn([300, 9]), gs.randn([200, 9]), gs.randn([200])]],
+  ];
+  for (const [, make] of cases) same(linearOp, linearComposed, make);
+});
+
+test("relu's one-kernel backward equals the mask-and-product composition", () => {
+  same(
+    (x) => x.relu(),
+    (x) => x.mul(x.gt(0)),
+    () => [gs.randn([7, 33])],
+  );
+  same(
+    (x) => x.mT.relu(),
+    (x) => x.mT.mul(x.mT.gt(0)),
+    () => [gs.randn([300, 257])],
+  );
 });
 
 test("fused layerNorm equals the composition, with and without affine parameters", () => {

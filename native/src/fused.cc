@@ -469,4 +469,31 @@ bool k_gelu_backward(const Arr& g, const Arr& x, const Arr& dx, bool tanh_approx
   return true;
 }
 
+namespace {
+template <typename T>
+void relu_backward_t(const Arr& g, const Arr& y, const Arr& dx) {
+  const T* G = static_cast<const T*>(g.p);
+  const T* Y = static_cast<const T*>(y.p);
+  T* D = static_cast<T*>(dx.p);
+  // Memory-bound like the binary kernels: one thread until a chunk is worth waking another.
+  parallel_for(y.len, 32768, [&](int64_t b, int64_t e) {
+    // Both loaded unconditionally: a select the compiler vectorises, not a branch on the sign
+    // (which mispredicts half the time on a ReLU's output).
+    for (int64_t i = b; i < e; i++) {
+      const T g = G[i], y = Y[i];
+      D[i] = y > T(0) ? g : T(0);
+    }
+  });
+}
+}  // namespace
+
+bool k_relu_backward(const Arr& g, const Arr& y, const Arr& dx) {
+  if ((y.kind != F32 && y.kind != F64) || g.kind != y.kind || dx.kind != y.kind || g.len < y.len ||
+      dx.len < y.len)
+    return false;
+  if (y.kind == F32) relu_backward_t<float>(g, y, dx);
+  else relu_backward_t<double>(g, y, dx);
+  return true;
+}
+
 }  // namespace gs

@@ -390,12 +390,22 @@ const Impl<double>& impl_f64() {
   return impl;
 }
 
+// C[0:rows, 0:cols] (row stride ldc) += bias[0:cols] on every row: the bias epilogue.
 template <typename T>
-void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const MatmulParams& p) {
+void add_bias(T* C, int64_t ldc, int64_t rows, int64_t cols, const T* __restrict bias) {
+  for (int64_t i = 0; i < rows; i++) {
+    T* __restrict c = C + i * ldc;
+    for (int64_t j = 0; j < cols; j++) c[j] += bias[j];
+  }
+}
+
+template <typename T>
+void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const MatmulParams& p, const T* bias) {
   const int64_t batch = p.batch, m = p.m, n = p.n, k = p.k;
   if (batch <= 0 || m <= 0 || n <= 0) return;
   if (k <= 0) {
     std::fill(out, out + batch * m * n, T(0));
+    if (bias != nullptr) add_bias(out, n, batch * m, n, bias);
     return;
   }
   const int64_t ars = p.transA ? 1 : p.lda, acs = p.transA ? p.lda : 1;
@@ -429,7 +439,9 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
     int64_t ars, acs, brs, bcs, parts, unit;
     bool split_m;
     const T* packed;
-  } ctx{&impl, block, a, b, out, &p, ars, acs, brs, bcs, parts, split_m ? mr : (small ? 64 : nr), split_m, packed};
+    const T* bias;
+  } ctx{&impl, block, a, b, out, &p, ars, acs, brs, bcs, parts, split_m ? mr : (small ? 64 : nr), split_m, packed,
+        bias};
   auto task = [](void* vc, int64_t t, int) {
     const Ctx& c = *static_cast<const Ctx*>(vc);
     const MatmulParams& p = *c.p;
@@ -449,19 +461,31 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
     const Prepacked<T> pre{c.packed, round_up(p.n, c.impl->k.nr), n0};
     c.block(c.impl->k, A + m0 * c.ars, c.ars, c.acs, B + n0 * c.bcs, c.brs, c.bcs, C + m0 * p.n + n0, p.n,
             m1 - m0, n1 - n0, p.k, c.packed != nullptr ? &pre : nullptr);
+    if (c.bias != nullptr) add_bias(C + m0 * p.n + n0, p.n, m1 - m0, n1 - n0, c.bias + n0);
   };
   run_tasks(batch * parts, task, &ctx, threads);
 }
 
 }  // namespace
 
-void matmul_f32(const float* a, const float* b, float* out, const MatmulParams& p) {
-  if (gemm_narrow_f32(a, b, out, p)) return;
-  matmul_impl(impl_f32(), a, b, out, p);
+namespace {
+// The bias after a narrow product: its output is a few columns or a few rows, so one more pass is cheap.
+template <typename T>
+void narrow_bias(T* out, const MatmulParams& p, const T* bias) {
+  if (bias == nullptr) return;
+  const int64_t rows = p.batch * p.m;
+  parallel_for(rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(p.n, 1)),
+               [&](int64_t r0, int64_t r1) { add_bias(out + r0 * p.n, p.n, r1 - r0, p.n, bias); });
 }
-void matmul_f64(const double* a, const double* b, double* out, const MatmulParams& p) {
-  if (gemm_narrow_f64(a, b, out, p)) return;
-  matmul_impl(impl_f64(), a, b, out, p);
+}  // namespace
+
+void matmul_f32(const float* a, const float* b, float* out, const MatmulParams& p, const float* bias) {
+  if (gemm_narrow_f32(a, b, out, p)) return narrow_bias(out, p, bias);
+  matmul_impl(impl_f32(), a, b, out, p, bias);
+}
+void matmul_f64(const double* a, const double* b, double* out, const MatmulParams& p, const double* bias) {
+  if (gemm_narrow_f64(a, b, out, p)) return narrow_bias(out, p, bias);
+  matmul_impl(impl_f64(), a, b, out, p, bias);
 }
 
 const char* gemm_kernel_name() {

@@ -16,8 +16,11 @@ struct MatmulParams {
 };
 
 // Both run on the pool when large enough. Arguments must be validated by the caller.
-void matmul_f32(const float* a, const float* b, float* out, const MatmulParams& p);
-void matmul_f64(const double* a, const double* b, double* out, const MatmulParams& p);
+// With a bias (n values), bias[j] is added to column j of every row once the products are summed,
+// by the thread that wrote the block while it is still in its cache (a linear layer's epilogue).
+void matmul_f32(const float* a, const float* b, float* out, const MatmulParams& p, const float* bias = nullptr);
+void matmul_f64(const double* a, const double* b, double* out, const MatmulParams& p,
+                const double* bias = nullptr);
 
 // Implemented in gemm_narrow.cc: the product when one side is short (n or k <= 16, or a few rows),
 // on AVX2/AVX-512; false (nothing written) for other shapes and CPUs.

@@ -22,7 +22,8 @@ inline bool counts(const double* sc, int64_t sclen, int from, int n, int64_t* ou
   return true;
 }
 
-bool matmul(const Arr* a, const double* sc, int64_t n) {
+// matmul's checks and call; `bias` (a[3] of matmulBias) is null for plain matmul.
+bool matmul_with(const Arr* a, const Arr* bias, const double* sc, int64_t n) {
   int64_t c[13];
   if (!counts(sc, n, 0, 13, c)) return false;
   if (a[0].kind != a[1].kind || a[0].kind != a[2].kind || (a[0].kind != gs::F32 && a[0].kind != gs::F64))
@@ -31,6 +32,7 @@ bool matmul(const Arr* a, const double* sc, int64_t n) {
   const double batch = static_cast<double>(p.batch), m = static_cast<double>(p.m),
                nn = static_cast<double>(p.n), k = static_cast<double>(p.k);
   if (batch * m * nn > static_cast<double>(a[2].len)) return false;
+  if (bias != nullptr && (bias->kind != a[0].kind || bias->len < p.n)) return false;
   if (batch * m * nn == 0) return true;
   if (k > 0) {
     // The last element each operand reads must lie inside it.
@@ -42,13 +44,22 @@ bool matmul(const Arr* a, const double* sc, int64_t n) {
                          (rb - 1) * static_cast<double>(p.ldb) + (cb - 1);
     if (lastA >= static_cast<double>(a[0].len) || lastB >= static_cast<double>(a[1].len)) return false;
   }
+  const void* b = bias != nullptr ? bias->p : nullptr;
   if (a[0].kind == gs::F32)
     gs::matmul_f32(static_cast<const float*>(a[0].p), static_cast<const float*>(a[1].p),
-                   static_cast<float*>(a[2].p), p);
+                   static_cast<float*>(a[2].p), p, static_cast<const float*>(b));
   else
     gs::matmul_f64(static_cast<const double*>(a[0].p), static_cast<const double*>(a[1].p),
-                   static_cast<double*>(a[2].p), p);
+                   static_cast<double*>(a[2].p), p, static_cast<const double*>(b));
   return true;
+}
+
+bool matmul(const Arr* a, const double* sc, int64_t n) { return matmul_with(a, nullptr, sc, n); }
+
+// (a, b, bias, out): the storages of matmul_with's checks are a, b and out.
+bool matmul_bias(const Arr* a, const double* sc, int64_t n) {
+  const Arr abo[3] = {a[0], a[1], a[3]};
+  return matmul_with(abo, &a[2], sc, n);
 }
 
 }  // namespace
@@ -150,6 +161,10 @@ extern const Kernel KERNELS[] = {
     {"gelu", 2, 0, [](const Arr* a, const double* sc, int64_t n) { return n >= 1 && gs::k_gelu(a[0], a[1], sc[0] != 0); }},
     {"geluBackward", 3, 0,
      [](const Arr* a, const double* sc, int64_t n) { return n >= 1 && gs::k_gelu_backward(a[0], a[1], a[2], sc[0] != 0); }},
+    // (g, y, dx)
+    {"reluBackward", 3, 0, [](const Arr* a, const double*, int64_t) { return gs::k_relu_backward(a[0], a[1], a[2]); }},
+    // (a, b, bias, out); matmul's scratch
+    {"matmulBias", 4, 0, matmul_bias},
     // (qkv, out, lse) / (qkv, out, dout, lse, dqkv); [B, T, nh, hs, scale]
     {"causalAttention", 3, 0,
      [](const Arr* a, const double* sc, int64_t n) { return gs::k_causal_attention(a[0], a[1], a[2], sc, n); }},

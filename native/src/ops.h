@@ -54,6 +54,8 @@ bool k_cross_entropy_backward(const Arr& probs, const Arr& targets, const Arr& g
                               int64_t cols, int64_t ignore);
 bool k_gelu(const Arr& x, const Arr& out, bool tanh_approx);
 bool k_gelu_backward(const Arr& g, const Arr& x, const Arr& dx, bool tanh_approx);
+// dx = y > 0 ? g : 0 (ReLU's backward from its output), float32 or float64.
+bool k_relu_backward(const Arr& g, const Arr& y, const Arr& dx);
 
 // Causal attention (attention.cc); sc = [B, T, nh, hs, scale].
 bool k_causal_attention(const Arr& qkv, const Arr& out, const Arr& lse, const double* sc, int64_t sclen);

@@ -1,5 +1,6 @@
 /** The fused kernels of FusedKernels for cpu-js: plain loops over contiguous rows, math in float64. */
-import type { AttentionKernels, FusedKernels, Storage } from "./types.js";
+import type { AttentionKernels, FusedKernels, MatmulParams, Storage } from "./types.js";
+import { matmulJs } from "./matmul-js.js";
 import { erf } from "./special.js";
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -168,6 +169,17 @@ function geluBackward(g: Storage, x: Storage, dx: Storage, approximateTanh: bool
   }
 }
 
+function reluBackward(g: Storage, y: Storage, dx: Storage): void {
+  for (let i = 0; i < y.length; i++) dx[i] = y[i] > 0 ? g[i] : 0;
+}
+
+/** matmul, then bias added to each of the batch·m rows of n (rounded as matmul then add are). */
+function matmulBias(a: Storage, b: Storage, bias: Storage, out: Storage, p: MatmulParams): void {
+  matmulJs(a, b, out, p);
+  const rows = p.batch * p.m;
+  for (let r = 0, o = 0; r < rows; r++, o += p.n) for (let j = 0; j < p.n; j++) out[o + j] += bias[j];
+}
+
 export const fusedJs: FusedKernels & AttentionKernels = {
   softmax,
   layerNorm,
@@ -176,6 +188,8 @@ export const fusedJs: FusedKernels & AttentionKernels = {
   crossEntropyBackward,
   gelu,
   geluBackward,
+  reluBackward,
+  matmulBias,
   causalAttention: causalAttentionJs,
   causalAttentionBackward: causalAttentionBackwardJs,
 };

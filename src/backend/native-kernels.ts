@@ -162,6 +162,8 @@ export const NATIVE_KERNELS: Table = {
   crossEntropyBackward: [A, A, A, A, N, N, N],
   gelu: [A, A, "flag"],
   geluBackward: [A, A, A, "flag"],
+  reluBackward: [A, A, A],
+  matmulBias: [A, A, A, A, MATMUL],
   causalAttention: [A, A, A, N, N, N, N, N],
   causalAttentionBackward: [A, A, A, A, A, N, N, N, N, N],
   adamStep: [A, N, A, N, A, A, A, N, ADAM],

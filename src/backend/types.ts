@@ -153,6 +153,14 @@ export interface FusedKernels {
   gelu(x: Storage, out: Storage, approximateTanh: boolean): void;
   /** dx = g · GELU'(x). */
   geluBackward(g: Storage, x: Storage, dx: Storage, approximateTanh: boolean): void;
+  /** ReLU's backward from its output: dx = y > 0 ? g : 0 (PyTorch's threshold_backward). */
+  reluBackward(g: Storage, y: Storage, dx: Storage): void;
+  /**
+   * A linear layer's forward in one call: out = matmul (as the `matmul` kernel, same parameters) with
+   * bias[j] added to every row's column j after the products are summed (so it rounds as matmul then
+   * add). bias holds n values.
+   */
+  matmulBias(a: Storage, b: Storage, bias: Storage, out: Storage, p: MatmulParams): void;
 }
 
 /**

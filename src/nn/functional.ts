@@ -3,7 +3,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
 import { isFloating } from "../tensor/dtype.js";
 import { backendOf } from "../tensor/device.js";
-import { matmul } from "../ops/matmul.js";
+import { linearOp } from "../ops/fused/linear.js";
 import { softmax as softmaxOp, logSoftmax as logSoftmaxOp } from "../ops/composite.js";
 import { classLossRows, type Reduction } from "../ops/fused/cross-entropy.js";
 import { noGrad } from "../autograd/grad-mode.js";
@@ -46,8 +46,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new RangeError(
       `linear: input of shape ${fmtShape(x.shape)} has last dim ${x.shape[x.ndim - 1]}, expected in_features=${inF}`,
     );
-  const y = matmul(x, weight.mT);
-  return bias ? y.add(bias) : y;
+  return linearOp(x, weight, bias);
 }
 
 /** Rows of `weight` picked by integer ids: output shape is ids.shape + [embeddingDim]. */

@@ -15,6 +15,7 @@ import { broadcastShapes, broadcastStrides } from "../tensor/shape.js";
 import { defineOp } from "./define.js";
 import { optionsOf, show } from "../util/options.js";
 import { contiguous } from "./movement.js";
+import { reluBackward } from "./fused/relu.js";
 
 /** Wraps a number or boolean as a 0-d tensor of `dtype` on `device`. */
 export function scalar(v: number | boolean, dtype: DType, device: Device = "cpu"): Tensor {
@@ -111,7 +112,7 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 export const neg = sameTypeUnary("neg", (g) => g.neg());
 export const abs = sameTypeUnary("abs", (g, x) => g.mul(x.sign()));
-export const relu = sameTypeUnary("relu", (g, x) => g.mul(x.gt(0)));
+export const relu = sameTypeUnary("relu", (g, _x, y) => reluBackward(g, y));
 export const sign = sameTypeUnary("sign", "none");
 export const floor = sameTypeUnary("floor", "none");
 export const ceil = sameTypeUnary("ceil", "none");

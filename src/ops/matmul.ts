@@ -7,6 +7,7 @@ import { broadcastShapes, fmtShape, numelOf } from "../tensor/shape.js";
 import { defineOp } from "./define.js";
 import { cast } from "./elementwise.js";
 import { contiguous, expand, reshape, squeeze, unsqueeze } from "./movement.js";
+import { flat } from "./fused/rows.js";
 
 /** One stride that walks all batch dims in order, or null if the layout needs more than one. */
 function singleStride(shape: readonly number[], strides: readonly number[]): number | null {
@@ -37,7 +38,7 @@ function matrixLayout(t: Tensor): { trans: boolean; ld: number } | null {
   return null;
 }
 
-interface Operand {
+export interface Operand {
   t: Tensor;
   trans: boolean;
   ld: number;
@@ -45,7 +46,7 @@ interface Operand {
 }
 
 /** Prepares an operand expanded to `batch` dims: a layout the kernel can read, copying only if needed. */
-function operand(x: Tensor, batch: readonly number[]): Operand {
+export function operand(x: Tensor, batch: readonly number[]): Operand {
   const full = expand(x, [...batch, ...x.shape.slice(-2)]);
   let layout = matrixLayout(full);
   let stride = singleStride(batch, full.strides.slice(0, batch.length));
@@ -102,7 +103,7 @@ function isTransposed(b: Tensor): boolean {
 }
 
 /** a (…, m, k) viewed as one (rows, k) matrix without a copy, or null. */
-function foldRows(a: Tensor): Operand | null {
+export function foldRows(a: Tensor): Operand | null {
   const k = a.shape[a.ndim - 1];
   if (a.strides[a.ndim - 1] !== 1 && k !== 1) return null;
   const rowStride = singleStride(a.shape.slice(0, -1), a.strides.slice(0, -1));
@@ -112,9 +113,22 @@ function foldRows(a: Tensor): Operand | null {
   return { t, trans: false, ld: rowStride || k, batchStride: 0 };
 }
 
-function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: number): Tensor {
-  // The kernel writes every element of out, except when k = 0 (a sum of nothing: zeros).
-  const out = (k > 0 ? Tensor.uninitialized : Tensor.empty)([batch, m, n], a.t.dtype, a.t.device);
+/**
+ * out = op(a)·op(b) as a [batch, m, n] tensor; with `bias` (contiguous, n values) the kernel adds it to
+ * every row in the same call (matmulBias, a linear layer's forward).
+ */
+export function gemm(
+  a: Operand,
+  b: Operand,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  bias?: Tensor,
+): Tensor {
+  // The kernel writes every element of out, except when k = 0 without a bias (a sum of nothing: zeros).
+  const written = k > 0 || bias !== undefined;
+  const out = (written ? Tensor.uninitialized : Tensor.empty)([batch, m, n], a.t.dtype, a.t.device);
   const p: MatmulParams = {
     batch,
     m,
@@ -129,7 +143,10 @@ function gemm(a: Operand, b: Operand, batch: number, m: number, n: number, k: nu
     aBatchStride: a.batchStride,
     bBatchStride: b.batchStride,
   };
-  if (batch * m * n > 0) backendOf(a.t).matmul(a.t.storage, b.t.storage, out.storage, p);
+  if (batch * m * n === 0) return out;
+  const backend = backendOf(a.t);
+  if (bias === undefined) backend.matmul(a.t.storage, b.t.storage, out.storage, p);
+  else backend.matmulBias(a.t.storage, b.t.storage, flat(bias), out.storage, p);
   return out;
 }
 

@@ -12,6 +12,7 @@ import { causalAttention, causalAttentionBackward } from "./attention.js";
 import { crossEntropy, crossEntropyBackward } from "./cross-entropy.js";
 import { binary, cast, copy, fill, unary, where } from "./elementwise.js";
 import { gelu, geluBackward } from "./gelu.js";
+import { matmulBias, reluBackward } from "./epilogue.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { layerNorm, layerNormBackward } from "./layer-norm.js";
 import { matmul } from "./matmul.js";
@@ -52,6 +53,8 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     crossEntropyBackward: (...a) => crossEntropyBackward(ctx, ...a),
     gelu: (...a) => gelu(ctx, ...a),
     geluBackward: (...a) => geluBackward(ctx, ...a),
+    reluBackward: (...a) => reluBackward(ctx, ...a),
+    matmulBias: (...a) => matmulBias(ctx, ...a),
     adamStep: (...a) => adamStep(ctx, ...a),
     dropout: (...a) => dropout(ctx, ...a),
     // One dispatch per tensor (the buffers differ in size; a list kernel would need them bound together).
