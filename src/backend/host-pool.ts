@@ -1,25 +1,47 @@
 /**
- * Typed arrays given back by code that knows nothing will read them again (the autograd engine after
- * backward, an op after its scratch copies), kept by dtype and length for the next allocation of the
- * same size. A training step allocates the same sizes every step, and a fresh multi-megabyte typed
- * array costs zeroing, page faults and garbage-collector pressure each time.
+ * Memory of the CPU backends' typed arrays, kept by byte length for the next allocation of the same
+ * size: a training step allocates the same sizes every step, and a fresh multi-megabyte array costs
+ * zeroing, page faults and garbage-collector pressure (V8 runs a full mark-compact for "external memory
+ * pressure" when fresh ArrayBuffers pile up) each time.
+ *
+ * A buffer comes back two ways. `releaseHost`: code that knows nothing reads it again gives it back at
+ * once (the autograd engine its gradient temporaries, an op its scratch). `trackHost`: every other
+ * array that `alloc` hands out is registered with a FinalizationRegistry whose target is the typed
+ * array and whose held value is its ArrayBuffer, so when the array object (the one every view of a
+ * tensor holds: backend/device.ts) is collected, the buffer goes back to the pool, whatever the user
+ * did with the tensor. V8 clears these targets only in a mark-compact (not in a scavenge), and runs the
+ * callbacks as a task of their own, so a buffer never returns while a synchronous step still runs.
+ * That also means a loop that never yields to the event loop gets nothing back, and the registry keeps
+ * every buffer it holds alive until the loop yields: so at most TRACK_LIMIT_BYTES of arrays are
+ * tracked at a time (a synchronous loop keeps that much longer than it would, no more), while a loop
+ * that awaits between steps gets its activations back after each mark-compact.
+ * The rule this relies on: a `subarray` or another view over a tensor's ArrayBuffer must not outlive
+ * the typed array that `alloc` returned (a kernel call's ranges do not; keep the array, not a view).
  */
 import type { DType, Storage } from "./types.js";
 
-/** Bytes the pool keeps at most; what is given back beyond that is left to the garbage collector. */
-const LIMIT_BYTES = 512 * 2 ** 20;
-/** Arrays this small live on V8's heap and cost less to make than to look up. */
+/** Bytes the pool keeps at most; past it the least recently used sizes are left to the collector. */
+export const POOL_LIMIT_BYTES = 512 * 2 ** 20;
+/** Bytes of tracked arrays not back yet: what a loop that never yields keeps alive longer. */
+export const TRACK_LIMIT_BYTES = 64 * 2 ** 20;
+/** Arrays this small cost less to make than to look up (and the smallest live on V8's heap). */
 const MIN_BYTES = 256;
+/** Arrays under a page are cheap for the allocator and the scavenger alike: not worth a registration. */
+const TRACK_MIN_BYTES = 4096;
 
-const free: Record<DType, Map<number, Storage[]>> = {
-  float32: new Map(),
-  float64: new Map(),
-  int32: new Map(),
-  bool: new Map(),
-};
-/** The arrays in the pool now: a second release of one of them must not hand it out twice. */
-const pooled = new WeakSet<Storage>();
+/** Free buffers by byte length; the Map's order is that of last use, oldest first. */
+const free = new Map<number, ArrayBuffer[]>();
+/** The buffers in the pool now: a second release of one of them must not hand it out twice. */
+const pooled = new WeakSet<ArrayBufferLike>();
 let pooledBytes = 0;
+/** Bytes of tracked arrays that have not come back yet (collected or released). */
+let trackedBytes = 0;
+
+/** Gives back the buffer of a tracked array once that array has been collected. */
+const registry = new FinalizationRegistry<ArrayBuffer>((buffer) => {
+  trackedBytes -= buffer.byteLength;
+  keep(buffer);
+});
 
 export function dtypeOfHost(buf: Storage): DType | null {
   if (buf instanceof Float32Array) return "float32";
@@ -29,32 +51,100 @@ export function dtypeOfHost(buf: Storage): DType | null {
   return null;
 }
 
-/** A pooled array of n elements (its old contents left in place), or undefined when none is free. */
-export function takePooled(dtype: DType, n: number): Storage | undefined {
-  const buf = free[dtype].get(n)?.pop();
-  if (buf === undefined) return undefined;
-  pooled.delete(buf);
-  pooledBytes -= buf.byteLength;
-  return buf;
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/** n elements of `dtype` over `buffer` (which holds exactly that many bytes). */
+export function wrapHost(dtype: DType, buffer: ArrayBuffer, n: number): Storage {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buffer, 0, n);
+    case "float64":
+      return new Float64Array(buffer, 0, n);
+    case "int32":
+      return new Int32Array(buffer, 0, n);
+    case "bool":
+      return new Uint8Array(buffer, 0, n);
+  }
+}
+
+/** Whether `arr` is the whole of a plain ArrayBuffer large enough to pool. */
+function poolable(arr: Storage): boolean {
+  return (
+    arr.byteLength >= MIN_BYTES &&
+    arr.byteOffset === 0 &&
+    arr.byteLength === arr.buffer.byteLength &&
+    arr.buffer instanceof ArrayBuffer
+  );
 }
 
 /**
- * Keeps `buf` for a later allocation. Only whole arrays (not `subarray` ranges) are kept, each once.
- * The caller guarantees that nothing reads or writes `buf` afterwards.
+ * A pooled array of n elements of `dtype` (its old contents left in place), tracked like a fresh one,
+ * or undefined when no buffer of that size is free.
+ */
+export function takePooled(dtype: DType, n: number): Storage | undefined {
+  const bytes = n * BYTES[dtype];
+  const list = free.get(bytes);
+  const buffer = list?.pop();
+  if (buffer === undefined) return undefined;
+  pooled.delete(buffer);
+  pooledBytes -= bytes;
+  free.delete(bytes); // re-inserted last: the most recently used size
+  if (list!.length > 0) free.set(bytes, list!);
+  return trackHost(wrapHost(dtype, buffer, n));
+}
+
+/**
+ * Tracks an array that `alloc` hands out, so that its buffer returns when it is collected, while at
+ * most TRACK_LIMIT_BYTES are tracked (past it, the array is left to the collector alone).
+ */
+export function trackHost<S extends Storage>(arr: S): S {
+  const bytes = arr.byteLength;
+  if (bytes >= TRACK_MIN_BYTES && trackedBytes + bytes <= TRACK_LIMIT_BYTES && poolable(arr)) {
+    registry.register(arr, arr.buffer as ArrayBuffer, arr);
+    trackedBytes += bytes;
+  }
+  return arr;
+}
+
+/**
+ * Keeps `buf`'s memory for a later allocation. Only whole arrays (not `subarray` ranges) are kept, each
+ * once. The caller guarantees that nothing reads or writes `buf` afterwards.
  */
 export function releaseHost(buf: Storage): void {
-  const dtype = dtypeOfHost(buf);
-  if (dtype === null || buf.byteLength < MIN_BYTES || pooled.has(buf)) return;
-  if (buf.byteOffset !== 0 || buf.byteLength !== buf.buffer.byteLength) return;
-  if (pooledBytes + buf.byteLength > LIMIT_BYTES) return;
-  const list = free[dtype].get(buf.length);
-  if (list === undefined) free[dtype].set(buf.length, [buf]);
-  else list.push(buf);
-  pooled.add(buf);
-  pooledBytes += buf.byteLength;
+  if (!poolable(buf)) return;
+  if (registry.unregister(buf)) trackedBytes -= buf.byteLength;
+  keep(buf.buffer as ArrayBuffer);
+}
+
+/** Puts a buffer in the pool, making room by dropping the least recently used sizes. */
+function keep(buffer: ArrayBuffer): void {
+  const bytes = buffer.byteLength; // 0 once transferred to another thread: nothing to keep
+  if (bytes < MIN_BYTES || bytes > POOL_LIMIT_BYTES || pooled.has(buffer)) return;
+  for (const [size, list] of free) {
+    if (pooledBytes + bytes <= POOL_LIMIT_BYTES) break;
+    while (list.length > 0 && pooledBytes + bytes > POOL_LIMIT_BYTES) {
+      pooled.delete(list.pop()!);
+      pooledBytes -= size;
+    }
+    if (list.length === 0) free.delete(size);
+  }
+  const list = free.get(bytes);
+  if (list === undefined) free.set(bytes, [buffer]);
+  else {
+    list.push(buffer);
+    free.delete(bytes);
+    free.set(bytes, list);
+  }
+  pooled.add(buffer);
+  pooledBytes += bytes;
 }
 
 /** Bytes held by the pool (for tests and profiles). */
 export function pooledHostBytes(): number {
   return pooledBytes;
+}
+
+/** Bytes of tracked arrays not back yet (for tests and profiles). */
+export function trackedHostBytes(): number {
+  return trackedBytes;
 }
