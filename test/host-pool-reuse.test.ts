@@ -2,11 +2,13 @@
 // nothing that can still be read is handed out again, and what the pool and the registry keep is bounded.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import * as gs from "../src/index.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import {
+  PROBE_BYTES,
   POOL_LIMIT_BYTES,
   TRACK_LIMIT_BYTES,
   pooledHostBytes,
@@ -129,4 +131,25 @@ test("a buffer transferred away is not taken back", { skip }, async () => {
   assert.equal(pooledHostBytes(), before);
   const fresh = Tensor.uninitialized([777, 13], "float32");
   assert.equal(fresh.storage.length, 777 * 13);
+});
+
+test("a program that never yields keeps at most the probe's bytes tracked", { skip }, () => {
+  // A fresh process: no registry callback has run, as in a synchronous training script.
+  const here = new URL("../src/index.js", import.meta.url).href;
+  const pool = new URL("../src/backend/host-pool.js", import.meta.url).href;
+  const script = `
+    const gs = await import(${JSON.stringify(here)});
+    const { trackedHostBytes } = await import(${JSON.stringify(pool)});
+    let most = 0;
+    for (let i = 0; i < 300; i++) {
+      gs.randn([256, 1024]).relu().mul(2);
+      most = Math.max(most, trackedHostBytes());
+    }
+    console.log(most);`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    encoding: "utf8",
+    env: { ...process.env },
+  });
+  const most = Number(out.trim().split("\n").pop());
+  assert.ok(most > 0 && most <= PROBE_BYTES, `tracked ${most} bytes`);
 });

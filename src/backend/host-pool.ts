@@ -12,9 +12,10 @@
  * did with the tensor. V8 clears these targets only in a mark-compact (not in a scavenge), and runs the
  * callbacks as a task of their own, so a buffer never returns while a synchronous step still runs.
  * That also means a loop that never yields to the event loop gets nothing back, and the registry keeps
- * every buffer it holds alive until the loop yields: so at most TRACK_LIMIT_BYTES of arrays are
- * tracked at a time (a synchronous loop keeps that much longer than it would, no more), while a loop
- * that awaits between steps gets its activations back after each mark-compact.
+ * every buffer it holds alive until the loop yields. So the bytes tracked at a time are bounded: by
+ * PROBE_BYTES until a callback has run (a program that never yields keeps that much longer than it
+ * would, no more), then by TRACK_LIMIT_BYTES, enough for a loop that awaits between steps to get its
+ * activations back after each mark-compact (half the mark-compacts of an awaiting GPT loop).
  * The rule this relies on: a `subarray` or another view over a tensor's ArrayBuffer must not outlive
  * the typed array that `alloc` returned (a kernel call's ranges do not; keep the array, not a view).
  */
@@ -22,8 +23,10 @@ import type { DType, Storage } from "./types.js";
 
 /** Bytes the pool keeps at most; past it the least recently used sizes are left to the collector. */
 export const POOL_LIMIT_BYTES = 512 * 2 ** 20;
-/** Bytes of tracked arrays not back yet: what a loop that never yields keeps alive longer. */
+/** Bytes of tracked arrays not back yet, once the registry's callbacks have been seen to run. */
 export const TRACK_LIMIT_BYTES = 64 * 2 ** 20;
+/** The same bound before any callback ran: what a program that never yields keeps alive longer. */
+export const PROBE_BYTES = 8 * 2 ** 20;
 /** Arrays this small cost less to make than to look up (and the smallest live on V8's heap). */
 const MIN_BYTES = 256;
 /** Arrays under a page are cheap for the allocator and the scavenger alike: not worth a registration. */
@@ -36,9 +39,12 @@ const pooled = new WeakSet<ArrayBufferLike>();
 let pooledBytes = 0;
 /** Bytes of tracked arrays that have not come back yet (collected or released). */
 let trackedBytes = 0;
+/** The bound on trackedBytes: PROBE_BYTES until the registry's callbacks are seen to run. */
+let trackLimit = PROBE_BYTES;
 
 /** Gives back the buffer of a tracked array once that array has been collected. */
 const registry = new FinalizationRegistry<ArrayBuffer>((buffer) => {
+  trackLimit = TRACK_LIMIT_BYTES;
   trackedBytes -= buffer.byteLength;
   keep(buffer);
 });
@@ -94,12 +100,12 @@ export function takePooled(dtype: DType, n: number): Storage | undefined {
 }
 
 /**
- * Tracks an array that `alloc` hands out, so that its buffer returns when it is collected, while at
- * most TRACK_LIMIT_BYTES are tracked (past it, the array is left to the collector alone).
+ * Tracks an array that `alloc` hands out, so that its buffer returns when it is collected, while the
+ * bytes tracked stay within the bound (past it, the array is left to the collector alone).
  */
 export function trackHost<S extends Storage>(arr: S): S {
   const bytes = arr.byteLength;
-  if (bytes >= TRACK_MIN_BYTES && trackedBytes + bytes <= TRACK_LIMIT_BYTES && poolable(arr)) {
+  if (bytes >= TRACK_MIN_BYTES && trackedBytes + bytes <= trackLimit && poolable(arr)) {
     registry.register(arr, arr.buffer as ArrayBuffer, arr);
     trackedBytes += bytes;
   }
