@@ -1,15 +1,15 @@
 /**
  * Memory of the CPU backends' typed arrays, kept by byte length for the next allocation of the same
  * size: a training step allocates the same sizes every step, and a fresh multi-megabyte array costs
- * zeroing, page faults and garbage-collector pressure (V8 runs a full mark-compact for "external memory
- * pressure" when fresh ArrayBuffers pile up) each time.
+ * zeroing, page faults and garbage collections (V8 starts a scavenge for "external memory pressure"
+ * as fresh ArrayBuffers pile up, about two per GPT step, and the mark-compacts follow) each time.
  *
- * A buffer comes back two ways. `releaseHost`: code that knows nothing reads it again gives it back at
- * once (the autograd engine its gradient temporaries, an op its scratch). `trackHost`: every other
- * array that `alloc` hands out is registered with a FinalizationRegistry whose target is the typed
- * array and whose held value is its ArrayBuffer, so when the array object (the one every view of a
- * tensor holds: backend/device.ts) is collected, the buffer goes back to the pool, whatever the user
- * did with the tensor. V8 clears these targets only in a mark-compact (not in a scavenge), and runs the
+ * A buffer comes back two ways. `releaseHost`: code that knows nothing reads it again gives the array
+ * back at once (the autograd engine its gradient temporaries, an op its scratch), and it is handed out
+ * again as the same object. `trackHost`: the arrays that `alloc` hands out are registered with a
+ * FinalizationRegistry whose target is the typed array and whose held value is its ArrayBuffer, so when
+ * the array object (the one every view of a tensor holds: backend/device.ts) is collected, the buffer
+ * goes back to the pool, whatever the user did with the tensor. V8 clears these targets only in a mark-compact (not in a scavenge), and runs the
  * callbacks as a task of their own, so a buffer never returns while a synchronous step still runs.
  * That also means a loop that never yields to the event loop gets nothing back, and the registry keeps
  * every buffer it holds alive until the loop yields. So the bytes tracked at a time are bounded: by
@@ -32,10 +32,21 @@ const MIN_BYTES = 256;
 /** Arrays under a page are cheap for the allocator and the scavenger alike: not worth a registration. */
 const TRACK_MIN_BYTES = 4096;
 
+/**
+ * A pool entry: an array given back by `releaseHost`, handed out again as the same object (its
+ * registration, if any, stays valid), or the buffer of a collected array, wrapped anew when taken.
+ */
+type Entry = Storage | ArrayBuffer;
+/** What the registry keeps for a tracked array: its buffer, and its size for the count. */
+interface Held {
+  buffer: ArrayBuffer;
+  bytes: number;
+}
+
 /** Free buffers by byte length; the Map's order is that of last use, oldest first. */
-const free = new Map<number, ArrayBuffer[]>();
-/** The buffers in the pool now: a second release of one of them must not hand it out twice. */
-const pooled = new WeakSet<ArrayBufferLike>();
+const free = new Map<number, Entry[]>();
+/** What the pool holds now: a second release of one of them must not hand it out twice. */
+const pooled = new WeakSet<Entry>();
 let pooledBytes = 0;
 /** Bytes of tracked arrays that have not come back yet (collected or released). */
 let trackedBytes = 0;
@@ -43,10 +54,10 @@ let trackedBytes = 0;
 let trackLimit = PROBE_BYTES;
 
 /** Gives back the buffer of a tracked array once that array has been collected. */
-const registry = new FinalizationRegistry<ArrayBuffer>((buffer) => {
+const registry = new FinalizationRegistry<Held>((held) => {
   trackLimit = TRACK_LIMIT_BYTES;
-  trackedBytes -= buffer.byteLength;
-  keep(buffer);
+  trackedBytes -= held.bytes;
+  keep(held.buffer); // ignored when transferred to another thread since (its byteLength is then 0)
 });
 
 export function dtypeOfHost(buf: Storage): DType | null {
@@ -84,19 +95,24 @@ function poolable(arr: Storage): boolean {
 }
 
 /**
- * A pooled array of n elements of `dtype` (its old contents left in place), tracked like a fresh one,
- * or undefined when no buffer of that size is free.
+ * A pooled array of n elements of `dtype` (its old contents left in place), or undefined when the last
+ * entry of that size is neither a collected array's buffer nor a released array of that dtype (a
+ * released array of another dtype may still be registered: its buffer must not change hands).
  */
 export function takePooled(dtype: DType, n: number): Storage | undefined {
   const bytes = n * BYTES[dtype];
   const list = free.get(bytes);
-  const buffer = list?.pop();
-  if (buffer === undefined) return undefined;
-  pooled.delete(buffer);
+  if (list === undefined) return undefined;
+  const entry = list[list.length - 1];
+  let arr: Storage;
+  if (entry instanceof ArrayBuffer) arr = trackHost(wrapHost(dtype, entry, n));
+  else if (dtypeOfHost(entry) === dtype) arr = entry;
+  else return undefined;
+  list.pop();
+  if (list.length === 0) free.delete(bytes);
+  pooled.delete(entry);
   pooledBytes -= bytes;
-  free.delete(bytes); // re-inserted last: the most recently used size
-  if (list!.length > 0) free.set(bytes, list!);
-  return trackHost(wrapHost(dtype, buffer, n));
+  return arr;
 }
 
 /**
@@ -106,26 +122,24 @@ export function takePooled(dtype: DType, n: number): Storage | undefined {
 export function trackHost<S extends Storage>(arr: S): S {
   const bytes = arr.byteLength;
   if (bytes >= TRACK_MIN_BYTES && trackedBytes + bytes <= trackLimit && poolable(arr)) {
-    registry.register(arr, arr.buffer as ArrayBuffer, arr);
+    registry.register(arr, { buffer: arr.buffer as ArrayBuffer, bytes });
     trackedBytes += bytes;
   }
   return arr;
 }
 
 /**
- * Keeps `buf`'s memory for a later allocation. Only whole arrays (not `subarray` ranges) are kept, each
- * once. The caller guarantees that nothing reads or writes `buf` afterwards.
+ * Keeps `buf` for a later allocation of its dtype and length. Only whole arrays (not `subarray` ranges)
+ * are kept, each once. The caller guarantees that nothing reads or writes `buf` afterwards.
  */
 export function releaseHost(buf: Storage): void {
-  if (!poolable(buf)) return;
-  if (registry.unregister(buf)) trackedBytes -= buf.byteLength;
-  keep(buf.buffer as ArrayBuffer);
+  if (poolable(buf)) keep(buf);
 }
 
-/** Puts a buffer in the pool, making room by dropping the least recently used sizes. */
-function keep(buffer: ArrayBuffer): void {
-  const bytes = buffer.byteLength; // 0 once transferred to another thread: nothing to keep
-  if (bytes < MIN_BYTES || bytes > POOL_LIMIT_BYTES || pooled.has(buffer)) return;
+/** Puts an entry in the pool, making room by dropping the least recently given back sizes. */
+function keep(entry: Entry): void {
+  const bytes = entry.byteLength;
+  if (bytes < MIN_BYTES || bytes > POOL_LIMIT_BYTES || pooled.has(entry)) return;
   for (const [size, list] of free) {
     if (pooledBytes + bytes <= POOL_LIMIT_BYTES) break;
     while (list.length > 0 && pooledBytes + bytes > POOL_LIMIT_BYTES) {
@@ -135,13 +149,13 @@ function keep(buffer: ArrayBuffer): void {
     if (list.length === 0) free.delete(size);
   }
   const list = free.get(bytes);
-  if (list === undefined) free.set(bytes, [buffer]);
+  if (list === undefined) free.set(bytes, [entry]);
   else {
-    list.push(buffer);
-    free.delete(bytes);
+    list.push(entry);
+    free.delete(bytes); // re-inserted last: the most recently given back size
     free.set(bytes, list);
   }
-  pooled.add(buffer);
+  pooled.add(entry);
   pooledBytes += bytes;
 }
 
