@@ -12,13 +12,9 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { option } from "./args.js";
 import { loadAverage } from "./machine.js";
 import { median } from "./workloads.js";
-
-function option(name: string, fallback: string): string {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : arg.slice(name.length + 3);
-}
 
 interface Run {
   majorGcs: number;
