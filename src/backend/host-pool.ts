@@ -43,12 +43,12 @@ interface Held {
   bytes: number;
 }
 
-/** Free buffers by byte length; the Map's order is that of last use, oldest first. */
+/** Free entries by byte length; the Map's order is that of the last give-back, oldest first. */
 const free = new Map<number, Entry[]>();
 /** What the pool holds now: a second release of one of them must not hand it out twice. */
 const pooled = new WeakSet<Entry>();
 let pooledBytes = 0;
-/** Bytes of tracked arrays that have not come back yet (collected or released). */
+/** Bytes of tracked arrays not collected yet (a released array stays registered while it is reused). */
 let trackedBytes = 0;
 /** The bound on trackedBytes: PROBE_BYTES until the registry's callbacks are seen to run. */
 let trackLimit = PROBE_BYTES;
@@ -57,7 +57,7 @@ let trackLimit = PROBE_BYTES;
 const registry = new FinalizationRegistry<Held>((held) => {
   trackLimit = TRACK_LIMIT_BYTES;
   trackedBytes -= held.bytes;
-  keep(held.buffer); // ignored when transferred to another thread since (its byteLength is then 0)
+  keep(held.buffer); // ignored if it was transferred to another thread (its byteLength is then 0)
 });
 
 export function dtypeOfHost(buf: Storage): DType | null {
