@@ -7,7 +7,6 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { eye, zeros } from "../tensor/create.js";
-import { noGrad } from "../autograd/grad-mode.js";
 import { cat } from "../ops/indexing.js";
 import { Module } from "../nn/module.js";
 import { Embedding } from "../nn/layers/embedding.js";
