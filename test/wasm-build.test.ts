@@ -1,7 +1,7 @@
 /**
  * The shipped WebAssembly modules against their sources: wasm/manifest.json must list the current hash
  * of every file scripts/build-wasm.mjs compiles (and its flags), every variant must be the module the
- * manifest names, small and quick to compile, and the package must ship each one; and where clang-19
+ * manifest names, small and compilable (its compile time is measured by bench/wasm-compile.ts), and the package must ship each one; and where clang-19
  * is installed, a rebuild must give the same bytes (run in the wasm pass of `npm test` only: it takes
  * a few minutes).
  */
@@ -48,7 +48,7 @@ test("the build script, the manifest and the loader know the same variants, and 
 });
 
 for (const file of WASM_FILES) {
-  test(`wasm/${file} is the module the manifest names, under 2 MB, compiling in under 200 ms`, () => {
+  test(`wasm/${file} is the module the manifest names, under 2 MB, and compiles`, () => {
     const bytes = readFileSync(join(root, "wasm", file));
     assert.equal(sha256(bytes), manifest.wasm[file]);
     assert.ok(bytes.length < 2e6, `${bytes.length} bytes`);
@@ -58,10 +58,9 @@ for (const file of WASM_FILES) {
       }
     ).WebAssembly;
     assert.ok(api.validate(bytes), "valid (relaxed SIMD turned on above)");
-    const t0 = performance.now();
-    new api.Module(bytes);
-    const ms = performance.now() - t0;
-    assert.ok(ms < 200, `compiled in ${ms.toFixed(0)} ms`);
+    // Compile time is a speed figure (bench/wasm-compile.ts, BENCHMARKS.md), not a test: a loaded CI
+    // machine would make it flaky.
+    assert.ok(new api.Module(bytes));
   });
 }
 
