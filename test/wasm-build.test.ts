@@ -1,9 +1,9 @@
 /**
  * The shipped WebAssembly modules against their sources: wasm/manifest.json must list the current hash
  * of every file scripts/build-wasm.mjs compiles (and its flags), every variant must be the module the
- * manifest names, small and compilable (its compile time is measured by bench/wasm-compile.ts), and the package must ship each one; and where clang-19
- * is installed, a rebuild must give the same bytes (run in the wasm pass of `npm test` only: it takes
- * a few minutes).
+ * manifest names, small and compilable (bench/wasm-compile.ts times it), and the package must ship
+ * each one; and where clang-19 is installed, a rebuild must give the same bytes (run in the wasm pass
+ * of `npm test` only: it takes a few minutes).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
