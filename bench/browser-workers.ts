@@ -11,6 +11,7 @@ import { repoRoot } from "../test/helpers/fixtures.js";
 
 /** What a worker posts back. */
 export interface StepReply {
+  /** The backend, with the wasm module's instruction set and how many of its workers joined the pool. */
   backend: string;
   threads: number;
   times: number[];
@@ -31,7 +32,10 @@ async function timeSteps(make, warmup, steps) {
 }
 `;
 
-/** gradstack on `backendName` (wasm through gs.wasm.init with `threads`; another name through its init). */
+/**
+ * gradstack on `backendName`: wasm through gs.wasm.init with `threads`, choosing among the variants at
+ * `wasmFiles` as the lab does (relaxed SIMD in chromium) or given one; another name through its init.
+ */
 const GRADSTACK_ENTRY = `
 import * as gs from "../src/index.js";
 import { gptStep } from "./gpt.js";
@@ -40,9 +44,11 @@ import { mlpStep } from "./mlp.js";
 const STEPS = { gpt: () => gptStep("gpt"), lstm: lstmStep, mlp: mlpStep };
 ${TIME_STEPS}
 self.onmessage = async (event) => {
-  const { workload, backendName, warmup, steps, threads } = event.data;
+  const { workload, backendName, warmup, steps, threads, wasmFiles } = event.data;
   try {
-    if (backendName === "wasm") await gs.wasm.init({ module: "wasm/gradstack.wasm", threads });
+    const urls = wasmFiles.map((f) => new URL("wasm/" + f, self.location.href).href);
+    const module = urls.length === 1 ? urls[0] : Object.fromEntries(wasmFiles.map((f, i) => [f, urls[i]]));
+    if (backendName === "wasm") await gs.wasm.init({ module, threads });
     else if (backendName !== "cpu-js") {
       if (typeof gs[backendName]?.init === "function") await gs[backendName].init();
       gs.setBackend(backendName);
@@ -50,7 +56,11 @@ self.onmessage = async (event) => {
     if (!gs.backend().name.includes(backendName.replace("cpu-", "")))
       throw new Error("gradstack in the browser has no backend " + backendName + "; it runs " + gs.backend().name);
     const times = await timeSteps(STEPS[workload], warmup, steps);
-    self.postMessage({ backend: gs.backend().name, threads: gs.backend().threads ?? 1, times });
+    const wasm = gs.wasm.info(), stats = gs.wasm.threadStats();
+    const backend = backendName !== "wasm" ? gs.backend().name :
+      "wasm " + wasm.isa + (wasm.sharedMemory ? "" : " single-thread") +
+      (stats.threads > 1 ? " (" + stats.workersStarted + " of " + (stats.threads - 1) + " workers joined)" : "");
+    self.postMessage({ backend, threads: gs.backend().threads ?? 1, times });
   } catch (e) {
     self.postMessage({ error: String((e && e.stack) || e) });
   }

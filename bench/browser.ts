@@ -6,7 +6,8 @@
  * compiled once), then one Markdown table:
  * - the GPT, char-LSTM and MLP training steps of `npm run bench` (bench/gpt.ts, lstm.ts, mlp.ts) in a
  *   Web Worker on `--backend`: wasm (default: `gs.wasm.init`, with `--threads` threads, default
- *   hardwareConcurrency), cpu-js, or another name (`await gs.<name>.init()`), checked against gs.backend();
+ *   hardwareConcurrency, choosing among the variants as the lab does, or `--wasm-module=FILE`), cpu-js,
+ *   or another name (`await gs.<name>.init()`), checked against gs.backend();
  * - each step's TensorFlow.js twin (bench/tfjs-steps.ts; tfjs-core and tfjs-backend-wasm) in a Web Worker
  *   with the same threads, saying whether it got SIMD and threads (`--no-tfjs`: none);
  * - the steps/s of each lab page's default model while the page trains it (every page with a Start
@@ -41,6 +42,8 @@ const TFJS = !process.argv.includes("--no-tfjs");
 const PAGES = !process.argv.includes("--no-pages");
 /** Threads of both wasm backends' workers (default: chromium's hardwareConcurrency). */
 const THREADS = option("threads", "") === "" ? undefined : Number(option("threads", ""));
+/** The wasm modules gs.wasm.init chooses among (default: every variant, as the lab's worker). */
+const WASM_MODULES = option("wasm-module", WASM_FILES.join(",")).split(",");
 
 const TITLES: Record<string, string> = {
   gpt: "GPT step, nanoGPT CPU recipe (L4 H4 E128 T64 B12, AdamW)",
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
         await inWorker(page, "bench-gradstack.js", {
           ...common,
           backendName: BACKEND,
+          wasmFiles: WASM_MODULES,
           warmup: WARMUP,
           steps: STEPS,
         }),

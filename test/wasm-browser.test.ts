@@ -1,7 +1,7 @@
 // The wasm backend in a browser: the bundle, in a Web Worker of a cross-origin-isolated page of
 // headless chromium (shared WebAssembly memory needs COOP/COEP), loads wasm/gradstack.wasm with
 // `await gs.wasm.init({ module })` and trains the tiny GPT to the same losses as Node on wasm; with
-// `threads` it runs on Web Workers, to the same bits as on one thread. The lab's worker picks wasm.
+// `threads` it runs on Web Workers (joined when init resolves), to the same bits as on one thread. The lab's worker picks wasm.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -43,8 +43,8 @@ import { tinyTraining } from "./build/test/helpers/tiny-training.js";
   try {
     const threads = Number(self.name);
     await gs.wasm.init({ module: "/gradstack.wasm", threads });
-    for (let i = 0; i < 500 && gs.wasm.threadStats().workersStarted < threads - 1; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    // init resolves once the Web Workers joined: a synchronous loop right after it gets them
+    const joined = gs.wasm.threadStats().workersStarted;
     // Workers that started sleep until a job wakes them, and a caller that finishes a job before they
     // wake runs all its tasks: products large enough for them to join, until they have (at most 20).
     const big = gs.randn([512, 512]);
@@ -55,7 +55,7 @@ import { tinyTraining } from "./build/test/helpers/tiny-training.js";
     for (const word of new Uint32Array(product.buffer, product.byteOffset, product.length))
       hash = Math.imul(hash ^ word, 16777619) >>> 0;
     const result = tinyTraining(gs, ${STEPS});
-    self.postMessage({ stats: gs.wasm.threadStats(), hash, result });
+    self.postMessage({ stats: gs.wasm.threadStats(), joined, hash, result });
   } catch (e) {
     self.postMessage({ error: String((e && e.stack) || e) });
   }
@@ -85,6 +85,8 @@ interface Reply {
   isolated?: boolean;
   info?: { isa: string; threads: number; sharedMemory: boolean };
   stats?: { threads: number; workersStarted: number; workerTasks: number };
+  /** Workers in the pool when gs.wasm.init resolved. */
+  joined?: number;
   hash?: number;
   result?: TinyTrainingResult;
   error?: string;
@@ -175,7 +177,8 @@ test(
       assert.equal(three.error, undefined);
       assert.deepEqual(one.stats, { threads: 1, workersStarted: 0, workerTasks: 0 });
       assert.equal(three.stats?.threads, 3);
-      assert.equal(three.stats?.workersStarted, 2, "both Web Workers joined the pool");
+      assert.equal(three.joined, 2, "both Web Workers joined the pool before gs.wasm.init resolved");
+      assert.equal(three.stats?.workersStarted, 2);
       assert.ok((three.stats?.workerTasks ?? 0) > 0, "the Web Workers ran tasks");
       assert.equal(three.hash, one.hash, "the matmul's bits do not depend on the thread count");
       assert.deepEqual(three.result?.losses, one.result?.losses);

@@ -34,6 +34,29 @@ export function startWorkers(
   ex.gs_set_threads(threads);
 }
 
+/** How long an asynchronous load waits for its workers to park before it goes on with those that did. */
+const JOIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Resolves once `threads - 1` workers have parked in the pool (or after JOIN_TIMEOUT_MS, with a
+ * warning: the pool uses whoever parked). A browser starts a worker's Web Workers only while the
+ * thread that made them returns to its event loop, so a caller that trains in a synchronous loop
+ * right after a load that did not wait here ran every step on one thread (bench:browser's GPT step
+ * measured so: workersStarted 0 after 13 steps).
+ */
+export async function workersParked(wasm: WasmInstance, threads: number): Promise<void> {
+  const want = threads - 1;
+  const t0 = Date.now();
+  while (wasm.exports.gs_workers_started() < want) {
+    if (Date.now() - t0 > JOIN_TIMEOUT_MS) {
+      const n = wasm.exports.gs_workers_started();
+      console.warn(`gradstack: ${n} of ${want} wasm worker threads started within ${JOIN_TIMEOUT_MS} ms`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 /** The thread count asked for, as the pool takes it (1 to 64). */
 export function clampThreads(n: number): number {
   return Number.isInteger(n) && n >= 1 ? Math.min(n, 64) : 1;
