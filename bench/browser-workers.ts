@@ -15,6 +15,8 @@ export interface StepReply {
   backend: string;
   threads: number;
   times: number[];
+  /** With `profile`: each kernel's [name, calls, ms] over the timed steps (gs.profileKernels, wall clock). */
+  kernels?: [string, number, number][];
   error?: string;
 }
 
@@ -44,7 +46,7 @@ import { mlpStep } from "./mlp.js";
 const STEPS = { gpt: () => gptStep("gpt"), lstm: lstmStep, mlp: mlpStep };
 ${TIME_STEPS}
 self.onmessage = async (event) => {
-  const { workload, backendName, warmup, steps, threads, wasmFiles } = event.data;
+  const { workload, backendName, warmup, steps, threads, wasmFiles, profile } = event.data;
   try {
     const urls = wasmFiles.map((f) => new URL("wasm/" + f, self.location.href).href);
     const module = urls.length === 1 ? urls[0] : Object.fromEntries(wasmFiles.map((f, i) => [f, urls[i]]));
@@ -55,12 +57,20 @@ self.onmessage = async (event) => {
     }
     if (!gs.backend().name.includes(backendName.replace("cpu-", "")))
       throw new Error("gradstack in the browser has no backend " + backendName + "; it runs " + gs.backend().name);
-    const times = await timeSteps(STEPS[workload], warmup, steps);
+    let times, kernels;
+    if (profile) {
+      const step = STEPS[workload]();
+      for (let i = 0; i < warmup; i++) step();
+      const t0 = performance.now();
+      const r = gs.profileKernels(() => { for (let i = 0; i < steps; i++) step(); });
+      times = [(performance.now() - t0) / steps];
+      kernels = r.kernels.map(([name, k]) => [name, k.calls, k.ms]);
+    } else times = await timeSteps(STEPS[workload], warmup, steps);
     const wasm = gs.wasm.info(), stats = gs.wasm.threadStats();
     const backend = backendName !== "wasm" ? gs.backend().name :
       "wasm " + wasm.isa + (wasm.sharedMemory ? "" : " single-thread") +
       (stats.threads > 1 ? " (" + stats.workersStarted + " of " + (stats.threads - 1) + " workers joined)" : "");
-    self.postMessage({ backend, threads: gs.backend().threads ?? 1, times });
+    self.postMessage({ backend, threads: gs.backend().threads ?? 1, times, kernels });
   } catch (e) {
     self.postMessage({ error: String((e && e.stack) || e) });
   }
