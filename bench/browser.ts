@@ -8,6 +8,8 @@
  *   Web Worker on `--backend`: wasm (default: `gs.wasm.init`, with `--threads` threads, default
  *   hardwareConcurrency, choosing among the variants as the lab does, or `--wasm-module=FILE`), cpu-js,
  *   or another name (`await gs.<name>.init()`), checked against gs.backend();
+ * - with the wasm backend, the same step in Node on the same module and threads (bench/browser-node.ts;
+ *   `--no-node`: none), and chromium's time over Node's;
  * - each step's TensorFlow.js twin (bench/tfjs-steps.ts; tfjs-core and tfjs-backend-wasm) in a Web Worker
  *   with the same threads, saying whether it got SIMD and threads (`--no-tfjs`: none);
  * - the steps/s of each lab page's default model while the page trains it (every page with a Start
@@ -28,6 +30,7 @@ import type { Page } from "playwright-core";
 import { buildLab, serveStatic } from "../src/cli/commands/lab.js";
 import { WASM_FILES } from "../src/backend/wasm/variants.js";
 import { launchChromium, openPage, WAIT_MS } from "../test/helpers/lab-browser.js";
+import { nodeWasmStep } from "./browser-node.js";
 import { gradstackWorker, tfjsWasmDir, tfjsWorker, type StepReply } from "./browser-workers.js";
 import { compileTimesLine, type CompileTime } from "./wasm-compile.js";
 import { workload } from "./workloads.js";
@@ -46,6 +49,7 @@ const TFJS = !process.argv.includes("--no-tfjs");
 const PAGES = !process.argv.includes("--no-pages");
 /** Threads of both wasm backends' workers (default: chromium's hardwareConcurrency). */
 const THREADS = option("threads", "") === "" ? undefined : Number(option("threads", ""));
+const NODE = BACKEND === "wasm" && !process.argv.includes("--no-node");
 const PROFILE = process.argv.includes("--profile");
 const JS_FLAGS = option("js-flags", "");
 /** The wasm modules gs.wasm.init chooses among (default: every variant, as the lab's worker). */
@@ -181,6 +185,7 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     const speedups: string[] = [];
     const kernelLines: string[] = [];
+    const versusNode: string[] = [];
     for (const id of ONLY) {
       const common = { workload: id, threads: THREADS };
       const ours = stepRow(
@@ -196,6 +201,12 @@ async function main(): Promise<void> {
       );
       rows.push(ours.row);
       if (PROFILE) kernelLines.push(...kernelTable(id, ours.reply));
+      if (NODE && !PROFILE) {
+        const relaxed = ours.reply.backend.includes("relaxed");
+        const node = stepRow(id, nodeWasmStep(id, ours.reply.threads, relaxed, WARMUP, STEPS));
+        rows.push(node.row);
+        versusNode.push(`${id} ${(ours.ms / node.ms).toFixed(2)}×`);
+      }
       const counts = workload(id).tfjs;
       if (!TFJS || counts === undefined) continue;
       const steps = Math.min(STEPS, counts.steps);
@@ -227,6 +238,8 @@ async function main(): Promise<void> {
     console.log("| workload | backend | time per step | steps/s |\n| --- | --- | --- | --- |");
     for (const row of rows) console.log(`| ${row.join(" | ")} |`);
     if (kernelLines.length > 0) console.log(`\n${kernelLines.join("\n")}`);
+    if (versusNode.length > 0)
+      console.log(`\ngradstack's wasm step time in chromium over the same in Node: ${versusNode.join(", ")}`);
     if (speedups.length > 0)
       console.log(`\ngradstack (${BACKEND}) over TensorFlow.js's wasm: ${speedups.join(", ")}`);
   } finally {
