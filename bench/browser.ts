@@ -78,12 +78,13 @@ async function inWorker(page: Page, script: string, message: object): Promise<St
 /** A table row from a worker's reply; the median time for the comparison line. */
 function stepRow(id: string, r: StepReply): { row: string[]; ms: number; reply: StepReply } {
   const ms = median(r.times);
-  const range = `${Math.min(...r.times).toFixed(0)}–${Math.max(...r.times).toFixed(0)}`;
+  const digits = ms < 10 ? 1 : 0;
+  const range = `${Math.min(...r.times).toFixed(digits)}–${Math.max(...r.times).toFixed(digits)}`;
   return {
     row: [
       TITLES[id] ?? id,
       `${r.backend}, ${r.threads} thread${r.threads === 1 ? "" : "s"}`,
-      `${ms.toFixed(ms < 10 ? 1 : 0)} ms (${range}), median of ${r.times.length}`,
+      `${ms.toFixed(digits)} ms (${range}), median of ${r.times.length}`,
       `${(1000 / ms).toFixed(1)}`,
     ],
     ms,
