@@ -63,6 +63,25 @@ import { tinyTraining } from "./build/test/helpers/tiny-training.js";
 `;
 
 /**
+ * Threads asked for where the page's policy forbids the pool's Web Workers (made from Blob URLs):
+ * gs.wasm.init must not wait for workers that failed, and runs on one thread to the same losses.
+ */
+const BLOCKED_WORKERS_SOURCE = `
+import * as gs from "gradstack";
+import { tinyTraining } from "./build/test/helpers/tiny-training.js";
+(async () => {
+  try {
+    const t0 = performance.now();
+    await gs.wasm.init({ module: "/gradstack.wasm", threads: 3 });
+    const initMs = performance.now() - t0;
+    self.postMessage({ initMs, stats: gs.wasm.threadStats(), result: tinyTraining(gs, ${STEPS}) });
+  } catch (e) {
+    self.postMessage({ error: String((e && e.stack) || e) });
+  }
+})();
+`;
+
+/**
  * A page without COOP/COEP (no SharedArrayBuffer): `gs.wasm.init` given every variant's URL picks a
  * single-thread one (relaxed SIMD in chromium), or runs the one it is given (the worker's name).
  */
@@ -85,6 +104,8 @@ interface Reply {
   isolated?: boolean;
   info?: { isa: string; threads: number; sharedMemory: boolean };
   stats?: { threads: number; workersStarted: number; workerTasks: number };
+  /** How long gs.wasm.init took (ms). */
+  initMs?: number;
   /** Workers in the pool when gs.wasm.init resolved. */
   joined?: number;
   hash?: number;
@@ -101,6 +122,7 @@ async function withIsolatedWorker(
   source: string,
   body: (runWorker: (name: string) => Promise<Reply>) => Promise<void>,
   isolated = true,
+  headers: Record<string, string> = {},
 ): Promise<void> {
   const { code } = await bundleForBrowser(source);
   const files: Record<string, [string, string | Buffer]> = {
@@ -115,7 +137,7 @@ async function withIsolatedWorker(
   const server = createServer((req, res) => {
     const file = files[req.url ?? ""];
     if (file === undefined) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": file[0], ...isolation }).end(file[1]);
+    res.writeHead(200, { "content-type": file[0], ...isolation, ...headers }).end(file[1]);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -184,6 +206,33 @@ test(
       assert.deepEqual(three.result?.losses, one.result?.losses);
       assert.equal(three.result?.reloadedLoss, one.result?.reloadedLoss);
     });
+  },
+);
+
+test(
+  "where the page's policy blocks the pool's Web Workers, gs.wasm.init({ threads }) goes on without them",
+  { timeout: 240_000 },
+  async (t) => {
+    if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (npm test installs it as root)`);
+    const policy = { "content-security-policy": "worker-src 'self'" }; // no blob: workers
+    await withIsolatedWorker(
+      BLOCKED_WORKERS_SOURCE,
+      async (runWorker) => {
+        const reply = await runWorker("blocked");
+        assert.equal(reply.error, undefined);
+        assert.deepEqual(reply.stats, { threads: 3, workersStarted: 0, workerTasks: 0 });
+        // Its wait for workers gives up after 10 s; failed ones must end it at once.
+        assert.ok(reply.initMs! < 5000, `gs.wasm.init took ${reply.initMs} ms`);
+        try {
+          gs.setBackend("wasm");
+          assert.deepEqual(reply.result?.losses, tinyTraining(gs, STEPS).losses);
+        } finally {
+          gs.setBackend("js");
+        }
+      },
+      true,
+      policy,
+    );
   },
 );
 

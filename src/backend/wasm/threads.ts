@@ -17,18 +17,24 @@ export interface WorkerStart {
   stackTop: number;
 }
 
-/** Spawns threads - 1 workers on `wasm`'s memory and tells the pool how many threads it has. */
+/** Workers whose platform reported that they failed to start (the one loaded instance's). */
+let failedWorkers = 0;
+
+/**
+ * Spawns threads - 1 workers on `wasm`'s memory and tells the pool how many threads it has; `spawn`
+ * calls `failed` when its worker cannot start, so that a load stops waiting for it.
+ */
 export function startWorkers(
   module: WasmModule,
   wasm: WasmInstance,
   threads: number,
-  spawn: (start: WorkerStart) => void,
+  spawn: (start: WorkerStart, failed: () => void) => void,
 ): void {
   const ex = wasm.exports;
   for (let tid = 1; tid < threads; tid++) {
     const stack = ex.gs_alloc(STACK_BYTES) >>> 0;
     if (stack === 0) throw new Error("wasm backend: no memory for a worker's stack");
-    spawn({ module, memory: wasm.memory, tid, stackTop: stack + STACK_BYTES });
+    spawn({ module, memory: wasm.memory, tid, stackTop: stack + STACK_BYTES }, () => failedWorkers++);
   }
   // The pool uses as many workers as have parked (native/src/pool_wasm.cc), so nothing waits here.
   ex.gs_set_threads(threads);
@@ -47,7 +53,7 @@ const JOIN_TIMEOUT_MS = 10_000;
 export async function workersParked(wasm: WasmInstance, threads: number): Promise<void> {
   const want = threads - 1;
   const t0 = Date.now();
-  while (wasm.exports.gs_workers_started() < want) {
+  while (wasm.exports.gs_workers_started() + failedWorkers < want) {
     if (Date.now() - t0 > JOIN_TIMEOUT_MS) {
       const n = wasm.exports.gs_workers_started();
       console.warn(`gradstack: ${n} of ${want} wasm worker threads started within ${JOIN_TIMEOUT_MS} ms`);
