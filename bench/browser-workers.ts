@@ -11,9 +11,12 @@ import { repoRoot } from "../test/helpers/fixtures.js";
 
 /** What a worker posts back. */
 export interface StepReply {
+  /** The backend, with the wasm module's instruction set and how many of its workers joined the pool. */
   backend: string;
   threads: number;
   times: number[];
+  /** With `profile`: each kernel's [name, calls, ms] over the timed steps (gs.profileKernels, wall clock). */
+  kernels?: [string, number, number][];
   error?: string;
 }
 
@@ -31,7 +34,10 @@ async function timeSteps(make, warmup, steps) {
 }
 `;
 
-/** gradstack on `backendName` (wasm through gs.wasm.init with `threads`; another name through its init). */
+/**
+ * gradstack on `backendName`: wasm through gs.wasm.init with `threads`, choosing among the variants at
+ * `wasmFiles` as the lab does (relaxed SIMD in chromium) or given one; another name through its init.
+ */
 const GRADSTACK_ENTRY = `
 import * as gs from "../src/index.js";
 import { gptStep } from "./gpt.js";
@@ -40,17 +46,31 @@ import { mlpStep } from "./mlp.js";
 const STEPS = { gpt: () => gptStep("gpt"), lstm: lstmStep, mlp: mlpStep };
 ${TIME_STEPS}
 self.onmessage = async (event) => {
-  const { workload, backendName, warmup, steps, threads } = event.data;
+  const { workload, backendName, warmup, steps, threads, wasmFiles, profile } = event.data;
   try {
-    if (backendName === "wasm") await gs.wasm.init({ module: "wasm/gradstack.wasm", threads });
+    const urls = wasmFiles.map((f) => new URL("wasm/" + f, self.location.href).href);
+    const module = urls.length === 1 ? urls[0] : Object.fromEntries(wasmFiles.map((f, i) => [f, urls[i]]));
+    if (backendName === "wasm") await gs.wasm.init({ module, threads });
     else if (backendName !== "cpu-js") {
       if (typeof gs[backendName]?.init === "function") await gs[backendName].init();
       gs.setBackend(backendName);
     }
     if (!gs.backend().name.includes(backendName.replace("cpu-", "")))
       throw new Error("gradstack in the browser has no backend " + backendName + "; it runs " + gs.backend().name);
-    const times = await timeSteps(STEPS[workload], warmup, steps);
-    self.postMessage({ backend: gs.backend().name, threads: gs.backend().threads ?? 1, times });
+    let times, kernels;
+    if (profile) {
+      const step = STEPS[workload]();
+      for (let i = 0; i < warmup; i++) step();
+      const t0 = performance.now();
+      const r = gs.profileKernels(() => { for (let i = 0; i < steps; i++) step(); });
+      times = [(performance.now() - t0) / steps];
+      kernels = r.kernels.map(([name, k]) => [name, k.calls, k.ms]);
+    } else times = await timeSteps(STEPS[workload], warmup, steps);
+    const wasm = gs.wasm.info(), stats = gs.wasm.threadStats();
+    const backend = backendName !== "wasm" ? gs.backend().name :
+      "wasm " + wasm.isa + (wasm.sharedMemory ? "" : " single-thread") +
+      (stats.threads > 1 ? " (" + stats.workersStarted + " of " + (stats.threads - 1) + " workers joined)" : "");
+    self.postMessage({ backend, threads: gs.backend().threads ?? 1, times, kernels });
   } catch (e) {
     self.postMessage({ error: String((e && e.stack) || e) });
   }

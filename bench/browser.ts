@@ -6,11 +6,18 @@
  * compiled once), then one Markdown table:
  * - the GPT, char-LSTM and MLP training steps of `npm run bench` (bench/gpt.ts, lstm.ts, mlp.ts) in a
  *   Web Worker on `--backend`: wasm (default: `gs.wasm.init`, with `--threads` threads, default
- *   hardwareConcurrency), cpu-js, or another name (`await gs.<name>.init()`), checked against gs.backend();
+ *   hardwareConcurrency, choosing among the variants as the lab does, or `--wasm-module=FILE`), cpu-js,
+ *   or another name (`await gs.<name>.init()`), checked against gs.backend();
+ * - with the wasm backend, the same step in Node on the same module and threads (bench/browser-node.ts;
+ *   `--no-node`: none), and chromium's time over Node's;
  * - each step's TensorFlow.js twin (bench/tfjs-steps.ts; tfjs-core and tfjs-backend-wasm) in a Web Worker
  *   with the same threads, saying whether it got SIMD and threads (`--no-tfjs`: none);
  * - the steps/s of each lab page's default model while the page trains it (every page with a Start
  *   button, found in the lab's navigation), on the backend its worker picks (`--no-pages`: none).
+ * `--profile`: gradstack's steps through gs.profileKernels instead (one figure: the mean of the timed
+ * steps), each followed by its kernels' ms per step (wall clock), to set beside `node
+ * build/bench/profile-step.js gpt --wall` in Node. `--js-flags=...`: V8 flags for chromium (e.g.
+ * `--js-flags=--no-liftoff` to compile every wasm function with TurboFan at once).
  * The page is cross-origin isolated (the lab's server sends COOP/COEP), so both wasm backends may use
  * threads. No test: the figures depend on the machine and its load.
  */
@@ -23,6 +30,7 @@ import type { Page } from "playwright-core";
 import { buildLab, serveStatic } from "../src/cli/commands/lab.js";
 import { WASM_FILES } from "../src/backend/wasm/variants.js";
 import { launchChromium, openPage, WAIT_MS } from "../test/helpers/lab-browser.js";
+import { nodeWasmStep } from "./browser-node.js";
 import { gradstackWorker, tfjsWasmDir, tfjsWorker, type StepReply } from "./browser-workers.js";
 import { compileTimesLine, type CompileTime } from "./wasm-compile.js";
 import { workload } from "./workloads.js";
@@ -41,6 +49,11 @@ const TFJS = !process.argv.includes("--no-tfjs");
 const PAGES = !process.argv.includes("--no-pages");
 /** Threads of both wasm backends' workers (default: chromium's hardwareConcurrency). */
 const THREADS = option("threads", "") === "" ? undefined : Number(option("threads", ""));
+const NODE = BACKEND === "wasm" && !process.argv.includes("--no-node");
+const PROFILE = process.argv.includes("--profile");
+const JS_FLAGS = option("js-flags", "");
+/** The wasm modules gs.wasm.init chooses among (default: every variant, as the lab's worker). */
+const WASM_MODULES = option("wasm-module", WASM_FILES.join(",")).split(",");
 
 const TITLES: Record<string, string> = {
   gpt: "GPT step, nanoGPT CPU recipe (L4 H4 E128 T64 B12, AdamW)",
@@ -63,18 +76,36 @@ async function inWorker(page: Page, script: string, message: object): Promise<St
 }
 
 /** A table row from a worker's reply; the median time for the comparison line. */
-function stepRow(id: string, r: StepReply): { row: string[]; ms: number } {
+function stepRow(id: string, r: StepReply): { row: string[]; ms: number; reply: StepReply } {
   const ms = median(r.times);
-  const range = `${Math.min(...r.times).toFixed(0)}–${Math.max(...r.times).toFixed(0)}`;
+  const digits = ms < 10 ? 1 : 0;
+  const range = `${Math.min(...r.times).toFixed(digits)}–${Math.max(...r.times).toFixed(digits)}`;
   return {
     row: [
       TITLES[id] ?? id,
       `${r.backend}, ${r.threads} thread${r.threads === 1 ? "" : "s"}`,
-      `${ms.toFixed(ms < 10 ? 1 : 0)} ms (${range}), median of ${r.times.length}`,
+      `${ms.toFixed(digits)} ms (${range}), median of ${r.times.length}`,
       `${(1000 / ms).toFixed(1)}`,
     ],
     ms,
+    reply: r,
   };
+}
+
+/** A step's kernels (`--profile`): ms and calls per step, the largest first, and the time outside them. */
+function kernelTable(id: string, r: StepReply): string[] {
+  const steps = STEPS;
+  const inKernels = (r.kernels ?? []).reduce((sum, k) => sum + k[2], 0) / steps;
+  return [
+    `${id} on ${r.backend}: ms per step (of ${r.times[0].toFixed(1)}) by kernel`,
+    ...(r.kernels ?? [])
+      .filter((k) => k[2] / steps >= 0.05)
+      .map(
+        ([name, calls, ms]) =>
+          `  ${name.padEnd(28)} ${(ms / steps).toFixed(2).padStart(8)} ms ${String(Math.round(calls / steps)).padStart(6)} calls`,
+      ),
+    `  ${"outside kernels".padEnd(28)} ${(r.times[0] - inKernels).toFixed(2).padStart(8)} ms`,
+  ];
 }
 
 /** WebAssembly.compile of each module, on the page (a fresh renderer: nothing compiled them before). */
@@ -131,7 +162,7 @@ async function main(): Promise<void> {
   const tfjsFiles = readdirSync(tfjsWasmDir()).filter((f) => f.endsWith(".wasm"));
   for (const file of tfjsFiles) copyFileSync(join(tfjsWasmDir(), file), join(site, "tfjs", file));
   const server = await serveStatic(site, "127.0.0.1", 0);
-  const browser = await launchChromium();
+  const browser = await launchChromium(JS_FLAGS ? [`--js-flags=${JS_FLAGS}`] : []);
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -154,6 +185,8 @@ async function main(): Promise<void> {
     console.log(`WebAssembly.compile in chromium: ${compileTimesLine(compiled)}`);
     const rows: string[][] = [];
     const speedups: string[] = [];
+    const kernelLines: string[] = [];
+    const versusNode: string[] = [];
     for (const id of ONLY) {
       const common = { workload: id, threads: THREADS };
       const ours = stepRow(
@@ -161,11 +194,20 @@ async function main(): Promise<void> {
         await inWorker(page, "bench-gradstack.js", {
           ...common,
           backendName: BACKEND,
+          wasmFiles: WASM_MODULES,
+          profile: PROFILE,
           warmup: WARMUP,
           steps: STEPS,
         }),
       );
       rows.push(ours.row);
+      if (PROFILE) kernelLines.push(...kernelTable(id, ours.reply));
+      if (NODE && !PROFILE) {
+        const relaxed = ours.reply.backend.includes("relaxed");
+        const node = stepRow(id, nodeWasmStep(id, ours.reply.threads, relaxed, WARMUP, STEPS));
+        rows.push(node.row);
+        versusNode.push(`${id} ${(ours.ms / node.ms).toFixed(2)}×`);
+      }
       const counts = workload(id).tfjs;
       if (!TFJS || counts === undefined) continue;
       const steps = Math.min(STEPS, counts.steps);
@@ -196,6 +238,9 @@ async function main(): Promise<void> {
     console.log(`load average ${loadavg()[0].toFixed(2)} after\n`);
     console.log("| workload | backend | time per step | steps/s |\n| --- | --- | --- | --- |");
     for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+    if (kernelLines.length > 0) console.log(`\n${kernelLines.join("\n")}`);
+    if (versusNode.length > 0)
+      console.log(`\ngradstack's wasm step time in chromium over the same in Node: ${versusNode.join(", ")}`);
     if (speedups.length > 0)
       console.log(`\ngradstack (${BACKEND}) over TensorFlow.js's wasm: ${speedups.join(", ")}`);
   } finally {

@@ -1,7 +1,7 @@
 // The wasm backend in a browser: the bundle, in a Web Worker of a cross-origin-isolated page of
 // headless chromium (shared WebAssembly memory needs COOP/COEP), loads wasm/gradstack.wasm with
 // `await gs.wasm.init({ module })` and trains the tiny GPT to the same losses as Node on wasm; with
-// `threads` it runs on Web Workers, to the same bits as on one thread. The lab's worker picks wasm.
+// `threads` it runs on Web Workers (joined when init resolves), to the same bits as on one thread. The lab's worker picks wasm.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -43,8 +43,8 @@ import { tinyTraining } from "./build/test/helpers/tiny-training.js";
   try {
     const threads = Number(self.name);
     await gs.wasm.init({ module: "/gradstack.wasm", threads });
-    for (let i = 0; i < 500 && gs.wasm.threadStats().workersStarted < threads - 1; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    // init resolves once the Web Workers joined: a synchronous loop right after it gets them
+    const joined = gs.wasm.threadStats().workersStarted;
     // Workers that started sleep until a job wakes them, and a caller that finishes a job before they
     // wake runs all its tasks: products large enough for them to join, until they have (at most 20).
     const big = gs.randn([512, 512]);
@@ -55,7 +55,26 @@ import { tinyTraining } from "./build/test/helpers/tiny-training.js";
     for (const word of new Uint32Array(product.buffer, product.byteOffset, product.length))
       hash = Math.imul(hash ^ word, 16777619) >>> 0;
     const result = tinyTraining(gs, ${STEPS});
-    self.postMessage({ stats: gs.wasm.threadStats(), hash, result });
+    self.postMessage({ stats: gs.wasm.threadStats(), joined, hash, result });
+  } catch (e) {
+    self.postMessage({ error: String((e && e.stack) || e) });
+  }
+})();
+`;
+
+/**
+ * Threads asked for where the page's policy forbids the pool's Web Workers (made from Blob URLs):
+ * gs.wasm.init must not wait for workers that failed, and runs on one thread to the same losses.
+ */
+const BLOCKED_WORKERS_SOURCE = `
+import * as gs from "gradstack";
+import { tinyTraining } from "./build/test/helpers/tiny-training.js";
+(async () => {
+  try {
+    const t0 = performance.now();
+    await gs.wasm.init({ module: "/gradstack.wasm", threads: 3 });
+    const initMs = performance.now() - t0;
+    self.postMessage({ initMs, stats: gs.wasm.threadStats(), result: tinyTraining(gs, ${STEPS}) });
   } catch (e) {
     self.postMessage({ error: String((e && e.stack) || e) });
   }
@@ -85,6 +104,10 @@ interface Reply {
   isolated?: boolean;
   info?: { isa: string; threads: number; sharedMemory: boolean };
   stats?: { threads: number; workersStarted: number; workerTasks: number };
+  /** How long gs.wasm.init took (ms). */
+  initMs?: number;
+  /** Workers in the pool when gs.wasm.init resolved. */
+  joined?: number;
   hash?: number;
   result?: TinyTrainingResult;
   error?: string;
@@ -99,6 +122,7 @@ async function withIsolatedWorker(
   source: string,
   body: (runWorker: (name: string) => Promise<Reply>) => Promise<void>,
   isolated = true,
+  headers: Record<string, string> = {},
 ): Promise<void> {
   const { code } = await bundleForBrowser(source);
   const files: Record<string, [string, string | Buffer]> = {
@@ -113,7 +137,7 @@ async function withIsolatedWorker(
   const server = createServer((req, res) => {
     const file = files[req.url ?? ""];
     if (file === undefined) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": file[0], ...isolation }).end(file[1]);
+    res.writeHead(200, { "content-type": file[0], ...isolation, ...headers }).end(file[1]);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -175,12 +199,40 @@ test(
       assert.equal(three.error, undefined);
       assert.deepEqual(one.stats, { threads: 1, workersStarted: 0, workerTasks: 0 });
       assert.equal(three.stats?.threads, 3);
-      assert.equal(three.stats?.workersStarted, 2, "both Web Workers joined the pool");
+      assert.equal(three.joined, 2, "both Web Workers joined the pool before gs.wasm.init resolved");
+      assert.equal(three.stats?.workersStarted, 2);
       assert.ok((three.stats?.workerTasks ?? 0) > 0, "the Web Workers ran tasks");
       assert.equal(three.hash, one.hash, "the matmul's bits do not depend on the thread count");
       assert.deepEqual(three.result?.losses, one.result?.losses);
       assert.equal(three.result?.reloadedLoss, one.result?.reloadedLoss);
     });
+  },
+);
+
+test(
+  "where the page's policy blocks the pool's Web Workers, gs.wasm.init({ threads }) goes on without them",
+  { timeout: 240_000 },
+  async (t) => {
+    if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is missing (npm test installs it as root)`);
+    const policy = { "content-security-policy": "worker-src 'self'" }; // no blob: workers
+    await withIsolatedWorker(
+      BLOCKED_WORKERS_SOURCE,
+      async (runWorker) => {
+        const reply = await runWorker("blocked");
+        assert.equal(reply.error, undefined);
+        assert.deepEqual(reply.stats, { threads: 3, workersStarted: 0, workerTasks: 0 });
+        // Its wait for workers gives up after 10 s; failed ones must end it at once.
+        assert.ok(reply.initMs! < 5000, `gs.wasm.init took ${reply.initMs} ms`);
+        try {
+          gs.setBackend("wasm");
+          assert.deepEqual(reply.result?.losses, tinyTraining(gs, STEPS).losses);
+        } finally {
+          gs.setBackend("js");
+        }
+      },
+      true,
+      policy,
+    );
   },
 );
 

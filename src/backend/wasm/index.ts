@@ -59,7 +59,10 @@ export interface WasmInfo {
   compileMs: number;
 }
 
-/** Loads the wasm backend (once) and, unless `activate: false`, makes it the CPU backend. */
+/**
+ * Loads the wasm backend (once) and, unless `activate: false`, makes it the CPU backend; resolves once
+ * its worker threads have joined the pool (a browser starts them only while this thread yields).
+ */
 export async function init(options: WasmInitOptions = {}): Promise<WasmInfo> {
   checkKnownKeys("wasm.init", options, ["module", "sharedMemory", "relaxedSimd", "threads", "activate"]);
   const { info } = await loadWasmAsync(options satisfies WasmLoadOptions);

@@ -9,7 +9,7 @@ import type { WasmHeap } from "./heap.js";
 import { instantiateAsync, instantiateSync, sharedMemoryAvailable, type WasmInstance } from "./instance.js";
 import { enableRelaxedSimd, wasmBytesSync } from "./node-bytes.js";
 import { startThreads, wasmThreadCount } from "./node-threads.js";
-import { clampThreads } from "./threads.js";
+import { clampThreads, workersParked } from "./threads.js";
 import { fileOf, relaxedSimdSupported, type WasmFile, type WasmVariant } from "./variants.js";
 import { isWasmModule, webAssembly, type WasmModule } from "./webassembly.js";
 
@@ -128,12 +128,20 @@ async function compileVariant(sources: WasmSources | undefined, v: WasmVariant):
   return isNode ? webAssembly().compile(wasmBytesSync(files[0])) : compileSource(defaultUrl(files[0]));
 }
 
+let loading: Promise<LoadedWasm> | null = null;
+
 /**
  * Loads the backend asynchronously (browsers; Node too), with `threads` threads (default: the
- * platform's count, node-threads.ts; 1 for the single-thread modules); a later call returns the first load.
+ * platform's count, node-threads.ts; 1 for the single-thread modules), and resolves once its workers
+ * have joined the pool; a later call returns the first load.
  */
-export async function loadWasmAsync(options: WasmLoadOptions = {}): Promise<LoadedWasm> {
-  if (loaded !== null) return loaded;
+export function loadWasmAsync(options: WasmLoadOptions = {}): Promise<LoadedWasm> {
+  if (loaded !== null) return Promise.resolve(loaded);
+  loading ??= loadAndJoin(options).finally(() => (loading = null));
+  return loading;
+}
+
+async function loadAndJoin(options: WasmLoadOptions): Promise<LoadedWasm> {
   const t0 = performance.now();
   let module: WasmModule;
   if (isSource(options.module)) {
@@ -142,8 +150,10 @@ export async function loadWasmAsync(options: WasmLoadOptions = {}): Promise<Load
   } else module = await compileVariant(options.module, chooseVariant(options));
   const compileMs = performance.now() - t0;
   const wasm = await instantiateAsync(module);
-  if (loaded !== null) return loaded; // another init finished first
+  if (loaded !== null) return loaded; // a synchronous load finished first
   const threads = options.threads === undefined ? wasmThreadCount() : clampThreads(options.threads);
-  loaded = finish(wasm, module, threads, compileMs);
+  const made = finish(wasm, module, threads, compileMs);
+  if (wasm.shared) await workersParked(wasm, made.info.threads);
+  loaded ??= made;
   return loaded;
 }

@@ -37,9 +37,12 @@ export const startThreads: typeof NodeThreads.startThreads = (module, wasm, thre
     new Blob([`onmessage = (event) => (${parkWorker.toString()})(event.data);`], { type: "text/javascript" }),
   );
   const url = workerUrl;
-  startWorkers(module, wasm, threads, (start) => {
+  startWorkers(module, wasm, threads, (start, failed) => {
     const worker = new browser.Worker(url, { name: `gradstack wasm thread ${start.tid}` });
-    worker.onerror = (e) => console.warn(`gradstack: a wasm worker thread failed: ${e.message}`);
+    worker.onerror = (e) => {
+      failed();
+      console.warn(`gradstack: a wasm worker thread failed: ${e.message}`);
+    };
     worker.postMessage(start);
   });
 };

@@ -21,13 +21,16 @@ export function wasmThreadCount(): number {
 export function startThreads(module: WasmModule, wasm: WasmInstance, threads: number): void {
   const spin = Number.parseInt(process.env.GRADSTACK_WASM_SPIN ?? "", 10);
   if (Number.isInteger(spin) && spin >= 0) wasm.exports.gs_set_spin(Math.min(spin, 2 ** 32 - 1));
-  startWorkers(module, wasm, threads, (start) => {
+  startWorkers(module, wasm, threads, (start, failed) => {
     const worker = new Worker(new URL("./worker.js", import.meta.url), {
       workerData: start,
       execArgv: [], // not the parent's flags (--input-type, --test, ...)
     });
     worker.unref(); // a parked worker must not keep the process alive
     // A worker that cannot start leaves its tasks to the others (the pool counts who started).
-    worker.on("error", (e) => console.warn(`gradstack: a wasm worker thread failed: ${e.message}`));
+    worker.on("error", (e) => {
+      failed();
+      console.warn(`gradstack: a wasm worker thread failed: ${e.message}`);
+    });
   });
 }

@@ -17,21 +17,50 @@ export interface WorkerStart {
   stackTop: number;
 }
 
-/** Spawns threads - 1 workers on `wasm`'s memory and tells the pool how many threads it has. */
+/** Workers whose platform reported that they failed to start (the one loaded instance's). */
+let failedWorkers = 0;
+
+/**
+ * Spawns threads - 1 workers on `wasm`'s memory and tells the pool how many threads it has; `spawn`
+ * calls `failed` when its worker cannot start, so that a load stops waiting for it.
+ */
 export function startWorkers(
   module: WasmModule,
   wasm: WasmInstance,
   threads: number,
-  spawn: (start: WorkerStart) => void,
+  spawn: (start: WorkerStart, failed: () => void) => void,
 ): void {
   const ex = wasm.exports;
   for (let tid = 1; tid < threads; tid++) {
     const stack = ex.gs_alloc(STACK_BYTES) >>> 0;
     if (stack === 0) throw new Error("wasm backend: no memory for a worker's stack");
-    spawn({ module, memory: wasm.memory, tid, stackTop: stack + STACK_BYTES });
+    spawn({ module, memory: wasm.memory, tid, stackTop: stack + STACK_BYTES }, () => failedWorkers++);
   }
   // The pool uses as many workers as have parked (native/src/pool_wasm.cc), so nothing waits here.
   ex.gs_set_threads(threads);
+}
+
+/** How long an asynchronous load waits for its workers to park before it goes on with those that did. */
+const JOIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Resolves once `threads - 1` workers have parked in the pool (or after JOIN_TIMEOUT_MS, with a
+ * warning: the pool uses whoever parked). A browser starts a worker's Web Workers only while the
+ * thread that made them returns to its event loop, so a caller that trains in a synchronous loop
+ * right after a load that did not wait here ran every step on one thread (bench:browser's GPT step
+ * measured so: workersStarted 0 after 13 steps).
+ */
+export async function workersParked(wasm: WasmInstance, threads: number): Promise<void> {
+  const want = threads - 1;
+  const t0 = Date.now();
+  while (wasm.exports.gs_workers_started() + failedWorkers < want) {
+    if (Date.now() - t0 > JOIN_TIMEOUT_MS) {
+      const n = wasm.exports.gs_workers_started();
+      console.warn(`gradstack: ${n} of ${want} wasm worker threads started within ${JOIN_TIMEOUT_MS} ms`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 /** The thread count asked for, as the pool takes it (1 to 64). */
