@@ -4,7 +4,8 @@
 // probabilities from it a block of rows at a time (flash-attention style), so nothing T×T is stored:
 // per task, K and V transposed (hs×T), dK and dV (T×hs) and a few rows of scores. Loops are written
 // for the compiler to vectorise; each body is compiled for AVX-512, AVX2+FMA and baseline, chosen at
-// run time.
+// run time. With dropout, the mask of each probability is recomputed from the call's Philox key
+// (philox.h) where the probability is, forward and backward, so no mask is stored either.
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,7 @@
 
 #include "isa.h"
 #include "ops.h"
+#include "philox.h"
 #include "pool.h"
 #include "vmath.h"
 
@@ -23,7 +25,24 @@ using namespace vm;
 struct Dims {
   int64_t B, T, nh, hs;
   float scale;
+  // Dropout on the probabilities (threshold 0: none): probability (b, h, i, j) is kept, times
+  // keep_scale, when element (b·nh + h)·T² + i·T + j of the Philox stream under (k0, k1) is at least
+  // threshold: the bits the dropout kernel draws on the (B, nh, T, T) matrix under the same key.
+  uint32_t k0, k1, threshold;
+  float keep_scale;
 };
+
+// The Philox element of probability (b, h, i, 0).
+GS_INLINE uint64_t mask_row(const Dims& d, int64_t b, int64_t h, int64_t i) {
+  const uint64_t T = static_cast<uint64_t>(d.T);
+  return (static_cast<uint64_t>(b * d.nh + h) * T + static_cast<uint64_t>(i)) * T;
+}
+
+// p[j] = p[j]·keep_scale where the row's mask keeps j, else 0, for j < n; bits is n words of scratch.
+GS_INLINE void drop_row(float* p, int64_t n, uint64_t first, const Dims& d, uint32_t* bits) {
+  philox_elements(first, n, d.k0, d.k1, bits);
+  for (int64_t j = 0; j < n; j++) p[j] = bits[j] >= d.threshold ? p[j] * d.keep_scale : 0.0f;
+}
 
 constexpr int BR = 8;  // rows per block in the backward pass
 
@@ -155,7 +174,7 @@ GS_INLINE void scaled_queries(const float* base, int64_t ld, int64_t i0, int64_t
 // in blocks of BR: their scores and outputs are computed together (block_dots, block_axpy).
 template <int HS>
 GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int64_t h, const Dims& d,
-                        float* buf) {
+                        float* buf, uint32_t* bits) {
   const int64_t T = d.T, hs = HS > 0 ? HS : d.hs, C = d.nh * hs, C3 = 3 * C;
   const float* base = qkv + b * T * C3 + h * hs;
   float* Kt = buf;            // hs × T
@@ -180,7 +199,8 @@ GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int
       const float sum = exp_sum(s, n, mx);
       for (int64_t j = n; j < i1; j++) s[j] = 0.0f;  // masked: the block's columns up to i1
       inv[r] = 1.0f / sum;
-      lse[(b * d.nh + h) * T + i] = mx + std::log(sum);
+      lse[(b * d.nh + h) * T + i] = mx + std::log(sum);  // of the scores before dropout
+      if (d.threshold) drop_row(s, n, mask_row(d, b, h, i), d, bits);
     }
     block_axpy(S, T, V, C3, i1, ob, hs);
     for (int64_t i = i0; i < i1; i++) {
@@ -268,7 +288,7 @@ GS_INLINE void accumulate_kv_cols(float* dk, float* dv, const float* ds, const f
 
 template <int HS>
 GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, const float* lse, float* dqkv,
-                        int64_t b, int64_t h, const Dims& d, float* buf) {
+                        int64_t b, int64_t h, const Dims& d, float* buf, uint32_t* bits) {
   const int64_t T = d.T, hs = HS > 0 ? HS : d.hs, C = d.nh * hs, C3 = 3 * C;
   const float* base = qkv + b * T * C3 + h * hs;
   float* dbase = dqkv + b * T * C3 + h * hs;
@@ -304,9 +324,19 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
       const float* y = out + (b * T + i) * C + h * hs;
       const float l = lrow[i];
       for (int64_t j = 0; j < n; j++) p[j] = exp_f(p[j] - l);
-      float D = 0.0f;  // dy·y, the softmax-backward correction
+      float D = 0.0f;  // dy·y = Σ_j p̃_ij dp̃_ij, the softmax-backward correction (y = Σ_j p̃_ij v_j)
       for (int64_t e = 0; e < hs; e++) D += dy[e] * y[e];
-      for (int64_t j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - D);
+      if (d.threshold) {
+        // With the dropped p̃ = p·z (z = mask·keep_scale): dp = z·dp̃, ds = p·(dp − D), and dV takes p̃.
+        philox_elements(mask_row(d, b, h, i), n, d.k0, d.k1, bits);
+        for (int64_t j = 0; j < n; j++) {
+          const float z = bits[j] >= d.threshold ? d.keep_scale : 0.0f;
+          ds[j] = p[j] * (z * ds[j] - D);
+          p[j] *= z;
+        }
+      } else {
+        for (int64_t j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - D);
+      }
       for (int64_t j = n; j < i1; j++) p[j] = ds[j] = 0.0f;  // masked: the block's columns up to i1
     }
     // dq_i = scale · Σ_j ds_ij k_j for the block's rows (rows past i1 have garbage ds and are not stored).
@@ -316,7 +346,7 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
       float* dq = dbase + i * C3;
       for (int64_t e = 0; e < hs; e++) dq[e] = dqb[(i - i0) * hs + e] * d.scale;
     }
-    // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p_ij dy_i, for the block's rows; columns j < i1.
+    // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p̃_ij dy_i, for the block's rows; columns j < i1.
     const float* dy0 = dout + (b * T + i0) * C + h * hs;
     int64_t j = 0;
     if constexpr (HS > 0) {
@@ -339,23 +369,23 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
 // variants
 
 struct Fns {
-  void (*fwd)(const float*, float*, float*, int64_t, int64_t, const Dims&, float*);
+  void (*fwd)(const float*, float*, float*, int64_t, int64_t, const Dims&, float*, uint32_t*);
   void (*bwd)(const float*, const float*, const float*, const float*, float*, int64_t, int64_t, const Dims&,
-              float*);
+              float*, uint32_t*);
 };
 
 #define GS_ATTN_VARIANT(SUFFIX, ATTR)                                                                     \
   ATTR void fwd_##SUFFIX(const float* qkv, float* out, float* lse, int64_t b, int64_t h, const Dims& d,   \
-                         float* buf) {                                                                  \
-    if (d.hs == 32) fwd_head<32>(qkv, out, lse, b, h, d, buf);                                         \
-    else if (d.hs == 64) fwd_head<64>(qkv, out, lse, b, h, d, buf);                                    \
-    else fwd_head<0>(qkv, out, lse, b, h, d, buf);                                                      \
+                         float* buf, uint32_t* bits) {                                                  \
+    if (d.hs == 32) fwd_head<32>(qkv, out, lse, b, h, d, buf, bits);                                   \
+    else if (d.hs == 64) fwd_head<64>(qkv, out, lse, b, h, d, buf, bits);                              \
+    else fwd_head<0>(qkv, out, lse, b, h, d, buf, bits);                                                \
   }                                                                                                     \
   ATTR void bwd_##SUFFIX(const float* qkv, const float* out, const float* dout, const float* lse,         \
-                         float* dqkv, int64_t b, int64_t h, const Dims& d, float* buf) {                \
-    if (d.hs == 32) bwd_head<32>(qkv, out, dout, lse, dqkv, b, h, d, buf);                             \
-    else if (d.hs == 64) bwd_head<64>(qkv, out, dout, lse, dqkv, b, h, d, buf);                        \
-    else bwd_head<0>(qkv, out, dout, lse, dqkv, b, h, d, buf);                                          \
+                         float* dqkv, int64_t b, int64_t h, const Dims& d, float* buf, uint32_t* bits) { \
+    if (d.hs == 32) bwd_head<32>(qkv, out, dout, lse, dqkv, b, h, d, buf, bits);                       \
+    else if (d.hs == 64) bwd_head<64>(qkv, out, dout, lse, dqkv, b, h, d, buf, bits);                  \
+    else bwd_head<0>(qkv, out, dout, lse, dqkv, b, h, d, buf, bits);                                    \
   }                                                                                                     \
   const Fns fns_##SUFFIX = {fwd_##SUFFIX, bwd_##SUFFIX};
 
@@ -367,44 +397,59 @@ const Fns& fns() {
 }
 
 // Per-thread scratch, grown as needed and kept for the next call.
-float* scratch(int64_t n) {
-  thread_local std::vector<float> buf;
+template <typename T>
+T* scratch(int64_t n) {
+  thread_local std::vector<T> buf;
   if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
   return buf.data();
 }
 
-// sc = [B, T, nh, hs, scale]: positive counts and a finite scale.
+// A task's scratch: floats for the kernel, a row of mask bits for dropout.
+struct Scratch {
+  float* buf;
+  uint32_t* bits;
+};
+
+// sc = [B, T, nh, hs, scale, key0, key1, threshold, keep_scale]: positive counts, finite scales, the
+// dropout slots 0 (or absent) when there is none.
 bool parse_dims(const double* sc, int64_t sclen, Dims* d) {
   int64_t c[4];
   if (sclen < 5) return false;
   for (int i = 0; i < 4; i++)
     if (!as_count(sc[i], &c[i]) || c[i] == 0) return false;
   if (!std::isfinite(sc[4])) return false;
-  *d = Dims{c[0], c[1], c[2], c[3], static_cast<float>(sc[4])};
+  *d = Dims{c[0], c[1], c[2], c[3], static_cast<float>(sc[4]), 0, 0, 0, 1.0f};
+  if (sclen >= 9 && sc[7] != 0) {
+    if (!as_u32(sc[5], &d->k0) || !as_u32(sc[6], &d->k1) || !as_u32(sc[7], &d->threshold) ||
+        !std::isfinite(sc[8]))
+      return false;
+    d->keep_scale = static_cast<float>(sc[8]);
+  }
   return true;
 }
 
-// Runs f(b, h, buf) over every (batch, head), on the pool when the work is worth it.
+// Runs f(b, h, scratch) over every (batch, head), on the pool when the work is worth it.
 template <class F>
 void over_heads(const Dims& d, int64_t bufLen, const F& f) {
   const int64_t tasks = d.B * d.nh;
   const double work = static_cast<double>(tasks) * static_cast<double>(d.T) * static_cast<double>(d.T) *
                       static_cast<double>(d.hs);
   const int threads = threads_for(work, 65536.0);
+  const int64_t bitsLen = d.threshold ? d.T : 0;
   if (threads == 1 || tasks == 1) {
-    float* buf = scratch(bufLen);
-    for (int64_t t = 0; t < tasks; t++) f(t / d.nh, t % d.nh, buf);
+    const Scratch s{scratch<float>(bufLen), scratch<uint32_t>(bitsLen)};
+    for (int64_t t = 0; t < tasks; t++) f(t / d.nh, t % d.nh, s);
     return;
   }
   struct Ctx {
     const F* f;
-    int64_t nh, bufLen;
-  } ctx{&f, d.nh, bufLen};
+    int64_t nh, bufLen, bitsLen;
+  } ctx{&f, d.nh, bufLen, bitsLen};
   run_tasks(
       tasks,
       [](void* vc, int64_t t, int) {
         const Ctx& c = *static_cast<const Ctx*>(vc);
-        (*c.f)(t / c.nh, t % c.nh, scratch(c.bufLen));
+        (*c.f)(t / c.nh, t % c.nh, Scratch{scratch<float>(c.bufLen), scratch<uint32_t>(c.bitsLen)});
       },
       &ctx, threads);
 }
@@ -425,7 +470,7 @@ bool k_causal_attention(const Arr& qkv, const Arr& out, const Arr& lse, const do
   float* L = static_cast<float*>(lse.p);
   auto fn = fns().fwd;
   over_heads(d, d.hs * d.T + BR * d.T + 2 * BR * d.hs,
-             [&](int64_t b, int64_t h, float* buf) { fn(Q, O, L, b, h, d, buf); });
+             [&](int64_t b, int64_t h, const Scratch& s) { fn(Q, O, L, b, h, d, s.buf, s.bits); });
   return true;
 }
 
@@ -445,7 +490,7 @@ bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout
   float* DQ = static_cast<float*>(dqkv.p);
   auto fn = fns().bwd;
   const int64_t bufLen = 4 * d.hs * d.T + 2 * BR * d.T + 2 * BR * d.hs;
-  over_heads(d, bufLen, [&](int64_t b, int64_t h, float* buf) { fn(Q, O, G, L, DQ, b, h, d, buf); });
+  over_heads(d, bufLen, [&](int64_t b, int64_t h, const Scratch& s) { fn(Q, O, G, L, DQ, b, h, d, s.buf, s.bits); });
   return true;
 }
 

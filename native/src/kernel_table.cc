@@ -150,7 +150,7 @@ extern const Kernel KERNELS[] = {
     {"gelu", 2, 0, [](const Arr* a, const double* sc, int64_t n) { return n >= 1 && gs::k_gelu(a[0], a[1], sc[0] != 0); }},
     {"geluBackward", 3, 0,
      [](const Arr* a, const double* sc, int64_t n) { return n >= 1 && gs::k_gelu_backward(a[0], a[1], a[2], sc[0] != 0); }},
-    // (qkv, out, lse) / (qkv, out, dout, lse, dqkv); [B, T, nh, hs, scale]
+    // (qkv, out, lse) / (qkv, out, dout, lse, dqkv); [B, T, nh, hs, scale, key0, key1, threshold, keep_scale]
     {"causalAttention", 3, 0,
      [](const Arr* a, const double* sc, int64_t n) { return gs::k_causal_attention(a[0], a[1], a[2], sc, n); }},
     {"causalAttentionBackward", 5, 0,

@@ -1,38 +1,17 @@
-// Counter-based random kernels: Philox4x32-10 (Salmon, Moraes, Dror & Shaw, SC 2011), the same bits as
-// src/backend/philox.ts and the WGSL in src/backend/webgpu/random.ts. Element i of a call is word i mod 4
-// of the block at counter (i / 4 low word, high word, 0, 0) under the call's 64-bit key.
+// Counter-based random kernels on Philox4x32-10 (philox.h): element i of a call is word i mod 4 of the
+// block at counter (i / 4 low word, high word, 0, 0) under the call's 64-bit key.
 #include "ops.h"
+#include "philox.h"
 #include "pool.h"
 
 namespace gs {
 namespace {
 
-struct Block {
-  uint32_t w[4];
-};
-
-inline Block philox4x32_10(uint64_t block, uint32_t k0, uint32_t k1) {
-  uint32_t c0 = static_cast<uint32_t>(block), c1 = static_cast<uint32_t>(block >> 32), c2 = 0, c3 = 0;
-  for (int round = 0; round < 10; round++) {
-    const uint64_t p0 = uint64_t{0xd2511f53u} * c0;
-    const uint64_t p1 = uint64_t{0xcd9e8d57u} * c2;
-    const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ c1 ^ k0;
-    const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ c3 ^ k1;
-    c1 = static_cast<uint32_t>(p1);
-    c3 = static_cast<uint32_t>(p0);
-    c0 = n0;
-    c2 = n2;
-    k0 += 0x9e3779b9u;
-    k1 += 0xbb67ae85u;
-  }
-  return Block{{c0, c1, c2, c3}};
-}
-
 template <typename T>
 void dropout_range(const T* x, T* out, int64_t n, int64_t b, int64_t e, uint32_t k0, uint32_t k1,
                    uint32_t threshold, T scale) {
   for (int64_t block = b; block < e; block++) {
-    const Block r = philox4x32_10(static_cast<uint64_t>(block), k0, k1);
+    const PhiloxBlock r = philox4x32_10(static_cast<uint64_t>(block), k0, k1);
     const int64_t i = block * 4, end = std::min<int64_t>(4, n - i);
     for (int64_t j = 0; j < end; j++) out[i + j] = x[i + j] * (r.w[j] >= threshold ? scale : T(0));
   }
@@ -46,13 +25,6 @@ void dropout_all(const Arr& x, const Arr& out, uint32_t k0, uint32_t k1, uint32_
   const T s = static_cast<T>(scale);
   // Each block's bits depend on its counter alone, so any split over threads gives the same result.
   parallel_for(blocks, 2048, [&](int64_t b, int64_t e) { dropout_range(X, O, n, b, e, k0, k1, threshold, s); });
-}
-
-inline bool as_u32(double v, uint32_t* out) {
-  int64_t c;
-  if (!as_count(v, &c) || c > 0xffffffffLL) return false;
-  *out = static_cast<uint32_t>(c);
-  return true;
 }
 
 }  // namespace
