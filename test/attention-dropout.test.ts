@@ -20,6 +20,7 @@ import { causalAttentionBackwardJs, causalAttentionJs } from "../src/backend/fus
 import { kernels } from "../src/backend/index.js";
 import type { DropoutMask } from "../src/backend/types.js";
 import { assertClose } from "./helpers/fixtures.js";
+import { keptByAttention, keptByDropoutKernel } from "./helpers/attention-mask.js";
 
 /** A fixed mask of probability p under the key that Generator(seed) draws. */
 function maskOf(p: number, seed: number): DropoutMask {
@@ -28,34 +29,7 @@ function maskOf(p: number, seed: number): DropoutMask {
   return m;
 }
 
-/** The dropout kernel's keep pattern on a (B, nh, T, T) matrix of ones under `mask`. */
-function keptByDropoutKernel(B: number, nh: number, T: number, mask: DropoutMask): boolean[] {
-  const ones = new Float32Array(B * nh * T * T).fill(1);
-  const out = new Float32Array(ones.length);
-  cpuJs.dropout(ones, out, mask.key0, mask.key1, mask.threshold, mask.scale);
-  return Array.from(out, (v) => v !== 0);
-}
-
-/**
- * The keep pattern the attention kernel applies, read from its output: with q = k = 0 every allowed
- * probability is 1/(i+1), and with hs = T value row j is the unit vector e_j, so output (b, i, h, j)
- * is P[b, h, i, j]·z_ij, zero exactly where the mask drops. Entries j > i (masked) read false.
- */
-function keptByAttention(B: number, nh: number, T: number, run: (qkv: Float32Array) => ArrayLike<number>) {
-  const C = nh * T;
-  const qkv = new Float32Array(B * T * 3 * C);
-  for (let b = 0; b < B; b++)
-    for (let j = 0; j < T; j++) for (let h = 0; h < nh; h++) qkv[(b * T + j) * 3 * C + 2 * C + h * T + j] = 1;
-  const out = run(qkv);
-  const kept: boolean[] = [];
-  for (let b = 0; b < B; b++)
-    for (let h = 0; h < nh; h++)
-      for (let i = 0; i < T; i++)
-        for (let j = 0; j < T; j++) kept.push(out[(b * T + i) * C + h * T + j] !== 0);
-  return kept;
-}
-
-test("the kernel's mask is the dropout kernel's on the (B, nh, T, T) probabilities, bit for bit", () => {
+test("the kernel's mask is the dropout kernel's on the (B, nh, T, T) probabilities, bit for bit", async () => {
   const be = kernels();
   for (const [B, nh, T, p, seed] of [
     [1, 1, 1, 0.5, 1],
@@ -63,12 +37,12 @@ test("the kernel's mask is the dropout kernel's on the (B, nh, T, T) probabiliti
     [1, 2, 33, 0.6, 3], // rows off a Philox block and past a 16-lane group
   ]) {
     const mask = maskOf(p, seed);
-    const want = keptByDropoutKernel(B, nh, T, mask).map((k, e) => k && e % T <= Math.floor(e / T) % T);
+    const want = keptByDropoutKernel(B, nh, T, mask);
     for (const [name, causalAttention] of [
       ["cpu-js reference", causalAttentionJs],
       [be.name, be.causalAttention.bind(be)],
     ] as const) {
-      const got = keptByAttention(B, nh, T, (qkv) => {
+      const got = await keptByAttention(B, nh, T, (qkv) => {
         const out = new Float32Array(B * T * nh * T);
         causalAttention(qkv, out, new Float32Array(B * nh * T), B, T, nh, T, 1, mask);
         return out;
@@ -76,7 +50,7 @@ test("the kernel's mask is the dropout kernel's on the (B, nh, T, T) probabiliti
       assert.deepEqual(got, want, `${name} B=${B} nh=${nh} T=${T}`);
     }
     // The op too, from the same generator draws as the composition's dropout.
-    const got = keptByAttention(B, nh, T, (qkv) => {
+    const got = await keptByAttention(B, nh, T, (qkv) => {
       const x = gs.tensor(qkv, { shape: [B, T, 3 * nh * T] });
       return causalSelfAttention(x, nh, { dropoutP: p, generator: new gs.Generator(seed) }).toArray();
     });
