@@ -41,7 +41,10 @@ GS_INLINE uint64_t mask_row(const Dims& d, int64_t b, int64_t h, int64_t i) {
 // p[j] = p[j]·keep_scale where the row's mask keeps j, else 0, for j < n; bits is n words of scratch.
 GS_INLINE void drop_row(float* p, int64_t n, uint64_t first, const Dims& d, uint32_t* bits) {
   philox_elements(first, n, d.k0, d.k1, bits);
-  for (int64_t j = 0; j < n; j++) p[j] = bits[j] >= d.threshold ? p[j] * d.keep_scale : 0.0f;
+  // Locals, and a select of the multiplier: a loop the compiler vectorises (p may alias d for it).
+  const uint32_t threshold = d.threshold;
+  const float keep = d.keep_scale;
+  for (int64_t j = 0; j < n; j++) p[j] *= bits[j] >= threshold ? keep : 0.0f;
 }
 
 constexpr int BR = 8;  // rows per block in the backward pass
@@ -329,8 +332,10 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
       if (d.threshold) {
         // With the dropped p̃ = p·z (z = mask·keep_scale): dp = z·dp̃, ds = p·(dp − D), and dV takes p̃.
         philox_elements(mask_row(d, b, h, i), n, d.k0, d.k1, bits);
+        const uint32_t threshold = d.threshold;
+        const float keep = d.keep_scale;
         for (int64_t j = 0; j < n; j++) {
-          const float z = bits[j] >= d.threshold ? d.keep_scale : 0.0f;
+          const float z = bits[j] >= threshold ? keep : 0.0f;
           ds[j] = p[j] * (z * ds[j] - D);
           p[j] *= z;
         }
