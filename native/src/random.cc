@@ -15,6 +15,9 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define GS_PHILOX_X86 1
+// The intrinsics' own sets (as gemm_x86.cc): clang ignores isa.h's attribute, which names a GCC tuning.
+#define GS_PHILOX_AVX2 __attribute__((target("avx2")))
+#define GS_PHILOX_AVX512 __attribute__((target("avx512f,avx2")))
 #endif
 
 namespace gs {
@@ -56,80 +59,82 @@ void elements_generic(uint64_t first, int64_t n, uint32_t k0, uint32_t k1, uint3
 // Blocks in 64-bit lanes, one block a lane: a 32×32→64 multiply (vpmuludq, which reads each lane's low
 // word) gives a round's high and low products at once. The lanes' high words carry garbage that no
 // multiply reads and the output drops. G vectors go through the rounds together: one alone would wait
-// on each multiply's latency. Each ISA's group function writes its blocks' words in counter order.
-template <int G, class V, class Ops>
-GS_INLINE void philox_rounds(V (&c0)[G], V (&c1)[G], V (&c2)[G], V (&c3)[G], uint32_t k0, uint32_t k1) {
-  const V m0 = Ops::set1(PHILOX_M0), m1 = Ops::set1(PHILOX_M1);
-  for (int round = 0; round < 10; round++) {
-    const V key0 = Ops::set1(k0), key1 = Ops::set1(k1);
-    GS_UNROLL(4)
-    for (int g = 0; g < G; g++) {
-      const V p0 = Ops::mul(c0[g], m0), p1 = Ops::mul(c2[g], m1);
-      c0[g] = Ops::x(Ops::x(Ops::hi(p1), c1[g]), key0);
-      c2[g] = Ops::x(Ops::x(Ops::hi(p0), c3[g]), key1);
-      c1[g] = p1;
-      c3[g] = p0;
-    }
-    k0 += PHILOX_W0;
-    k1 += PHILOX_W1;
-  }
-}
-
+// on each multiply's latency.
+//
+// Each ISA's vector of 64-bit lanes: LANES counters from a first one, the helpers of the rounds, and the
+// store of LANES blocks' words in counter order from (word 0 | word 1 << 32, word 2 | word 3 << 32).
 struct Avx512Ops {
-  GS_ISA_ATTR_AVX512 static __m512i set1(uint64_t v) { return _mm512_set1_epi64(static_cast<long long>(v)); }
-  GS_ISA_ATTR_AVX512 static __m512i mul(__m512i a, __m512i b) { return _mm512_mul_epu32(a, b); }
+  using V = __m512i;
+  static constexpr int LANES = 8;
+  GS_PHILOX_AVX512 static V set1(uint64_t v) { return _mm512_set1_epi64(static_cast<long long>(v)); }
+  GS_PHILOX_AVX512 static V counters(uint64_t first) {
+    return _mm512_add_epi64(set1(first), _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+  }
+  GS_PHILOX_AVX512 static V mul(V a, V b) { return _mm512_mul_epu32(a, b); }
   // The high words moved to the low ones by a shuffle (port 5), leaving the shift port to the multiplies.
-  GS_ISA_ATTR_AVX512 static __m512i hi(__m512i a) { return _mm512_shuffle_epi32(a, _MM_PERM_CDAB); }
-  GS_ISA_ATTR_AVX512 static __m512i x(__m512i a, __m512i b) { return _mm512_xor_si512(a, b); }
+  GS_PHILOX_AVX512 static V hi(V a) { return _mm512_shuffle_epi32(a, _MM_PERM_CDAB); }
+  GS_PHILOX_AVX512 static V x(V a, V b) { return _mm512_xor_si512(a, b); }
+  GS_PHILOX_AVX512 static V pack(V lo, V hi) {
+    return _mm512_or_si512(_mm512_and_si512(lo, set1(0xffffffffu)), _mm512_slli_epi64(hi, 32));
+  }
+  GS_PHILOX_AVX512 static void store(uint32_t* words, V w01, V w23) {
+    _mm512_storeu_si512(words, _mm512_permutex2var_epi64(w01, _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0), w23));
+    _mm512_storeu_si512(words + 16,
+                        _mm512_permutex2var_epi64(w01, _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4), w23));
+  }
 };
 struct Avx2Ops {
-  GS_ISA_ATTR_AVX2 static __m256i set1(uint64_t v) { return _mm256_set1_epi64x(static_cast<long long>(v)); }
-  GS_ISA_ATTR_AVX2 static __m256i mul(__m256i a, __m256i b) { return _mm256_mul_epu32(a, b); }
-  GS_ISA_ATTR_AVX2 static __m256i hi(__m256i a) { return _mm256_shuffle_epi32(a, 0xb1); }
-  GS_ISA_ATTR_AVX2 static __m256i x(__m256i a, __m256i b) { return _mm256_xor_si256(a, b); }
+  using V = __m256i;
+  static constexpr int LANES = 4;
+  GS_PHILOX_AVX2 static V set1(uint64_t v) { return _mm256_set1_epi64x(static_cast<long long>(v)); }
+  GS_PHILOX_AVX2 static V counters(uint64_t first) { return _mm256_add_epi64(set1(first), _mm256_set_epi64x(3, 2, 1, 0)); }
+  GS_PHILOX_AVX2 static V mul(V a, V b) { return _mm256_mul_epu32(a, b); }
+  GS_PHILOX_AVX2 static V hi(V a) { return _mm256_shuffle_epi32(a, 0xb1); }
+  GS_PHILOX_AVX2 static V x(V a, V b) { return _mm256_xor_si256(a, b); }
+  GS_PHILOX_AVX2 static V pack(V lo, V hi) {
+    return _mm256_or_si256(_mm256_and_si256(lo, set1(0xffffffffu)), _mm256_slli_epi64(hi, 32));
+  }
+  GS_PHILOX_AVX2 static void store(uint32_t* words, V w01, V w23) {
+    const V a = _mm256_unpacklo_epi64(w01, w23), b = _mm256_unpackhi_epi64(w01, w23);  // blocks 0, 2 | 1, 3
+    _mm256_storeu_si256(reinterpret_cast<V*>(words), _mm256_permute2x128_si256(a, b, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<V*>(words + 8), _mm256_permute2x128_si256(a, b, 0x31));
+  }
 };
 
 constexpr int G = 4;  // vectors in flight
 
-// 8·G blocks from `block` into words[0..32·G).
-GS_ISA_ATTR_AVX512 void blocks_avx512(uint64_t block, uint32_t k0, uint32_t k1, uint32_t* words) {
-  __m512i c0[G], c1[G], c2[G], c3[G];
-  for (int g = 0; g < G; g++) {
-    c0[g] = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(block + 8 * g)),
-                             _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
-    c1[g] = _mm512_srli_epi64(c0[g], 32);
-    c2[g] = c3[g] = _mm512_setzero_si512();
+// NAME(block, k0, k1, words): G·LANES blocks from `block` into words[0..4·G·LANES), with OPS' vectors.
+// A macro rather than a template, so that the whole body carries ATTR (clang wants it where the
+// vectors are passed).
+#define GS_PHILOX_BLOCKS(NAME, ATTR, OPS)                                                 \
+  ATTR void NAME(uint64_t block, uint32_t k0, uint32_t k1, uint32_t* words) {             \
+    using V = OPS::V;                                                                     \
+    V c0[G], c1[G], c2[G], c3[G];                                                         \
+    for (int g = 0; g < G; g++) {                                                         \
+      c0[g] = OPS::counters(block + static_cast<uint64_t>(OPS::LANES * g));               \
+      c1[g] = OPS::hi(c0[g]);                                                             \
+      c2[g] = c3[g] = OPS::set1(0);                                                       \
+    }                                                                                     \
+    const V m0 = OPS::set1(PHILOX_M0), m1 = OPS::set1(PHILOX_M1);                         \
+    for (int round = 0; round < 10; round++) {                                            \
+      const V key0 = OPS::set1(k0), key1 = OPS::set1(k1);                                 \
+      GS_UNROLL(4)                                                                        \
+      for (int g = 0; g < G; g++) {                                                       \
+        const V p0 = OPS::mul(c0[g], m0), p1 = OPS::mul(c2[g], m1);                       \
+        c0[g] = OPS::x(OPS::x(OPS::hi(p1), c1[g]), key0);                                 \
+        c2[g] = OPS::x(OPS::x(OPS::hi(p0), c3[g]), key1);                                 \
+        c1[g] = p1;                                                                       \
+        c3[g] = p0;                                                                       \
+      }                                                                                   \
+      k0 += PHILOX_W0;                                                                    \
+      k1 += PHILOX_W1;                                                                    \
+    }                                                                                     \
+    for (int g = 0; g < G; g++)                                                           \
+      OPS::store(words + 4 * OPS::LANES * g, OPS::pack(c0[g], c1[g]), OPS::pack(c2[g], c3[g])); \
   }
-  philox_rounds<G, __m512i, Avx512Ops>(c0, c1, c2, c3, k0, k1);
-  const __m512i lo = _mm512_set1_epi64(0xffffffffLL);
-  for (int g = 0; g < G; g++) {
-    const __m512i w01 = _mm512_or_si512(_mm512_and_si512(c0[g], lo), _mm512_slli_epi64(c1[g], 32));
-    const __m512i w23 = _mm512_or_si512(_mm512_and_si512(c2[g], lo), _mm512_slli_epi64(c3[g], 32));
-    uint32_t* w = words + 32 * g;
-    _mm512_storeu_si512(w, _mm512_permutex2var_epi64(w01, _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0), w23));
-    _mm512_storeu_si512(w + 16, _mm512_permutex2var_epi64(w01, _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4), w23));
-  }
-}
 
-// 4·G blocks from `block` into words[0..16·G).
-GS_ISA_ATTR_AVX2 void blocks_avx2(uint64_t block, uint32_t k0, uint32_t k1, uint32_t* words) {
-  __m256i c0[G], c1[G], c2[G], c3[G];
-  for (int g = 0; g < G; g++) {
-    c0[g] = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(block + 4 * g)), _mm256_set_epi64x(3, 2, 1, 0));
-    c1[g] = _mm256_srli_epi64(c0[g], 32);
-    c2[g] = c3[g] = _mm256_setzero_si256();
-  }
-  philox_rounds<G, __m256i, Avx2Ops>(c0, c1, c2, c3, k0, k1);
-  const __m256i lo = _mm256_set1_epi64x(0xffffffffLL);
-  for (int g = 0; g < G; g++) {
-    const __m256i w01 = _mm256_or_si256(_mm256_and_si256(c0[g], lo), _mm256_slli_epi64(c1[g], 32));
-    const __m256i w23 = _mm256_or_si256(_mm256_and_si256(c2[g], lo), _mm256_slli_epi64(c3[g], 32));
-    const __m256i a = _mm256_unpacklo_epi64(w01, w23), b = _mm256_unpackhi_epi64(w01, w23);  // blocks 0, 2 | 1, 3
-    __m256i* w = reinterpret_cast<__m256i*>(words + 16 * g);
-    _mm256_storeu_si256(w, _mm256_permute2x128_si256(a, b, 0x20));
-    _mm256_storeu_si256(w + 1, _mm256_permute2x128_si256(a, b, 0x31));
-  }
-}
+GS_PHILOX_BLOCKS(blocks_avx512, GS_PHILOX_AVX512, Avx512Ops)
+GS_PHILOX_BLOCKS(blocks_avx2, GS_PHILOX_AVX2, Avx2Ops)
 
 // philox_elements from whole groups of BLOCKS blocks (any elements before first or after n dropped).
 template <int BLOCKS, void (*GROUP)(uint64_t, uint32_t, uint32_t, uint32_t*)>
@@ -147,10 +152,10 @@ GS_INLINE void elements_by_groups(uint64_t first, int64_t n, uint32_t k0, uint32
   }
 }
 
-GS_ISA_ATTR_AVX512 void elements_avx512(uint64_t first, int64_t n, uint32_t k0, uint32_t k1, uint32_t* bits) {
+GS_PHILOX_AVX512 void elements_avx512(uint64_t first, int64_t n, uint32_t k0, uint32_t k1, uint32_t* bits) {
   elements_by_groups<8 * G, blocks_avx512>(first, n, k0, k1, bits);
 }
-GS_ISA_ATTR_AVX2 void elements_avx2(uint64_t first, int64_t n, uint32_t k0, uint32_t k1, uint32_t* bits) {
+GS_PHILOX_AVX2 void elements_avx2(uint64_t first, int64_t n, uint32_t k0, uint32_t k1, uint32_t* bits) {
   elements_by_groups<4 * G, blocks_avx2>(first, n, k0, k1, bits);
 }
 #endif
