@@ -79,9 +79,12 @@ struct Shape {
     return ACC / (2 * kv_vectors<HS>());
   }
 };
-using shape_avx512 = Shape<16, 16, 4>;  // block_mm: 8 sums + 4 rows; dK/dV 16 sums + 8 rows
-using shape_avx2 = Shape<8, 8, 2>;      // block_mm: 8 + 4; dK/dV 8 + 4
-using shape_generic = Shape<4, 8, 2>;   // SSE2 or SIMD128: the same counts as AVX2
+// Registers held, block_mm: BR sums + 4 rows of B; accumulate_kv_cols: ACC sums + 2·EV rows.
+using shape_avx512 = Shape<16, 16, 4>;  // zmm: 8 + 4; 16 + 8
+using shape_avx2 = Shape<8, 8, 2>;      // ymm: 8 + 4; 8 + 4
+// SSE2 or SIMD128, xmm: 16 + 8 (some spill, but each broadcast of A serves 8 floats: faster than 4
+// floats without spills, forward and under V8 backward too); 8 + 4.
+using shape_generic = Shape<8, 4, 1>;
 
 template <class V>
 GS_INLINE V loadv(const float* p) {
