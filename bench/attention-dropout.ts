@@ -4,6 +4,8 @@
  * so that both see the same machine load. CPU time, not wall time: with GRADSTACK_NUM_THREADS=1 it is
  * the kernel's work even on a shared machine.
  *   GRADSTACK_NUM_THREADS=1 node build/bench/attention-dropout.js [--B=8] [--T=256] [--nh=6] [--hs=64] [--reps=9]
+ * GRADSTACK_ISA=avx2|generic times the addon's variant for that instruction set (each has its own
+ * register-block shape); the GPT bench's shape is --B=12 --T=64 --nh=4 --hs=32.
  */
 import { kernels } from "../src/backend/index.js";
 import type { DropoutMask } from "../src/backend/types.js";

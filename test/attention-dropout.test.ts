@@ -3,10 +3,13 @@
  * reference, the addon, wasm). The kernel's mask is the `dropout` kernel's on the (B, nh, T, T)
  * probabilities under the same key, bit for bit; fused equals composed with the same generator
  * (values and gradients); a float64 gradcheck under a fixed mask; p = 0 and eval mode are the kernel
- * without dropout exactly and draw nothing. test/webgpu/attention.test.ts checks the WGSL twin.
+ * without dropout exactly and draw nothing; the addon's kernels on each instruction set it compiles.
+ * test/webgpu/attention.test.ts checks the WGSL twin.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import * as gs from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import {
@@ -89,6 +92,30 @@ test("the backend's kernel with dropout equals the float64 reference, forward an
     assertClose(dqkv, dqkv64, 1e-4, `${what} dqkv`);
   }
 });
+
+test(
+  "the addon's AVX2 and baseline variants with dropout equal the float64 reference too",
+  { skip: kernels().name !== "cpu-native" && "only the addon compiles a variant per instruction set" },
+  () => {
+    // Each variant has its own register-block shape (native/src/attention.cc): the test above, rerun
+    // with the instruction set capped (a CPU without AVX2 runs the baseline for both).
+    for (const isa of ["avx2", "generic"]) {
+      const res = spawnSync(
+        process.execPath,
+        [
+          "--test",
+          "--test-name-pattern=with dropout equals the float64 reference, forward and backward",
+          fileURLToPath(import.meta.url),
+        ],
+        // Without NODE_TEST_CONTEXT (set when node --test runs this file) the child reports in TAP.
+        { encoding: "utf8", env: { ...process.env, NODE_TEST_CONTEXT: undefined, GRADSTACK_ISA: isa } },
+      );
+      assert.equal(res.status, 0, `GRADSTACK_ISA=${isa}: ${res.stdout}${res.stderr}`);
+      assert.match(res.stdout, /^# pass 1$/m, `GRADSTACK_ISA=${isa} ran the test`);
+      assert.match(res.stdout, /^# fail 0$/m);
+    }
+  },
+);
 
 /** y and the input's gradient of f at a copy of x, under the upstream gradient `up`. */
 function valueAndGrad(f: (x: Tensor) => Tensor, x: Tensor, up: Tensor): [Tensor, Tensor] {
