@@ -4,7 +4,8 @@
 // probabilities from it a block of rows at a time (flash-attention style), so nothing T×T is stored:
 // per task, K and V transposed (hs×T), dK and dV (T×hs) and a few rows of scores. Loops are written
 // for the compiler to vectorise; each body is compiled for AVX-512, AVX2+FMA and baseline, chosen at
-// run time.
+// run time. With dropout, the mask of each probability is recomputed from the call's Philox key
+// (philox.h) where the probability is, forward and backward, so no mask is stored either.
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,7 @@
 
 #include "isa.h"
 #include "ops.h"
+#include "philox.h"
 #include "pool.h"
 #include "vmath.h"
 
@@ -23,7 +25,27 @@ using namespace vm;
 struct Dims {
   int64_t B, T, nh, hs;
   float scale;
+  // Dropout on the probabilities (threshold 0: none): probability (b, h, i, j) is kept, times
+  // keep_scale, when element (b·nh + h)·T² + i·T + j of the Philox stream under (k0, k1) is at least
+  // threshold: the bits the dropout kernel draws on the (B, nh, T, T) matrix under the same key.
+  uint32_t k0, k1, threshold;
+  float keep_scale;
 };
+
+// The Philox element of probability (b, h, i, 0).
+GS_INLINE uint64_t mask_row(const Dims& d, int64_t b, int64_t h, int64_t i) {
+  const uint64_t T = static_cast<uint64_t>(d.T);
+  return (static_cast<uint64_t>(b * d.nh + h) * T + static_cast<uint64_t>(i)) * T;
+}
+
+// p[j] = p[j]·keep_scale where the row's mask keeps j, else 0, for j < n; bits is n words of scratch.
+GS_INLINE void drop_row(float* p, int64_t n, uint64_t first, const Dims& d, uint32_t* bits) {
+  philox_elements(first, n, d.k0, d.k1, bits);
+  // Locals, and a select of the multiplier: a loop the compiler vectorises (p may alias d for it).
+  const uint32_t threshold = d.threshold;
+  const float keep = d.keep_scale;
+  for (int64_t j = 0; j < n; j++) p[j] *= bits[j] >= threshold ? keep : 0.0f;
+}
 
 constexpr int BR = 8;  // rows per block in the backward pass
 
@@ -37,39 +59,73 @@ GS_INLINE void transpose_in(const float* X, int64_t ld, float* Kt, int64_t T, in
     for (int64_t e = 0; e < hs; e++) Kt[e * T + j] = X[j * ld + e];
 }
 
-// 16 floats: one AVX-512 register, two AVX2 ones, four SIMD128 ones. The compilers' vector extension
-// gives each ISA variant its own instructions, and an array of these stays in registers where plain
-// float arrays of accumulators were kept on the stack (a load and a store per multiply-add).
-typedef float V16 __attribute__((vector_size(64)));
+// The shape of the register blocks, per instruction set: W floats per vector (the compilers' vector
+// extension gives each ISA variant its own instructions, and an array of these stays in registers),
+// and for dK/dV (accumulate_kv_cols) at most ACC accumulator vectors, EV per column. Sized so that
+// the sums and the rows they share fit the register file (32 zmm; 16 ymm or xmm; 15 for SIMD128
+// under V8) — a wider vector split in two registers spills (issue 18: AVX2 backward 3.8× slower).
+// The sums and their order are the same for every shape: each float is summed on its own.
+template <int W_, int ACC, int EV_MAX>
+struct Shape {
+  static constexpr int W = W_;
+  typedef float V __attribute__((vector_size(W_ * sizeof(float))));
+  // Vectors per column of dK/dV for head size HS, and columns at once.
+  template <int HS>
+  static constexpr int kv_vectors() {
+    return HS / W < EV_MAX ? HS / W : EV_MAX;
+  }
+  template <int HS>
+  static constexpr int kv_cols() {
+    return ACC / (2 * kv_vectors<HS>());
+  }
+};
+// Registers held, block_mm: BR sums + 4 rows of B; accumulate_kv_cols: ACC sums + 2·EV rows.
+using shape_avx512 = Shape<16, 16, 4>;  // zmm: 8 + 4; 16 + 8
+using shape_avx2 = Shape<8, 8, 2>;      // ymm: 8 + 4; 8 + 4
+// SSE2 or SIMD128, xmm: 16 + 8 (some spill, but each broadcast of A serves 8 floats: faster than 4
+// floats without spills, forward and under V8 backward too); 8 + 4.
+using shape_generic = Shape<8, 4, 1>;
 
-GS_INLINE V16 load16(const float* p) {
-  V16 v;
+template <class V>
+GS_INLINE V loadv(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-GS_INLINE void store16(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
-// The first w (< 16) floats at p, zeros after.
-GS_INLINE V16 load_part(const float* p, int64_t w) {
-  V16 v = {};
+template <class V>
+GS_INLINE void storev(float* p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+// The first w (less than a vector) floats at p, zeros after.
+template <class V>
+GS_INLINE V load_part(const float* p, int64_t w) {
+  V v = {};
   for (int64_t c = 0; c < w; c++) v[c] = p[c];
   return v;
 }
 
-// C[r·ldc + c] = Σ_{p<K} A[r·lda + p]·B[p·ldb + c] for r < BR, c < w (16 when FULL): the block's
+// Row p of B: a whole vector, or its first w floats.
+template <class V, bool FULL>
+GS_INLINE V row(const float* B, int64_t ldb, int64_t p, int64_t w) {
+  return FULL ? loadv<V>(B + p * ldb) : load_part<V>(B + p * ldb, w);
+}
+
+// C[r·ldc + c] = Σ_{p<K} A[r·lda + p]·B[p·ldb + c] for r < BR, c < w (Sh::W when FULL): the block's
 // BR rows share each load of B, and their sums stay in registers. Scores are Q·Kᵀ (p = e over the
 // head, c = j), outputs and dq are P·V and dS·K (p = j over the keys, c = e).
-template <bool FULL>
+template <class Sh, bool FULL>
 GS_INLINE void block_mm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t K, float* C,
                         int64_t ldc, int64_t w) {
-  V16 acc[BR];
+  using V = typename Sh::V;
+  V acc[BR];
   GS_UNROLL(8)
-  for (int r = 0; r < BR; r++) acc[r] = V16{};
+  for (int r = 0; r < BR; r++) acc[r] = V{};
   // Four p per step, summed among themselves before they join acc (a shorter chain of roundings than
   // adding one p at a time: the outputs of causal attention can be small sums of large terms).
-  const auto row = [&](int64_t p) { return FULL ? load16(B + p * ldb) : load_part(B + p * ldb, w); };
   int64_t p = 0;
   for (; p + 4 <= K; p += 4) {
-    const V16 b0 = row(p), b1 = row(p + 1), b2 = row(p + 2), b3 = row(p + 3);
+    const V b0 = row<V, FULL>(B, ldb, p, w), b1 = row<V, FULL>(B, ldb, p + 1, w);
+    const V b2 = row<V, FULL>(B, ldb, p + 2, w), b3 = row<V, FULL>(B, ldb, p + 3, w);
     GS_UNROLL(8)
     for (int r = 0; r < BR; r++) {
       const float* a = A + r * lda + p;
@@ -77,36 +133,40 @@ GS_INLINE void block_mm(const float* A, int64_t lda, const float* B, int64_t ldb
     }
   }
   for (; p < K; p++) {
-    const V16 b0 = row(p);
+    const V b0 = row<V, FULL>(B, ldb, p, w);
     GS_UNROLL(8)
     for (int r = 0; r < BR; r++) acc[r] += A[r * lda + p] * b0;
   }
   GS_UNROLL(8)
   for (int r = 0; r < BR; r++) {
     if (FULL) {
-      store16(C + r * ldc, acc[r]);
+      storev(C + r * ldc, acc[r]);
     } else {
       for (int64_t c = 0; c < w; c++) C[r * ldc + c] = acc[r][c];
     }
   }
 }
 
-// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n. Columns up to the next multiple of 16
-// may be computed too while it stays within T (callers read only j < n): a whole vector is cheaper
-// than a partial one.
-GS_INLINE void block_dots(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs, float* S,
+// S[r·T + j] = Σ_e Q[r·ldq + e]·Kt[e·T + j] for r < BR, j < n. Columns up to the next multiple of a
+// vector may be computed too while it stays within T (callers read only j < n): a whole vector is
+// cheaper than a partial one.
+template <class Sh>
+GS_INLINE void block_dots(const float* Q, int64_t ldq, const float* Kt, int64_t T, int64_t hs, float* Sc,
                           int64_t n) {
+  constexpr int W = Sh::W;
   int64_t j0 = 0;
-  for (; j0 < n && j0 + 16 <= T; j0 += 16) block_mm<true>(Q, ldq, Kt + j0, T, hs, S + j0, T, 16);
-  if (j0 < n) block_mm<false>(Q, ldq, Kt + j0, T, hs, S + j0, T, n - j0);
+  for (; j0 < n && j0 + W <= T; j0 += W) block_mm<Sh, true>(Q, ldq, Kt + j0, T, hs, Sc + j0, T, W);
+  if (j0 < n) block_mm<Sh, false>(Q, ldq, Kt + j0, T, hs, Sc + j0, T, n - j0);
 }
 
-// O[r·hs + e] = Σ_{j<n} Wt[r·T + j]·X[j·ld + e] for r < BR, e < hs, 16 columns at a time.
+// O[r·hs + e] = Σ_{j<n} Wt[r·T + j]·X[j·ld + e] for r < BR, e < hs, a vector of columns at a time.
+template <class Sh>
 GS_INLINE void block_axpy(const float* Wt, int64_t T, const float* X, int64_t ld, int64_t n, float* O,
                           int64_t hs) {
+  constexpr int W = Sh::W;
   int64_t e0 = 0;
-  for (; e0 + 16 <= hs; e0 += 16) block_mm<true>(Wt, T, X + e0, ld, n, O + e0, hs, 16);
-  if (e0 < hs) block_mm<false>(Wt, T, X + e0, ld, n, O + e0, hs, hs - e0);
+  for (; e0 + W <= hs; e0 += W) block_mm<Sh, true>(Wt, T, X + e0, ld, n, O + e0, hs, W);
+  if (e0 < hs) block_mm<Sh, false>(Wt, T, X + e0, ld, n, O + e0, hs, hs - e0);
 }
 
 GS_INLINE float max_of(const float* s, int64_t n) {
@@ -153,9 +213,9 @@ GS_INLINE void scaled_queries(const float* base, int64_t ld, int64_t i0, int64_t
 
 // HS > 0 fixes the head size at compile time (fully unrolled row loops); 0 reads it from d. Rows go
 // in blocks of BR: their scores and outputs are computed together (block_dots, block_axpy).
-template <int HS>
+template <class Sh, int HS>
 GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int64_t h, const Dims& d,
-                        float* buf) {
+                        float* buf, uint32_t* bits) {
   const int64_t T = d.T, hs = HS > 0 ? HS : d.hs, C = d.nh * hs, C3 = 3 * C;
   const float* base = qkv + b * T * C3 + h * hs;
   float* Kt = buf;            // hs × T
@@ -168,7 +228,7 @@ GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int
   for (int64_t i0 = 0; i0 < T; i0 += BR) {
     const int64_t i1 = i0 + BR < T ? i0 + BR : T;
     scaled_queries(base, C3, i0, i1, hs, d.scale, q);
-    block_dots(q, hs, Kt, T, hs, S, i1);
+    block_dots<Sh>(q, hs, Kt, T, hs, S, i1);
     for (int64_t r = 0; r < BR; r++) {
       float* s = S + r * T;
       const int64_t i = i0 + r, n = i + 1;
@@ -180,9 +240,10 @@ GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int
       const float sum = exp_sum(s, n, mx);
       for (int64_t j = n; j < i1; j++) s[j] = 0.0f;  // masked: the block's columns up to i1
       inv[r] = 1.0f / sum;
-      lse[(b * d.nh + h) * T + i] = mx + std::log(sum);
+      lse[(b * d.nh + h) * T + i] = mx + std::log(sum);  // of the scores before dropout
+      if (d.threshold) drop_row(s, n, mask_row(d, b, h, i), d, bits);
     }
-    block_axpy(S, T, V, C3, i1, ob, hs);
+    block_axpy<Sh>(S, T, V, C3, i1, ob, hs);
     for (int64_t i = i0; i < i1; i++) {
       float* o = out + (b * T + i) * C + h * hs;
       for (int64_t e = 0; e < hs; e++) o[e] = ob[(i - i0) * hs + e] * inv[i - i0];
@@ -226,49 +287,54 @@ GS_INLINE void accumulate_kv(float* dk, float* dv, const float* ds, const float*
   }
 }
 
-// accumulate_kv for J consecutive columns j at once (the same sums, in the same order), so that each
-// row of q and dy is loaded once for the J columns; HS is a multiple of 16.
-template <int HS, int J>
+// accumulate_kv for Sh::kv_cols<HS>() consecutive columns j at once (the same sums, in the same
+// order), so that each row of q and dy is loaded once for those columns; HS is a multiple of Sh::W, a
+// chunk of Sh::kv_vectors<HS>() vectors of each column at a time.
+template <class Sh, int HS>
 GS_INLINE void accumulate_kv_cols(float* dk, float* dv, const float* ds, const float* p, int64_t T, const float* q,
                                   const float* dy, int64_t ldy, int64_t rows) {
-  constexpr int NV = HS / 16;
-  V16 ak[J][NV], av[J][NV];
-  GS_UNROLL(4)
-  for (int c = 0; c < J; c++)
+  using V = typename Sh::V;
+  constexpr int W = Sh::W, NV = Sh::template kv_vectors<HS>(), J = Sh::template kv_cols<HS>();
+  static_assert(HS % (W * NV) == 0, "the head size is a whole number of chunks");
+  for (int e0 = 0; e0 < HS; e0 += W * NV) {
+    V ak[J][NV], av[J][NV];
     GS_UNROLL(4)
-    for (int v = 0; v < NV; v++) {
-      ak[c][v] = load16(dk + c * HS + 16 * v);
-      av[c][v] = load16(dv + c * HS + 16 * v);
-    }
-  for (int64_t r = 0; r < rows; r++) {
-    V16 qr[NV], dyr[NV];
-    GS_UNROLL(4)
-    for (int v = 0; v < NV; v++) {
-      qr[v] = load16(q + r * HS + 16 * v);
-      dyr[v] = load16(dy + r * ldy + 16 * v);
-    }
-    GS_UNROLL(4)
-    for (int c = 0; c < J; c++) {
-      const float a = ds[r * T + c], w = p[r * T + c];
+    for (int c = 0; c < J; c++)
       GS_UNROLL(4)
       for (int v = 0; v < NV; v++) {
-        ak[c][v] += a * qr[v];
-        av[c][v] += w * dyr[v];
+        ak[c][v] = loadv<V>(dk + c * HS + e0 + W * v);
+        av[c][v] = loadv<V>(dv + c * HS + e0 + W * v);
+      }
+    for (int64_t r = 0; r < rows; r++) {
+      V qr[NV], dyr[NV];
+      GS_UNROLL(4)
+      for (int v = 0; v < NV; v++) {
+        qr[v] = loadv<V>(q + r * HS + e0 + W * v);
+        dyr[v] = loadv<V>(dy + r * ldy + e0 + W * v);
+      }
+      GS_UNROLL(4)
+      for (int c = 0; c < J; c++) {
+        const float a = ds[r * T + c], w = p[r * T + c];
+        GS_UNROLL(4)
+        for (int v = 0; v < NV; v++) {
+          ak[c][v] += a * qr[v];
+          av[c][v] += w * dyr[v];
+        }
       }
     }
-  }
-  GS_UNROLL(4)
-  for (int c = 0; c < J; c++)
     GS_UNROLL(4)
-    for (int v = 0; v < NV; v++) {
-      store16(dk + c * HS + 16 * v, ak[c][v]);
-      store16(dv + c * HS + 16 * v, av[c][v]);
-    }
+    for (int c = 0; c < J; c++)
+      GS_UNROLL(4)
+      for (int v = 0; v < NV; v++) {
+        storev(dk + c * HS + e0 + W * v, ak[c][v]);
+        storev(dv + c * HS + e0 + W * v, av[c][v]);
+      }
+  }
 }
 
-template <int HS>
+template <class Sh, int HS>
 GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, const float* lse, float* dqkv,
-                        int64_t b, int64_t h, const Dims& d, float* buf) {
+                        int64_t b, int64_t h, const Dims& d, float* buf, uint32_t* bits) {
   const int64_t T = d.T, hs = HS > 0 ? HS : d.hs, C = d.nh * hs, C3 = 3 * C;
   const float* base = qkv + b * T * C3 + h * hs;
   float* dbase = dqkv + b * T * C3 + h * hs;
@@ -287,14 +353,14 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
     const int64_t i1 = i0 + BR < T ? i0 + BR : T;
     // The block's scores and dy·vᵀ for columns j < i1, all BR rows at once (rows past i1 are unused).
     scaled_queries(base, C3, i0, i1, hs, d.scale, q);
-    block_dots(q, hs, Kt, T, hs, P, i1);
+    block_dots<Sh>(q, hs, Kt, T, hs, P, i1);
     if (i1 - i0 == BR) {
-      block_dots(dout + (b * T + i0) * C + h * hs, C, Vt, T, hs, DS, i1);
+      block_dots<Sh>(dout + (b * T + i0) * C + h * hs, C, Vt, T, hs, DS, i1);
     } else {  // the last, short block: dy rows past T do not exist
       float* dyb = q + BR * hs;
       for (int64_t r = 0; r < BR; r++)
         for (int64_t e = 0; e < hs; e++) dyb[r * hs + e] = i0 + r < i1 ? dout[(b * T + i0 + r) * C + h * hs + e] : 0.0f;
-      block_dots(dyb, hs, Vt, T, hs, DS, i1);
+      block_dots<Sh>(dyb, hs, Vt, T, hs, DS, i1);
     }
     for (int64_t i = i0; i < i1; i++) {
       const int64_t n = i + 1, r = i - i0;
@@ -304,24 +370,36 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
       const float* y = out + (b * T + i) * C + h * hs;
       const float l = lrow[i];
       for (int64_t j = 0; j < n; j++) p[j] = exp_f(p[j] - l);
-      float D = 0.0f;  // dy·y, the softmax-backward correction
+      float D = 0.0f;  // dy·y = Σ_j p̃_ij dp̃_ij, the softmax-backward correction (y = Σ_j p̃_ij v_j)
       for (int64_t e = 0; e < hs; e++) D += dy[e] * y[e];
-      for (int64_t j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - D);
+      if (d.threshold) {
+        // With the dropped p̃ = p·z (z = mask·keep_scale): dp = z·dp̃, ds = p·(dp − D), and dV takes p̃.
+        philox_elements(mask_row(d, b, h, i), n, d.k0, d.k1, bits);
+        const uint32_t threshold = d.threshold;
+        const float keep = d.keep_scale;
+        for (int64_t j = 0; j < n; j++) {
+          const float z = bits[j] >= threshold ? keep : 0.0f;
+          ds[j] = p[j] * (z * ds[j] - D);
+          p[j] *= z;
+        }
+      } else {
+        for (int64_t j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - D);
+      }
       for (int64_t j = n; j < i1; j++) p[j] = ds[j] = 0.0f;  // masked: the block's columns up to i1
     }
     // dq_i = scale · Σ_j ds_ij k_j for the block's rows (rows past i1 have garbage ds and are not stored).
     float* dqb = q + BR * hs;
-    block_axpy(DS, T, base + C, C3, i1, dqb, hs);
+    block_axpy<Sh>(DS, T, base + C, C3, i1, dqb, hs);
     for (int64_t i = i0; i < i1; i++) {
       float* dq = dbase + i * C3;
       for (int64_t e = 0; e < hs; e++) dq[e] = dqb[(i - i0) * hs + e] * d.scale;
     }
-    // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p_ij dy_i, for the block's rows; columns j < i1.
+    // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p̃_ij dy_i, for the block's rows; columns j < i1.
     const float* dy0 = dout + (b * T + i0) * C + h * hs;
     int64_t j = 0;
     if constexpr (HS > 0) {
-      constexpr int J = HS <= 32 ? 4 : 2;
-      for (; j + J <= i1; j += J) accumulate_kv_cols<HS, J>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0);
+      constexpr int J = Sh::template kv_cols<HS>();
+      for (; j + J <= i1; j += J) accumulate_kv_cols<Sh, HS>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0);
     }
     for (; j < i1; j++) accumulate_kv<HS>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0, hs);
   }
@@ -336,26 +414,26 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
 }
 
 // ---------------------------------------------------------------------------------------------
-// variants
+// variants: SUFFIX names the ISA and its register-block shape.
 
 struct Fns {
-  void (*fwd)(const float*, float*, float*, int64_t, int64_t, const Dims&, float*);
+  void (*fwd)(const float*, float*, float*, int64_t, int64_t, const Dims&, float*, uint32_t*);
   void (*bwd)(const float*, const float*, const float*, const float*, float*, int64_t, int64_t, const Dims&,
-              float*);
+              float*, uint32_t*);
 };
 
 #define GS_ATTN_VARIANT(SUFFIX, ATTR)                                                                     \
   ATTR void fwd_##SUFFIX(const float* qkv, float* out, float* lse, int64_t b, int64_t h, const Dims& d,   \
-                         float* buf) {                                                                  \
-    if (d.hs == 32) fwd_head<32>(qkv, out, lse, b, h, d, buf);                                         \
-    else if (d.hs == 64) fwd_head<64>(qkv, out, lse, b, h, d, buf);                                    \
-    else fwd_head<0>(qkv, out, lse, b, h, d, buf);                                                      \
+                         float* buf, uint32_t* bits) {                                                  \
+    if (d.hs == 32) fwd_head<shape_##SUFFIX, 32>(qkv, out, lse, b, h, d, buf, bits);                                   \
+    else if (d.hs == 64) fwd_head<shape_##SUFFIX, 64>(qkv, out, lse, b, h, d, buf, bits);                              \
+    else fwd_head<shape_##SUFFIX, 0>(qkv, out, lse, b, h, d, buf, bits);                                                \
   }                                                                                                     \
   ATTR void bwd_##SUFFIX(const float* qkv, const float* out, const float* dout, const float* lse,         \
-                         float* dqkv, int64_t b, int64_t h, const Dims& d, float* buf) {                \
-    if (d.hs == 32) bwd_head<32>(qkv, out, dout, lse, dqkv, b, h, d, buf);                             \
-    else if (d.hs == 64) bwd_head<64>(qkv, out, dout, lse, dqkv, b, h, d, buf);                        \
-    else bwd_head<0>(qkv, out, dout, lse, dqkv, b, h, d, buf);                                          \
+                         float* dqkv, int64_t b, int64_t h, const Dims& d, float* buf, uint32_t* bits) { \
+    if (d.hs == 32) bwd_head<shape_##SUFFIX, 32>(qkv, out, dout, lse, dqkv, b, h, d, buf, bits);                       \
+    else if (d.hs == 64) bwd_head<shape_##SUFFIX, 64>(qkv, out, dout, lse, dqkv, b, h, d, buf, bits);                  \
+    else bwd_head<shape_##SUFFIX, 0>(qkv, out, dout, lse, dqkv, b, h, d, buf, bits);                                    \
   }                                                                                                     \
   const Fns fns_##SUFFIX = {fwd_##SUFFIX, bwd_##SUFFIX};
 
@@ -367,44 +445,59 @@ const Fns& fns() {
 }
 
 // Per-thread scratch, grown as needed and kept for the next call.
-float* scratch(int64_t n) {
-  thread_local std::vector<float> buf;
+template <typename T>
+T* scratch(int64_t n) {
+  thread_local std::vector<T> buf;
   if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
   return buf.data();
 }
 
-// sc = [B, T, nh, hs, scale]: positive counts and a finite scale.
+// A task's scratch: floats for the kernel, a row of mask bits for dropout.
+struct Scratch {
+  float* buf;
+  uint32_t* bits;
+};
+
+// sc = [B, T, nh, hs, scale, key0, key1, threshold, keep_scale]: positive counts, finite scales, the
+// dropout slots 0 (or absent) when there is none.
 bool parse_dims(const double* sc, int64_t sclen, Dims* d) {
   int64_t c[4];
   if (sclen < 5) return false;
   for (int i = 0; i < 4; i++)
     if (!as_count(sc[i], &c[i]) || c[i] == 0) return false;
   if (!std::isfinite(sc[4])) return false;
-  *d = Dims{c[0], c[1], c[2], c[3], static_cast<float>(sc[4])};
+  *d = Dims{c[0], c[1], c[2], c[3], static_cast<float>(sc[4]), 0, 0, 0, 1.0f};
+  if (sclen >= 9 && sc[7] != 0) {
+    if (!as_u32(sc[5], &d->k0) || !as_u32(sc[6], &d->k1) || !as_u32(sc[7], &d->threshold) ||
+        !std::isfinite(sc[8]))
+      return false;
+    d->keep_scale = static_cast<float>(sc[8]);
+  }
   return true;
 }
 
-// Runs f(b, h, buf) over every (batch, head), on the pool when the work is worth it.
+// Runs f(b, h, scratch) over every (batch, head), on the pool when the work is worth it.
 template <class F>
 void over_heads(const Dims& d, int64_t bufLen, const F& f) {
   const int64_t tasks = d.B * d.nh;
   const double work = static_cast<double>(tasks) * static_cast<double>(d.T) * static_cast<double>(d.T) *
                       static_cast<double>(d.hs);
   const int threads = threads_for(work, 65536.0);
+  const int64_t bitsLen = d.threshold ? d.T : 0;
   if (threads == 1 || tasks == 1) {
-    float* buf = scratch(bufLen);
-    for (int64_t t = 0; t < tasks; t++) f(t / d.nh, t % d.nh, buf);
+    const Scratch s{scratch<float>(bufLen), scratch<uint32_t>(bitsLen)};
+    for (int64_t t = 0; t < tasks; t++) f(t / d.nh, t % d.nh, s);
     return;
   }
   struct Ctx {
     const F* f;
-    int64_t nh, bufLen;
-  } ctx{&f, d.nh, bufLen};
+    int64_t nh, bufLen, bitsLen;
+  } ctx{&f, d.nh, bufLen, bitsLen};
   run_tasks(
       tasks,
       [](void* vc, int64_t t, int) {
         const Ctx& c = *static_cast<const Ctx*>(vc);
-        (*c.f)(t / c.nh, t % c.nh, scratch(c.bufLen));
+        (*c.f)(t / c.nh, t % c.nh, Scratch{scratch<float>(c.bufLen), scratch<uint32_t>(c.bitsLen)});
       },
       &ctx, threads);
 }
@@ -425,7 +518,7 @@ bool k_causal_attention(const Arr& qkv, const Arr& out, const Arr& lse, const do
   float* L = static_cast<float*>(lse.p);
   auto fn = fns().fwd;
   over_heads(d, d.hs * d.T + BR * d.T + 2 * BR * d.hs,
-             [&](int64_t b, int64_t h, float* buf) { fn(Q, O, L, b, h, d, buf); });
+             [&](int64_t b, int64_t h, const Scratch& s) { fn(Q, O, L, b, h, d, s.buf, s.bits); });
   return true;
 }
 
@@ -445,7 +538,7 @@ bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout
   float* DQ = static_cast<float*>(dqkv.p);
   auto fn = fns().bwd;
   const int64_t bufLen = 4 * d.hs * d.T + 2 * BR * d.T + 2 * BR * d.hs;
-  over_heads(d, bufLen, [&](int64_t b, int64_t h, float* buf) { fn(Q, O, G, L, DQ, b, h, d, buf); });
+  over_heads(d, bufLen, [&](int64_t b, int64_t h, const Scratch& s) { fn(Q, O, G, L, DQ, b, h, d, s.buf, s.bits); });
   return true;
 }
 

@@ -165,7 +165,7 @@ extern const Kernel KERNELS[] = {
     {"reluBackward", 3, 0, [](const Arr* a, const double*, int64_t) { return gs::k_relu_backward(a[0], a[1], a[2]); }},
     // (a, b, bias, out); matmul's scratch
     {"matmulBias", 4, 0, matmul_bias},
-    // (qkv, out, lse) / (qkv, out, dout, lse, dqkv); [B, T, nh, hs, scale]
+    // (qkv, out, lse) / (qkv, out, dout, lse, dqkv); [B, T, nh, hs, scale, key0, key1, threshold, keep_scale]
     {"causalAttention", 3, 0,
      [](const Arr* a, const double* sc, int64_t n) { return gs::k_causal_attention(a[0], a[1], a[2], sc, n); }},
     {"causalAttentionBackward", 5, 0,

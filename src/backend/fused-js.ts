@@ -1,6 +1,7 @@
 /** The fused kernels of FusedKernels for cpu-js: plain loops over contiguous rows, math in float64. */
-import type { AttentionKernels, FusedKernels, MatmulParams, Storage } from "./types.js";
+import type { AttentionKernels, DropoutMask, FusedKernels, MatmulParams, Storage } from "./types.js";
 import { matmulJs } from "./matmul-js.js";
+import { philoxElements } from "./philox.js";
 import { erf } from "./special.js";
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -195,6 +196,23 @@ export const fusedJs: FusedKernels & AttentionKernels = {
 };
 
 /**
+ * Row i of a (batch, head)'s dropout multipliers: z[j] = scale where the mask keeps P[i, j], else 0, for
+ * j <= i (types.ts AttentionKernels: Philox element (b·nh + h)·T² + i·T + j). Null without dropout.
+ */
+function dropoutRows(dropout: DropoutMask | undefined, T: number, float32: boolean) {
+  if (!dropout?.threshold) return null;
+  const bits = new Uint32Array(T);
+  const z = new Float64Array(T);
+  // The multiplier is rounded to the storage's precision, as the dropout kernel's is.
+  const keep = float32 ? Math.fround(dropout.scale) : dropout.scale;
+  return (head: number, i: number): Float64Array => {
+    philoxElements((head * T + i) * T, i + 1, dropout.key0, dropout.key1, bits);
+    for (let j = 0; j <= i; j++) z[j] = bits[j] >= dropout.threshold ? keep : 0;
+    return z;
+  };
+}
+
+/**
  * AttentionKernels.causalAttention in plain loops: the reference for native kernels. cpu-js has it,
  * but prefers the matmul composition (faster in TypeScript) for the op.
  */
@@ -207,9 +225,11 @@ export function causalAttentionJs(
   nh: number,
   hs: number,
   scale: number,
+  dropout?: DropoutMask,
 ): void {
   const C = nh * hs;
   const p = new Float64Array(T);
+  const zRow = dropoutRows(dropout, T, out instanceof Float32Array);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < nh; h++)
       for (let i = 0; i < T; i++) {
@@ -224,7 +244,9 @@ export function causalAttentionJs(
         }
         let sum = 0;
         for (let j = 0; j <= i; j++) sum += p[j] = Math.exp(p[j] - max);
-        lse[(b * nh + h) * T + i] = max + Math.log(sum);
+        lse[(b * nh + h) * T + i] = max + Math.log(sum); // of the scores before dropout
+        const z = zRow?.(b * nh + h, i);
+        if (z) for (let j = 0; j <= i; j++) p[j] *= z[j];
         const oi = (b * T + i) * C + h * hs;
         for (let d = 0; d < hs; d++) {
           let acc = 0;
@@ -234,7 +256,12 @@ export function causalAttentionJs(
       }
 }
 
-/** The reference for AttentionKernels.causalAttentionBackward (probabilities recomputed from lse). */
+/**
+ * The reference for AttentionKernels.causalAttentionBackward (probabilities recomputed from lse). With
+ * dropout, out = Σ_j p_ij·z_ij·v_j (z: the mask times its scale), so dv_j = Σ_i p_ij·z_ij·dy_i and
+ * dp_ij = z_ij·(dy_i·v_j); the softmax backward ds_ij = p_ij·(dp_ij − Σ_k p_ik·dp_ik) keeps its
+ * correction D_i = dy_i·out_i, since Σ_k p_ik·z_ik·(dy_i·v_k) = dy_i·out_i.
+ */
 export function causalAttentionBackwardJs(
   qkv: Storage,
   out: Storage,
@@ -246,8 +273,10 @@ export function causalAttentionBackwardJs(
   nh: number,
   hs: number,
   scale: number,
+  dropout?: DropoutMask,
 ): void {
   const C = nh * hs;
+  const zRow = dropoutRows(dropout, T, dqkv instanceof Float32Array);
   dqkv.fill(0);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < nh; h++)
@@ -258,6 +287,7 @@ export function causalAttentionBackwardJs(
         let D = 0;
         for (let d = 0; d < hs; d++) D += dout[oi + d] * out[oi + d];
         const l = lse[(b * nh + h) * T + i];
+        const z = zRow?.(b * nh + h, i);
         for (let j = 0; j <= i; j++) {
           const kj = (b * T + j) * 3 * C + C + h * hs;
           const vj = kj + C;
@@ -268,11 +298,12 @@ export function causalAttentionBackwardJs(
             dp += dout[oi + d] * qkv[vj + d];
           }
           const pij = Math.exp(s * scale - l);
-          const ds = pij * (dp - D) * scale;
+          const zij = z ? z[j] : 1;
+          const ds = pij * (zij * dp - D) * scale;
           for (let d = 0; d < hs; d++) {
             dqkv[row + d] += ds * qkv[kj + d];
             dqkv[kj + d] += ds * qkv[row + d];
-            dqkv[vj + d] += pij * dout[oi + d];
+            dqkv[vj + d] += pij * zij * dout[oi + d];
           }
         }
       }

@@ -30,7 +30,7 @@ export type ArgKind =
   | "shape"
   /** An op name: its code (from this map) in one scratch slot; a name not in it becomes -1. */
   | { readonly code: Readonly<Record<string, number>> }
-  /** An object: its fields, in this order. */
+  /** An object: its fields, in this order (an absent object reads as undefined fields). */
   | { readonly fields: readonly (readonly [string, ArgKind])[] };
 
 /** Whether a kernel's arguments include a list of storages (its call goes to the C++ list entry). */
@@ -128,6 +128,16 @@ const GATE_BACKWARD: ArgKind = {
   ],
 };
 
+/** An optional DropoutMask: four slots, all 0 (threshold 0: no dropout) when it is undefined. */
+const DROPOUT: ArgKind = {
+  fields: [
+    ["key0", "num?"],
+    ["key1", "num?"],
+    ["threshold", "num?"],
+    ["scale", "num?"],
+  ],
+};
+
 const SEQUENCE = (...storages: string[]): ArgKind => ({
   fields: [...arrays(...storages), ...nums("T", "B", "H"), ["reverse", "flag"]],
 });
@@ -164,8 +174,8 @@ export const NATIVE_KERNELS: Table = {
   geluBackward: [A, A, A, "flag"],
   reluBackward: [A, A, A],
   matmulBias: [A, A, A, A, MATMUL],
-  causalAttention: [A, A, A, N, N, N, N, N],
-  causalAttentionBackward: [A, A, A, A, A, N, N, N, N, N],
+  causalAttention: [A, A, A, N, N, N, N, N, DROPOUT],
+  causalAttentionBackward: [A, A, A, A, A, N, N, N, N, N, DROPOUT],
   adamStep: [A, N, A, N, A, A, A, N, ADAM],
   adamSteps: [ADAM_LIST, ADAM],
   recurrentGatesForward: [code(RECURRENT), GATE_FORWARD],

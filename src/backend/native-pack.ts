@@ -94,7 +94,7 @@ export function nativeMethodSource(
     } else if ("code" in kind) {
       codes.push(kind.code);
       lines.push(`S[${slot()}] = codes[${codes.length - 1}][${expr}] ?? -1;`);
-    } else for (const [field, k] of kind.fields) put(k, `${expr}.${field}`);
+    } else for (const [field, k] of kind.fields) put(k, `${expr}?.${field}`);
   };
   kinds.forEach((k, i) => put(k, params[i]));
   if (views.length > 0) throw new Error(`native kernel ${name}: views without a shape after them`);

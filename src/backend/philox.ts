@@ -52,3 +52,18 @@ export function philox4x32(
   out[2] = c2;
   out[3] = c3;
 }
+
+const WORDS = new Uint32Array(4);
+
+/**
+ * out[k] = element first + k of the stream under (key0, key1) for k < n: element e is word e mod 4 of
+ * the block at counter (⌊e/4⌋ low 32 bits, high bits, 0, 0), as every backend's dropout draws it.
+ */
+export function philoxElements(first: number, n: number, key0: number, key1: number, out: Uint32Array): void {
+  for (let k = 0; k < n;) {
+    const e = first + k;
+    const block = Math.floor(e / 4);
+    philox4x32(block >>> 0, Math.floor(block / 2 ** 32), 0, 0, key0, key1, WORDS);
+    for (let w = e % 4; w < 4 && k < n; w++) out[k++] = WORDS[w];
+  }
+}

@@ -170,6 +170,10 @@ export interface FusedKernels {
  * qkv is (B, T, 3C) with C = nh·hs (q, k, v side by side, heads contiguous inside each); out is
  * (B, T, C) with the heads already merged; lse (B, nh, T) keeps each row's log-sum-exp of the scaled
  * scores so the backward pass can recompute the probabilities instead of storing them.
+ * With `dropout` (threshold > 0), probability P[b, h, i, j] is kept (times dropout.scale) when element
+ * (b·nh + h)·T² + i·T + j of the Philox stream under the key is at least the threshold: the mask that
+ * RandomKernels.dropout draws on the (B, nh, T, T) probabilities under the same key. lse stays that of
+ * the scores before dropout; backward recomputes the mask from the key (nothing is stored).
  */
 export interface AttentionKernels {
   causalAttention(
@@ -181,8 +185,9 @@ export interface AttentionKernels {
     nh: number,
     hs: number,
     scale: number,
+    dropout?: DropoutMask,
   ): void;
-  /** dqkv (B, T, 3C) is overwritten. */
+  /** dqkv (B, T, 3C) is overwritten. `dropout` must be the forward call's. */
   causalAttentionBackward(
     qkv: Storage,
     out: Storage,
@@ -194,7 +199,19 @@ export interface AttentionKernels {
     nh: number,
     hs: number,
     scale: number,
+    dropout?: DropoutMask,
   ): void;
+}
+
+/**
+ * What fixes one dropout mask: the Philox key (key0, key1) and the keep rule (a draw >= threshold keeps
+ * the element, times scale). Unsigned 32-bit integers but the scale; threshold 0 keeps everything.
+ */
+export interface DropoutMask {
+  key0: number;
+  key1: number;
+  threshold: number;
+  scale: number;
 }
 
 /**

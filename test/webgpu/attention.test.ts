@@ -1,6 +1,7 @@
 // The flash-style WGSL causal attention against the CPU's composition (softmax of masked q·kᵀ, float32):
 // outputs and q|k|v gradients to 1e-4 relative, on shapes that cross the 64-row workgroups and the key
-// tiles, odd head sizes, and a head size large enough to shrink the staged tiles.
+// tiles, odd head sizes, and a head size large enough to shrink the staged tiles. With dropout: the
+// same generator gives the CPU's mask (bit for bit) and the composition's values and gradients.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as gs from "../../src/index.js";
@@ -11,6 +12,8 @@ import {
 } from "../../src/ops/fused/attention.js";
 import { backendFor } from "../../src/tensor/device.js";
 import { assertCloseAsync, GPU, initWebGpu, onGpu } from "./setup.js";
+import { keptByAttention, keptByDropoutKernel } from "../helpers/attention-mask.js";
+import { drawDropoutMask } from "../../src/ops/dropout.js";
 
 before(initWebGpu);
 const TOL = 1e-4;
@@ -43,4 +46,48 @@ test("webgpu attention runs the fused kernel (no T×T scores): GPT's op takes it
   const qkv = gs.randn([1, 6, 12]);
   await assertCloseAsync(causalSelfAttention(onGpu(qkv), 2), causalSelfAttentionComposed(qkv, 2), TOL, "op");
   assert.ok(!backendFor(GPU).preferComposition.includes("causalAttention"));
+});
+
+async function checkDropout(
+  B: number,
+  T: number,
+  nh: number,
+  hs: number,
+  p: number,
+  seed: number,
+): Promise<void> {
+  gs.manualSeed(seed);
+  const qkv = gs.randn([B, T, 3 * nh * hs]);
+  const up = gs.randn([B, T, nh * hs]);
+  const opts = () => ({ dropoutP: p, generator: new gs.Generator(seed) });
+  const cpu = qkv.detach().clone().requiresGrad_();
+  const want = causalSelfAttentionComposed(cpu, nh, opts());
+  want.mul(up).sum().backward();
+  const gpu = onGpu(qkv, true);
+  const got = causalSelfAttention(gpu, nh, opts());
+  got.mul(onGpu(up)).sum().backward();
+  const what = `dropout ${p} B=${B} T=${T} nh=${nh} hs=${hs}`;
+  await assertCloseAsync(got, want, TOL, `${what} output`);
+  await assertCloseAsync(gpu.grad!, cpu.grad!, TOL, `${what} dqkv`);
+}
+
+test("webgpu flash attention with dropout equals the CPU's composition under the same generator", async () => {
+  await checkDropout(2, 5, 2, 4, 0.3, 1);
+  await checkDropout(2, 70, 3, 5, 0.2, 3); // two query workgroups, several key tiles
+  await checkDropout(1, 40, 2, 100, 0.5, 4); // 8-row tiles
+});
+
+test("webgpu attention dropout draws the dropout kernel's mask on the (B, nh, T, T) matrix, bit for bit", async () => {
+  for (const [B, nh, T, seed] of [
+    [2, 3, 7, 2],
+    [1, 2, 70, 3], // rows across workgroups, masks across Philox blocks
+  ]) {
+    const mask = drawDropoutMask(0.4, true, new gs.Generator(seed));
+    assert.ok(typeof mask === "object");
+    const got = await keptByAttention(B, nh, T, (qkv) => {
+      const x = onGpu(gs.tensor(qkv, { shape: [B, T, 3 * nh * T] }));
+      return causalAttentionKernel(x, nh, mask).data();
+    });
+    assert.deepEqual(got, keptByDropoutKernel(B, nh, T, mask), `B=${B} nh=${nh} T=${T}`);
+  }
 });

@@ -5,7 +5,12 @@ import type * as Gradstack from "../../src/browser.js";
 const TEXT = "First Citizen: Before we proceed any further, hear me speak. All: Speak, speak.";
 
 /** The losses of `steps` AdamW steps of a 1-layer GPT on fixed windows of TEXT, on `device`. */
-export async function gptLosses(gs: typeof Gradstack, device: string, steps: number): Promise<number[]> {
+export async function gptLosses(
+  gs: typeof Gradstack,
+  device: string,
+  steps: number,
+  dropout = 0,
+): Promise<number[]> {
   gs.manualSeed(1337);
   const tok = gs.text.CharTokenizer.fromText(TEXT);
   const ids = tok.encode(TEXT);
@@ -14,7 +19,7 @@ export async function gptLosses(gs: typeof Gradstack, device: string, steps: num
   const window = (offset: number) => starts.flatMap((s) => ids.slice(s + offset, s + offset + T));
   const x = gs.tensor(window(0), { dtype: "int32", device }).reshape([starts.length, T]);
   const y = gs.tensor(window(1), { dtype: "int32", device }).reshape([starts.length, T]);
-  const config = { blockSize: T, vocabSize: tok.vocabSize, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0 };
+  const config = { blockSize: T, vocabSize: tok.vocabSize, nLayer: 1, nHead: 2, nEmbd: 16, dropout };
   const model = new gs.models.GPT(config).to(device);
   const opt = new gs.optim.AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0.1 });
   const losses: Gradstack.Tensor[] = [];

@@ -65,6 +65,16 @@ test("a tiny GPT trains on webgpu with the CPU's losses", async () => {
   assert.ok(gpu[3] < gpu[0], "the loss goes down");
 });
 
+test("a tiny GPT with dropout trains on webgpu with the CPU's losses (the same masks, drawn in the kernels)", async () => {
+  // The CPU composes attention (its dropout kernel on the T×T probabilities); webgpu drops inside the
+  // fused kernel: the same generator draws give the same masks.
+  const cpu = await gptLosses(gs, "cpu", 4, 0.2);
+  const gpu = await gptLosses(gs, GPU, 4, 0.2);
+  assertLossesClose(gpu, cpu, "GPT with dropout");
+  const plain = await gptLosses(gs, "cpu", 4);
+  assert.notDeepEqual(cpu, plain, "dropout changes the losses");
+});
+
 test("GPU memory stays flat over many training steps without dispose calls", async () => {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;

@@ -6,11 +6,15 @@
  * kernels, each writing only its own rows (no atomics): one thread a query row for dq (and
  * D_i = dout_i·out_i, kept for the second), then one thread a key row for dk and dv.
  * The head size is compiled in (pipelines are cached per head size); the tile height keeps the staged
- * tiles within WebGPU's default 16 KiB of workgroup memory.
+ * tiles within WebGPU's default 16 KiB of workgroup memory. With dropout (its own pipelines), each
+ * thread recomputes the mask of the probabilities it touches from the Philox key (random.ts): a query
+ * row's keys are consecutive elements of the stream (one Philox call per four), a key row's queries
+ * are T apart (one call each).
  */
-import type { Storage } from "../types.js";
+import type { DropoutMask, Storage } from "../types.js";
 import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
 import type { GpuContext } from "./context.js";
+import { PHILOX_WGSL } from "./random.js";
 import { bindings, cachedCode, f32Bits } from "./wgsl.js";
 
 /** Rows (query rows forward and for dq, key rows for dk/dv) per workgroup: one a thread. */
@@ -43,6 +47,43 @@ const PRELUDE = `
   let qkv0 = pu(4u) + b * T * 3u * C + h * HS;
   let lse0 = pu(6u) + (b * nh + h) * T;
   let out0 = pu(5u) + b * T * C + h * HS;`;
+
+/** Parameter index of the dropout words (key0, key1, threshold, keep scale), after every kernel's own. */
+const DROP_AT = 12;
+
+/**
+ * WGSL of dropout: probability (i, j) of head `head` is element head·T² + i·T + j of the Philox stream
+ * (types.ts AttentionKernels), a 64-bit (lo, hi) here; T < 65536 keeps T² within 32 bits.
+ */
+const DROPOUT_WGSL = `${PHILOX_WGSL}
+fn add64(a: vec2u, b: u32) -> vec2u {
+  let lo = a.x + b;
+  return vec2u(lo, a.y + select(0u, 1u, lo < b));
+}
+fn mask_element(head: u32, T: u32, i: u32, j: u32) -> vec2u {
+  let T2 = T * T;
+  return add64(add64(vec2u(head * T2, mulhi32(head, T2)), i * T), j);
+}
+// The four words of the Philox block holding element e.
+fn mask_block(e: vec2u) -> vec4u {
+  return philox(vec4u((e.x >> 2u) | (e.y << 30u), e.y >> 2u, 0u, 0u), vec2u(pu(${DROP_AT}u), pu(${DROP_AT + 1}u)));
+}
+// The multiplier of a probability whose Philox word is w: the keep scale when kept, else 0.
+fn mask_z(w: u32) -> f32 { return select(0.0, pf(${DROP_AT + 3}u), w >= pu(${DROP_AT + 2}u)); }`;
+
+/**
+ * WGSL walking a query row's mask along its keys j = 0, 1, … (consecutive elements): `start` before
+ * the walk, `z` the current key's multiplier, `next` after each key.
+ */
+const rowMask = {
+  start: `
+  var me = mask_element(b * nh + h, T, safeRow, 0u);
+  var mw = mask_block(me);`,
+  z: "mask_z(mw[me.x & 3u])",
+  next: `
+        me = add64(me, 1u);
+        if ((me.x & 3u) == 0u) { mw = mask_block(me); }`,
+};
 
 /** WGSL that stages rows [start, start + BC) of two row blocks (zeros past T) into S1 and S2. */
 function stage(src1: string, src2: string): string {
@@ -106,18 +147,23 @@ ${HEADER} {${PRELUDE}${body}
 }`;
 }
 
-function forwardCode(hs: number, bc: number, decl: string): string {
-  // b0 qkv, b1 out, b2 lse.
+/** The declarations of a kernel, with dropout's functions when it drops. */
+function declare(decl: string, drop: boolean): string {
+  return drop ? `${decl}\n${DROPOUT_WGSL}` : decl;
+}
+
+function forwardCode(hs: number, bc: number, decl: string, drop: boolean): string {
+  // b0 qkv, b1 out, b2 lse. The sum l is of the probabilities before dropout; acc of the dropped ones.
   return kernel(
     hs,
     bc,
-    decl,
+    declare(decl, drop),
     `
   var q: array<f32, HS>;
   var acc: array<f32, HS>;
   for (var d = 0u; d < HS; d++) { q[d] = b0[qkv0 + safeRow * 3u * C + d]; acc[d] = 0.0; }
   var m = neg_inf();
-  var l = 0.0;
+  var l = 0.0;${drop ? rowMask.start : ""}
 ${overKeys(`
         var s = 0.0;
         for (var d = 0u; d < HS; d++) { s = fma(q[d], S1[r * HS + d], s); }
@@ -130,8 +176,14 @@ ${overKeys(`
           m = s;
         }
         let p = exp(s - m);
-        l = l + p;
-        for (var d = 0u; d < HS; d++) { acc[d] = fma(p, S2[r * HS + d], acc[d]); }`)}
+        l = l + p;${
+          drop
+            ? `
+        let pz = p * ${rowMask.z};${rowMask.next}`
+            : `
+        let pz = p;`
+        }
+        for (var d = 0u; d < HS; d++) { acc[d] = fma(pz, S2[r * HS + d], acc[d]); }`)}
   if (valid) {
     for (var d = 0u; d < HS; d++) { b1[out0 + row * C + d] = acc[d] / l; }
     b2[lse0 + row] = m + log(l);
@@ -139,12 +191,13 @@ ${overKeys(`
   );
 }
 
-function queryGradCode(hs: number, bc: number, decl: string): string {
-  // b0 qkv, b1 out, b2 dout, b3 lse, b4 dqkv, b5 D (B, nh, T).
+function queryGradCode(hs: number, bc: number, decl: string, drop: boolean): string {
+  // b0 qkv, b1 out, b2 dout, b3 lse, b4 dqkv, b5 D (B, nh, T). With dropout, dp of the undropped
+  // probability is z·(dy·v): ds = p·(z·dp̃ − D), D = dy·out as without.
   return kernel(
     hs,
     bc,
-    decl,
+    declare(decl, drop),
     `
   var q: array<f32, HS>;
   var g: array<f32, HS>;
@@ -157,10 +210,15 @@ function queryGradCode(hs: number, bc: number, decl: string): string {
     D = fma(g[d], b1[out0 + safeRow * C + d], D);
     dq[d] = 0.0;
   }
-  let L = b3[lse0 + safeRow];
+  let L = b3[lse0 + safeRow];${drop ? rowMask.start : ""}
 ${overKeys(`
         var s = 0.0; var dp = 0.0;
-        for (var d = 0u; d < HS; d++) { s = fma(q[d], S1[r * HS + d], s); dp = fma(g[d], S2[r * HS + d], dp); }
+        for (var d = 0u; d < HS; d++) { s = fma(q[d], S1[r * HS + d], s); dp = fma(g[d], S2[r * HS + d], dp); }${
+          drop
+            ? `
+        dp = dp * ${rowMask.z};${rowMask.next}`
+            : ""
+        }
         let ds = exp(s * scale - L) * (dp - D) * scale;
         for (var d = 0u; d < HS; d++) { dq[d] = fma(ds, S1[r * HS + d], dq[d]); }`)}
   if (valid) {
@@ -170,15 +228,16 @@ ${overKeys(`
   );
 }
 
-function keyValueGradCode(hs: number, bc: number, decl: string): string {
-  // b0 qkv, b1 dout, b2 lse, b3 dqkv, b4 D. This thread's row is a key row.
+function keyValueGradCode(hs: number, bc: number, decl: string, drop: boolean): string {
+  // b0 qkv, b1 dout, b2 lse, b3 dqkv, b4 D. This thread's row is a key row; with dropout, its mask
+  // elements for queries i = row, row + 1, … are T apart (one Philox block each).
   const rowScalars = `
 var<workgroup> Ls: array<f32, ${bc}>;
 var<workgroup> Ds: array<f32, ${bc}>;`;
   return kernel(
     hs,
     bc,
-    decl,
+    declare(decl, drop),
     `
   var k: array<f32, HS>;
   var v: array<f32, HS>;
@@ -189,7 +248,12 @@ var<workgroup> Ds: array<f32, ${bc}>;`;
     v[d] = b0[qkv0 + safeRow * 3u * C + 2u * C + d];
     dk[d] = 0.0; dv[d] = 0.0;
   }
-  let D0 = pu(8u) + (b * nh + h) * T;
+  let D0 = pu(8u) + (b * nh + h) * T;${
+    drop
+      ? `
+  var me = mask_element(b * nh + h, T, safeRow, safeRow);`
+      : ""
+  }
   // Only queries at or after a key see it: start at this workgroup's first key row.
 ${overTiles({
   first: "r0",
@@ -207,10 +271,19 @@ ${overTiles({
   body: `
         var s = 0.0; var dp = 0.0;
         for (var d = 0u; d < HS; d++) { s = fma(S1[r * HS + d], k[d], s); dp = fma(S2[r * HS + d], v[d], dp); }
-        let p = exp(s * scale - Ls[r]);
-        let ds = p * (dp - Ds[r]) * scale;
+        let p = exp(s * scale - Ls[r]);${
+          drop
+            ? `
+        let z = mask_z(mask_block(me)[me.x & 3u]);
+        me = add64(me, T);
+        let pz = p * z;
+        let ds = p * (z * dp - Ds[r]) * scale;`
+            : `
+        let pz = p;
+        let ds = p * (dp - Ds[r]) * scale;`
+        }
         for (var d = 0u; d < HS; d++) {
-          dv[d] = fma(p, S2[r * HS + d], dv[d]);
+          dv[d] = fma(pz, S2[r * HS + d], dv[d]);
           dk[d] = fma(ds, S1[r * HS + d], dk[d]);
         }`,
 })}
@@ -222,11 +295,33 @@ ${overTiles({
   );
 }
 
-function checkShapes(name: string, B: number, nh: number, buffers: GpuBuffer[]): void {
+function checkShapes(
+  name: string,
+  B: number,
+  nh: number,
+  T: number,
+  drop: boolean,
+  buffers: GpuBuffer[],
+): void {
   for (const x of buffers)
     if (x.dtype !== "float32") throw new Error(`webgpu ${name}: float32 only, got ${x.dtype}`);
   if (B > 65535 || nh > 65535)
     throw new Error(`webgpu ${name}: a batch of ${B} or ${nh} heads exceeds 65535`);
+  if (drop && T > 65535) throw new Error(`webgpu ${name}: dropout over ${T} positions exceeds 65535`);
+}
+
+/** A call's parameters with the dropout words at DROP_AT when it drops. */
+function withDropout(params: number[], dropout: DropoutMask | undefined): number[] {
+  if (!dropout?.threshold) return params;
+  const pad = new Array<number>(DROP_AT - params.length).fill(0);
+  return [
+    ...params,
+    ...pad,
+    dropout.key0 >>> 0,
+    dropout.key1 >>> 0,
+    dropout.threshold >>> 0,
+    f32Bits(dropout.scale),
+  ];
 }
 
 export function causalAttention(
@@ -239,17 +334,20 @@ export function causalAttention(
   nh: number,
   hs: number,
   scale: number,
+  dropout?: DropoutMask,
 ): void {
   const k = "causalAttention";
   const [qkv, out, lse] = [qkvs, outs, lses].map((s) => gpuBufferOf(s, k));
-  checkShapes(k, B, nh, [qkv, out, lse]);
+  const drop = Boolean(dropout?.threshold);
+  checkShapes(k, B, nh, T, drop, [qkv, out, lse]);
   if (T === 0 || hs === 0) return;
   const bc = tileRows(hs);
+  const variant = drop ? ":drop" : "";
   ctx.run({
     kernel: k,
-    code: cachedCode(`${k}:${hs}`, () => forwardCode(hs, bc, bindings([qkv, out, lse]))),
+    code: cachedCode(`${k}:${hs}${variant}`, () => forwardCode(hs, bc, bindings([qkv, out, lse]), drop)),
     buffers: [qkv, out, lse],
-    params: [T, nh * hs, nh, f32Bits(scale), qkv.offset, out.offset, lse.offset],
+    params: withDropout([T, nh * hs, nh, f32Bits(scale), qkv.offset, out.offset, lse.offset], dropout),
     groups: [Math.ceil(T / ROWS), nh, B],
   });
 }
@@ -266,28 +364,35 @@ export function causalAttentionBackward(
   nh: number,
   hs: number,
   scale: number,
+  dropout?: DropoutMask,
 ): void {
   const k = "causalAttentionBackward";
   const [qkv, out, dout, lse, dqkv] = [qkvs, outs, douts, lses, dqkvs].map((s) => gpuBufferOf(s, k));
-  checkShapes(k, B, nh, [qkv, out, dout, lse, dqkv]);
+  const drop = Boolean(dropout?.threshold);
+  checkShapes(k, B, nh, T, drop, [qkv, out, dout, lse, dqkv]);
   if (T === 0 || hs === 0) return;
   const bc = tileRows(hs);
   const D = ctx.alloc("float32", B * nh * T); // D_i = dout_i·out_i, from the first kernel to the second
   // Parameter 5 is where the prelude's out0 points: out for dq (dout's offset is parameter 9), dout for dk/dv.
   const common = [T, nh * hs, nh, f32Bits(scale), qkv.offset];
   const groups: [number, number, number] = [Math.ceil(T / ROWS), nh, B];
+  const variant = drop ? ":drop" : "";
   ctx.run({
     kernel: `${k}:dq`,
-    code: cachedCode(`${k}:dq:${hs}`, () => queryGradCode(hs, bc, bindings([qkv, out, dout, lse, dqkv, D]))),
+    code: cachedCode(`${k}:dq:${hs}${variant}`, () =>
+      queryGradCode(hs, bc, bindings([qkv, out, dout, lse, dqkv, D]), drop),
+    ),
     buffers: [qkv, out, dout, lse, dqkv, D],
-    params: [...common, out.offset, lse.offset, dqkv.offset, D.offset, dout.offset],
+    params: withDropout([...common, out.offset, lse.offset, dqkv.offset, D.offset, dout.offset], dropout),
     groups,
   });
   ctx.run({
     kernel: `${k}:dkv`,
-    code: cachedCode(`${k}:dkv:${hs}`, () => keyValueGradCode(hs, bc, bindings([qkv, dout, lse, dqkv, D]))),
+    code: cachedCode(`${k}:dkv:${hs}${variant}`, () =>
+      keyValueGradCode(hs, bc, bindings([qkv, dout, lse, dqkv, D]), drop),
+    ),
     buffers: [qkv, dout, lse, dqkv, D],
-    params: [...common, dout.offset, lse.offset, dqkv.offset, D.offset],
+    params: withDropout([...common, dout.offset, lse.offset, dqkv.offset, D.offset], dropout),
     groups,
   });
 }

@@ -1,8 +1,9 @@
 /**
  * Attention. `scaledDotProductAttention` is the general composition (any mask, dropout). Causal
  * self-attention from a fused q|k|v projection has a fused kernel too (one pass per head forward and
- * one backward, keeping only each row's log-sum-exp instead of the T×T probabilities);
- * `causalSelfAttention` chooses between the kernel and its composition, `causalSelfAttentionComposed`.
+ * one backward, keeping only each row's log-sum-exp instead of the T×T probabilities, dropout included:
+ * its mask is recomputed from a Philox key); `causalSelfAttention` chooses between the kernel and its
+ * composition, `causalSelfAttentionComposed`.
  */
 import { Tensor } from "../../tensor/tensor.js";
 import { fmtShape } from "../../tensor/shape.js";
@@ -12,7 +13,9 @@ import { defineOp } from "../define.js";
 import { matmul } from "../matmul.js";
 import { cat } from "../indexing.js";
 import { contiguous } from "../movement.js";
-import { dropout } from "../dropout.js";
+import { dropout, drawDropoutMask } from "../dropout.js";
+import type { DropoutMask } from "../../backend/types.js";
+import type { Generator } from "../../tensor/random.js";
 import { softmax } from "./softmax.js";
 import { flat } from "./rows.js";
 
@@ -25,6 +28,8 @@ export interface AttentionOptions {
   /** Scale of the scores; 1/√E by default. */
   scale?: number;
   training?: boolean;
+  /** Where dropout's key comes from (the default generator by default). */
+  generator?: Generator;
 }
 
 /**
@@ -38,7 +43,7 @@ export function scaledDotProductAttention(
   opts: AttentionOptions = {},
 ): Tensor {
   const att = attentionWeights(q, k, opts);
-  const dropped = opts.dropoutP ? dropout(att, opts.dropoutP, opts.training ?? true) : att;
+  const dropped = opts.dropoutP ? dropout(att, opts.dropoutP, opts.training ?? true, opts.generator) : att;
   return matmul(dropped, v);
 }
 
@@ -78,24 +83,30 @@ export interface KVCache {
 export interface CausalSelfAttentionOptions {
   /** With a cache, qkv holds the new positions only; the cache grows by T. */
   cache?: KVCache;
-  /** Dropout on the attention probabilities (training). */
+  /** Dropout on the attention probabilities. */
   dropoutP?: number;
+  /** Whether dropout applies (true by default, as in scaledDotProductAttention). */
+  training?: boolean;
+  /** Where dropout's key comes from (the default generator by default). */
+  generator?: Generator;
 }
 
 /**
  * Causal self-attention from a fused projection qkv (B, T, 3C) to merged heads (B, T, C). The fused
- * kernel runs when it can (no cache, no dropout) and the backend does not prefer the composition
- * (cpu-js does: its matmuls beat the kernel's loops); both compute the same function.
+ * kernel runs when it can (no cache) and the backend does not prefer the composition (cpu-js does: its
+ * matmuls beat the kernel's loops); both compute the same function and, with dropout, draw the same key
+ * from the generator and so drop the same probabilities.
  */
 export function causalSelfAttention(
   qkv: Tensor,
   nHead: number,
   opts: CausalSelfAttentionOptions = {},
 ): Tensor {
-  const fusable = !opts.cache && !opts.dropoutP;
-  if (fusable && !backendOf(qkv).preferComposition.includes("causalAttention"))
-    return CausalAttention([qkv], { nh: nHead });
-  return causalSelfAttentionComposed(qkv, nHead, opts);
+  if (opts.cache || backendOf(qkv).preferComposition.includes("causalAttention"))
+    return causalSelfAttentionComposed(qkv, nHead, opts);
+  const mask = drawDropoutMask(opts.dropoutP ?? 0, opts.training ?? true, opts.generator);
+  if (mask === "all") return causalSelfAttentionComposed(qkv, nHead, opts); // zeros, and nothing drawn
+  return CausalAttention([qkv], { nh: nHead, dropout: mask === "none" ? undefined : mask });
 }
 
 /**
@@ -133,13 +144,20 @@ export function causalSelfAttentionComposed(
           .unsqueeze(0)
           .gt(arange(0, T, 1, on).add(past).unsqueeze(1))
       : null;
-  const y = scaledDotProductAttention(q, k, v, { attnMask: mask, dropoutP: opts.dropoutP ?? 0 }); // (B, nh, T, hs)
+  const y = scaledDotProductAttention(q, k, v, {
+    attnMask: mask,
+    dropoutP: opts.dropoutP ?? 0,
+    training: opts.training,
+    generator: opts.generator,
+  }); // (B, nh, T, hs)
   return y.transpose(1, 2).reshape([B, T, C]); // (B, T, C)
 }
 
 interface AttentionAttrs {
   nh: number;
   lse?: Tensor;
+  /** Dropout on the probabilities; backward recomputes the same mask from it. */
+  dropout?: DropoutMask;
 }
 
 /** The fused kernel: qkv (B, T, 3C) -> (B, T, C), saving each row's log-sum-exp for backward. */
@@ -152,7 +170,8 @@ const CausalAttention = defineOp<AttentionAttrs>({
     // The kernel writes every element of both (each row's output and log-sum-exp).
     const out = Tensor.uninitialized([B, T, C3 / 3], qkv.dtype, qkv.device);
     a.lse = Tensor.uninitialized([B, a.nh, T], qkv.dtype, qkv.device);
-    backendOf(qkv).causalAttention(flat(data), out.storage, a.lse.storage, B, T, a.nh, hs, 1 / Math.sqrt(hs));
+    const scale = 1 / Math.sqrt(hs);
+    backendOf(qkv).causalAttention(flat(data), out.storage, a.lse.storage, B, T, a.nh, hs, scale, a.dropout);
     return out;
   },
   vjp: (g, [qkv], out, a) => {
@@ -170,12 +189,16 @@ const CausalAttention = defineOp<AttentionAttrs>({
       a.nh,
       hs,
       1 / Math.sqrt(hs),
+      a.dropout,
     );
     return [dqkv];
   },
 });
 
-/** The fused kernel alone, whatever the backend prefers (for tests that compare it with the composition). */
-export function causalAttentionKernel(qkv: Tensor, nHead: number): Tensor {
-  return CausalAttention([qkv], { nh: nHead });
+/**
+ * The fused kernel alone, whatever the backend prefers, with a given dropout mask if any (for tests that
+ * compare it with the composition, or check its gradient under a fixed mask).
+ */
+export function causalAttentionKernel(qkv: Tensor, nHead: number, dropout?: DropoutMask): Tensor {
+  return CausalAttention([qkv], { nh: nHead, dropout });
 }
