@@ -46,7 +46,7 @@ export class WasmHeap {
   /** Tensor bytes in wasm memory past which new tensors are ordinary arrays (see the file's comment). */
   softLimit: number;
   /** Blocks freed by finalization callbacks so far: each one shows that the script yielded. */
-  private collected = 0;
+  collected = 0;
   /** `collected` when an allocation first found the soft limit reached; -1 while under it. */
   private collectedAtLimit = -1;
   /** Arrays handed out outside wasm memory so far (for tests and diagnostics). */
@@ -103,7 +103,9 @@ export class WasmHeap {
    */
   alloc(dtype: DType, n: number, uninit = false): Storage {
     const bytes = n * BYTES[dtype];
-    if (bytes <= LIMIT_BYTES && !this.underSoftLimit(bytes)) return this.outside(dtype, n, bytes);
+    // A block too large to stage beside the others skips the soft limit: in memory, or the error below.
+    const stageable = bytes <= this.capacity * (1 - TENSOR_SHARE);
+    if (stageable && !this.underSoftLimit(bytes)) return this.outside(dtype, n, bytes);
     const ptr = bytes > LIMIT_BYTES ? null : this.malloc(bytes);
     if (ptr === null && !this.wasm.shared && bytes <= LIMIT_BYTES) return this.outside(dtype, n, bytes);
     if (ptr === null)
