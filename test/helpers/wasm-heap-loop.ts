@@ -91,11 +91,10 @@ const keptInside = kept.filter(({ t }) => heap.owns(t.storage)).length;
 const limitBefore = heap.softLimit;
 gc();
 await turn();
-let garbage: gs.Tensor | null = gs.zeros([256]); // in wasm memory, for a callback to free
+gs.zeros([256]); // garbage in wasm memory, for a callback to free
 const hold: gs.Tensor[] = [];
 // 4 MiB each, up to the first that lands outside (past the limit, until callbacks are seen)
 while (hold.length === 0 || heap.owns(hold[hold.length - 1].storage)) hold.push(gs.zeros([1 << 20]));
-garbage = null;
 gc();
 await turn();
 await turn();
