@@ -10,6 +10,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { cat } from "../ops/indexing.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { backendOf } from "../tensor/device.js";
+import { backend } from "../backend/index.js";
 
 /** Numbers being read: already there (CPU) or on their way (a device). */
 export type Reading = number[] | Promise<number[]>;
@@ -79,9 +80,25 @@ export async function runAsync<R>(program: Reads<R>): Promise<R> {
     if (r.done) return r.value;
     const q = r.value;
     if (q.kind === "start") answer = startAsync(q.values);
-    else if (q.kind === "settle") answer = await q.reading;
+    else if (q.kind === "settle")
+      answer = Array.isArray(q.reading) ? await hostReading(q.reading) : await q.reading;
     else answer = await hostCopies(q.tensors);
   }
+}
+
+/**
+ * Numbers already read on the host. On the wasm backend, after a turn of the event loop: V8 runs the
+ * finalization callbacks that free its tensors' blocks only between tasks (backend/wasm/heap.ts), and
+ * an await on numbers alone is no task. The numbers, and so the run, are the same.
+ */
+async function hostReading(numbers: number[]): Promise<number[]> {
+  if (backend().name === "wasm") await nextTask();
+  return numbers;
+}
+
+/** Resolves in a later task of the event loop (setImmediate; setTimeout where there is none). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate : setTimeout)(resolve));
 }
 
 /** One readback for all device values (concatenated on the device); host values are read at once. */

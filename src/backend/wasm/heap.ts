@@ -4,6 +4,13 @@
  * allocator (native/src/wasm_libc.cc) and goes back to it when `release` gives it back (the autograd
  * engine's temporaries) or when its last tensor is garbage-collected (a FinalizationRegistry), as
  * the CPU backends' pool and the WebGPU buffers are handled.
+ *
+ * V8 runs finalization callbacks only as tasks of their own, after a full collection: a script that
+ * never yields (a plain `for (...) step()` loop) would never free a block and run out of the 4 GiB.
+ * So past a soft limit, new tensors get ordinary ArrayBuffers, which the garbage collector frees by
+ * itself, and kernel calls copy them in and out (staging.ts). Once callbacks free blocks again (the
+ * script yielded), allocation returns to wasm memory; where they ran and the blocks are still in use,
+ * the tensors are truly live and the limit rises, up to the 4 GiB error.
  */
 import type { DType, Storage } from "../types.js";
 import type { WasmInstance } from "./instance.js";
@@ -12,6 +19,10 @@ const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1
 
 /** The wasm32 address space: the memory cannot grow past 4 GiB. */
 const LIMIT_BYTES = 2 ** 32;
+/** Tensor bytes in wasm memory before new tensors go outside it (until callbacks show the script yields). */
+const SOFT_LIMIT_BYTES = 2 ** 29;
+/** The share of the memory's most that tensors may fill, the rest being room for staging copies. */
+const TENSOR_SHARE = 0.75;
 
 interface Block {
   ptr: number;
@@ -32,10 +43,26 @@ export class WasmHeap {
   liveBytes = 0;
   /** Bytes given back through `release` so far (the autograd engine's temporaries, for tests). */
   releasedBytes = 0;
+  /** Tensor bytes in wasm memory past which new tensors are ordinary arrays (see the file's comment). */
+  softLimit: number;
+  /** Blocks freed by finalization callbacks so far: each one shows that the script yielded. */
+  collected = 0;
+  /** `collected` when an allocation first found the soft limit reached; -1 while under it. */
+  private collectedAtLimit = -1;
+  /** Arrays handed out outside wasm memory so far (for tests and diagnostics). */
+  outsideCount = 0;
 
-  constructor(private readonly wasm: WasmInstance) {
+  constructor(
+    private readonly wasm: WasmInstance,
+    /** The most bytes the memory can hold: 4 GiB when it grows, its fixed size otherwise. */
+    private readonly capacity = wasm.shared ? LIMIT_BYTES : wasm.memory.buffer.byteLength,
+  ) {
     this.refresh();
-    this.registry = new FinalizationRegistry((block) => this.free(block));
+    this.softLimit = Math.min(SOFT_LIMIT_BYTES, capacity * TENSOR_SHARE);
+    this.registry = new FinalizationRegistry((block) => {
+      this.collected++;
+      this.free(block);
+    });
   }
 
   /** The memory's buffer now: views of new blocks must be made over it after the memory grew. */
@@ -70,14 +97,17 @@ export class WasmHeap {
   }
 
   /**
-   * A typed array of n elements in wasm memory; zero-filled unless `uninit`. When a single-thread
-   * module's fixed memory is full, an ordinary array instead (its calls copy it in and out: staging.ts).
+   * A typed array of n elements in wasm memory; zero-filled unless `uninit`. Past the soft limit, or
+   * when a single-thread module's fixed memory is full, an ordinary array instead (its calls copy it
+   * in and out: staging.ts).
    */
   alloc(dtype: DType, n: number, uninit = false): Storage {
     const bytes = n * BYTES[dtype];
+    // A block too large to stage beside the others skips the soft limit: in memory, or the error below.
+    const stageable = bytes <= this.capacity * (1 - TENSOR_SHARE);
+    if (stageable && !this.underSoftLimit(bytes)) return this.outside(dtype, n, bytes);
     const ptr = bytes > LIMIT_BYTES ? null : this.malloc(bytes);
-    if (ptr === null && !this.wasm.shared && bytes <= LIMIT_BYTES)
-      return view(new ArrayBuffer(bytes), dtype, 0, n);
+    if (ptr === null && !this.wasm.shared && bytes <= LIMIT_BYTES) return this.outside(dtype, n, bytes);
     if (ptr === null)
       throw new Error(
         `wasm backend: cannot allocate ${n} ${dtype} elements (${formatBytes(bytes)}): WebAssembly ` +
@@ -89,6 +119,33 @@ export class WasmHeap {
     this.registry.register(arr, { ptr, bytes }, arr);
     this.liveBytes += bytes;
     return arr;
+  }
+
+  /**
+   * Whether `bytes` more fit under the soft limit. Past it, the first time finalization callbacks are
+   * seen to have run since it was reached, the blocks still in use are truly live: the limit rises
+   * (up to the memory's tensor share; beyond that the 4 GiB error) and this allocation goes in.
+   */
+  private underSoftLimit(bytes: number): boolean {
+    const wanted = this.liveBytes + bytes;
+    if (wanted <= this.softLimit) {
+      this.collectedAtLimit = -1;
+      return true;
+    }
+    if (this.collectedAtLimit < 0) this.collectedAtLimit = this.collected;
+    else if (this.collected > this.collectedAtLimit) {
+      this.collectedAtLimit = -1;
+      const most = this.capacity * TENSOR_SHARE;
+      this.softLimit = Math.min(Math.max(2 * this.softLimit, wanted), most);
+      return wanted <= this.softLimit || this.wasm.shared;
+    }
+    return false;
+  }
+
+  /** An ordinary zero-filled array, freed by the garbage collector; kernel calls stage it. */
+  private outside(dtype: DType, n: number, bytes: number): Storage {
+    this.outsideCount++;
+    return view(new ArrayBuffer(bytes), dtype, 0, n);
   }
 
   /** Frees an array that `alloc` returned; nothing may use it afterwards. Others are ignored. */
