@@ -16,9 +16,13 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { option } from "./args.js";
 import { loadAverage } from "./machine.js";
 import { median, workload } from "./workloads.js";
+
+function option(name: string, fallback: string): string {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg === undefined ? fallback : arg.slice(name.length + 3);
+}
 
 /** The environment each side adds (`--env=NAME=OLD/NEW`), or nothing. */
 function sideEnv(which: "old" | "new"): Record<string, string> {

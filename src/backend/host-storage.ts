@@ -1,10 +1,9 @@
 /**
- * Storage for the CPU backends: typed arrays that kernels index directly. Allocation takes memory of
- * the same size from the pool when some came back (host-pool.ts), else makes a new array; either way
- * the array is tracked, so its memory returns to the pool once it is garbage-collected.
+ * Storage for the CPU backends: typed arrays that kernels index directly. Allocation takes an array
+ * of the same size from the pool when one was released (host-pool.ts), else makes a zero-filled one.
  */
 import type { DeviceStorage } from "./device.js";
-import { releaseHost, takePooled, trackHost, wrapHost } from "./host-pool.js";
+import { releaseHost, takePooled } from "./host-pool.js";
 import type { DType, Storage } from "./types.js";
 
 /** A zero-filled typed array of n elements of `dtype` (bool is a Uint8Array of 0/1). */
@@ -35,8 +34,18 @@ const unsafeBytes = NodeBuffer === undefined ? undefined : (size: number) => Nod
 export function allocHostUninit(dtype: DType, n: number): Storage {
   const pooled = takePooled(dtype, n);
   if (pooled !== undefined) return pooled;
-  if (unsafeBytes === undefined || n * BYTES[dtype] < 4096) return trackHost(allocHost(dtype, n));
-  return trackHost(wrapHost(dtype, unsafeBytes(n * BYTES[dtype]).buffer as ArrayBuffer, n));
+  if (unsafeBytes === undefined || n * BYTES[dtype] < 4096) return allocHost(dtype, n);
+  const { buffer } = unsafeBytes(n * BYTES[dtype]);
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buffer, 0, n);
+    case "float64":
+      return new Float64Array(buffer, 0, n);
+    case "int32":
+      return new Int32Array(buffer, 0, n);
+    case "bool":
+      return new Uint8Array(buffer, 0, n);
+  }
 }
 
 export const hostStorage: DeviceStorage = {
@@ -44,7 +53,7 @@ export const hostStorage: DeviceStorage = {
   hostVisible: true,
   alloc: (dtype, n) => {
     const pooled = takePooled(dtype, n);
-    return pooled === undefined ? trackHost(allocHost(dtype, n)) : pooled.fill(0);
+    return pooled === undefined ? allocHost(dtype, n) : pooled.fill(0);
   },
   allocUninit: allocHostUninit,
   release: releaseHost,
