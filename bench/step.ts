@@ -1,6 +1,6 @@
 /**
  * Times one workload of bench/workloads.ts on gradstack in this process and prints one JSON line
- * (the format of bench/torch/steps.py): `node build/bench/step.js gpt --steps 20 --warm 5`.
+ * (the format of bench/torch/steps.py): `node build/bench/step.js gpt --steps 20 --warm 5 [--sync]`.
  * `node build/bench/step.js profile` prints the GPT step by op class instead. The thread count is
  * GRADSTACK_NUM_THREADS, read when the native addon loads.
  */
@@ -46,7 +46,16 @@ if (id === "profile") {
 } else {
   const w = workload(id);
   const step = STEPS[id]();
-  for (let i = flag("warm", w.warm); i > 0; i--) step();
+  // On wasm the loop lets the event loop turn once between steps (untimed), as the CLI's loop
+  // (train/reads.ts) and a page's do: finalization callbacks then give collected tensors' blocks back to
+  // the heap. `--sync` times a loop that never yields instead (past its soft limit the heap then stages
+  // ordinary arrays around each kernel call: backend/wasm/heap.ts). The CPU backends need no turn.
+  const sync = be.name !== "wasm" || process.argv.includes("--sync");
+  const turn = (): Promise<void> | undefined => (sync ? undefined : new Promise((r) => setImmediate(r)));
+  for (let i = flag("warm", w.warm); i > 0; i--) {
+    step();
+    await turn();
+  }
   const times: number[] = [];
   // The process's CPU time per step too: on a loaded machine it moves far less than the wall time.
   const cpuTimes: number[] = [];
@@ -57,6 +66,7 @@ if (id === "profile") {
     times.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpuTimes.push((c.user + c.system) / 1000);
+    await turn();
   }
   console.log(JSON.stringify({ ...about, workload: id, times_ms: times, cpu_ms: cpuTimes }));
 }
