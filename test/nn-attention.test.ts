@@ -212,6 +212,28 @@ test("MultiheadAttention: dropout on the weights only while training", () => {
   assertClose(a, b.toArray(), 0, "eval is deterministic");
 });
 
+test("MultiheadAttention: causal self-attention with dropout takes GPT's op and drops what the general path drops", () => {
+  const mha = new nn.MultiheadAttention(8, 2, { dropout: 0.3, batchFirst: true });
+  const x = gs.randn([2, 6, 8]);
+  const causal = gs.full([6, 6], -Infinity).triu(1); // -inf above the diagonal: the causal mask as scores
+  gs.manualSeed(11);
+  const [fused] = mha.forward(x, x, x, { isCausal: true, needWeights: false });
+  gs.manualSeed(11);
+  const [general] = mha.forward(x, x, x, { attnMask: causal, needWeights: false });
+  assertClose(fused, general.toArray(), 1e-5, "same dropout mask on both paths");
+  gs.manualSeed(12);
+  const [other] = mha.forward(x, x, x, { isCausal: true, needWeights: false });
+  assert.ok((other.sub(fused).abs().max().item() as number) > 1e-3, "another seed drops others");
+  // No (N, H, L, L) dropout: the fused kernel where the backend takes it, causal attention's composition
+  // (its dropout on the probabilities, and no general-path mask) where it prefers that.
+  const profile = new Map(
+    gs.profileKernels(() => mha.forward(x, x, x, { isCausal: true, needWeights: false })).kernels,
+  );
+  const fusedKernel = !gs.backend().preferComposition.includes("causalAttention");
+  assert.equal(profile.get("causalAttention")?.calls ?? 0, fusedKernel ? 1 : 0);
+  assert.equal(profile.get("dropout")?.calls ?? 0, fusedKernel ? 0 : 1);
+});
+
 test("MultiheadAttention: clear errors for bad sizes and masks", () => {
   assert.throws(
     () => new nn.MultiheadAttention(10, 3),

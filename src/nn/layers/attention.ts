@@ -163,10 +163,11 @@ export class MultiheadAttention extends Module {
 
     const p = this.training ? this.dropout : 0;
     const selfAttention = this.in_proj_weight !== null && query === key && key === value;
-    if (selfAttention && !needWeights && opts.isCausal && !opts.attnMask && !opts.keyPaddingMask && p === 0) {
-      // Plain causal self-attention: GPT's op (the fused kernel where the backend prefers it).
+    if (selfAttention && !needWeights && opts.isCausal && !opts.attnMask && !opts.keyPaddingMask) {
+      // Plain causal self-attention: GPT's op (the fused kernel where the backend prefers it), dropout
+      // included: it draws the same key as the general path below and so drops the same weights.
       const qkv = F.linear(q0, this.in_proj_weight!, this.in_proj_bias); // (N, L, 3E)
-      const y = this.out_proj.forward(causalSelfAttention(qkv, H)); // (N, L, E)
+      const y = this.out_proj.forward(causalSelfAttention(qkv, H, { dropoutP: p, training: p > 0 })); // (N, L, E)
       return [!batched ? y.squeeze(0) : this.batchFirst ? y : y.transpose(0, 1), null];
     }
     let q: Tensor, k: Tensor, v: Tensor;
