@@ -225,6 +225,22 @@ test("elementwise values", () => {
   assert.deepEqual(x.softmax(0).sum().item().toFixed(12), "1.000000000000");
 });
 
+test("tril and triu keep the input's dtype (bool and integer too), as PyTorch does", () => {
+  const b = gs.ones([3, 3], { dtype: "bool" });
+  assert.equal(b.triu(1).dtype, "bool");
+  assert.deepEqual(b.triu(1).tolist(), [
+    [false, true, true],
+    [false, false, true],
+    [false, false, false],
+  ]);
+  assert.equal(b.tril().dtype, "bool");
+  assert.equal(gs.ones([2, 2], { dtype: "int32" }).triu().dtype, "int32");
+  assert.deepEqual(gs.ones([2, 2], { dtype: "int32" }).tril(-1).tolist(), [
+    [0, 0],
+    [1, 0],
+  ]);
+});
+
 test("tolist, item and toString like PyTorch", () => {
   assert.equal(
     gs

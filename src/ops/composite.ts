@@ -1,7 +1,7 @@
 /** Ops defined as compositions of primitives: their gradients come for free. */
 import { Tensor, type Dims } from "../tensor/tensor.js";
 import { normDims } from "../tensor/shape.js";
-import { where } from "./elementwise.js";
+import { scalar, where } from "./elementwise.js";
 import { amax, sum } from "./reduce.js";
 import { arange } from "../tensor/create.js";
 import { checkFloat, stableShift } from "./fused/softmax.js";
@@ -43,12 +43,13 @@ function lowerMask(x: Tensor, diagonal: number): Tensor {
   return cols.sub(rows).le(diagonal);
 }
 
+// The zero is x's own dtype, so that a bool or integer input keeps its dtype (as in PyTorch).
 /** The lower triangle (elements with column - row <= diagonal); the rest is 0. */
 export function tril(x: Tensor, diagonal = 0): Tensor {
-  return where(lowerMask(x, diagonal), x, 0);
+  return where(lowerMask(x, diagonal), x, scalar(0, x.dtype, x.device));
 }
 
 /** The upper triangle (elements with column - row >= diagonal); the rest is 0. */
 export function triu(x: Tensor, diagonal = 0): Tensor {
-  return where(lowerMask(x, diagonal - 1), 0, x);
+  return where(lowerMask(x, diagonal - 1), scalar(0, x.dtype, x.device), x);
 }
