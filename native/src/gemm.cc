@@ -10,6 +10,7 @@
 #endif
 #include <cstring>
 
+#include "gemm_prefetch.h"
 #include "pool.h"
 
 namespace gs {
@@ -133,6 +134,14 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
   T* Bp = pre != nullptr ? nullptr : scratch<T>(1, KC * round_up(NC, NR));
   T* Ap = scratch<T>(0, KC * round_up(MC, MR));
   alignas(64) T tmp[MR * NR];
+  // The operand blocks packed after the current A block, prefetched while it is multiplied.
+  Prefetcher pf;
+  auto a_block = [&](int64_t i0, int64_t p0) {
+    return region_of(A, ars, acs, i0, std::min(i0 + MC, m), p0, std::min(p0 + KC, k));
+  };
+  auto b_block = [&](int64_t p0, int64_t j0) {
+    return pre != nullptr ? Region{} : region_of(B, brs, bcs, p0, std::min(p0 + KC, k), j0, std::min(j0 + NC, n));
+  };
   for (int64_t jc = 0; jc < n; jc += NC) {
     const int64_t nc = std::min(NC, n - jc);
     for (int64_t pc = 0; pc < k; pc += KC) {
@@ -144,11 +153,17 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
         pack_a<T, MR>(Ap, A + ic * ars + pc * acs, ars, acs, mc, kc, K.pack_an);
+        const int64_t calls = ceil_div(nc, NR) * ceil_div(mc, MR);
+        if (ic + MC < m) pf.reset(a_block(ic + MC, pc), Region{}, calls);
+        else if (pc + KC < k) pf.reset(b_block(pc + KC, jc), a_block(0, pc + KC), calls);
+        else if (jc + NC < n) pf.reset(b_block(0, jc + NC), a_block(0, 0), calls);
+        else pf.reset(Region{}, Region{}, calls);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nc - jr);
           const T* bp = Bb + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mc - ir);
+            pf.step();
             const T* ap = Ap + ir * kc;
             T* c = C + (ic + ir) * ldc + jc + jr;
             // A short last panel runs the short kernel when there is one (fewer wasted rows).
@@ -399,6 +414,19 @@ void add_bias(T* C, int64_t ldc, int64_t rows, int64_t cols, const T* __restrict
   }
 }
 
+// Whether a product shared by `threads` threads is better cut along m (each part packs all of B and
+// its rows of A) than along n (all of A, its columns of B): the cut whose largest part costs less,
+// counting the micro-kernel's padded tiles (12 rows split 5 + 6 panels wastes a twelfth) and the
+// packing (about 8 multiply-adds' time per element; A, transposed in a weight gradient, is the dearer).
+inline bool split_rows_first(int64_t m, int64_t n, int64_t k, int mr, int nr, int threads) {
+  constexpr int64_t PACK = 8;
+  const int64_t mp = ceil_div(m, mr), np = ceil_div(n, nr);
+  const int64_t pm = std::min<int64_t>(threads, mp), pn = std::min<int64_t>(threads, np);
+  const int64_t by_m = ceil_div(mp, pm) * np * mr * nr * k + PACK * k * (np * nr + ceil_div(mp, pm) * mr);
+  const int64_t by_n = mp * ceil_div(np, pn) * mr * nr * k + PACK * k * (mp * mr + ceil_div(np, pn) * nr);
+  return by_m <= by_n;
+}
+
 template <typename T>
 void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const MatmulParams& p, const T* bias) {
   const int64_t batch = p.batch, m = p.m, n = p.n, k = p.k;
@@ -421,8 +449,9 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
   // transposed (dot products; more rows are faster packed).
   const bool small = k > 0 && (p.transB ? m == 1 : m <= SMALL_M);
   const BlockFn<T> block = small ? impl.small : impl.block;
-  bool split_m = !small && m >= n;
+  bool split_m = false;
   if (threads > 1 && !(batch % threads == 0 || batch >= 4 * threads)) {
+    split_m = !small && split_rows_first(m, n, k, mr, nr, threads);
     const int64_t units = split_m ? ceil_div(m, mr) : ceil_div(n, small ? 64 : nr);
     parts = std::min<int64_t>(threads, units);
   }
