@@ -4,22 +4,12 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 
 namespace gs {
 
 #if defined(__GNUC__) || defined(__clang__)
 // Into L2 (prefetcht1): the block is packed after the current one, which has L1 to itself.
-inline int pf_mode() { static int m = std::getenv("GS_PF") ? std::atoi(std::getenv("GS_PF")) : 1; return m; }  // TEMP
-inline void prefetch_l2(const void* p) {
-  switch (pf_mode()) {
-    case 1: __builtin_prefetch(p, 0, 2); break;
-    case 2: __builtin_prefetch(p, 0, 3); break;
-    case 3: __builtin_prefetch(p, 0, 1); break;
-    case 4: __builtin_prefetch(p, 0, 0); break;
-    default: break;
-  }
-}
+inline void prefetch_l2(const void* p) { __builtin_prefetch(p, 0, 2); }
 #else
 inline void prefetch_l2(const void*) {}
 #endif

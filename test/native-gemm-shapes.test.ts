@@ -1,0 +1,64 @@
+/**
+ * The float32 GEMM on the GPT step's own products and on the edges of its work split
+ * (test/helpers/gemm-shapes.ts) against cpu-js: in this process (the addon, or in the wasm pass of npm
+ * test the WebAssembly module), then in child processes for each instruction set (portable, AVX2,
+ * best) at 1, 2 and 3 threads, where the outputs must also be bit for bit the same at every thread
+ * count (how a product is cut among threads never changes its sums). Skips without the addon.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+
+import { cpuJs } from "../src/backend/cpu-js.js";
+import { loadNative } from "../src/backend/native.js";
+import { loadWasmSync } from "../src/backend/wasm/load.js";
+import type { Backend } from "../src/backend/types.js";
+import { checkGemmCases } from "./helpers/gemm-shapes.js";
+
+const wasmPass = process.env.GRADSTACK_BACKEND === "wasm";
+const loaded = wasmPass ? { backend: loadWasmSync().backend } : loadNative();
+const nb: Backend | null = "backend" in loaded ? ({ ...cpuJs, ...loaded.backend } as Backend) : null;
+const skip = "error" in loaded ? `native addon unavailable: ${loaded.error}` : false;
+
+test("GEMM on the GPT step's shapes and the work split's edges agrees with cpu-js", { skip }, () => {
+  const { error } = checkGemmCases(nb!);
+  assert.equal(error, null);
+});
+
+test(
+  "GEMM shapes at 1, 2 and 3 threads on each instruction set: cpu-js's values, the same bits at every thread count",
+  { skip: skip || (wasmPass && "the addon's instruction sets; the wasm module has one (SIMD128)") },
+  (t) => {
+    const nativeUrl = new URL("../src/backend/native.js", import.meta.url).href;
+    const casesUrl = new URL("./helpers/gemm-shapes.js", import.meta.url).href;
+    const script = `
+      import { loadNative, nativeInfo } from ${JSON.stringify(nativeUrl)};
+      import { checkGemmCases } from ${JSON.stringify(casesUrl)};
+      const r = loadNative();
+      if (!("backend" in r)) { console.log("unavailable: " + r.error); process.exit(3); }
+      const { error, hash } = checkGemmCases(r.backend);
+      console.log(JSON.stringify({ kernel: nativeInfo().gemmKernel, threads: r.backend.threads, error, hash }));
+    `;
+    for (const isa of ["generic", "avx2", ""]) {
+      const hashes = new Set<number>();
+      for (const threads of ["1", "2", "3"]) {
+        const res = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+          encoding: "utf8",
+          env: { ...process.env, GRADSTACK_ISA: isa, GRADSTACK_NUM_THREADS: threads },
+        });
+        assert.equal(res.status, 0, `isa=${isa} threads=${threads}: ${res.stdout}${res.stderr}`);
+        const r = JSON.parse(res.stdout.trim().split("\n").pop()!) as {
+          kernel: string;
+          threads: number;
+          error: string | null;
+          hash: number;
+        };
+        t.diagnostic(`isa=${isa || "best"} threads=${threads}: ${r.kernel}, outputs ${r.hash.toString(16)}`);
+        assert.equal(r.threads, Number(threads));
+        assert.equal(r.error, null, `isa=${isa || "best"} threads=${threads}`);
+        hashes.add(r.hash);
+      }
+      assert.equal(hashes.size, 1, `isa=${isa || "best"}: the outputs differ between thread counts`);
+    }
+  },
+);
