@@ -148,7 +148,9 @@ const cold = process.argv.includes("--cold");
 const calls = recordCalls(gptStep(which as keyof typeof GPT_CONFIGS));
 const torch = process.argv.includes("--torch") ? torchTimes(calls) : null;
 const { name, threads } = kernels();
-console.log(`${which} step GEMMs on ${name}, ${threads} thread(s), clock ${clock === cpuMs ? "cpu" : "wall"}${cold ? ", cold caches" : ""}`);
+console.log(
+  `${which} step GEMMs on ${name}, ${threads} thread(s), clock ${clock === cpuMs ? "cpu" : "wall"}${cold ? ", cold caches" : ""}`,
+);
 let totalMs = 0,
   totalFlop = 0,
   totalTorch = 0;
@@ -166,7 +168,10 @@ for (const [i, c] of calls.entries()) {
       `${(flop / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s${vsTorch}`,
   );
 }
-const vs = torch !== null ? `; torch ${totalTorch.toFixed(2)} ms, ${(totalFlop / totalTorch / 1e6).toFixed(1)} GFLOP/s` : "";
+const vs =
+  torch !== null
+    ? `; torch ${totalTorch.toFixed(2)} ms, ${(totalFlop / totalTorch / 1e6).toFixed(1)} GFLOP/s`
+    : "";
 console.log(
   `total ${calls.reduce((s, c) => s + c.calls, 0)} calls ${totalMs.toFixed(2)} ms, ` +
     `${(totalFlop / 1e9).toFixed(3)} GFLOP, ${(totalFlop / totalMs / 1e6).toFixed(1)} GFLOP/s${vs}`,

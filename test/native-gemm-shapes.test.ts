@@ -3,7 +3,8 @@
  * (test/helpers/gemm-shapes.ts) against cpu-js: in this process (the addon, or in the wasm pass of npm
  * test the WebAssembly module), then in child processes for each instruction set (portable, AVX2,
  * best) at 1, 2 and 3 threads, where the outputs must also be bit for bit the same at every thread
- * count (how a product is cut among threads never changes its sums). Skips without the addon.
+ * count (how a product is cut among threads never changes its sums), and on the WebAssembly module at
+ * 1 and 3 threads (its workers). Skips without the addon.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -62,3 +63,37 @@ test(
     }
   },
 );
+
+test("GEMM shapes on the wasm module at 1 and 3 threads: cpu-js's values, the same bits, the workers take tasks", () => {
+  const loadUrl = new URL("../src/backend/wasm/load.js", import.meta.url).href;
+  const casesUrl = new URL("./helpers/gemm-shapes.js", import.meta.url).href;
+  const script = `
+    import { loadWasmSync } from ${JSON.stringify(loadUrl)};
+    import { checkGemmCases } from ${JSON.stringify(casesUrl)};
+    const { backend, wasm } = loadWasmSync();
+    const want = Number(process.env.GRADSTACK_WASM_THREADS) - 1;
+    for (let i = 0; i < 500 && wasm.exports.gs_workers_started() < want; i++) await new Promise((r) => setTimeout(r, 10));
+    const { error, hash } = checkGemmCases(backend);
+    console.log(JSON.stringify({ threads: backend.threads, workerTasks: wasm.exports.gs_worker_tasks(), error, hash }));
+    process.exit(0);
+  `;
+  const runs = [1, 3].map((threads) => {
+    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, GRADSTACK_BACKEND: "wasm", GRADSTACK_WASM_THREADS: String(threads) },
+      timeout: 300_000,
+    });
+    assert.equal(res.status, 0, `wasm threads=${threads}: ${res.stdout}${res.stderr}`);
+    const r = JSON.parse(res.stdout.trim().split("\n").pop()!) as {
+      threads: number;
+      workerTasks: number;
+      error: string | null;
+      hash: number;
+    };
+    assert.equal(r.threads, threads);
+    assert.equal(r.error, null, `wasm threads=${threads}`);
+    return r;
+  });
+  assert.ok(runs[1].workerTasks > 0, "the workers ran tasks");
+  assert.equal(runs[1].hash, runs[0].hash, "the outputs differ between thread counts");
+});
