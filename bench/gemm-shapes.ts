@@ -5,7 +5,7 @@
  * times each distinct call alone on random data through the active backend's kernel and prints its
  * calls per step, ms per step and GFLOP/s, and the total. `--clock=cpu` times with the process's CPU
  * time (steadier on a shared machine; at one thread it is the kernel's own time). `--torch` times
- * the same products with PyTorch 2.x's torch.mm (`python3`, bench/torch/gemm_calls.py). `--cold`
+ * the same products with PyTorch 2.x's torch.mm (`python3`, bench/torch/gemm_shapes.py, same threads, wall clock). `--cold`
  * evicts the caches before every call (a 64 MiB sweep, untimed), as a training step's backward finds
  * its activations in memory rather than in cache.
  */
@@ -128,12 +128,13 @@ function timeCall(fn: () => void, clock: () => number): number {
 }
 
 /** ms per call of the same products with PyTorch's torch.mm, or null without PyTorch. */
-function torchTimes(calls: Call[]): number[] | null {
+function torchTimes(calls: Call[], threads: number): number[] | null {
   const spec = calls.map(({ p }) => [p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0]);
   try {
-    const out = execFileSync("python3", [path.join(localTorchDir, "gemm_calls.py"), JSON.stringify(spec)], {
+    const out = execFileSync("python3", [path.join(localTorchDir, "gemm_shapes.py"), JSON.stringify(spec)], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, TORCH_THREADS: String(threads) },
     });
     return JSON.parse(out.trim().split("\n").pop()!) as number[];
   } catch {
@@ -146,8 +147,8 @@ if (!(which in GPT_CONFIGS)) throw new Error(`unknown step ${which}: ${Object.ke
 const clock = process.argv.includes("--clock=cpu") ? cpuMs : () => performance.now();
 const cold = process.argv.includes("--cold");
 const calls = recordCalls(gptStep(which as keyof typeof GPT_CONFIGS));
-const torch = process.argv.includes("--torch") ? torchTimes(calls) : null;
 const { name, threads } = kernels();
+const torch = process.argv.includes("--torch") ? torchTimes(calls, threads) : null;
 console.log(
   `${which} step GEMMs on ${name}, ${threads} thread(s), clock ${clock === cpuMs ? "cpu" : "wall"}${cold ? ", cold caches" : ""}`,
 );

@@ -21,6 +21,48 @@ const loaded = wasmPass ? { backend: loadWasmSync().backend } : loadNative();
 const nb: Backend | null = "backend" in loaded ? ({ ...cpuJs, ...loaded.backend } as Backend) : null;
 const skip = "error" in loaded ? `native addon unavailable: ${loaded.error}` : false;
 
+interface ChildResult {
+  kernel: string;
+  threads: number;
+  workerTasks: number;
+  error: string | null;
+  hash: number;
+}
+
+/** The cases checked in a child process with `env` added: the native addon, or the wasm module's threads. */
+function checkInChild(env: Record<string, string>): ChildResult {
+  const url = (p: string) => JSON.stringify(new URL(p, import.meta.url).href);
+  const script = `
+    import { loadNative, nativeInfo } from ${url("../src/backend/native.js")};
+    import { loadWasmSync } from ${url("../src/backend/wasm/load.js")};
+    import { checkGemmCases } from ${url("./helpers/gemm-shapes.js")};
+    let backend, kernel = "simd128", workerTasks = 0, wasm;
+    if (process.env.GRADSTACK_BACKEND === "wasm") {
+      ({ backend, wasm } = loadWasmSync());
+      const want = Number(process.env.GRADSTACK_WASM_THREADS) - 1;
+      for (let i = 0; i < 500 && wasm.exports.gs_workers_started() < want; i++) await new Promise((r) => setTimeout(r, 10));
+    } else {
+      const r = loadNative();
+      if (!("backend" in r)) { console.log("unavailable: " + r.error); process.exit(3); }
+      backend = r.backend, kernel = nativeInfo().gemmKernel;
+    }
+    const { error, hash } = checkGemmCases(backend);
+    if (wasm) workerTasks = wasm.exports.gs_worker_tasks();
+    console.log(JSON.stringify({ kernel, threads: backend.threads, workerTasks, error, hash }));
+    process.exit(0);
+  `;
+  const what = JSON.stringify(env);
+  const res = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 300_000,
+  });
+  assert.equal(res.status, 0, `${what}: ${res.stdout}${res.stderr}`);
+  const r = JSON.parse(res.stdout.trim().split("\n").pop()!) as ChildResult;
+  assert.equal(r.error, null, what);
+  return r;
+}
+
 test("GEMM on the GPT step's shapes and the work split's edges agrees with cpu-js", { skip }, () => {
   const { error } = checkGemmCases(nb!);
   assert.equal(error, null);
@@ -30,33 +72,16 @@ test(
   "GEMM shapes at 1, 2 and 3 threads on each instruction set: cpu-js's values, the same bits at every thread count",
   { skip: skip || (wasmPass && "the addon's instruction sets; the wasm module has one (SIMD128)") },
   (t) => {
-    const nativeUrl = new URL("../src/backend/native.js", import.meta.url).href;
-    const casesUrl = new URL("./helpers/gemm-shapes.js", import.meta.url).href;
-    const script = `
-      import { loadNative, nativeInfo } from ${JSON.stringify(nativeUrl)};
-      import { checkGemmCases } from ${JSON.stringify(casesUrl)};
-      const r = loadNative();
-      if (!("backend" in r)) { console.log("unavailable: " + r.error); process.exit(3); }
-      const { error, hash } = checkGemmCases(r.backend);
-      console.log(JSON.stringify({ kernel: nativeInfo().gemmKernel, threads: r.backend.threads, error, hash }));
-    `;
     for (const isa of ["generic", "avx2", ""]) {
       const hashes = new Set<number>();
-      for (const threads of ["1", "2", "3"]) {
-        const res = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-          encoding: "utf8",
-          env: { ...process.env, GRADSTACK_ISA: isa, GRADSTACK_NUM_THREADS: threads },
+      for (const threads of [1, 2, 3]) {
+        const r = checkInChild({
+          GRADSTACK_BACKEND: "native",
+          GRADSTACK_ISA: isa,
+          GRADSTACK_NUM_THREADS: `${threads}`,
         });
-        assert.equal(res.status, 0, `isa=${isa} threads=${threads}: ${res.stdout}${res.stderr}`);
-        const r = JSON.parse(res.stdout.trim().split("\n").pop()!) as {
-          kernel: string;
-          threads: number;
-          error: string | null;
-          hash: number;
-        };
         t.diagnostic(`isa=${isa || "best"} threads=${threads}: ${r.kernel}, outputs ${r.hash.toString(16)}`);
-        assert.equal(r.threads, Number(threads));
-        assert.equal(r.error, null, `isa=${isa || "best"} threads=${threads}`);
+        assert.equal(r.threads, threads);
         hashes.add(r.hash);
       }
       assert.equal(hashes.size, 1, `isa=${isa || "best"}: the outputs differ between thread counts`);
@@ -65,35 +90,11 @@ test(
 );
 
 test("GEMM shapes on the wasm module at 1 and 3 threads: cpu-js's values, the same bits, the workers take tasks", () => {
-  const loadUrl = new URL("../src/backend/wasm/load.js", import.meta.url).href;
-  const casesUrl = new URL("./helpers/gemm-shapes.js", import.meta.url).href;
-  const script = `
-    import { loadWasmSync } from ${JSON.stringify(loadUrl)};
-    import { checkGemmCases } from ${JSON.stringify(casesUrl)};
-    const { backend, wasm } = loadWasmSync();
-    const want = Number(process.env.GRADSTACK_WASM_THREADS) - 1;
-    for (let i = 0; i < 500 && wasm.exports.gs_workers_started() < want; i++) await new Promise((r) => setTimeout(r, 10));
-    const { error, hash } = checkGemmCases(backend);
-    console.log(JSON.stringify({ threads: backend.threads, workerTasks: wasm.exports.gs_worker_tasks(), error, hash }));
-    process.exit(0);
-  `;
-  const runs = [1, 3].map((threads) => {
-    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      encoding: "utf8",
-      env: { ...process.env, GRADSTACK_BACKEND: "wasm", GRADSTACK_WASM_THREADS: String(threads) },
-      timeout: 300_000,
-    });
-    assert.equal(res.status, 0, `wasm threads=${threads}: ${res.stdout}${res.stderr}`);
-    const r = JSON.parse(res.stdout.trim().split("\n").pop()!) as {
-      threads: number;
-      workerTasks: number;
-      error: string | null;
-      hash: number;
-    };
-    assert.equal(r.threads, threads);
-    assert.equal(r.error, null, `wasm threads=${threads}`);
-    return r;
-  });
-  assert.ok(runs[1].workerTasks > 0, "the workers ran tasks");
-  assert.equal(runs[1].hash, runs[0].hash, "the outputs differ between thread counts");
+  const [one, three] = [1, 3].map((threads) =>
+    checkInChild({ GRADSTACK_BACKEND: "wasm", GRADSTACK_WASM_THREADS: `${threads}` }),
+  );
+  assert.equal(one.threads, 1);
+  assert.equal(three.threads, 3);
+  assert.ok(three.workerTasks > 0, "the workers ran tasks");
+  assert.equal(three.hash, one.hash, "the outputs differ between thread counts");
 });
