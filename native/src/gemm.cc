@@ -21,6 +21,7 @@ namespace gs {
 namespace {
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
 // Spins until ready() (another thread of the same job is finishing a task this one needs), giving
 // the core up now and then in case that thread has been descheduled.
@@ -35,10 +36,10 @@ void wait_until(const Ready& ready) {
 #endif
   }
 }
-inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
-// Per-thread packing buffers (0: A, 1: B, 2: a B shared by a job's threads), grown on demand (thread_local: a JS worker thread running a kernel
-// serially while the pool is busy must not share the main thread's buffers).
+// Per-thread packing buffers (0: A, 1: B, 2: a B that a job's threads share), grown on demand
+// (thread_local: a JS worker thread running a kernel serially while the pool is busy must not share
+// the main thread's buffers).
 inline void* alloc64(size_t bytes) {
 #if defined(_WIN32)
   return _aligned_malloc(bytes, 64);
@@ -178,9 +179,10 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
         if (ic + MC < m) pf.reset(a_block(ic + MC, pc), Region{}, calls);
         else if (pc + KC < k) pf.reset(b_block(pc + KC, jc), a_block(0, pc + KC), calls);
         else if (jc + NC < n) pf.reset(b_block(0, jc + NC), a_block(0, 0), calls);
-        else if (pre != nullptr && pre->next_rows > 0)
-          pf.reset(region_of(A, ars, acs, pre->next_row, pre->next_row + std::min(pre->next_rows, MC), 0, std::min(KC, k)),
-                   Region{}, calls);
+        else if (pre != nullptr && pre->next_rows > 0) {
+          const int64_t i0 = pre->next_row, i1 = i0 + std::min(pre->next_rows, MC);
+          pf.reset(region_of(A, ars, acs, i0, i1, 0, std::min(KC, k)), Region{}, calls);
+        }
         else pf.reset(Region{}, Region{}, calls);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nc - jr);
