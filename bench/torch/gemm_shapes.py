@@ -1,7 +1,9 @@
 # PyTorch's float32 GEMM on the shapes of bench/gemm.ts, with the same memory layouts and a preallocated
 # output (torch.mm(..., out=c)), so that it compares kernel with kernel.
 # usage: /usr/bin/python3 bench/torch/gemm_shapes.py   (prints one JSON line per workload)
-import json, os, statistics, time
+# or: python3 bench/torch/gemm_shapes.py '[[batch, m, n, k, transA, transB], ...]' (bench/gemm-shapes.ts):
+# those products only, printed as one JSON list of ms per call.
+import json, os, statistics, sys, time
 import torch
 
 torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
@@ -28,6 +30,21 @@ def gemm(name, m, n, k, trans_a=False, trans_b=False):
     print(json.dumps(dict(framework="torch", workload=name, median_ms=ms, throughput=2 * m * n * k / ms / 1e6,
                           unit="GFLOP/s", threads=torch.get_num_threads())), flush=True)
 
+
+def product(batch, m, n, k, trans_a, trans_b):
+    # As gemm() lays them out, batched with torch.bmm when batch > 1.
+    a = torch.randn(batch, k, m).transpose(1, 2) if trans_a else torch.randn(batch, m, k)
+    b = torch.randn(batch, n, k).transpose(1, 2) if trans_b else torch.randn(batch, k, n)
+    if batch == 1:
+        a, b, c = a[0], b[0], torch.empty(m, n)
+        return lambda: torch.mm(a, b, out=c)
+    c = torch.empty(batch, m, n)
+    return lambda: torch.bmm(a, b, out=c)
+
+
+if len(sys.argv) > 1:
+    print(json.dumps([median_ms(product(*spec)) for spec in json.loads(sys.argv[1])]))
+    sys.exit(0)
 
 for s in [256, 512, 1024, 2048]:
     gemm(f"sgemm {s}³", s, s, s)

@@ -1,0 +1,179 @@
+/**
+ * The GPT step's own GEMMs, one shape at a time: `GRADSTACK_NUM_THREADS=2 node
+ * build/bench/gemm-shapes.js [gpt|gptlarge] [--clock=cpu] [--torch]`. Records every matmul call of one
+ * training step (bench/gpt.ts) with its exact parameters (sizes, transposes, leading dimensions), then
+ * times each distinct call alone on random data through the active backend's kernel and prints its
+ * calls per step, ms per step and GFLOP/s, and the total. `--clock=cpu` times with the process's CPU
+ * time (steadier on a shared machine; at one thread it is the kernel's own time). `--torch` times
+ * the same products with PyTorch 2.x's torch.mm (`python3`, bench/torch/gemm_shapes.py, same threads, wall clock). `--cold`
+ * evicts the caches before every call (a 64 MiB sweep, untimed), as a training step's backward finds
+ * its activations in memory rather than in cache.
+ */
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { kernels } from "../src/backend/index.js";
+import type { Backend, MatmulParams } from "../src/backend/types.js";
+import { GPT_CONFIGS, gptStep } from "./gpt.js";
+import { localTorchDir } from "./util.js";
+
+type Kernel = "matmul" | "matmulBias";
+interface Call {
+  kernel: Kernel;
+  p: MatmulParams;
+  calls: number;
+}
+
+const describe = (c: Call) => {
+  const { p } = c;
+  const t = `${p.transA ? "Aᵀ" : "A"}·${p.transB ? "Bᵀ" : "B"}`;
+  return `${c.kernel === "matmulBias" ? "+bias " : ""}${p.batch > 1 ? `${p.batch}× ` : ""}${p.m}×${p.n}×${p.k} ${t}`;
+};
+
+/** The distinct matmul calls of one step of `step` (after a warm-up step), in first-call order. */
+export function recordCalls(step: () => void): Call[] {
+  const be = kernels() as Backend & Record<Kernel, (...a: unknown[]) => void>;
+  const calls = new Map<string, Call>();
+  const saved = { matmul: be.matmul, matmulBias: be.matmulBias };
+  step();
+  for (const kernel of ["matmul", "matmulBias"] as const) {
+    const inner = saved[kernel];
+    if (inner === undefined) continue;
+    be[kernel] = (...args: unknown[]) => {
+      const p = args[args.length - 1] as MatmulParams;
+      const key = `${kernel} ${JSON.stringify({ ...p, aOffset: 0, bOffset: 0 })}`;
+      const c = calls.get(key) ?? { kernel, p: { ...p, aOffset: 0, bOffset: 0, bKey: 0 }, calls: 0 };
+      c.calls++;
+      calls.set(key, c);
+      return (inner as (...a: unknown[]) => void).apply(be, args);
+    };
+  }
+  try {
+    step();
+  } finally {
+    Object.assign(be, saved);
+  }
+  return [...calls.values()];
+}
+
+function randomF32(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    a[i] = s / 1073741824 - 1;
+  }
+  return a;
+}
+
+/** Elements an operand of `rows` × `cols` (as stored) with leading dimension `ld` spans, per batch item. */
+const span = (rows: number, ld: number) => rows * ld;
+
+/** A call of `c` on random operands laid out as its parameters say. */
+function callOf(c: Call): () => void {
+  const { p } = c;
+  const be = kernels();
+  const aRows = p.transA ? p.k : p.m;
+  const bRows = p.transB ? p.n : p.k;
+  const aLen = Math.max(span(aRows, p.lda), 1) + (p.batch - 1) * p.aBatchStride;
+  const bLen = Math.max(span(bRows, p.ldb), 1) + (p.batch - 1) * p.bBatchStride;
+  const a = randomF32(aLen, 1);
+  const b = randomF32(bLen, 2);
+  const out = new Float32Array(p.batch * p.m * p.n);
+  if (c.kernel === "matmulBias") {
+    const bias = randomF32(p.n, 3);
+    return () => be.matmulBias(a, b, bias, out, p);
+  }
+  return () => be.matmul(a, b, out, p);
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const sweep = new Float32Array(16 << 20);
+/** Writes every cache line of 64 MiB, so that the next call finds its operands in memory. */
+function evictCaches(): void {
+  for (let i = 0; i < sweep.length; i += 16) sweep[i] += 1;
+}
+
+/** Median ms of one call after evicting the caches (over 31 calls). */
+function timeCold(fn: () => void, clock: () => number): number {
+  const times: number[] = [];
+  for (let r = 0; r < 31; r++) {
+    evictCaches();
+    const s = clock();
+    fn();
+    times.push(clock() - s);
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Median ms of one call, in batches of calls long enough for the clock (~20 ms each). */
+function timeCall(fn: () => void, clock: () => number): number {
+  for (let i = 0; i < 3; i++) fn();
+  const t0 = performance.now();
+  fn();
+  const once = Math.max(performance.now() - t0, 0.01);
+  const inner = Math.max(1, Math.round(20 / once));
+  const times: number[] = [];
+  for (let r = 0; r < 15; r++) {
+    const s = clock();
+    for (let i = 0; i < inner; i++) fn();
+    times.push((clock() - s) / inner);
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** ms per call of the same products with PyTorch's torch.mm, or null without PyTorch. */
+function torchTimes(calls: Call[], threads: number): number[] | null {
+  const spec = calls.map(({ p }) => [p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0]);
+  try {
+    const out = execFileSync("python3", [path.join(localTorchDir, "gemm_shapes.py"), JSON.stringify(spec)], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, TORCH_THREADS: String(threads) },
+    });
+    return JSON.parse(out.trim().split("\n").pop()!) as number[];
+  } catch {
+    return null;
+  }
+}
+
+const which = (process.argv[2]?.startsWith("--") ? undefined : process.argv[2]) ?? "gpt";
+if (!(which in GPT_CONFIGS)) throw new Error(`unknown step ${which}: ${Object.keys(GPT_CONFIGS).join(", ")}`);
+const clock = process.argv.includes("--clock=cpu") ? cpuMs : () => performance.now();
+const cold = process.argv.includes("--cold");
+const calls = recordCalls(gptStep(which as keyof typeof GPT_CONFIGS));
+const { name, threads } = kernels();
+const torch = process.argv.includes("--torch") ? torchTimes(calls, threads) : null;
+console.log(
+  `${which} step GEMMs on ${name}, ${threads} thread(s), clock ${clock === cpuMs ? "cpu" : "wall"}${cold ? ", cold caches" : ""}`,
+);
+let totalMs = 0,
+  totalFlop = 0,
+  totalTorch = 0;
+for (const [i, c] of calls.entries()) {
+  const { p } = c;
+  const flop = 2 * p.batch * p.m * p.n * p.k;
+  const ms = (cold ? timeCold : timeCall)(callOf(c), clock);
+  totalMs += ms * c.calls;
+  totalFlop += flop * c.calls;
+  const t = torch?.[i];
+  if (t !== undefined) totalTorch += t * c.calls;
+  const vsTorch = t !== undefined ? `  torch ${(flop / t / 1e6).toFixed(1).padStart(6)} GFLOP/s` : "";
+  console.log(
+    `${describe(c).padEnd(26)} ${String(c.calls).padStart(3)}× ${(ms * c.calls).toFixed(3).padStart(7)} ms ` +
+      `${(flop / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s${vsTorch}`,
+  );
+}
+const vs =
+  torch !== null
+    ? `; torch ${totalTorch.toFixed(2)} ms, ${(totalFlop / totalTorch / 1e6).toFixed(1)} GFLOP/s`
+    : "";
+console.log(
+  `total ${calls.reduce((s, c) => s + c.calls, 0)} calls ${totalMs.toFixed(2)} ms, ` +
+    `${(totalFlop / 1e9).toFixed(3)} GFLOP, ${(totalFlop / totalMs / 1e6).toFixed(1)} GFLOP/s${vs}`,
+);
