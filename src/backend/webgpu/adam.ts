@@ -2,7 +2,7 @@
 import type { AdamParams, FloatStorage, Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
-import { bindings, f32Bits, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, f32Bits, MAIN_64 } from "./wgsl.js";
 
 export function adamStep(
   ctx: GpuContext,
@@ -17,8 +17,13 @@ export function adamStep(
   h: AdamParams,
 ): void {
   const [p, g, m, v] = [ps, gs as Storage, ms, vs].map((s) => gpuBufferOf(s, "adamStep"));
-  const vmax = vmaxs === null ? v : gpuBufferOf(vmaxs, "adamStep");
-  const code = `${bindings([p, g, m, v, vmax])}
+  const vmax = vmaxs === null ? null : gpuBufferOf(vmaxs, "adamStep");
+  // Without AMSGrad's running max the kernel binds four buffers (binding v twice would make it an
+  // aliased call, a variant the context has to look up every time).
+  const amsgrad = vmax !== null;
+  const code = cachedCode(
+    `adamStep:${amsgrad}`,
+    () => `${bindings(amsgrad ? [p, g, m, v, vmax] : [p, g, m, v])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
@@ -31,23 +36,29 @@ ${MAIN_64} {
   let vi = beta2 * b3[pu(4u) + i] + (1.0 - beta2) * gi * gi;
   b2[pu(3u) + i] = mi;
   b3[pu(4u) + i] = vi;
-  var vm = vi;
-  if (pu(14u) != 0u) { vm = max(b4[pu(5u) + i], vi); b4[pu(5u) + i] = vm; }
+  ${amsgrad ? "let vm = max(b4[pu(5u) + i], vi); b4[pu(5u) + i] = vm;" : "let vm = vi;"}
   b0[pIdx] = pi0 - (stepSize * mi) / (sqrt(vm) / bc2Sqrt + eps);
-}`;
+}`,
+  );
   ctx.run({
     kernel: "adamStep",
     code,
-    buffers: [p, g, m, v, vmax],
+    buffers: amsgrad ? [p, g, m, v, vmax] : [p, g, m, v],
     params: [
       n,
       p.offset + pOffset,
       g.offset + gOffset,
       m.offset,
       v.offset,
-      vmax.offset,
-      ...[h.stepSize, h.bc2Sqrt, h.shrink, h.l2, h.beta1, h.beta2, h.eps, h.sign].map(f32Bits),
-      vmaxs ? 1 : 0,
+      vmax === null ? 0 : vmax.offset,
+      f32Bits(h.stepSize),
+      f32Bits(h.bc2Sqrt),
+      f32Bits(h.shrink),
+      f32Bits(h.l2),
+      f32Bits(h.beta1),
+      f32Bits(h.beta2),
+      f32Bits(h.eps),
+      f32Bits(h.sign),
     ],
     groups: groupsFor(n),
   });

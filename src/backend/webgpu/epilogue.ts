@@ -7,16 +7,19 @@ import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { binary } from "./elementwise.js";
 import { matmul } from "./matmul.js";
-import { bindings, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, MAIN_64 } from "./wgsl.js";
 
 export function reluBackward(ctx: GpuContext, gs: Storage, ys: Storage, dxs: Storage): void {
   const [g, y, dx] = [gs, ys, dxs].map((s) => gpuBufferOf(s, "reluBackward"));
-  const code = `${bindings([g, y, dx])}
+  const code = cachedCode(
+    "reluBackward",
+    () => `${bindings([g, y, dx])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
   b2[pu(3u) + i] = select(0.0, b0[pu(1u) + i], b1[pu(2u) + i] > 0.0);
-}`;
+}`,
+  );
   ctx.run({
     kernel: "reluBackward",
     code,

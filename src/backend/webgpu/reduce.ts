@@ -6,7 +6,7 @@
 import type { ReduceOp, Storage } from "../types.js";
 import { gpuBufferOf, wgslType } from "./buffer.js";
 import type { GpuContext } from "./context.js";
-import { bindings, convert, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, convert, MAIN_64, typesOf } from "./wgsl.js";
 
 function reduceOps(op: ReduceOp, t: string): { init: string; combine: (a: string, b: string) => string } {
   const isF = t === "f32";
@@ -49,8 +49,9 @@ export function reduce(
   const out = gpuBufferOf(outs, "reduce");
   const tx = wgslType(x.dtype);
   const t = tx === "u32" ? "i32" : tx;
-  const { init, combine } = reduceOps(op, t);
-  const code = `${bindings([x, out])}
+  const code = cachedCode(`reduce ${op}:${tx}:${wgslType(out.dtype)}`, () => {
+    const { init, combine } = reduceOps(op, t);
+    return `${bindings([x, out])}
 var<workgroup> part: array<${t}, 64>;
 ${MAIN_64} {${HEADER}
   var acc = ${init};
@@ -66,6 +67,7 @@ ${MAIN_64} {${HEADER}
   }
   if (lid.x == 0u) { b1[pu(4u) + g] = ${convert("part[0]", t, wgslType(out.dtype))}; }
 }`;
+  });
   ctx.run({
     kernel: `reduce ${op}`,
     code,
@@ -88,7 +90,9 @@ export function argReduce(
   const out = gpuBufferOf(outs, "argReduce");
   const sign = op === "argmax" ? "" : "-";
   // (value, index) pairs; the larger value wins, NaN beats numbers, and ties go to the smaller index.
-  const code = `${bindings([x, out])}
+  const code = cachedCode(
+    `${op}:${typesOf([x, out])}`,
+    () => `${bindings([x, out])}
 var<workgroup> pv: array<f32, 64>;
 var<workgroup> pix: array<u32, 64>;
 fn better(v: f32, i: u32, w: f32, j: u32) -> bool {
@@ -115,7 +119,8 @@ ${MAIN_64} {${HEADER}
     workgroupBarrier();
   }
   if (lid.x == 0u) { b1[pu(4u) + g] = i32(pix[0]); }
-}`;
+}`,
+  );
   ctx.run({
     kernel: op,
     code,
