@@ -5,21 +5,42 @@
  */
 import type { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { stack } from "../ops/indexing.js";
+import { cat } from "../ops/indexing.js";
 import { where } from "../ops/elementwise.js";
+import { backendOf } from "../tensor/device.js";
 
-/** The norm of order `normType` (a positive number or Infinity) of all of `grads` seen as one vector. */
+/**
+ * The norm of order `normType` (a positive number or Infinity) of all of `grads` seen as one vector:
+ * the gradients are copied into one vector first, so that the norm is a few kernel calls instead of
+ * three per gradient (every call costs the host as much as a small kernel costs the GPU).
+ */
 export function gradNormOnDevice(grads: Tensor[], normType = 2): Tensor {
   return noGrad(() => {
-    if (normType === Infinity) return stack(grads.map((g) => g.abs().amax())).amax();
-    if (normType === 2)
-      return stack(grads.map((g) => g.square().sum()))
-        .sum()
-        .sqrt();
-    return stack(grads.map((g) => g.abs().pow(normType).sum()))
+    const all = cat(grads.map((g) => g.reshape([-1])));
+    if (normType === Infinity) return all.abs().amax();
+    if (normType === 2) return all.square().sum().sqrt();
+    return all
+      .abs()
+      .pow(normType)
       .sum()
       .pow(1 / normType);
   });
+}
+
+/** `g *= scale` (a 0-d tensor), written over g's elements: mul_ computes a new tensor and copies it back. */
+function scaleInPlace(g: Tensor, scale: Tensor): void {
+  if (g.offset !== 0 || !g.isContiguous() || g.dtype !== scale.dtype) {
+    g.mul_(scale);
+    return;
+  }
+  const strides = g.shape.map(() => 0);
+  backendOf(g).binary(
+    "mul",
+    { data: g.storage, offset: 0, strides: g.strides },
+    { data: scale.storage, offset: scale.offset, strides },
+    g.storage,
+    g.shape,
+  );
 }
 
 /**
@@ -32,7 +53,7 @@ export function clipGradsOnDevice(grads: Tensor[], maxNorm: number, normType = 2
     const coef = norm.add(1e-6).reciprocal().mul(maxNorm);
     // `where` keeps a NaN factor (NaN >= 1 is false), which min(coef, 1) on a GPU need not.
     const scale = where(coef.ge(1), 1, coef);
-    for (const g of grads) g.mul_(scale);
+    for (const g of grads) scaleInPlace(g, scale);
   });
   return norm;
 }

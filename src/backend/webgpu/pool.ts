@@ -3,6 +3,9 @@
  * of it) has been garbage-collected, which a FinalizationRegistry reports; `alloc` takes from the pool
  * first. Reuse is safe without waiting for the GPU: every later use is recorded after the earlier ones
  * in the same queue.
+ * A size's free buffers are taken lowest creation number first, not in the order the collector released
+ * them: a training step then gets the same buffers as the step before it, whose bind groups are cached
+ * (a GPU binds a buffer by identity), instead of making new ones whenever finalizers ran in another order.
  * Out of memory: a size over the device's buffer limits is an error at once; a new buffer (a pool
  * miss, rare once a training loop runs) is created inside an 'out-of-memory' error scope, whose answer
  * goes to `onCreated` (the context names a failure by the kernel that used the buffer).
@@ -35,7 +38,10 @@ export function fmtBytes(bytes: number): string {
 }
 
 export class BufferPool {
+  /** Free buffers by size, each list sorted by creation number, highest first (`take` pops the lowest). */
   readonly #free = new Map<number, GPUBuffer[]>();
+  readonly #serial = new WeakMap<GPUBuffer, number>();
+  #created = 0;
   /** Pooled buffers that still hold a collected tensor's contents. */
   readonly #dirty = new Set<GPUBuffer>();
   readonly #registry = new FinalizationRegistry<GPUBuffer>((b) => this.#release(b));
@@ -85,6 +91,7 @@ export class BufferPool {
       size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
+    this.#serial.set(gpu, this.#created++);
     this.pending.add(gpu);
     void this.device.popErrorScope().then((error) => {
       this.pending.delete(gpu);
@@ -138,7 +145,15 @@ export class BufferPool {
     this.#liveBuffers--;
     let list = this.#free.get(size);
     if (list === undefined) this.#free.set(size, (list = []));
-    list.push(gpu);
+    // Binary search for the first buffer created after this one (the list is in descending order).
+    const serial = this.#serial.get(gpu)!;
+    let [lo, hi] = [0, list.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#serial.get(list[mid])! > serial) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, gpu);
     this.#dirty.add(gpu);
     this.#pooled += size;
     this.#pooledBuffers++;
