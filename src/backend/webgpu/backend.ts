@@ -76,6 +76,8 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     hostVisible: false,
     context: ctx,
     alloc: (dtype, n) => ctx.alloc(dtype, n) as unknown as Storage,
+    allocUninit: (dtype, n) => ctx.allocUninit(dtype, n) as unknown as Storage,
+    release: (buf) => ctx.release(gpuBufferOf(buf, "release")),
     upload: (host) => ctx.upload(host, dtypeOfHost(host)) as unknown as Storage,
     fill: (buf, value, begin, end) => fill(ctx, buf, value, begin, end),
     read: async (buf, begin, end) => {

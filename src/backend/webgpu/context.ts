@@ -86,6 +86,24 @@ export class GpuContext {
       commands.clearBuffer(gpu);
       for (const b of this.pool.takeDirty()) commands.clearBuffer(b);
     }
+    return this.#watched(gpu, dtype, n);
+  }
+
+  /**
+   * A buffer of n elements with unspecified contents, for an output a kernel overwrites entirely: a
+   * pooled buffer is not cleared (no clear to record, no break in the compute pass, no GPU memset).
+   */
+  allocUninit(dtype: DType, n: number): GpuBuffer {
+    wgslType(dtype);
+    return this.#watched(this.pool.take(n * 4).gpu, dtype, n);
+  }
+
+  /** Gives `b` back to the pool now (its caller uses it no more); a view is left to its root. */
+  release(b: GpuBuffer): void {
+    if (b.root === null) this.pool.giveBack(b, b.gpu);
+  }
+
+  #watched(gpu: GPUBuffer, dtype: DType, n: number): GpuBuffer {
     const b = new GpuBuffer(gpu, dtype, 0, n);
     this.pool.watch(b, gpu);
     return b;
@@ -96,8 +114,7 @@ export class GpuContext {
     wgslType(dtype);
     const n = host.length;
     const { gpu } = this.pool.take(n * 4);
-    const b = new GpuBuffer(gpu, dtype, 0, n);
-    this.pool.watch(b, gpu);
+    const b = this.#watched(gpu, dtype, n);
     if (n === 0) return b;
     const staging = this.device.createBuffer({
       size: gpu.size,

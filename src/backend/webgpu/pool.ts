@@ -113,7 +113,15 @@ export class BufferPool {
 
   /** Returns `gpu` to the pool once `owner` is garbage-collected. */
   watch(owner: object, gpu: GPUBuffer): void {
-    this.#registry.register(owner, gpu);
+    this.#registry.register(owner, gpu, owner);
+  }
+
+  /**
+   * Returns `gpu` to the pool now, before `owner` is collected (the autograd engine gives back its
+   * temporaries): a step's later allocations reuse it at once. A buffer given back twice counts once.
+   */
+  giveBack(owner: object, gpu: GPUBuffer): void {
+    if (this.#registry.unregister(owner)) this.#release(gpu);
   }
 
   memory(): GpuMemory {
