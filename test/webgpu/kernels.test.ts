@@ -146,6 +146,23 @@ test("webgpu reductions and arg-reductions", async () => {
   await assertCloseAsync(onGpu(ints).sum(1), [11], 0, "int32 sum");
 });
 
+test("webgpu long reductions with few outputs (two passes: chunks, then the chunks' results)", async () => {
+  gs.manualSeed(14);
+  const long = randn([2, 9000, 3]); // 6 outputs of 9000 elements: 2 chunks each
+  await assertCloseAsync(onGpu(long).sum(1), long.sum(1), 1e-4, "sum of 2 chunks");
+  await assertCloseAsync(onGpu(long).amax(1), long.amax(1), 0, "max of 2 chunks");
+  await assertCloseAsync(onGpu(long).amin(1), long.amin(1), 0, "min of 2 chunks");
+  const near1 = randn([12345]).mul(1e-3).add(1);
+  await assertCloseAsync(onGpu(near1).prod(), near1.prod(), 1e-4, "prod of 3 chunks");
+  const all = randn([300, 1000]); // 300000 elements in 73 chunks
+  await assertCloseAsync(onGpu(all).sum(), all.sum(), 1e-4, "sum of a whole tensor");
+  await assertCloseAsync(onGpu(all).square().sum().sqrt(), all.square().sum().sqrt(), 1e-4, "a 2-norm");
+  const ints = gs.randint(-50, 50, [20000], { dtype: "int32" });
+  await assertCloseAsync(onGpu(ints).sum(), ints.sum(), 0, "int32 sum in chunks");
+  const positives = onGpu(all).gt(0).sum();
+  await assertCloseAsync(positives, all.gt(0).sum(), 0, "a count of bools in chunks");
+});
+
 test("webgpu matmul kernel: batches, transposes, leading dimensions, offsets (vs cpu-js)", async () => {
   gs.manualSeed(5);
   const cases: MatmulParams[] = [
