@@ -7,6 +7,8 @@ import * as gs from "../../src/index.js";
 import { cpuJs } from "../../src/backend/cpu-js.js";
 import { backendFor } from "../../src/tensor/device.js";
 import type { MatmulParams, UnaryOp, BinaryOp } from "../../src/backend/types.js";
+import type { WebGpuBackend } from "../../src/backend/webgpu/backend.js";
+import { probeDevice } from "../../src/backend/webgpu/probe.js";
 import { assertCloseAsync, GPU, initWebGpu, onGpu } from "./setup.js";
 
 const F = gs.nn.functional;
@@ -358,6 +360,42 @@ test("webgpu adamStep (AdamW and amsgrad) equals cpu-js's", async () => {
       oc.step();
     }
     await assertCloseAsync(pg, pc, 1e-5, `adamStep ${JSON.stringify(opts)}`);
+  }
+});
+
+test("webgpu adamSteps: several parameters a dispatch (as many as the device binds), each as cpu-js's", async () => {
+  const gpu = backendFor(GPU) as WebGpuBackend;
+  const limit = gpu.context.device.limits.maxStorageBuffersPerShaderStage;
+  for (const opts of [
+    { lr: 0.1, weightDecay: 0.1 },
+    { lr: 0.05, amsgrad: true, maximize: true },
+  ]) {
+    gs.manualSeed(9);
+    const shapes = [[37], [3, 5], [1], [130], [7, 9], [64], [2, 2, 2]];
+    const ps = shapes.map((s) => randn(s));
+    const pgs = ps.map((p) => new gs.nn.Parameter(onGpu(p)));
+    const pcs = ps.map((p) => new gs.nn.Parameter(p.clone()));
+    const og = new gs.optim.AdamW(pgs, opts);
+    const oc = new gs.optim.AdamW(pcs, opts);
+    for (let step = 0; step < 3; step++) {
+      shapes.forEach((s, i) => {
+        const g = randn(s);
+        pgs[i].grad = onGpu(g);
+        pcs[i].grad = g;
+      });
+      gpu.context.flush(); // the probe counts the dispatches of encoders created after it
+      const probe = probeDevice(gpu.context.device);
+      try {
+        og.step();
+        const per = Math.min(8, Math.floor(limit / (opts.amsgrad ? 5 : 4)));
+        assert.equal(probe.calls.dispatches, Math.ceil(shapes.length / per), "dispatches of a step");
+      } finally {
+        probe.remove();
+      }
+      oc.step();
+    }
+    for (let i = 0; i < shapes.length; i++)
+      await assertCloseAsync(pgs[i], pcs[i], 1e-5, `adamSteps ${JSON.stringify(opts)} parameter ${i}`);
   }
 });
 

@@ -6,8 +6,7 @@
 import type { Backend, DType, KernelName, Storage } from "../types.js";
 import { gpuBufferOf, WEBGPU_DEVICE } from "./buffer.js";
 import { GpuContext } from "./context.js";
-import { adamStep } from "./adam.js";
-import { adamStepsFrom } from "../adam-js.js";
+import { adamStep, adamSteps } from "./adam.js";
 import { causalAttention, causalAttentionBackward } from "./attention.js";
 import { crossEntropy, crossEntropyBackward } from "./cross-entropy.js";
 import { binary, cast, copy, fill, unary, where } from "./elementwise.js";
@@ -57,8 +56,8 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     matmulBias: (...a) => matmulBias(ctx, ...a),
     adamStep: (...a) => adamStep(ctx, ...a),
     dropout: (...a) => dropout(ctx, ...a),
-    // One dispatch per tensor (the buffers differ in size; a list kernel would need them bound together).
-    adamSteps: adamStepsFrom((...a) => adamStep(ctx, ...a)),
+    // As many tensors a dispatch as the device can bind (4 buffers each): 3 on SwiftShader.
+    adamSteps: (...a) => adamSteps(ctx, ...a),
     causalAttention: (...a) => causalAttention(ctx, ...a),
     causalAttentionBackward: (...a) => causalAttentionBackward(ctx, ...a),
     recurrentGatesForward: (...a) => recurrentGatesForward(ctx, ...a),
