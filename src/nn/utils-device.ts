@@ -8,6 +8,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { cat } from "../ops/indexing.js";
 import { where } from "../ops/elementwise.js";
 import { backendOf } from "../tensor/device.js";
+import { tensor } from "../tensor/create.js";
 
 /**
  * The norm of order `normType` (a positive number or Infinity) of all of `grads` seen as one vector:
@@ -25,6 +26,21 @@ export function gradNormOnDevice(grads: Tensor[], normType = 2): Tensor {
       .sum()
       .pow(1 / normType);
   });
+}
+
+/**
+ * A 0-d constant like `like` (its dtype and device), made once: a number operand would be uploaded
+ * afresh at every step (a staging buffer, and a copy that breaks the compute pass). Nothing writes it.
+ */
+const constants = new Map<string, Tensor>();
+function constant(value: number, like: Tensor): Tensor {
+  const key = `${like.device}:${like.dtype}:${value}`;
+  let c = constants.get(key);
+  if (c === undefined) {
+    if (constants.size >= 64) constants.clear(); // maxNorm may change from call to call
+    constants.set(key, (c = tensor(value, { dtype: like.dtype, device: like.device })));
+  }
+  return c;
 }
 
 /** `g *= scale` (a 0-d tensor), written over g's elements: mul_ computes a new tensor and copies it back. */
@@ -50,9 +66,10 @@ function scaleInPlace(g: Tensor, scale: Tensor): void {
 export function clipGradsOnDevice(grads: Tensor[], maxNorm: number, normType = 2): Tensor {
   const norm = gradNormOnDevice(grads, normType);
   noGrad(() => {
-    const coef = norm.add(1e-6).reciprocal().mul(maxNorm);
+    const coef = norm.add(constant(1e-6, norm)).reciprocal().mul(constant(maxNorm, norm));
     // `where` keeps a NaN factor (NaN >= 1 is false), which min(coef, 1) on a GPU need not.
-    const scale = where(coef.ge(1), 1, coef);
+    const one = constant(1, norm);
+    const scale = where(coef.ge(one), one, coef);
     for (const g of grads) scaleInPlace(g, scale);
   });
   return norm;
