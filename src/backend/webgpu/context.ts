@@ -8,13 +8,23 @@ import type { DType, Storage } from "../types.js";
 import { GpuBuffer, wgslType } from "./buffer.js";
 import { BufferPool, fmtBytes } from "./pool.js";
 import { BindGroupCache, BindingLayouts } from "./binding-cache.js";
-import { PARAM_SLOT_BYTES, PARAM_WORDS, paramsPrelude } from "./wgsl.js";
+import { MAIN_64, PARAM_SLOT_BYTES, PARAM_WORDS, paramsPrelude } from "./wgsl.js";
 
 /** Kernel calls per submitted batch (each uses one 256-byte slot of the parameter buffer). */
 const SLOTS_PER_BATCH = 512;
 /** Threads per workgroup of the element-wise kernels. */
 export const WORKGROUP = 64;
 const MAX_GROUPS_PER_DIM = 65535;
+
+/**
+ * Zeroes the first pu(0) words of a buffer. A new buffer is zero already, but `alloc` runs it on every
+ * buffer: a step's dispatches then do not depend on which of its buffers the pool had.
+ */
+const ZERO = `@group(0) @binding(1) var<storage, read_write> b0: array<u32>;
+${MAIN_64} {
+  let i = thread_id(wid, nwg, lid);
+  if (i < pu(0u)) { b0[i] = 0u; }
+}`;
 
 /** A kernel call: its WGSL body (the parameter prelude is added), its buffers, its u32 parameters. */
 export interface Dispatch {
@@ -75,18 +85,16 @@ export class GpuContext {
     });
   }
 
-  /** A zero-filled buffer of n elements. */
+  /**
+   * A zero-filled buffer of n elements. A pooled buffer is zeroed by a kernel recorded in the compute
+   * pass (a clearBuffer would have to end the pass, and clearing every released buffer ahead, as this
+   * did before, zeroed the many that `allocUninit` hands out to be overwritten anyway).
+   */
   alloc(dtype: DType, n: number): GpuBuffer {
     wgslType(dtype);
-    const { gpu, dirty } = this.pool.take(n * 4);
-    if (dirty) {
-      // Zero every buffer released since the last clear together: an allocation in a step then rarely
-      // interrupts the compute pass (each clear must be recorded outside one).
-      const commands = this.#commands();
-      commands.clearBuffer(gpu);
-      for (const b of this.pool.takeDirty()) commands.clearBuffer(b);
-    }
-    return this.#watched(gpu, dtype, n);
+    const b = this.#watched(this.pool.take(n * 4), dtype, n);
+    this.run({ kernel: "zero", code: ZERO, buffers: [b], params: [n], groups: groupsFor(n) });
+    return b;
   }
 
   /**
@@ -95,7 +103,7 @@ export class GpuContext {
    */
   allocUninit(dtype: DType, n: number): GpuBuffer {
     wgslType(dtype);
-    return this.#watched(this.pool.take(n * 4).gpu, dtype, n);
+    return this.#watched(this.pool.take(n * 4), dtype, n);
   }
 
   /** Gives `b` back to the pool now (its caller uses it no more); a view is left to its root. */
@@ -113,7 +121,7 @@ export class GpuContext {
   upload(host: Storage, dtype: DType): GpuBuffer {
     wgslType(dtype);
     const n = host.length;
-    const { gpu } = this.pool.take(n * 4);
+    const gpu = this.pool.take(n * 4);
     const b = this.#watched(gpu, dtype, n);
     if (n === 0) return b;
     const staging = this.device.createBuffer({
@@ -244,6 +252,7 @@ export class GpuContext {
   }
 
   #noteFirstUse(d: Dispatch): void {
+    if (d.code === ZERO) return; // an allocation's own zeroing: the op that uses the buffer next names it
     for (const b of d.buffers)
       if (this.pool.pending.has(b.gpu) && !this.#firstUse.has(b.gpu)) this.#firstUse.set(b.gpu, d.kernel);
   }

@@ -42,8 +42,6 @@ export class BufferPool {
   readonly #free = new Map<number, GPUBuffer[]>();
   readonly #serial = new WeakMap<GPUBuffer, number>();
   #created = 0;
-  /** Pooled buffers that still hold a collected tensor's contents. */
-  readonly #dirty = new Set<GPUBuffer>();
   readonly #registry = new FinalizationRegistry<GPUBuffer>((b) => this.#release(b));
   #live = 0;
   #liveBuffers = 0;
@@ -64,11 +62,8 @@ export class BufferPool {
     return Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize);
   }
 
-  /**
-   * A buffer of at least `bytes`; `dirty` says that it holds a previous tensor's contents (a new buffer is
-   * zeroed; a pooled one is zeroed once `takeDirty`'s caller has cleared it).
-   */
-  take(bytes: number): { gpu: GPUBuffer; dirty: boolean } {
+  /** A buffer of at least `bytes`: a pooled one holds a previous tensor's contents, a new one zeros. */
+  take(bytes: number): GPUBuffer {
     const size = roundedBytes(bytes);
     const free = this.#free.get(size);
     const pooled = free?.pop();
@@ -76,7 +71,7 @@ export class BufferPool {
       this.#pooled -= size;
       this.#pooledBuffers--;
       this.#addLive(size);
-      return { gpu: pooled, dirty: this.#dirty.delete(pooled) };
+      return pooled;
     }
     if (size > this.maxBytes) {
       const l = this.device.limits;
@@ -98,17 +93,7 @@ export class BufferPool {
       this.onCreated(gpu, size, error === null ? null : error.message);
     });
     this.#addLive(size);
-    return { gpu, dirty: false };
-  }
-
-  /**
-   * The pooled buffers released since the last call, for the caller to clear all at once (one break in
-   * the compute pass instead of one per allocation); they count as clean from now on.
-   */
-  takeDirty(): GPUBuffer[] {
-    const out = [...this.#dirty];
-    this.#dirty.clear();
-    return out;
+    return gpu;
   }
 
   /** Returns `gpu` to the pool once `owner` is garbage-collected. */
@@ -137,7 +122,6 @@ export class BufferPool {
   trim(): void {
     for (const list of this.#free.values()) for (const b of list) b.destroy();
     this.#free.clear();
-    this.#dirty.clear();
     this.#pooled = 0;
     this.#pooledBuffers = 0;
   }
@@ -162,7 +146,6 @@ export class BufferPool {
       else hi = mid;
     }
     list.splice(lo, 0, gpu);
-    this.#dirty.add(gpu);
     this.#pooled += size;
     this.#pooledBuffers++;
   }
