@@ -7,7 +7,10 @@
  * SwiftShader, which could not run them (the host's work is the same; the GPU's is not measured).
  *   node build/bench/webgpu-host.js --swiftshader --record-only
  *   node build/bench/webgpu-host.js --preset=gpu-recipe --dropout=0   # on a GPU: submits for real
+ * `--profile=FILE` writes a V8 CPU profile (.cpuprofile) of the timed steps only (not the model's setup).
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { backendFor } from "../src/tensor/device.js";
 import type { WebGpuBackend } from "../src/backend/webgpu/backend.js";
 import { probeDevice, type HostCalls } from "../src/backend/webgpu/probe.js";
@@ -28,6 +31,7 @@ const steps = numberFlag(f, "steps", 5);
 const warm = numberFlag(f, "warm", 2);
 const dropout = numberFlag(f, "dropout", 0.2);
 const presets = (f.get("preset") ?? "gpu-recipe,gpt2-small").split(",") as Preset[];
+const profileFile = f.get("profile");
 const device = (backendFor("webgpu") as WebGpuBackend).context.device;
 
 function median(xs: number[]): number {
@@ -56,6 +60,7 @@ async function measure(name: Preset): Promise<{ ms: number; cpuMs: number; calls
     }
     const times: number[] = [];
     const cpu: number[] = [];
+    const profiler = profileFile === undefined ? null : await startProfile();
     for (let i = 0; i < steps; i++) {
       const [t0, c0] = [performance.now(), process.cpuUsage()];
       step();
@@ -64,6 +69,8 @@ async function measure(name: Preset): Promise<{ ms: number; cpuMs: number; calls
       cpu.push((c.user + c.system) / 1000);
       await settle();
     }
+    if (profiler !== null)
+      await stopProfile(profiler, `${profileFile!.replace(/\.cpuprofile$/, "")}-${name}.cpuprofile`);
     const counting = probeDevice(device);
     step();
     counting.remove();
@@ -72,6 +79,22 @@ async function measure(name: Preset): Promise<{ ms: number; cpuMs: number; calls
   } finally {
     dropping.remove();
   }
+}
+
+async function startProfile(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 50 });
+  await session.post("Profiler.start");
+  return session;
+}
+
+async function stopProfile(session: Session, file: string): Promise<void> {
+  const { profile } = await session.post("Profiler.stop");
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  console.log(`profile of the timed steps: ${file}`);
 }
 
 console.log(`${recordOnly ? "record only (nothing submitted)" : "submitted"}, dropout ${dropout}`);

@@ -5,21 +5,58 @@
  */
 import type { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { stack } from "../ops/indexing.js";
+import { cat } from "../ops/indexing.js";
 import { where } from "../ops/elementwise.js";
+import { backendOf } from "../tensor/device.js";
+import { tensor } from "../tensor/create.js";
 
-/** The norm of order `normType` (a positive number or Infinity) of all of `grads` seen as one vector. */
+/**
+ * The norm of order `normType` (a positive number or Infinity) of all of `grads` seen as one vector:
+ * the gradients are copied into one vector first, so that the norm is a few kernel calls instead of
+ * three per gradient (every call costs the host as much as a small kernel costs the GPU).
+ */
 export function gradNormOnDevice(grads: Tensor[], normType = 2): Tensor {
   return noGrad(() => {
-    if (normType === Infinity) return stack(grads.map((g) => g.abs().amax())).amax();
-    if (normType === 2)
-      return stack(grads.map((g) => g.square().sum()))
-        .sum()
-        .sqrt();
-    return stack(grads.map((g) => g.abs().pow(normType).sum()))
+    const all = cat(grads.map((g) => g.reshape([-1])));
+    if (normType === Infinity) return all.abs().amax();
+    if (normType === 2) return all.square().sum().sqrt();
+    return all
+      .abs()
+      .pow(normType)
       .sum()
       .pow(1 / normType);
   });
+}
+
+/**
+ * A 0-d constant like `like` (its dtype and device), made once: a number operand would be uploaded
+ * afresh at every step (a staging buffer, and a copy that breaks the compute pass). Nothing writes it.
+ */
+const constants = new Map<string, Tensor>();
+function constant(value: number, like: Tensor): Tensor {
+  const key = `${like.device}:${like.dtype}:${value}`;
+  let c = constants.get(key);
+  if (c === undefined) {
+    if (constants.size >= 64) constants.clear(); // maxNorm may change from call to call
+    constants.set(key, (c = tensor(value, { dtype: like.dtype, device: like.device })));
+  }
+  return c;
+}
+
+/** `g *= scale` (a 0-d tensor), written over g's elements: mul_ computes a new tensor and copies it back. */
+function scaleInPlace(g: Tensor, scale: Tensor): void {
+  if (g.offset !== 0 || !g.isContiguous() || g.dtype !== scale.dtype) {
+    g.mul_(scale);
+    return;
+  }
+  const strides = g.shape.map(() => 0);
+  backendOf(g).binary(
+    "mul",
+    { data: g.storage, offset: 0, strides: g.strides },
+    { data: scale.storage, offset: scale.offset, strides },
+    g.storage,
+    g.shape,
+  );
 }
 
 /**
@@ -29,10 +66,11 @@ export function gradNormOnDevice(grads: Tensor[], normType = 2): Tensor {
 export function clipGradsOnDevice(grads: Tensor[], maxNorm: number, normType = 2): Tensor {
   const norm = gradNormOnDevice(grads, normType);
   noGrad(() => {
-    const coef = norm.add(1e-6).reciprocal().mul(maxNorm);
+    const coef = norm.add(constant(1e-6, norm)).reciprocal().mul(constant(maxNorm, norm));
     // `where` keeps a NaN factor (NaN >= 1 is false), which min(coef, 1) on a GPU need not.
-    const scale = where(coef.ge(1), 1, coef);
-    for (const g of grads) g.mul_(scale);
+    const one = constant(1, norm);
+    const scale = where(coef.ge(one), one, coef);
+    for (const g of grads) scaleInPlace(g, scale);
   });
   return norm;
 }

@@ -69,9 +69,11 @@ export function sizesArg(args: readonly unknown[], op: string, what = "shape"): 
 
 /** Throws unless `sizes` is an array of integers (the movement ops' shape and dims arguments). */
 export function checkIntArray(sizes: unknown, op: string, what: string): readonly number[] {
-  if (!Array.isArray(sizes) || !sizes.every((s) => typeof s === "number" && Number.isInteger(s)))
+  let ok = Array.isArray(sizes);
+  for (let i = 0; ok && i < (sizes as unknown[]).length; i++) ok = Number.isInteger((sizes as unknown[])[i]);
+  if (!ok)
     throw new TypeError(`${op}: ${what} must be an array of integers such as [2, 3], got ${show(sizes)}`);
-  return sizes;
+  return sizes as readonly number[];
 }
 
 /** Turns a possibly negative dim into an index in [0, ndim). */
@@ -122,6 +124,9 @@ export function broadcastStrides(shape: Shape, strides: Shape, target: Shape): n
   return out;
 }
 
+// Plain loops: these run for every op (a WebGPU training step's host time is mostly such checks).
 export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

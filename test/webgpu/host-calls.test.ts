@@ -12,8 +12,17 @@ import { collectGarbage, gpuGptStep } from "../../bench/webgpu-gpt-step.js";
 
 before(initWebGpu);
 
-/** Dispatches of one step of the 2-layer GPT below (measured; lower it when a change saves some: 184 → 177 when cross-entropy's backward became one kernel). */
-const DISPATCHES_PER_STEP = 177;
+/**
+ * Dispatches of one step of the 2-layer GPT below (measured; lower it when a change saves some):
+ * 184 → 177 when cross-entropy's backward became one kernel; 177 → 133 when clipping took the norm of
+ * all gradients copied into one vector (a copy each, then 2 kernels, instead of square, sum and a
+ * stacking copy each) and scaled them in place (one kernel each instead of a product and a copy back);
+ * 133 → 134 when a long reduction with few outputs (that norm's sum) became two passes; 134 → 125 when
+ * AdamW updated 3 parameters a dispatch (SwiftShader binds 12 storage buffers, 4 a parameter; a GPU
+ * that binds more needs fewer); 125 → 140 when a zero-filled allocation became a zeroing kernel in the
+ * compute pass (15 a step here) instead of clears of every released buffer between passes.
+ */
+const DISPATCHES_PER_STEP = 140;
 
 async function stepCalls(nLayer: number): Promise<HostCalls> {
   const shape = { nLayer, nHead: 2, nEmbd: 32, blockSize: 16, vocabSize: 65, dropout: 0 };
@@ -44,10 +53,12 @@ test("a GPT step on webgpu: locked dispatches, few compute passes, bind groups r
   assert.equal(two.dispatches, DISPATCHES_PER_STEP, "dispatches per step of the 2-layer GPT");
   assert.ok(two.dispatches > one.dispatches, "a layer adds dispatches");
   assert.equal(two.submits, 1, "one submit a step");
-  // Before pooled buffers were cleared together, nearly every dispatch began a pass (217 of 269).
+  // Before pooled buffers were cleared together, nearly every dispatch began a pass (217 of 269); now
+  // only the uploads (positions, a scalar) break it.
   assert.ok(two.passes <= 10, `compute passes: ${two.passes}`);
-  // Which pooled buffer an op gets depends on the order of collection, so some bind groups are new.
-  assert.ok(two.bindGroups < two.dispatches, `new bind groups: ${two.bindGroups} of ${two.dispatches}`);
+  // The pool hands out a size's free buffers in creation order, so a step gets the buffers (and bind
+  // groups) of the step before; the first steps still create some (11 of 133 in the counted step here).
+  assert.ok(two.bindGroups * 3 <= two.dispatches, `new bind groups: ${two.bindGroups} of ${two.dispatches}`);
   assert.ok(two.buffers <= 32, `buffers created from a warm pool: ${two.buffers}`);
 });
 

@@ -7,6 +7,8 @@ import * as gs from "../../src/index.js";
 import { cpuJs } from "../../src/backend/cpu-js.js";
 import { backendFor } from "../../src/tensor/device.js";
 import type { MatmulParams, UnaryOp, BinaryOp } from "../../src/backend/types.js";
+import type { WebGpuBackend } from "../../src/backend/webgpu/backend.js";
+import { probeDevice } from "../../src/backend/webgpu/probe.js";
 import { assertCloseAsync, GPU, initWebGpu, onGpu } from "./setup.js";
 
 const F = gs.nn.functional;
@@ -144,6 +146,23 @@ test("webgpu reductions and arg-reductions", async () => {
   await assertCloseAsync(onGpu(ties).argmax(1), [1], 0, "argmax takes the first of equal maxima");
   const ints = gs.tensor([[4, -2, 9]], { dtype: "int32" });
   await assertCloseAsync(onGpu(ints).sum(1), [11], 0, "int32 sum");
+});
+
+test("webgpu long reductions with few outputs (two passes: chunks, then the chunks' results)", async () => {
+  gs.manualSeed(14);
+  const long = randn([2, 9000, 3]); // 6 outputs of 9000 elements: 2 chunks each
+  await assertCloseAsync(onGpu(long).sum(1), long.sum(1), 1e-4, "sum of 2 chunks");
+  await assertCloseAsync(onGpu(long).amax(1), long.amax(1), 0, "max of 2 chunks");
+  await assertCloseAsync(onGpu(long).amin(1), long.amin(1), 0, "min of 2 chunks");
+  const near1 = randn([12345]).mul(1e-3).add(1);
+  await assertCloseAsync(onGpu(near1).prod(), near1.prod(), 1e-4, "prod of 3 chunks");
+  const all = randn([300, 1000]); // 300000 elements in 73 chunks
+  await assertCloseAsync(onGpu(all).sum(), all.sum(), 1e-4, "sum of a whole tensor");
+  await assertCloseAsync(onGpu(all).square().sum().sqrt(), all.square().sum().sqrt(), 1e-4, "a 2-norm");
+  const ints = gs.randint(-50, 50, [20000], { dtype: "int32" });
+  await assertCloseAsync(onGpu(ints).sum(), ints.sum(), 0, "int32 sum in chunks");
+  const positives = onGpu(all).gt(0).sum();
+  await assertCloseAsync(positives, all.gt(0).sum(), 0, "a count of bools in chunks");
 });
 
 test("webgpu matmul kernel: batches, transposes, leading dimensions, offsets (vs cpu-js)", async () => {
@@ -341,6 +360,44 @@ test("webgpu adamStep (AdamW and amsgrad) equals cpu-js's", async () => {
       oc.step();
     }
     await assertCloseAsync(pg, pc, 1e-5, `adamStep ${JSON.stringify(opts)}`);
+  }
+});
+
+test("webgpu adamSteps: several parameters a dispatch (as many as the device binds), each as cpu-js's", async () => {
+  const gpu = backendFor(GPU) as WebGpuBackend;
+  const limit = gpu.context.device.limits.maxStorageBuffersPerShaderStage;
+  for (const opts of [
+    { lr: 0.1, weightDecay: 0.1 },
+    { lr: 0.05, amsgrad: true, maximize: true },
+  ]) {
+    gs.manualSeed(9);
+    const shapes = [[37], [3, 5], [1], [130], [7, 9], [64], [2, 2, 2]];
+    const ps = shapes.map((s) => randn(s));
+    const pgs = ps.map((p) => new gs.nn.Parameter(onGpu(p)));
+    const pcs = ps.map((p) => new gs.nn.Parameter(p.clone()));
+    const og = new gs.optim.AdamW(pgs, opts);
+    const oc = new gs.optim.AdamW(pcs, opts);
+    for (let step = 0; step < 3; step++) {
+      shapes.forEach((s, i) => {
+        const g = randn(s);
+        pgs[i].grad = onGpu(g);
+        pcs[i].grad = g;
+      });
+      gpu.context.flush(); // the probe counts the dispatches of encoders created after it
+      const probe = probeDevice(gpu.context.device);
+      try {
+        og.step();
+        // The first step also zeroes the moments it allocates (a kernel each).
+        const per = Math.min(8, Math.floor(limit / (opts.amsgrad ? 5 : 4)));
+        if (step > 0)
+          assert.equal(probe.calls.dispatches, Math.ceil(shapes.length / per), "dispatches of a step");
+      } finally {
+        probe.remove();
+      }
+      oc.step();
+    }
+    for (let i = 0; i < shapes.length; i++)
+      await assertCloseAsync(pgs[i], pcs[i], 1e-5, `adamSteps ${JSON.stringify(opts)} parameter ${i}`);
   }
 });
 

@@ -8,13 +8,23 @@ import type { DType, Storage } from "../types.js";
 import { GpuBuffer, wgslType } from "./buffer.js";
 import { BufferPool, fmtBytes } from "./pool.js";
 import { BindGroupCache, BindingLayouts } from "./binding-cache.js";
-import { PARAM_SLOT_BYTES, PARAM_WORDS, paramsPrelude } from "./wgsl.js";
+import { MAIN_64, PARAM_SLOT_BYTES, PARAM_WORDS, paramsPrelude } from "./wgsl.js";
 
 /** Kernel calls per submitted batch (each uses one 256-byte slot of the parameter buffer). */
 const SLOTS_PER_BATCH = 512;
 /** Threads per workgroup of the element-wise kernels. */
 export const WORKGROUP = 64;
 const MAX_GROUPS_PER_DIM = 65535;
+
+/**
+ * Zeroes the first pu(0) words of a buffer. A new buffer is zero already, but `alloc` runs it on every
+ * buffer: a step's dispatches then do not depend on which of its buffers the pool had.
+ */
+const ZERO = `@group(0) @binding(1) var<storage, read_write> b0: array<u32>;
+${MAIN_64} {
+  let i = thread_id(wid, nwg, lid);
+  if (i < pu(0u)) { b0[i] = 0u; }
+}`;
 
 /** A kernel call: its WGSL body (the parameter prelude is added), its buffers, its u32 parameters. */
 export interface Dispatch {
@@ -33,7 +43,12 @@ export class GpuContext {
   readonly pool: BufferPool;
   /** The big matmul tile's variant; "subgroups" only where the device has the feature (`setMatmulKernel`). */
   #matmulKernel: MatmulKernel = "tiled";
-  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  /** Each kernel's code with its bindings as written, and the variants of aliased calls (`#variant`). */
+  readonly #plain = new Map<string, KernelVariant>();
+  readonly #aliased = new Map<KernelVariant, Map<string, KernelVariant>>();
+  readonly #pipelines = new Map<KernelVariant, GPUComputePipeline>();
+  /** The pipeline set last in the open compute pass. */
+  #lastPipeline: GPUComputePipeline | null = null;
   readonly #layouts: BindingLayouts;
   readonly #bindGroups = new BindGroupCache<GPUBindGroup>();
   readonly #params: GPUBuffer;
@@ -70,17 +85,33 @@ export class GpuContext {
     });
   }
 
-  /** A zero-filled buffer of n elements. */
+  /**
+   * A zero-filled buffer of n elements. A pooled buffer is zeroed by a kernel recorded in the compute
+   * pass (a clearBuffer would have to end the pass, and clearing every released buffer ahead, as this
+   * did before, zeroed the many that `allocUninit` hands out to be overwritten anyway).
+   */
   alloc(dtype: DType, n: number): GpuBuffer {
     wgslType(dtype);
-    const { gpu, dirty } = this.pool.take(n * 4);
-    if (dirty) {
-      // Zero every buffer released since the last clear together: an allocation in a step then rarely
-      // interrupts the compute pass (each clear must be recorded outside one).
-      const commands = this.#commands();
-      commands.clearBuffer(gpu);
-      for (const b of this.pool.takeDirty()) commands.clearBuffer(b);
-    }
+    const b = this.#watched(this.pool.take(n * 4), dtype, n);
+    this.run({ kernel: "zero", code: ZERO, buffers: [b], params: [n], groups: groupsFor(n) });
+    return b;
+  }
+
+  /**
+   * A buffer of n elements with unspecified contents, for an output a kernel overwrites entirely: a
+   * pooled buffer is not cleared (no clear to record, no break in the compute pass, no GPU memset).
+   */
+  allocUninit(dtype: DType, n: number): GpuBuffer {
+    wgslType(dtype);
+    return this.#watched(this.pool.take(n * 4), dtype, n);
+  }
+
+  /** Gives `b` back to the pool now (its caller uses it no more); a view is left to its root. */
+  release(b: GpuBuffer): void {
+    if (b.root === null) this.pool.giveBack(b, b.gpu);
+  }
+
+  #watched(gpu: GPUBuffer, dtype: DType, n: number): GpuBuffer {
     const b = new GpuBuffer(gpu, dtype, 0, n);
     this.pool.watch(b, gpu);
     return b;
@@ -90,9 +121,8 @@ export class GpuContext {
   upload(host: Storage, dtype: DType): GpuBuffer {
     wgslType(dtype);
     const n = host.length;
-    const { gpu } = this.pool.take(n * 4);
-    const b = new GpuBuffer(gpu, dtype, 0, n);
-    this.pool.watch(b, gpu);
+    const gpu = this.pool.take(n * 4);
+    const b = this.#watched(gpu, dtype, n);
     if (n === 0) return b;
     const staging = this.device.createBuffer({
       size: gpu.size,
@@ -109,25 +139,47 @@ export class GpuContext {
     return b;
   }
 
-  /** Records one kernel call. */
+  /**
+   * Records one kernel call. This is the host's cost of every dispatch, so it allocates nothing on the
+   * common path: the code string is the caller's cached one (its hash is computed once), parameters go
+   * straight into the batch's uniform block, and a pipeline already set is not set again.
+   */
   run(d: Dispatch): void {
-    const [gx, gy, gz] = spreadGroups(d.groups);
+    // A count of workgroups is spread over x (then y) within the per-dimension limit.
+    const g = d.groups;
+    let gx: number;
+    let gy = 1;
+    let gz = 1;
+    if (typeof g !== "number") {
+      gx = g[0];
+      gy = g[1];
+      gz = g[2];
+    } else if (g <= MAX_GROUPS_PER_DIM) gx = g;
+    else {
+      gy = Math.ceil(g / MAX_GROUPS_PER_DIM);
+      gx = Math.ceil(g / gy);
+    }
     if (gx * gy * gz === 0) return;
-    if (d.params.length > PARAM_WORDS) throw new Error(`webgpu ${d.kernel}: too many parameters`);
+    const params = d.params;
+    if (params.length > PARAM_WORDS) throw new Error(`webgpu ${d.kernel}: too many parameters`);
     if (this.#slots === SLOTS_PER_BATCH) this.flush();
     const slot = this.#slots++;
-    const base = (slot * PARAM_SLOT_BYTES) / 4;
-    for (let i = 0; i < d.params.length; i++) this.#paramsHost[base + i] = d.params[i];
+    const host = this.#paramsHost;
+    const base = slot * (PARAM_SLOT_BYTES / 4);
+    for (let i = 0; i < params.length; i++) host[base + i] = params[i];
     if (this.pool.pending.size > 0) this.#noteFirstUse(d);
-    const { code, unique } = unaliased(d.code, d.buffers);
-    const pipeline = this.#pipeline(d.kernel, code, unique);
-    const group = this.#bindGroup(d.buffers, unique);
+    const variant = this.#variant(d.code, d.buffers);
+    const pipeline = this.#pipeline(d.kernel, variant);
+    const group = this.#bindGroup(d.buffers, variant.unique);
     const pass = this.#computePass();
-    pass.setPipeline(pipeline);
+    if (pipeline !== this.#lastPipeline) {
+      pass.setPipeline(pipeline);
+      this.#lastPipeline = pipeline;
+    }
     // The parameter slot is a dynamic offset, so a bind group serves every call on the same buffers.
     pass.setBindGroup(0, group, [slot * PARAM_SLOT_BYTES]);
     pass.dispatchWorkgroups(gx, gy, gz);
-    this.#scheduleFlush();
+    if (!this.#flushScheduled) this.#scheduleFlush();
   }
 
   get matmulKernel(): MatmulKernel {
@@ -200,25 +252,43 @@ export class GpuContext {
   }
 
   #noteFirstUse(d: Dispatch): void {
+    if (d.code === ZERO) return; // an allocation's own zeroing: the op that uses the buffer next names it
     for (const b of d.buffers)
       if (this.pool.pending.has(b.gpu) && !this.#firstUse.has(b.gpu)) this.#firstUse.set(b.gpu, d.kernel);
   }
 
-  #pipeline(kernel: string, code: string, slots: readonly number[]): GPUComputePipeline {
-    let p = this.#pipelines.get(code);
+  /**
+   * The code a call runs with its buffers: the kernel's own when no GPUBuffer is bound twice, else the
+   * variant with the repeated bindings folded (see `unaliased`), made once per code and aliasing.
+   */
+  #variant(code: string, buffers: readonly GpuBuffer[]): KernelVariant {
+    let plain = this.#plain.get(code);
+    if (plain === undefined) this.#plain.set(code, (plain = { code, unique: allOf(buffers.length) }));
+    if (!hasAlias(buffers)) return plain;
+    const firsts = buffers.map((b) => buffers.findIndex((c) => c.gpu === b.gpu));
+    let variants = this.#aliased.get(plain);
+    if (variants === undefined) this.#aliased.set(plain, (variants = new Map()));
+    const key = firsts.join(",");
+    let v = variants.get(key);
+    if (v === undefined) variants.set(key, (v = unaliased(code, firsts)));
+    return v;
+  }
+
+  #pipeline(kernel: string, v: KernelVariant): GPUComputePipeline {
+    let p = this.#pipelines.get(v);
     if (p === undefined) {
       // WGSL wants `enable` directives before any declaration, so they go ahead of the prelude.
-      const enables = /^(enable [^;]+;\n)*/.exec(code)![0];
+      const enables = /^(enable [^;]+;\n)*/.exec(v.code)![0];
       const module = this.device.createShaderModule({
         label: kernel,
-        code: enables + paramsPrelude + code.slice(enables.length),
+        code: enables + paramsPrelude + v.code.slice(enables.length),
       });
       p = this.device.createComputePipeline({
         label: kernel,
-        layout: this.#layouts.pipeline(slots),
+        layout: this.#layouts.pipeline(v.unique),
         compute: { module, entryPoint: "main" },
       });
-      this.#pipelines.set(code, p);
+      this.#pipelines.set(v, p);
     }
     return p;
   }
@@ -249,6 +319,7 @@ export class GpuContext {
     if (this.#pass === null) {
       this.#encoder ??= this.device.createCommandEncoder();
       this.#pass = this.#encoder.beginComputePass();
+      this.#lastPipeline = null;
     }
     return this.#pass;
   }
@@ -269,17 +340,21 @@ export class GpuContext {
   }
 }
 
+/** A kernel's code as a call binds it, and the indices of the buffers it binds. */
+interface KernelVariant {
+  readonly code: string;
+  readonly unique: readonly number[];
+}
+
 /**
  * WebGPU forbids binding one buffer twice when a binding writes it (an in-place op, or two views of one
  * buffer), so each GPUBuffer is bound once: later bindings of it are dropped from the WGSL and their
- * name (b<i>) becomes the first one's. Returns the code and the indices of the buffers still bound.
+ * name (b<i>) becomes the first one's. `firsts[i]` is the first buffer index bound to buffer i's GPUBuffer.
  */
-function unaliased(code: string, buffers: readonly GpuBuffer[]): { code: string; unique: readonly number[] } {
-  if (!hasAlias(buffers)) return { code, unique: allOf(buffers.length) };
+function unaliased(code: string, firsts: readonly number[]): KernelVariant {
   const unique: number[] = [];
   let out = code;
-  buffers.forEach((b, i) => {
-    const first = buffers.findIndex((c) => c.gpu === b.gpu);
+  firsts.forEach((first, i) => {
     if (first === i) {
       unique.push(i);
       return;
@@ -300,14 +375,6 @@ const ALL: number[][] = [];
 /** [0, 1, …, n − 1], shared. */
 function allOf(n: number): readonly number[] {
   return (ALL[n] ??= Array.from({ length: n }, (_, i) => i));
-}
-
-/** Workgroup counts over x (then y) within the per-dimension limit. */
-function spreadGroups(groups: Dispatch["groups"]): [number, number, number] {
-  if (typeof groups !== "number") return [groups[0], groups[1], groups[2]];
-  if (groups <= MAX_GROUPS_PER_DIM) return [groups, 1, 1];
-  const y = Math.ceil(groups / MAX_GROUPS_PER_DIM);
-  return [Math.ceil(groups / y), y, 1];
 }
 
 /** Workgroups for one thread per element. */

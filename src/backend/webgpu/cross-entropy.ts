@@ -6,7 +6,7 @@ import type { Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { maxAndSumExp, ROW_REDUCE, ROW_START } from "./rows.js";
-import { bindings, i32Bits, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, i32Bits, MAIN_64, typesOf } from "./wgsl.js";
 
 export function crossEntropy(
   ctx: GpuContext,
@@ -19,7 +19,9 @@ export function crossEntropy(
   ignoreIndex: number,
 ): void {
   const [logits, targets, losses, probs] = [ls, ts, losss, ps].map((s) => gpuBufferOf(s, "crossEntropy"));
-  const code = `${bindings([logits, targets, losses, probs])}
+  const code = cachedCode(
+    `crossEntropy:${typesOf([logits, targets, losses, probs])}`,
+    () => `${bindings([logits, targets, losses, probs])}
 ${ROW_REDUCE}
 ${MAIN_64} {
 ${ROW_START}
@@ -33,7 +35,8 @@ ${ROW_START}
     }
     b2[pu(5u) + row] = loss;
   }
-}`;
+}`,
+  );
   ctx.run({
     kernel: "crossEntropy",
     code,
@@ -54,7 +57,9 @@ export function crossEntropyBackward(
   ignoreIndex: number,
 ): void {
   const [probs, targets, g, d] = [ps, ts, gs, ds].map((s) => gpuBufferOf(s, "crossEntropyBackward"));
-  const code = `${bindings([probs, targets, g, d])}
+  const code = cachedCode(
+    `crossEntropyBackward:${typesOf([probs, targets, g, d])}`,
+    () => `${bindings([probs, targets, g, d])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u) * pu(1u)) { return; }
@@ -65,7 +70,8 @@ ${MAIN_64} {
   let hot = select(t, 0, ignored);
   let p = b0[pu(3u) + i];
   b3[pu(6u) + i] = select(p, p - 1.0, i32(i % pu(1u)) == hot) * gr;
-}`;
+}`,
+  );
   ctx.run({
     kernel: "crossEntropyBackward",
     code,

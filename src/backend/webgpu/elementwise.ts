@@ -3,7 +3,7 @@ import type { BinaryOp, Storage, UnaryOp, View } from "../types.js";
 import { gpuBufferOf, wgslType } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { stridedOffsets, stridedParams } from "./strided.js";
-import { bindings, convert, f32Bits, i32Bits, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, convert, f32Bits, i32Bits, MAIN_64 } from "./wgsl.js";
 
 const FLOAT_UNARY: Record<UnaryOp, (x: string) => string> = {
   neg: (x) => `-${x}`,
@@ -52,14 +52,16 @@ export function unary(ctx: GpuContext, op: UnaryOp, xs: Storage, outs: Storage):
   const out = gpuBufferOf(outs, "unary");
   const tx = wgslType(x.dtype);
   const to = wgslType(out.dtype);
-  const { expr, type } = unaryExpr(op, tx);
-  const code = `${bindings([x, out])}
+  const code = cachedCode(`unary ${op}:${tx}:${to}`, () => {
+    const { expr, type } = unaryExpr(op, tx);
+    return `${bindings([x, out])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
   let x = b0[pu(1u) + i];
   b1[pu(2u) + i] = ${convert(expr, type, to)};
 }`;
+  });
   ctx.run({
     kernel: `unary ${op}`,
     code,
@@ -118,15 +120,16 @@ export function binary(
   const b = gpuBufferOf(bv.data, "binary");
   const out = gpuBufferOf(outs, "binary");
   const [ta, tb, to] = [wgslType(a.dtype), wgslType(b.dtype), wgslType(out.dtype)];
-  // Mixed operand types (rare) compute in f32.
-  const t = ta === tb ? ta : "f32";
-  const { expr, type } = binaryExpr(op, t);
-  const params = stridedParams(`binary ${op}`, shape, [
+  const params = stridedParams("binary", shape, [
     { offset: a.offset + av.offset, strides: av.strides },
     { offset: b.offset + bv.offset, strides: bv.strides },
   ]);
   params.push(out.offset);
-  const code = `${bindings([a, b, out])}
+  const code = cachedCode(`binary ${op}:${ta}:${tb}:${to}`, () => {
+    // Mixed operand types (rare) compute in f32.
+    const t = ta === tb ? ta : "f32";
+    const { expr, type } = binaryExpr(op, t);
+    return `${bindings([a, b, out])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
@@ -135,6 +138,7 @@ ${MAIN_64} {
   let b = ${convert("b1[o1]", tb, t)};
   b2[pu(${params.length - 1}u) + i] = ${convert(expr, type, to)};
 }`;
+  });
   ctx.run({ kernel: `binary ${op}`, code, buffers: [a, b, out], params, groups: groupsFor(params[0]) });
 }
 
@@ -157,13 +161,16 @@ export function where(
     { offset: b.offset + bv.offset, strides: bv.strides },
   ]);
   params.push(out.offset);
-  const code = `${bindings([c, a, b, out])}
+  const code = cachedCode(
+    `where:${tc}:${ta}:${tb}:${to}`,
+    () => `${bindings([c, a, b, out])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
   ${stridedOffsets(3)}
   b3[pu(${params.length - 1}u) + i] = select(${convert("b2[o2]", tb, to)}, ${convert("b1[o1]", ta, to)}, b0[o0] != ${tc}(0));
-}`;
+}`,
+  );
   ctx.run({ kernel: "where", code, buffers: [c, a, b, out], params, groups: groupsFor(params[0]) });
 }
 
@@ -174,25 +181,33 @@ export function copy(ctx: GpuContext, sv: View, dv: View, shape: readonly number
     { offset: src.offset + sv.offset, strides: sv.strides },
     { offset: dst.offset + dv.offset, strides: dv.strides },
   ]);
-  const code = `${bindings([src, dst])}
+  const [ts, td] = [wgslType(src.dtype), wgslType(dst.dtype)];
+  const code = cachedCode(
+    `copy:${ts}:${td}`,
+    () => `${bindings([src, dst])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
   ${stridedOffsets(2)}
-  b1[o1] = ${convert("b0[o0]", wgslType(src.dtype), wgslType(dst.dtype))};
-}`;
+  b1[o1] = ${convert("b0[o0]", ts, td)};
+}`,
+  );
   ctx.run({ kernel: "copy", code, buffers: [src, dst], params, groups: groupsFor(params[0]) });
 }
 
 export function cast(ctx: GpuContext, ss: Storage, ds: Storage): void {
   const src = gpuBufferOf(ss, "cast");
   const dst = gpuBufferOf(ds, "cast");
-  const code = `${bindings([src, dst])}
+  const [ts, td] = [wgslType(src.dtype), wgslType(dst.dtype)];
+  const code = cachedCode(
+    `cast:${ts}:${td}`,
+    () => `${bindings([src, dst])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
-  b1[pu(2u) + i] = ${convert("b0[pu(1u) + i]", wgslType(src.dtype), wgslType(dst.dtype))};
-}`;
+  b1[pu(2u) + i] = ${convert("b0[pu(1u) + i]", ts, td)};
+}`,
+  );
   ctx.run({
     kernel: "cast",
     code,
@@ -208,11 +223,14 @@ export function fill(ctx: GpuContext, bs: Storage, value: number, begin: number,
   const t = wgslType(b.dtype);
   const bits = t === "f32" ? f32Bits(value) : t === "i32" ? i32Bits(Math.trunc(value)) : value !== 0 ? 1 : 0;
   const n = Math.max(0, end - begin);
-  const code = `${bindings([b])}
+  const code = cachedCode(
+    `fill:${t}`,
+    () => `${bindings([b])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
   b0[pu(1u) + i] = bitcast<${t}>(pu(2u));
-}`;
+}`,
+  );
   ctx.run({ kernel: "fill", code, buffers: [b], params: [n, b.offset + begin, bits], groups: groupsFor(n) });
 }

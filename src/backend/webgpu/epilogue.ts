@@ -1,22 +1,25 @@
 /**
- * The linear layer's kernels: ReLU's backward (one element a thread) and matmul with a bias, here the
- * matmul kernel followed by an in-place broadcast add recorded in the same command stream.
+ * The linear layer's kernels: ReLU's backward (one element a thread) and matmul with a bias, one
+ * dispatch: the matmul kernel adds the bias as it stores each output (after the sum over k, so it rounds
+ * as matmul then add).
  */
 import type { MatmulParams, Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
-import { binary } from "./elementwise.js";
 import { matmul } from "./matmul.js";
-import { bindings, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, MAIN_64 } from "./wgsl.js";
 
 export function reluBackward(ctx: GpuContext, gs: Storage, ys: Storage, dxs: Storage): void {
   const [g, y, dx] = [gs, ys, dxs].map((s) => gpuBufferOf(s, "reluBackward"));
-  const code = `${bindings([g, y, dx])}
+  const code = cachedCode(
+    "reluBackward",
+    () => `${bindings([g, y, dx])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
   b2[pu(3u) + i] = select(0.0, b0[pu(1u) + i], b1[pu(2u) + i] > 0.0);
-}`;
+}`,
+  );
   ctx.run({
     kernel: "reluBackward",
     code,
@@ -34,14 +37,5 @@ export function matmulBias(
   out: Storage,
   p: MatmulParams,
 ): void {
-  matmul(ctx, a, b, out, p);
-  const shape = [p.batch * p.m, p.n];
-  binary(
-    ctx,
-    "add",
-    { data: out, offset: 0, strides: [p.n, 1] },
-    { data: bias, offset: 0, strides: [0, 1] },
-    out,
-    shape,
-  );
+  matmul(ctx, a, b, out, p, bias);
 }

@@ -2,7 +2,7 @@
 import type { Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
-import { bindings, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, MAIN_64 } from "./wgsl.js";
 
 const FORWARD = {
   exact: "0.5 * v * (1.0 + erf_f(v * 0.70710678118654752))",
@@ -16,13 +16,16 @@ const BACKWARD = {
 
 export function gelu(ctx: GpuContext, xs: Storage, outs: Storage, approximateTanh: boolean): void {
   const [x, out] = [xs, outs].map((s) => gpuBufferOf(s, "gelu"));
-  const code = `${bindings([x, out])}
+  const code = cachedCode(
+    `gelu:${approximateTanh}`,
+    () => `${bindings([x, out])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
   let v = b0[pu(1u) + i];
   b1[pu(2u) + i] = ${approximateTanh ? FORWARD.tanh : FORWARD.exact};
-}`;
+}`,
+  );
   ctx.run({
     kernel: "gelu",
     code,
@@ -40,14 +43,17 @@ export function geluBackward(
   approximateTanh: boolean,
 ): void {
   const [g, x, dx] = [gs, xs, dxs].map((s) => gpuBufferOf(s, "geluBackward"));
-  const code = `${bindings([g, x, dx])}
+  const code = cachedCode(
+    `geluBackward:${approximateTanh}`,
+    () => `${bindings([g, x, dx])}
 ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i >= pu(0u)) { return; }
   let v = b1[pu(2u) + i];
   let t = tanh_s(0.79788456080286536 * (v + 0.044715 * v * v * v));
   b2[pu(3u) + i] = b0[pu(1u) + i] * (${approximateTanh ? BACKWARD.tanh : BACKWARD.exact});
-}`;
+}`,
+  );
   ctx.run({
     kernel: "geluBackward",
     code,

@@ -8,7 +8,7 @@
 import type { Storage } from "../types.js";
 import { gpuBufferOf, wgslType, type GpuBuffer } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
-import { bindings, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, MAIN_64, typesOf } from "./wgsl.js";
 
 function outOfRange(t: string): string {
   return t === "f32" ? "nan_f32()" : `${t}(0)`;
@@ -77,7 +77,9 @@ function runIndex(
   const adds = kernel === "indexAdd" || kernel === "scatterAdd";
   ctx.run({
     kernel,
-    code: adds ? addKernel(a, idx, b, perElementIndex) : readKernel(a, idx, b, perElementIndex),
+    code: cachedCode(`${kernel}:${typesOf([a, idx, b])}`, () =>
+      adds ? addKernel(a, idx, b, perElementIndex) : readKernel(a, idx, b, perElementIndex),
+    ),
     buffers: [a, idx, b],
     params: [outer, size, m, inner, a.offset, idx.offset, b.offset],
     groups: groupsFor(outer * m * inner),

@@ -7,7 +7,7 @@ import { gpuBufferOf } from "./buffer.js";
 import type { GpuContext } from "./context.js";
 import { groupsFor } from "./context.js";
 import { ROW_REDUCE, ROW_START } from "./rows.js";
-import { bindings, f32Bits, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, f32Bits, MAIN_64 } from "./wgsl.js";
 
 export function layerNorm(
   ctx: GpuContext,
@@ -26,7 +26,9 @@ export function layerNorm(
   const w = ws === null ? x : gpuBufferOf(ws, "layerNorm");
   const b = bs === null ? x : gpuBufferOf(bs, "layerNorm");
   const [out, mean, rstd] = [outs, means, rstds].map((s) => gpuBufferOf(s, "layerNorm"));
-  const code = `${bindings([x, w, b, out, mean, rstd])}
+  const code = cachedCode(
+    "layerNorm",
+    () => `${bindings([x, w, b, out, mean, rstd])}
 ${ROW_REDUCE}
 ${MAIN_64} {
 ${ROW_START}
@@ -45,7 +47,8 @@ ${ROW_START}
     if (hasB) { y = y + b2[pu(5u) + j]; }
     b3[pu(6u) + row * cols + j] = y;
   }
-}`;
+}`,
+  );
   ctx.run({
     kernel: "layerNorm",
     code,
@@ -82,7 +85,9 @@ export function layerNormBackward(
 ): void {
   const [g, x, mean, rstd, dx] = [gs, xs, means, rstds, dxs].map((s) => gpuBufferOf(s, "layerNormBackward"));
   const w = ws === null ? x : gpuBufferOf(ws, "layerNormBackward");
-  const dxCode = `${bindings([g, x, w, mean, rstd, dx])}
+  const dxCode = cachedCode(
+    "layerNormBackward dx",
+    () => `${bindings([g, x, w, mean, rstd, dx])}
 ${ROW_REDUCE}
 ${MAIN_64} {
 ${ROW_START}
@@ -104,7 +109,8 @@ ${ROW_START}
     if (hasW) { gy = gy * b2[pu(4u) + j]; }
     b5[pu(7u) + row * cols + j] = rs * (gy - mg - xhat * mgx);
   }
-}`;
+}`,
+  );
   ctx.run({
     kernel: "layerNormBackward dx",
     code: dxCode,
@@ -115,7 +121,9 @@ ${ROW_START}
   if (dws === null && dbs === null) return;
   const dw = dws === null ? dx : gpuBufferOf(dws, "layerNormBackward");
   const db = dbs === null ? dx : gpuBufferOf(dbs, "layerNormBackward");
-  const dwCode = `${bindings([g, x, mean, rstd, dw, db])}
+  const dwCode = cachedCode(
+    "layerNormBackward dw db",
+    () => `${bindings([g, x, mean, rstd, dw, db])}
 ${MAIN_64} {
   let j = thread_id(wid, nwg, lid);
   let cols = pu(1u);
@@ -128,7 +136,8 @@ ${MAIN_64} {
   }
   if (pu(8u) != 0u) { b4[pu(6u) + j] = sw; }
   if (pu(9u) != 0u) { b5[pu(7u) + j] = sb; }
-}`;
+}`,
+  );
   ctx.run({
     kernel: "layerNormBackward dw db",
     code: dwCode,

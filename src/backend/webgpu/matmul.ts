@@ -20,7 +20,7 @@ const BK = 16;
 const aIndex = (transA: boolean) => (transA ? "aBase + p * lda + row" : "aBase + row * lda + p");
 const bIndex = (transB: boolean) => (transB ? "bBase + col * ldb + p" : "bBase + p * ldb + col");
 
-// Parameters: m, n, k, lda, ldb, A offset, B offset, A and B batch strides, out offset.
+// Parameters: m, n, k, lda, ldb, A offset, B offset, A and B batch strides, out offset, bias offset.
 const PARAMS = `
   let m = pu(0u); let n = pu(1u); let k = pu(2u);
   let lda = pu(3u); let ldb = pu(4u);
@@ -29,7 +29,10 @@ const PARAMS = `
   let bBase = pu(6u) + batch * pu(8u);
   let cBase = pu(9u) + batch * m * n;`;
 
-function smallCode(transA: boolean, transB: boolean, decl: string): string {
+/** With a bias (matmulBias), b3[bias offset + column] is added to each output as it is stored. */
+const plusBias = (bias: boolean, col: string) => (bias ? ` + b3[pu(10u) + ${col}]` : "");
+
+function smallCode(transA: boolean, transB: boolean, decl: string, bias: boolean): string {
   return `${decl}
 var<workgroup> As: array<array<f32, ${SMALL}>, ${SMALL}>;
 var<workgroup> Bs: array<array<f32, ${SMALL}>, ${SMALL}>;
@@ -51,7 +54,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     for (var q = 0u; q < ${SMALL}u; q++) { acc = fma(As[lid.y][q], Bs[q][lid.x], acc); }
     workgroupBarrier();
   }
-  if (outRow < m && outCol < n) { b2[cBase + outRow * n + outCol] = acc; }
+  if (outRow < m && outCol < n) { b2[cBase + outRow * n + outCol] = acc${plusBias(bias, "outCol")}; }
 }`;
 }
 
@@ -95,7 +98,7 @@ const SUBGROUPS = {
       let a2 = quadBroadcast(mine, 2u); let a3 = quadBroadcast(mine, 3u);`,
 };
 
-function bigCode(transA: boolean, transB: boolean, decl: string, v: typeof TILED): string {
+function bigCode(transA: boolean, transB: boolean, decl: string, v: typeof TILED, bias: boolean): string {
   // As[p][r] and Bs[p][c/4] (as vec4): a thread reads 4 rows of A and 4 columns of B per p.
   return `${v.enable}${decl}
 var<workgroup> As: array<f32, ${BK * BIG}>;
@@ -141,7 +144,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     let row = row0 + ty * 4u + i;
     if (row < m) {
       let c = cBase + row * n + col;
-      for (var j = 0u; j < 4u; j++) { if (col + j < n) { b2[c + j] = acc[i][j]; } }
+      for (var j = 0u; j < 4u; j++) { if (col + j < n) { b2[c + j] = acc[i][j]${plusBias(bias, "col + j")}; } }
     }
   }
 }`;
@@ -152,25 +155,37 @@ export function usesBigTile(p: Pick<MatmulParams, "m" | "n">): boolean {
   return p.m >= BIG && p.n >= BIG;
 }
 
-export function matmul(ctx: GpuContext, as: Storage, bs: Storage, outs: Storage, p: MatmulParams): void {
+/** out = A·B (MatmulParams), plus `biass[j]` on every row's column j when given (matmulBias's epilogue). */
+export function matmul(
+  ctx: GpuContext,
+  as: Storage,
+  bs: Storage,
+  outs: Storage,
+  p: MatmulParams,
+  biass: Storage | null = null,
+): void {
   const a = gpuBufferOf(as, "matmul");
   const b = gpuBufferOf(bs, "matmul");
   const out = gpuBufferOf(outs, "matmul");
-  for (const x of [a, b, out])
+  const bias = biass === null ? null : gpuBufferOf(biass, "matmulBias");
+  const buffers = bias === null ? [a, b, out] : [a, b, out, bias];
+  for (const x of buffers)
     if (x.dtype !== "float32") throw new Error(`webgpu matmul: float32 only, got ${x.dtype}`);
   if (p.batch > 65535) throw new Error(`webgpu matmul: a batch of ${p.batch} exceeds 65535`);
   const big = usesBigTile(p);
   const tile = big ? BIG : SMALL;
   const sub = big && ctx.matmulKernel === "subgroups";
+  const withBias = bias !== null;
+  const name = big ? (sub ? "matmul:64x64:subgroups" : "matmul:64x64") : "matmul:16x16";
   ctx.run({
-    kernel: big ? (sub ? "matmul:64x64:subgroups" : "matmul:64x64") : "matmul:16x16",
-    // Every buffer is f32, so the code depends on the kernel and the transposes only.
-    code: cachedCode(`matmul:${big}:${sub}:${p.transA}:${p.transB}`, () => {
-      const decl = bindings([a, b, out]);
-      if (!big) return smallCode(p.transA, p.transB, decl);
-      return bigCode(p.transA, p.transB, decl, sub ? SUBGROUPS : TILED);
+    kernel: withBias ? `${name}+bias` : name,
+    // Every buffer is f32, so the code depends on the kernel, the transposes and the bias only.
+    code: cachedCode(`matmul:${big}:${sub}:${p.transA}:${p.transB}:${withBias}`, () => {
+      const decl = bindings(buffers);
+      if (!big) return smallCode(p.transA, p.transB, decl, withBias);
+      return bigCode(p.transA, p.transB, decl, sub ? SUBGROUPS : TILED, withBias);
     }),
-    buffers: [a, b, out],
+    buffers,
     params: [
       p.m,
       p.n,
@@ -182,6 +197,7 @@ export function matmul(ctx: GpuContext, as: Storage, bs: Storage, outs: Storage,
       p.aBatchStride,
       p.bBatchStride,
       out.offset,
+      bias === null ? 0 : bias.offset,
     ],
     groups: [Math.ceil(p.n / tile), Math.ceil(p.m / tile), p.batch],
   });

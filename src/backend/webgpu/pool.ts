@@ -3,6 +3,9 @@
  * of it) has been garbage-collected, which a FinalizationRegistry reports; `alloc` takes from the pool
  * first. Reuse is safe without waiting for the GPU: every later use is recorded after the earlier ones
  * in the same queue.
+ * A size's free buffers are taken lowest creation number first, not in the order the collector released
+ * them: a training step then gets the same buffers as the step before it, whose bind groups are cached
+ * (a GPU binds a buffer by identity), instead of making new ones whenever finalizers ran in another order.
  * Out of memory: a size over the device's buffer limits is an error at once; a new buffer (a pool
  * miss, rare once a training loop runs) is created inside an 'out-of-memory' error scope, whose answer
  * goes to `onCreated` (the context names a failure by the kernel that used the buffer).
@@ -35,9 +38,10 @@ export function fmtBytes(bytes: number): string {
 }
 
 export class BufferPool {
+  /** Free buffers by size, each list sorted by creation number, highest first (`take` pops the lowest). */
   readonly #free = new Map<number, GPUBuffer[]>();
-  /** Pooled buffers that still hold a collected tensor's contents. */
-  readonly #dirty = new Set<GPUBuffer>();
+  readonly #serial = new WeakMap<GPUBuffer, number>();
+  #created = 0;
   readonly #registry = new FinalizationRegistry<GPUBuffer>((b) => this.#release(b));
   #live = 0;
   #liveBuffers = 0;
@@ -58,11 +62,8 @@ export class BufferPool {
     return Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize);
   }
 
-  /**
-   * A buffer of at least `bytes`; `dirty` says that it holds a previous tensor's contents (a new buffer is
-   * zeroed; a pooled one is zeroed once `takeDirty`'s caller has cleared it).
-   */
-  take(bytes: number): { gpu: GPUBuffer; dirty: boolean } {
+  /** A buffer of at least `bytes`: a pooled one holds a previous tensor's contents, a new one zeros. */
+  take(bytes: number): GPUBuffer {
     const size = roundedBytes(bytes);
     const free = this.#free.get(size);
     const pooled = free?.pop();
@@ -70,7 +71,7 @@ export class BufferPool {
       this.#pooled -= size;
       this.#pooledBuffers--;
       this.#addLive(size);
-      return { gpu: pooled, dirty: this.#dirty.delete(pooled) };
+      return pooled;
     }
     if (size > this.maxBytes) {
       const l = this.device.limits;
@@ -85,28 +86,27 @@ export class BufferPool {
       size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
+    this.#serial.set(gpu, this.#created++);
     this.pending.add(gpu);
     void this.device.popErrorScope().then((error) => {
       this.pending.delete(gpu);
       this.onCreated(gpu, size, error === null ? null : error.message);
     });
     this.#addLive(size);
-    return { gpu, dirty: false };
-  }
-
-  /**
-   * The pooled buffers released since the last call, for the caller to clear all at once (one break in
-   * the compute pass instead of one per allocation); they count as clean from now on.
-   */
-  takeDirty(): GPUBuffer[] {
-    const out = [...this.#dirty];
-    this.#dirty.clear();
-    return out;
+    return gpu;
   }
 
   /** Returns `gpu` to the pool once `owner` is garbage-collected. */
   watch(owner: object, gpu: GPUBuffer): void {
-    this.#registry.register(owner, gpu);
+    this.#registry.register(owner, gpu, owner);
+  }
+
+  /**
+   * Returns `gpu` to the pool now, before `owner` is collected (the autograd engine gives back its
+   * temporaries): a step's later allocations reuse it at once. A buffer given back twice counts once.
+   */
+  giveBack(owner: object, gpu: GPUBuffer): void {
+    if (this.#registry.unregister(owner)) this.#release(gpu);
   }
 
   memory(): GpuMemory {
@@ -122,7 +122,6 @@ export class BufferPool {
   trim(): void {
     for (const list of this.#free.values()) for (const b of list) b.destroy();
     this.#free.clear();
-    this.#dirty.clear();
     this.#pooled = 0;
     this.#pooledBuffers = 0;
   }
@@ -138,8 +137,15 @@ export class BufferPool {
     this.#liveBuffers--;
     let list = this.#free.get(size);
     if (list === undefined) this.#free.set(size, (list = []));
-    list.push(gpu);
-    this.#dirty.add(gpu);
+    // Binary search for the first buffer created after this one (the list is in descending order).
+    const serial = this.#serial.get(gpu)!;
+    let [lo, hi] = [0, list.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#serial.get(list[mid])! > serial) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, gpu);
     this.#pooled += size;
     this.#pooledBuffers++;
   }

@@ -1,12 +1,15 @@
 /**
  * Reductions over the middle dim of a contiguous [outer, size, inner] block: one workgroup per output,
- * its 64 threads stride over the reduced dim and combine in workgroup memory. Float sums accumulate
- * in f32 (cpu-js uses float64), so tolerances are float32's.
+ * its 64 threads stride over the reduced dim and combine in workgroup memory. A long reduction with few
+ * outputs (a whole tensor's sum: clipping's norm) would leave one workgroup looping over millions of
+ * elements while the GPU idles, so it runs in two passes: many workgroups reduce a chunk each into a
+ * scratch buffer, then one per output reduces the chunks. Float sums accumulate in f32 (cpu-js uses
+ * float64), so tolerances are float32's.
  */
 import type { ReduceOp, Storage } from "../types.js";
-import { gpuBufferOf, wgslType } from "./buffer.js";
+import { gpuBufferOf, wgslType, type GpuBuffer } from "./buffer.js";
 import type { GpuContext } from "./context.js";
-import { bindings, convert, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, convert, MAIN_64, typesOf } from "./wgsl.js";
 
 function reduceOps(op: ReduceOp, t: string): { init: string; combine: (a: string, b: string) => string } {
   const isF = t === "f32";
@@ -36,6 +39,10 @@ const HEADER = `
   let size = pu(1u);
   let base = pu(3u) + o * size * inner + ii;`;
 
+/** Elements a workgroup of the first pass reduces (at least), and the most chunks of one output. */
+const CHUNK = 4096;
+const MAX_CHUNKS = 1024;
+
 export function reduce(
   ctx: GpuContext,
   op: ReduceOp,
@@ -47,14 +54,52 @@ export function reduce(
 ): void {
   const x = gpuBufferOf(xs, "reduce");
   const out = gpuBufferOf(outs, "reduce");
+  const outputs = outer * inner;
+  const chunks = Math.min(MAX_CHUNKS, Math.floor(size / CHUNK));
+  if (chunks < 2 || outputs >= MAX_CHUNKS) {
+    reducePass(ctx, op, x, out, [outer, size, inner], 1);
+    return;
+  }
+  // Partial results in the accumulation type (bool counts as i32), one per chunk of each output.
+  const partial = ctx.allocUninit(x.dtype === "float32" ? "float32" : "int32", outputs * chunks);
+  reducePass(ctx, op, x, partial, [outer, size, inner], chunks);
+  reducePass(ctx, op, partial, out, [outputs, chunks, 1], 1);
+  ctx.release(partial); // later users of the buffer are recorded after these two passes
+}
+
+/**
+ * One pass: workgroup g reduces chunk g % chunks of output g / chunks into out[g] (one chunk: the
+ * whole reduced dim). Parameters: outer, size, inner, x offset, out offset, chunks.
+ */
+function reducePass(
+  ctx: GpuContext,
+  op: ReduceOp,
+  x: GpuBuffer,
+  out: GpuBuffer,
+  [outer, size, inner]: readonly [number, number, number],
+  chunks: number,
+): void {
   const tx = wgslType(x.dtype);
   const t = tx === "u32" ? "i32" : tx;
-  const { init, combine } = reduceOps(op, t);
-  const code = `${bindings([x, out])}
+  const code = cachedCode(`reduce ${op}:${tx}:${wgslType(out.dtype)}`, () => {
+    const { init, combine } = reduceOps(op, t);
+    return `${bindings([x, out])}
 var<workgroup> part: array<${t}, 64>;
-${MAIN_64} {${HEADER}
+${MAIN_64} {
+  let chunks = pu(5u);
+  let gc = group_id(wid, nwg);
+  let g = gc / chunks;
+  let inner = pu(2u);
+  if (g >= pu(0u) * inner) { return; }
+  let o = g / inner;
+  let ii = g % inner;
+  let size = pu(1u);
+  let base = pu(3u) + o * size * inner + ii;
+  let chunk = (size + chunks - 1u) / chunks;
+  let begin = (gc % chunks) * chunk;
+  let end = min(size, begin + chunk);
   var acc = ${init};
-  for (var r = lid.x; r < size; r += 64u) {
+  for (var r = begin + lid.x; r < end; r += 64u) {
     let v = ${convert("b0[base + r * inner]", tx, t)};
     acc = ${combine("acc", "v")};
   }
@@ -64,14 +109,15 @@ ${MAIN_64} {${HEADER}
     if (lid.x < s) { part[lid.x] = ${combine("part[lid.x]", "part[lid.x + s]")}; }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { b1[pu(4u) + g] = ${convert("part[0]", t, wgslType(out.dtype))}; }
+  if (lid.x == 0u) { b1[pu(4u) + gc] = ${convert("part[0]", t, wgslType(out.dtype))}; }
 }`;
+  });
   ctx.run({
     kernel: `reduce ${op}`,
     code,
     buffers: [x, out],
-    params: [outer, size, inner, x.offset, out.offset],
-    groups: outer * inner,
+    params: [outer, size, inner, x.offset, out.offset, chunks],
+    groups: outer * inner * chunks,
   });
 }
 
@@ -88,7 +134,9 @@ export function argReduce(
   const out = gpuBufferOf(outs, "argReduce");
   const sign = op === "argmax" ? "" : "-";
   // (value, index) pairs; the larger value wins, NaN beats numbers, and ties go to the smaller index.
-  const code = `${bindings([x, out])}
+  const code = cachedCode(
+    `${op}:${typesOf([x, out])}`,
+    () => `${bindings([x, out])}
 var<workgroup> pv: array<f32, 64>;
 var<workgroup> pix: array<u32, 64>;
 fn better(v: f32, i: u32, w: f32, j: u32) -> bool {
@@ -115,7 +163,8 @@ ${MAIN_64} {${HEADER}
     workgroupBarrier();
   }
   if (lid.x == 0u) { b1[pu(4u) + g] = i32(pix[0]); }
-}`;
+}`,
+  );
   ctx.run({
     kernel: op,
     code,

@@ -3,7 +3,7 @@ import type { Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import type { GpuContext } from "./context.js";
 import { maxAndSumExp, ROW_REDUCE, ROW_START } from "./rows.js";
-import { bindings, MAIN_64 } from "./wgsl.js";
+import { bindings, cachedCode, MAIN_64 } from "./wgsl.js";
 
 export function softmax(
   ctx: GpuContext,
@@ -15,8 +15,9 @@ export function softmax(
 ): void {
   const x = gpuBufferOf(xs, "softmax");
   const out = gpuBufferOf(outs, "softmax");
-  const write = log ? "x - lse" : "exp(x - mx) / s";
-  const code = `${bindings([x, out])}
+  const code = cachedCode(`softmax:${log}`, () => {
+    const write = log ? "x - lse" : "exp(x - mx) / s";
+    return `${bindings([x, out])}
 ${ROW_REDUCE}
 ${MAIN_64} {
 ${ROW_START}
@@ -26,6 +27,7 @@ ${ROW_START}
   let lse = log(s) + mx;
   for (var j = lid.x; j < cols; j += 64u) { let x = b0[xb + j]; b1[ob + j] = ${write}; }
 }`;
+  });
   ctx.run({
     kernel: log ? "logSoftmax" : "softmax",
     code,

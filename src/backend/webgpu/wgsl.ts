@@ -23,7 +23,7 @@ fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u
 fn neg_inf() -> f32 { return bitcast<f32>(0xff800000u | zero()); }
 fn pos_inf() -> f32 { return bitcast<f32>(0x7f800000u | zero()); }
 fn nan_f32() -> f32 { return bitcast<f32>(0x7fc00000u | zero()); }
-// Thread index over a grid spread across x and y (see context.ts spreadGroups), 64 threads a group.
+// Thread index over a grid spread across x and y (see GpuContext.run), 64 threads a group.
 fn thread_id(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 { return (wid.y * nwg.x + wid.x) * 64u + lid.x; }
 fn group_id(wid: vec3u, nwg: vec3u) -> u32 { return wid.y * nwg.x + wid.x; }
 fn tanh_s(x: f32) -> f32 {
