@@ -14,8 +14,11 @@ struct RecGemm {
   // Elements of the packed copy of a k×n B, and of the packed copy of m×k rows of A.
   int64_t (*b_len)(int64_t k, int64_t n);
   int64_t (*a_len)(int64_t m, int64_t k);
-  // op(B) is k×n with element (p, j) at B[p·brs + j·bcs]; dst is 64-byte aligned.
-  void (*pack_b)(const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, T* dst);
+  // Packs columns [j0, j1) of op(B) into their place in the packed copy dst (64-byte aligned); op(B) is k×n
+  // with element (p, j) at B[p·brs + j·bcs]. j0 is a multiple of `panel`; with by_panels false only the
+  // whole (j0 = 0, j1 = n) may be packed.
+  void (*pack_b)(const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, int64_t j0, int64_t j1, T* dst);
+  bool by_panels;
   // A is m×k, row i at A + i·lda; dst is 64-byte aligned.
   void (*pack_a)(const T* A, int64_t lda, int64_t m, int64_t k, T* dst);
   // C[0:m, 0:ncols] (row stride ldc) = A · op(B)[:, col0 : col0 + ncols], on the calling thread.

@@ -173,7 +173,7 @@ void pack_gate_task(void* ctx, int64_t g, int) {
   const Forward<T>& f = *static_cast<const Forward<T>*>(ctx);
   const int64_t H = f.hd.H;
   // W_hhᵀ's block of gate g: element (p, j) at W[(g·H + j)·H + p].
-  f.rg->pack_b(f.w + g * H * H, 1, H, H, H, f.packed + g * f.plen);
+  f.rg->pack_b(f.w + g * H * H, 1, H, H, H, 0, H, f.packed + g * f.plen);
 }
 
 template <typename T>
@@ -237,7 +237,8 @@ struct Backward {
   Split sp;
   const RecGemm<T>* rg;
   BwdArgs<T> base;
-  const T* packed;  // W_hh (G·H×H) packed
+  const T* w;  // W_hh (G·H×H)
+  T* packed;   // W_hh packed
   int64_t astride;
   const T *aux, *h, *c, *g;
   T *act, *dhh;   // dxp is act (in place); dhh is act too except for the GRU
@@ -325,6 +326,17 @@ void backward_task(void* ctx, int64_t i, int) {
   initial_state(b, tn, r0, r1, u0, u1, ap);
 }
 
+// Task i's share of the panels of the packed W_hh (all of it when the packing cannot be split).
+template <typename T>
+void pack_task(void* ctx, int64_t i, int) {
+  const Backward<T>& b = *static_cast<const Backward<T>*>(ctx);
+  const int64_t H = b.hd.H, GH = b.hd.G * H, panels = (H + b.rg->panel - 1) / b.rg->panel;
+  const int64_t parts = b.rg->by_panels ? b.sp.parts : 1;
+  const int64_t j0 = std::min(H, panels * i / parts * b.rg->panel);
+  const int64_t j1 = std::min(H, panels * (i + 1) / parts * b.rg->panel);
+  if (j1 > j0) b.rg->pack_b(b.w, H, 1, GH, H, j0, j1, b.packed);
+}
+
 template <typename T>
 bool backward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, const Arr& c, const Arr& w,
               const Arr& g, const Arr& dhh, const Arr& dh0, const Arr& dc0, const Arr& lengths) {
@@ -333,7 +345,7 @@ bool backward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, con
   const RecGemm<T>& rg = rec_gemm<T>();
   Backward<T> b{d,       Split(d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH),
                 &rg,     BwdArgs<T>{},
-                nullptr, 0,
+                nullptr, nullptr, 0,
                 nullptr, nullptr,
                 nullptr, nullptr,
                 nullptr, nullptr,
@@ -374,8 +386,9 @@ bool backward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, con
   b.astride = a_stride(rg, b.sp, GH);
   Scratch<T> packed(rg.b_len(GH, d.H)), work(5 * d.BH), apack(b.sp.parts * b.astride);
   if (packed.p == nullptr || work.p == nullptr || apack.p == nullptr) return false;
-  rg.pack_b(wp, d.H, 1, GH, d.H, packed.p);
+  b.w = wp;
   b.packed = packed.p;
+  run_tasks(rg.by_panels ? b.sp.parts : 1, pack_task<T>, &b, static_cast<int>(b.sp.parts));
   b.apack = apack.p;
   b.rec = work.p;
   b.dh = work.p + d.BH;
