@@ -53,20 +53,22 @@ struct Scratch {
   Scratch& operator=(const Scratch&) = delete;
 };
 
-// How the threads share a sequence. Batch slices when every thread gets at least MIN_ROWS rows: a slice's
-// steps need nothing from the other slices, so the whole sequence is one pool job whose tasks each loop
-// over the time steps on their own rows, with no wait between steps. Else (a small batch, many threads)
-// each step is one job whose tasks own slices of the hidden units, starting at multiples of the GEMM's
-// panel width: that job computes its units' columns of every gate and then their gates.
+// How the threads share a sequence. Batch slices of at least MIN_ROWS rows: a slice's steps need nothing
+// from the other slices, so the whole sequence is one pool job whose tasks each loop over the time steps
+// on their own rows, with no wait between steps (and one wake-up of the workers pays for all T steps).
+// When the batch is too small to give that many threads a slice as the steps could use (a small batch,
+// many threads), each step is one job instead, whose tasks own slices of the hidden units, starting at
+// multiples of the GEMM's panel width: that job computes its units' columns of every gate, then their gates.
 constexpr int64_t MIN_ROWS = 8;
 
 struct Split {
   int64_t B, H, panel, parts;
   bool by_rows;
-  Split(int64_t B_, int64_t H_, int64_t panel_, double step_flops) : B(B_), H(H_), panel(panel_) {
-    const int64_t threads = threads_for(step_flops, 1.0e6);
-    by_rows = threads == 1 || B / threads >= MIN_ROWS;
-    parts = by_rows ? std::max<int64_t>(1, threads) : std::max<int64_t>(1, std::min(threads, (H + panel - 1) / panel));
+  Split(int64_t T, int64_t B_, int64_t H_, int64_t panel_, double step_flops) : B(B_), H(H_), panel(panel_) {
+    const int64_t per_step = std::min<int64_t>(threads_for(step_flops, 1.0e6), (H + panel - 1) / panel);
+    const int64_t slices = std::min<int64_t>(threads_for(step_flops * T, 1.0e6), B / MIN_ROWS);
+    by_rows = slices >= per_step || per_step <= 1;
+    parts = std::max<int64_t>(1, by_rows ? slices : per_step);
   }
   int64_t rows_max() const { return by_rows ? (B + parts - 1) / parts : B; }
   // Task i's rows [r0, r1) and hidden units [u0, u1): a batch slice and all units, or all rows and a slice
@@ -182,7 +184,7 @@ bool forward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, cons
   const int64_t GH = d.G * d.H;
   const bool lstm = d.mode == M_LSTM, gated = lstm || d.mode == M_GRU;
   const RecGemm<T>& rg = rec_gemm<T>();
-  Forward<T> f{d,       Split(d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH), &rg, FwdArgs<T>{}, nullptr, nullptr, 0,
+  Forward<T> f{d,       Split(d.T, d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH), &rg, FwdArgs<T>{}, nullptr, nullptr, 0,
                0,       nullptr,  nullptr, nullptr, nullptr, nullptr, nullptr, 0};
   FwdArgs<T>& a = f.base;
   a.mode = d.mode;
@@ -343,7 +345,7 @@ bool backward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, con
   const int64_t GH = d.G * d.H, steps = d.T * d.B * GH;
   const bool lstm = d.mode == M_LSTM, gru = d.mode == M_GRU, gated = lstm || gru;
   const RecGemm<T>& rg = rec_gemm<T>();
-  Backward<T> b{d,       Split(d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH),
+  Backward<T> b{d,       Split(d.T, d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH),
                 &rg,     BwdArgs<T>{},
                 nullptr, nullptr, 0,
                 nullptr, nullptr,
