@@ -64,50 +64,30 @@ inline int64_t block_stride(int64_t rows) { return rows <= MR_SHORT ? MR_SHORT :
 int64_t b_len(int64_t k, int64_t n) { return k * round_up(n, NR); }
 int64_t a_len(int64_t m, int64_t k) { return k * round_up(m, MR); }
 
-// dst[p·16 + r] = rows[r][p] for r < 8 and p < 8: one 8×8 transpose.
-GS_AVX512 inline void transpose8(const float* A, int64_t lda, float* dst) {
-  const __m256 r0 = _mm256_loadu_ps(A + 0 * lda), r1 = _mm256_loadu_ps(A + 1 * lda);
-  const __m256 r2 = _mm256_loadu_ps(A + 2 * lda), r3 = _mm256_loadu_ps(A + 3 * lda);
-  const __m256 r4 = _mm256_loadu_ps(A + 4 * lda), r5 = _mm256_loadu_ps(A + 5 * lda);
-  const __m256 r6 = _mm256_loadu_ps(A + 6 * lda), r7 = _mm256_loadu_ps(A + 7 * lda);
-  const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-  const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-  const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-  const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-  const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-  _mm256_storeu_ps(dst + 0 * MR, _mm256_permute2f128_ps(s0, s4, 0x20));
-  _mm256_storeu_ps(dst + 1 * MR, _mm256_permute2f128_ps(s1, s5, 0x20));
-  _mm256_storeu_ps(dst + 2 * MR, _mm256_permute2f128_ps(s2, s6, 0x20));
-  _mm256_storeu_ps(dst + 3 * MR, _mm256_permute2f128_ps(s3, s7, 0x20));
-  _mm256_storeu_ps(dst + 4 * MR, _mm256_permute2f128_ps(s0, s4, 0x31));
-  _mm256_storeu_ps(dst + 5 * MR, _mm256_permute2f128_ps(s1, s5, 0x31));
-  _mm256_storeu_ps(dst + 6 * MR, _mm256_permute2f128_ps(s2, s6, 0x31));
-  _mm256_storeu_ps(dst + 7 * MR, _mm256_permute2f128_ps(s3, s7, 0x31));
+// dst[p·16 + c] = X[c·ldx + p] for c < 16 and p < k: 16 rows of X transposed into a panel, by the AVX2
+// 8×8 transposes that gemm_x86.cc packs transposed B panels with (null where there are none).
+PackBT<float> transpose16() {
+  static const PackBT<float> f = [] {
+    KernelInfo<float> info;
+    return x86_kernels_f32(&info, Isa::Avx512) ? info.pack_bt : nullptr;
+  }();
+  return f;
 }
 
-GS_AVX512 void pack_b(const float* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, int64_t j0, int64_t j1,
+void pack_b(const float* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, int64_t j0, int64_t j1,
                       float* dst) {
-  static_assert(NR == MR, "transpose8 writes groups of MR values");
+  const PackBT<float> transpose = transpose16();
   for (dst += j0 * k; j0 < j1; j0 += NR, dst += k * NR) {
     const int64_t nr = std::min(NR, n - j0);
-    int64_t p0 = 0;
-    // Read along whichever stride is 1 (W_hh's rows for the forward's W_hhᵀ, 8×8 transposes).
-    if (brs == 1 && nr == NR)
-      for (; p0 + 8 <= k; p0 += 8) {
-        transpose8(B + j0 * bcs + p0, bcs, dst + p0 * NR);
-        transpose8(B + (j0 + 8) * bcs + p0, bcs, dst + p0 * NR + 8);
-      }
+    // Read along whichever stride is 1 (W_hh's rows for the forward's W_hhᵀ, transposed).
+    if (brs == 1 && nr == NR && transpose != nullptr) {
+      transpose(dst, B + j0 * bcs, bcs, k, NR);
+      continue;
+    }
     if (nr < NR) std::fill(dst, dst + k * NR, 0.0f);
     if (brs == 1) {
       for (int64_t c = 0; c < nr; c++)
-        for (int64_t p = p0; p < k; p++) dst[p * NR + c] = B[(j0 + c) * bcs + p];
+        for (int64_t p = 0; p < k; p++) dst[p * NR + c] = B[(j0 + c) * bcs + p];
     } else {
       for (int64_t p = 0; p < k; p++)
         for (int64_t c = 0; c < nr; c++) dst[p * NR + c] = B[p * brs + (j0 + c) * bcs];
@@ -116,21 +96,21 @@ GS_AVX512 void pack_b(const float* B, int64_t brs, int64_t bcs, int64_t k, int64
 }
 
 // Block i0 of rows holds k groups of block_stride(rows) values (rows past m are zero). Full blocks of 16
-// rows transpose 8×8 at a time: A is packed at every step, so this copy is on the step's critical path.
-GS_AVX512 void pack_a(const float* A, int64_t lda, int64_t m, int64_t k, float* dst) {
+// rows are transposed 8×8 at a time: A is packed at every step, so this copy is on the step's critical path.
+void pack_a(const float* A, int64_t lda, int64_t m, int64_t k, float* dst) {
+  static_assert(NR == MR, "transpose16 writes groups of NR values");
+  const PackBT<float> transpose = transpose16();
   for (int64_t i0 = 0; i0 < m; i0 += MR) {
     const int64_t rows = std::min(MR, m - i0), s = block_stride(rows);
     float* d = dst + i0 * k;
     const float* a = A + i0 * lda;
-    int64_t p0 = 0;
-    if (rows == MR)
-      for (; p0 + 8 <= k; p0 += 8) {
-        transpose8(a + p0, lda, d + p0 * MR);
-        transpose8(a + 8 * lda + p0, lda, d + p0 * MR + 8);
-      }
-    if (rows < s) std::fill(d + p0 * s, d + k * s, 0.0f);
+    if (rows == MR && transpose != nullptr) {
+      transpose(d, a, lda, k, MR);
+      continue;
+    }
+    if (rows < s) std::fill(d, d + k * s, 0.0f);
     for (int64_t r = 0; r < rows; r++)
-      for (int64_t p = p0; p < k; p++) d[p * s + r] = a[r * lda + p];
+      for (int64_t p = 0; p < k; p++) d[p * s + r] = a[r * lda + p];
   }
 }
 

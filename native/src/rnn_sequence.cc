@@ -3,15 +3,18 @@
 // step-by-step reference src/backend/rnn-sequence-js.ts (SequenceForwardArgs and SequenceBackwardArgs in
 // src/backend/types.ts document the arguments).
 //
-// W_hh is packed once per call. Each time step is then ONE pool job: task i owns the hidden units
-// [u0, u1) and computes its columns of the recurrent product for every gate, then applies the gate
-// nonlinearities (forward) or the gate gradients (backward) to those units, so the step's GEMM and its
-// gates share one wake-up of the workers and no step waits on a second job. The tasks of a step touch
-// disjoint units; the next step needs all of them, which the end of the job provides.
+// W_hh is packed once per call (by all the threads, rnn_gemm.h). Usually the pool's tasks split the batch:
+// each task runs every time step on its own rows (the recurrent product of its rows of h_{t-1} times W_hh,
+// then the gate nonlinearities or gradients of those rows), and since no row depends on another, the tasks
+// never wait for each other: the whole sequence is one pool job. When the batch is too small for that
+// (Split), each time step is one job whose task i owns the hidden units [u0, u1) of every row: it computes
+// its columns of the recurrent product for every gate and applies the gates to those units, so the step's
+// GEMM and its gates share one wake-up of the workers; the next step needs all units, which the end of the
+// job provides.
 //
-// Backward, step t's task first finishes dL/dh_t for its units: the gradient from above, plus the part
-// of dL/dh_t that skips W_hh (from step t's successor's gates), plus that successor's gate gradients
-// times W_hh (its columns of the product), in the reference's order of additions.
+// Backward, step t first finishes dL/dh_t: the gradient from above, plus the part of dL/dh_t that skips
+// W_hh (from step t's successor's gates), plus that successor's gate gradients times W_hh, in the
+// reference's order of additions.
 #include <algorithm>
 #include <cstdlib>
 #if defined(_WIN32)
@@ -61,6 +64,12 @@ struct Scratch {
 // multiples of the GEMM's panel width: that job computes its units' columns of every gate, then their gates.
 constexpr int64_t MIN_ROWS = 8;
 
+// The rows [r0, r1) and hidden units [u0, u1) one task computes.
+struct Block {
+  int64_t r0, r1, u0, u1;
+  bool empty() const { return r1 <= r0 || u1 <= u0; }
+};
+
 struct Split {
   int64_t B, H, panel, parts;
   bool by_rows;
@@ -71,16 +80,11 @@ struct Split {
     parts = std::max<int64_t>(1, by_rows ? slices : per_step);
   }
   int64_t rows_max() const { return by_rows ? (B + parts - 1) / parts : B; }
-  // Task i's rows [r0, r1) and hidden units [u0, u1): a batch slice and all units, or all rows and a slice
-  // of the units.
-  void range(int64_t i, int64_t* r0, int64_t* r1, int64_t* u0, int64_t* u1) const {
-    *r0 = 0, *r1 = B, *u0 = 0, *u1 = H;
-    if (by_rows) {
-      *r0 = B * i / parts, *r1 = B * (i + 1) / parts;
-    } else {
-      const int64_t panels = (H + panel - 1) / panel;
-      *u0 = std::min(H, panels * i / parts * panel), *u1 = std::min(H, panels * (i + 1) / parts * panel);
-    }
+  // Task i's block: a batch slice and all units, or all rows and a slice of the units.
+  Block block(int64_t i) const {
+    if (by_rows) return Block{B * i / parts, B * (i + 1) / parts, 0, H};
+    const int64_t panels = (H + panel - 1) / panel;
+    return Block{0, B, std::min(H, panels * i / parts * panel), std::min(H, panels * (i + 1) / parts * panel)};
   }
 };
 
@@ -122,24 +126,24 @@ struct Forward {
   Header hd;
   Split sp;
   const RecGemm<T>* rg;
-  FwdArgs<T> base;  // mode, sizes, lengths and biases; the rest is set per step
-  const T* w;       // W_hh (G·H×H)
-  T* packed;        // G packed (H×H) blocks of W_hhᵀ, one per gate
-  int64_t plen, astride;
-  T *apack, *hh, *act, *aux, *h, *c;
-  int64_t t;  // the step of a per-step job
+  FwdArgs<T> base{};     // mode, sizes, lengths and biases; the rest is set per step
+  const T* w = nullptr;  // W_hh (G·H×H)
+  T* packed = nullptr;   // G packed (H×H) blocks of W_hhᵀ, one per gate
+  int64_t plen = 0, astride = 0;
+  T *apack = nullptr, *hh = nullptr, *act = nullptr, *aux = nullptr, *h = nullptr, *c = nullptr;
+  int64_t t = 0;  // the step of a per-step job
 };
 
 // Step t on rows [r0, r1) and units [u0, u1): hh = h_{t-1} · W_gᵀ for each gate g, then the gates.
 template <typename T>
-void forward_step(const Forward<T>& f, int64_t t, int64_t r0, int64_t r1, int64_t u0, int64_t u1, T* ap) {
+void forward_step(const Forward<T>& f, int64_t t, const Block& k, T* ap) {
   const Header& d = f.hd;
   const RecGemm<T>& rg = *f.rg;
-  const int64_t GH = d.G * d.H, m = r1 - r0;
+  const int64_t GH = d.G * d.H, m = k.r1 - k.r0;
   const T* hp = f.h + d.prev(t) * d.BH;
-  rg.pack_a(hp + r0 * d.H, d.H, m, d.H, ap);
+  rg.pack_a(hp + k.r0 * d.H, d.H, m, d.H, ap);
   for (int64_t g = 0; g < d.G; g++)
-    rg.run(ap, m, d.H, f.packed + g * f.plen, d.H, u0, u1 - u0, f.hh + r0 * GH + g * d.H + u0, GH);
+    rg.run(ap, m, d.H, f.packed + g * f.plen, d.H, k.u0, k.u1 - k.u0, f.hh + k.r0 * GH + g * d.H + k.u0, GH);
   FwdArgs<T> a = f.base;
   a.t = t;
   a.xp = f.act + t * d.B * GH;
@@ -152,22 +156,21 @@ void forward_step(const Forward<T>& f, int64_t t, int64_t r0, int64_t r1, int64_
     a.co = f.c + d.cur(t) * d.BH;
   }
   if (f.aux != nullptr) a.aux = f.aux + t * d.BH;
-  a.j0 = u0;
-  a.j1 = u1;
-  if constexpr (sizeof(T) == 4) fns().fwd_f32(a, r0, r1);
-  else fns().fwd_f64(a, r0, r1);
+  a.j0 = k.u0;
+  a.j1 = k.u1;
+  if constexpr (sizeof(T) == 4) fns().fwd_f32(a, k.r0, k.r1);
+  else fns().fwd_f64(a, k.r0, k.r1);
 }
 
 template <typename T>
 void forward_task(void* ctx, int64_t i, int) {
   const Forward<T>& f = *static_cast<const Forward<T>*>(ctx);
   const Split& sp = f.sp;
-  int64_t r0, r1, u0, u1;
-  sp.range(i, &r0, &r1, &u0, &u1);
-  if (r1 <= r0 || u1 <= u0) return;
+  const Block k = sp.block(i);
+  if (k.empty()) return;
   T* ap = f.apack + i * f.astride;
-  if (!sp.by_rows) return forward_step(f, f.t, r0, r1, u0, u1, ap);
-  for (int64_t s = 0; s < f.hd.T; s++) forward_step(f, f.hd.time(s), r0, r1, u0, u1, ap);
+  if (!sp.by_rows) return forward_step(f, f.t, k, ap);
+  for (int64_t s = 0; s < f.hd.T; s++) forward_step(f, f.hd.time(s), k, ap);
 }
 
 template <typename T>
@@ -184,8 +187,7 @@ bool forward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, cons
   const int64_t GH = d.G * d.H;
   const bool lstm = d.mode == M_LSTM, gated = lstm || d.mode == M_GRU;
   const RecGemm<T>& rg = rec_gemm<T>();
-  Forward<T> f{d,       Split(d.T, d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH), &rg, FwdArgs<T>{}, nullptr, nullptr, 0,
-               0,       nullptr,  nullptr, nullptr, nullptr, nullptr, nullptr, 0};
+  Forward<T> f{d, Split(d.T, d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH), &rg};
   FwdArgs<T>& a = f.base;
   a.mode = d.mode;
   a.B = d.B;
@@ -238,39 +240,38 @@ struct Backward {
   Header hd;
   Split sp;
   const RecGemm<T>* rg;
-  BwdArgs<T> base;
-  const T* w;  // W_hh (G·H×H)
-  T* packed;   // W_hh packed
-  int64_t astride;
-  const T *aux, *h, *c, *g;
-  T *act, *dhh;   // dxp is act (in place); dhh is act too except for the GRU
-  T *apack, *rec, *dh, *carry, *dcA, *dcB;
-  T* out;  // dL/dh0 goes here
-  int64_t t, tn;  // a per-step job's time and the previously processed step's (-1: none)
+  BwdArgs<T> base{};
+  const T* w = nullptr;  // W_hh (G·H×H)
+  T* packed = nullptr;   // W_hh packed
+  int64_t astride = 0;
+  const T *aux = nullptr, *h = nullptr, *c = nullptr, *g = nullptr;
+  T *act = nullptr, *dhh = nullptr;  // dxp is act (in place); dhh is act too except for the GRU
+  T *apack = nullptr, *rec = nullptr, *dh = nullptr, *carry = nullptr, *dcA = nullptr, *dcB = nullptr;
+  T* out = nullptr;        // dL/dh0 goes here
+  int64_t t = 0, tn = -1;  // a per-step job's time and the previously processed step's (-1: none)
 };
 
 // rec[r0:r1, u0:u1] = dhh_{tn}[r0:r1] · W_hh[:, u0:u1].
 template <typename T>
-void recurrent_columns(const Backward<T>& b, int64_t tn, int64_t r0, int64_t r1, int64_t u0, int64_t u1, T* ap) {
+void recurrent_columns(const Backward<T>& b, int64_t tn, const Block& k, T* ap) {
   const Header& d = b.hd;
-  const int64_t GH = d.G * d.H, m = r1 - r0;
-  b.rg->pack_a(b.dhh + tn * d.B * GH + r0 * GH, GH, m, GH, ap);
-  b.rg->run(ap, m, GH, b.packed, d.H, u0, u1 - u0, b.rec + r0 * d.H + u0, d.H);
+  const int64_t GH = d.G * d.H, m = k.r1 - k.r0;
+  b.rg->pack_a(b.dhh + tn * d.B * GH + k.r0 * GH, GH, m, GH, ap);
+  b.rg->run(ap, m, GH, b.packed, d.H, k.u0, k.u1 - k.u0, b.rec + k.r0 * d.H + k.u0, d.H);
 }
 
 // Step t on rows [r0, r1) and units [u0, u1), tn the step processed before it (-1: none): dL/dh_t, then
 // the gate gradients, with the cell-state gradients dc (of c_t) and dcPrev (of c_{t-1}).
 template <typename T>
-void backward_step(const Backward<T>& b, int64_t t, int64_t tn, int64_t r0, int64_t r1, int64_t u0, int64_t u1,
-                   T* dc, T* dcPrev, T* ap) {
+void backward_step(const Backward<T>& b, int64_t t, int64_t tn, const Block& k, T* dc, T* dcPrev, T* ap) {
   const Header& d = b.hd;
   const int64_t GH = d.G * d.H;
   const bool first = tn < 0;
-  if (!first) recurrent_columns(b, tn, r0, r1, u0, u1, ap);
+  if (!first) recurrent_columns(b, tn, k, ap);
   // dL/dh_t = (from above) + (carry + rec): the reference adds in that order.
   const T* gt = b.g + t * d.BH;
-  for (int64_t r = r0; r < r1; r++)
-    for (int64_t j = r * d.H + u0; j < r * d.H + u1; j++) {
+  for (int64_t r = k.r0; r < k.r1; r++)
+    for (int64_t j = r * d.H + k.u0; j < r * d.H + k.u1; j++) {
       const T next = first ? b.carry[j] : T(b.carry[j] + b.rec[j]);
       b.dh[j] = T(gt[j] + next);
     }
@@ -287,33 +288,32 @@ void backward_step(const Backward<T>& b, int64_t t, int64_t tn, int64_t r0, int6
   a.dc = dc;
   a.dhPrev = b.carry;
   a.dcPrev = dcPrev;
-  a.j0 = u0;
-  a.j1 = u1;
-  if constexpr (sizeof(T) == 4) fns().bwd_f32(a, r0, r1);
-  else fns().bwd_f64(a, r0, r1);
+  a.j0 = k.u0;
+  a.j1 = k.u1;
+  if constexpr (sizeof(T) == 4) fns().bwd_f32(a, k.r0, k.r1);
+  else fns().bwd_f64(a, k.r0, k.r1);
 }
 
 // dL/dh0 = carry + dhh_{tn} · W_hh, tn the last step processed.
 template <typename T>
-void initial_state(const Backward<T>& b, int64_t tn, int64_t r0, int64_t r1, int64_t u0, int64_t u1, T* ap) {
+void initial_state(const Backward<T>& b, int64_t tn, const Block& k, T* ap) {
   const int64_t H = b.hd.H;
-  recurrent_columns(b, tn, r0, r1, u0, u1, ap);
-  for (int64_t r = r0; r < r1; r++)
-    for (int64_t j = r * H + u0; j < r * H + u1; j++) b.out[j] = T(b.carry[j] + b.rec[j]);
+  recurrent_columns(b, tn, k, ap);
+  for (int64_t r = k.r0; r < k.r1; r++)
+    for (int64_t j = r * H + k.u0; j < r * H + k.u1; j++) b.out[j] = T(b.carry[j] + b.rec[j]);
 }
 
 template <typename T>
 void backward_task(void* ctx, int64_t i, int) {
   const Backward<T>& b = *static_cast<const Backward<T>*>(ctx);
   const Split& sp = b.sp;
-  int64_t r0, r1, u0, u1;
-  sp.range(i, &r0, &r1, &u0, &u1);
-  if (r1 <= r0 || u1 <= u0) return;
+  const Block k = sp.block(i);
+  if (k.empty()) return;
   T* ap = b.apack + i * b.astride;
   if (!sp.by_rows) {
     // A per-step job (t, tn) or, with t = -1, the last one. The caller swaps dcA and dcB between steps.
-    if (b.t < 0) return initial_state(b, b.tn, r0, r1, u0, u1, ap);
-    return backward_step(b, b.t, b.tn, r0, r1, u0, u1, b.dcA, b.dcB, ap);
+    if (b.t < 0) return initial_state(b, b.tn, k, ap);
+    return backward_step(b, b.t, b.tn, k, b.dcA, b.dcB, ap);
   }
   // The whole sequence on this task's rows. The cell-state gradients of c_t and c_{t-1} trade places after
   // each step (the caller finds dL/dc0 by T's parity).
@@ -321,11 +321,11 @@ void backward_task(void* ctx, int64_t i, int) {
   int64_t tn = -1;
   for (int64_t s = b.hd.T - 1; s >= 0; s--) {
     const int64_t t = b.hd.time(s);
-    backward_step(b, t, tn, r0, r1, u0, u1, dc, dcPrev, ap);
+    backward_step(b, t, tn, k, dc, dcPrev, ap);
     tn = t;
     std::swap(dc, dcPrev);
   }
-  initial_state(b, tn, r0, r1, u0, u1, ap);
+  initial_state(b, tn, k, ap);
 }
 
 // Task i's share of the panels of the packed W_hh (all of it when the packing cannot be split).
@@ -345,17 +345,7 @@ bool backward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, con
   const int64_t GH = d.G * d.H, steps = d.T * d.B * GH;
   const bool lstm = d.mode == M_LSTM, gru = d.mode == M_GRU, gated = lstm || gru;
   const RecGemm<T>& rg = rec_gemm<T>();
-  Backward<T> b{d,       Split(d.T, d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH),
-                &rg,     BwdArgs<T>{},
-                nullptr, nullptr, 0,
-                nullptr, nullptr,
-                nullptr, nullptr,
-                nullptr, nullptr,
-                nullptr, nullptr,
-                nullptr, nullptr,
-                nullptr, nullptr,
-                nullptr, 0,
-                -1};
+  Backward<T> b{d, Split(d.T, d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH), &rg};
   BwdArgs<T>& a = b.base;
   a.mode = d.mode;
   a.B = d.B;
