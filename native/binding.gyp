@@ -17,6 +17,7 @@
         "src/optim.cc",
         "src/rnn.cc",
         "src/rnn_sequence.cc",
+        "src/rnn_gemm.cc",
         "src/random.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -3,15 +3,18 @@
 // step-by-step reference src/backend/rnn-sequence-js.ts (SequenceForwardArgs and SequenceBackwardArgs in
 // src/backend/types.ts document the arguments).
 //
-// W_hh is packed once per call. Each time step is then ONE pool job: task i owns the hidden units
-// [u0, u1) and computes its columns of the recurrent product for every gate, then applies the gate
-// nonlinearities (forward) or the gate gradients (backward) to those units, so the step's GEMM and its
-// gates share one wake-up of the workers and no step waits on a second job. The tasks of a step touch
-// disjoint units; the next step needs all of them, which the end of the job provides.
+// W_hh is packed once per call (by all the threads, rnn_gemm.h). Usually the pool's tasks split the batch:
+// each task runs every time step on its own rows (the recurrent product of its rows of h_{t-1} times W_hh,
+// then the gate nonlinearities or gradients of those rows), and since no row depends on another, the tasks
+// never wait for each other: the whole sequence is one pool job. When the batch is too small for that
+// (Split), each time step is one job whose task i owns the hidden units [u0, u1) of every row: it computes
+// its columns of the recurrent product for every gate and applies the gates to those units, so the step's
+// GEMM and its gates share one wake-up of the workers; the next step needs all units, which the end of the
+// job provides.
 //
-// Backward, step t's task first finishes dL/dh_t for its units: the gradient from above, plus the part
-// of dL/dh_t that skips W_hh (from step t's successor's gates), plus that successor's gate gradients
-// times W_hh (its columns of the product), in the reference's order of additions.
+// Backward, step t first finishes dL/dh_t: the gradient from above, plus the part of dL/dh_t that skips
+// W_hh (from step t's successor's gates), plus that successor's gate gradients times W_hh, in the
+// reference's order of additions.
 #include <algorithm>
 #include <cstdlib>
 #if defined(_WIN32)
@@ -21,6 +24,7 @@
 #include "gemm.h"
 #include "ops.h"
 #include "pool.h"
+#include "rnn_gemm.h"
 #include "rnn_rows.h"
 
 namespace gs {
@@ -52,14 +56,36 @@ struct Scratch {
   Scratch& operator=(const Scratch&) = delete;
 };
 
-// The split of H hidden units into `parts` slices that start at multiples of GEMM's panel width.
-struct Slices {
-  int64_t H, panel, panels, parts;
-  Slices(int64_t H_, int64_t panel_, double flops) : H(H_), panel(panel_) {
-    panels = (H + panel - 1) / panel;
-    parts = std::max<int64_t>(1, std::min<int64_t>(threads_for(flops, 1.0e6), panels));
+// How the threads share a sequence. Batch slices of at least MIN_ROWS rows: a slice's steps need nothing
+// from the other slices, so the whole sequence is one pool job whose tasks each loop over the time steps
+// on their own rows, with no wait between steps (and one wake-up of the workers pays for all T steps).
+// When the batch is too small to give that many threads a slice as the steps could use (a small batch,
+// many threads), each step is one job instead, whose tasks own slices of the hidden units, starting at
+// multiples of the GEMM's panel width: that job computes its units' columns of every gate, then their gates.
+constexpr int64_t MIN_ROWS = 8;
+
+// The rows [r0, r1) and hidden units [u0, u1) one task computes.
+struct Block {
+  int64_t r0, r1, u0, u1;
+  bool empty() const { return r1 <= r0 || u1 <= u0; }
+};
+
+struct Split {
+  int64_t B, H, panel, parts;
+  bool by_rows;
+  Split(int64_t T, int64_t B_, int64_t H_, int64_t panel_, double step_flops) : B(B_), H(H_), panel(panel_) {
+    const int64_t per_step = std::min<int64_t>(threads_for(step_flops, 1.0e6), (H + panel - 1) / panel);
+    const int64_t slices = std::min<int64_t>(threads_for(step_flops * T, 1.0e6), B / MIN_ROWS);
+    by_rows = slices >= per_step || per_step <= 1;
+    parts = std::max<int64_t>(1, by_rows ? slices : per_step);
   }
-  int64_t begin(int64_t i) const { return std::min(H, panels * i / parts * panel); }
+  int64_t rows_max() const { return by_rows ? (B + parts - 1) / parts : B; }
+  // Task i's block: a batch slice and all units, or all rows and a slice of the units.
+  Block block(int64_t i) const {
+    if (by_rows) return Block{B * i / parts, B * (i + 1) / parts, 0, H};
+    const int64_t panels = (H + panel - 1) / panel;
+    return Block{0, B, std::min(H, panels * i / parts * panel), std::min(H, panels * (i + 1) / parts * panel)};
+  }
 };
 
 // The scalar header shared by both kernels: [mode, T, B, H, reverse].
@@ -87,45 +113,72 @@ inline bool read_header(const double* sc, int64_t sclen, Header* h) {
   return (static_cast<double>(h->T) + 1) * h->B * h->H * 4 < 1125899906842624.0;
 }
 
+// Per-task scratch for the packed rows of A, each task's on a 64-byte boundary.
+template <typename T>
+int64_t a_stride(const RecGemm<T>& rg, const Split& sp, int64_t k) {
+  return (rg.a_len(sp.rows_max(), k) + 15) / 16 * 16;
+}
+
 // ---- forward
 
 template <typename T>
 struct Forward {
   Header hd;
-  Slices sl;
-  FwdArgs<T> base;  // mode, sizes, lengths and biases; the rest is set per step
-  const T* packed;  // G packed (H×H) blocks of W_hhᵀ, one per gate
-  int64_t plen;
-  T *hh, *act, *aux, *h, *c;
-  int64_t t;
+  Split sp;
+  const RecGemm<T>* rg;
+  FwdArgs<T> base{};     // mode, sizes, lengths and biases; the rest is set per step
+  const T* w = nullptr;  // W_hh (G·H×H)
+  T* packed = nullptr;   // G packed (H×H) blocks of W_hhᵀ, one per gate
+  int64_t plen = 0, astride = 0;
+  T *apack = nullptr, *hh = nullptr, *act = nullptr, *aux = nullptr, *h = nullptr, *c = nullptr;
+  int64_t t = 0;  // the step of a per-step job
 };
+
+// Step t on rows [r0, r1) and units [u0, u1): hh = h_{t-1} · W_gᵀ for each gate g, then the gates.
+template <typename T>
+void forward_step(const Forward<T>& f, int64_t t, const Block& k, T* ap) {
+  const Header& d = f.hd;
+  const RecGemm<T>& rg = *f.rg;
+  const int64_t GH = d.G * d.H, m = k.r1 - k.r0;
+  const T* hp = f.h + d.prev(t) * d.BH;
+  rg.pack_a(hp + k.r0 * d.H, d.H, m, d.H, ap);
+  for (int64_t g = 0; g < d.G; g++)
+    rg.run(ap, m, d.H, f.packed + g * f.plen, d.H, k.u0, k.u1 - k.u0, f.hh + k.r0 * GH + g * d.H + k.u0, GH);
+  FwdArgs<T> a = f.base;
+  a.t = t;
+  a.xp = f.act + t * d.B * GH;
+  a.act = f.act + t * d.B * GH;
+  a.hh = f.hh;
+  a.hp = hp;
+  a.ho = f.h + d.cur(t) * d.BH;
+  if (d.mode == M_LSTM) {
+    a.cp = f.c + d.prev(t) * d.BH;
+    a.co = f.c + d.cur(t) * d.BH;
+  }
+  if (f.aux != nullptr) a.aux = f.aux + t * d.BH;
+  a.j0 = k.u0;
+  a.j1 = k.u1;
+  if constexpr (sizeof(T) == 4) fns().fwd_f32(a, k.r0, k.r1);
+  else fns().fwd_f64(a, k.r0, k.r1);
+}
 
 template <typename T>
 void forward_task(void* ctx, int64_t i, int) {
   const Forward<T>& f = *static_cast<const Forward<T>*>(ctx);
-  const Header& d = f.hd;
-  const int64_t u0 = f.sl.begin(i), u1 = f.sl.begin(i + 1), GH = d.G * d.H;
-  if (u1 <= u0) return;
-  const T* hp = f.h + d.prev(f.t) * d.BH;
-  // hh[:, g·H + u0 : g·H + u1] = h_{t-1} · W_gᵀ[:, u0:u1] for each gate g.
-  for (int64_t g = 0; g < d.G; g++)
-    gemm_packed<T>(hp, d.H, 1, f.packed + g * f.plen, d.H, d.H, u0, u1 - u0, f.hh + g * d.H + u0, GH, d.B);
-  FwdArgs<T> a = f.base;
-  a.t = f.t;
-  a.xp = f.act + f.t * d.B * GH;
-  a.act = f.act + f.t * d.B * GH;
-  a.hh = f.hh;
-  a.hp = hp;
-  a.ho = f.h + d.cur(f.t) * d.BH;
-  if (d.mode == M_LSTM) {
-    a.cp = f.c + d.prev(f.t) * d.BH;
-    a.co = f.c + d.cur(f.t) * d.BH;
-  }
-  if (f.aux != nullptr) a.aux = f.aux + f.t * d.BH;
-  a.j0 = u0;
-  a.j1 = u1;
-  if constexpr (sizeof(T) == 4) fns().fwd_f32(a, 0, d.B);
-  else fns().fwd_f64(a, 0, d.B);
+  const Split& sp = f.sp;
+  const Block k = sp.block(i);
+  if (k.empty()) return;
+  T* ap = f.apack + i * f.astride;
+  if (!sp.by_rows) return forward_step(f, f.t, k, ap);
+  for (int64_t s = 0; s < f.hd.T; s++) forward_step(f, f.hd.time(s), k, ap);
+}
+
+template <typename T>
+void pack_gate_task(void* ctx, int64_t g, int) {
+  const Forward<T>& f = *static_cast<const Forward<T>*>(ctx);
+  const int64_t H = f.hd.H;
+  // W_hhᵀ's block of gate g: element (p, j) at W[(g·H + j)·H + p].
+  f.rg->pack_b(f.w + g * H * H, 1, H, H, H, 0, H, f.packed + g * f.plen);
 }
 
 template <typename T>
@@ -133,8 +186,8 @@ bool forward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, cons
              const Arr& bx, const Arr& bh, const Arr& lengths) {
   const int64_t GH = d.G * d.H;
   const bool lstm = d.mode == M_LSTM, gated = lstm || d.mode == M_GRU;
-  Forward<T> f{d, Slices(d.H, gemm_panel<T>(), 2.0 * d.B * d.H * GH), FwdArgs<T>{}, nullptr, 0,
-               nullptr, nullptr, nullptr, nullptr, nullptr, 0};
+  const RecGemm<T>& rg = rec_gemm<T>();
+  Forward<T> f{d, Split(d.T, d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH), &rg};
   FwdArgs<T>& a = f.base;
   a.mode = d.mode;
   a.B = d.B;
@@ -160,15 +213,22 @@ bool forward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, cons
   };
   if (!disjoint(s, sizeof(s) / sizeof(s[0]), -1, -1)) return false;
   if (d.BH == 0) return true;
-  f.plen = gemm_packed_len<T>(d.H, d.H);
-  Scratch<T> packed(d.G * f.plen), hh(d.B * GH);
-  if (packed.p == nullptr || hh.p == nullptr) return false;
-  for (int64_t g = 0; g < d.G; g++) gemm_pack_b<T>(wp + g * d.H * d.H, 1, d.H, d.H, d.H, packed.p + g * f.plen);
+  f.plen = (rg.b_len(d.H, d.H) + 15) / 16 * 16;
+  f.astride = a_stride(rg, f.sp, d.H);
+  Scratch<T> packed(d.G * f.plen), hh(d.B * GH), apack(f.sp.parts * f.astride);
+  if (packed.p == nullptr || hh.p == nullptr || apack.p == nullptr) return false;
   f.packed = packed.p;
   f.hh = hh.p;
+  f.apack = apack.p;
+  f.w = wp;
+  run_tasks(d.G, pack_gate_task<T>, &f, static_cast<int>(f.sp.parts));
+  if (f.sp.by_rows) {
+    run_tasks(f.sp.parts, forward_task<T>, &f, static_cast<int>(f.sp.parts));
+    return true;
+  }
   for (int64_t s = 0; s < d.T; s++) {
     f.t = d.time(s);
-    run_tasks(f.sl.parts, forward_task<T>, &f, static_cast<int>(f.sl.parts));
+    run_tasks(f.sp.parts, forward_task<T>, &f, static_cast<int>(f.sp.parts));
   }
   return true;
 }
@@ -178,68 +238,105 @@ bool forward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, cons
 template <typename T>
 struct Backward {
   Header hd;
-  Slices sl;
-  BwdArgs<T> base;
-  const T* packed;  // W_hh (G·H×H) packed
-  const T *aux, *h, *c, *g;
-  T *act, *dhh;   // dxp is act (in place); dhh is act too except for the GRU
-  T *rec, *dh, *carry, *dc, *dcPrev;
-  int64_t t, tn;  // this step's time and the previously processed step's (-1: none)
-  T* out;         // the last job: dL/dh0 goes here
+  Split sp;
+  const RecGemm<T>* rg;
+  BwdArgs<T> base{};
+  const T* w = nullptr;  // W_hh (G·H×H)
+  T* packed = nullptr;   // W_hh packed
+  int64_t astride = 0;
+  const T *aux = nullptr, *h = nullptr, *c = nullptr, *g = nullptr;
+  T *act = nullptr, *dhh = nullptr;  // dxp is act (in place); dhh is act too except for the GRU
+  T *apack = nullptr, *rec = nullptr, *dh = nullptr, *carry = nullptr, *dcA = nullptr, *dcB = nullptr;
+  T* out = nullptr;        // dL/dh0 goes here
+  int64_t t = 0, tn = -1;  // a per-step job's time and the previously processed step's (-1: none)
 };
 
-// rec[:, u0:u1] = dhh_{tn} · W_hh[:, u0:u1].
+// rec[r0:r1, u0:u1] = dhh_{tn}[r0:r1] · W_hh[:, u0:u1].
 template <typename T>
-void recurrent_columns(const Backward<T>& b, int64_t u0, int64_t u1) {
+void recurrent_columns(const Backward<T>& b, int64_t tn, const Block& k, T* ap) {
+  const Header& d = b.hd;
+  const int64_t GH = d.G * d.H, m = k.r1 - k.r0;
+  b.rg->pack_a(b.dhh + tn * d.B * GH + k.r0 * GH, GH, m, GH, ap);
+  b.rg->run(ap, m, GH, b.packed, d.H, k.u0, k.u1 - k.u0, b.rec + k.r0 * d.H + k.u0, d.H);
+}
+
+// Step t on rows [r0, r1) and units [u0, u1), tn the step processed before it (-1: none): dL/dh_t, then
+// the gate gradients, with the cell-state gradients dc (of c_t) and dcPrev (of c_{t-1}).
+template <typename T>
+void backward_step(const Backward<T>& b, int64_t t, int64_t tn, const Block& k, T* dc, T* dcPrev, T* ap) {
   const Header& d = b.hd;
   const int64_t GH = d.G * d.H;
-  gemm_packed<T>(b.dhh + b.tn * d.B * GH, GH, 1, b.packed, GH, d.H, u0, u1 - u0, b.rec + u0, d.H, d.B);
+  const bool first = tn < 0;
+  if (!first) recurrent_columns(b, tn, k, ap);
+  // dL/dh_t = (from above) + (carry + rec): the reference adds in that order.
+  const T* gt = b.g + t * d.BH;
+  for (int64_t r = k.r0; r < k.r1; r++)
+    for (int64_t j = r * d.H + k.u0; j < r * d.H + k.u1; j++) {
+      const T next = first ? b.carry[j] : T(b.carry[j] + b.rec[j]);
+      b.dh[j] = T(gt[j] + next);
+    }
+  BwdArgs<T> a = b.base;
+  a.t = t;
+  a.act = b.act + t * d.B * GH;
+  a.dxp = b.act + t * d.B * GH;
+  a.dhh = b.dhh + t * d.B * GH;
+  if (b.aux != nullptr) a.aux = b.aux + t * d.BH;
+  a.hp = b.h + d.prev(t) * d.BH;
+  a.ho = b.h + d.cur(t) * d.BH;
+  if (d.mode == M_LSTM) a.cp = b.c + d.prev(t) * d.BH;
+  a.dh = b.dh;
+  a.dc = dc;
+  a.dhPrev = b.carry;
+  a.dcPrev = dcPrev;
+  a.j0 = k.u0;
+  a.j1 = k.u1;
+  if constexpr (sizeof(T) == 4) fns().bwd_f32(a, k.r0, k.r1);
+  else fns().bwd_f64(a, k.r0, k.r1);
+}
+
+// dL/dh0 = carry + dhh_{tn} · W_hh, tn the last step processed.
+template <typename T>
+void initial_state(const Backward<T>& b, int64_t tn, const Block& k, T* ap) {
+  const int64_t H = b.hd.H;
+  recurrent_columns(b, tn, k, ap);
+  for (int64_t r = k.r0; r < k.r1; r++)
+    for (int64_t j = r * H + k.u0; j < r * H + k.u1; j++) b.out[j] = T(b.carry[j] + b.rec[j]);
 }
 
 template <typename T>
 void backward_task(void* ctx, int64_t i, int) {
   const Backward<T>& b = *static_cast<const Backward<T>*>(ctx);
-  const Header& d = b.hd;
-  const int64_t u0 = b.sl.begin(i), u1 = b.sl.begin(i + 1), GH = d.G * d.H;
-  if (u1 <= u0) return;
-  const bool first = b.tn < 0;
-  if (!first) recurrent_columns(b, u0, u1);
-  // dL/dh_t = (from above) + (carry + rec): the reference adds in that order.
-  const T* gt = b.g + b.t * d.BH;
-  for (int64_t r = 0; r < d.B; r++)
-    for (int64_t j = r * d.H + u0; j < r * d.H + u1; j++) {
-      const T next = first ? b.carry[j] : T(b.carry[j] + b.rec[j]);
-      b.dh[j] = T(gt[j] + next);
-    }
-  BwdArgs<T> a = b.base;
-  a.t = b.t;
-  a.act = b.act + b.t * d.B * GH;
-  a.dxp = b.act + b.t * d.B * GH;
-  a.dhh = b.dhh + b.t * d.B * GH;
-  if (b.aux != nullptr) a.aux = b.aux + b.t * d.BH;
-  a.hp = b.h + d.prev(b.t) * d.BH;
-  a.ho = b.h + d.cur(b.t) * d.BH;
-  if (d.mode == M_LSTM) a.cp = b.c + d.prev(b.t) * d.BH;
-  a.dh = b.dh;
-  a.dc = b.dc;
-  a.dhPrev = b.carry;
-  a.dcPrev = b.dcPrev;
-  a.j0 = u0;
-  a.j1 = u1;
-  if constexpr (sizeof(T) == 4) fns().bwd_f32(a, 0, d.B);
-  else fns().bwd_f64(a, 0, d.B);
+  const Split& sp = b.sp;
+  const Block k = sp.block(i);
+  if (k.empty()) return;
+  T* ap = b.apack + i * b.astride;
+  if (!sp.by_rows) {
+    // A per-step job (t, tn) or, with t = -1, the last one. The caller swaps dcA and dcB between steps.
+    if (b.t < 0) return initial_state(b, b.tn, k, ap);
+    return backward_step(b, b.t, b.tn, k, b.dcA, b.dcB, ap);
+  }
+  // The whole sequence on this task's rows. The cell-state gradients of c_t and c_{t-1} trade places after
+  // each step (the caller finds dL/dc0 by T's parity).
+  T *dc = b.dcA, *dcPrev = b.dcB;
+  int64_t tn = -1;
+  for (int64_t s = b.hd.T - 1; s >= 0; s--) {
+    const int64_t t = b.hd.time(s);
+    backward_step(b, t, tn, k, dc, dcPrev, ap);
+    tn = t;
+    std::swap(dc, dcPrev);
+  }
+  initial_state(b, tn, k, ap);
 }
 
-// The last job: dL/dh0 = carry + dhh_{t_last} · W_hh.
+// Task i's share of the panels of the packed W_hh (all of it when the packing cannot be split).
 template <typename T>
-void initial_state_task(void* ctx, int64_t i, int) {
+void pack_task(void* ctx, int64_t i, int) {
   const Backward<T>& b = *static_cast<const Backward<T>*>(ctx);
-  const Header& d = b.hd;
-  const int64_t u0 = b.sl.begin(i), u1 = b.sl.begin(i + 1);
-  if (u1 <= u0) return;
-  recurrent_columns(b, u0, u1);
-  for (int64_t r = 0; r < d.B; r++)
-    for (int64_t j = r * d.H + u0; j < r * d.H + u1; j++) b.out[j] = T(b.carry[j] + b.rec[j]);
+  const int64_t H = b.hd.H, GH = b.hd.G * H, panels = (H + b.rg->panel - 1) / b.rg->panel;
+  const int64_t parts = b.rg->by_panels ? b.sp.parts : 1;
+  const int64_t j0 = std::min(H, panels * i / parts * b.rg->panel);
+  const int64_t j1 = std::min(H, panels * (i + 1) / parts * b.rg->panel);
+  if (j1 > j0) b.rg->pack_b(b.w, H, 1, GH, H, j0, j1, b.packed);
 }
 
 template <typename T>
@@ -247,9 +344,8 @@ bool backward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, con
               const Arr& g, const Arr& dhh, const Arr& dh0, const Arr& dc0, const Arr& lengths) {
   const int64_t GH = d.G * d.H, steps = d.T * d.B * GH;
   const bool lstm = d.mode == M_LSTM, gru = d.mode == M_GRU, gated = lstm || gru;
-  Backward<T> b{d, Slices(d.H, gemm_panel<T>(), 2.0 * d.B * d.H * GH), BwdArgs<T>{}, nullptr,
-                nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                0, -1, nullptr};
+  const RecGemm<T>& rg = rec_gemm<T>();
+  Backward<T> b{d, Split(d.T, d.B, d.H, rg.panel, 2.0 * d.B * d.H * GH), &rg};
   BwdArgs<T>& a = b.base;
   a.mode = d.mode;
   a.B = d.B;
@@ -279,26 +375,36 @@ bool backward(const Header& d, const Arr& act, const Arr& aux, const Arr& h, con
   };
   if (!disjoint(s, sizeof(s) / sizeof(s[0]), -1, -1)) return false;
   if (d.BH == 0) return true;
-  Scratch<T> packed(gemm_packed_len<T>(GH, d.H)), work(5 * d.BH);
-  if (packed.p == nullptr || work.p == nullptr) return false;
-  gemm_pack_b<T>(wp, d.H, 1, GH, d.H, packed.p);
+  b.astride = a_stride(rg, b.sp, GH);
+  Scratch<T> packed(rg.b_len(GH, d.H)), work(5 * d.BH), apack(b.sp.parts * b.astride);
+  if (packed.p == nullptr || work.p == nullptr || apack.p == nullptr) return false;
+  b.w = wp;
   b.packed = packed.p;
+  run_tasks(rg.by_panels ? b.sp.parts : 1, pack_task<T>, &b, static_cast<int>(b.sp.parts));
+  b.apack = apack.p;
   b.rec = work.p;
   b.dh = work.p + d.BH;
   b.carry = work.p + 2 * d.BH;
-  b.dc = work.p + 3 * d.BH;
-  b.dcPrev = work.p + 4 * d.BH;
+  b.dcA = work.p + 3 * d.BH;
+  b.dcB = work.p + 4 * d.BH;
   std::fill(b.carry, b.carry + d.BH, T(0));
   // The only outside gradient on a cell state is the one on the final cN (slot T of g).
-  if (lstm) std::copy(b.g + d.T * d.BH, b.g + (d.T + 1) * d.BH, b.dc);
-  for (int64_t s = d.T - 1; s >= 0; s--) {
-    b.t = d.time(s);
-    run_tasks(b.sl.parts, backward_task<T>, &b, static_cast<int>(b.sl.parts));
-    b.tn = b.t;
-    std::swap(b.dc, b.dcPrev);
+  if (lstm) std::copy(b.g + d.T * d.BH, b.g + (d.T + 1) * d.BH, b.dcA);
+  const int parts = static_cast<int>(b.sp.parts);
+  if (b.sp.by_rows) {
+    run_tasks(parts, backward_task<T>, &b, parts);
+    if (d.T % 2 != 0) std::swap(b.dcA, b.dcB);
+  } else {
+    for (int64_t s = d.T - 1; s >= 0; s--) {
+      b.t = d.time(s);
+      run_tasks(parts, backward_task<T>, &b, parts);
+      b.tn = b.t;
+      std::swap(b.dcA, b.dcB);
+    }
+    b.t = -1;
+    run_tasks(parts, backward_task<T>, &b, parts);
   }
-  run_tasks(b.sl.parts, initial_state_task<T>, &b, static_cast<int>(b.sl.parts));
-  if (lstm) std::copy(b.dc, b.dc + d.BH, dc0p);
+  if (lstm) std::copy(b.dcA, b.dcA + d.BH, dc0p);
   return true;
 }
 

@@ -1,8 +1,10 @@
 // The native whole-sequence recurrent kernels (native/src/rnn_sequence.cc, also in the wasm build)
 // against the stepwise reference that cpu-js runs (backend/rnn-sequence-js.ts): every mode, float32 and
 // float64, forward and reversed, with and without padded rows, at a size whose steps are split among
-// pool tasks (H = 200: slices of GEMM panels, the last one partial). Every written array is compared
-// whole, and the native kernel must not decline. Skips on backends without these native kernels.
+// pool tasks (H = 200 and 420: slices of GEMM panels, the last one partial), with batches that the pool
+// splits by rows (32, and 20: slices that are not whole register blocks) or, too small for that, by hidden
+// units (3, with H = 420 so that a step is worth several threads). Every written array is compared whole,
+// and the native kernel must not decline. Skips on backends without these native kernels.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 
@@ -59,16 +61,19 @@ function countFallbacks(fn: () => void): number {
 }
 
 interface Case {
+  B: number;
+  H: number;
   mode: RecurrentMode;
   dtype: DT;
   reverse: boolean;
   lengths: Int32Array | null;
 }
 
-const [T, B, H] = [5, 32, 200];
+const T = 5;
 
 /** Fresh forward and backward arguments for one case (the same random draws for both kernels). */
 function argsOf(c: Case): { f: SequenceForwardArgs; b: () => SequenceBackwardArgs } {
+  const { B, H } = c;
   const GH = GATES[c.mode] * H;
   const BH = B * H;
   const lstm = c.mode === "lstm";
@@ -118,7 +123,7 @@ function compare(a: object, b: object, tol: number, what: string): void {
 }
 
 function run(k: RecurrentSequenceKernels, c: Case): void {
-  const what = `${c.mode} ${c.dtype} reverse=${c.reverse} lengths=${c.lengths ? "yes" : "no"}`;
+  const what = `B=${c.B} H=${c.H} ${c.mode} ${c.dtype} reverse=${c.reverse} lengths=${c.lengths ? "yes" : "no"}`;
   // GEMMs of different blocking round differently; over T steps float32 stays within a few 1e-6.
   const tol = c.dtype === "float64" ? 1e-12 : 5e-5;
   const { f, b } = argsOf(c);
@@ -150,9 +155,15 @@ test("native whole-sequence recurrent kernels equal the stepwise reference", (t:
     t.skip(`backend ${k.name} has no native sequence kernels`);
     return;
   }
-  const lengths = Int32Array.from({ length: B }, (_, b) => b % (T + 2)); // 0 … T+1: empty and full rows
-  for (const mode of ["lstm", "gru", "rnn_tanh", "rnn_relu"] as const)
-    for (const dtype of ["float32", "float64"] as const)
-      for (const reverse of [false, true])
-        for (const len of [null, lengths]) run(k, { mode, dtype, reverse, lengths: len });
+  for (const [B, H] of [
+    [32, 200],
+    [20, 200],
+    [3, 420],
+  ]) {
+    const lengths = Int32Array.from({ length: B }, (_, b) => b % (T + 2)); // 0 … T+1: empty and full rows
+    for (const mode of ["lstm", "gru", "rnn_tanh", "rnn_relu"] as const)
+      for (const dtype of ["float32", "float64"] as const)
+        for (const reverse of [false, true])
+          for (const len of [null, lengths]) run(k, { B, H, mode, dtype, reverse, lengths: len });
+  }
 });
