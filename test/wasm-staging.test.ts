@@ -2,7 +2,8 @@
  * Arrays outside wasm memory around a kernel call (backend/wasm/staging.ts): copied in, and copied
  * back only where the kernel writes (backend/wasm/written.ts). A GPT training step with every tensor
  * outside wasm memory gives the parameters of the same step inside it, bit for bit; the table names
- * only storage positions that exist; and clearing through the module's memory.fill gives zeros.
+ * only storage positions that exist; clearing through the module's memory.fill gives zeros; and the
+ * memory's growth nudges the garbage collector (backend/wasm/heap.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -128,4 +129,18 @@ test("alloc and fill(0) clear through the module; other fills as a typed array's
   wasm.fill(b, 0, -2, 1000); // negative indices: the typed array's own fill
   assert.deepEqual([...b.subarray(996)], [5, 5, 0, 0]);
   wasm.release!(b);
+});
+
+test("every 32 MiB the memory grows nudges the garbage collector once", () => {
+  const before = heap.nudges;
+  const blocks = [];
+  // 72 MiB of new blocks (a size no earlier test freed): the memory grows past two nudges.
+  for (let i = 0; i < 9; i++) blocks.push(wasm.allocUninit!("float32", (8 << 20) / 4 + 4093));
+  const grown = heap.nudges - before;
+  assert.ok(grown >= 1 && grown <= 3, `${grown} nudges`);
+  for (const b of blocks) wasm.release!(b);
+  const again = heap.nudges;
+  for (let i = 0; i < 9; i++) blocks[i] = wasm.allocUninit!("float32", (8 << 20) / 4 + 4093);
+  assert.equal(heap.nudges, again, "reused blocks do not grow the memory");
+  for (const b of blocks) wasm.release!(b);
 });
