@@ -15,6 +15,7 @@ import type { KernelName } from "../src/backend/types.js";
 import { loadWasmSync } from "../src/backend/wasm/load.js";
 import { Staging } from "../src/backend/wasm/staging.js";
 import { WRITTEN_STORAGES } from "../src/backend/wasm/written.js";
+import { paramHash } from "./helpers/param-hash.js";
 
 const { backend: wasm, heap } = loadWasmSync();
 
@@ -59,15 +60,6 @@ test("the written-storage table names existing storages of kernels with a fixed 
   }
 });
 
-/** FNV-1a over the bits of every parameter. */
-function hashOf(model: gs.nn.Module): number {
-  let h = 2166136261;
-  for (const p of model.parameters())
-    for (const word of new Uint32Array(Float32Array.from(p.storage as Float32Array).buffer))
-      h = Math.imul(h ^ word, 16777619) >>> 0;
-  return h;
-}
-
 /** Two AdamW steps of a small GPT (attention, layerNorm, GELU, cross-entropy, embeddings). */
 function gptTraining(): number {
   gs.manualSeed(3);
@@ -89,7 +81,7 @@ function gptTraining(): number {
     loss!.backward();
     opt.step();
   }
-  return hashOf(model);
+  return paramHash(model);
 }
 
 test("a GPT step with every tensor outside wasm memory (staged) ends with the same parameters", () => {
