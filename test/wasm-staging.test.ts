@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import * as gs from "../src/index.js";
 import { backend, setBackend } from "../src/backend/index.js";
 import { NATIVE_KERNELS, takesStorageList, type ArgKind } from "../src/backend/native-kernels.js";
-import type { KernelName } from "../src/backend/types.js";
+import type { KernelName, Storage } from "../src/backend/types.js";
 import { loadWasmSync } from "../src/backend/wasm/load.js";
 import { Staging } from "../src/backend/wasm/staging.js";
 import { WRITTEN_STORAGES } from "../src/backend/wasm/written.js";
@@ -123,16 +123,25 @@ test("alloc and fill(0) clear through the module; other fills as a typed array's
   wasm.release!(b);
 });
 
-test("every 32 MiB the memory grows nudges the garbage collector once", () => {
-  const before = heap.nudges;
-  const blocks = [];
-  // 72 MiB of new blocks (a size no earlier test freed): the memory grows past two nudges.
-  for (let i = 0; i < 9; i++) blocks.push(wasm.allocUninit!("float32", (8 << 20) / 4 + 4093));
-  const grown = heap.nudges - before;
-  assert.ok(grown >= 1 && grown <= 3, `${grown} nudges`);
-  for (const b of blocks) wasm.release!(b);
-  const again = heap.nudges;
-  for (let i = 0; i < 9; i++) blocks[i] = wasm.allocUninit!("float32", (8 << 20) / 4 + 4093);
-  assert.equal(heap.nudges, again, "reused blocks do not grow the memory");
+test("every 32 MiB the memory grows nudges the collector, while finalization callbacks run", () => {
+  const size = (8 << 20) / 4 + 4093; // 8 MiB blocks of a size no earlier test freed: new memory each
+  const blocks: Storage[] = [];
+  const grow = (mib: number) => {
+    for (let i = 0; i < mib / 8; i++) blocks.push(wasm.allocUninit!("float32", size));
+  };
+  grow(40); // past any growth left from earlier tests: the next 32 MiB start a fresh count
+  heap.collected++; // as if callbacks had freed a block since the last nudge (a loop that yields)
+  let before = heap.nudges;
+  grow(72);
+  assert.equal(heap.nudges - before, 1, "one nudge, then none until callbacks run again");
+  heap.collected++;
+  before = heap.nudges;
+  grow(40);
+  assert.equal(heap.nudges - before, 1, "callbacks ran: the next 32 MiB nudge again");
+  for (const b of blocks.splice(0)) wasm.release!(b);
+  before = heap.nudges;
+  heap.collected++;
+  grow(40);
+  assert.equal(heap.nudges, before, "reused blocks do not grow the memory");
   for (const b of blocks) wasm.release!(b);
 });

@@ -81,6 +81,8 @@ export class WasmHeap {
   /** The memory's size when last seen, and its growth since the last nudge. */
   private seenBytes = 0;
   private grownBytes = 0;
+  /** `collected` at the last nudge; -1 before the first. */
+  private collectedAtNudge = -1;
 
   constructor(
     private readonly wasm: WasmInstance,
@@ -106,12 +108,18 @@ export class WasmHeap {
     return b;
   }
 
-  /** Counts the memory's growth (none the first time) and nudges the collector each NUDGE_EVERY_BYTES. */
+  /**
+   * Counts the memory's growth (none the first time) and nudges the collector each NUDGE_EVERY_BYTES,
+   * unless no finalization callback has run since the last nudge: a loop that never yields gets no
+   * block back from a collection, only its cost (its staging takes over at the soft limit).
+   */
   private noteGrowth(bytes: number): void {
     if (this.seenBytes > 0) this.grownBytes += bytes - this.seenBytes;
     this.seenBytes = bytes;
     if (this.grownBytes < NUDGE_EVERY_BYTES) return;
     this.grownBytes = 0;
+    if (this.collectedAtNudge >= 0 && this.collected === this.collectedAtNudge) return;
+    this.collectedAtNudge = this.collected;
     this.nudges++;
     nudgeCollector();
   }
