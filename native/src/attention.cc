@@ -181,24 +181,26 @@ GS_INLINE float max_of(const float* s, int64_t n) {
   return r;
 }
 
-// s[j] = exp(s[j] - mx); returns Σ s[j].
-GS_INLINE float exp_sum(float* s, int64_t n, float mx) {
+// s[j] = exp(s[j] - x0) for j < n, in whole groups of 8 while they fit in `room` floats: the lanes
+// past n get the exp of whatever they held (callers overwrite or never read them). Causal rows are
+// short (n = i + 1), and a scalar tail of up to 7 exps per row cost about as much as the vector part.
+GS_INLINE void exp_shift(float* s, int64_t n, int64_t room, float x0) {
+  int64_t j = 0;
+  for (; j < n && j + 8 <= room; j += 8)
+    for (int l = 0; l < 8; l++) s[j + l] = exp_f(s[j + l] - x0);
+  for (; j < n; j++) s[j] = exp_f(s[j] - x0);
+}
+
+// Σ s[j] for j < n: 16 partial sums, added in order, then the rest in order.
+GS_INLINE float sum_of(const float* s, int64_t n) {
   float acc[16];
   for (int l = 0; l < 16; l++) acc[l] = 0.0f;
   int64_t j = 0;
   for (; j + 16 <= n; j += 16)
-    for (int l = 0; l < 16; l++) {
-      const float v = exp_f(s[j + l] - mx);
-      s[j + l] = v;
-      acc[l] += v;
-    }
+    for (int l = 0; l < 16; l++) acc[l] += s[j + l];
   float r = 0.0f;
   for (int l = 0; l < 16; l++) r += acc[l];
-  for (; j < n; j++) {
-    const float v = exp_f(s[j] - mx);
-    s[j] = v;
-    r += v;
-  }
+  for (; j < n; j++) r += s[j];
   return r;
 }
 
@@ -237,7 +239,8 @@ GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int
         continue;
       }
       const float mx = max_of(s, n);
-      const float sum = exp_sum(s, n, mx);
+      exp_shift(s, n, T, mx);
+      const float sum = sum_of(s, n);
       for (int64_t j = n; j < i1; j++) s[j] = 0.0f;  // masked: the block's columns up to i1
       inv[r] = 1.0f / sum;
       lse[(b * d.nh + h) * T + i] = mx + std::log(sum);  // of the scores before dropout
@@ -369,7 +372,7 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
       const float* dy = dout + (b * T + i) * C + h * hs;
       const float* y = out + (b * T + i) * C + h * hs;
       const float l = lrow[i];
-      for (int64_t j = 0; j < n; j++) p[j] = exp_f(p[j] - l);
+      exp_shift(p, n, T, l);
       float D = 0.0f;  // dy·y = Σ_j p̃_ij dp̃_ij, the softmax-backward correction (y = Σ_j p̃_ij v_j)
       for (int64_t e = 0; e < hs; e++) D += dy[e] * y[e];
       if (d.threshold) {

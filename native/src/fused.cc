@@ -38,23 +38,17 @@ GS_INLINE float row_max(const float* x, int64_t n) {
   return r;
 }
 
-// e[j] = exp(x[j] - mx); returns Σ e[j] (in double).
+// e[j] = exp(x[j] - mx); returns Σ e[j] (in double). The exps first, then their sum: one loop of both
+// kept WebAssembly's exps scalar (its double sums do not vectorise with them); same values, same order.
 GS_INLINE double exp_sum(const float* x, float* e, int64_t n, float mx) {
+  for (int64_t j = 0; j < n; j++) e[j] = exp_f(x[j] - mx);
   double s[L] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t j = 0;
   for (; j + L <= n; j += L)
-    for (int l = 0; l < L; l++) {
-      const float v = exp_f(x[j + l] - mx);
-      e[j + l] = v;
-      s[l] += static_cast<double>(v);
-    }
+    for (int l = 0; l < L; l++) s[l] += static_cast<double>(e[j + l]);
   double r = 0;
   for (int l = 0; l < L; l++) r += s[l];
-  for (; j < n; j++) {
-    const float v = exp_f(x[j] - mx);
-    e[j] = v;
-    r += static_cast<double>(v);
-  }
+  for (; j < n; j++) r += static_cast<double>(e[j]);
   return r;
 }
 

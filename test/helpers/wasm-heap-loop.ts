@@ -6,20 +6,12 @@
  */
 import * as gs from "../../src/index.js";
 import { loadWasmSync } from "../../src/backend/wasm/load.js";
+import { paramHash } from "./param-hash.js";
 
 const { heap } = loadWasmSync();
 gs.setBackend("wasm");
 const STEPS = Number(process.env.LOOP_STEPS ?? 150);
 const SOFT_LIMIT = 24 * 2 ** 20;
-
-/** FNV-1a over the bits of every parameter: equal for equal results, bit for bit. */
-function hashOf(model: gs.nn.Module): number {
-  let h = 2166136261;
-  for (const p of model.parameters())
-    for (const word of new Uint32Array(Float32Array.from(p.storage as Float32Array).buffer))
-      h = Math.imul(h ^ word, 16777619) >>> 0;
-  return h;
-}
 
 /** The training of bench/mlp.ts, smaller; `between` runs after each step. */
 async function train(
@@ -41,7 +33,7 @@ async function train(
     maxLive = Math.max(maxLive, heap.liveBytes);
     await between();
   }
-  return { hash: hashOf(model), maxLive, loss };
+  return { hash: paramHash(model), maxLive, loss };
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -14,6 +14,7 @@ import type { Backend, KernelName, Storage } from "../types.js";
 import { WasmHeap } from "./heap.js";
 import { readCString, type WasmInstance } from "./instance.js";
 import { Staging } from "./staging.js";
+import { WRITTEN_STORAGES } from "./written.js";
 
 export type WasmBackend = Backend & { name: "wasm" };
 
@@ -27,6 +28,19 @@ function kindOf(a: Storage): number {
   if (a instanceof Int32Array) return 2;
   if (a instanceof Uint8Array) return 3;
   return BAD;
+}
+
+/** Whether fill(value, begin, end) clears whole elements to +0 over plain in-range indices (no negative or fractional ones). */
+function isZeroRange(buf: Storage, value: number, begin = 0, end = buf.length): boolean {
+  return (
+    value === 0 &&
+    !Object.is(value, -0) &&
+    Number.isInteger(begin) &&
+    Number.isInteger(end) &&
+    begin >= 0 &&
+    begin <= end &&
+    end <= buf.length
+  );
 }
 
 /** What the loaded module reports about itself. */
@@ -46,9 +60,12 @@ export function makeWasmBackend(wasm: WasmInstance): {
   const slots = new Uint32Array(memory.buffer, ex.gs_slots(), 3 * ex.gs_max_storages());
   const scratch = new Float64Array(memory.buffer, ex.gs_scratch(), ex.gs_scratch_len());
 
-  /** The module's entry for kernel `index`: storages into the slots, then one call (of a list kernel: all of them). */
+  /**
+   * The module's entry for kernel `index`: storages into the slots, then one call (of a list kernel:
+   * all of them). `written`: the positions of the storages it writes (undefined: any of them).
+   */
   const entry =
-    (index: number, list: boolean): AddonKernel =>
+    (index: number, list: boolean, written: readonly number[] | undefined): AddonKernel =>
     (...arrs: unknown[]) => {
       if (arrs.length > slots.length / 3) return false;
       const call = () => (list ? ex.gs_call_list(index, arrs.length) : ex.gs_call(index)) === 1;
@@ -66,7 +83,7 @@ export function makeWasmBackend(wasm: WasmInstance): {
         if (heap.owns(a)) ptr = a.byteOffset;
         else {
           staging ??= new Staging(heap);
-          ptr = staging.pointer(a);
+          ptr = staging.pointer(a, written === undefined || written.includes(i));
         }
         slots[o] = ptr;
         slots[o + 1] = a.length;
@@ -84,7 +101,13 @@ export function makeWasmBackend(wasm: WasmInstance): {
   for (const [name, kinds] of Object.entries(NATIVE_KERNELS) as [KernelName, readonly ArgKind[]][]) {
     const index = indexOf.get(name);
     if (index === undefined) throw new Error(`wasm backend: the module has no kernel "${name}" (rebuild it)`);
-    kernels[name] = nativeMethod(name, kinds, entry(index, takesStorageList(kinds)), scratch, cpuJs);
+    kernels[name] = nativeMethod(
+      name,
+      kinds,
+      entry(index, takesStorageList(kinds), WRITTEN_STORAGES[name]),
+      scratch,
+      cpuJs,
+    );
   }
   const info: WasmModuleInfo = {
     gemmKernel: readCString(memory, ex.gs_gemm_kernel()),
@@ -110,7 +133,10 @@ export function makeWasmBackend(wasm: WasmInstance): {
       (copy as Uint8Array).set(host as Uint8Array);
       return copy;
     },
-    fill: (buf, value, begin, end) => void buf.fill(value, begin, end),
+    fill: (buf, value, begin, end) => {
+      if (isZeroRange(buf, value, begin, end) && heap.owns(buf)) heap.zero(buf, begin, end);
+      else buf.fill(value, begin, end);
+    },
     read: (buf, begin, end) => Promise.resolve(buf.slice(begin, end)),
     sync: () => Promise.resolve(),
   };

@@ -23,6 +23,7 @@ export interface WasmExports {
   gs_call_list(kernel: number, count: number): number;
   gs_alloc(bytes: number): number;
   gs_free(ptr: number): void;
+  gs_zero(ptr: number, bytes: number): void;
   gs_threads(): number;
   gs_gemm_kernel(): number;
   gs_isa(): number;
