@@ -18,7 +18,6 @@ import {
   causalSelfAttentionComposed,
 } from "../src/ops/fused/attention.js";
 import { drawDropoutMask } from "../src/ops/dropout.js";
-import { cpuJs } from "../src/backend/cpu-js.js";
 import { causalAttentionBackwardJs, causalAttentionJs } from "../src/backend/fused-js.js";
 import { kernels } from "../src/backend/index.js";
 import type { DropoutMask } from "../src/backend/types.js";
