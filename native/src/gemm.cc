@@ -4,17 +4,12 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #if defined(_WIN32)
 #include <malloc.h>
 #endif
 #include <cstring>
-#if (defined(__unix__) || defined(__APPLE__)) && !defined(__wasm__)
-#include <sched.h>
-#endif
 
-#include "gemm_prefetch.h"
 #include "pool.h"
 
 namespace gs {
@@ -23,23 +18,8 @@ namespace {
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
-// Spins until ready() (another thread of the same job is finishing a task this one needs), giving
-// the core up now and then in case that thread has been descheduled.
-template <class Ready>
-void wait_until(const Ready& ready) {
-  for (uint32_t i = 1; !ready(); i++) {
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_ia32_pause();
-#endif
-#if (defined(__unix__) || defined(__APPLE__)) && !defined(__wasm__)
-    if (i % 1024 == 0) sched_yield();
-#endif
-  }
-}
-
-// Per-thread packing buffers (0: A, 1: B, 2: a B that a job's threads share), grown on demand
-// (thread_local: a JS worker thread running a kernel serially while the pool is busy must not share
-// the main thread's buffers).
+// Per-thread packing buffers, grown on demand (thread_local: a JS worker thread running a kernel
+// serially while the pool is busy must not share the main thread's buffers).
 inline void* alloc64(size_t bytes) {
 #if defined(_WIN32)
   return _aligned_malloc(bytes, 64);
@@ -62,7 +42,7 @@ T* scratch(int which, int64_t n) {
     int64_t cap = 0;
     ~Buf() { free64(p); }
   };
-  static thread_local Buf bufs[3];
+  static thread_local Buf bufs[2];
   Buf& b = bufs[which];
   if (b.cap < n) {
     free64(b.p);
@@ -140,9 +120,6 @@ template <typename T>
 struct Prepacked {
   const T* p;
   int64_t npad, col0;
-  // Rows of A (at A + next_row·ars) that this thread is likely to pack after this block: prefetched
-  // while the block's last rows are multiplied.
-  int64_t next_row = 0, next_rows = 0;
 };
 
 // C[0:m, 0:n] = op(A) · op(B) on one thread (B packed here, or taken from `pre`).
@@ -156,14 +133,6 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
   T* Bp = pre != nullptr ? nullptr : scratch<T>(1, KC * round_up(NC, NR));
   T* Ap = scratch<T>(0, KC * round_up(MC, MR));
   alignas(64) T tmp[MR * NR];
-  // The operand blocks packed after the current A block, prefetched while it is multiplied.
-  Prefetcher pf;
-  auto a_block = [&](int64_t i0, int64_t p0) {
-    return region_of(A, ars, acs, i0, std::min(i0 + MC, m), p0, std::min(p0 + KC, k));
-  };
-  auto b_block = [&](int64_t p0, int64_t j0) {
-    return pre != nullptr ? Region{} : region_of(B, brs, bcs, p0, std::min(p0 + KC, k), j0, std::min(j0 + NC, n));
-  };
   for (int64_t jc = 0; jc < n; jc += NC) {
     const int64_t nc = std::min(NC, n - jc);
     for (int64_t pc = 0; pc < k; pc += KC) {
@@ -175,21 +144,11 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
         pack_a<T, MR>(Ap, A + ic * ars + pc * acs, ars, acs, mc, kc, K.pack_an);
-        const int64_t calls = ceil_div(nc, NR) * ceil_div(mc, MR);
-        if (ic + MC < m) pf.reset(a_block(ic + MC, pc), Region{}, calls);
-        else if (pc + KC < k) pf.reset(b_block(pc + KC, jc), a_block(0, pc + KC), calls);
-        else if (jc + NC < n) pf.reset(b_block(0, jc + NC), a_block(0, 0), calls);
-        else if (pre != nullptr && pre->next_rows > 0) {
-          const int64_t i0 = pre->next_row, i1 = i0 + std::min(pre->next_rows, MC);
-          pf.reset(region_of(A, ars, acs, i0, i1, 0, std::min(KC, k)), Region{}, calls);
-        }
-        else pf.reset(Region{}, Region{}, calls);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nc - jr);
           const T* bp = Bb + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mc - ir);
-            pf.step();
             const T* ap = Ap + ir * kc;
             T* c = C + (ic + ir) * ldc + jc + jr;
             // A short last panel runs the short kernel when there is one (fewer wasted rows).
@@ -312,23 +271,6 @@ BlockFn<T> small_for(const KernelInfo<T>& k) {
   return gemm_small_m<T>;
 }
 
-// Columns [j0, j1) of op(B) (k×n, element (p, j) at B[p·brs + j·bcs]; j0 a multiple of NR) in
-// Prepacked's layout for all of op(B): the block of rows [pc, pc + kc) starts at dst + pc·npad and
-// holds its panels of NR columns (kc·NR values each) in order.
-template <typename T, int NR>
-void pack_b_cols(const KernelInfo<T>& K, const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, int64_t j0,
-                 int64_t j1, T* dst) {
-  const int64_t npad = round_up(n, NR), KC = block_size(k, K.kc, 1);
-  for (int64_t pc = 0; pc < k; pc += KC) {
-    const int64_t kc = std::min(KC, k - pc);
-    pack_b<T, NR>(dst + pc * npad + j0 * kc, B + pc * brs + j0 * bcs, brs, bcs, kc, j1 - j0, K.pack_bt);
-  }
-}
-
-template <typename T>
-using PackColsFn = void (*)(const KernelInfo<T>&, const T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
-                            T*);
-
 // The packed copy of one op(B) kept for calls with the same nonzero MatmulParams::bKey, on the calling
 // thread (pool tasks only read it while the caller waits).
 template <typename T>
@@ -342,29 +284,33 @@ struct PackedBCache {
 
 // The whole of op(B) (k×n, element (p, j) at B[p·brs + j·bcs]) in Prepacked's layout, packed again
 // only when the key or the operand differs from the last call's.
-template <typename T>
-const T* packed_b(const KernelInfo<T>& K, PackColsFn<T> pack_cols, const T* B, int64_t brs, int64_t bcs, int64_t k,
-                  int64_t n, int64_t key) {
+template <typename T, int NR>
+const T* packed_b(const KernelInfo<T>& K, const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n,
+                  int64_t key) {
   static thread_local PackedBCache<T> c;
   if (c.key == key && c.b == B && c.brs == brs && c.bcs == bcs && c.k == k && c.n == n) return c.p;
-  const int64_t npad = round_up(n, K.nr);
+  const int64_t npad = round_up(n, NR), KC = block_size(k, K.kc, 1);
   if (c.cap < k * npad) {
     free64(c.p);
     c.p = static_cast<T*>(alloc64(static_cast<size_t>(round_up(k * npad * static_cast<int64_t>(sizeof(T)), 64))));
     if (c.p == nullptr) std::abort();
     c.cap = k * npad;
   }
-  pack_cols(K, B, brs, bcs, k, n, 0, n, c.p);
+  for (int64_t pc = 0; pc < k; pc += KC)
+    pack_b<T, NR>(c.p + pc * npad, B + pc * brs, brs, bcs, std::min(KC, k - pc), n, K.pack_bt);
   c.key = key, c.b = B, c.brs = brs, c.bcs = bcs, c.k = k, c.n = n;
   return c.p;
 }
+
+template <typename T>
+using PackFn = const T* (*)(const KernelInfo<T>&, const T*, int64_t, int64_t, int64_t, int64_t, int64_t);
 
 template <typename T>
 struct Impl {
   KernelInfo<T> k;
   BlockFn<T> block = nullptr;
   BlockFn<T> small = nullptr;
-  PackColsFn<T> pack_cols = nullptr;
+  PackFn<T> pack = nullptr;
 };
 
 // The best kernels this build targets: SIMD128 in WebAssembly (chosen at build time), else x86's
@@ -406,12 +352,12 @@ BlockFn<T> block_for(int mr, int nr) {
 }
 
 template <typename T>
-PackColsFn<T> pack_for(int nr) {
+PackFn<T> pack_for(int nr) {
   switch (nr) {
-    case 4: return pack_b_cols<T, 4>;
-    case 8: return pack_b_cols<T, 8>;
-    case 16: return pack_b_cols<T, 16>;
-    case 32: return pack_b_cols<T, 32>;
+    case 4: return packed_b<T, 4>;
+    case 8: return packed_b<T, 8>;
+    case 16: return packed_b<T, 16>;
+    case 32: return packed_b<T, 32>;
     default: return nullptr;
   }
 }
@@ -424,7 +370,7 @@ const Impl<float>& impl_f32() {
       r.k = KernelInfo<float>{4, 8, kernel_generic<float, 4, 8>, 256, 128, 4096, "generic 4x8"};
     r.block = block_for<float>(r.k.mr, r.k.nr);
     r.small = small_for<float>(r.k);
-    r.pack_cols = pack_for<float>(r.k.nr);
+    r.pack = pack_for<float>(r.k.nr);
     return r;
   }();
   return impl;
@@ -438,7 +384,7 @@ const Impl<double>& impl_f64() {
       r.k = KernelInfo<double>{4, 4, kernel_generic<double, 4, 4>, 256, 64, 4096, "generic 4x4"};
     r.block = block_for<double>(r.k.mr, r.k.nr);
     r.small = small_for<double>(r.k);
-    r.pack_cols = pack_for<double>(r.k.nr);
+    r.pack = pack_for<double>(r.k.nr);
     return r;
   }();
   return impl;
@@ -451,20 +397,6 @@ void add_bias(T* C, int64_t ldc, int64_t rows, int64_t cols, const T* __restrict
     T* __restrict c = C + i * ldc;
     for (int64_t j = 0; j < cols; j++) c[j] += bias[j];
   }
-}
-
-// Whether a product shared by `threads` threads is better cut along m (each part packs its rows of A,
-// and all of B, or a share of it when the threads pack B together) than along n (all of A, its columns
-// of B): the cut whose largest part costs less, counting the micro-kernel's padded tiles (12 rows split
-// 5 + 6 panels wastes a twelfth) and the packing (about 8 multiply-adds' time per element).
-inline bool split_rows_first(int64_t m, int64_t n, int64_t k, int mr, int nr, int threads, bool shared_b) {
-  constexpr int64_t PACK = 8;
-  const int64_t mp = ceil_div(m, mr), np = ceil_div(n, nr);
-  const int64_t pm = std::min<int64_t>(threads, mp), pn = std::min<int64_t>(threads, np);
-  const int64_t b_pack = shared_b ? ceil_div(np, threads) * nr : np * nr;
-  const int64_t by_m = ceil_div(mp, pm) * np * mr * nr * k + PACK * k * (b_pack + ceil_div(mp, pm) * mr);
-  const int64_t by_n = mp * ceil_div(np, pn) * mr * nr * k + PACK * k * (mp * mr + ceil_div(np, pn) * nr);
-  return by_m <= by_n;
 }
 
 template <typename T>
@@ -489,26 +421,15 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
   // transposed (dot products; more rows are faster packed).
   const bool small = k > 0 && (p.transB ? m == 1 : m <= SMALL_M);
   const BlockFn<T> block = small ? impl.small : impl.block;
-  bool split_m = false;
+  bool split_m = !small && m >= n;
   if (threads > 1 && !(batch % threads == 0 || batch >= 4 * threads)) {
-    split_m = !small && split_rows_first(m, n, k, mr, nr, threads, batch == 1);
     const int64_t units = split_m ? ceil_div(m, mr) : ceil_div(n, small ? 64 : nr);
     parts = std::min<int64_t>(threads, units);
   }
   // A keyed B (the same for every batch item) is packed once and reused while its key repeats.
   const T* packed = nullptr;
-  if (p.bKey != 0 && !small && impl.pack_cols != nullptr && (batch == 1 || p.bBatchStride == 0))
-    packed = packed_b(impl.k, impl.pack_cols, b + p.bOffset, brs, bcs, k, n, p.bKey);
-  // One product cut along m: its B is packed once, each thread packing a slice of its panels first
-  // (tasks start in index order, so these are all claimed before any row task), and the rows go out
-  // in two tasks per thread, so that a worker that starts late leaves its rows to the others.
-  int64_t npack = 0;
-  if (parts > 1 && split_m && batch == 1 && p.bKey == 0 && impl.pack_cols != nullptr) {
-    packed = scratch<T>(2, k * round_up(n, nr));
-    npack = std::min<int64_t>(threads, ceil_div(n, nr));
-    parts = std::min<int64_t>(ceil_div(m, mr), 2 * threads);
-  }
-  std::atomic<int64_t> packs_done{0};
+  if (p.bKey != 0 && !small && impl.pack != nullptr && (batch == 1 || p.bBatchStride == 0))
+    packed = impl.pack(impl.k, b + p.bOffset, brs, bcs, k, n, p.bKey);
   struct Ctx {
     const Impl<T>* impl;
     BlockFn<T> block;
@@ -519,22 +440,11 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
     bool split_m;
     const T* packed;
     const T* bias;
-    int64_t npack, threads;
-    std::atomic<int64_t>* packs_done;
   } ctx{&impl, block, a, b, out, &p, ars, acs, brs, bcs, parts, split_m ? mr : (small ? 64 : nr), split_m, packed,
-        bias, npack, threads, &packs_done};
+        bias};
   auto task = [](void* vc, int64_t t, int) {
     const Ctx& c = *static_cast<const Ctx*>(vc);
     const MatmulParams& p = *c.p;
-    if (t < c.npack) {
-      const int64_t nr = c.impl->k.nr, panels = ceil_div(p.n, nr);
-      const int64_t j0 = panels * t / c.npack * nr, j1 = std::min(p.n, panels * (t + 1) / c.npack * nr);
-      c.impl->pack_cols(c.impl->k, c.b + p.bOffset, c.brs, c.bcs, p.k, p.n, j0, j1, const_cast<T*>(c.packed));
-      c.packs_done->fetch_add(1, std::memory_order_release);
-      return;
-    }
-    t -= c.npack;
-    if (c.npack > 0) wait_until([&] { return c.packs_done->load(std::memory_order_acquire) == c.npack; });
     const int64_t bi = t / c.parts, part = t % c.parts;
     const T* A = c.a + p.aOffset + bi * p.aBatchStride;
     const T* B = c.b + p.bOffset + bi * p.bBatchStride;
@@ -548,18 +458,12 @@ void matmul_impl(const Impl<T>& impl, const T* a, const T* b, T* out, const Matm
       else n0 = lo, n1 = hi;
     }
     if (m1 <= m0 || n1 <= n0) return;
-    Prepacked<T> pre{c.packed, round_up(p.n, c.impl->k.nr), n0};
-    if (c.npack > 0 && part + c.threads < c.parts) {
-      // The task this thread likely takes next starts `threads` tasks on.
-      const int64_t units = ceil_div(p.m, c.unit), next = part + c.threads;
-      pre.next_row = std::min(p.m, units * next / c.parts * c.unit) - m0;
-      pre.next_rows = std::min(p.m, units * (next + 1) / c.parts * c.unit) - m0 - pre.next_row;
-    }
+    const Prepacked<T> pre{c.packed, round_up(p.n, c.impl->k.nr), n0};
     c.block(c.impl->k, A + m0 * c.ars, c.ars, c.acs, B + n0 * c.bcs, c.brs, c.bcs, C + m0 * p.n + n0, p.n,
             m1 - m0, n1 - n0, p.k, c.packed != nullptr ? &pre : nullptr);
     if (c.bias != nullptr) add_bias(C + m0 * p.n + n0, p.n, m1 - m0, n1 - n0, c.bias + n0);
   };
-  run_tasks(npack + batch * parts, task, &ctx, threads);
+  run_tasks(batch * parts, task, &ctx, threads);
 }
 
 }  // namespace
@@ -605,6 +509,13 @@ const Impl<T>& impl_of() {
   else return impl_f64();
 }
 
+// The layout of packed_b: each block of KC rows holds its panels of NR columns in order.
+template <typename T, int NR>
+void pack_whole_b(const KernelInfo<T>& K, const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, T* dst) {
+  const int64_t npad = round_up(n, NR), KC = block_size(k, K.kc, 1);
+  for (int64_t pc = 0; pc < k; pc += KC)
+    pack_b<T, NR>(dst + pc * npad, B + pc * brs, brs, bcs, std::min(KC, k - pc), n, K.pack_bt);
+}
 }  // namespace
 
 template <typename T>
@@ -619,9 +530,14 @@ int64_t gemm_packed_len(int64_t k, int64_t n) {
 
 template <typename T>
 void gemm_pack_b(const T* B, int64_t brs, int64_t bcs, int64_t k, int64_t n, T* dst) {
-  const Impl<T>& impl = impl_of<T>();
-  if (impl.pack_cols == nullptr) std::abort();  // block_for has no driver for other panel widths either
-  impl.pack_cols(impl.k, B, brs, bcs, k, n, 0, n, dst);
+  const KernelInfo<T>& K = impl_of<T>().k;
+  switch (K.nr) {
+    case 4: pack_whole_b<T, 4>(K, B, brs, bcs, k, n, dst); break;
+    case 8: pack_whole_b<T, 8>(K, B, brs, bcs, k, n, dst); break;
+    case 16: pack_whole_b<T, 16>(K, B, brs, bcs, k, n, dst); break;
+    case 32: pack_whole_b<T, 32>(K, B, brs, bcs, k, n, dst); break;
+    default: std::abort();  // block_for has no driver for other panel widths either
+  }
 }
 
 template <typename T>

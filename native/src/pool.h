@@ -20,9 +20,8 @@ inline int threads_for(double work, double min_per_thread) {
 using TaskFn = void (*)(void* ctx, int64_t task, int tid);
 
 // Runs fn(ctx, t, tid) for every t in [0, ntasks) on at most `max_threads` threads (0: all), the
-// caller taking part; returns when all are done. Tasks start in index order (a task may wait for
-// lower-numbered ones, which are already running), but which thread runs which task varies from run
-// to run, so a task's arithmetic must not depend on it; `tid` (< num_threads()) is for per-thread
+// caller taking part; returns when all are done. Which thread runs which task varies from run to
+// run, so a task's arithmetic must not depend on it; `tid` (< num_threads()) is for per-thread
 // scratch. Runs serially on the caller (tid 0) when only one thread is wanted, or when the pool is
 // busy with a call from another JS thread or from inside a task.
 void run_tasks(int64_t ntasks, TaskFn fn, void* ctx, int max_threads = 0);

@@ -1,8 +1,8 @@
 /**
  * The float32 GEMM cases of test/native-gemm-shapes.test.ts, shared by the test process and its child
  * processes (one per instruction set and thread count): the GPT step's own products and the edges of
- * the blocked path's work split (rows shared out with B packed once, columns, cache blocks crossed,
- * a bias, NaN and ±Infinity). Each case runs on a backend and is checked against cpu-js.
+ * the blocked path's work split (cuts along rows and along columns, cache blocks crossed, a bias, NaN
+ * and ±Infinity). Each case runs on a backend and is checked against cpu-js.
  */
 import { cpuJs } from "../../src/backend/cpu-js.js";
 import type { Backend, MatmulParams } from "../../src/backend/types.js";
@@ -48,7 +48,7 @@ export function gemmCases(): GemmCase[] {
       cases.push(
         // odd sizes, padded rows and offsets; k over one cache block (256) with a short last one
         { m: 301, n: 70, k: 300, transA, transB, pad: 3, offset: 5 },
-        // rows shared out in tasks of one or two micro-panels; k over several cache blocks
+        // few rows, each thread a micro-panel or two; k over several cache blocks
         { m: 13, n: 40, k: 2000, transA, transB, pad: 1, offset: 2 },
         { m: 50, n: 33, k: 700, transA, transB },
         // columns past one cache block (4096)
