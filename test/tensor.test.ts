@@ -225,6 +225,44 @@ test("elementwise values", () => {
   assert.deepEqual(x.softmax(0).sum().item().toFixed(12), "1.000000000000");
 });
 
+test("add_, sub_, mul_, div_ write into the tensor, also with an operand that overlaps it", () => {
+  const x = gs.tensor(
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    { dtype: "float32" },
+  );
+  const storage = x.storage;
+  x.mul_(gs.tensor(2))
+    .add_(gs.tensor([1, 0, -1]))
+    .sub_(1)
+    .div_(2);
+  assert.equal(x.storage, storage);
+  assert.deepEqual(x.tolist(), [
+    [1, 1.5, 2],
+    [4, 4.5, 5],
+  ]);
+  // A row of x itself as the operand: every element must be scaled by the row's values before any
+  // is overwritten (the kernel cannot write in place here).
+  x.mul_(x.select(0, 0));
+  assert.deepEqual(x.tolist(), [
+    [1, 2.25, 4],
+    [4, 6.75, 10],
+  ]);
+  // A view that does not start its storage, an alpha, and an integer tensor take the copying path.
+  const row = x.select(0, 1);
+  row.add_(gs.tensor([1, 1, 1], { dtype: "float32" }), { alpha: 2 });
+  assert.deepEqual(x.tolist(), [
+    [1, 2.25, 4],
+    [6, 8.75, 12],
+  ]);
+  const i = gs.tensor([1, 2], { dtype: "int32" });
+  i.mul_(3);
+  assert.deepEqual(i.tolist(), [3, 6]);
+  assert.equal(i.dtype, "int32");
+});
+
 test("tril and triu keep the input's dtype (bool and integer too), as PyTorch does", () => {
   const b = gs.ones([3, 3], { dtype: "bool" });
   assert.equal(b.triu(1).dtype, "bool");

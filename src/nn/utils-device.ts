@@ -7,7 +7,6 @@ import type { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { cat } from "../ops/indexing.js";
 import { where } from "../ops/elementwise.js";
-import { backendOf } from "../tensor/device.js";
 import { tensor } from "../tensor/create.js";
 
 /**
@@ -43,22 +42,6 @@ function constant(value: number, like: Tensor): Tensor {
   return c;
 }
 
-/** `g *= scale` (a 0-d tensor), written over g's elements: mul_ computes a new tensor and copies it back. */
-function scaleInPlace(g: Tensor, scale: Tensor): void {
-  if (g.offset !== 0 || !g.isContiguous() || g.dtype !== scale.dtype) {
-    g.mul_(scale);
-    return;
-  }
-  const strides = g.shape.map(() => 0);
-  backendOf(g).binary(
-    "mul",
-    { data: g.storage, offset: 0, strides: g.strides },
-    { data: scale.storage, offset: scale.offset, strides },
-    g.storage,
-    g.shape,
-  );
-}
-
 /**
  * Multiplies every gradient by maxNorm / (norm + 1e-6) when that factor is below 1, and by NaN when the
  * norm is NaN (as PyTorch). Returns the norm before clipping.
@@ -70,7 +53,7 @@ export function clipGradsOnDevice(grads: Tensor[], maxNorm: number, normType = 2
     // `where` keeps a NaN factor (NaN >= 1 is false), which min(coef, 1) on a GPU need not.
     const one = constant(1, norm);
     const scale = where(coef.ge(one), one, coef);
-    for (const g of grads) scaleInPlace(g, scale);
+    for (const g of grads) g.mul_(scale); // in place: the kernel writes g's elements
   });
   return norm;
 }

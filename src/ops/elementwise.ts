@@ -11,7 +11,7 @@ import {
   toFloat,
   type DType,
 } from "../tensor/dtype.js";
-import { broadcastShapes, broadcastStrides } from "../tensor/shape.js";
+import { broadcastShapes, broadcastStrides, sameShape } from "../tensor/shape.js";
 import { defineOp } from "./define.js";
 import { optionsOf, show } from "../util/options.js";
 import { contiguous } from "./movement.js";
@@ -241,6 +241,24 @@ function scaled(op: string, x: TensorLike, opts: { alpha?: number } | undefined)
   if (typeof alpha !== "number") throw new TypeError(`${op}: alpha must be a number, got ${show(alpha)}`);
   checkOperand(op, x);
   return typeof x === "number" ? x * alpha : mul(x, alpha);
+}
+
+/**
+ * `x = op(x, other)` with the kernel writing straight into x's elements (the in-place methods: no new
+ * tensor and no copy back), where that is safe: x floating, contiguous from the start of its storage,
+ * the result of x's shape and dtype, and `other` a number or a tensor of x's dtype and device that does
+ * not share x's storage (an overlapping operand could be read after it was overwritten). Returns false
+ * where it did nothing, for the caller to compute a new tensor and copy it in.
+ */
+export function binaryInPlace(op: "add" | "sub" | "mul" | "div", x: Tensor, other: TensorLike): boolean {
+  if (!isFloating(x.dtype) || x.offset !== 0 || !x.isContiguous()) return false;
+  let o: Tensor;
+  if (typeof other === "number") o = scalar(other, x.dtype, x.device);
+  else if (other instanceof Tensor && other.dtype === x.dtype && other.device === x.device) o = other;
+  else return false;
+  if (o.storage === x.storage || !sameShape(broadcastShapes(op, x.shape, o.shape), x.shape)) return false;
+  backendOf(x).binary(op, viewOf(x, x.shape), viewOf(o, x.shape), x.storage, x.shape);
+  return true;
 }
 
 export const add = (a: TensorLike, b: TensorLike, opts?: { alpha?: number }) =>

@@ -672,17 +672,23 @@ export class Tensor {
   zero_(): this {
     return this.fill_(0);
   }
+  /** `this = op(this, other)`: written by the kernel where safe (E.binaryInPlace), else computed and copied in. */
+  private binary_(op: "add" | "sub" | "mul" | "div", other: TensorLike, opts?: { alpha?: number }): this {
+    this.checkInPlace(`${op}_`);
+    if (opts === undefined && E.binaryInPlace(op, this, other)) return this;
+    return this.copy_(noGrad(() => E[op](this, other, opts)));
+  }
   add_(other: TensorLike, opts?: { alpha?: number }): this {
-    return this.copy_(noGrad(() => E.add(this, other, opts)));
+    return this.binary_("add", other, opts);
   }
   sub_(other: TensorLike, opts?: { alpha?: number }): this {
-    return this.copy_(noGrad(() => E.sub(this, other, opts)));
+    return this.binary_("sub", other, opts);
   }
   mul_(other: TensorLike): this {
-    return this.copy_(noGrad(() => E.mul(this, other)));
+    return this.binary_("mul", other);
   }
   div_(other: TensorLike): this {
-    return this.copy_(noGrad(() => E.div(this, other)));
+    return this.binary_("div", other);
   }
   clamp_(min?: number | null, max?: number | null): this {
     return this.copy_(noGrad(() => E.clamp(this, min, max)));
