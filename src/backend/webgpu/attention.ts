@@ -16,6 +16,7 @@ import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
 import type { GpuContext } from "./context.js";
 import { PHILOX_WGSL } from "./random.js";
 import { bindings, cachedCode, f32Bits } from "./wgsl.js";
+import type { WorkOf, WorkTable } from "./work.js";
 
 /** Rows (query rows forward and for dq, key rows for dk/dv) per workgroup: one a thread. */
 const ROWS = 64;
@@ -30,6 +31,40 @@ function tileRows(hs: number): number {
     throw new Error(`webgpu causalAttention: a head size of ${hs} exceeds ${TILE_BYTES / 8} floats`);
   return rows;
 }
+
+/**
+ * The work of a flash kernel (work.ts) on [ceil(T / ROWS), nh, B] workgroups: each walks the tiles of
+ * the other rows it sees (keys up to its last query row; or queries from its first key row, `fromOwn`),
+ * staging them (`tileWords` rows of hs) with its threads, then each thread takes every staged row;
+ * `ownWords` rows of hs are read or written once a row; `flopsPerPair` a (query, key) pair over hs.
+ */
+function flashWork(ownWords: number, tileWords: number, flopsPerPair: number, fromOwn: boolean): WorkOf {
+  return ([T, C, nh], [gx, , B]) => {
+    const hs = C / nh;
+    const bc = tileRows(hs);
+    let staged = 0;
+    let longest = 0;
+    for (let x = 0; x < gx; x++) {
+      const rows = fromOwn ? T - x * ROWS : Math.min(T, (x + 1) * ROWS);
+      staged += rows;
+      longest = Math.max(longest, Math.ceil(rows / bc) * (Math.ceil((bc * hs) / ROWS) + bc));
+    }
+    return {
+      groupSize: ROWS,
+      loop: longest,
+      bytes: 4 * B * nh * (staged * tileWords * hs + T * ownWords * hs),
+      flops: B * nh * ((T * (T + 1)) / 2) * flopsPerPair * hs,
+    };
+  };
+}
+export const WORK: WorkTable = {
+  // q read, out written; k and v staged; q·k and p·v.
+  causalAttention: flashWork(2, 2, 4, false),
+  // q, dout, out read, dq written; k and v staged; q·k, dout·v, ds·k.
+  "causalAttentionBackward:dq": flashWork(4, 2, 6, false),
+  // k, v read, dk, dv written; q and dout staged; k·q, v·dout, p·dout, ds·q.
+  "causalAttentionBackward:dkv": flashWork(4, 2, 8, true),
+};
 
 const HEADER = `@compute @workgroup_size(${ROWS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u)`;

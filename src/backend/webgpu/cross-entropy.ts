@@ -7,6 +7,13 @@ import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { maxAndSumExp, ROW_REDUCE, ROW_START } from "./rows.js";
 import { bindings, cachedCode, i32Bits, MAIN_64, typesOf } from "./wgsl.js";
+import { perElement, perRow, type WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts): the forward walks its row three times (max, sum, probabilities). */
+export const WORK: WorkTable = {
+  crossEntropy: (p) => perRow(p[0], p[1], 3, 4, 5),
+  crossEntropyBackward: (p) => perElement(2, 2)([p[0] * p[1]], [0, 0, 0]),
+};
 
 export function crossEntropy(
   ctx: GpuContext,

@@ -8,6 +8,22 @@ import type { GpuContext } from "./context.js";
 import { groupsFor } from "./context.js";
 import { ROW_REDUCE, ROW_START } from "./rows.js";
 import { bindings, cachedCode, f32Bits, MAIN_64 } from "./wgsl.js";
+import { perRow, type WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts). */
+export const WORK: WorkTable = {
+  // x read three times, weight and bias, the output.
+  layerNorm: ([rows, cols]) => perRow(rows, cols, 3, 6, 8),
+  // g, x and w read twice, dx written.
+  "layerNormBackward dx": ([rows, cols]) => perRow(rows, cols, 2, 7, 12),
+  // One thread a column over every row: g and x, and the row's mean and rstd, each time.
+  "layerNormBackward dw db": ([rows, cols]) => ({
+    groupSize: 64,
+    loop: rows,
+    bytes: 4 * (4 * rows * cols + 2 * cols),
+    flops: 5 * rows * cols,
+  }),
+};
 
 export function layerNorm(
   ctx: GpuContext,

@@ -11,6 +11,21 @@ import type { MatmulParams, Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import type { GpuContext } from "./context.js";
 import { bindings, cachedCode } from "./wgsl.js";
+import type { WorkOf, WorkTable } from "./work.js";
+
+/**
+ * Work of each kernel (work.ts): a thread's serial loop is the k steps of its tile (BK or SMALL deep,
+ * unrolled); each workgroup loads its tile rows of A and columns of B over the whole k.
+ */
+function tileWork(tile: number, depth: number): WorkOf {
+  return ([m, n, k], [gx, gy, gz]) => ({
+    groupSize: 256,
+    loop: Math.ceil(k / depth),
+    bytes: 4 * (gx * gy * gz * 2 * tile * k + m * n * gz),
+    flops: 2 * m * n * k * gz,
+  });
+}
+export const WORK: WorkTable = { "matmul:64x64": tileWork(64, 16), "matmul:16x16": tileWork(16, 16) };
 
 const SMALL = 16;
 const BIG = 64;

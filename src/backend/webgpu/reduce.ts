@@ -10,6 +10,25 @@ import type { ReduceOp, Storage } from "../types.js";
 import { gpuBufferOf, wgslType, type GpuBuffer } from "./buffer.js";
 import type { GpuContext } from "./context.js";
 import { bindings, cachedCode, convert, MAIN_64, typesOf } from "./wgsl.js";
+import { strided, type WorkOf, type WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts): a workgroup an output (or a chunk of one), its threads striding over it. */
+const argWork: WorkOf = ([outer, size, inner]) => ({
+  groupSize: 64,
+  loop: strided(size),
+  bytes: 4 * outer * (size + 1) * inner,
+  flops: outer * size * inner,
+});
+export const WORK: WorkTable = {
+  argmax: argWork,
+  argmin: argWork,
+  reduce: ([outer, size, inner, , , chunks]) => ({
+    groupSize: 64,
+    loop: strided(Math.ceil(size / chunks)),
+    bytes: 4 * (outer * size * inner + outer * inner * chunks),
+    flops: outer * size * inner,
+  }),
+};
 
 function reduceOps(op: ReduceOp, t: string): { init: string; combine: (a: string, b: string) => string } {
   const isF = t === "f32";
