@@ -6,7 +6,7 @@
  * module's work description, src/backend/webgpu/work.ts). Flags: fewer than 8192 threads or 264
  * workgroups (two per SM of an H200), or a loop over 1024 iterations. Nothing here is timed.
  *   node build/bench/webgpu-occupancy.js --swiftshader --preset=gpu-recipe
- *   node build/bench/webgpu-occupancy.js --swiftshader --preset=gpt2-small --flagged
+ *   node build/bench/webgpu-occupancy.js --swiftshader --preset=gpt2-small --batch=4 --flagged
  */
 import { backendFor } from "../src/tensor/device.js";
 import type { WebGpuBackend } from "../src/backend/webgpu/backend.js";
@@ -27,11 +27,14 @@ await initBenchGpu(f);
 const submit = f.get("record-only") === "false";
 const onlyFlagged = f.has("flagged");
 const dropout = numberFlag(f, "dropout", 0);
+// SwiftShader's buffers stop at 1 GiB: GPT-2-small's logits at B8 (1.6 GB) are recorded at a smaller batch.
+const batchFlag = f.get("batch");
 const presets = (f.get("preset") ?? "gpu-recipe,gpt2-small").split(",") as GptPreset[];
 const device = (backendFor("webgpu") as WebGpuBackend).context.device;
 
 async function record(name: GptPreset): Promise<OccupancyRow[]> {
-  const { batch, ...shape } = GPT_PRESETS[name];
+  const { batch: presetBatch, ...shape } = GPT_PRESETS[name];
+  const batch = batchFlag === undefined ? presetBatch : Number(batchFlag);
   const { step, ctx } = gpuGptStep({ ...shape, dropout }, batch, 1337);
   const probe = probeDevice(device, { count: false, submit });
   try {
@@ -62,7 +65,7 @@ console.log(
   `flags: few threads < ${FEW_THREADS}, few groups < ${FEW_GROUPS}, long loop > ${LONG_LOOP} (dispatches of ≤ 64 iterations and < 1 MiB are not flagged)`,
 );
 for (const name of presets) {
-  const p = GPT_PRESETS[name];
+  const p = { ...GPT_PRESETS[name], ...(batchFlag === undefined ? {} : { batch: Number(batchFlag) }) };
   const rows = await record(name);
   const total = (k: "dispatches" | "bytes" | "flops") => rows.reduce((s, r) => s + r[k], 0);
   console.log(
