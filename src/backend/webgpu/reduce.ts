@@ -86,6 +86,11 @@ export function reduce(
   ctx.release(partial); // later users of the buffer are recorded after these two passes
 }
 
+/** out[j] = Σ_r x[r · cols + j] (x and out float32 views): one workgroup a column, its threads over the rows. */
+export function sumColumns(ctx: GpuContext, x: GpuBuffer, out: GpuBuffer, rows: number, cols: number): void {
+  reducePass(ctx, "sum", x, out, [1, rows, cols], 1);
+}
+
 /**
  * One pass: workgroup g reduces chunk g % chunks of output g / chunks into out[g] (one chunk: the
  * whole reduced dim). Parameters: outer, size, inner, x offset, out offset, chunks.
