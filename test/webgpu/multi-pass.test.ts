@@ -1,6 +1,7 @@
 // The kernels that split a long serial loop over more workgroups, against cpu-js (float32 sums in
 // another order: 1e-4 relative): layerNorm's weight and bias gradients as column sums over blocks of
-// rows, and split-k matmul (products with few output tiles and a long k, as a weight gradient). Shapes
+// rows, split-k matmul (products with few output tiles and a long k, as a weight gradient), cross-entropy
+// over a long row (256 threads a row) and a reduction of over 1024 chunks. Shapes
 // cross the split points: one row, rows not a multiple of the block, many rows; k not a multiple of a
 // slice. The probe checks that the multi-pass path ran (its dispatches), not only the answer.
 import { before, test } from "node:test";
@@ -72,9 +73,8 @@ test("webgpu layerNormBackward: dw and db over blocks of rows (1, 63, 64, 65, 20
         ),
       );
       const what = `layerNormBackward ${rows}×${cols} ${withW ? "dw" : ""} ${withB ? "db" : ""}`;
-      // dx, the blocks' partial sums, then one column sum a gradient when there is more than one block.
-      const sums = rows > 64 ? Number(withW) + Number(withB) : 0;
-      assert.equal(dispatches, 2 + sums, `${what}: dispatches`);
+      // dx, the blocks' partial sums, then the blocks' sum when there is more than one block.
+      assert.equal(dispatches, rows > 64 ? 3 : 2, `${what}: dispatches`);
       await assertCloseAsync(gdx, dx, 1e-4, `${what}: dx`);
       if (withW) await assertCloseAsync(gdw, dw, 1e-4, `${what}: dw`);
       if (withB) await assertCloseAsync(gdb, db, 1e-4, `${what}: db`);
@@ -141,4 +141,26 @@ test("webgpu matmul split over k: both tiles, every transpose, a bias, a batch, 
         assert.equal(dispatches, 2, `${what}: the slices' products, then their sum`);
         await assertCloseAsync(out, want, 1e-4, what);
       }
+});
+
+test("webgpu crossEntropy over rows of 3000 logits (a workgroup of 256 threads a row), forward and backward", async () => {
+  gs.manualSeed(23);
+  for (const rows of [1, 3]) {
+    const x = gs.randn([rows, 3000]).mul(3);
+    const target = gs.tensor([2999, -100, 0].slice(0, rows), { dtype: "int32" });
+    const xg = gs.noGrad(() => x.to(GPU)).requiresGrad_();
+    const xc = x.detach().requiresGrad_();
+    const lg = gs.nn.functional.crossEntropy(xg, target.to(GPU));
+    const lc = gs.nn.functional.crossEntropy(xc, target);
+    await assertCloseAsync(lg, lc, 1e-5, `crossEntropy ${rows}×3000`);
+    lg.backward();
+    lc.backward();
+    await assertCloseAsync(xg.grad!, xc.grad!, 1e-5, `crossEntropy ${rows}×3000: dx`);
+  }
+});
+
+test("webgpu sum of 5 million elements: 1220 chunks, then their sum", async () => {
+  gs.manualSeed(24);
+  const x = gs.randn([5_000_000]);
+  await assertCloseAsync(gs.noGrad(() => x.to(GPU)).sum(), x.sum(), 1e-4, "sum of 1220 chunks");
 });

@@ -5,10 +5,9 @@
 import type { Storage } from "../types.js";
 import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
 import type { GpuContext } from "./context.js";
-import { sumColumns } from "./reduce.js";
 import { ROW_REDUCE, ROW_START } from "./rows.js";
 import { bindings, cachedCode, f32Bits, MAIN_64 } from "./wgsl.js";
-import { perRow, type WorkTable } from "./work.js";
+import { perRow, strided, type WorkTable } from "./work.js";
 
 /** Rows a thread of the weight and bias gradients' first pass sums. */
 const GRAD_BLOCK_ROWS = 64;
@@ -25,6 +24,12 @@ export const WORK: WorkTable = {
     loop: Math.min(rows, GRAD_BLOCK_ROWS),
     bytes: 4 * (4 * rows * cols + 2 * blocks * cols),
     flops: 5 * rows * cols,
+  }),
+  "layerNormBackward dw db:sum": ([blocks, cols]) => ({
+    groupSize: 64,
+    loop: strided(blocks),
+    bytes: 4 * 2 * (blocks + 1) * cols,
+    flops: 2 * blocks * cols,
   }),
 };
 
@@ -146,7 +151,7 @@ ${ROW_START}
 /**
  * dw and db: column sums over the rows, in two passes so that no thread walks every row. The first
  * gives each (block of 64 rows, column) its own thread, neighbouring threads on neighbouring columns;
- * with more than one block, the second sums the blocks of each column (reduce.ts, a workgroup a column).
+ * with more than one block, the second sums the blocks of each column (a workgroup a column and gradient).
  */
 function weightGrads(
   ctx: GpuContext,
@@ -198,7 +203,31 @@ ${MAIN_64} {
     groups: [Math.ceil(cols / 64), blocks, 1],
   });
   if (partial === null) return;
-  if (dw !== null) sumColumns(ctx, pw, dw, blocks, cols);
-  if (db !== null) sumColumns(ctx, pb, db, blocks, cols);
-  ctx.release(partial); // later users of the buffer are recorded after these passes
+  // The second pass: a workgroup a (column, gradient), its threads over the blocks.
+  const [ow, ob] = [dw ?? db!, db ?? dw!];
+  const sumCode = cachedCode(
+    "layerNormBackward dw db:sum",
+    () => `${bindings([partial, ow, ob])}
+${ROW_REDUCE}
+${MAIN_64} {
+  let j = wid.x; let cols = pu(1u); let blocks = pu(0u);
+  let which = wid.y; // 0: dw, 1: db
+  if (pu(5u + which) == 0u) { return; }
+  let first = pu(2u) + which * blocks * cols + j;
+  var s = 0.0;
+  for (var q = lid.x; q < blocks; q += 64u) { s += b0[first + q * cols]; }
+  s = row_sum(s, lid.x);
+  if (lid.x == 0u) {
+    if (which == 0u) { b1[pu(3u) + j] = s; } else { b2[pu(4u) + j] = s; }
+  }
+}`,
+  );
+  ctx.run({
+    kernel: "layerNormBackward dw db:sum",
+    code: sumCode,
+    buffers: [partial, ow, ob],
+    params: [blocks, cols, partial.offset, ow.offset, ob.offset, dw ? 1 : 0, db ? 1 : 0],
+    groups: [cols, 2, 1],
+  });
+  ctx.release(partial); // later users of the buffer are recorded after both passes
 }

@@ -58,9 +58,14 @@ const HEADER = `
   let size = pu(1u);
   let base = pu(3u) + o * size * inner + ii;`;
 
-/** Elements a workgroup of the first pass reduces (at least), and the most chunks of one output. */
+/**
+ * Elements a workgroup of the first pass reduces (at least), the most chunks of one output (a whole
+ * GPT-2's gradients, 124M elements, in chunks of 30k: 475 steps a thread), and the outputs below which
+ * a long reduction splits.
+ */
 const CHUNK = 4096;
-const MAX_CHUNKS = 1024;
+const MAX_CHUNKS = 4096;
+const FEW_OUTPUTS = 1024;
 
 export function reduce(
   ctx: GpuContext,
@@ -75,7 +80,7 @@ export function reduce(
   const out = gpuBufferOf(outs, "reduce");
   const outputs = outer * inner;
   const chunks = Math.min(MAX_CHUNKS, Math.floor(size / CHUNK));
-  if (chunks < 2 || outputs >= MAX_CHUNKS) {
+  if (chunks < 2 || outputs >= FEW_OUTPUTS) {
     reducePass(ctx, op, x, out, [outer, size, inner], 1);
     return;
   }
@@ -84,11 +89,6 @@ export function reduce(
   reducePass(ctx, op, x, partial, [outer, size, inner], chunks);
   reducePass(ctx, op, partial, out, [outputs, chunks, 1], 1);
   ctx.release(partial); // later users of the buffer are recorded after these two passes
-}
-
-/** out[j] = Σ_r x[r · cols + j] (x and out float32 views): one workgroup a column, its threads over the rows. */
-export function sumColumns(ctx: GpuContext, x: GpuBuffer, out: GpuBuffer, rows: number, cols: number): void {
-  reducePass(ctx, "sum", x, out, [1, rows, cols], 1);
 }
 
 /**
