@@ -88,7 +88,9 @@ test("webgpu splitK: slices of whole tile steps covering k, only for products wi
   assert.equal(s.slices, 10);
   assert.equal(s.kSlice % 16, 0);
   assert.ok((s.slices - 1) * s.kSlice < 16384 && s.slices * s.kSlice >= 16384, "the slices cover k");
-  assert.deepEqual(splitK(1536, 16384, 16, 1, 1 << 20), { slices: 1, kSlice: 16384 }, "enough tiles");
+  assert.deepEqual(splitK(1536, 16000, 16, 1, 1 << 20), { slices: 1, kSlice: 16000 }, "enough tiles");
+  // GPT-2's head, dx = dlogits · W: enough tiles, but 3144 steps of k = 50304.
+  assert.deepEqual(splitK(1536, 50304, 16, 1, 8192 * 768), { slices: 4, kSlice: 12576 }, "a long k");
   assert.deepEqual(splitK(12, 200, 16, 1, 4096), { slices: 1, kSlice: 200 }, "too short a k");
   assert.equal(splitK(1, 1 << 20, 16, 65535, 65535).slices, 1, "at most 65535 workgroups along z");
 });

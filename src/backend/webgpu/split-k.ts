@@ -1,7 +1,8 @@
 /**
  * Split-k for products with few output tiles and a long k. A Linear layer's weight gradient sums over
  * the batch's rows: in nanoGPT's GPU recipe k = 16384 while the 384×1152 output makes 108 tiles of
- * 64×64, fewer workgroups than an H200 has SMs, each looping 1024 steps. Split, each tile's k is cut
+ * 64×64, fewer workgroups than an H200 has SMs, each looping 1024 steps; GPT-2's head multiplies over
+ * k = 50304 (3144 steps a thread). Split, each tile's k is cut
  * into slices, one workgroup a (tile, slice) writing its partial product, and a second kernel sums the
  * slices of each output in order (deterministic) and adds the bias.
  */
@@ -14,6 +15,8 @@ import type { WorkTable } from "./work.js";
 const TARGET_GROUPS = 1024;
 /** Products with this many workgroups already fill the GPU and are not split. */
 const ENOUGH_GROUPS = TARGET_GROUPS / 2;
+/** Tile steps a slice takes at most when the product is split (a thread's serial loop). */
+const MAX_STEPS = 1024;
 /** Tile steps a slice keeps at least, so the second kernel's sum stays small beside the product. */
 const MIN_SLICE_STEPS = 16;
 const MAX_SLICES = 64;
@@ -34,11 +37,16 @@ export function splitK(
   outputs: number,
 ): { slices: number; kSlice: number } {
   const steps = Math.ceil(k / depth);
+  // Few tiles: enough slices to fill the GPU; a very long k: slices of at most MAX_STEPS.
+  const wanted = Math.max(
+    groups < ENOUGH_GROUPS ? Math.ceil(TARGET_GROUPS / groups) : 1,
+    Math.ceil(steps / MAX_STEPS),
+  );
   const slices =
-    groups === 0 || groups >= ENOUGH_GROUPS
+    groups === 0
       ? 1
       : Math.min(
-          Math.ceil(TARGET_GROUPS / groups),
+          wanted,
           Math.floor(steps / MIN_SLICE_STEPS),
           MAX_SLICES,
           Math.floor(MAX_SCRATCH / outputs),
