@@ -166,3 +166,25 @@ test("webgpu sum of 5 million elements: 1220 chunks, then their sum", async () =
   const x = gs.randn([5_000_000]);
   await assertCloseAsync(gs.noGrad(() => x.to(GPU)).sum(), x.sum(), 1e-4, "sum of 1220 chunks");
 });
+
+test("webgpu reductions over the rows of many columns (column-wise blocks, then the blocks' reduction)", async () => {
+  gs.manualSeed(25);
+  for (const [outer, rows, cols] of [
+    [1, 65, 16],
+    [1, 1000, 70],
+    [3, 200, 33],
+    [1, 300000, 17], // 4096 blocks of 74 rows
+  ]) {
+    const x = gs.randn([outer, rows, cols]);
+    const xg = gs.noGrad(() => x.to(GPU));
+    const what = `${outer}×${rows}×${cols} over the rows`;
+    await assertCloseAsync(xg.sum(1), x.sum(1), 1e-4, `sum ${what}`);
+    await assertCloseAsync(xg.amax(1), x.amax(1), 0, `max ${what}`);
+    await assertCloseAsync(xg.amin(1), x.amin(1), 0, `min ${what}`);
+    const near1 = x.mul(0.001).add(1);
+    await assertCloseAsync(gs.noGrad(() => near1.to(GPU)).prod(1), near1.prod(1), 1e-4, `prod ${what}`);
+    const ints = x.mul(10).to("int32");
+    await assertCloseAsync(gs.noGrad(() => ints.to(GPU)).sum(1), ints.sum(1), 0, `int32 sum ${what}`);
+    await assertCloseAsync(xg.gt(0).sum(1), x.gt(0).sum(1), 0, `a count of bools ${what}`);
+  }
+});
