@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import * as gs from "../../src/index.js";
 import { cpuJs } from "../../src/backend/cpu-js.js";
 import { backendFor } from "../../src/tensor/device.js";
-import type { MatmulParams } from "../../src/backend/types.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/backend.js";
 import { probeDevice } from "../../src/backend/webgpu/probe.js";
 import { splitK } from "../../src/backend/webgpu/split-k.js";
 import { assertCloseAsync, GPU, initWebGpu } from "./setup.js";
+import { matmulLengths, matmulParams } from "./matmul-params.js";
 
 before(initWebGpu);
 
@@ -95,30 +95,6 @@ test("webgpu splitK: slices of whole tile steps covering k, only for products wi
   assert.equal(splitK(1, 1 << 20, 16, 65535, 65535).slices, 1, "at most 65535 workgroups along z");
 });
 
-function matmulParams(
-  m: number,
-  n: number,
-  k: number,
-  transA: boolean,
-  transB: boolean,
-  batch = 1,
-): MatmulParams {
-  return {
-    batch,
-    m,
-    n,
-    k,
-    transA,
-    transB,
-    lda: transA ? m : k,
-    ldb: transB ? k : n,
-    aOffset: 0,
-    bOffset: 0,
-    aBatchStride: m * k,
-    bBatchStride: k * n,
-  };
-}
-
 test("webgpu matmul split over k: both tiles, every transpose, a bias, a batch, k not a multiple of a slice", async () => {
   gs.manualSeed(22);
   for (const transA of [false, true])
@@ -129,8 +105,9 @@ test("webgpu matmul split over k: both tiles, every transpose, a bias, a batch, 
         [70, 65, 2100, 2, false], // a batch of 2 × 4 tiles
         [8, 70, 2048, 1, true], // the 16×16 tile: 5 of them
       ] as const) {
-        const p = matmulParams(m, n, k, transA, transB, batch);
-        const [a, b, bias] = [randn(batch * m * k), randn(batch * k * n), randn(n)];
+        const p = matmulParams(m, n, k, transA, transB, batch); // a batch shares B
+        const [aLen, bLen] = matmulLengths(p);
+        const [a, b, bias] = [randn(aLen), randn(bLen), randn(n)];
         const want = new Float32Array(batch * m * n);
         if (withBias) cpuJs.matmulBias(a, b, bias, want, p);
         else cpuJs.matmul(a, b, want, p);

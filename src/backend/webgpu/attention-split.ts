@@ -7,13 +7,12 @@
  * does), dq's partial sums over key slices and dk, dv's over query slices added in order.
  */
 import type { GpuBuffer } from "./buffer.js";
-import { groupsFor, type GpuContext } from "./context.js";
+import { groupsFor, MAX_GROUPS_PER_DIM, type GpuContext } from "./context.js";
 import { bindings, cachedCode, MAIN_64 } from "./wgsl.js";
 import type { WorkTable } from "./work.js";
 
 /** Rows of the other side (keys forward and for dq, queries for dk/dv) a slice walks at most. */
 const SLICE_ROWS = 256;
-const MAX_GROUPS_PER_DIM = 65535;
 
 /** The split of the other rows: `slices` of `span` rows (one slice of T rows when T is short). */
 export interface Slices {

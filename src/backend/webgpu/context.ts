@@ -15,7 +15,7 @@ import { perElement, type Groups, type WorkTable } from "./work.js";
 const SLOTS_PER_BATCH = 512;
 /** Threads per workgroup of the element-wise kernels. */
 export const WORKGROUP = 64;
-const MAX_GROUPS_PER_DIM = 65535;
+export const MAX_GROUPS_PER_DIM = 65535;
 
 /**
  * Zeroes the first pu(0) words of a buffer. A new buffer is zero already, but `alloc` runs it on every

@@ -11,7 +11,7 @@
  */
 import type { ReduceOp, Storage } from "../types.js";
 import { gpuBufferOf, wgslType, type GpuBuffer } from "./buffer.js";
-import type { GpuContext } from "./context.js";
+import { MAX_GROUPS_PER_DIM, type GpuContext } from "./context.js";
 import { bindings, cachedCode, convert, MAIN_64, typesOf } from "./wgsl.js";
 import { strided, type WorkOf, type WorkTable } from "./work.js";
 
@@ -79,7 +79,6 @@ const FEW_OUTPUTS = 1024;
 const COLUMN_MIN_INNER = 16;
 const BLOCK_ROWS = 64;
 const MAX_BLOCKS = 4096;
-const MAX_GROUPS_PER_DIM = 65535;
 
 export function reduce(
   ctx: GpuContext,

@@ -7,7 +7,7 @@
  * slices of each output in order (deterministic) and adds the bias.
  */
 import type { GpuBuffer } from "./buffer.js";
-import { groupsFor, type GpuContext } from "./context.js";
+import { groupsFor, MAX_GROUPS_PER_DIM, type GpuContext } from "./context.js";
 import { bindings, cachedCode, MAIN_64 } from "./wgsl.js";
 import type { WorkTable } from "./work.js";
 
@@ -22,8 +22,6 @@ const MIN_SLICE_STEPS = 16;
 const MAX_SLICES = 64;
 /** Elements of the partial products at most (256 MiB). */
 const MAX_SCRATCH = 64 * 1024 * 1024;
-/** Workgroups along z at most: batch × slices. */
-const MAX_Z = 65535;
 
 /**
  * How a product of `groups` workgroups over k (tile steps `depth` deep) is split: `slices` of `kSlice`
@@ -50,7 +48,7 @@ export function splitK(
           Math.floor(steps / MIN_SLICE_STEPS),
           MAX_SLICES,
           Math.floor(MAX_SCRATCH / outputs),
-          Math.floor(MAX_Z / batch),
+          Math.floor(MAX_GROUPS_PER_DIM / batch), // workgroup z is (batch, slice)
         );
   if (slices <= 1) return { slices: 1, kSlice: k };
   const kSlice = Math.ceil(steps / slices) * depth;
