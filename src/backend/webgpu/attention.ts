@@ -9,7 +9,8 @@
  * tiles within WebGPU's default 16 KiB of workgroup memory. With dropout (its own pipelines), each
  * thread recomputes the mask of the probabilities it touches from the Philox key (random.ts): a query
  * row's keys are consecutive elements of the stream (one Philox call per four), a key row's queries
- * are T apart (one call each).
+ * are T apart (one call each). Past 256 rows the walk is cut in slices, each in its own workgroups,
+ * whose partial results attention-split.ts combines (no thread walks more than 256 rows).
  */
 import type { DropoutMask, Storage } from "../types.js";
 import { gpuBufferOf, type GpuBuffer } from "./buffer.js";

@@ -5,7 +5,8 @@
  * 16×64 of B staged in workgroup memory and loaded so that neighbouring threads read neighbouring
  * addresses whichever way each matrix is stored; where the device has subgroups, `matmulKernel:
  * "subgroups"` runs that tile with quad broadcasts (SUBGROUPS below; not the default until a GPU shows it
- * faster: bench/webgpu-sgemm.ts compares them). Pipelines are cached by their code (context.ts).
+ * faster: bench/webgpu-sgemm.ts compares them). Pipelines are cached by their code (context.ts). A
+ * product of few tiles over a long k (a weight gradient) is split along k (split-k.ts).
  */
 import type { MatmulParams, Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
