@@ -16,13 +16,10 @@ import type { WebGpuBackend } from "../src/backend/webgpu/backend.js";
 import { probeDevice, type HostCalls } from "../src/backend/webgpu/probe.js";
 import { flags, initBenchGpu, numberFlag } from "./webgpu-init.js";
 import { collectGarbage, gpuGptStep } from "./webgpu-gpt-step.js";
+import { GPT_PRESETS, type GptPreset } from "./webgpu-presets.js";
 
-const PRESETS = {
-  "gpu-recipe": { nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256, vocabSize: 65, batch: 64 },
-  "gpt2-small": { nLayer: 12, nHead: 12, nEmbd: 768, blockSize: 1024, vocabSize: 50304, batch: 8 },
-  tiny: { nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 16, vocabSize: 65, batch: 2 },
-} as const;
-type Preset = keyof typeof PRESETS;
+const PRESETS = GPT_PRESETS;
+type Preset = GptPreset;
 
 const f = flags();
 const info = await initBenchGpu(f);

@@ -1,7 +1,8 @@
 // The flash-style WGSL causal attention against the CPU's composition (softmax of masked q·kᵀ, float32):
 // outputs and q|k|v gradients to 1e-4 relative, on shapes that cross the 64-row workgroups and the key
 // tiles, odd head sizes, and a head size large enough to shrink the staged tiles. With dropout: the
-// same generator gives the CPU's mask (bit for bit) and the composition's values and gradients.
+// same generator gives the CPU's mask (bit for bit) and the composition's values and gradients. Past 256
+// rows the walk is split in slices (attention-split.ts) and the slices' results combined.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as gs from "../../src/index.js";
@@ -11,6 +12,7 @@ import {
   causalSelfAttentionComposed,
 } from "../../src/ops/fused/attention.js";
 import { backendFor } from "../../src/tensor/device.js";
+import type { WebGpuBackend } from "../../src/backend/webgpu/backend.js";
 import { assertCloseAsync, GPU, initWebGpu, onGpu } from "./setup.js";
 import { keptByAttention, keptByDropoutKernel } from "../helpers/attention-mask.js";
 import { drawDropoutMask } from "../../src/ops/dropout.js";
@@ -90,4 +92,35 @@ test("webgpu attention dropout draws the dropout kernel's mask on the (B, nh, T,
     });
     assert.deepEqual(got, keptByDropoutKernel(B, nh, T, mask), `B=${B} nh=${nh} T=${T}`);
   }
+});
+
+/** The kernels the webgpu context records while `run` runs (by name, in order). */
+async function kernelsOf(run: () => Promise<void>): Promise<string[]> {
+  const ctx = (backendFor(GPU) as WebGpuBackend).context;
+  const names: string[] = [];
+  ctx.observer = (d) => void names.push(d.kernel);
+  try {
+    await run();
+  } finally {
+    ctx.observer = null;
+  }
+  return names;
+}
+
+test("webgpu flash attention past 256 rows: the walk split in slices of 256 keys (queries for dk, dv), then combined", async () => {
+  const names = await kernelsOf(async () => {
+    await checkAttention(1, 300, 2, 8, 6); // 2 slices, the second short
+    await checkAttention(2, 600, 1, 4, 7); // 3 slices
+  });
+  for (const k of ["causalAttention:combine", "causalAttentionBackward:sum"])
+    assert.ok(names.includes(k), `${k} ran: ${[...new Set(names)].join(", ")}`);
+  await checkDropout(1, 300, 2, 8, 0.2, 8); // the masks' walks start at each slice's first row
+  const mask = drawDropoutMask(0.4, true, new gs.Generator(9));
+  assert.ok(typeof mask === "object");
+  const [B, nh, T] = [1, 1, 260];
+  const got = await keptByAttention(B, nh, T, (qkv) => {
+    const x = onGpu(gs.tensor(qkv, { shape: [B, T, 3 * nh * T] }));
+    return causalAttentionKernel(x, nh, mask).data();
+  });
+  assert.deepEqual(got, keptByDropoutKernel(B, nh, T, mask), `B=${B} nh=${nh} T=${T}: the mask, bit for bit`);
 });

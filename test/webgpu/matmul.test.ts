@@ -10,42 +10,12 @@ import type { MatmulParams } from "../../src/backend/types.js";
 import { usesBigTile } from "../../src/backend/webgpu/matmul.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/backend.js";
 import { assertCloseAsync, GPU, initWebGpu } from "./setup.js";
+import { matmulParams as params, matmulLengths } from "./matmul-params.js";
 
 before(initWebGpu);
 
-/** A product m×k·k×n, stored as the flags say, with `pad` extra columns and `batch` strided copies. */
-function params(
-  m: number,
-  n: number,
-  k: number,
-  transA: boolean,
-  transB: boolean,
-  batch = 1,
-  pad = 0,
-): MatmulParams {
-  const lda = (transA ? m : k) + pad;
-  const ldb = (transB ? k : n) + pad;
-  const aRows = transA ? k : m;
-  const bRows = transB ? n : k;
-  return {
-    batch,
-    m,
-    n,
-    k,
-    transA,
-    transB,
-    lda,
-    ldb,
-    aOffset: pad,
-    bOffset: 2 * pad,
-    aBatchStride: aRows * lda + pad,
-    bBatchStride: batch > 1 && pad === 0 ? 0 : bRows * ldb + pad, // a shared B when unpadded
-  };
-}
-
 async function check(p: MatmulParams): Promise<void> {
-  const aLen = p.aOffset + (p.batch - 1) * p.aBatchStride + (p.transA ? p.k : p.m) * p.lda;
-  const bLen = p.bOffset + (p.batch - 1) * p.bBatchStride + (p.transB ? p.n : p.k) * p.ldb;
+  const [aLen, bLen] = matmulLengths(p);
   const a = gs.randn([aLen]).storage as Float32Array;
   const b = gs.randn([bLen]).storage as Float32Array;
   const want = new Float32Array(p.batch * p.m * p.n);

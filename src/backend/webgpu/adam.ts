@@ -8,6 +8,14 @@ import type { AdamParams, AdamTensors, FloatStorage, Storage } from "../types.js
 import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { bindings, cachedCode, f32Bits, MAIN_64 } from "./wgsl.js";
+import type { WorkOf, WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts): one element a thread; the last tensor's end is the element count. */
+const adamWork: WorkOf = (p) => {
+  const n = p[p.length - WORDS_PER_TENSOR];
+  return { groupSize: 64, loop: 1, bytes: 4 * 7 * n, flops: 15 * n };
+};
+export const WORK: WorkTable = { adamStep: adamWork, adamSteps: adamWork };
 
 /** Tensors per dispatch at most (their words must fit the 63 parameter words: 8 + 6 each). */
 const MAX_PER_DISPATCH = 8;

@@ -9,13 +9,16 @@
  * tiles within WebGPU's default 16 KiB of workgroup memory. With dropout (its own pipelines), each
  * thread recomputes the mask of the probabilities it touches from the Philox key (random.ts): a query
  * row's keys are consecutive elements of the stream (one Philox call per four), a key row's queries
- * are T apart (one call each).
+ * are T apart (one call each). Past 256 rows the walk is cut in slices, each in its own workgroups,
+ * whose partial results attention-split.ts combines (no thread walks more than 256 rows).
  */
 import type { DropoutMask, Storage } from "../types.js";
 import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
 import type { GpuContext } from "./context.js";
 import { PHILOX_WGSL } from "./random.js";
 import { bindings, cachedCode, f32Bits } from "./wgsl.js";
+import type { WorkOf, WorkTable } from "./work.js";
+import { combineSlices, slicesOf, sumSlices, type Slices, WORK as SPLIT_WORK } from "./attention-split.js";
 
 /** Rows (query rows forward and for dq, key rows for dk/dv) per workgroup: one a thread. */
 const ROWS = 64;
@@ -31,6 +34,52 @@ function tileRows(hs: number): number {
   return rows;
 }
 
+/**
+ * The work of a flash kernel (work.ts) on [ceil(T / ROWS), nh, B × slices] workgroups: each walks the
+ * tiles of the other rows it sees in its slice (keys up to its last query row; or queries from its first
+ * key row, `fromOwn`), staging them (`tileWords` rows of hs) with its threads, then each thread takes
+ * every staged row; `ownWords` rows of hs are read or written once a row; `flopsPerPair` a (query, key)
+ * pair over hs.
+ */
+function flashWork(ownWords: number, tileWords: number, flopsPerPair: number, fromOwn: boolean): WorkOf {
+  return (p, [gx, , gz]) => {
+    const [T, C, nh] = p;
+    const [span, slices] = [p[SPAN_AT], p[SPAN_AT + 1]];
+    const hs = C / nh;
+    const bc = tileRows(hs);
+    let staged = 0;
+    let longest = 0;
+    for (let x = 0; x < gx; x++)
+      for (let s = 0; s < slices; s++) {
+        const [first, end] = fromOwn
+          ? [Math.max(x * ROWS, s * span), Math.min(T, (s + 1) * span)]
+          : [s * span, Math.min(T, (x + 1) * ROWS, (s + 1) * span)];
+        const rows = Math.max(0, end - first);
+        staged += rows;
+        longest = Math.max(longest, Math.ceil(rows / bc) * (Math.ceil((bc * hs) / ROWS) + bc));
+      }
+    const B = gz / slices;
+    return {
+      groupSize: ROWS,
+      loop: longest,
+      bytes: 4 * nh * (B * staged * tileWords * hs + gz * T * ownWords * hs),
+      flops: B * nh * ((T * (T + 1)) / 2) * flopsPerPair * hs,
+    };
+  };
+}
+export const WORK: WorkTable = {
+  // q read, out written; k and v staged; q·k and p·v.
+  causalAttention: flashWork(2, 2, 4, false),
+  // q, dout, out read, dq written; k and v staged; q·k, dout·v, ds·k.
+  "causalAttentionBackward:dq": flashWork(4, 2, 6, false),
+  // k, v read, dk, dv written; q and dout staged; k·q, v·dout, p·dout, ds·q.
+  "causalAttentionBackward:dkv": flashWork(4, 2, 8, true),
+  ...SPLIT_WORK,
+};
+
+/** Parameter index of the slices' span and count, after every kernel's own. */
+const SPAN_AT = 10;
+
 const HEADER = `@compute @workgroup_size(${ROWS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u)`;
 
@@ -38,7 +87,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 // Parameters: T, C, nh, scale, then element offsets.
 const PRELUDE = `
   let T = pu(0u); let C = pu(1u); let nh = pu(2u); let scale = pf(3u);
-  let b = wid.z; let h = wid.y;
+  // Workgroup z is (batch, slice): a slice takes the other rows [slice · span, (slice + 1) · span)
+  // (attention-split.ts; one slice of T rows when T is short) and writes its own partial results.
+  let span = pu(${SPAN_AT}u); let slices = pu(${SPAN_AT + 1}u);
+  let part = wid.z; let b = wid.z / slices; let slice = wid.z % slices; let h = wid.y;
   let r0 = wid.x * ${ROWS}u;
   let row = r0 + lid.x;
   let valid = row < T;
@@ -48,7 +100,7 @@ const PRELUDE = `
   let lse0 = pu(6u) + (b * nh + h) * T;
   let out0 = pu(5u) + b * T * C + h * HS;`;
 
-/** Parameter index of the dropout words (key0, key1, threshold, keep scale), after every kernel's own. */
+/** Parameter index of the dropout words (key0, key1, threshold, keep scale), after the slices'. */
 const DROP_AT = 12;
 
 /**
@@ -77,7 +129,7 @@ fn mask_z(w: u32) -> f32 { return select(0.0, pf(${DROP_AT + 3}u), w >= pu(${DRO
  */
 const rowMask = {
   start: `
-  var me = mask_element(b * nh + h, T, safeRow, 0u);
+  var me = mask_element(b * nh + h, T, safeRow, slice * span);
   var mw = mask_block(me);`,
   z: "mask_z(mw[me.x & 3u])",
   next: `
@@ -126,8 +178,8 @@ function overTiles(o: {
 /** The key tiles a query row may see (keys 0 to the workgroup's last row; the row's own j <= row). */
 function overKeys(body: string): string {
   return overTiles({
-    first: "0u",
-    end: `min(T, r0 + ${ROWS}u)`,
+    first: "slice * span",
+    end: `min(min(T, r0 + ${ROWS}u), (slice + 1u) * span)`,
     src1: "b0[qkv0 + t * 3u * C + C + e % HS]",
     src2: "b0[qkv0 + t * 3u * C + 2u * C + e % HS]",
     other: "j",
@@ -185,8 +237,10 @@ ${overKeys(`
         }
         for (var d = 0u; d < HS; d++) { acc[d] = fma(pz, S2[r * HS + d], acc[d]); }`)}
   if (valid) {
-    for (var d = 0u; d < HS; d++) { b1[out0 + row * C + d] = acc[d] / l; }
-    b2[lse0 + row] = m + log(l);
+    // Split, the slice's own output and log-sum-exp (a slice of no keys: 0 / 0 and -inf; unread).
+    let outW = pu(5u) + part * T * C + h * HS;
+    for (var d = 0u; d < HS; d++) { b1[outW + row * C + d] = acc[d] / l; }
+    b2[pu(6u) + (part * nh + h) * T + row] = m + log(l);
   }`,
   );
 }
@@ -222,8 +276,11 @@ ${overKeys(`
         let ds = exp(s * scale - L) * (dp - D) * scale;
         for (var d = 0u; d < HS; d++) { dq[d] = fma(ds, S1[r * HS + d], dq[d]); }`)}
   if (valid) {
-    for (var d = 0u; d < HS; d++) { b4[pu(7u) + (b * T + row) * 3u * C + h * HS + d] = dq[d]; }
-    b5[pu(8u) + (b * nh + h) * T + row] = D;
+    // Split, the slice's partial dq goes to rows of C (not 3C) of its own matrix.
+    let stride = select(3u * C, C, slices > 1u);
+    let dqW = pu(7u) + part * T * stride + h * HS;
+    for (var d = 0u; d < HS; d++) { b4[dqW + row * stride + d] = dq[d]; }
+    if (slice == 0u) { b5[pu(8u) + (b * nh + h) * T + row] = D; }
   }`,
   );
 }
@@ -251,13 +308,13 @@ var<workgroup> Ds: array<f32, ${bc}>;`;
   let D0 = pu(8u) + (b * nh + h) * T;${
     drop
       ? `
-  var me = mask_element(b * nh + h, T, safeRow, safeRow);`
+  var me = mask_element(b * nh + h, T, max(safeRow, slice * span), safeRow);`
       : ""
   }
   // Only queries at or after a key see it: start at this workgroup's first key row.
 ${overTiles({
-  first: "r0",
-  end: "T",
+  first: "max(r0, slice * span)",
+  end: "min(T, (slice + 1u) * span)",
   src1: "b0[qkv0 + t * 3u * C + e % HS]",
   src2: "b1[out0 + t * C + e % HS]",
   extra: `
@@ -288,8 +345,10 @@ ${overTiles({
         }`,
 })}
   if (valid) {
-    let base = pu(7u) + (b * T + row) * 3u * C + h * HS;
-    for (var d = 0u; d < HS; d++) { b3[base + C + d] = dk[d]; b3[base + 2u * C + d] = dv[d]; }
+    // Split, the slice's partial dk and dv go to rows of 2C (dk, then dv) of its own matrix.
+    let stride = select(3u * C, 2u * C, slices > 1u);
+    let base = pu(7u) + (part * T + row) * stride + select(C, 0u, slices > 1u) + h * HS;
+    for (var d = 0u; d < HS; d++) { b3[base + d] = dk[d]; b3[base + C + d] = dv[d]; }
   }`,
     rowScalars,
   );
@@ -310,18 +369,11 @@ function checkShapes(
   if (drop && T > 65535) throw new Error(`webgpu ${name}: dropout over ${T} positions exceeds 65535`);
 }
 
-/** A call's parameters with the dropout words at DROP_AT when it drops. */
-function withDropout(params: number[], dropout: DropoutMask | undefined): number[] {
-  if (!dropout?.threshold) return params;
-  const pad = new Array<number>(DROP_AT - params.length).fill(0);
-  return [
-    ...params,
-    ...pad,
-    dropout.key0 >>> 0,
-    dropout.key1 >>> 0,
-    dropout.threshold >>> 0,
-    f32Bits(dropout.scale),
-  ];
+/** A call's parameters, then the slices' span and count, then the dropout words when it drops. */
+function withDropout(params: number[], { span, slices }: Slices, dropout: DropoutMask | undefined): number[] {
+  const words = [...params, ...new Array<number>(SPAN_AT - params.length).fill(0), span, slices];
+  if (!dropout?.threshold) return words;
+  return [...words, dropout.key0 >>> 0, dropout.key1 >>> 0, dropout.threshold >>> 0, f32Bits(dropout.scale)];
 }
 
 export function causalAttention(
@@ -343,13 +395,22 @@ export function causalAttention(
   if (T === 0 || hs === 0) return;
   const bc = tileRows(hs);
   const variant = drop ? ":drop" : "";
+  const sl = slicesOf(T, B);
+  const split = sl.slices > 1;
+  // Split over keys, each slice's output and log-sum-exp, then their combination.
+  const o = split ? ctx.allocUninit("float32", B * sl.slices * T * nh * hs) : out;
+  const l = split ? ctx.allocUninit("float32", B * sl.slices * nh * T) : lse;
   ctx.run({
     kernel: k,
-    code: cachedCode(`${k}:${hs}${variant}`, () => forwardCode(hs, bc, bindings([qkv, out, lse]), drop)),
-    buffers: [qkv, out, lse],
-    params: withDropout([T, nh * hs, nh, f32Bits(scale), qkv.offset, out.offset, lse.offset], dropout),
-    groups: [Math.ceil(T / ROWS), nh, B],
+    code: cachedCode(`${k}:${hs}${variant}`, () => forwardCode(hs, bc, bindings([qkv, o, l]), drop)),
+    buffers: [qkv, o, l],
+    params: withDropout([T, nh * hs, nh, f32Bits(scale), qkv.offset, o.offset, l.offset], sl, dropout),
+    groups: [Math.ceil(T / ROWS), nh, B * sl.slices],
   });
+  if (!split) return;
+  combineSlices(ctx, [o, l], [out, lse], { B, T, nh, hs, ...sl });
+  ctx.release(o);
+  ctx.release(l);
 }
 
 export function causalAttentionBackward(
@@ -375,24 +436,38 @@ export function causalAttentionBackward(
   const D = ctx.alloc("float32", B * nh * T); // D_i = dout_i·out_i, from the first kernel to the second
   // Parameter 5 is where the prelude's out0 points: out for dq (dout's offset is parameter 9), dout for dk/dv.
   const common = [T, nh * hs, nh, f32Bits(scale), qkv.offset];
-  const groups: [number, number, number] = [Math.ceil(T / ROWS), nh, B];
+  const sl = slicesOf(T, B);
+  const split = sl.slices > 1;
+  const shape = { B, T, nh, hs, ...sl };
+  const groups: [number, number, number] = [Math.ceil(T / ROWS), nh, B * sl.slices];
   const variant = drop ? ":drop" : "";
+  // Split, dq over slices of keys (rows of C) and dk, dv over slices of queries (rows of 2C), then sums.
+  const dq = split ? ctx.allocUninit("float32", B * sl.slices * T * nh * hs) : dqkv;
   ctx.run({
     kernel: `${k}:dq`,
     code: cachedCode(`${k}:dq:${hs}${variant}`, () =>
-      queryGradCode(hs, bc, bindings([qkv, out, dout, lse, dqkv, D]), drop),
+      queryGradCode(hs, bc, bindings([qkv, out, dout, lse, dq, D]), drop),
     ),
-    buffers: [qkv, out, dout, lse, dqkv, D],
-    params: withDropout([...common, out.offset, lse.offset, dqkv.offset, D.offset, dout.offset], dropout),
+    buffers: [qkv, out, dout, lse, dq, D],
+    params: withDropout([...common, out.offset, lse.offset, dq.offset, D.offset, dout.offset], sl, dropout),
     groups,
   });
+  if (split) {
+    sumSlices(ctx, dq, dqkv, shape, 0, 1);
+    ctx.release(dq);
+  }
+  const dkv = split ? ctx.allocUninit("float32", B * sl.slices * T * 2 * nh * hs) : dqkv;
   ctx.run({
     kernel: `${k}:dkv`,
     code: cachedCode(`${k}:dkv:${hs}${variant}`, () =>
-      keyValueGradCode(hs, bc, bindings([qkv, dout, lse, dqkv, D]), drop),
+      keyValueGradCode(hs, bc, bindings([qkv, dout, lse, dkv, D]), drop),
     ),
-    buffers: [qkv, dout, lse, dqkv, D],
-    params: withDropout([...common, dout.offset, lse.offset, dqkv.offset, D.offset], dropout),
+    buffers: [qkv, dout, lse, dkv, D],
+    params: withDropout([...common, dout.offset, lse.offset, dkv.offset, D.offset], sl, dropout),
     groups,
   });
+  if (split) {
+    sumSlices(ctx, dkv, dqkv, shape, 1, 2);
+    ctx.release(dkv);
+  }
 }

@@ -9,12 +9,13 @@ import { GpuBuffer, wgslType } from "./buffer.js";
 import { BufferPool, fmtBytes } from "./pool.js";
 import { BindGroupCache, BindingLayouts } from "./binding-cache.js";
 import { MAIN_64, PARAM_SLOT_BYTES, PARAM_WORDS, paramsPrelude } from "./wgsl.js";
+import { perElement, type Groups, type WorkTable } from "./work.js";
 
 /** Kernel calls per submitted batch (each uses one 256-byte slot of the parameter buffer). */
 const SLOTS_PER_BATCH = 512;
 /** Threads per workgroup of the element-wise kernels. */
 export const WORKGROUP = 64;
-const MAX_GROUPS_PER_DIM = 65535;
+export const MAX_GROUPS_PER_DIM = 65535;
 
 /**
  * Zeroes the first pu(0) words of a buffer. A new buffer is zero already, but `alloc` runs it on every
@@ -25,6 +26,9 @@ ${MAIN_64} {
   let i = thread_id(wid, nwg, lid);
   if (i < pu(0u)) { b0[i] = 0u; }
 }`;
+
+/** The work of the context's own kernel (work.ts). */
+export const WORK: WorkTable = { zero: perElement(1, 0) };
 
 /** A kernel call: its WGSL body (the parameter prelude is added), its buffers, its u32 parameters. */
 export interface Dispatch {
@@ -39,8 +43,13 @@ export interface Dispatch {
 /** The register-blocked matmul tile's variant: plain, or with subgroup (quad) broadcasts. */
 export type MatmulKernel = "tiled" | "subgroups";
 
+/** Sees every dispatch as it is recorded, with its workgroups (the occupancy report). */
+export type DispatchObserver = (d: Dispatch, groups: Groups) => void;
+
 export class GpuContext {
   readonly pool: BufferPool;
+  /** Called with each dispatch recorded while set (null: nothing is called, nothing allocated). */
+  observer: DispatchObserver | null = null;
   /** The big matmul tile's variant; "subgroups" only where the device has the feature (`setMatmulKernel`). */
   #matmulKernel: MatmulKernel = "tiled";
   /** Each kernel's code with its bindings as written, and the variants of aliased calls (`#variant`). */
@@ -160,6 +169,7 @@ export class GpuContext {
       gx = Math.ceil(g / gy);
     }
     if (gx * gy * gz === 0) return;
+    if (this.observer !== null) this.observer(d, [gx, gy, gz]);
     const params = d.params;
     if (params.length > PARAM_WORDS) throw new Error(`webgpu ${d.kernel}: too many parameters`);
     if (this.#slots === SLOTS_PER_BATCH) this.flush();

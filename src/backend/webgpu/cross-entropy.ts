@@ -1,12 +1,25 @@
 /**
- * Cross-entropy per row from logits (one workgroup a row): the loss and the softmax probabilities; its
+ * Cross-entropy per row from logits (one workgroup a row, 256 threads for a long row): the loss and the softmax probabilities; its
  * backward (one element a thread).
  */
 import type { Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
-import { maxAndSumExp, ROW_REDUCE, ROW_START } from "./rows.js";
+import { maxAndSumExp, ROW_START, rowReduce } from "./rows.js";
 import { bindings, cachedCode, i32Bits, MAIN_64, typesOf } from "./wgsl.js";
+import { perElement, perRow, type WorkTable } from "./work.js";
+
+/** Columns from which a row gets a workgroup of 256 threads instead of 64. */
+const WIDE_ROW = 2048;
+
+/** Work of each kernel (work.ts): the forward walks its row three times (max, sum, probabilities). */
+export const WORK: WorkTable = {
+  crossEntropy: ([rows, cols]) => {
+    const w = perRow(rows, cols, 3, 4, 5);
+    return cols >= WIDE_ROW ? { ...w, groupSize: 256, loop: 3 * Math.ceil(cols / 256) } : w;
+  },
+  crossEntropyBackward: (p) => perElement(2, 2)([p[0] * p[1]], [0, 0, 0]),
+};
 
 export function crossEntropy(
   ctx: GpuContext,
@@ -19,14 +32,17 @@ export function crossEntropy(
   ignoreIndex: number,
 ): void {
   const [logits, targets, losses, probs] = [ls, ts, losss, ps].map((s) => gpuBufferOf(s, "crossEntropy"));
+  // A long row (a vocabulary of 50304) gets 256 threads, so that no thread walks thousands of logits.
+  const threads = cols >= WIDE_ROW ? 256 : 64;
   const code = cachedCode(
-    `crossEntropy:${typesOf([logits, targets, losses, probs])}`,
+    `crossEntropy:${threads}:${typesOf([logits, targets, losses, probs])}`,
     () => `${bindings([logits, targets, losses, probs])}
-${ROW_REDUCE}
-${MAIN_64} {
+${rowReduce(threads)}
+@compute @workgroup_size(${threads})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
 ${ROW_START}
-  let xb = pu(3u) + row * cols;${maxAndSumExp("b0", "xb")}
-  for (var j = lid.x; j < cols; j += 64u) { b3[pu(6u) + row * cols + j] = exp(b0[xb + j] - mx) / s; }
+  let xb = pu(3u) + row * cols;${maxAndSumExp("b0", "xb", false, threads)}
+  for (var j = lid.x; j < cols; j += ${threads}u) { b3[pu(6u) + row * cols + j] = exp(b0[xb + j] - mx) / s; }
   if (lid.x == 0u) {
     let t = b1[pu(4u) + row];
     var loss = 0.0;

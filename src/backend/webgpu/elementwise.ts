@@ -4,6 +4,17 @@ import { gpuBufferOf, wgslType } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { stridedOffsets, stridedParams } from "./strided.js";
 import { bindings, cachedCode, convert, f32Bits, i32Bits, MAIN_64 } from "./wgsl.js";
+import { perElement, type WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts): one element a thread. */
+export const WORK: WorkTable = {
+  unary: perElement(2),
+  binary: perElement(3),
+  where: perElement(4, 0),
+  copy: perElement(2, 0),
+  cast: perElement(2, 0),
+  fill: perElement(1, 0),
+};
 
 const FLOAT_UNARY: Record<UnaryOp, (x: string) => string> = {
   neg: (x) => `-${x}`,

@@ -8,6 +8,10 @@ import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { matmul } from "./matmul.js";
 import { bindings, cachedCode, MAIN_64 } from "./wgsl.js";
+import { perElement, type WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts); matmulBias is matmul's. */
+export const WORK: WorkTable = { reluBackward: perElement(3) };
 
 export function reluBackward(ctx: GpuContext, gs: Storage, ys: Storage, dxs: Storage): void {
   const [g, y, dx] = [gs, ys, dxs].map((s) => gpuBufferOf(s, "reluBackward"));

@@ -3,6 +3,10 @@ import type { Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { bindings, cachedCode, MAIN_64 } from "./wgsl.js";
+import { perElement, type WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts): one element a thread (erf or tanh: about 20 operations). */
+export const WORK: WorkTable = { gelu: perElement(2, 20), geluBackward: perElement(3, 30) };
 
 const FORWARD = {
   exact: "0.5 * v * (1.0 + erf_f(v * 0.70710678118654752))",

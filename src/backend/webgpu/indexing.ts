@@ -9,6 +9,16 @@ import type { Storage } from "../types.js";
 import { gpuBufferOf, wgslType, type GpuBuffer } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { bindings, cachedCode, MAIN_64, typesOf } from "./wgsl.js";
+import { perElement, type WorkOf, type WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts): one element a thread (index, source, destination). */
+const indexWork: WorkOf = (p) => perElement(3)([p[0] * p[2] * p[3]], [0, 0, 0]);
+export const WORK: WorkTable = {
+  indexSelect: indexWork,
+  indexAdd: indexWork,
+  gather: indexWork,
+  scatterAdd: indexWork,
+};
 
 function outOfRange(t: string): string {
   return t === "f32" ? "nan_f32()" : `${t}(0)`;

@@ -1,13 +1,37 @@
 /**
  * layerNorm over each row (one workgroup a row) and its backward: dx one workgroup a row, then dw and
- * db one thread a column summing over the rows (a second kernel: no atomics, deterministic).
+ * db as column sums in two passes (no atomics, deterministic; see weightGrads).
  */
 import type { Storage } from "../types.js";
-import { gpuBufferOf } from "./buffer.js";
+import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
 import type { GpuContext } from "./context.js";
-import { groupsFor } from "./context.js";
 import { ROW_REDUCE, ROW_START } from "./rows.js";
 import { bindings, cachedCode, f32Bits, MAIN_64 } from "./wgsl.js";
+import { perRow, strided, type WorkTable } from "./work.js";
+
+/** Rows a thread of the weight and bias gradients' first pass sums. */
+const GRAD_BLOCK_ROWS = 64;
+
+/** Work of each kernel (work.ts). */
+export const WORK: WorkTable = {
+  // x read three times, weight and bias, the output.
+  layerNorm: ([rows, cols]) => perRow(rows, cols, 3, 6, 8),
+  // g, x and w read twice, dx written.
+  "layerNormBackward dx": ([rows, cols]) => perRow(rows, cols, 2, 7, 12),
+  // A thread a (block of rows, column): g and x, and the row's mean and rstd, each time.
+  "layerNormBackward dw db": ([rows, cols], [, blocks]) => ({
+    groupSize: 64,
+    loop: Math.min(rows, GRAD_BLOCK_ROWS),
+    bytes: 4 * (4 * rows * cols + 2 * blocks * cols),
+    flops: 5 * rows * cols,
+  }),
+  "layerNormBackward dw db:sum": ([blocks, cols]) => ({
+    groupSize: 64,
+    loop: strided(blocks),
+    bytes: 4 * 2 * (blocks + 1) * cols,
+    flops: 2 * blocks * cols,
+  }),
+};
 
 export function layerNorm(
   ctx: GpuContext,
@@ -119,29 +143,51 @@ ${ROW_START}
     groups: rows,
   });
   if (dws === null && dbs === null) return;
-  const dw = dws === null ? dx : gpuBufferOf(dws, "layerNormBackward");
-  const db = dbs === null ? dx : gpuBufferOf(dbs, "layerNormBackward");
-  const dwCode = cachedCode(
+  const dw = dws === null ? null : gpuBufferOf(dws, "layerNormBackward");
+  const db = dbs === null ? null : gpuBufferOf(dbs, "layerNormBackward");
+  weightGrads(ctx, [g, x, mean, rstd], dw, db, rows, cols);
+}
+
+/**
+ * dw and db: column sums over the rows, in two passes so that no thread walks every row. The first
+ * gives each (block of 64 rows, column) its own thread, neighbouring threads on neighbouring columns;
+ * with more than one block, the second sums the blocks of each column (a workgroup a column and gradient).
+ */
+function weightGrads(
+  ctx: GpuContext,
+  [g, x, mean, rstd]: readonly GpuBuffer[],
+  dw: GpuBuffer | null,
+  db: GpuBuffer | null,
+  rows: number,
+  cols: number,
+): void {
+  const blocks = Math.max(1, Math.ceil(rows / GRAD_BLOCK_ROWS)); // no rows: one block writes zeros
+  const partial = blocks > 1 ? ctx.allocUninit("float32", 2 * blocks * cols) : null;
+  // One block writes the gradients themselves; more write their partial sums, dw's then db's.
+  const [pw, pb] = partial === null ? [dw ?? db!, db ?? dw!] : [partial, partial.subarray(blocks * cols)];
+  const code = cachedCode(
     "layerNormBackward dw db",
-    () => `${bindings([g, x, mean, rstd, dw, db])}
+    () => `${bindings([g, x, mean, rstd, pw, pb])}
 ${MAIN_64} {
-  let j = thread_id(wid, nwg, lid);
   let cols = pu(1u);
+  let j = wid.x * 64u + lid.x;
   if (j >= cols) { return; }
+  let block = wid.y;
+  let end = min(pu(0u), (block + 1u) * ${GRAD_BLOCK_ROWS}u);
   var sw = 0.0; var sb = 0.0;
-  for (var r = 0u; r < pu(0u); r++) {
+  for (var r = block * ${GRAD_BLOCK_ROWS}u; r < end; r++) {
     let gv = b0[pu(2u) + r * cols + j];
     sw += gv * (b1[pu(3u) + r * cols + j] - b2[pu(4u) + r]) * b3[pu(5u) + r];
     sb += gv;
   }
-  if (pu(8u) != 0u) { b4[pu(6u) + j] = sw; }
-  if (pu(9u) != 0u) { b5[pu(7u) + j] = sb; }
+  if (pu(8u) != 0u) { b4[pu(6u) + block * cols + j] = sw; }
+  if (pu(9u) != 0u) { b5[pu(7u) + block * cols + j] = sb; }
 }`,
   );
   ctx.run({
     kernel: "layerNormBackward dw db",
-    code: dwCode,
-    buffers: [g, x, mean, rstd, dw, db],
+    code,
+    buffers: [g, x, mean, rstd, pw, pb],
     params: [
       rows,
       cols,
@@ -149,11 +195,39 @@ ${MAIN_64} {
       x.offset,
       mean.offset,
       rstd.offset,
-      dw.offset,
-      db.offset,
-      dws ? 1 : 0,
-      dbs ? 1 : 0,
+      pw.offset,
+      pb.offset,
+      dw || partial ? 1 : 0,
+      db || partial ? 1 : 0,
     ],
-    groups: groupsFor(cols),
+    groups: [Math.ceil(cols / 64), blocks, 1],
   });
+  if (partial === null) return;
+  // The second pass: a workgroup a (column, gradient), its threads over the blocks.
+  const [ow, ob] = [dw ?? db!, db ?? dw!];
+  const sumCode = cachedCode(
+    "layerNormBackward dw db:sum",
+    () => `${bindings([partial, ow, ob])}
+${ROW_REDUCE}
+${MAIN_64} {
+  let j = wid.x; let cols = pu(1u); let blocks = pu(0u);
+  let which = wid.y; // 0: dw, 1: db
+  if (pu(5u + which) == 0u) { return; }
+  let first = pu(2u) + which * blocks * cols + j;
+  var s = 0.0;
+  for (var q = lid.x; q < blocks; q += 64u) { s += b0[first + q * cols]; }
+  s = row_sum(s, lid.x);
+  if (lid.x == 0u) {
+    if (which == 0u) { b1[pu(3u) + j] = s; } else { b2[pu(4u) + j] = s; }
+  }
+}`,
+  );
+  ctx.run({
+    kernel: "layerNormBackward dw db:sum",
+    code: sumCode,
+    buffers: [partial, ow, ob],
+    params: [blocks, cols, partial.offset, ow.offset, ob.offset, dw ? 1 : 0, db ? 1 : 0],
+    groups: [cols, 2, 1],
+  });
+  ctx.release(partial); // later users of the buffer are recorded after both passes
 }

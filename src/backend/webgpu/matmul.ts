@@ -5,12 +5,36 @@
  * 16×64 of B staged in workgroup memory and loaded so that neighbouring threads read neighbouring
  * addresses whichever way each matrix is stored; where the device has subgroups, `matmulKernel:
  * "subgroups"` runs that tile with quad broadcasts (SUBGROUPS below; not the default until a GPU shows it
- * faster: bench/webgpu-sgemm.ts compares them). Pipelines are cached by their code (context.ts).
+ * faster: bench/webgpu-sgemm.ts compares them). Pipelines are cached by their code (context.ts). A
+ * product of few tiles over a long k (a weight gradient) is split along k (split-k.ts).
  */
 import type { MatmulParams, Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import type { GpuContext } from "./context.js";
 import { bindings, cachedCode } from "./wgsl.js";
+import type { WorkOf, WorkTable } from "./work.js";
+import { splitK, sumSlices, WORK as SPLIT_WORK } from "./split-k.js";
+
+/**
+ * Work of each kernel (work.ts): a thread's serial loop is the k steps of its slice of k (BK or SMALL
+ * deep, unrolled); each workgroup loads its tile rows of A and columns of B over that slice.
+ */
+function tileWork(tile: number, depth: number): WorkOf {
+  return ([m, n, k, , , , , , , , , kSlice, slices], [gx, gy, gz]) => {
+    const kc = Math.min(k, kSlice);
+    return {
+      groupSize: 256,
+      loop: Math.ceil(kc / depth),
+      bytes: 4 * (gx * gy * gz * 2 * tile * kc + m * n * gz),
+      flops: (2 * m * n * k * gz) / slices,
+    };
+  };
+}
+export const WORK: WorkTable = {
+  "matmul:64x64": tileWork(64, 16),
+  "matmul:16x16": tileWork(16, 16),
+  ...SPLIT_WORK,
+};
 
 const SMALL = 16;
 const BIG = 64;
@@ -20,14 +44,19 @@ const BK = 16;
 const aIndex = (transA: boolean) => (transA ? "aBase + p * lda + row" : "aBase + row * lda + p");
 const bIndex = (transB: boolean) => (transB ? "bBase + col * ldb + p" : "bBase + p * ldb + col");
 
-// Parameters: m, n, k, lda, ldb, A offset, B offset, A and B batch strides, out offset, bias offset.
+// Parameters: m, n, k, lda, ldb, A offset, B offset, A and B batch strides, out offset, bias offset,
+// then k a slice and slices (split-k.ts): workgroup z is (batch, slice), and its product over
+// [kBegin, kEnd) goes to output matrix z (the slices' partial sums; the product itself with one slice).
 const PARAMS = `
   let m = pu(0u); let n = pu(1u); let k = pu(2u);
   let lda = pu(3u); let ldb = pu(4u);
-  let batch = wid.z;
+  let slices = pu(12u);
+  let batch = wid.z / slices;
+  let kBegin = (wid.z % slices) * pu(11u);
+  let kEnd = min(k, kBegin + pu(11u));
   let aBase = pu(5u) + batch * pu(7u);
   let bBase = pu(6u) + batch * pu(8u);
-  let cBase = pu(9u) + batch * m * n;`;
+  let cBase = pu(9u) + wid.z * m * n;`;
 
 /** With a bias (matmulBias), b3[bias offset + column] is added to each output as it is stored. */
 const plusBias = (bias: boolean, col: string) => (bias ? ` + b3[pu(10u) + ${col}]` : "");
@@ -41,14 +70,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let outRow = wid.y * ${SMALL}u + lid.y;
   let outCol = wid.x * ${SMALL}u + lid.x;
   var acc = 0.0;
-  for (var t = 0u; t < k; t += ${SMALL}u) {
+  for (var t = kBegin; t < kEnd; t += ${SMALL}u) {
     {
       let row = outRow; let p = t + lid.x;
-      As[lid.y][lid.x] = select(0.0, b0[${aIndex(transA)}], row < m && p < k);
+      As[lid.y][lid.x] = select(0.0, b0[${aIndex(transA)}], row < m && p < kEnd);
     }
     {
       let col = outCol; let p = t + lid.y;
-      Bs[lid.y][lid.x] = select(0.0, b1[${bIndex(transB)}], col < n && p < k);
+      Bs[lid.y][lid.x] = select(0.0, b1[${bIndex(transB)}], col < n && p < kEnd);
     }
     workgroupBarrier();
     for (var q = 0u; q < ${SMALL}u; q++) { acc = fma(As[lid.y][q], Bs[q][lid.x], acc); }
@@ -110,21 +139,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let row0 = wid.y * ${BIG}u; let col0 = wid.x * ${BIG}u;
   var acc: array<vec4<f32>, 4>;
   for (var i = 0u; i < 4u; i++) { acc[i] = vec4<f32>(0.0); }
-  for (var t = 0u; t < k; t += ${BK}u) {
+  for (var t = kBegin; t < kEnd; t += ${BK}u) {
     for (var s = 0u; s < 4u; s++) {
       let e = lid.x + s * 256u;
       {
         ${aCoords(transA)}
         let row = row0 + r; let pp = t + p;
         var v = 0.0;
-        if (row < m && pp < k) { let p = pp; v = b0[${aIndex(transA)}]; }
+        if (row < m && pp < kEnd) { let p = pp; v = b0[${aIndex(transA)}]; }
         As[p * ${BIG}u + r] = v;
       }
       {
         ${bCoords(transB)}
         let col = col0 + c; let pp = t + p;
         var v = 0.0;
-        if (col < n && pp < k) { let p = pp; v = b1[${bIndex(transB)}]; }
+        if (col < n && pp < kEnd) { let p = pp; v = b1[${bIndex(transB)}]; }
         Bs[(p * ${BIG}u + c) / 4u][c % 4u] = v;
       }
     }
@@ -175,17 +204,24 @@ export function matmul(
   const big = usesBigTile(p);
   const tile = big ? BIG : SMALL;
   const sub = big && ctx.matmulKernel === "subgroups";
-  const withBias = bias !== null;
+  const groups = Math.ceil(p.n / tile) * Math.ceil(p.m / tile) * p.batch;
+  const outputs = p.batch * p.m * p.n;
+  const { slices, kSlice } = splitK(groups, p.k, BK, p.batch, outputs);
+  // Split, the slices' partial products go to scratch and a second kernel sums them (adding the bias).
+  const partial = slices === 1 ? null : ctx.allocUninit("float32", slices * outputs);
+  const target = partial ?? out;
+  const withBias = bias !== null && partial === null;
   const name = big ? (sub ? "matmul:64x64:subgroups" : "matmul:64x64") : "matmul:16x16";
+  const tileBuffers = withBias ? [a, b, target, bias] : [a, b, target];
   ctx.run({
     kernel: withBias ? `${name}+bias` : name,
     // Every buffer is f32, so the code depends on the kernel, the transposes and the bias only.
     code: cachedCode(`matmul:${big}:${sub}:${p.transA}:${p.transB}:${withBias}`, () => {
-      const decl = bindings(buffers);
+      const decl = bindings(tileBuffers);
       if (!big) return smallCode(p.transA, p.transB, decl, withBias);
       return bigCode(p.transA, p.transB, decl, sub ? SUBGROUPS : TILED, withBias);
     }),
-    buffers,
+    buffers: tileBuffers,
     params: [
       p.m,
       p.n,
@@ -196,9 +232,14 @@ export function matmul(
       b.offset + p.bOffset,
       p.aBatchStride,
       p.bBatchStride,
-      out.offset,
-      bias === null ? 0 : bias.offset,
+      target.offset,
+      bias !== null && withBias ? bias.offset : 0,
+      kSlice,
+      slices,
     ],
-    groups: [Math.ceil(p.n / tile), Math.ceil(p.m / tile), p.batch],
+    groups: [Math.ceil(p.n / tile), Math.ceil(p.m / tile), p.batch * slices],
   });
+  if (partial === null) return;
+  sumSlices(ctx, partial, out, bias, { slices, outputs, mn: p.m * p.n, n: p.n });
+  ctx.release(partial); // later users of the buffer are recorded after both kernels
 }

@@ -7,6 +7,12 @@ import type { Storage } from "../types.js";
 import { gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { bindings, cachedCode, f32Bits, MAIN_64 } from "./wgsl.js";
+import type { WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts): four elements a thread, one Philox block (about 40 operations). */
+export const WORK: WorkTable = {
+  dropout: (p) => ({ groupSize: 64, loop: 1, bytes: 8 * p[0], flops: 10 * p[0] }),
+};
 
 /** `philox(ctr, key)`: the four words of Philox4x32-10 at counter ctr under key. */
 export const PHILOX_WGSL = /* wgsl */ `

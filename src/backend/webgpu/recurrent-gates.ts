@@ -9,6 +9,13 @@ import type { GateBackwardArgs, GateForwardArgs, RecurrentMode, Storage } from "
 import { GpuBuffer, gpuBufferOf } from "./buffer.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { bindings, cachedCode, MAIN_64, PARAM_WORDS } from "./wgsl.js";
+import { perElement, type WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts): one (row, unit) a thread, its gates read and written (about 12 words). */
+export const WORK: WorkTable = {
+  recurrentGatesForward: perElement(12, 20),
+  recurrentGatesBackward: perElement(16, 30),
+};
 
 /** Parameter words before the padding mask. */
 const FIXED_WORDS = 16;

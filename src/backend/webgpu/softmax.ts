@@ -4,6 +4,13 @@ import { gpuBufferOf } from "./buffer.js";
 import type { GpuContext } from "./context.js";
 import { maxAndSumExp, ROW_REDUCE, ROW_START } from "./rows.js";
 import { bindings, cachedCode, MAIN_64 } from "./wgsl.js";
+import { perRow, type WorkTable } from "./work.js";
+
+/** Work of each kernel (work.ts): a row walked three times (max, sum, output). */
+export const WORK: WorkTable = {
+  softmax: (p) => perRow(p[0], p[1], 3, 4, 5),
+  logSoftmax: (p) => perRow(p[0], p[1], 3, 4, 5),
+};
 
 export function softmax(
   ctx: GpuContext,
