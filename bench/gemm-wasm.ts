@@ -46,12 +46,22 @@ const SHAPES: Shape[] = [
   ...withBackward("gpt", 768, 512, 128),
   ...withBackward("gpt", 768, 128, 512),
   ...withBackward("gpt", 768, 65, 128),
-  // char-LSTM (B32 T64 H256): the input projection of the whole sequence, and one recurrent step.
-  ...withBackward("lstm", 2048, 1024, 256),
-  ...withBackward("lstm", 32, 1024, 256),
-  // MLP 784-256-10, B128.
-  ...withBackward("mlp", 128, 256, 784),
-  ...withBackward("mlp", 128, 10, 256),
+  // char-LSTM (B32 T64 E64 H256, vocabulary 65), as the step calls them: the input projection, its two
+  // gradients, the W_hh gradient, the head and its gradients; and one recurrent step's product.
+  { group: "lstm", m: 2048, n: 1024, k: 64, transB: true },
+  { group: "lstm", m: 2048, n: 64, k: 1024 },
+  { group: "lstm", m: 1024, n: 64, k: 2048, transA: true },
+  { group: "lstm", m: 1024, n: 256, k: 2048, transA: true },
+  { group: "lstm", m: 2048, n: 65, k: 256, transB: true },
+  { group: "lstm", m: 2048, n: 256, k: 65 },
+  { group: "lstm", m: 65, n: 256, k: 2048, transA: true },
+  { group: "lstm", m: 32, n: 1024, k: 256 },
+  // MLP 784-256-10, B128, as the step calls them (nn.Linear: x·Wᵀ; dX = dY·W; dW = dYᵀ·x).
+  { group: "mlp", m: 128, n: 256, k: 784, transB: true },
+  { group: "mlp", m: 256, n: 784, k: 128, transA: true },
+  { group: "mlp", m: 128, n: 10, k: 256, transB: true },
+  { group: "mlp", m: 128, n: 256, k: 10 },
+  { group: "mlp", m: 10, n: 256, k: 128, transA: true },
 ];
 
 const label = (s: Shape) =>
