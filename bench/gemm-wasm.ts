@@ -1,6 +1,7 @@
 /**
  * The wasm backend's sgemm beside the native addon's, interleaved in one process on sgemm 1024³ and
- * the GEMM shapes of the GPT, char-LSTM and MLP steps (forward A·B, backward A·Bᵀ and Aᵀ·B):
+ * the GEMM shapes of the GPT, char-LSTM and MLP steps (GPT: forward A·B, backward A·Bᵀ and Aᵀ·B; the
+ * others as their steps call them):
  * `GRADSTACK_NUM_THREADS=1 node build/bench/gemm-wasm.js [--rounds=5] [--only=sgemm,gpt,lstm,mlp]
  * [--module=FILE.wasm] [--no-native]`. Each round times native then wasm (the order flips every
  * round) for about 40 ms each, so the machine's load hits both alike; prints per shape the median
@@ -39,6 +40,15 @@ function withBackward(group: string, m: number, n: number, k: number): Shape[] {
   ];
 }
 
+/** nn.Linear's products as a step calls them: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x (W is out × in). */
+function linear(group: string, rows: number, out: number, inputs: number): Shape[] {
+  return [
+    { group, m: rows, n: out, k: inputs, transB: true },
+    { group, m: rows, n: inputs, k: out },
+    { group, m: out, n: inputs, k: rows, transA: true },
+  ];
+}
+
 const SHAPES: Shape[] = [
   { group: "sgemm", m: 1024, n: 1024, k: 1024 },
   // GPT (B12 T64 = 768 tokens, E128): q/k/v/proj, MLP up and down, the 65-character head.
@@ -46,22 +56,15 @@ const SHAPES: Shape[] = [
   ...withBackward("gpt", 768, 512, 128),
   ...withBackward("gpt", 768, 128, 512),
   ...withBackward("gpt", 768, 65, 128),
-  // char-LSTM (B32 T64 E64 H256, vocabulary 65), as the step calls them: the input projection, its two
-  // gradients, the W_hh gradient, the head and its gradients; and one recurrent step's product.
-  { group: "lstm", m: 2048, n: 1024, k: 64, transB: true },
-  { group: "lstm", m: 2048, n: 64, k: 1024 },
-  { group: "lstm", m: 1024, n: 64, k: 2048, transA: true },
+  // char-LSTM (B32 T64 E64 H256, vocabulary 65): the input projection and the head, the W_hh gradient
+  // of the whole sequence, and one recurrent step's product.
+  ...linear("lstm", 2048, 1024, 64),
+  ...linear("lstm", 2048, 65, 256),
   { group: "lstm", m: 1024, n: 256, k: 2048, transA: true },
-  { group: "lstm", m: 2048, n: 65, k: 256, transB: true },
-  { group: "lstm", m: 2048, n: 256, k: 65 },
-  { group: "lstm", m: 65, n: 256, k: 2048, transA: true },
   { group: "lstm", m: 32, n: 1024, k: 256 },
-  // MLP 784-256-10, B128, as the step calls them (nn.Linear: x·Wᵀ; dX = dY·W; dW = dYᵀ·x).
-  { group: "mlp", m: 128, n: 256, k: 784, transB: true },
-  { group: "mlp", m: 256, n: 784, k: 128, transA: true },
-  { group: "mlp", m: 128, n: 10, k: 256, transB: true },
-  { group: "mlp", m: 128, n: 256, k: 10 },
-  { group: "mlp", m: 10, n: 256, k: 128, transA: true },
+  // MLP 784-256-10, B128 (no gradient for the input).
+  ...linear("mlp", 128, 256, 784).filter((s) => s.transA || s.transB),
+  ...linear("mlp", 128, 10, 256),
 ];
 
 const label = (s: Shape) =>
