@@ -1,6 +1,7 @@
 /**
  * The wasm backend's sgemm beside the native addon's, interleaved in one process on sgemm 1024³ and
- * the GEMM shapes of the GPT, char-LSTM and MLP steps (forward A·B, backward A·Bᵀ and Aᵀ·B):
+ * the GEMM shapes of the GPT, char-LSTM and MLP steps (GPT: forward A·B, backward A·Bᵀ and Aᵀ·B; the
+ * others as their steps call them):
  * `GRADSTACK_NUM_THREADS=1 node build/bench/gemm-wasm.js [--rounds=5] [--only=sgemm,gpt,lstm,mlp]
  * [--module=FILE.wasm] [--no-native]`. Each round times native then wasm (the order flips every
  * round) for about 40 ms each, so the machine's load hits both alike; prints per shape the median
@@ -39,6 +40,15 @@ function withBackward(group: string, m: number, n: number, k: number): Shape[] {
   ];
 }
 
+/** nn.Linear's products as a step calls them: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x (W is out × in). */
+function linear(group: string, rows: number, out: number, inputs: number): Shape[] {
+  return [
+    { group, m: rows, n: out, k: inputs, transB: true },
+    { group, m: rows, n: inputs, k: out },
+    { group, m: out, n: inputs, k: rows, transA: true },
+  ];
+}
+
 const SHAPES: Shape[] = [
   { group: "sgemm", m: 1024, n: 1024, k: 1024 },
   // GPT (B12 T64 = 768 tokens, E128): q/k/v/proj, MLP up and down, the 65-character head.
@@ -46,12 +56,15 @@ const SHAPES: Shape[] = [
   ...withBackward("gpt", 768, 512, 128),
   ...withBackward("gpt", 768, 128, 512),
   ...withBackward("gpt", 768, 65, 128),
-  // char-LSTM (B32 T64 H256): the input projection of the whole sequence, and one recurrent step.
-  ...withBackward("lstm", 2048, 1024, 256),
-  ...withBackward("lstm", 32, 1024, 256),
-  // MLP 784-256-10, B128.
-  ...withBackward("mlp", 128, 256, 784),
-  ...withBackward("mlp", 128, 10, 256),
+  // char-LSTM (B32 T64 E64 H256, vocabulary 65): the input projection and the head, the W_hh gradient
+  // of the whole sequence, and one recurrent step's product.
+  ...linear("lstm", 2048, 1024, 64),
+  ...linear("lstm", 2048, 65, 256),
+  { group: "lstm", m: 1024, n: 256, k: 2048, transA: true },
+  { group: "lstm", m: 32, n: 1024, k: 256 },
+  // MLP 784-256-10, B128 (no gradient for the input).
+  ...linear("mlp", 128, 256, 784).filter((s) => s.transA || s.transB),
+  ...linear("mlp", 128, 10, 256),
 ];
 
 const label = (s: Shape) =>

@@ -90,6 +90,44 @@ void gemm_simd128(int64_t kc, const T* A, const T* B, T* C, int64_t ldc, int bet
     }
 }
 
+// The 4×4 block r[0..3] (rows) transposed in place into columns: V8 lowers these shuffles to x86's
+// unpack and move-half instructions, one each.
+inline __attribute__((always_inline)) void transpose4(v128_t (&r)[4]) {
+  const v128_t t0 = wasm_i32x4_shuffle(r[0], r[1], 0, 4, 1, 5);
+  const v128_t t1 = wasm_i32x4_shuffle(r[0], r[1], 2, 6, 3, 7);
+  const v128_t t2 = wasm_i32x4_shuffle(r[2], r[3], 0, 4, 1, 5);
+  const v128_t t3 = wasm_i32x4_shuffle(r[2], r[3], 2, 6, 3, 7);
+  r[0] = wasm_i64x2_shuffle(t0, t2, 0, 2);
+  r[1] = wasm_i64x2_shuffle(t0, t2, 1, 3);
+  r[2] = wasm_i64x2_shuffle(t1, t3, 0, 2);
+  r[3] = wasm_i64x2_shuffle(t1, t3, 1, 3);
+}
+
+// dst[p·W + c] = S[c·lds + p] for c < W (a multiple of 4) and p < kc: W contiguous runs (rows of a
+// row-major A, columns of a transposed B) interleaved into a packed panel, 4×4 blocks at a time. The
+// scalar loops gemm.cc falls back to ran element by element, and at every recurrent step and in every
+// product with a transposed operand this copy is on the GEMM's path.
+template <int W>
+void pack_runs(float* __restrict dst, const float* S, int64_t lds, int64_t kc) {
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+#pragma clang loop unroll(full)
+    for (int c0 = 0; c0 < W; c0 += 4) {
+      v128_t r[4];
+#pragma clang loop unroll(full)
+      for (int c = 0; c < 4; c++) r[c] = wasm_v128_load(S + (c0 + c) * lds + p);
+      transpose4(r);
+#pragma clang loop unroll(full)
+      for (int q = 0; q < 4; q++) wasm_v128_store(dst + (p + q) * W + c0, r[q]);
+    }
+  }
+  for (; p < kc; p++)
+    for (int c = 0; c < W; c++) dst[p * W + c] = S[c * lds + p];
+}
+
+void pack_an_4(float* dst, const float* A, int64_t lda, int64_t kc, int) { pack_runs<4>(dst, A, lda, kc); }
+void pack_bt_8(float* dst, const float* B, int64_t ldb, int64_t kc, int) { pack_runs<8>(dst, B, ldb, kc); }
+
 }  // namespace
 
 // The tile: 4 rows × 2 vectors. V8 on x86-64 gives SIMD128 15 registers (xmm15 is its scratch), and
@@ -109,6 +147,8 @@ constexpr int kUnroll = 8;
 
 bool wasm_kernels_f32(KernelInfo<float>* k) {
   *k = KernelInfo<float>{4, 8, gemm_simd128<float, 4, 2, kUnroll>, 256, 120, 4096, GS_WASM_ISA " 4x8"};
+  k->pack_an = pack_an_4;
+  k->pack_bt = pack_bt_8;
   return true;
 }
 

@@ -4,10 +4,14 @@
 // published as pool.cc publishes it: one 64-bit word, generation | tasks not yet claimed, that a
 // thread claims a task from with a compare-and-swap, so a worker that wakes after its job ended
 // claims nothing. Without workers (gs_set_threads never called, or 1) every job runs on the caller.
-// Notifies are sent only to threads that sleep. An idle thread may poll a while before it sleeps, as
+// Notifies are sent only to threads that sleep. An idle worker may poll a while before it sleeps, as
 // pool.cc's workers do (gs_set_spin; GRADSTACK_WASM_SPIN in Node): off by default, because wasm has no
 // way to yield the core between polls, and on a machine with more busy threads than cores (2 cores,
-// a loaded CI) polling workers delayed the caller more than it saved (BENCHMARKS.md).
+// a loaded CI) polling workers delayed the caller more than it saved (BENCHMARKS.md). The caller,
+// which has nothing else to do once its own tasks are done, polls briefly (CALLER_POLLS, a few
+// microseconds) before it sleeps: the workers' share of an evenly split job usually ends about when
+// the caller's does, and a sleep then costs a wake-up round trip (notify, the OS's wake latency) on
+// every parallel kernel.
 // The build without shared memory (no atomics: pages that are not cross-origin isolated) has no
 // workers at all: its pool runs every job on the caller.
 #include "pool.h"
@@ -29,8 +33,11 @@ std::atomic<int> busy{0};           // one job at a time
 std::atomic<uint32_t> worker_tasks{0};  // tasks the workers ran (tests check that they take part)
 std::atomic<int> sleepers{0};           // workers in (or about to enter) the wait on `wake`
 std::atomic<int> caller_sleeps{0};      // 1 while the caller waits on `finished`
-// Atomic loads an idle thread makes before it sleeps; 0: none.
+// Atomic loads an idle worker makes before it sleeps; 0: none.
 uint32_t spin_polls = 0;
+// Atomic loads the caller makes, waiting for the workers' tasks, before it sleeps.
+constexpr uint32_t CALLER_POLLS = 1 << 14;
+uint32_t caller_polls = CALLER_POLLS;
 // The job's fields, written before `state` publishes it and read only under a claim.
 TaskFn job_fn = nullptr;
 void* job_ctx = nullptr;
@@ -42,10 +49,10 @@ thread_local bool in_task = false;  // a task that calls run_tasks runs that cal
 inline uint32_t gen_of(uint64_t s) { return static_cast<uint32_t>(s >> 32); }
 inline uint32_t left_of(uint64_t s) { return static_cast<uint32_t>(s); }
 
-// Polls `ready` up to spin_polls times; whether it came true.
+// Polls `ready` up to `polls` times; whether it came true.
 template <class Ready>
-bool poll(const Ready& ready) {
-  for (uint32_t i = 0; i < spin_polls; i++)
+bool poll(const Ready& ready, uint32_t polls) {
+  for (uint32_t i = 0; i < polls; i++)
     if (ready()) return true;
   return false;
 }
@@ -99,7 +106,7 @@ void run_tasks(int64_t ntasks, TaskFn fn, void* ctx, int max_threads) {
   in_task = true;
   claim(generation, 0);
   in_task = false;
-  if (!poll([] { return finished.load(std::memory_order_acquire) == job_tasks; })) {
+  if (!poll([] { return finished.load(std::memory_order_acquire) == job_tasks; }, caller_polls)) {
     caller_sleeps.store(1, std::memory_order_seq_cst);
     for (uint32_t f = finished.load(std::memory_order_seq_cst); f != job_tasks;
          f = finished.load(std::memory_order_seq_cst))
@@ -114,8 +121,10 @@ void run_tasks(int64_t ntasks, TaskFn fn, void* ctx, int max_threads) {
 // Threads the pool may use, the caller included; set once, before the first kernel runs.
 GS_EXPORT(gs_set_threads) void gs_set_threads(int n) { gs::configured = n < 1 ? 1 : n; }
 
-// Polls an idle thread makes before it sleeps; set before the workers start.
+// Polls an idle worker makes before it sleeps; set before the workers start.
 GS_EXPORT(gs_set_spin) void gs_set_spin(unsigned polls) { gs::spin_polls = polls; }
+// Polls the caller makes before it sleeps waiting for the workers (default CALLER_POLLS).
+GS_EXPORT(gs_set_caller_spin) void gs_set_caller_spin(unsigned polls) { gs::caller_polls = polls; }
 
 // Workers parked so far, and the tasks they have run.
 GS_EXPORT(gs_workers_started) int gs_workers_started() { return gs::started.load(std::memory_order_acquire); }
@@ -127,7 +136,7 @@ GS_EXPORT(gs_worker) void gs_worker(int tid) {
   uint32_t seen = gs::wake.load(std::memory_order_acquire);
   for (;;) {
     uint32_t now = seen;
-    if (!gs::poll([&] { return (now = gs::wake.load(std::memory_order_acquire)) != seen; })) {
+    if (!gs::poll([&] { return (now = gs::wake.load(std::memory_order_acquire)) != seen; }, gs::spin_polls)) {
       gs::sleepers.fetch_add(1, std::memory_order_seq_cst);
       while ((now = gs::wake.load(std::memory_order_seq_cst)) == seen)
         __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int*>(&gs::wake), static_cast<int>(seen), -1);
@@ -153,6 +162,7 @@ void run_tasks(int64_t ntasks, TaskFn fn, void* ctx, int) {
 
 GS_EXPORT(gs_set_threads) void gs_set_threads(int) {}
 GS_EXPORT(gs_set_spin) void gs_set_spin(unsigned) {}
+GS_EXPORT(gs_set_caller_spin) void gs_set_caller_spin(unsigned) {}
 GS_EXPORT(gs_workers_started) int gs_workers_started() { return 0; }
 GS_EXPORT(gs_worker_tasks) unsigned gs_worker_tasks() { return 0; }
 #endif

@@ -29,6 +29,7 @@ export interface WasmExports {
   gs_isa(): number;
   gs_set_threads(n: number): void;
   gs_set_spin(polls: number): void;
+  gs_set_caller_spin(polls: number): void;
   gs_workers_started(): number;
   gs_worker_tasks(): number;
 }

@@ -2,8 +2,9 @@
  * The wasm backend's threads in Node: worker_threads, each running worker.ts over the same shared
  * memory. Threads: the `threads` option of `gs.wasm.init`, else GRADSTACK_WASM_THREADS, else
  * GRADSTACK_NUM_THREADS (as the native backend), else the core count. GRADSTACK_WASM_SPIN: the polls
- * an idle thread makes before it sleeps (native/src/pool_wasm.cc; 0: sleep at once). Browser bundles
- * get node-threads.browser.ts (Web Workers).
+ * an idle worker makes before it sleeps (native/src/pool_wasm.cc; 0: sleep at once);
+ * GRADSTACK_WASM_CALLER_SPIN: those the calling thread makes waiting for the workers (default 16384).
+ * Browser bundles get node-threads.browser.ts (Web Workers).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -19,8 +20,12 @@ export function wasmThreadCount(): number {
 
 /** Starts threads - 1 worker_threads on `wasm`'s memory. */
 export function startThreads(module: WasmModule, wasm: WasmInstance, threads: number): void {
-  const spin = Number.parseInt(process.env.GRADSTACK_WASM_SPIN ?? "", 10);
-  if (Number.isInteger(spin) && spin >= 0) wasm.exports.gs_set_spin(Math.min(spin, 2 ** 32 - 1));
+  const polls = (name: string, set: (n: number) => void) => {
+    const n = Number.parseInt(process.env[name] ?? "", 10);
+    if (Number.isInteger(n) && n >= 0) set(Math.min(n, 2 ** 32 - 1));
+  };
+  polls("GRADSTACK_WASM_SPIN", (n) => wasm.exports.gs_set_spin(n));
+  polls("GRADSTACK_WASM_CALLER_SPIN", (n) => wasm.exports.gs_set_caller_spin(n));
   startWorkers(module, wasm, threads, (start, failed) => {
     const worker = new Worker(new URL("./worker.js", import.meta.url), {
       workerData: start,
