@@ -1,0 +1,49 @@
+/**
+ * Host storage for the native backend: typed arrays over the addon's arena (native/src/host_arena.cc),
+ * whose blocks come back for reuse as soon as V8 collects the ArrayBuffer over them. Fresh ordinary
+ * ArrayBuffers count as V8 external memory and make V8 collect every few tens of MiB (a GPT step's
+ * activations cost a collection per step, ~15 µs an allocation); arena blocks do not, and a collection
+ * that does run gives them back, in a synchronous loop too. The arena serves the main thread only and
+ * stays under a budget; otherwise allocation is cpu-js's (host-storage.ts). Released arrays (the
+ * autograd engine's temporaries) still go to host-pool.ts first.
+ */
+import type { DeviceStorage } from "./device.js";
+import { allocHost, allocHostUninit } from "./host-storage.js";
+import { takePooled } from "./host-pool.js";
+import type { DType, Storage } from "./types.js";
+
+/** The addon's arena: an ArrayBuffer of `bytes` uncleared bytes, or undefined when it declines. */
+export type HostAlloc = (bytes: number) => ArrayBuffer | undefined;
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+/** Smaller arrays cost less to make in JS than a call into the addon. */
+const MIN_BYTES = 1024;
+
+function arenaArray(hostAlloc: HostAlloc, dtype: DType, n: number): Storage | undefined {
+  const bytes = n * BYTES[dtype];
+  if (bytes < MIN_BYTES) return undefined;
+  const buffer = hostAlloc(bytes);
+  if (buffer === undefined) return undefined;
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buffer);
+    case "float64":
+      return new Float64Array(buffer);
+    case "int32":
+      return new Int32Array(buffer);
+    case "bool":
+      return new Uint8Array(buffer);
+  }
+}
+
+/** `alloc` and `allocUninit` over the arena (pool first, then arena, then ordinary arrays). */
+export function arenaStorage(hostAlloc: HostAlloc): Pick<DeviceStorage, "alloc" | "allocUninit"> {
+  return {
+    alloc: (dtype, n) => {
+      const buf = takePooled(dtype, n) ?? arenaArray(hostAlloc, dtype, n);
+      return buf === undefined ? allocHost(dtype, n) : buf.fill(0);
+    },
+    allocUninit: (dtype, n) =>
+      takePooled(dtype, n) ?? arenaArray(hostAlloc, dtype, n) ?? allocHostUninit(dtype, n),
+  };
+}
