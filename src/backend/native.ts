@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isMainThread } from "node:worker_threads";
 
 import { cpuJs } from "./cpu-js.js";
 import { NATIVE_KERNELS, type ArgKind } from "./native-kernels.js";
@@ -158,7 +159,8 @@ function wrap(addon: Addon): NativeBackend | null {
     if (typeof fn === "function") native[name] = nativeMethod(name, kinds, fn as AddonKernel, scratch, cpuJs);
   }
   const nativeKernels = Object.keys(native) as KernelName[];
-  const hostAlloc = addon.hostAlloc;
+  // The arena serves one isolate: the main thread's (a worker's blocks would stay its own).
+  const hostAlloc = isMainThread ? addon.hostAlloc : undefined;
   return {
     ...cpuJs,
     ...(hostAlloc === undefined ? {} : arenaStorage(hostAlloc)),
