@@ -2,7 +2,8 @@
  * The native backend's arena (native/src/host_arena.cc, backend/native-host-storage.ts): a block comes
  * back for reuse once V8 has collected every view of it (typed array, subarray, Buffer, a copy
  * transferred elsewhere), never before; dropped blocks are reused in a synchronous loop, held memory
- * stays under the budget, and `alloc` still clears a reused block. Skips without the addon.
+ * stays under the budget, `alloc` still clears a reused block, and `release` gives a block back once.
+ * Skips without the addon.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -114,3 +115,24 @@ test("alloc clears a reused block; allocUninit of a small or empty array still w
   const ints = be!.alloc("int32", 5000);
   assert.ok(ints instanceof Int32Array && ints.length === 5000 && ints.every((v) => v === 0));
 });
+
+test(
+  "release gives a block back at once, and a second release of the same array does nothing",
+  { skip },
+  () => {
+    const before = nativeArenaStats()!;
+    const a = be!.allocUninit!("float32", N);
+    be!.release!(a);
+    const afterRelease = nativeArenaStats()!;
+    assert.equal(afterRelease.releasedBytes - before.releasedBytes, 4 * N);
+    const b = be!.allocUninit!("float32", N).fill(1); // the block a had: the free list is last-in first-out
+    assert.equal(nativeArenaStats()!.reused - afterRelease.reused, 1);
+    be!.release!(a); // stale: b holds that block now
+    assert.equal(nativeArenaStats()!.releasedBytes, afterRelease.releasedBytes);
+    for (let i = 0; i < 8; i++) be!.allocUninit!("float32", N).fill(-1);
+    assert.ok(
+      b.every((v) => v === 1),
+      "a block was handed out twice",
+    );
+  },
+);

@@ -22,6 +22,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -44,9 +45,13 @@ struct Arena {
   v8::Isolate* isolate = nullptr;
   std::unordered_map<size_t, std::vector<void*>> free_blocks;  // by size in bytes
   std::vector<Block*> collected;  // ArrayBuffer collected, store maybe not yet swept
+  std::unordered_map<v8::BackingStore*, Block*> live;  // blocks in live ArrayBuffers, by store
+  // Stores of blocks given back by hostRelease while their ArrayBuffer lives: a second release of
+  // that ArrayBuffer is ignored. Entries expire once V8 sweeps the ArrayBuffer.
+  std::unordered_map<v8::BackingStore*, std::weak_ptr<v8::BackingStore>> released;
   size_t live_bytes = 0;  // in ArrayBuffers, live or collected
   size_t free_bytes = 0;
-  double made = 0, reused = 0, returned = 0;
+  double made = 0, reused = 0, returned = 0, released_bytes = 0;
 };
 
 Arena arena;
@@ -54,7 +59,21 @@ Arena arena;
 void on_collected(const v8::WeakCallbackInfo<Block>& info) {
   Block* b = info.GetParameter();
   b->handle.Reset();
+  arena.live.erase(b->store.get());
   arena.collected.push_back(b);
+}
+
+void to_free_list(Block* b) {
+  arena.live_bytes -= b->bytes;
+  arena.free_bytes += b->bytes;
+  arena.free_blocks[b->bytes].push_back(b->store->Data());
+  arena.returned++;
+  delete b;
+}
+
+void forget_swept_releases() {
+  for (auto it = arena.released.begin(); it != arena.released.end();)
+    it = it->second.expired() ? arena.released.erase(it) : std::next(it);
 }
 
 // Moves the collected blocks that no ArrayBuffer references any more to the free lists.
@@ -65,13 +84,10 @@ void reclaim() {
       arena.collected[kept++] = b;
       continue;
     }
-    arena.live_bytes -= b->bytes;
-    arena.free_bytes += b->bytes;
-    arena.free_blocks[b->bytes].push_back(b->store->Data());
-    arena.returned++;
-    delete b;
+    to_free_list(b);
   }
   arena.collected.resize(kept);
+  forget_swept_releases();
 }
 
 // Frees free blocks (of any size) until `bytes` more fit in the budget; false when they cannot.
@@ -114,6 +130,12 @@ napi_value to_napi(v8::Local<v8::Value> v) {
   return r;
 }
 
+v8::Local<v8::Value> to_v8(napi_value v) {
+  v8::Local<v8::Value> r;
+  std::memcpy(static_cast<void*>(&r), &v, sizeof(v));
+  return r;
+}
+
 // hostAlloc(bytes): an ArrayBuffer of `bytes` uncleared bytes from the arena, or undefined.
 napi_value HostAlloc(napi_env env, napi_callback_info info) {
   napi_value undefined;
@@ -136,18 +158,54 @@ napi_value HostAlloc(napi_env env, napi_callback_info info) {
   v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, store);
   Block* b = new Block{v8::Global<v8::ArrayBuffer>(isolate, buffer), std::move(store), bytes};
   b->handle.SetWeak(b, on_collected, v8::WeakCallbackType::kParameter);
+  arena.live[b->store.get()] = b;
   arena.live_bytes += bytes;
   return to_napi(buffer);
 }
 
-// hostArenaStats(): [bytes in ArrayBuffers (live or collected), free bytes, blocks made, blocks
-// reused, blocks returned, budget].
-napi_value HostArenaStats(napi_env env, napi_callback_info) {
-  const double values[] = {double(arena.live_bytes), double(arena.free_bytes), arena.made,
-                           arena.reused,             arena.returned,           double(kBudgetBytes)};
+// hostRelease(arrayBuffer): gives back the block of an ArrayBuffer that hostAlloc made and that nothing
+// will read or write again (the caller guarantees it, as for the host pool: the autograd engine's
+// temporaries), without waiting for V8 to collect it: the next allocation wraps the block in a new,
+// young ArrayBuffer, which a scavenge can collect (a buffer kept in a pool grows old, and old garbage
+// waits for a full collection). Returns 1 when given back, 2 when that ArrayBuffer was given back
+// before (nothing to do), 0 when it is not the arena's.
+napi_value HostRelease(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t result = 0;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool is_buffer = false;
+  if (argc >= 1 && v8::Isolate::GetCurrent() == arena.isolate &&
+      napi_is_arraybuffer(env, argv[0], &is_buffer) == napi_ok && is_buffer) {
+    v8::Local<v8::ArrayBuffer> buffer = to_v8(argv[0]).As<v8::ArrayBuffer>();
+    std::shared_ptr<v8::BackingStore> store = buffer->GetBackingStore();
+    auto it = arena.live.find(store.get());
+    if (it != arena.live.end()) {
+      Block* b = it->second;
+      arena.live.erase(it);
+      b->handle.Reset();  // no callback when V8 collects it
+      if (arena.released.size() >= 4096) forget_swept_releases();
+      arena.released[store.get()] = store;
+      arena.released_bytes += double(b->bytes);
+      to_free_list(b);
+      result = 1;
+    } else if (arena.released.count(store.get()) != 0) {
+      result = 2;
+    }
+  }
   napi_value out;
-  napi_create_array_with_length(env, 6, &out);
-  for (uint32_t i = 0; i < 6; i++) {
+  napi_create_int32(env, result, &out);
+  return out;
+}
+
+// hostArenaStats(): [bytes in ArrayBuffers (live or collected), free bytes, blocks made, blocks
+// reused, blocks returned (collected or released), budget, bytes given back by hostRelease].
+napi_value HostArenaStats(napi_env env, napi_callback_info) {
+  const double values[] = {double(arena.live_bytes), double(arena.free_bytes), arena.made, arena.reused,
+                           arena.returned, double(kBudgetBytes), arena.released_bytes};
+  napi_value out;
+  napi_create_array_with_length(env, 7, &out);
+  for (uint32_t i = 0; i < 7; i++) {
     napi_value v;
     napi_create_double(env, values[i], &v);
     napi_set_element(env, out, i, v);
@@ -161,9 +219,10 @@ void register_host_arena(napi_env env, napi_value exports) {
   const napi_property_attributes attr = napi_enumerable;
   napi_property_descriptor d[] = {
       {"hostAlloc", nullptr, HostAlloc, nullptr, nullptr, nullptr, attr, nullptr},
+      {"hostRelease", nullptr, HostRelease, nullptr, nullptr, nullptr, attr, nullptr},
       {"hostArenaStats", nullptr, HostArenaStats, nullptr, nullptr, nullptr, attr, nullptr},
   };
-  napi_define_properties(env, exports, 2, d);
+  napi_define_properties(env, exports, 3, d);
 }
 
 }  // namespace gs

@@ -9,11 +9,13 @@
  */
 import type { DeviceStorage } from "./device.js";
 import { allocHost, allocHostUninit } from "./host-storage.js";
-import { takePooled } from "./host-pool.js";
+import { releaseHost, takePooled } from "./host-pool.js";
 import type { DType, Storage } from "./types.js";
 
 /** The addon's arena: an ArrayBuffer of `bytes` uncleared bytes, or undefined when it declines. */
 export type HostAlloc = (bytes: number) => ArrayBuffer | undefined;
+/** Gives an arena ArrayBuffer's block back now: 1 done, 2 given back before, 0 not the arena's. */
+export type HostRelease = (buffer: ArrayBufferLike) => number;
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 /** Smaller arrays cost less to make in JS than a call into the addon. */
@@ -36,9 +38,20 @@ function arenaArray(hostAlloc: HostAlloc, dtype: DType, n: number): Storage | un
   }
 }
 
-/** `alloc` and `allocUninit` over the arena (pool first, then arena, then ordinary arrays). */
-export function arenaStorage(hostAlloc: HostAlloc): Pick<DeviceStorage, "alloc" | "allocUninit"> {
+/**
+ * `alloc` and `allocUninit` over the arena (pool first, then arena, then ordinary arrays), and
+ * `release`, which gives an arena array's block straight back (its next use is a new, young
+ * ArrayBuffer that a scavenge can collect, where a pooled array would grow old) and pools the others.
+ */
+export function arenaStorage(
+  hostAlloc: HostAlloc,
+  hostRelease: HostRelease,
+): Pick<DeviceStorage, "alloc" | "allocUninit" | "release"> {
   return {
+    release: (buf) => {
+      const whole = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
+      if (!whole || hostRelease(buf.buffer) === 0) releaseHost(buf);
+    },
     alloc: (dtype, n) => {
       const buf = takePooled(dtype, n) ?? arenaArray(hostAlloc, dtype, n);
       return buf === undefined ? allocHost(dtype, n) : buf.fill(0);

@@ -21,7 +21,7 @@ import { isMainThread } from "node:worker_threads";
 import { cpuJs } from "./cpu-js.js";
 import { NATIVE_KERNELS, type ArgKind } from "./native-kernels.js";
 import { nativeMethod, type AddonKernel } from "./native-pack.js";
-import { arenaStorage, type HostAlloc } from "./native-host-storage.js";
+import { arenaStorage, type HostAlloc, type HostRelease } from "./native-host-storage.js";
 import type { Backend, KernelName } from "./types.js";
 
 /** What the compiled addon exports (see native/src/addon.cc): its kernels by name, and these. */
@@ -34,7 +34,8 @@ interface Addon {
   setScratch(scratch: Float64Array): boolean;
   /** Memory for typed arrays, reused once V8 collects them (addon builds before it lack these). */
   hostAlloc?: HostAlloc;
-  /** [bytes in live ArrayBuffers, free bytes, blocks made, reused, returned, budget]. */
+  hostRelease?: HostRelease;
+  /** [bytes in live ArrayBuffers, free bytes, blocks made, reused, returned, budget, released bytes]. */
   hostArenaStats?: () => number[];
   readonly [kernel: string]: unknown;
 }
@@ -82,17 +83,19 @@ export interface ArenaStats {
   freeBytes: number;
   made: number;
   reused: number;
-  /** Blocks that came back after V8 collected their ArrayBuffer. */
+  /** Blocks that came back: after V8 collected their ArrayBuffer, or through `release`. */
   returned: number;
   budgetBytes: number;
+  /** Bytes given back through `release` (the autograd engine's temporaries) so far. */
+  releasedBytes: number;
 }
 
 /** The native arena's state, or null when the addon (or its arena) is not loaded. */
 export function nativeArenaStats(): ArenaStats | null {
   const stats = cached !== undefined && "addon" in cached ? cached.addon.hostArenaStats : undefined;
   if (stats === undefined) return null;
-  const [liveBytes, freeBytes, made, reused, returned, budgetBytes] = stats();
-  return { liveBytes, freeBytes, made, reused, returned, budgetBytes };
+  const [liveBytes, freeBytes, made, reused, returned, budgetBytes, releasedBytes] = stats();
+  return { liveBytes, freeBytes, made, reused, returned, budgetBytes, releasedBytes };
 }
 
 /** The folder holding gradstack's package.json: compiled files live in dist/backend/ or build/src/backend/. */
@@ -160,10 +163,11 @@ function wrap(addon: Addon): NativeBackend | null {
   }
   const nativeKernels = Object.keys(native) as KernelName[];
   // The arena serves one isolate: the main thread's (a worker's blocks would stay its own).
-  const hostAlloc = isMainThread ? addon.hostAlloc : undefined;
+  const { hostAlloc, hostRelease } = addon;
+  const arena = isMainThread && hostAlloc !== undefined && hostRelease !== undefined;
   return {
     ...cpuJs,
-    ...(hostAlloc === undefined ? {} : arenaStorage(hostAlloc)),
+    ...(arena ? arenaStorage(hostAlloc, hostRelease) : {}),
     ...(native as Partial<Backend>),
     name: "cpu-native",
     threads: addon.threads,
