@@ -34,18 +34,20 @@ function collectAndReuse(value: number): void {
   churn(64, value);
 }
 
+/** Three rounds of collectAndReuse, checking that blocks did come back (else a test proves nothing). */
+function reuseCollectedBlocks(value: number): void {
+  const before = nativeArenaStats()!.returned;
+  for (let round = 0; round < 3; round++) collectAndReuse(value);
+  assert.ok(nativeArenaStats()!.returned > before, "no block came back: the test would prove nothing");
+}
+
 test("a block whose typed array died but a view lives is not handed out again", { skip }, () => {
   let a: Float32Array | null = be!.allocUninit!("float32", N) as Float32Array;
   a.fill(1.5);
   const sub = a.subarray(100, 200);
   const bytes = Buffer.from(a.buffer, 4 * 1000, 400);
   a = null;
-  const returnedBefore = nativeArenaStats()!.returned;
-  for (let round = 0; round < 3; round++) collectAndReuse(-7);
-  assert.ok(
-    nativeArenaStats()!.returned > returnedBefore,
-    "no block came back: the test would prove nothing",
-  );
+  reuseCollectedBlocks(-7);
   assert.ok(
     sub.every((v) => v === 1.5),
     "a subarray's block was handed out while the subarray lived",
@@ -68,12 +70,7 @@ function transferredBlock(value: number): ArrayBuffer {
 
 test("a buffer transferred elsewhere keeps its block until that copy dies too", { skip }, () => {
   const moved = transferredBlock(2.5);
-  const returnedBefore = nativeArenaStats()!.returned;
-  for (let round = 0; round < 3; round++) collectAndReuse(-9);
-  assert.ok(
-    nativeArenaStats()!.returned > returnedBefore,
-    "no block came back: the test would prove nothing",
-  );
+  reuseCollectedBlocks(-9);
   assert.ok(
     new Float32Array(moved).every((v) => v === 2.5),
     "a transferred block was handed out again",

@@ -8,7 +8,7 @@
  * autograd engine's temporaries) still go to host-pool.ts first.
  */
 import type { DeviceStorage } from "./device.js";
-import { allocHost, allocHostUninit } from "./host-storage.js";
+import { allocHost, allocHostUninit, BYTES, hostView } from "./host-storage.js";
 import { releaseHost, takePooled } from "./host-pool.js";
 import type { DType, Storage } from "./types.js";
 
@@ -17,7 +17,6 @@ export type HostAlloc = (bytes: number) => ArrayBuffer | undefined;
 /** Gives an arena ArrayBuffer's block back now: 1 done, 2 given back before, 0 not the arena's. */
 export type HostRelease = (buffer: ArrayBufferLike) => number;
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 /** Smaller arrays cost less to make in JS than a call into the addon. */
 const MIN_BYTES = 1024;
 
@@ -25,17 +24,7 @@ function arenaArray(hostAlloc: HostAlloc, dtype: DType, n: number): Storage | un
   const bytes = n * BYTES[dtype];
   if (bytes < MIN_BYTES) return undefined;
   const buffer = hostAlloc(bytes);
-  if (buffer === undefined) return undefined;
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(buffer);
-    case "float64":
-      return new Float64Array(buffer);
-    case "int32":
-      return new Int32Array(buffer);
-    case "bool":
-      return new Uint8Array(buffer);
-  }
+  return buffer === undefined ? undefined : hostView(dtype, buffer, n);
 }
 
 /**
