@@ -45,6 +45,8 @@ struct Arena {
   v8::Isolate* isolate = nullptr;
   std::unordered_map<size_t, std::vector<void*>> free_blocks;  // by size in bytes
   std::vector<Block*> collected;  // ArrayBuffer collected, store maybe not yet swept
+  size_t collected_at_last_look = 0;
+  int misses_since_look = 0;
   std::unordered_map<v8::BackingStore*, Block*> live;  // blocks in live ArrayBuffers, by store
   // Stores of blocks given back by hostRelease while their ArrayBuffer lives: a second release of
   // that ArrayBuffer is ignored. Entries expire once V8 sweeps the ArrayBuffer.
@@ -87,7 +89,20 @@ void reclaim() {
     to_free_list(b);
   }
   arena.collected.resize(kept);
+  arena.collected_at_last_look = kept;
   forget_swept_releases();
+}
+
+// Whether a miss should look through the collected blocks again: when more were collected since the
+// last look, or every 32nd miss (V8 sweeps in the background, so a store may have been let go since).
+// Looking on every miss cost a pass over thousands of blocks per allocation while the sweeper lagged.
+bool worth_reclaiming() {
+  if (arena.collected.empty()) return false;
+  if (arena.collected.size() != arena.collected_at_last_look || ++arena.misses_since_look >= 32) {
+    arena.misses_since_look = 0;
+    return true;
+  }
+  return false;
 }
 
 // Frees free blocks (of any size) until `bytes` more fit in the budget; false when they cannot.
@@ -105,7 +120,7 @@ bool make_room(size_t bytes) {
 
 void* take_block(size_t bytes) {
   auto it = arena.free_blocks.find(bytes);
-  if ((it == arena.free_blocks.end() || it->second.empty()) && !arena.collected.empty()) {
+  if ((it == arena.free_blocks.end() || it->second.empty()) && worth_reclaiming()) {
     reclaim();
     it = arena.free_blocks.find(bytes);
   }
@@ -136,13 +151,15 @@ v8::Local<v8::Value> to_v8(napi_value v) {
   return r;
 }
 
-// hostAlloc(bytes): an ArrayBuffer of `bytes` uncleared bytes from the arena, or undefined.
+// hostAlloc(bytes, zeroed): an ArrayBuffer of `bytes` bytes from the arena, cleared when `zeroed` is
+// true (memset here runs several times faster than TypedArray.prototype.fill), or undefined.
 napi_value HostAlloc(napi_env env, napi_callback_info info) {
   napi_value undefined;
   napi_get_undefined(env, &undefined);
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   double requested = 0;
+  bool zeroed = false;
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
       napi_get_value_double(env, argv[0], &requested) != napi_ok || !(requested >= 1) ||
       requested > double(kBudgetBytes))
@@ -150,9 +167,11 @@ napi_value HostAlloc(napi_env env, napi_callback_info info) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   if (arena.isolate == nullptr) arena.isolate = isolate;
   if (isolate != arena.isolate) return undefined;
+  if (argc >= 2) napi_get_value_bool(env, argv[1], &zeroed);
   const size_t bytes = static_cast<size_t>(requested);
   void* data = take_block(bytes);
   if (data == nullptr) return undefined;
+  if (zeroed) std::memset(data, 0, bytes);
   std::shared_ptr<v8::BackingStore> store =
       v8::ArrayBuffer::NewBackingStore(data, bytes, v8::BackingStore::EmptyDeleter, nullptr);
   v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, store);

@@ -12,18 +12,18 @@ import { allocHost, allocHostUninit, BYTES, hostView } from "./host-storage.js";
 import { releaseHost, takePooled } from "./host-pool.js";
 import type { DType, Storage } from "./types.js";
 
-/** The addon's arena: an ArrayBuffer of `bytes` uncleared bytes, or undefined when it declines. */
-export type HostAlloc = (bytes: number) => ArrayBuffer | undefined;
+/** The addon's arena: an ArrayBuffer of `bytes` bytes (cleared if `zeroed`), or undefined when it declines. */
+export type HostAlloc = (bytes: number, zeroed: boolean) => ArrayBuffer | undefined;
 /** Gives an arena ArrayBuffer's block back now: 1 done, 2 given back before, 0 not the arena's. */
 export type HostRelease = (buffer: ArrayBufferLike) => number;
 
 /** Smaller arrays cost less to make in JS than a call into the addon. */
 const MIN_BYTES = 1024;
 
-function arenaArray(hostAlloc: HostAlloc, dtype: DType, n: number): Storage | undefined {
+function arenaArray(hostAlloc: HostAlloc, dtype: DType, n: number, zeroed: boolean): Storage | undefined {
   const bytes = n * BYTES[dtype];
   if (bytes < MIN_BYTES) return undefined;
-  const buffer = hostAlloc(bytes);
+  const buffer = hostAlloc(bytes, zeroed);
   return buffer === undefined ? undefined : hostView(dtype, buffer, n);
 }
 
@@ -41,11 +41,9 @@ export function arenaStorage(
       const whole = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
       if (!whole || hostRelease(buf.buffer) === 0) releaseHost(buf);
     },
-    alloc: (dtype, n) => {
-      const buf = takePooled(dtype, n) ?? arenaArray(hostAlloc, dtype, n);
-      return buf === undefined ? allocHost(dtype, n) : buf.fill(0);
-    },
+    alloc: (dtype, n) =>
+      takePooled(dtype, n)?.fill(0) ?? arenaArray(hostAlloc, dtype, n, true) ?? allocHost(dtype, n),
     allocUninit: (dtype, n) =>
-      takePooled(dtype, n) ?? arenaArray(hostAlloc, dtype, n) ?? allocHostUninit(dtype, n),
+      takePooled(dtype, n) ?? arenaArray(hostAlloc, dtype, n, false) ?? allocHostUninit(dtype, n),
   };
 }
