@@ -4,6 +4,7 @@
       "target_name": "gradstack_native",
       "sources": [
         "src/addon.cc",
+        "src/host_arena.cc",
         "src/kernel_table.cc",
         "src/elementwise.cc",
         "src/binary.cc",

@@ -22,7 +22,7 @@ const SRC = "native/src";
 export const CLANG = "clang++-19";
 
 /** Files of native/src that only the Node addon compiles: N-API glue, OS threads, x86 intrinsics. */
-const NATIVE_ONLY = new Set(["addon.cc", "pool.cc", "gemm_x86.cc"]);
+const NATIVE_ONLY = new Set(["addon.cc", "host_arena.cc", "pool.cc", "gemm_x86.cc"]);
 
 export const COMPILE_FLAGS = [
   "--target=wasm32-wasi",

@@ -5,10 +5,13 @@ import assert from "node:assert/strict";
 import * as gs from "../src/index.js";
 import { pooledHostBytes, releaseHost, takePooled } from "../src/backend/host-pool.js";
 import { loadedWasm } from "../src/backend/wasm/load.js";
+import { nativeArenaStats } from "../src/backend/native.js";
 
-/** Bytes given back so far: to the host pool, or to the wasm backend's allocator. */
+/** Bytes given back so far: to the host pool (and the native backend's arena), or to the wasm backend's allocator. */
 const releasedBytes = (): number =>
-  gs.backend().name === "wasm" ? loadedWasm()!.heap.releasedBytes : pooledHostBytes();
+  gs.backend().name === "wasm"
+    ? loadedWasm()!.heap.releasedBytes
+    : pooledHostBytes() + (gs.backend().name === "cpu-native" ? (nativeArenaStats()?.releasedBytes ?? 0) : 0);
 
 /** A step that allocates many gradient temporaries of the same sizes as `x`'s. */
 function lossOf(x: gs.Tensor, w: gs.Tensor): gs.Tensor {

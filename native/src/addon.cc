@@ -17,6 +17,11 @@
 #include "ops.h"
 #include "pool.h"
 
+namespace gs {
+// host_arena.cc: hostAlloc/hostArenaStats, memory for typed arrays reused once V8 collects them.
+void register_host_arena(napi_env env, napi_value exports);
+}  // namespace gs
+
 namespace {
 
 using gs::Arr;
@@ -141,6 +146,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const napi_property_attributes attr = napi_enumerable;
   napi_property_descriptor set_scratch = {"setScratch", nullptr, SetScratch, nullptr, nullptr, nullptr, attr, nullptr};
   napi_define_properties(env, exports, 1, &set_scratch);
+  gs::register_host_arena(env, exports);
   for (size_t i = 0; i < gs::KERNEL_COUNT; i++) {
     const Kernel& k = KERNELS[i];
     napi_property_descriptor d = {k.name, nullptr, Call, nullptr, nullptr, nullptr, attr, const_cast<Kernel*>(&k)};

@@ -20,22 +20,15 @@ export function allocHost(dtype: DType, n: number): Storage {
   }
 }
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+/** Bytes per element of each dtype's typed array. */
+export const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
 /** Node's allocator of uncleared memory, where there is one (not in browsers). */
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
 const unsafeBytes = NodeBuffer === undefined ? undefined : (size: number) => NodeBuffer.allocUnsafeSlow(size);
 
-/**
- * A typed array of n elements whose contents are unspecified: a pooled one if any, else new memory
- * that is not cleared where the platform allows it (clearing a fresh multi-megabyte array costs as
- * much as the kernel that then overwrites it).
- */
-export function allocHostUninit(dtype: DType, n: number): Storage {
-  const pooled = takePooled(dtype, n);
-  if (pooled !== undefined) return pooled;
-  if (unsafeBytes === undefined || n * BYTES[dtype] < 4096) return allocHost(dtype, n);
-  const { buffer } = unsafeBytes(n * BYTES[dtype]);
+/** A typed array of `dtype` over the first n elements of `buffer`. */
+export function hostView(dtype: DType, buffer: ArrayBufferLike, n: number): Storage {
   switch (dtype) {
     case "float32":
       return new Float32Array(buffer, 0, n);
@@ -46,6 +39,18 @@ export function allocHostUninit(dtype: DType, n: number): Storage {
     case "bool":
       return new Uint8Array(buffer, 0, n);
   }
+}
+
+/**
+ * A typed array of n elements whose contents are unspecified: a pooled one if any, else new memory
+ * that is not cleared where the platform allows it (clearing a fresh multi-megabyte array costs as
+ * much as the kernel that then overwrites it).
+ */
+export function allocHostUninit(dtype: DType, n: number): Storage {
+  const pooled = takePooled(dtype, n);
+  if (pooled !== undefined) return pooled;
+  if (unsafeBytes === undefined || n * BYTES[dtype] < 4096) return allocHost(dtype, n);
+  return hostView(dtype, unsafeBytes(n * BYTES[dtype]).buffer, n);
 }
 
 export const hostStorage: DeviceStorage = {

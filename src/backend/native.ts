@@ -16,10 +16,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isMainThread } from "node:worker_threads";
 
 import { cpuJs } from "./cpu-js.js";
 import { NATIVE_KERNELS, type ArgKind } from "./native-kernels.js";
 import { nativeMethod, type AddonKernel } from "./native-pack.js";
+import { arenaStorage, type HostAlloc, type HostRelease } from "./native-host-storage.js";
 import type { Backend, KernelName } from "./types.js";
 
 /** What the compiled addon exports (see native/src/addon.cc): its kernels by name, and these. */
@@ -30,6 +32,11 @@ interface Addon {
   /** The instruction set the vectorised kernels were chosen for: "avx512", "avx2" or "generic". */
   readonly isa: string;
   setScratch(scratch: Float64Array): boolean;
+  /** Memory for typed arrays, reused once V8 collects them (addon builds before it lack these). */
+  hostAlloc?: HostAlloc;
+  hostRelease?: HostRelease;
+  /** [bytes in live ArrayBuffers, free bytes, blocks made, reused, returned, budget, released bytes]. */
+  hostArenaStats?: () => number[];
   readonly [kernel: string]: unknown;
 }
 
@@ -45,7 +52,7 @@ export interface NativeInfo {
   isa: string;
 }
 
-let cached: { backend: NativeBackend; info: NativeInfo } | { error: string } | undefined;
+let cached: { backend: NativeBackend; info: NativeInfo; addon: Addon } | { error: string } | undefined;
 
 /**
  * Loads the addon (once) and returns the native backend (its kernels over cpu-js's), or why it cannot
@@ -68,6 +75,29 @@ export function nativeInfo(): NativeInfo | null {
   return cached !== undefined && "info" in cached ? cached.info : null;
 }
 
+/** What the native arena holds now (native/src/host_arena.cc), for tests and profiles. */
+export interface ArenaStats {
+  /** Bytes in ArrayBuffers handed out, live or collected but not yet swept. */
+  liveBytes: number;
+  /** Bytes in blocks waiting for reuse. */
+  freeBytes: number;
+  made: number;
+  reused: number;
+  /** Blocks that came back: after V8 collected their ArrayBuffer, or through `release`. */
+  returned: number;
+  budgetBytes: number;
+  /** Bytes given back through `release` (the autograd engine's temporaries) so far. */
+  releasedBytes: number;
+}
+
+/** The native arena's state, or null when the addon (or its arena) is not loaded. */
+export function nativeArenaStats(): ArenaStats | null {
+  const stats = cached !== undefined && "addon" in cached ? cached.addon.hostArenaStats : undefined;
+  if (stats === undefined) return null;
+  const [liveBytes, freeBytes, made, reused, returned, budgetBytes, releasedBytes] = stats();
+  return { liveBytes, freeBytes, made, reused, returned, budgetBytes, releasedBytes };
+}
+
 /** The folder holding gradstack's package.json: compiled files live in dist/backend/ or build/src/backend/. */
 export function packageRoot(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -86,7 +116,7 @@ export function packageRoot(): string | null {
   }
 }
 
-function load(): { backend: NativeBackend; info: NativeInfo } | { error: string } {
+function load(): { backend: NativeBackend; info: NativeInfo; addon: Addon } | { error: string } {
   if (typeof process === "undefined" || !process.versions?.node) return { error: "not running in Node.js" };
   if (!import.meta.url.startsWith("file:"))
     return { error: `cannot locate the addon from ${import.meta.url}` };
@@ -117,7 +147,8 @@ function load(): { backend: NativeBackend; info: NativeInfo } | { error: string 
     return { error: `${path} is a different build (abi ${addon.abi}, want ${ADDON_ABI})` };
   const backend = wrap(addon);
   if (backend === null) return { error: `${path} rejected its scratch buffer` };
-  return { backend, info: { path, threads: addon.threads, gemmKernel: addon.gemmKernel, isa: addon.isa } };
+  const info = { path, threads: addon.threads, gemmKernel: addon.gemmKernel, isa: addon.isa };
+  return { backend, info, addon };
 }
 
 /** cpu-js with every kernel the addon has replaced by a call to it. */
@@ -131,8 +162,12 @@ function wrap(addon: Addon): NativeBackend | null {
     if (typeof fn === "function") native[name] = nativeMethod(name, kinds, fn as AddonKernel, scratch, cpuJs);
   }
   const nativeKernels = Object.keys(native) as KernelName[];
+  // The arena serves one isolate: the main thread's (a worker's blocks would stay its own).
+  const { hostAlloc, hostRelease } = addon;
+  const arena = isMainThread && hostAlloc !== undefined && hostRelease !== undefined;
   return {
     ...cpuJs,
+    ...(arena ? arenaStorage(hostAlloc, hostRelease) : {}),
     ...(native as Partial<Backend>),
     name: "cpu-native",
     threads: addon.threads,
