@@ -185,17 +185,31 @@ GS_INLINE void lnb_body(const float* g, const float* x, const float* w, const fl
   else lnb_rows<false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
 }
 
-constexpr float SQRT_2_OVER_PI = 0.79788456080286535588f;
 constexpr float INV_SQRT_2 = 0.70710678118654752440f;
 constexpr float INV_SQRT_2PI = 0.39894228040143267794f;
+
+// GELU (tanh) with u = √(2/π)·(v + 0.044715·v³): e^(-2u) = 2^(v·(A + B·v²)), ln 2 folded into A and B
+// so that one exp2_f (fewer operations than exp_f) gives it.
+constexpr double GELU_A = -2.0 * 1.44269504088896340736 * 0.79788456080286535588;
+constexpr float GELU_M2U_A = static_cast<float>(GELU_A), GELU_M2U_B = static_cast<float>(GELU_A * 0.044715);
+// 2·du/dv = 2√(2/π)·(1 + 3·0.044715·v²), and the backward's cap on -2u (80) in log2 units.
+constexpr float GELU_DU2_0 = static_cast<float>(2.0 * 0.79788456080286535588);
+constexpr float GELU_DU2_2 = static_cast<float>(2.0 * 0.79788456080286535588 * 3.0 * 0.044715);
+constexpr float GELU_BWD_MAX = static_cast<float>(80.0 * 1.44269504088896340736);
+
+// -2u·log2(e) for GELU's v, clamped to [-125, hi] (exp2_f's range; 2^-125 is as good as 0 beside 1).
+GS_INLINE float gelu_m2u_log2e(float v, float hi) {
+  float y = v * (GELU_M2U_A + GELU_M2U_B * (v * v));
+  y = y < -125.0f ? -125.0f : y;
+  return y > hi ? hi : y;
+}
 
 GS_INLINE void gelu_body(const float* x, float* o, int64_t n, bool tanh_approx) {
   if (tanh_approx) {
     // 0.5·v·(1 + tanh(u)) = v·sigmoid(2u) = v / (1 + e^(-2u)): no cancellation in the left tail.
     for (int64_t i = 0; i < n; i++) {
       const float v = x[i];
-      const float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
-      o[i] = v / (1.0f + exp_f(-2.0f * u));
+      o[i] = v / (1.0f + exp2_f(gelu_m2u_log2e(v, 128.0f)));
     }
   } else {
     for (int64_t i = 0; i < n; i++) {
@@ -210,13 +224,10 @@ GS_INLINE void gelub_body(const float* g, const float* x, float* dx, int64_t n, 
     // With s = sigmoid(2u): 0.5(1 + tanh u) = s and 1 - tanh²u = 4s(1 - s).
     for (int64_t i = 0; i < n; i++) {
       const float v = x[i];
-      const float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
-      float m2u = -2.0f * u;
-      m2u = m2u > 80.0f ? 80.0f : m2u;
-      const float e = exp_f(m2u);
+      const float e = exp2_f(gelu_m2u_log2e(v, GELU_BWD_MAX));  // e^(-2u), at most e^80
       const float s = 1.0f / (1.0f + e);
-      const float du = SQRT_2_OVER_PI * (1.0f + 3.0f * 0.044715f * v * v);
-      const float d = s + 2.0f * v * s * (e * s) * du;
+      const float du2 = GELU_DU2_0 + GELU_DU2_2 * (v * v);  // 2·du/dv
+      const float d = s + s * ((e * s) * (v * du2));
       dx[i] = g[i] * (abs_f(v) == INFINITY ? NAN : d);  // ±inf: nan, as the formula gives in cpu-js
     }
   } else {
