@@ -53,10 +53,16 @@ constexpr int BR = 8;  // rows per block in the backward pass
 #define GS_PRAGMA(x) _Pragma(#x)
 #define GS_UNROLL(N) GS_PRAGMA(GCC unroll N)
 
-// Kt[e·T + j] = X[j·ld + e] for j < T, e < hs: a head's keys (or values) transposed.
+// Kt[e·T + j] = X[j·ld + e] for j < T, e < hs: a head's keys (or values) transposed. Stored in
+// order, 16 rows of X at a time (stores a row apart cost 3× more: 17% of the backward pass).
 GS_INLINE void transpose_in(const float* X, int64_t ld, float* Kt, int64_t T, int64_t hs) {
-  for (int64_t j = 0; j < T; j++)
-    for (int64_t e = 0; e < hs; e++) Kt[e * T + j] = X[j * ld + e];
+  int64_t j0 = 0;
+  for (; j0 + 16 <= T; j0 += 16)
+    for (int64_t e = 0; e < hs; e++)
+      GS_UNROLL(16)
+      for (int jj = 0; jj < 16; jj++) Kt[e * T + j0 + jj] = X[(j0 + jj) * ld + e];
+  for (int64_t e = 0; e < hs; e++)
+    for (int64_t j = j0; j < T; j++) Kt[e * T + j] = X[j * ld + e];
 }
 
 // The shape of the register blocks, per instruction set: W floats per vector (the compilers' vector
