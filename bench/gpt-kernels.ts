@@ -8,6 +8,7 @@
  * kernel's own time; at two it counts both threads, spinning included).
  */
 import { kernels } from "../src/backend/index.js";
+import { cpuMs, timeCall } from "./util.js";
 
 const B = 12,
   T = 64,
@@ -26,32 +27,11 @@ function randomF32(n: number, seed: number, amp = 1): Float32Array {
   return a;
 }
 
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 const clock = process.argv.includes("--clock=wall") ? () => performance.now() : cpuMs;
 const only = process.argv
   .find((a) => a.startsWith("--only="))
   ?.slice(7)
   .split(",");
-
-/** Median and range of ms per call, in batches of calls long enough for the clock (~20 ms each). */
-function timeCall(fn: () => void): { med: number; min: number; max: number } {
-  for (let i = 0; i < 5; i++) fn();
-  const t0 = performance.now();
-  fn();
-  const once = Math.max(performance.now() - t0, 0.005);
-  const inner = Math.max(1, Math.round(20 / once));
-  const times: number[] = [];
-  for (let r = 0; r < 15; r++) {
-    const s = clock();
-    for (let i = 0; i < inner; i++) fn();
-    times.push((clock() - s) / inner);
-  }
-  times.sort((x, y) => x - y);
-  return { med: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
-}
 
 const be = kernels();
 const qkv = randomF32(B * T * 3 * C, 1);
@@ -121,7 +101,7 @@ console.log(
 );
 for (const c of cases) {
   if (only && !only.includes(c.group)) continue;
-  const t = timeCall(c.fn);
+  const t = timeCall(c.fn, clock);
   const rate = c.flop ? `  ${(c.flop / t.med / 1e6).toFixed(1).padStart(6)} GFLOP/s` : "";
   console.log(
     `${c.name.padEnd(24)} ${t.med.toFixed(4)} ms/call (${t.min.toFixed(4)}-${t.max.toFixed(4)})  ` +
