@@ -2,7 +2,8 @@
 // src/backend/types.ts), float32, one (batch, head) per task. Only the unmasked half (j <= i) is
 // computed. The forward pass keeps each row's log-sum-exp; the backward pass recomputes the
 // probabilities from it a block of rows at a time (flash-attention style), so nothing T×T is stored:
-// per task, K and V transposed (hs×T), dK and dV (T×hs) and a few rows of scores. Loops are written
+// per task, K and V transposed (hs×T) and the probabilities and d(scores) of a chunk of up to 64 rows
+// (dK and dV are summed over a chunk in registers, straight into dqkv). Loops are written
 // for the compiler to vectorise; each body is compiled for AVX-512, AVX2+FMA and baseline, chosen at
 // run time. With dropout, the mask of each probability is recomputed from the call's Philox key
 // (philox.h) where the probability is, forward and backward, so no mask is stored either.
