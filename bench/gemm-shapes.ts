@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { kernels } from "../src/backend/index.js";
 import type { Backend, MatmulParams } from "../src/backend/types.js";
 import { GPT_CONFIGS, gptStep } from "./gpt.js";
-import { localTorchDir } from "./util.js";
+import { cpuMs, localTorchDir, timeCall } from "./util.js";
 
 type Kernel = "matmul" | "matmulBias";
 interface Call {
@@ -86,11 +86,6 @@ function callOf(c: Call): () => void {
   return () => be.matmul(a, b, out, p);
 }
 
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
 const sweep = new Float32Array(16 << 20);
 /** Writes every cache line of 64 MiB, so that the next call finds its operands in memory. */
 function evictCaches(): void {
@@ -105,23 +100,6 @@ function timeCold(fn: () => void, clock: () => number): number {
     const s = clock();
     fn();
     times.push(clock() - s);
-  }
-  times.sort((x, y) => x - y);
-  return times[Math.floor(times.length / 2)];
-}
-
-/** Median ms of one call, in batches of calls long enough for the clock (~20 ms each). */
-function timeCall(fn: () => void, clock: () => number): number {
-  for (let i = 0; i < 3; i++) fn();
-  const t0 = performance.now();
-  fn();
-  const once = Math.max(performance.now() - t0, 0.01);
-  const inner = Math.max(1, Math.round(20 / once));
-  const times: number[] = [];
-  for (let r = 0; r < 15; r++) {
-    const s = clock();
-    for (let i = 0; i < inner; i++) fn();
-    times.push((clock() - s) / inner);
   }
   times.sort((x, y) => x - y);
   return times[Math.floor(times.length / 2)];
@@ -158,7 +136,7 @@ let totalMs = 0,
 for (const [i, c] of calls.entries()) {
   const { p } = c;
   const flop = 2 * p.batch * p.m * p.n * p.k;
-  const ms = (cold ? timeCold : timeCall)(callOf(c), clock);
+  const ms = cold ? timeCold(callOf(c), clock) : timeCall(callOf(c), clock).med;
   totalMs += ms * c.calls;
   totalFlop += flop * c.calls;
   const t = torch?.[i];

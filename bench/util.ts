@@ -27,6 +27,32 @@ export function timeit(fn: () => void, opts: { warm?: number; reps?: number; max
   return times[Math.floor(times.length / 2)];
 }
 
+/** The process's CPU time in ms (user + system, every thread): steadier than the wall clock on a shared machine. */
+export const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Median, fastest and slowest ms per call of `fn` by `clock`, over 15 batches of calls long enough for
+ * the clock (~20 ms each), after 3 warm-up calls.
+ */
+export function timeCall(fn: () => void, clock: () => number): { med: number; min: number; max: number } {
+  for (let i = 0; i < 3; i++) fn();
+  const t0 = performance.now();
+  fn();
+  const once = Math.max(performance.now() - t0, 0.005);
+  const inner = Math.max(1, Math.round(20 / once));
+  const times: number[] = [];
+  for (let r = 0; r < 15; r++) {
+    const s = clock();
+    for (let i = 0; i < inner; i++) fn();
+    times.push((clock() - s) / inner);
+  }
+  times.sort((x, y) => x - y);
+  return { med: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
+}
+
 export function printTable(title: string, rows: Row[]): void {
   console.log(`\n${title}`);
   const hasTorch = rows.some((r) => r.torch !== undefined);

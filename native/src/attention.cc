@@ -2,7 +2,8 @@
 // src/backend/types.ts), float32, one (batch, head) per task. Only the unmasked half (j <= i) is
 // computed. The forward pass keeps each row's log-sum-exp; the backward pass recomputes the
 // probabilities from it a block of rows at a time (flash-attention style), so nothing T×T is stored:
-// per task, K and V transposed (hs×T), dK and dV (T×hs) and a few rows of scores. Loops are written
+// per task, K and V transposed (hs×T) and the probabilities and d(scores) of a chunk of up to 64 rows
+// (dK and dV are summed over a chunk in registers, straight into dqkv). Loops are written
 // for the compiler to vectorise; each body is compiled for AVX-512, AVX2+FMA and baseline, chosen at
 // run time. With dropout, the mask of each probability is recomputed from the call's Philox key
 // (philox.h) where the probability is, forward and backward, so no mask is stored either.
@@ -53,10 +54,39 @@ constexpr int BR = 8;  // rows per block in the backward pass
 #define GS_PRAGMA(x) _Pragma(#x)
 #define GS_UNROLL(N) GS_PRAGMA(GCC unroll N)
 
-// Kt[e·T + j] = X[j·ld + e] for j < T, e < hs: a head's keys (or values) transposed.
-GS_INLINE void transpose_in(const float* X, int64_t ld, float* Kt, int64_t T, int64_t hs) {
-  for (int64_t j = 0; j < T; j++)
-    for (int64_t e = 0; e < hs; e++) Kt[e * T + j] = X[j * ld + e];
+// Kt[e·T + j] = X[j·ld + e] for j < T, e < hs: a head's keys (or values) transposed, 4×4 blocks in
+// vector registers where the compiler has __builtin_shufflevector (element by element, the transposes
+// were 13-17% of the backward pass).
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define GS_HAVE_SHUFFLEVECTOR 1
+typedef float v4f __attribute__((vector_size(16)));
+#endif
+GS_INLINE void transpose_in(const float* __restrict X, int64_t ld, float* __restrict Kt, int64_t T, int64_t hs) {
+  int64_t j0 = 0;
+#ifdef GS_HAVE_SHUFFLEVECTOR
+  const int64_t hs4 = hs / 4 * 4;
+  for (; j0 + 4 <= T; j0 += 4) {
+    for (int64_t e = 0; e < hs4; e += 4) {
+      v4f r0, r1, r2, r3;
+      std::memcpy(&r0, X + j0 * ld + e, sizeof r0);
+      std::memcpy(&r1, X + (j0 + 1) * ld + e, sizeof r1);
+      std::memcpy(&r2, X + (j0 + 2) * ld + e, sizeof r2);
+      std::memcpy(&r3, X + (j0 + 3) * ld + e, sizeof r3);
+      const v4f t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+      const v4f t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5), t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+      const v4f o0 = __builtin_shufflevector(t0, t2, 0, 1, 4, 5), o1 = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+      const v4f o2 = __builtin_shufflevector(t1, t3, 0, 1, 4, 5), o3 = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+      std::memcpy(Kt + e * T + j0, &o0, sizeof o0);
+      std::memcpy(Kt + (e + 1) * T + j0, &o1, sizeof o1);
+      std::memcpy(Kt + (e + 2) * T + j0, &o2, sizeof o2);
+      std::memcpy(Kt + (e + 3) * T + j0, &o3, sizeof o3);
+    }
+    for (int64_t e = hs4; e < hs; e++)
+      for (int64_t j = j0; j < j0 + 4; j++) Kt[e * T + j] = X[j * ld + e];
+  }
+#endif
+  for (int64_t e = 0; e < hs; e++)
+    for (int64_t j = j0; j < T; j++) Kt[e * T + j] = X[j * ld + e];
 }
 
 // The shape of the register blocks, per instruction set: W floats per vector (the compilers' vector
@@ -181,14 +211,31 @@ GS_INLINE float max_of(const float* s, int64_t n) {
   return r;
 }
 
-// s[j] = exp(s[j] - x0) for j < n, in whole groups of 8 while they fit in `room` floats: the lanes
-// past n get the exp of whatever they held (callers overwrite or never read them). Causal rows are
-// short (n = i + 1), and a scalar tail of up to 7 exps per row cost about as much as the vector part.
+// e^(s - x0) as 2^((s - x0)·log2 e) (exp2_f: half exp_f's operations); at most 2^-125 below, which
+// beside the row's largest term (1) is as good as 0.
+GS_INLINE float exp_minus(float s, float x0) {
+  float y = (s - x0) * 1.44269504088896341f;
+  y = y < -125.0f ? -125.0f : y;
+  return exp2_f(y > 128.0f ? 128.0f : y);
+}
+
+// s[j] = exp(s[j] - x0) for j < n, in whole vectors (W floats) while they fit in `room` floats: the
+// lanes past n get the exp of whatever they held (callers overwrite or never read them). Causal rows
+// are short (n = i + 1), and a scalar tail of up to W - 1 exps per row cost about as much as the
+// vector part.
+template <int W>
 GS_INLINE void exp_shift(float* s, int64_t n, int64_t room, float x0) {
   int64_t j = 0;
-  for (; j < n && j + 8 <= room; j += 8)
-    for (int l = 0; l < 8; l++) s[j + l] = exp_f(s[j + l] - x0);
-  for (; j < n; j++) s[j] = exp_f(s[j] - x0);
+  for (; j < n && j + W <= room; j += W)
+    for (int l = 0; l < W; l++) s[j + l] = exp_minus(s[j + l], x0);
+  for (; j < n; j++) s[j] = exp_minus(s[j], x0);
+}
+
+// s[j] = 0 for n <= j < i1, fewer than BR of them: a fixed loop (the compiler made a memset call of
+// the open one, which cost more than the few stores).
+GS_INLINE void zero_masked(float* s, int64_t n, int64_t i1) {
+  for (int k = 0; k < BR - 1; k++)
+    if (n + k < i1) s[n + k] = 0.0f;
 }
 
 // Σ s[j] for j < n: 16 partial sums, added in order, then the rest in order.
@@ -205,12 +252,24 @@ GS_INLINE float sum_of(const float* s, int64_t n) {
 }
 
 // q[r·hs + e] = scale·query(i0 + r)[e] for the rows i0 <= i < i1 of a block, zeros for its rows past i1.
-GS_INLINE void scaled_queries(const float* base, int64_t ld, int64_t i0, int64_t i1, int64_t hs, float scale,
-                              float* q) {
+GS_INLINE void scaled_queries(const float* __restrict base, int64_t ld, int64_t i0, int64_t i1, int64_t hs,
+                              float scale, float* __restrict q) {
   for (int64_t i = i0; i < i1; i++)
     for (int64_t e = 0; e < hs; e++) q[(i - i0) * hs + e] = base[i * ld + e] * scale;
   for (int64_t r = i1 - i0; r < BR; r++)
     for (int64_t e = 0; e < hs; e++) q[r * hs + e] = 0.0f;
+}
+
+// Σ_e a[e]·b[e] in 8 interleaved partial sums (a vector's worth of independent chains), added in order.
+GS_INLINE float dot_row(const float* __restrict a, const float* __restrict b, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t e = 0;
+  for (; e + 8 <= n; e += 8)
+    for (int l = 0; l < 8; l++) acc[l] += a[e + l] * b[e + l];
+  float r = 0.0f;
+  for (int l = 0; l < 8; l++) r += acc[l];
+  for (; e < n; e++) r += a[e] * b[e];
+  return r;
 }
 
 // HS > 0 fixes the head size at compile time (fully unrolled row loops); 0 reads it from d. Rows go
@@ -239,9 +298,9 @@ GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int
         continue;
       }
       const float mx = max_of(s, n);
-      exp_shift(s, n, T, mx);
+      exp_shift<Sh::W>(s, n, T, mx);
       const float sum = sum_of(s, n);
-      for (int64_t j = n; j < i1; j++) s[j] = 0.0f;  // masked: the block's columns up to i1
+      zero_masked(s, n, i1);  // masked: the block's columns up to i1
       inv[r] = 1.0f / sum;
       lse[(b * d.nh + h) * T + i] = mx + std::log(sum);  // of the scores before dropout
       if (d.threshold) drop_row(s, n, mask_row(d, b, h, i), d, bits);
@@ -254,10 +313,13 @@ GS_INLINE void fwd_head(const float* qkv, float* out, float* lse, int64_t b, int
   }
 }
 
-// dk[e] += Σ_r ds[r·T]·q[r·hs + e] and dv[e] += Σ_r p[r·T]·dy[r·ldy + e], in registers when HS > 0.
+// dk[e] (=, when init, else +=) Σ_r ds[r·T]·q[r·hs + e], and dv[e] likewise with p[r·T] and
+// dy[r·ldy + e]: one column of dK and dV, in registers when HS > 0.
 template <int HS>
-GS_INLINE void accumulate_kv(float* dk, float* dv, const float* ds, const float* p, int64_t T, const float* q,
-                             const float* dy, int64_t ldy, int64_t rows, int64_t hs) {
+GS_INLINE void accumulate_kv(float* dk, float* dv, bool init, const float* ds, const float* p, int64_t T,
+                             const float* q, const float* dy, int64_t ldy, int64_t rows, int64_t hs) {
+  if (init)
+    for (int64_t e = 0; e < hs; e++) dk[e] = dv[e] = 0.0f;
   if constexpr (HS > 0) {
     float ak[HS], av[HS];
     for (int e = 0; e < HS; e++) {
@@ -290,12 +352,12 @@ GS_INLINE void accumulate_kv(float* dk, float* dv, const float* ds, const float*
   }
 }
 
-// accumulate_kv for Sh::kv_cols<HS>() consecutive columns j at once (the same sums, in the same
-// order), so that each row of q and dy is loaded once for those columns; HS is a multiple of Sh::W, a
-// chunk of Sh::kv_vectors<HS>() vectors of each column at a time.
+// accumulate_kv for Sh::kv_cols<HS>() consecutive columns j at once, column c at dk + c·ld (the same
+// sums, in the same order), so that each row of q and dy is loaded once for those columns; HS is a
+// multiple of Sh::W, a chunk of Sh::kv_vectors<HS>() vectors of each column at a time.
 template <class Sh, int HS>
-GS_INLINE void accumulate_kv_cols(float* dk, float* dv, const float* ds, const float* p, int64_t T, const float* q,
-                                  const float* dy, int64_t ldy, int64_t rows) {
+GS_INLINE void accumulate_kv_cols(float* dk, float* dv, int64_t ld, bool init, const float* ds, const float* p,
+                                  int64_t T, const float* q, const float* dy, int64_t ldy, int64_t rows) {
   using V = typename Sh::V;
   constexpr int W = Sh::W, NV = Sh::template kv_vectors<HS>(), J = Sh::template kv_cols<HS>();
   static_assert(HS % (W * NV) == 0, "the head size is a whole number of chunks");
@@ -305,8 +367,8 @@ GS_INLINE void accumulate_kv_cols(float* dk, float* dv, const float* ds, const f
     for (int c = 0; c < J; c++)
       GS_UNROLL(4)
       for (int v = 0; v < NV; v++) {
-        ak[c][v] = loadv<V>(dk + c * HS + e0 + W * v);
-        av[c][v] = loadv<V>(dv + c * HS + e0 + W * v);
+        ak[c][v] = init ? V{} : loadv<V>(dk + c * ld + e0 + W * v);
+        av[c][v] = init ? V{} : loadv<V>(dv + c * ld + e0 + W * v);
       }
     for (int64_t r = 0; r < rows; r++) {
       V qr[NV], dyr[NV];
@@ -329,12 +391,21 @@ GS_INLINE void accumulate_kv_cols(float* dk, float* dv, const float* ds, const f
     for (int c = 0; c < J; c++)
       GS_UNROLL(4)
       for (int v = 0; v < NV; v++) {
-        storev(dk + c * HS + e0 + W * v, ak[c][v]);
-        storev(dv + c * HS + e0 + W * v, av[c][v]);
+        storev(dk + c * ld + e0 + W * v, ak[c][v]);
+        storev(dv + c * ld + e0 + W * v, av[c][v]);
       }
   }
 }
 
+constexpr int CH = 64;  // rows per chunk in the backward pass (a multiple of BR)
+
+// Scratch floats of bwd_head: K and V transposed, a chunk's P and dS, its scaled queries, and a
+// block's dy or dq rows.
+inline int64_t bwd_scratch(int64_t T, int64_t hs) { return 2 * hs * T + 2 * CH * T + (CH + BR) * hs; }
+
+// Rows go in chunks of CH: each block of BR rows computes its probabilities P and d(scores) dS
+// (block_dots) and its dq (block_axpy); then dK and dV take the whole chunk's rows at once, in
+// registers, written straight into dqkv (so each is loaded and stored once per chunk, not per block).
 template <class Sh, int HS>
 GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, const float* lse, float* dqkv,
                         int64_t b, int64_t h, const Dims& d, float* buf, uint32_t* bits) {
@@ -343,75 +414,81 @@ GS_INLINE void bwd_head(const float* qkv, const float* out, const float* dout, c
   float* dbase = dqkv + b * T * C3 + h * hs;
   float* Kt = buf;              // hs × T
   float* Vt = Kt + hs * T;      // hs × T
-  float* dK = Vt + hs * T;      // T × hs
-  float* dV = dK + T * hs;      // T × hs
-  float* P = dV + T * hs;       // BR × T: probabilities of a block of rows
-  float* DS = P + BR * T;       // BR × T: d(scores), scaled
-  float* q = DS + BR * T;       // BR × hs: scaled query rows (then BR × hs for a short block's dy rows)
+  float* P = Vt + hs * T;       // CH × T: probabilities of a chunk of rows
+  float* DS = P + CH * T;       // CH × T: d(scores), scaled
+  float* q = DS + CH * T;       // CH × hs: the chunk's scaled query rows
+  float* rows = q + CH * hs;    // BR × hs: a short block's dy rows, then a block's dq
   transpose_in(base + C, C3, Kt, T, hs);
   transpose_in(base + 2 * C, C3, Vt, T, hs);
-  for (int64_t x = 0; x < 2 * T * hs; x++) dK[x] = 0.0f;
   const float* lrow = lse + (b * d.nh + h) * T;
-  for (int64_t i0 = 0; i0 < T; i0 += BR) {
-    const int64_t i1 = i0 + BR < T ? i0 + BR : T;
-    // The block's scores and dy·vᵀ for columns j < i1, all BR rows at once (rows past i1 are unused).
-    scaled_queries(base, C3, i0, i1, hs, d.scale, q);
-    block_dots<Sh>(q, hs, Kt, T, hs, P, i1);
-    if (i1 - i0 == BR) {
-      block_dots<Sh>(dout + (b * T + i0) * C + h * hs, C, Vt, T, hs, DS, i1);
-    } else {  // the last, short block: dy rows past T do not exist
-      float* dyb = q + BR * hs;
-      for (int64_t r = 0; r < BR; r++)
-        for (int64_t e = 0; e < hs; e++) dyb[r * hs + e] = i0 + r < i1 ? dout[(b * T + i0 + r) * C + h * hs + e] : 0.0f;
-      block_dots<Sh>(dyb, hs, Vt, T, hs, DS, i1);
-    }
-    for (int64_t i = i0; i < i1; i++) {
-      const int64_t n = i + 1, r = i - i0;
-      float* p = P + r * T;
-      float* ds = DS + r * T;
-      const float* dy = dout + (b * T + i) * C + h * hs;
-      const float* y = out + (b * T + i) * C + h * hs;
-      const float l = lrow[i];
-      exp_shift(p, n, T, l);
-      float D = 0.0f;  // dy·y = Σ_j p̃_ij dp̃_ij, the softmax-backward correction (y = Σ_j p̃_ij v_j)
-      for (int64_t e = 0; e < hs; e++) D += dy[e] * y[e];
-      if (d.threshold) {
-        // With the dropped p̃ = p·z (z = mask·keep_scale): dp = z·dp̃, ds = p·(dp − D), and dV takes p̃.
-        philox_elements(mask_row(d, b, h, i), n, d.k0, d.k1, bits);
-        const uint32_t threshold = d.threshold;
-        const float keep = d.keep_scale;
-        for (int64_t j = 0; j < n; j++) {
-          const float z = bits[j] >= threshold ? keep : 0.0f;
-          ds[j] = p[j] * (z * ds[j] - D);
-          p[j] *= z;
-        }
-      } else {
-        for (int64_t j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - D);
+  for (int64_t c0 = 0; c0 < T; c0 += CH) {
+    const int64_t c1 = c0 + CH < T ? c0 + CH : T;
+    for (int64_t i0 = c0; i0 < c1; i0 += BR) {
+      const int64_t i1 = i0 + BR < T ? i0 + BR : T;
+      float* qb = q + (i0 - c0) * hs;
+      float* Pb = P + (i0 - c0) * T;
+      float* DSb = DS + (i0 - c0) * T;
+      // The block's scores and dy·vᵀ for columns j < i1, all BR rows at once (rows past i1 are unused).
+      scaled_queries(base, C3, i0, i1, hs, d.scale, qb);
+      block_dots<Sh>(qb, hs, Kt, T, hs, Pb, i1);
+      if (i1 - i0 == BR) {
+        block_dots<Sh>(dout + (b * T + i0) * C + h * hs, C, Vt, T, hs, DSb, i1);
+      } else {  // the last, short block: dy rows past T do not exist
+        for (int64_t r = 0; r < BR; r++)
+          for (int64_t e = 0; e < hs; e++)
+            rows[r * hs + e] = i0 + r < i1 ? dout[(b * T + i0 + r) * C + h * hs + e] : 0.0f;
+        block_dots<Sh>(rows, hs, Vt, T, hs, DSb, i1);
       }
-      for (int64_t j = n; j < i1; j++) p[j] = ds[j] = 0.0f;  // masked: the block's columns up to i1
+      // D_i = dy_i·y_i = Σ_j p̃_ij dp̃_ij, the softmax-backward correction (y = Σ_j p̃_ij v_j).
+      float D[BR];
+      for (int64_t r = 0; r < i1 - i0; r++) D[r] = dot_row(dout + (b * T + i0 + r) * C + h * hs, out + (b * T + i0 + r) * C + h * hs, hs);
+      for (int64_t i = i0; i < i1; i++) {
+        const int64_t n = i + 1, r = i - i0;
+        float* p = Pb + r * T;
+        float* ds = DSb + r * T;
+        exp_shift<Sh::W>(p, n, T, lrow[i]);
+        if (d.threshold) {
+          // With the dropped p̃ = p·z (z = mask·keep_scale): dp = z·dp̃, ds = p·(dp − D), and dV takes p̃.
+          philox_elements(mask_row(d, b, h, i), n, d.k0, d.k1, bits);
+          const uint32_t threshold = d.threshold;
+          const float keep = d.keep_scale, Dr = D[r];
+          for (int64_t j = 0; j < n; j++) {
+            const float z = bits[j] >= threshold ? keep : 0.0f;
+            ds[j] = p[j] * (z * ds[j] - Dr);
+            p[j] *= z;
+          }
+        } else {
+          const float Dr = D[r];
+          for (int64_t j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - Dr);
+        }
+        zero_masked(p, n, i1);  // masked: the block's columns up to i1
+        zero_masked(ds, n, i1);
+      }
+      // dq_i = scale · Σ_j ds_ij k_j for the block's rows (rows past i1 have garbage ds and are not stored).
+      block_axpy<Sh>(DSb, T, base + C, C3, i1, rows, hs);
+      for (int64_t i = i0; i < i1; i++) {
+        float* dq = dbase + i * C3;
+        for (int64_t e = 0; e < hs; e++) dq[e] = rows[(i - i0) * hs + e] * d.scale;
+      }
     }
-    // dq_i = scale · Σ_j ds_ij k_j for the block's rows (rows past i1 have garbage ds and are not stored).
-    float* dqb = q + BR * hs;
-    block_axpy<Sh>(DS, T, base + C, C3, i1, dqb, hs);
-    for (int64_t i = i0; i < i1; i++) {
-      float* dq = dbase + i * C3;
-      for (int64_t e = 0; e < hs; e++) dq[e] = dqb[(i - i0) * hs + e] * d.scale;
-    }
-    // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p̃_ij dy_i, for the block's rows; columns j < i1.
-    const float* dy0 = dout + (b * T + i0) * C + h * hs;
+    // dK_j += Σ_i ds_ij (scale·q_i), dV_j += Σ_i p̃_ij dy_i over the chunk's rows i >= the start of j's
+    // block (the block's rows before j hold zeros there), for columns j < c1; a column's first chunk
+    // (the one holding row j) starts its sums.
+    const float* dyc = dout + (b * T + c0) * C + h * hs;
     int64_t j = 0;
     if constexpr (HS > 0) {
       constexpr int J = Sh::template kv_cols<HS>();
-      for (; j + J <= i1; j += J) accumulate_kv_cols<Sh, HS>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0);
+      static_assert(BR % J == 0, "a group of columns lies in one block");
+      for (; j + J <= c1; j += J) {
+        const int64_t r0 = (j > c0 ? j / BR * BR : c0) - c0;
+        accumulate_kv_cols<Sh, HS>(dbase + j * C3 + C, dbase + j * C3 + 2 * C, C3, j >= c0, DS + r0 * T + j,
+                                   P + r0 * T + j, T, q + r0 * hs, dyc + r0 * C, C, c1 - c0 - r0);
+      }
     }
-    for (; j < i1; j++) accumulate_kv<HS>(dK + j * hs, dV + j * hs, DS + j, P + j, T, q, dy0, C, i1 - i0, hs);
-  }
-  for (int64_t j = 0; j < T; j++) {
-    float* dk = dbase + j * C3 + C;
-    float* dv = dk + C;
-    for (int64_t e = 0; e < hs; e++) {
-      dk[e] = dK[j * hs + e];
-      dv[e] = dV[j * hs + e];
+    for (; j < c1; j++) {
+      const int64_t r0 = (j > c0 ? j / BR * BR : c0) - c0;
+      accumulate_kv<HS>(dbase + j * C3 + C, dbase + j * C3 + 2 * C, j >= c0, DS + r0 * T + j, P + r0 * T + j, T,
+                        q + r0 * hs, dyc + r0 * C, C, c1 - c0 - r0, hs);
     }
   }
 }
@@ -540,7 +617,7 @@ bool k_causal_attention_backward(const Arr& qkv, const Arr& out, const Arr& dout
   const float *G = static_cast<const float*>(dout.p), *L = static_cast<const float*>(lse.p);
   float* DQ = static_cast<float*>(dqkv.p);
   auto fn = fns().bwd;
-  const int64_t bufLen = 4 * d.hs * d.T + 2 * BR * d.T + 2 * BR * d.hs;
+  const int64_t bufLen = bwd_scratch(d.T, d.hs);
   over_heads(d, bufLen, [&](int64_t b, int64_t h, const Scratch& s) { fn(Q, O, G, L, DQ, b, h, d, s.buf, s.bits); });
   return true;
 }

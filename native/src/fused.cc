@@ -137,8 +137,10 @@ GS_INLINE void ln_body(const float* x, const float* w, const float* b, float* ou
   else ln_rows<false, false>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
 }
 
-// Rows [r0, r1): dx, and Σ over these rows of g·xhat and g into dwAcc / dbAcc (double, may be null).
-template <bool W>
+// Rows [r0, r1): dx, and Σ over these rows of g·xhat and g into dwAcc / dbAcc (double; DW, DB say
+// whether they are wanted). The column sums join the pass that sums the row (same terms, same order:
+// rows ascending), so xhat is computed twice per element rather than three times.
+template <bool W, bool DW, bool DB>
 GS_INLINE void lnb_rows(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
                         float* dx, double* dwAcc, double* dbAcc, int64_t r0, int64_t r1, int64_t cols) {
   for (int64_t r = r0; r < r1; r++) {
@@ -151,9 +153,12 @@ GS_INLINE void lnb_rows(const float* g, const float* x, const float* w, const fl
     for (; j + L <= cols; j += L)
       for (int l = 0; l < L; l++) {
         const double xhat = (static_cast<double>(xr[j + l]) - mu) * rs;
-        const double gy = W ? static_cast<double>(gr[j + l]) * static_cast<double>(w[j + l]) : static_cast<double>(gr[j + l]);
+        const double gj = static_cast<double>(gr[j + l]);
+        const double gy = W ? gj * static_cast<double>(w[j + l]) : gj;
         sg[l] += gy;
         sgx[l] += gy * xhat;
+        if (DW) dwAcc[j + l] += gj * xhat;
+        if (DB) dbAcc[j + l] += gj;
       }
     double sumG = 0, sumGX = 0;
     for (int l = 0; l < L; l++) {
@@ -162,9 +167,12 @@ GS_INLINE void lnb_rows(const float* g, const float* x, const float* w, const fl
     }
     for (; j < cols; j++) {
       const double xhat = (static_cast<double>(xr[j]) - mu) * rs;
-      const double gy = W ? static_cast<double>(gr[j]) * static_cast<double>(w[j]) : static_cast<double>(gr[j]);
+      const double gj = static_cast<double>(gr[j]);
+      const double gy = W ? gj * static_cast<double>(w[j]) : gj;
       sumG += gy;
       sumGX += gy * xhat;
+      if (DW) dwAcc[j] += gj * xhat;
+      if (DB) dbAcc[j] += gj;
     }
     const double mg = sumG / static_cast<double>(cols), mgx = sumGX / static_cast<double>(cols);
     for (j = 0; j < cols; j++) {
@@ -172,30 +180,49 @@ GS_INLINE void lnb_rows(const float* g, const float* x, const float* w, const fl
       const double gy = W ? static_cast<double>(gr[j]) * static_cast<double>(w[j]) : static_cast<double>(gr[j]);
       d[j] = static_cast<float>(rs * (gy - mg - xhat * mgx));
     }
-    if (dwAcc)
-      for (j = 0; j < cols; j++) dwAcc[j] += static_cast<double>(gr[j]) * ((static_cast<double>(xr[j]) - mu) * rs);
-    if (dbAcc)
-      for (j = 0; j < cols; j++) dbAcc[j] += static_cast<double>(gr[j]);
   }
+}
+
+template <bool W>
+GS_INLINE void lnb_sums(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
+                        float* dx, double* dwAcc, double* dbAcc, int64_t r0, int64_t r1, int64_t cols) {
+  if (dwAcc && dbAcc) lnb_rows<W, true, true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
+  else if (dwAcc) lnb_rows<W, true, false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
+  else if (dbAcc) lnb_rows<W, false, true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
+  else lnb_rows<W, false, false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
 }
 
 GS_INLINE void lnb_body(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
                         float* dx, double* dwAcc, double* dbAcc, int64_t r0, int64_t r1, int64_t cols) {
-  if (w) lnb_rows<true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
-  else lnb_rows<false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
+  if (w) lnb_sums<true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
+  else lnb_sums<false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
 }
 
-constexpr float SQRT_2_OVER_PI = 0.79788456080286535588f;
 constexpr float INV_SQRT_2 = 0.70710678118654752440f;
 constexpr float INV_SQRT_2PI = 0.39894228040143267794f;
+
+// GELU (tanh) with u = √(2/π)·(v + 0.044715·v³): e^(-2u) = 2^(v·(A + B·v²)), ln 2 folded into A and B
+// so that one exp2_f (fewer operations than exp_f) gives it.
+constexpr double GELU_A = -2.0 * 1.44269504088896340736 * 0.79788456080286535588;
+constexpr float GELU_M2U_A = static_cast<float>(GELU_A), GELU_M2U_B = static_cast<float>(GELU_A * 0.044715);
+// 2·du/dv = 2√(2/π)·(1 + 3·0.044715·v²), and the backward's cap on -2u (80) in log2 units.
+constexpr float GELU_DU2_0 = static_cast<float>(2.0 * 0.79788456080286535588);
+constexpr float GELU_DU2_2 = static_cast<float>(2.0 * 0.79788456080286535588 * 3.0 * 0.044715);
+constexpr float GELU_BWD_MAX = static_cast<float>(80.0 * 1.44269504088896340736);
+
+// -2u·log2(e) for GELU's v, clamped to [-125, hi] (exp2_f's range; 2^-125 is as good as 0 beside 1).
+GS_INLINE float gelu_m2u_log2e(float v, float hi) {
+  float y = v * (GELU_M2U_A + GELU_M2U_B * (v * v));
+  y = y < -125.0f ? -125.0f : y;
+  return y > hi ? hi : y;
+}
 
 GS_INLINE void gelu_body(const float* x, float* o, int64_t n, bool tanh_approx) {
   if (tanh_approx) {
     // 0.5·v·(1 + tanh(u)) = v·sigmoid(2u) = v / (1 + e^(-2u)): no cancellation in the left tail.
     for (int64_t i = 0; i < n; i++) {
       const float v = x[i];
-      const float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
-      o[i] = v / (1.0f + exp_f(-2.0f * u));
+      o[i] = v / (1.0f + exp2_f(gelu_m2u_log2e(v, 128.0f)));
     }
   } else {
     for (int64_t i = 0; i < n; i++) {
@@ -210,13 +237,10 @@ GS_INLINE void gelub_body(const float* g, const float* x, float* dx, int64_t n, 
     // With s = sigmoid(2u): 0.5(1 + tanh u) = s and 1 - tanh²u = 4s(1 - s).
     for (int64_t i = 0; i < n; i++) {
       const float v = x[i];
-      const float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
-      float m2u = -2.0f * u;
-      m2u = m2u > 80.0f ? 80.0f : m2u;
-      const float e = exp_f(m2u);
+      const float e = exp2_f(gelu_m2u_log2e(v, GELU_BWD_MAX));  // e^(-2u), at most e^80
       const float s = 1.0f / (1.0f + e);
-      const float du = SQRT_2_OVER_PI * (1.0f + 3.0f * 0.044715f * v * v);
-      const float d = s + 2.0f * v * s * (e * s) * du;
+      const float du2 = GELU_DU2_0 + GELU_DU2_2 * (v * v);  // 2·du/dv
+      const float d = s + s * ((e * s) * (v * du2));
       dx[i] = g[i] * (abs_f(v) == INFINITY ? NAN : d);  // ±inf: nan, as the formula gives in cpu-js
     }
   } else {
@@ -236,8 +260,6 @@ struct Fns {
   void (*softmax)(const float*, float*, int64_t, int64_t, int64_t, bool);
   void (*xent)(const float*, const int32_t*, float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t);
   void (*ln)(const float*, const float*, const float*, float*, float*, float*, int64_t, int64_t, int64_t, double);
-  void (*lnb)(const float*, const float*, const float*, const float*, const float*, float*, double*, double*,
-              int64_t, int64_t, int64_t);
 };
 
 #define GS_VARIANT_SET(SUFFIX, ATTR)                                                                    \
@@ -267,13 +289,8 @@ struct Fns {
                         int64_t r0, int64_t r1, int64_t c, double eps) {                                \
     ln_body(x, w, b, o, m, rs, r0, r1, c, eps);                                                         \
   }                                                                                                     \
-  ATTR void lnb_##SUFFIX(const float* g, const float* x, const float* w, const float* m, const float* rs, \
-                         float* dx, double* dw, double* db, int64_t r0, int64_t r1, int64_t c) {        \
-    lnb_body(g, x, w, m, rs, dx, dw, db, r0, r1, c);                                                    \
-  }                                                                                                     \
   const Fns fns_##SUFFIX = {exp_##SUFFIX,  expm1_##SUFFIX, tanh_##SUFFIX, sigmoid_##SUFFIX,              \
-                            erf_##SUFFIX,  softmax_##SUFFIX, xent_##SUFFIX, ln_##SUFFIX,                 \
-                            lnb_##SUFFIX};
+                            erf_##SUFFIX,  softmax_##SUFFIX, xent_##SUFFIX, ln_##SUFFIX};
 
 GS_FOR_EACH_ISA_TO_AVX2(GS_VARIANT_SET)
 
@@ -282,24 +299,31 @@ const Fns& fns() {
   return *f;
 }
 
-// GELU is arithmetic-bound (an exp and a division per element), so its AVX-512 build is faster than
-// the AVX2 one, unlike the memory-bound kernels above.
-struct GeluFns {
+// GELU is arithmetic-bound (an exp and a division per element), and so is layerNorm's backward (its
+// double sums, 8 lanes instead of 4): their AVX-512 builds are faster than the AVX2 ones, unlike the
+// memory-bound kernels above.
+struct ArithFns {
   void (*gelu)(const float*, float*, int64_t, bool);
   void (*gelub)(const float*, const float*, float*, int64_t, bool);
+  void (*lnb)(const float*, const float*, const float*, const float*, const float*, float*, double*, double*,
+              int64_t, int64_t, int64_t);
 };
 
-#define GS_GELU_VARIANT(SUFFIX, ATTR)                                                                   \
+#define GS_ARITH_VARIANT(SUFFIX, ATTR)                                                                   \
   ATTR void gelu_##SUFFIX(const float* x, float* o, int64_t n, bool t) { gelu_body(x, o, n, t); }       \
   ATTR void gelub_##SUFFIX(const float* g, const float* x, float* dx, int64_t n, bool t) {              \
     gelub_body(g, x, dx, n, t);                                                                         \
   }                                                                                                     \
-  const GeluFns gelu_fns_##SUFFIX = {gelu_##SUFFIX, gelub_##SUFFIX};
+  ATTR void lnb_##SUFFIX(const float* g, const float* x, const float* w, const float* m, const float* rs, \
+                         float* dx, double* dw, double* db, int64_t r0, int64_t r1, int64_t c) {        \
+    lnb_body(g, x, w, m, rs, dx, dw, db, r0, r1, c);                                                    \
+  }                                                                                                     \
+  const ArithFns arith_fns_##SUFFIX = {gelu_##SUFFIX, gelub_##SUFFIX, lnb_##SUFFIX};
 
-GS_FOR_EACH_ISA(GS_GELU_VARIANT)
+GS_FOR_EACH_ISA(GS_ARITH_VARIANT)
 
-const GeluFns& gelu_fns() {
-  static const GeluFns* f = GS_PICK_ISA(gelu_fns);
+const ArithFns& arith_fns() {
+  static const ArithFns* f = GS_PICK_ISA(arith_fns);
   return *f;
 }
 
@@ -412,7 +436,7 @@ bool k_layer_norm_backward(const Arr& g, const Arr& x, const Arr& w, const Arr& 
       std::max<int64_t>(1, std::min<int64_t>(num_threads(), n / GRAIN));
   // Each chunk of rows sums its own dw/db columns; the chunks are added in order afterwards.
   std::vector<double> acc(static_cast<size_t>((wantW || wantB) ? chunks * 2 * cols : 0), 0.0);
-  auto fn = fns().lnb;
+  auto fn = arith_fns().lnb;
   struct Ctx {
     decltype(fn) f;
     const float *G, *X, *W, *M, *R;
@@ -448,7 +472,7 @@ bool k_gelu(const Arr& x, const Arr& out, bool tanh_approx) {
   if (x.kind != F32 || !f32(out, x.len)) return false;
   const float* X = static_cast<const float*>(x.p);
   float* O = static_cast<float*>(out.p);
-  auto fn = gelu_fns().gelu;
+  auto fn = arith_fns().gelu;
   parallel_for(x.len, GRAIN, [&](int64_t b, int64_t e) { fn(X + b, O + b, e - b, tanh_approx); });
   return true;
 }
@@ -458,7 +482,7 @@ bool k_gelu_backward(const Arr& g, const Arr& x, const Arr& dx, bool tanh_approx
   const float* G = static_cast<const float*>(g.p);
   const float* X = static_cast<const float*>(x.p);
   float* D = static_cast<float*>(dx.p);
-  auto fn = gelu_fns().gelub;
+  auto fn = arith_fns().gelub;
   parallel_for(x.len, GRAIN, [&](int64_t b, int64_t e) { fn(G + b, X + b, D + b, e - b, tanh_approx); });
   return true;
 }

@@ -59,6 +59,23 @@ GS_INLINE float exp_f(float x) {
   return p * bits_to_float((n1 + 127) << 23) * bits_to_float((n2 + 127) << 23);
 }
 
+// 2^y for y in [-125, 128] (callers clamp; 128 gives inf), NaN for NaN: fewer operations than exp_f
+// for callers that can fold ln 2 into their own constants. 2^y = 2^n · 2^f with n = round(y),
+// |f| <= 1/2; the polynomial (a minimax fit of 2^f made for this file, within 2 ulp) is scaled by 2
+// so that 2^(n-1) stays a normal float over the whole range.
+GS_INLINE float exp2_f(float y) {
+  const float t = y + 12582912.0f;  // 1.5·2^23 + n: its ulp is 1
+  const float f = y - (t - 12582912.0f);
+  float p = 3.0691621941514313e-4f;
+  p = p * f + 2.6799861807376146e-3f;
+  p = p * f + 1.9236978143453598e-2f;
+  p = p * f + 1.1100657284259796e-1f;
+  p = p * f + 4.8045292496681213e-1f;
+  p = p * f + 1.3862943649291992f;
+  p = p * f + 2.0f;
+  return p * bits_to_float((float_to_bits(t) - 0x4B400000 + 126) << 23);
+}
+
 GS_INLINE float expm1_f(float x) {
   // Near 0 the Taylor series keeps the relative accuracy that exp(x) - 1 would lose.
   float p = 2.75573192239858907e-6f;  // 1/9!
