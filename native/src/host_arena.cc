@@ -151,15 +151,13 @@ v8::Local<v8::Value> to_v8(napi_value v) {
   return r;
 }
 
-// hostAlloc(bytes, zeroed): an ArrayBuffer of `bytes` bytes from the arena, cleared when `zeroed` is
-// true (memset here runs several times faster than TypedArray.prototype.fill), or undefined.
+// hostAlloc(bytes): an ArrayBuffer of `bytes` uncleared bytes from the arena, or undefined.
 napi_value HostAlloc(napi_env env, napi_callback_info info) {
   napi_value undefined;
   napi_get_undefined(env, &undefined);
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 1;
+  napi_value argv[1];
   double requested = 0;
-  bool zeroed = false;
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
       napi_get_value_double(env, argv[0], &requested) != napi_ok || !(requested >= 1) ||
       requested > double(kBudgetBytes))
@@ -167,11 +165,9 @@ napi_value HostAlloc(napi_env env, napi_callback_info info) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   if (arena.isolate == nullptr) arena.isolate = isolate;
   if (isolate != arena.isolate) return undefined;
-  if (argc >= 2) napi_get_value_bool(env, argv[1], &zeroed);
   const size_t bytes = static_cast<size_t>(requested);
   void* data = take_block(bytes);
   if (data == nullptr) return undefined;
-  if (zeroed) std::memset(data, 0, bytes);
   std::shared_ptr<v8::BackingStore> store =
       v8::ArrayBuffer::NewBackingStore(data, bytes, v8::BackingStore::EmptyDeleter, nullptr);
   v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, store);

@@ -12,23 +12,29 @@ import { allocHost, allocHostUninit, BYTES, hostView } from "./host-storage.js";
 import { releaseHost, takePooled } from "./host-pool.js";
 import type { DType, Storage } from "./types.js";
 
-/** The addon's arena: an ArrayBuffer of `bytes` bytes (cleared if `zeroed`), or undefined when it declines. */
-export type HostAlloc = (bytes: number, zeroed: boolean) => ArrayBuffer | undefined;
+/** The addon's arena: an ArrayBuffer of `bytes` uncleared bytes, or undefined when it declines. */
+export type HostAlloc = (bytes: number) => ArrayBuffer | undefined;
 /** Gives an arena ArrayBuffer's block back now: 1 done, 2 given back before, 0 not the arena's. */
 export type HostRelease = (buffer: ArrayBufferLike) => number;
 
-/** Smaller arrays cost less to make in JS than a call into the addon. */
-const MIN_BYTES = 1024;
+/**
+ * Only large uncleared arrays come from the arena. Measured (`bench/ab.ts`, 2 threads, 2026-12-05):
+ * serving arrays from 1 KiB up made the MLP step 1.5× slower and the char-LSTM step 1.06× (a block
+ * waits for a collection before it is reused, so a small step cycles through the whole budget);
+ * serving cleared arrays too cost the char-LSTM step 4%. From 1 MiB, uncleared only, the MLP and
+ * char-LSTM steps are unchanged and the GPT step keeps its gain (0.86× the time).
+ */
+const MIN_BYTES = 1 << 20;
 
-function arenaArray(hostAlloc: HostAlloc, dtype: DType, n: number, zeroed: boolean): Storage | undefined {
+function arenaArray(hostAlloc: HostAlloc, dtype: DType, n: number): Storage | undefined {
   const bytes = n * BYTES[dtype];
   if (bytes < MIN_BYTES) return undefined;
-  const buffer = hostAlloc(bytes, zeroed);
+  const buffer = hostAlloc(bytes);
   return buffer === undefined ? undefined : hostView(dtype, buffer, n);
 }
 
 /**
- * `alloc` and `allocUninit` over the arena (pool first, then arena, then ordinary arrays), and
+ * `allocUninit` over the arena (pool first, then arena, then ordinary arrays), `alloc` as cpu-js's, and
  * `release`, which gives an arena array's block straight back (its next use is a new, young
  * ArrayBuffer that a scavenge can collect, where a pooled array would grow old) and pools the others.
  */
@@ -41,9 +47,8 @@ export function arenaStorage(
       const whole = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
       if (!whole || hostRelease(buf.buffer) === 0) releaseHost(buf);
     },
-    alloc: (dtype, n) =>
-      takePooled(dtype, n)?.fill(0) ?? arenaArray(hostAlloc, dtype, n, true) ?? allocHost(dtype, n),
+    alloc: (dtype, n) => takePooled(dtype, n)?.fill(0) ?? allocHost(dtype, n),
     allocUninit: (dtype, n) =>
-      takePooled(dtype, n) ?? arenaArray(hostAlloc, dtype, n, false) ?? allocHostUninit(dtype, n),
+      takePooled(dtype, n) ?? arenaArray(hostAlloc, dtype, n) ?? allocHostUninit(dtype, n),
   };
 }
