@@ -5,6 +5,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { fmtShape, sameShape } from "../tensor/shape.js";
 import { sumToShape } from "../ops/reduce.js";
+import { binaryInPlace } from "../ops/elementwise.js";
 import { noGrad } from "./grad-mode.js";
 import { allocationsOf, type Allocations } from "../tensor/alloc-scope.js";
 import { backendFor } from "../tensor/device.js";
@@ -77,6 +78,17 @@ class Pending {
     if (n === 0) this.count.delete(g.storage);
     else this.count.set(g.storage, n);
   }
+  /** Whether `t` is the whole of a storage that this pass made and that nothing else holds. */
+  owns(t: Tensor): boolean {
+    const s = t.storage;
+    return (
+      this.fresh.has(s) &&
+      !this.stored.has(s) &&
+      !this.count.has(s) &&
+      t.offset === 0 &&
+      t.numel() === s.length
+    );
+  }
   /** Gives `storage` back if this pass made it and no pending gradient or .grad holds it. */
   releaseIfDead(storage: Storage): void {
     const device = this.fresh.get(storage);
@@ -123,9 +135,11 @@ function walk(root: Tensor, grad: Tensor, fresh: Allocations, stored: Set<Storag
             `backward of ${node.name}: gradient of shape ${fmtShape(fitted.shape)} for an input of shape ${fmtShape(input.shape)}`,
           );
         const prev = grads.get(input);
-        const next = prev === undefined ? fitted : prev.add(fitted);
+        let next = fitted;
         if (prev !== undefined) {
           pending.drop(prev);
+          // A sum that nothing else holds takes the new term in place, as PyTorch's accumulation does.
+          next = pending.owns(prev) && binaryInPlace("add", prev, fitted) ? prev : prev.add(fitted);
           dead.push(prev.storage, fitted.storage);
         }
         grads.set(input, next);
