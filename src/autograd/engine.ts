@@ -5,6 +5,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { fmtShape, sameShape } from "../tensor/shape.js";
 import { sumToShape } from "../ops/reduce.js";
+import { binaryInPlace } from "../ops/elementwise.js";
 import { noGrad } from "./grad-mode.js";
 import { allocationsOf, type Allocations } from "../tensor/alloc-scope.js";
 import { backendFor } from "../tensor/device.js";
@@ -53,10 +54,48 @@ function fitGrad(g: Tensor, input: Tensor, op: string): Tensor {
 export function runBackward(root: Tensor, grad: Tensor): void {
   const stored = new Set<Storage>();
   const temporaries = allocationsOf((fresh) => noGrad(() => walk(root, grad, fresh, stored)));
-  // Every other storage allocated during the walk held a gradient temporary that nothing references
-  // now (vjps keep nothing, and each .grad has a storage of its own): give it back for reuse.
+  // walk gave back each temporary once nothing could read it; what is left is given back now.
   for (const [storage, device] of temporaries)
     if (!stored.has(storage)) backendFor(device).release?.(storage);
+}
+
+/**
+ * The storages of the gradients still waiting in the walk, counted, so that a temporary can be given
+ * back as soon as its last reader is done: the next allocation of its size then finds it in cache, as
+ * PyTorch's caching allocator would (a GPT step's backward otherwise writes into cold memory).
+ */
+class Pending {
+  private readonly count = new Map<Storage, number>();
+  constructor(
+    private readonly fresh: Allocations,
+    private readonly stored: Set<Storage>,
+  ) {}
+  hold(g: Tensor): void {
+    this.count.set(g.storage, (this.count.get(g.storage) ?? 0) + 1);
+  }
+  drop(g: Tensor): void {
+    const n = this.count.get(g.storage)! - 1;
+    if (n === 0) this.count.delete(g.storage);
+    else this.count.set(g.storage, n);
+  }
+  /** Whether `t` is the whole of a storage that this pass made and that nothing else holds. */
+  owns(t: Tensor): boolean {
+    const s = t.storage;
+    return (
+      this.fresh.has(s) &&
+      !this.stored.has(s) &&
+      !this.count.has(s) &&
+      t.offset === 0 &&
+      t.numel() === s.length
+    );
+  }
+  /** Gives `storage` back if this pass made it and no pending gradient or .grad holds it. */
+  releaseIfDead(storage: Storage): void {
+    const device = this.fresh.get(storage);
+    if (device === undefined || this.stored.has(storage) || this.count.has(storage)) return;
+    this.fresh.delete(storage);
+    backendFor(device).release?.(storage);
+  }
 }
 
 /**
@@ -65,31 +104,52 @@ export function runBackward(root: Tensor, grad: Tensor): void {
  */
 function walk(root: Tensor, grad: Tensor, fresh: Allocations, stored: Set<Storage>): void {
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  const pending = new Pending(fresh, stored);
+  pending.hold(grad);
   const order = topoOrder(root);
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];
     const g = grads.get(t);
     if (g === undefined) continue;
     grads.delete(t); // free it as soon as it has been used
-    if (t.gradFn === null || t.retainsGrad) {
-      t.grad = t.grad === null ? ownGrad(g, fresh, stored) : t.grad.add(g);
-      stored.add(t.grad.storage);
+    pending.drop(g);
+    // What this node allocates (its vjp's temporaries and results) is held in a scope of its own, so
+    // that whatever no pending gradient holds afterwards can be given back at once.
+    const dead: Storage[] = [g.storage];
+    const made = allocationsOf(() => {
+      if (t.gradFn === null || t.retainsGrad) {
+        t.grad = t.grad === null ? ownGrad(g, fresh, stored) : t.grad.add(g);
+        stored.add(t.grad.storage);
+      }
+      const node = t.gradFn;
+      if (node === null) return;
+      const inputGrads = node.backward(g);
+      const inputs = node.inputs;
+      for (let k = 0; k < inputs.length; k++) {
+        const input = inputs[k];
+        const gi = inputGrads[k];
+        if (!input.requiresGrad || gi === null || gi === undefined) continue;
+        const fitted = fitGrad(gi, input, node.name);
+        if (!sameShape(fitted.shape, input.shape))
+          throw new Error(
+            `backward of ${node.name}: gradient of shape ${fmtShape(fitted.shape)} for an input of shape ${fmtShape(input.shape)}`,
+          );
+        const prev = grads.get(input);
+        let next = fitted;
+        if (prev !== undefined) {
+          pending.drop(prev);
+          // A sum that nothing else holds takes the new term in place, as PyTorch's accumulation does.
+          next = pending.owns(prev) && binaryInPlace("add", prev, fitted) ? prev : prev.add(fitted);
+          dead.push(prev.storage, fitted.storage);
+        }
+        grads.set(input, next);
+        pending.hold(next);
+      }
+    });
+    for (const [storage, device] of made) {
+      fresh.set(storage, device);
+      dead.push(storage);
     }
-    const node = t.gradFn;
-    if (node === null) continue;
-    const inputGrads = node.backward(g);
-    const inputs = node.inputs;
-    for (let k = 0; k < inputs.length; k++) {
-      const input = inputs[k];
-      const gi = inputGrads[k];
-      if (!input.requiresGrad || gi === null || gi === undefined) continue;
-      const fitted = fitGrad(gi, input, node.name);
-      if (!sameShape(fitted.shape, input.shape))
-        throw new Error(
-          `backward of ${node.name}: gradient of shape ${fmtShape(fitted.shape)} for an input of shape ${fmtShape(input.shape)}`,
-        );
-      const prev = grads.get(input);
-      grads.set(input, prev === undefined ? fitted : prev.add(fitted));
-    }
+    for (const storage of dead) pending.releaseIfDead(storage);
   }
 }
