@@ -9,6 +9,7 @@
 #include <malloc.h>
 #endif
 #include <cstring>
+#include <utility>
 
 #include "pool.h"
 
@@ -139,7 +140,8 @@ class Prefetcher {
   void share(int64_t t) const {
     for (int64_t i = t * per_, end = std::min(rows_, i + per_); i < end; i++) {
       const uintptr_t first = reinterpret_cast<uintptr_t>(s_ + i * rs_);
-      for (uintptr_t a = first & ~uintptr_t(63); a < first + bytes_; a += 64) prefetch_l2(reinterpret_cast<const void*>(a));
+      for (uintptr_t a = first & ~uintptr_t(63); a < first + bytes_; a += 64)
+        prefetch_l2(reinterpret_cast<const void*>(a));
     }
   }
 
@@ -175,7 +177,8 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
         pack_a<T, MR>(Ap, A + ic * ars + pc * acs, ars, acs, mc, kc, K.pack_an);
         // What is packed next: the next rows of A, else the first rows of A and the first panel of B
         // in the next k or column block.
-        const bool more_rows = ic + MC < m, more_k = pc + KC < k, next_block = !more_rows && (more_k || jc + NC < n);
+        const bool more_rows = ic + MC < m, more_k = pc + KC < k;
+        const bool next_block = !more_rows && (more_k || jc + NC < n);
         const int64_t nic = more_rows ? ic + MC : 0, npc = more_rows ? pc : more_k ? pc + KC : 0;
         const int64_t njc = more_rows || more_k ? jc : jc + NC;
         const int64_t nmc = std::min(MC, m - nic), nkc = std::min(KC, k - npc);
@@ -192,7 +195,8 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
           const T* bp = Bb + jr * kc;
           Prefetcher<T> next_panel;
           if (pack_b_here && jr + NR < nc)
-            next_panel = Prefetcher<T>(Bsrc + (jr + NR) * bcs, brs, bcs, kc, std::min<int64_t>(NR, nc - jr - NR), row_tiles);
+            next_panel =
+                Prefetcher<T>(Bsrc + (jr + NR) * bcs, brs, bcs, kc, std::min<int64_t>(NR, nc - jr - NR), row_tiles);
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mc - ir);
             // Each tile requests its share of what is packed next.
