@@ -6,8 +6,10 @@
  * calls per step, ms per step and GFLOP/s, and the total. `--clock=cpu` times with the process's CPU
  * time (steadier on a shared machine; at one thread it is the kernel's own time). `--torch` times
  * the same products with PyTorch 2.x's torch.mm (`python3`, bench/torch/gemm_shapes.py, same threads, wall clock). `--cold`
- * evicts the caches before every call (a 64 MiB sweep, untimed), as a training step's backward finds
- * its activations in memory rather than in cache.
+ * evicts the caches before every call (a 64 MiB sweep, untimed, on all of the backend's threads so
+ * that no core's own cache keeps the operands), as a training step's backward finds its activations
+ * in memory rather than in cache; with `--torch` PyTorch is timed after the same sweep on its threads,
+ * and its warm total is printed beside its cold one.
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
@@ -87,9 +89,13 @@ function callOf(c: Call): () => void {
 }
 
 const sweep = new Float32Array(16 << 20);
-/** Writes every cache line of 64 MiB, so that the next call finds its operands in memory. */
+/**
+ * Reads and writes every cache line of 64 MiB on the backend's threads (an elementwise kernel), so that
+ * the next call finds its operands in memory: a sweep on the calling thread alone would leave the
+ * workers' own caches holding what they last touched.
+ */
 function evictCaches(): void {
-  for (let i = 0; i < sweep.length; i += 16) sweep[i] += 1;
+  kernels().unary("neg", sweep, sweep);
 }
 
 /** Median ms of one call after evicting the caches (over 31 calls). */
@@ -105,16 +111,24 @@ function timeCold(fn: () => void, clock: () => number): number {
   return times[Math.floor(times.length / 2)];
 }
 
-/** ms per call of the same products with PyTorch's torch.mm, or null without PyTorch. */
-function torchTimes(calls: Call[], threads: number): number[] | null {
+/**
+ * ms per call of the same products with PyTorch's torch.mm, warm, and cold (after the same sweep) when
+ * `cold`; null without PyTorch.
+ */
+function torchTimes(
+  calls: Call[],
+  threads: number,
+  cold: boolean,
+): { warm: number[]; cold?: number[] } | null {
   const spec = calls.map(({ p }) => [p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0]);
   try {
     const out = execFileSync("python3", [path.join(localTorchDir, "gemm_shapes.py"), JSON.stringify(spec)], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, TORCH_THREADS: String(threads) },
+      env: { ...process.env, TORCH_THREADS: String(threads), GEMM_COLD: cold ? "1" : "0" },
     });
-    return JSON.parse(out.trim().split("\n").pop()!) as number[];
+    const r = JSON.parse(out.trim().split("\n").pop()!) as number[] | { warm: number[]; cold: number[] };
+    return Array.isArray(r) ? { warm: r } : r;
   } catch {
     return null;
   }
@@ -126,13 +140,16 @@ const clock = process.argv.includes("--clock=cpu") ? cpuMs : () => performance.n
 const cold = process.argv.includes("--cold");
 const calls = recordCalls(gptStep(which as keyof typeof GPT_CONFIGS));
 const { name, threads } = kernels();
-const torch = process.argv.includes("--torch") ? torchTimes(calls, threads) : null;
+const torchRun = process.argv.includes("--torch") ? torchTimes(calls, threads, cold) : null;
+// The column beside gradstack's: PyTorch under the same condition (cold after the same sweep, or warm).
+const torch = torchRun === null ? null : cold ? (torchRun.cold ?? null) : torchRun.warm;
 console.log(
   `${which} step GEMMs on ${name}, ${threads} thread(s), clock ${clock === cpuMs ? "cpu" : "wall"}${cold ? ", cold caches" : ""}`,
 );
 let totalMs = 0,
   totalFlop = 0,
-  totalTorch = 0;
+  totalTorch = 0,
+  totalTorchWarm = 0;
 for (const [i, c] of calls.entries()) {
   const { p } = c;
   const flop = 2 * p.batch * p.m * p.n * p.k;
@@ -141,15 +158,17 @@ for (const [i, c] of calls.entries()) {
   totalFlop += flop * c.calls;
   const t = torch?.[i];
   if (t !== undefined) totalTorch += t * c.calls;
+  totalTorchWarm += (torchRun?.warm[i] ?? 0) * c.calls;
   const vsTorch = t !== undefined ? `  torch ${(flop / t / 1e6).toFixed(1).padStart(6)} GFLOP/s` : "";
   console.log(
     `${describe(c).padEnd(26)} ${String(c.calls).padStart(3)}× ${(ms * c.calls).toFixed(3).padStart(7)} ms ` +
       `${(flop / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s${vsTorch}`,
   );
 }
+const warmTorch = cold ? ` (warm ${totalTorchWarm.toFixed(2)} ms)` : "";
 const vs =
   torch !== null
-    ? `; torch ${totalTorch.toFixed(2)} ms, ${(totalFlop / totalTorch / 1e6).toFixed(1)} GFLOP/s`
+    ? `; torch ${totalTorch.toFixed(2)} ms, ${(totalFlop / totalTorch / 1e6).toFixed(1)} GFLOP/s${warmTorch}`
     : "";
 console.log(
   `total ${calls.reduce((s, c) => s + c.calls, 0)} calls ${totalMs.toFixed(2)} ms, ` +

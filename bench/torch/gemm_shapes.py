@@ -2,7 +2,9 @@
 # output (torch.mm(..., out=c)), so that it compares kernel with kernel.
 # usage: /usr/bin/python3 bench/torch/gemm_shapes.py   (prints one JSON line per workload)
 # or: python3 bench/torch/gemm_shapes.py '[[batch, m, n, k, transA, transB], ...]' (bench/gemm-shapes.ts):
-# those products only, printed as one JSON list of ms per call.
+# those products only, printed as one JSON list of ms per call; with GEMM_COLD=1, as {"warm": [...],
+# "cold": [...]}, where each cold call follows a sweep of 64 MiB on torch's threads, as gemm-shapes.ts
+# --cold sweeps on gradstack's.
 import json, os, statistics, sys, time
 import torch
 
@@ -17,6 +19,20 @@ def median_ms(fn, budget_s=0.3):
     reps = max(5, min(200, round(budget_s / max(once, 1e-6))))
     ts = []
     for _ in range(reps):
+        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
+    return statistics.median(ts) * 1e3
+
+
+SWEEP = torch.zeros(16 << 20)
+
+
+def cold_median_ms(fn, reps=31):
+    # Every cache line of 64 MiB read and written (untimed) before each call, so that the call finds its
+    # operands in memory; median of `reps` calls.
+    fn()
+    ts = []
+    for _ in range(reps):
+        SWEEP.neg_()
         t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
     return statistics.median(ts) * 1e3
 
@@ -43,7 +59,12 @@ def product(batch, m, n, k, trans_a, trans_b):
 
 
 if len(sys.argv) > 1:
-    print(json.dumps([median_ms(product(*spec)) for spec in json.loads(sys.argv[1])]))
+    fns = [product(*spec) for spec in json.loads(sys.argv[1])]
+    warm = [median_ms(fn) for fn in fns]
+    if os.environ.get("GEMM_COLD") == "1":
+        print(json.dumps(dict(warm=warm, cold=[cold_median_ms(fn) for fn in fns])))
+    else:
+        print(json.dumps(warm))
     sys.exit(0)
 
 for s in [256, 512, 1024, 2048]:

@@ -9,6 +9,7 @@
 #include <malloc.h>
 #endif
 #include <cstring>
+#include <utility>
 
 #include "pool.h"
 
@@ -122,7 +123,38 @@ struct Prepacked {
   int64_t npad, col0;
 };
 
-// C[0:m, 0:n] = op(A) · op(B) on one thread (B packed here, or taken from `pre`).
+// The cache lines of op(X)[0:rows, 0:cols] (element (i, j) at S[i·rs + j·cs]), requested a share at a
+// time so that they arrive while micro-kernels compute; only where rows or columns are contiguous runs
+// (else, and where the build has no prefetch, it requests nothing).
+template <typename T>
+class Prefetcher {
+ public:
+  Prefetcher() = default;
+  Prefetcher(const T* S, int64_t rs, int64_t cs, int64_t rows, int64_t cols, int64_t shares) {
+    if (cs != 1 && rs == 1) std::swap(rs, cs), std::swap(rows, cols);
+    if (!kHasPrefetch || cs != 1 || rows <= 0 || cols <= 0 || shares <= 0) return;
+    s_ = S, rs_ = rs, rows_ = rows, bytes_ = cols * static_cast<int64_t>(sizeof(T));
+    per_ = ceil_div(rows, shares);
+  }
+  // Share t of those announced at construction.
+  void share(int64_t t) const {
+    for (int64_t i = t * per_, end = std::min(rows_, i + per_); i < end; i++) {
+      const uintptr_t first = reinterpret_cast<uintptr_t>(s_ + i * rs_);
+      for (uintptr_t a = first & ~uintptr_t(63); a < first + bytes_; a += 64)
+        prefetch_l2(reinterpret_cast<const void*>(a));
+    }
+  }
+
+ private:
+  const T* s_ = nullptr;
+  int64_t rs_ = 0, rows_ = 0, bytes_ = 0, per_ = 0;
+};
+
+// C[0:m, 0:n] = op(A) · op(B) on one thread (B packed here, or taken from `pre`). While the tiles
+// of one block compute, each requests a share of the operand lines the next packing step reads, so
+// that an operand that is not in cache arrives during arithmetic instead of stalling the packing
+// loops: the next block of A, and B's next panel (B is packed panel by panel during the first row
+// block, where its panels are first used).
 template <typename T, int MR, int NR>
 void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, const T* B,
                 int64_t brs, int64_t bcs, T* C, int64_t ldc, int64_t m, int64_t n, int64_t k,
@@ -138,17 +170,39 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc);
       const int beta = pc > 0;
-      const T* Bb = Bp;
-      if (pre != nullptr) Bb = pre->p + pc * pre->npad + (pre->col0 + jc) * kc;
-      else pack_b<T, NR>(Bp, B + pc * brs + jc * bcs, brs, bcs, kc, nc, K.pack_bt);
+      const T* Bsrc = B + pc * brs + jc * bcs;
+      const T* Bb = pre != nullptr ? pre->p + pc * pre->npad + (pre->col0 + jc) * kc : Bp;
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
         pack_a<T, MR>(Ap, A + ic * ars + pc * acs, ars, acs, mc, kc, K.pack_an);
+        // What is packed next: the next rows of A, else the first rows of A and the first panel of B
+        // in the next k or column block.
+        const bool more_rows = ic + MC < m, more_k = pc + KC < k;
+        const bool next_block = !more_rows && (more_k || jc + NC < n);
+        const int64_t nic = more_rows ? ic + MC : 0, npc = more_rows ? pc : more_k ? pc + KC : 0;
+        const int64_t njc = more_rows || more_k ? jc : jc + NC;
+        const int64_t nmc = std::min(MC, m - nic), nkc = std::min(KC, k - npc);
+        const int64_t row_tiles = ceil_div(mc, MR), tiles = row_tiles * ceil_div(nc, NR);
+        Prefetcher<T> next_a, next_b;
+        if (more_rows || next_block) next_a = Prefetcher<T>(A + nic * ars + npc * acs, ars, acs, nmc, nkc, tiles);
+        if (next_block && pre == nullptr)
+          next_b = Prefetcher<T>(B + npc * brs + njc * bcs, brs, bcs, nkc, std::min<int64_t>(NR, n - njc), tiles);
+        // B's panels are packed as the first row block reaches them.
+        const bool pack_b_here = pre == nullptr && ic == 0;
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nc - jr);
+          if (pack_b_here) pack_b<T, NR>(Bp + jr * kc, Bsrc + jr * bcs, brs, bcs, kc, nr, K.pack_bt);
           const T* bp = Bb + jr * kc;
+          Prefetcher<T> next_panel;
+          if (pack_b_here && jr + NR < nc)
+            next_panel =
+                Prefetcher<T>(Bsrc + (jr + NR) * bcs, brs, bcs, kc, std::min<int64_t>(NR, nc - jr - NR), row_tiles);
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mc - ir);
+            // Each tile requests its share of what is packed next.
+            next_a.share((jr / NR) * row_tiles + ir / MR);
+            next_b.share((jr / NR) * row_tiles + ir / MR);
+            next_panel.share(ir / MR);
             const T* ap = Ap + ir * kc;
             T* c = C + (ic + ir) * ldc + jc + jr;
             // A short last panel runs the short kernel when there is one (fewer wasted rows).

@@ -43,6 +43,25 @@ template <typename T>
 void gemm_packed(const T* A, int64_t ars, int64_t acs, const T* packed, int64_t k, int64_t n, int64_t col0,
                  int64_t ncols, T* C, int64_t ldc, int64_t m);
 
+// Whether this build can ask for cache lines ahead of use (x86-64 with GCC or clang; WebAssembly has
+// no prefetch instruction).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+constexpr bool kHasPrefetch = true;
+#else
+constexpr bool kHasPrefetch = false;
+#endif
+
+// Requests the cache line holding `p` into the core's L2 (prefetcht1), not L1, so that it does not
+// displace the micro-kernel's panels; nothing where kHasPrefetch is false. An asm statement, not
+// __builtin_prefetch: GCC 12 deletes a loop whose only effect is that builtin.
+inline void prefetch_l2(const void* p) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  asm volatile("prefetcht1 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+  (void)p;
+#endif
+}
+
 // The micro-kernels in use, e.g. "avx2-fma 6x16 / 6x8".
 const char* gemm_kernel_name();
 
