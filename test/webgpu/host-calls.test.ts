@@ -20,9 +20,12 @@ before(initWebGpu);
  * 133 → 134 when a long reduction with few outputs (that norm's sum) became two passes; 134 → 125 when
  * AdamW updated 3 parameters a dispatch (SwiftShader binds 12 storage buffers, 4 a parameter; a GPU
  * that binds more needs fewer); 125 → 140 when a zero-filled allocation became a zeroing kernel in the
- * compute pass (15 a step here) instead of clears of every released buffer between passes.
+ * compute pass (15 a step here) instead of clears of every released buffer between passes; 140 → 104
+ * when clipping became the list kernels listNorm and clipScale (as many gradients a dispatch as the
+ * device binds, 11 here: 2 + 1 + 2 dispatches for the 16 gradients instead of a copy, a zeroing and a
+ * product each and 8 scalar kernels).
  */
-const DISPATCHES_PER_STEP = 140;
+const DISPATCHES_PER_STEP = 104;
 
 async function stepCalls(nLayer: number): Promise<HostCalls> {
   const shape = { nLayer, nHead: 2, nEmbd: 32, blockSize: 16, vocabSize: 65, dropout: 0 };
