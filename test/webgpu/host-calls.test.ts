@@ -21,9 +21,10 @@ before(initWebGpu);
  * AdamW updated 3 parameters a dispatch (SwiftShader binds 12 storage buffers, 4 a parameter; a GPU
  * that binds more needs fewer); 125 → 140 when a zero-filled allocation became a zeroing kernel in the
  * compute pass (15 a step here) instead of clears of every released buffer between passes; 140 → 104
- * when clipping became the list kernels listNorm and clipScale (as many gradients a dispatch as the
- * device binds, 11 here: 2 + 1 + 2 dispatches for the 16 gradients instead of a copy, a zeroing and a
- * product each and 8 scalar kernels).
+ * when clipping became the list kernels listNorm and clipScale, as many gradients a dispatch as the
+ * device binds (11 on SwiftShader: 2 + 1 + 2 dispatches for the 15 gradients instead of 41, a copy
+ * into the concatenation and a product each, and 11 for the concatenation's zeroing, its square and
+ * two-pass sum, the sum's zeroing, the square root and the clipping factor).
  */
 const DISPATCHES_PER_STEP = 104;
 
