@@ -58,7 +58,7 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     matmulBias: matmulBias.bind(null, ctx),
     adamStep: adamStep.bind(null, ctx),
     dropout: dropout.bind(null, ctx),
-    // As many tensors a dispatch as the device can bind (4 buffers each): 3 on SwiftShader.
+    // As many tensors a dispatch as the device can bind (4 buffers each, 2 with their state in one block).
     adamSteps: adamSteps.bind(null, ctx),
     // Clipping's norm and scaling: as many gradients a dispatch as the device binds.
     listNorm: listNorm.bind(null, ctx),
