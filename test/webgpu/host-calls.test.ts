@@ -29,9 +29,11 @@ before(initWebGpu);
  * 102 → 99 when AdamW's state became views of one block a group, bound once (2 bindings a parameter
  * instead of 4: 5 parameters a dispatch here, 2 + 1 dispatches for the two groups instead of 4 + 2);
  * 99 → 94 when layerNorm's backward took its weight gradient uninitialized (every backend's kernel
- * overwrites it: one zeroing a layerNorm).
+ * overwrites it: one zeroing a layerNorm); 94 → 89 when reductions took their outputs uninitialized
+ * (every backend's reduce writes each: 3 zeroings) and an embedding's gradient was added straight into
+ * its zeros (indexAdd copied them first: 2 copies).
  */
-const DISPATCHES_PER_STEP = 94;
+const DISPATCHES_PER_STEP = 89;
 
 async function stepCalls(nLayer: number): Promise<HostCalls> {
   const shape = { nLayer, nHead: 2, nEmbd: 32, blockSize: 16, vocabSize: 65, dropout: 0 };
