@@ -3,7 +3,15 @@ import { backendOf } from "../tensor/device.js";
 import { Tensor } from "../tensor/tensor.js";
 import { ADAM_LIST_MAX } from "../backend/types.js";
 import type { AdamParams, AdamTensors, Backend, FloatStorage, Storage } from "../backend/types.js";
-import { Optimizer, type ParamGroup, type ParamState, type ParamUpdate, type Params } from "./optimizer.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import {
+  Optimizer,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamState,
+  type ParamUpdate,
+  type Params,
+} from "./optimizer.js";
 import { checkBetas, checkBool, checkKnownKeys, checkLr, checkNonNegative } from "./validate.js";
 
 export interface AdamOptions {
@@ -110,37 +118,67 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
   }
 
   /**
-   * On a device the host cannot read (a GPU), the state that parameters of the group get at their first
-   * step is made as views of one zeroed block per device and dtype (every exp_avg, then every
-   * exp_avg_sq, then every max_exp_avg_sq): a multi-tensor kernel binds a GPU buffer once however many
-   * of its tensors it holds, and a stage binds few (8 by default), so AdamW then updates 3 parameters a
-   * dispatch there instead of 2. Each state tensor is still its parameter's shape; stateDict copies it.
+   * On a device the host cannot read (a GPU), the state of a group's parameters is made as views of one
+   * block per device and dtype (every exp_avg, then every exp_avg_sq, then every max_exp_avg_sq): a
+   * multi-tensor kernel binds a GPU buffer once however many of its tensors it holds, and a stage binds
+   * few (8 by default), so AdamW then updates 3 parameters a dispatch there instead of 2. Each state
+   * tensor is still its parameter's shape; stateDict copies it. New state is zeros (a parameter's first
+   * step); loaded state (loadStateDict) is copied in.
    */
   private stateInOneBlock(
     updates: ParamUpdate[],
     states: ParamState[],
     group: ParamGroup<AdamOptions>,
   ): void {
+    const fresh = updates.flatMap((u, i) =>
+      states[i].exp_avg === undefined ? [[u.param, states[i]] as const] : [],
+    );
+    if (fresh.length > 0) this.packState(fresh, group);
+  }
+
+  override loadStateDict(sd: OptimizerStateDict): void {
+    super.loadStateDict(sd);
+    for (const group of this.paramGroups)
+      this.packState(
+        group.params.flatMap((p) => {
+          const s = this.state.get(p);
+          return s === undefined ? [] : [[p, s] as const];
+        }),
+        group,
+      );
+  }
+
+  private packState(
+    entries: readonly (readonly [Tensor, ParamState])[],
+    group: ParamGroup<AdamOptions>,
+  ): void {
     const keys = group.amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
-    const blocks = new Map<string, number[]>();
-    updates.forEach((u, i) => {
-      if (states[i].exp_avg !== undefined || backendOf(u.param).hostVisible) return;
-      const key = `${u.param.device}:${u.param.dtype}`;
+    const blocks = new Map<string, (readonly [Tensor, ParamState])[]>();
+    for (const e of entries) {
+      if (backendOf(e[0]).hostVisible) continue;
+      const key = `${e[0].device}:${e[0].dtype}`;
       const list = blocks.get(key);
-      if (list === undefined) blocks.set(key, [i]);
-      else list.push(i);
-    });
-    for (const list of blocks.values()) {
-      const { dtype, device } = updates[list[0]].param;
-      const total = list.reduce((s, i) => s + updates[i].n, 0);
-      const block = Tensor.empty([keys.length * total], dtype, device);
-      let offset = 0;
-      for (const i of list) {
-        const { param, n } = updates[i];
-        keys.forEach((k, j) => (states[i][k] = block.narrow(0, j * total + offset, n).view(param.shape)));
-        offset += n;
-      }
+      if (list === undefined) blocks.set(key, [e]);
+      else list.push(e);
     }
+    noGrad(() => {
+      for (const list of blocks.values()) {
+        const { dtype, device } = list[0][0];
+        const total = list.reduce((s, [p]) => s + p.numel(), 0);
+        const block = Tensor.empty([keys.length * total], dtype, device);
+        let offset = 0;
+        for (const [param, state] of list) {
+          const n = param.numel();
+          keys.forEach((k, j) => {
+            const view = block.narrow(0, j * total + offset, n).view(param.shape);
+            const old = state[k];
+            if (old instanceof Tensor) view.copy_(old);
+            state[k] = view;
+          });
+          offset += n;
+        }
+      }
+    });
   }
 
   /**
