@@ -133,7 +133,10 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     const fresh = updates.flatMap((u, i) =>
       states[i].exp_avg === undefined ? [[u.param, states[i]] as const] : [],
     );
-    if (fresh.length > 0) this.packState(fresh, group);
+    if (fresh.length === 0) return;
+    // `step` first, as the CPU's state has it (stateDict, and so a checkpoint, keeps the keys' order).
+    for (const [, state] of fresh) state.step ??= 0;
+    this.packState(fresh, group);
   }
 
   override loadStateDict(sd: OptimizerStateDict): void {
