@@ -99,6 +99,21 @@ test("the list kernels match the composition they replace, clipped and not", asy
     );
 });
 
+test("a long gradient: more partials than the finishing workgroup's threads, the CPU's norm", async () => {
+  gs.manualSeed(6);
+  const grads = [gs.randn([300_000]), gs.randn([5])];
+  const cpu = grads.map((g) => Object.assign(gs.zerosLike(g).requiresGrad_(), { grad: g.clone() }));
+  const gpu = grads.map((g) => Object.assign(onGpu(gs.zerosLike(g), true), { grad: onGpu(g) }));
+  for (const normType of [2, Infinity]) {
+    let got: gs.Tensor | undefined;
+    const seen = dispatchesOf(() => void (got = gs.nn.utils.clipGradNorm_(gpu, 1e9, normType) as gs.Tensor));
+    const want = gs.nn.utils.clipGradNorm_(cpu, 1e9, normType) as number;
+    assert.ok(Math.abs((await got!.itemAsync()) - want) <= 1e-5 * want, `order ${normType}`);
+    const finish = seen.find((d) => d.kernel === "listNorm:finish")!;
+    assert.ok(finish.params[0] > 256, `${finish.params[0]} partials`);
+  }
+});
+
 test("gradients in one GPUBuffer are bound once: 20 views of one tensor take ⌈20 / 16⌉ dispatches a kernel", async () => {
   gs.manualSeed(3);
   const flat = gs.randn([20 * 50]);

@@ -10,13 +10,15 @@ import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
 import { chunksByBindings } from "./bind-chunks.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { bindings, cachedCode, f32Bits, MAIN_64 } from "./wgsl.js";
-import { strided, type WorkTable } from "./work.js";
+import type { WorkTable } from "./work.js";
 
 /** Tensors a dispatch at most (listNorm's words: 3 + 2 each, clipScale's 2 + 2 each, of 63). */
 const MAX_PER_DISPATCH = 16;
 /** listNorm's first pass: elements a thread aims at, and workgroups a dispatch at most. */
 const PER_THREAD = 16;
 const MAX_GROUPS = 1024;
+/** Threads of the one workgroup that reduces the partials (up to 16k of them in 64 steps). */
+const FINISH_THREADS = 256;
 /** Parameter words before the per-tensor pairs. */
 const NORM_WORDS = 3;
 const SCALE_WORDS = 2;
@@ -38,8 +40,8 @@ export const WORK: WorkTable = {
     return { groupSize: 64, loop, bytes: 4 * (n + p[0]), flops: 2 * n };
   },
   "listNorm:finish": ([count]) => ({
-    groupSize: 64,
-    loop: strided(count),
+    groupSize: FINISH_THREADS,
+    loop: Math.ceil(count / FINISH_THREADS),
     bytes: 4 * (count + 1),
     flops: count,
   }),
@@ -136,9 +138,10 @@ function termOf(kind: Kind): { term: string; combine: string } {
   }
 }
 
-const TREE = `part[lid.x] = acc;
+/** The workgroup's sum (or max) of every thread's `acc` into part[0]. */
+const tree = (threads: number) => `part[lid.x] = acc;
   workgroupBarrier();
-  for (var s = 32u; s > 0u; s >>= 1u) {
+  for (var s = ${threads / 2}u; s > 0u; s >>= 1u) {
     if (lid.x < s) { part[lid.x] = combine(part[lid.x], part[lid.x + s]); }
     workgroupBarrier();
   }`;
@@ -159,7 +162,7 @@ ${MAIN_64} {
   let first = g * 64u + lid.x;
   var acc = 0.0;
   ${loops.join("\n  ")}
-  ${TREE}
+  ${tree(64)}
   if (lid.x == 0u) { b0[pu(1u) + g] = part[0]; }
 }`;
 }
@@ -173,12 +176,13 @@ function finishCode(kind: Kind, buffers: readonly GpuBuffer[]): string {
         ? "select(pow_f(r, 1.0 / pf(1u)), r, r == 0.0 || r == pos_inf())"
         : "r";
   return `${bindings(buffers)}
-var<workgroup> part: array<f32, 64>;
+var<workgroup> part: array<f32, ${FINISH_THREADS}>;
 fn combine(a: f32, b: f32) -> f32 { return ${combine}; }
-${MAIN_64} {
+@compute @workgroup_size(${FINISH_THREADS})
+fn main(@builtin(local_invocation_id) lid: vec3u) {
   var acc = 0.0;
-  for (var j = lid.x; j < pu(0u); j += 64u) { acc = combine(acc, b0[j]); }
-  ${TREE}
+  for (var j = lid.x; j < pu(0u); j += ${FINISH_THREADS}u) { acc = combine(acc, b0[j]); }
+  ${tree(FINISH_THREADS)}
   if (lid.x == 0u) {
     let r = part[0];
     b1[pu(2u)] = ${finish};
