@@ -63,10 +63,11 @@ interface Entry {
   n: number;
 }
 
+/** The list's tensors with elements (an empty one would take a binding for nothing). */
 function entriesOf(t: TensorList, kernel: string): Entry[] {
-  return t.x.map((s, i) => {
+  return t.x.flatMap((s, i) => {
     const x = gpuBufferOf(s, kernel);
-    return { x, start: x.offset + t.offset[i], n: t.n[i] };
+    return t.n[i] === 0 ? [] : [{ x, start: x.offset + t.offset[i], n: t.n[i] }];
   });
 }
 
@@ -107,8 +108,7 @@ export function listNorm(ctx: GpuContext, t: TensorList, normType: number, outS:
 
 export function clipScale(ctx: GpuContext, t: TensorList, normS: FloatStorage, maxNorm: number): void {
   const norm = gpuBufferOf(normS, "clipScale");
-  const entries = entriesOf(t, "clipScale").filter((e) => e.n > 0);
-  for (const c of chunksByBindings(ctx, entries, (e) => [e.x], [norm], MAX_PER_DISPATCH)) {
+  for (const c of chunksByBindings(ctx, entriesOf(t, "clipScale"), (e) => [e.x], [norm], MAX_PER_DISPATCH)) {
     const buffers = [norm, ...c.map((e) => e.x)];
     const params = [f32Bits(maxNorm), norm.offset];
     let end = 0;
