@@ -9,6 +9,7 @@ import { fusedJs } from "./fused-js.js";
 import { jsGateKernels } from "./rnn-gates-js.js";
 import { stepwiseSequenceKernels } from "./rnn-sequence-js.js";
 import { adamStep, adamSteps } from "./adam-js.js";
+import { clipJs } from "./clip-js.js";
 import { randomJs } from "./random-js.js";
 import { hostStorage } from "./host-storage.js";
 
@@ -300,4 +301,5 @@ export const cpuJs: Backend = {
   adamStep,
   ...randomJs,
   adamSteps,
+  ...clipJs,
 };

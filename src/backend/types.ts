@@ -290,6 +290,27 @@ export interface OptimKernels {
   adamSteps(t: AdamTensors, h: AdamParams): void;
 }
 
+/** A list of dense tensors: tensor i is the n[i] elements of x[i] from offset[i]. */
+export interface TensorList {
+  x: FloatStorage[];
+  offset: number[];
+  n: number[];
+}
+
+/**
+ * Gradient clipping over a list of tensors in a few kernel calls (PyTorch's foreach clip_grad_norm_),
+ * for gradients on a device the host cannot read (nn/utils-device.ts); clip-js.ts is the reference.
+ */
+export interface ClipKernels {
+  /** out[0] = the norm of order `normType` (a positive number or Infinity) of all of `t`'s elements as one vector. */
+  listNorm(t: TensorList, normType: number, out: FloatStorage): void;
+  /**
+   * Multiplies every element of `t` in place by c = maxNorm / (norm[0] + 1e-6) when c < 1, and by NaN
+   * when norm[0] is NaN (as PyTorch's min(c, 1)); the tensors' memory must not overlap.
+   */
+  clipScale(t: TensorList, norm: FloatStorage, maxNorm: number): void;
+}
+
 /** The recurrent layer kinds of ops/fused/recurrent.ts. */
 export type RecurrentMode = "rnn_tanh" | "rnn_relu" | "lstm" | "gru";
 
@@ -478,6 +499,7 @@ export interface Kernels
     FusedKernels,
     AttentionKernels,
     OptimKernels,
+    ClipKernels,
     RandomKernels,
     RecurrentGateKernels,
     RecurrentSequenceKernels {}

@@ -99,8 +99,17 @@ const IndexSelect = defineOp<number>({
     backendOf(x).indexSelect(flat(x), ix, out.storage, outer, size, inner);
     return out;
   },
-  vjp: (g, [x, idx], _out, d) => [indexAdd(Tensor.empty(x.shape, g.dtype, g.device), d, idx, g), null],
+  // Added straight into fresh zeros: indexAdd would first copy them (a kernel call, on a GPU a dispatch).
+  vjp: (g, [x, idx], _out, d) => [addAt(Tensor.empty(x.shape, g.dtype, g.device), d, idx, g), null],
 });
+
+/** Adds the slices of src into `out` at `idx` along d, in place (`out` is the caller's own new tensor). */
+function addAt(out: Tensor, d: number, idx: Tensor, src: Tensor): Tensor {
+  const ix = checkIndex(idx, out.shape[d], "indexAdd");
+  const { outer, size, inner } = blockDims(out.shape, d);
+  backendOf(out).indexAdd(out.storage, ix, flat(cast(src, out.dtype)), outer, size, inner);
+  return out;
+}
 
 /** The entries of x at the positions `index` (1-d int32) along `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
@@ -112,13 +121,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 
 const IndexAdd = defineOp<number>({
   name: "indexAdd",
-  forward: ([x, idx, src], d) => {
-    const ix = checkIndex(idx, x.shape[d], "indexAdd");
-    const { outer, size, inner } = blockDims(x.shape, d);
-    const out = freshCopy(x);
-    backendOf(x).indexAdd(out.storage, ix, flat(cast(src, x.dtype)), outer, size, inner);
-    return out;
-  },
+  forward: ([x, idx, src], d) => addAt(freshCopy(x), d, idx, src),
   vjp: (g, [, idx], _out, d) => [g, null, indexSelect(g, d, idx)],
 });
 

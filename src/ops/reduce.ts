@@ -54,7 +54,8 @@ function asBlock(
 
 function runReduce(x: Tensor, { op, dims, keepdim, dtype }: ReduceAttrs): Tensor {
   const { data, outer, size, inner } = asBlock(cast(x, dtype), dims);
-  const out = Tensor.empty(keptShape(x.shape, dims, keepdim), dtype, x.device);
+  // Every backend's reduce writes each output (an empty reduction its initial value): no zeroing.
+  const out = Tensor.uninitialized(keptShape(x.shape, dims, keepdim), dtype, x.device);
   backendOf(x).reduce(
     op,
     data.storage.subarray(data.offset, data.offset + data.numel()),

@@ -1,9 +1,17 @@
 /** Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), as torch.optim.Adam/AdamW. */
 import { backendOf } from "../tensor/device.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { ADAM_LIST_MAX } from "../backend/types.js";
-import type { AdamParams, AdamTensors, Backend, Storage } from "../backend/types.js";
-import { Optimizer, type ParamGroup, type ParamState, type ParamUpdate, type Params } from "./optimizer.js";
+import type { AdamParams, AdamTensors, Backend, FloatStorage, Storage } from "../backend/types.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import {
+  Optimizer,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamState,
+  type ParamUpdate,
+  type Params,
+} from "./optimizer.js";
 import { checkBetas, checkBool, checkKnownKeys, checkLr, checkNonNegative } from "./validate.js";
 
 export interface AdamOptions {
@@ -69,6 +77,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     group: ParamGroup<AdamOptions>,
   ): void {
     const buckets: { backend: Backend; dtype: string; step: number; t: AdamTensors }[] = [];
+    this.stateInOneBlock(updates, states, group);
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i];
       const state = states[i];
@@ -100,12 +109,89 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
       t.pOffset.push(u.offset);
       t.g.push(u.grad);
       t.gOffset.push(u.gradOffset);
-      t.m.push(this.buffer(state, "exp_avg", u.param));
-      t.v.push(this.buffer(state, "exp_avg_sq", u.param));
-      t.vmax?.push(this.buffer(state, "max_exp_avg_sq", u.param));
+      t.m.push(this.stateRange(state, "exp_avg", u.param));
+      t.v.push(this.stateRange(state, "exp_avg_sq", u.param));
+      t.vmax?.push(this.stateRange(state, "max_exp_avg_sq", u.param));
       t.n.push(u.n);
     }
     for (const { backend, step, t } of buckets) backend.adamSteps(t, this.scalars(group, step));
+  }
+
+  /**
+   * On a device the host cannot read (a GPU), the state of a group's parameters is made as views of one
+   * block per device and dtype (every exp_avg, then every exp_avg_sq, then every max_exp_avg_sq): a
+   * multi-tensor kernel binds a GPU buffer once however many of its tensors it holds, and a stage binds
+   * few (8 by default), so AdamW then updates 3 parameters a dispatch there instead of 2. Each state
+   * tensor is still its parameter's shape; stateDict copies it. New state is zeros (a parameter's first
+   * step); loaded state (loadStateDict) is copied in.
+   */
+  private stateInOneBlock(
+    updates: ParamUpdate[],
+    states: ParamState[],
+    group: ParamGroup<AdamOptions>,
+  ): void {
+    const fresh = updates.flatMap((u, i) =>
+      states[i].exp_avg === undefined ? [[u.param, states[i]] as const] : [],
+    );
+    if (fresh.length === 0) return;
+    // `step` first, as the CPU's state has it (stateDict, and so a checkpoint, keeps the keys' order).
+    for (const [, state] of fresh) state.step ??= 0;
+    this.packState(fresh, group);
+  }
+
+  override loadStateDict(sd: OptimizerStateDict): void {
+    super.loadStateDict(sd);
+    for (const group of this.paramGroups)
+      this.packState(
+        group.params.flatMap((p) => {
+          const s = this.state.get(p);
+          return s === undefined ? [] : [[p, s] as const];
+        }),
+        group,
+      );
+  }
+
+  private packState(
+    entries: readonly (readonly [Tensor, ParamState])[],
+    group: ParamGroup<AdamOptions>,
+  ): void {
+    const keys = group.amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
+    const blocks = new Map<string, (readonly [Tensor, ParamState])[]>();
+    for (const e of entries) {
+      if (backendOf(e[0]).hostVisible) continue;
+      const key = `${e[0].device}:${e[0].dtype}`;
+      const list = blocks.get(key);
+      if (list === undefined) blocks.set(key, [e]);
+      else list.push(e);
+    }
+    noGrad(() => {
+      for (const list of blocks.values()) {
+        const { dtype, device } = list[0][0];
+        const total = list.reduce((s, [p]) => s + p.numel(), 0);
+        const block = Tensor.empty([keys.length * total], dtype, device);
+        let offset = 0;
+        for (const [param, state] of list) {
+          const n = param.numel();
+          keys.forEach((k, j) => {
+            const view = block.narrow(0, j * total + offset, n).view(param.shape);
+            const old = state[k];
+            if (old instanceof Tensor) view.copy_(old);
+            state[k] = view;
+          });
+          offset += n;
+        }
+      }
+    });
+  }
+
+  /**
+   * The storage of a state tensor for the kernel (made as zeros on first use): the range of its block
+   * when it is a view (passed for this call only, as the storage contract allows).
+   */
+  private stateRange(state: ParamState, key: string, param: Tensor): FloatStorage {
+    const storage = this.buffer(state, key, param);
+    const t = state[key] as Tensor;
+    return t.offset === 0 ? storage : (storage.subarray(t.offset, t.offset + t.numel()) as FloatStorage);
   }
 
   /** The scalars of step `step` (counted from 1) of the update. */

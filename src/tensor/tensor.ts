@@ -218,10 +218,12 @@ export class Tensor {
         throw new Error(
           `backward: grad can be implicitly created only for one-element outputs; this tensor has shape ${fmtShape(this.shape)}, pass a gradient of that shape`,
         );
-      g = Tensor.empty(this.shape, this.dtype, this.device).fill_(1);
+      g = Tensor.uninitialized(this.shape, this.dtype, this.device).fill_(1); // filled whole: not zeroed first
     } else {
       g =
-        grad instanceof Tensor ? grad : Tensor.empty(this.shape, this.dtype, this.device).fill_(Number(grad));
+        grad instanceof Tensor
+          ? grad
+          : Tensor.uninitialized(this.shape, this.dtype, this.device).fill_(Number(grad));
       if (g.shape.length !== this.ndim || g.shape.some((s, i) => s !== this.shape[i]))
         throw new RangeError(
           `backward: gradient shape ${fmtShape(g.shape)} does not match the tensor's shape ${fmtShape(this.shape)}`,

@@ -20,9 +20,21 @@ before(initWebGpu);
  * 133 → 134 when a long reduction with few outputs (that norm's sum) became two passes; 134 → 125 when
  * AdamW updated 3 parameters a dispatch (SwiftShader binds 12 storage buffers, 4 a parameter; a GPU
  * that binds more needs fewer); 125 → 140 when a zero-filled allocation became a zeroing kernel in the
- * compute pass (15 a step here) instead of clears of every released buffer between passes.
+ * compute pass (15 a step here) instead of clears of every released buffer between passes; 140 → 104
+ * when clipping became the list kernels listNorm and clipScale, as many gradients a dispatch as the
+ * device binds (11 on SwiftShader: 2 + 1 + 2 dispatches for the 15 gradients instead of 41, a copy
+ * into the concatenation and a product each, and 11 for the concatenation's zeroing, its square and
+ * two-pass sum, the sum's zeroing, the square root and the clipping factor); 104 → 102 when attention
+ * backward's D (dout·out a row, which its first kernel writes whole) stopped being zeroed (one a layer);
+ * 102 → 99 when AdamW's state became views of one block a group, bound once (2 bindings a parameter
+ * instead of 4: 5 parameters a dispatch here, 2 + 1 dispatches for the two groups instead of 4 + 2);
+ * 99 → 94 when layerNorm's backward took its weight gradient uninitialized (every backend's kernel
+ * overwrites it: one zeroing a layerNorm); 94 → 89 when reductions took their outputs uninitialized
+ * (every backend's reduce writes each: 3 zeroings) and an embedding's gradient was added straight into
+ * its zeros (indexAdd copied them first: 2 copies); 89 → 88 when backward's seed of ones was filled
+ * without being zeroed first.
  */
-const DISPATCHES_PER_STEP = 140;
+const DISPATCHES_PER_STEP = 88;
 
 async function stepCalls(nLayer: number): Promise<HostCalls> {
   const shape = { nLayer, nHead: 2, nEmbd: 32, blockSize: 16, vocabSize: 65, dropout: 0 };

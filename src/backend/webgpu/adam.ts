@@ -1,11 +1,13 @@
 /**
  * The Adam/AdamW update (adam-js.ts is the reference), one element a thread. `adamSteps` updates as
- * many tensors in one dispatch as the device lets a kernel bind (4 buffers each, 5 with AMSGrad): a
- * thread finds its tensor by comparing its index with the running element counts, so every element
- * gets the arithmetic `adamStep` gives it.
+ * many tensors in one dispatch as the device lets a kernel bind (4 buffers each, 5 with AMSGrad; 2 when
+ * the state of all lies in one block, as optim/adam.ts makes it on a GPU: see bind-chunks.ts): a thread
+ * finds its tensor by comparing its index with the running element counts, so every element gets the
+ * arithmetic `adamStep` gives it.
  */
 import type { AdamParams, AdamTensors, FloatStorage, Storage } from "../types.js";
 import { gpuBufferOf, type GpuBuffer } from "./buffer.js";
+import { chunksByBindings } from "./bind-chunks.js";
 import { groupsFor, type GpuContext } from "./context.js";
 import { bindings, cachedCode, f32Bits, MAIN_64 } from "./wgsl.js";
 import type { WorkOf, WorkTable } from "./work.js";
@@ -53,10 +55,6 @@ export function adamStep(
 }
 
 export function adamSteps(ctx: GpuContext, t: AdamTensors, h: AdamParams): void {
-  const amsgrad = t.vmax !== null;
-  const perTensor = amsgrad ? 5 : 4;
-  const fit = Math.floor(ctx.device.limits.maxStorageBuffersPerShaderStage / perTensor);
-  const per = Math.max(1, Math.min(MAX_PER_DISPATCH, fit));
   const all: AdamTensor[] = t.p.map((p, i) => ({
     p: gpuBufferOf(p, "adamSteps"),
     g: gpuBufferOf(t.g[i] as Storage, "adamSteps"),
@@ -67,7 +65,9 @@ export function adamSteps(ctx: GpuContext, t: AdamTensors, h: AdamParams): void 
     gOffset: t.gOffset[i],
     n: t.n[i],
   }));
-  for (let i = 0; i < all.length; i += per) runAdam(ctx, all.slice(i, i + per), h);
+  const buffersOf = (x: AdamTensor) =>
+    x.vmax === null ? [x.p, x.g, x.m, x.v] : [x.p, x.g, x.m, x.v, x.vmax];
+  for (const chunk of chunksByBindings(ctx, all, buffersOf, [], MAX_PER_DISPATCH)) runAdam(ctx, chunk, h);
 }
 
 /** One dispatch updating `list` (all with or all without AMSGrad's running max). */

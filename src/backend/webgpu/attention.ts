@@ -433,7 +433,9 @@ export function causalAttentionBackward(
   checkShapes(k, B, nh, T, drop, [qkv, out, dout, lse, dqkv]);
   if (T === 0 || hs === 0) return;
   const bc = tileRows(hs);
-  const D = ctx.alloc("float32", B * nh * T); // D_i = dout_i·out_i, from the first kernel to the second
+  // D_i = dout_i·out_i, from the first kernel to the second: the first writes every row (slice 0 does),
+  // so the buffer is not zeroed (a zeroing dispatch a layer).
+  const D = ctx.allocUninit("float32", B * nh * T);
   // Parameter 5 is where the prelude's out0 points: out for dq (dout's offset is parameter 9), dout for dk/dv.
   const common = [T, nh * hs, nh, f32Bits(scale), qkv.offset];
   const sl = slicesOf(T, B);
@@ -470,4 +472,5 @@ export function causalAttentionBackward(
     sumSlices(ctx, dkv, dqkv, shape, 1, 2);
     ctx.release(dkv);
   }
+  ctx.release(D); // later users of the buffer are recorded after both kernels
 }

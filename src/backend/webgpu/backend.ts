@@ -8,6 +8,7 @@ import { gpuBufferOf, WEBGPU_DEVICE } from "./buffer.js";
 import { GpuContext } from "./context.js";
 import { adamStep, adamSteps } from "./adam.js";
 import { causalAttention, causalAttentionBackward } from "./attention.js";
+import { clipScale, listNorm } from "./clip.js";
 import { crossEntropy, crossEntropyBackward } from "./cross-entropy.js";
 import { binary, cast, copy, fill, unary, where } from "./elementwise.js";
 import { gelu, geluBackward } from "./gelu.js";
@@ -57,8 +58,11 @@ export function makeWebGpuBackend(device: GPUDevice): WebGpuBackend {
     matmulBias: matmulBias.bind(null, ctx),
     adamStep: adamStep.bind(null, ctx),
     dropout: dropout.bind(null, ctx),
-    // As many tensors a dispatch as the device can bind (4 buffers each): 3 on SwiftShader.
+    // As many tensors a dispatch as the device can bind (4 buffers each, 2 with their state in one block).
     adamSteps: adamSteps.bind(null, ctx),
+    // Clipping's norm and scaling: as many gradients a dispatch as the device binds.
+    listNorm: listNorm.bind(null, ctx),
+    clipScale: clipScale.bind(null, ctx),
     causalAttention: causalAttention.bind(null, ctx),
     causalAttentionBackward: causalAttentionBackward.bind(null, ctx),
     recurrentGatesForward: recurrentGatesForward.bind(null, ctx),

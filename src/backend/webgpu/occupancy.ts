@@ -8,6 +8,7 @@ import type { Dispatch, GpuContext } from "./context.js";
 import type { Groups, Work, WorkTable } from "./work.js";
 import { WORK as adam } from "./adam.js";
 import { WORK as attention } from "./attention.js";
+import { WORK as clip } from "./clip.js";
 import { WORK as context } from "./context.js";
 import { WORK as crossEntropy } from "./cross-entropy.js";
 import { WORK as elementwise } from "./elementwise.js";
@@ -25,6 +26,7 @@ const TABLE: WorkTable = Object.assign(
   {},
   adam,
   attention,
+  clip,
   context,
   crossEntropy,
   elementwise,

@@ -105,9 +105,10 @@ const LayerNorm = defineOp<LayerNormAttrs>({
   vjp: (g, inputs, _out, a) => {
     const { x, w, b } = layerNormInputs(inputs, a);
     const { data, rows, cols } = rowsOf(x);
-    const dx = Tensor.uninitialized(x.shape, x.dtype, x.device); // written whole; dw and db are sums
-    const dw = w ? Tensor.empty(w.shape, w.dtype, x.device) : null;
-    const db = b ? Tensor.empty(b.shape, b.dtype, x.device) : null;
+    // The kernel writes dx, dw and db whole (dw and db are overwritten with their sums): no zeroing.
+    const dx = Tensor.uninitialized(x.shape, x.dtype, x.device);
+    const dw = w ? Tensor.uninitialized(w.shape, w.dtype, x.device) : null;
+    const db = b ? Tensor.uninitialized(b.shape, b.dtype, x.device) : null;
     backendOf(x).layerNormBackward(
       flat(contiguous(g)),
       flat(data),
