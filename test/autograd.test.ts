@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as gs from "../src/index.js";
+import { backendOf } from "../src/tensor/device.js";
 
 test("gradients accumulate into leaves across backward calls", () => {
   const x = gs.tensor([1, 2, 3], { dtype: "float32", requiresGrad: true });
@@ -102,4 +103,39 @@ test("max over a dim sends the gradient to the first maximum, amax splits ties",
   x.zeroGrad();
   x.amax().backward();
   assert.deepEqual(x.grad!.tolist(), [[0, 0.5, 0.5]]);
+});
+
+test("a slice's gradient is zero outside the slice, whatever the reused memory held", () => {
+  // The gradient of a view is written into an uninitialized tensor whose uncovered elements are zeroed
+  // (for a slice along the first dim, only those before and after it): poison the memory it may reuse.
+  const shape = [6, 64]; // 1.5 KiB: large enough for the host pool
+  // Arrays of NaN given back for reuse (all made first: a released array would be taken again).
+  const poison = () => {
+    const junk = Array.from({ length: 8 }, () => gs.full(shape, Number.NaN));
+    for (const j of junk) backendOf(j).release?.(j.storage);
+  };
+  for (const [begin, length] of [
+    [0, 6],
+    [0, 4],
+    [2, 4],
+    [1, 3],
+  ]) {
+    poison();
+    const x = gs.randn(shape).requiresGrad_();
+    x.narrow(0, begin, length).mul(3).sum().backward();
+    const want = Array.from({ length: 6 * 64 }, (_, i) => {
+      const row = Math.floor(i / 64);
+      return row >= begin && row < begin + length ? 3 : 0;
+    });
+    assert.deepEqual(Array.from(x.grad!.toArray() as Float32Array), want, `narrow(0, ${begin}, ${length})`);
+    // A strided slice (every other column) takes the path that zeroes everything first.
+    poison();
+    const y = gs.randn(shape).requiresGrad_();
+    y.narrow(1, begin, length).sum().backward();
+    const cols = Array.from({ length: 6 * 64 }, (_, i) => {
+      const col = i % 64;
+      return col >= begin && col < begin + length ? 1 : 0;
+    });
+    assert.deepEqual(Array.from(y.grad!.toArray() as Float32Array), cols, `narrow(1, ${begin}, ${length})`);
+  }
 });
