@@ -106,8 +106,8 @@ test("max over a dim sends the gradient to the first maximum, amax splits ties",
 });
 
 test("a slice's gradient is zero outside the slice, whatever the reused memory held", () => {
-  // The gradient of a view is written into an uninitialized tensor whose uncovered elements are zeroed
-  // (for a slice along the first dim, only those before and after it): poison the memory it may reuse.
+  // Memory the gradient may reuse is poisoned first: whatever a view's gradient is written into, what
+  // the view does not cover must come out zero (a contiguous slice along the first dim, and a strided one).
   const shape = [6, 64]; // 1.5 KiB: large enough for the host pool
   // Arrays of NaN given back for reuse (all made first: a released array would be taken again).
   const poison = () => {
@@ -128,7 +128,6 @@ test("a slice's gradient is zero outside the slice, whatever the reused memory h
       return row >= begin && row < begin + length ? 3 : 0;
     });
     assert.deepEqual(Array.from(x.grad!.toArray() as Float32Array), want, `narrow(0, ${begin}, ${length})`);
-    // A strided slice (every other column) takes the path that zeroes everything first.
     poison();
     const y = gs.randn(shape).requiresGrad_();
     y.narrow(1, begin, length).sum().backward();

@@ -38,9 +38,8 @@ const StridedView = defineOp<{ name: string; at: ViewFn }>({
     return new Tensor(x.storage, v.shape, v.strides, v.offset, x.device);
   },
   vjp: (g, [x], _out, { at }) => {
-    const base = Tensor.uninitialized(x.shape, g.dtype, g.device);
+    const base = Tensor.empty(x.shape, g.dtype, g.device);
     const v = at(base);
-    zeroOutside(base, v, g.shape);
     backendOf(g).copy(
       { data: g.storage, offset: g.offset, strides: g.strides },
       { data: base.storage, offset: v.offset, strides: v.strides },
@@ -49,22 +48,6 @@ const StridedView = defineOp<{ name: string; at: ViewFn }>({
     return [base];
   },
 });
-
-/**
- * Zeroes the elements of the new contiguous tensor `base` that the view `v` (of `shape`) does not cover:
- * only those before and after it when the view is one contiguous run (a slice along the first dim, such
- * as an RNN's outputs without h0), else all of them (the copy then overwrites the view's).
- */
-function zeroOutside(base: Tensor, v: ViewAttrs, shape: Shape): void {
-  const be = backendOf(base);
-  const n = numelOf(shape);
-  const total = base.numel();
-  const dense = contiguousStrides(shape);
-  const run = v.strides.every((s, d) => shape[d] === 1 || s === dense[d]);
-  if (!run) return be.fill(base.storage, 0, 0, total);
-  if (v.offset > 0) be.fill(base.storage, 0, 0, v.offset);
-  if (v.offset + n < total) be.fill(base.storage, 0, v.offset + n, total);
-}
 
 function makeView(x: Tensor, name: string, at: ViewFn): Tensor {
   return StridedView([x], { name, at });
