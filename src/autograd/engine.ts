@@ -39,9 +39,11 @@ function topoOrder(root: Tensor): Tensor[] {
  * may be shared with other tensors, be a broadcast view, or belong to the caller.
  */
 function ownGrad(g: Tensor, fresh: Allocations, stored: Set<Storage>): Tensor {
-  const whole = g.offset === 0 && g.numel() === g.storage.length && g.isContiguous();
-  return whole && fresh.has(g.storage) && !stored.has(g.storage) ? g : g.clone();
+  return isWhole(g) && fresh.has(g.storage) && !stored.has(g.storage) ? g : g.clone();
 }
+
+/** Whether `t` is its whole storage, in order. */
+const isWhole = (t: Tensor) => t.offset === 0 && t.numel() === t.storage.length && t.isContiguous();
 
 /** Brings a gradient to its input's shape (summing broadcast dims) and dtype. */
 function fitGrad(g: Tensor, input: Tensor, op: string): Tensor {
@@ -81,13 +83,7 @@ class Pending {
   /** Whether `t` is the whole of a storage that this pass made and that nothing else holds. */
   owns(t: Tensor): boolean {
     const s = t.storage;
-    return (
-      this.fresh.has(s) &&
-      !this.stored.has(s) &&
-      !this.count.has(s) &&
-      t.offset === 0 &&
-      t.numel() === s.length
-    );
+    return isWhole(t) && this.fresh.has(s) && !this.stored.has(s) && !this.count.has(s);
   }
   /** Gives `storage` back if this pass made it and no pending gradient or .grad holds it. */
   releaseIfDead(storage: Storage): void {

@@ -23,14 +23,15 @@ export function chunksByBindings<T>(
   let chunk: T[] = [];
   let bound = new Set<GPUBuffer>(fixed.map((b) => b.gpu));
   for (const item of items) {
-    const added = buffersOf(item).filter((b) => !bound.has(b.gpu));
+    const buffers = buffersOf(item);
+    const added = buffers.filter((b) => !bound.has(b.gpu));
     const fresh = new Set(added.map((b) => b.gpu)).size;
     if (chunk.length > 0 && (chunk.length >= maxItems || bound.size + fresh > limit)) {
       chunks.push(chunk);
       chunk = [];
       bound = new Set<GPUBuffer>(fixed.map((b) => b.gpu));
     }
-    for (const b of buffersOf(item)) bound.add(b.gpu);
+    for (const b of buffers) bound.add(b.gpu);
     if (bound.size > limit)
       throw new Error(`webgpu: a kernel needs ${bound.size} storage buffers, the device binds ${limit}`);
     chunk.push(item);
