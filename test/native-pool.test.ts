@@ -72,8 +72,9 @@ test("native pool: same bits on 1, 3 and 8 threads, and whether idle workers spi
   const eightSpinning = run(8);
   assert.deepEqual([three.threads, eight.threads], [3, 8]);
   for (const r of [three, threeSleeping, eight, eightSpinning]) assert.equal(r.kernels, one.kernels);
-  // GPT steps: the layerNorm backward adds its weight gradient in one double partial sum per thread,
-  // so its float32 result may differ in the last bit between thread counts: compare within one.
+  // GPT steps: the layerNorm backward adds its weight gradient in one partial sum per thread (float
+  // per block of rows, double per thread), so its float32 result may differ in the last bits between
+  // thread counts: compare within one.
   assert.deepEqual(threeSleeping.losses, three.losses);
   assert.equal(threeSleeping.gpt, three.gpt);
   assert.deepEqual(eightSpinning.losses, eight.losses);

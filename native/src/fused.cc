@@ -90,112 +90,198 @@ GS_INLINE void xent_body(const float* x, const int32_t* targets, float* losses, 
   }
 }
 
-template <bool W, bool B>
-GS_INLINE void ln_rows(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd,
-                       int64_t r0, int64_t r1, int64_t cols, double eps) {
+// layerNorm in float32 arithmetic, as PyTorch's CPU kernel. A row's sums go in LF interleaved float
+// partial sums, held as LF / VW vectors of the instruction set's VW floats (one AVX-512 vector, two
+// AVX2 ones, four SSE2, NEON or SIMD128 ones: the same lanes, so the same sums, on every set), and
+// are combined by halving (hsum).
+constexpr int LF = 16;
+constexpr int VW_generic = 4, VW_avx2 = 8, VW_avx512 = 16;  // floats per vector, by variant suffix
+
+typedef float f32x4 __attribute__((vector_size(16)));
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef float f32x16 __attribute__((vector_size(64)));
+// The low and high halves of a vector (memcpy: no shuffle builtin that GCC before 12 and clang share).
+template <class H, class V>
+GS_INLINE H half(const V& v, int which) {
+  H h;
+  std::memcpy(&h, reinterpret_cast<const char*>(&v) + which * sizeof h, sizeof h);
+  return h;
+}
+GS_INLINE float hsum4(f32x4 b) { return (b[0] + b[2]) + (b[1] + b[3]); }
+GS_INLINE float hsum8(f32x8 a) { return hsum4(half<f32x4>(a, 0) + half<f32x4>(a, 1)); }
+GS_INLINE f32x8 fold16(f32x16 v) { return half<f32x8>(v, 0) + half<f32x8>(v, 1); }
+
+// (A vector_size that depends on a template parameter is dropped by GCC: one typedef per width.)
+template <int VW>
+struct VecOf;
+template <>
+struct VecOf<4> {
+  typedef f32x4 T;
+};
+template <>
+struct VecOf<8> {
+  typedef f32x8 T;
+};
+template <>
+struct VecOf<16> {
+  typedef f32x16 T;
+};
+
+template <int VW>
+struct Lanes {
+  typedef typename VecOf<VW>::T V;
+  static constexpr int N = LF / VW;
+  static GS_INLINE V load(const float* p) {
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static GS_INLINE void store(float* p, V v) { std::memcpy(p, &v, sizeof v); }
+  // Σ of the LF lanes of v[0..N): lane l + 8 onto lane l, then l + 4 onto l, then (0 + 2) + (1 + 3).
+  static GS_INLINE float hsum(const V* v) {
+    if constexpr (VW == 16) return hsum8(fold16(v[0]));
+    else if constexpr (VW == 8) return hsum8(v[0] + v[1]);
+    else return hsum4((v[0] + v[2]) + (v[1] + v[3]));
+  }
+};
+
+// The variance in two passes, Σ(x − mean)², not E[x²] − mean²; with Σ(x − mean) too, mean being a
+// rounded mean and c = Σ(x − mean)/cols its correction (the corrected two-pass algorithm), so that a
+// row far from 0 loses no more than the rounding of x − mean.
+template <int VW, bool W, bool B>
+GS_INLINE void ln_rows(const float* __restrict x, const float* __restrict w, const float* __restrict b,
+                       float* __restrict out, float* __restrict mean, float* __restrict rstd, int64_t r0, int64_t r1,
+                       int64_t cols, double eps) {
+  using Ln = Lanes<VW>;
+  using V = typename Ln::V;
+  constexpr int N = Ln::N;
+  const float n = static_cast<float>(cols), e = static_cast<float>(eps);
   for (int64_t r = r0; r < r1; r++) {
-    const float* xr = x + r * cols;
-    float* o = out + r * cols;
-    double s[L] = {0, 0, 0, 0, 0, 0, 0, 0};
+    const float* __restrict xr = x + r * cols;
+    float* __restrict o = out + r * cols;
+    V s[N] = {};
     int64_t j = 0;
-    for (; j + L <= cols; j += L)
-      for (int l = 0; l < L; l++) s[l] += static_cast<double>(xr[j + l]);
-    double sum = 0;
-    for (int l = 0; l < L; l++) sum += s[l];
-    for (; j < cols; j++) sum += static_cast<double>(xr[j]);
-    const double mu = sum / static_cast<double>(cols);
-    for (int l = 0; l < L; l++) s[l] = 0;
-    j = 0;
-    for (; j + L <= cols; j += L)
-      for (int l = 0; l < L; l++) {
-        const double d = static_cast<double>(xr[j + l]) - mu;
-        s[l] += d * d;
+    for (; j + LF <= cols; j += LF)
+      for (int k = 0; k < N; k++) s[k] += Ln::load(xr + j + k * VW);
+    float sum = Ln::hsum(s);
+    for (; j < cols; j++) sum += xr[j];
+    const float mu = sum / n;
+    V q[N] = {}, t[N] = {};
+    for (j = 0; j + LF <= cols; j += LF)
+      for (int k = 0; k < N; k++) {
+        const V d = Ln::load(xr + j + k * VW) - mu;
+        q[k] += d * d;
+        t[k] += d;
       }
-    double var = 0;
-    for (int l = 0; l < L; l++) var += s[l];
+    float sq = Ln::hsum(q), sd = Ln::hsum(t);
     for (; j < cols; j++) {
-      const double d = static_cast<double>(xr[j]) - mu;
-      var += d * d;
+      const float d = xr[j] - mu;
+      sq += d * d;
+      sd += d;
     }
-    const double rs = 1.0 / std::sqrt(var / static_cast<double>(cols) + eps);
-    mean[r] = static_cast<float>(mu);
-    rstd[r] = static_cast<float>(rs);
+    const float c = sd / n, v = sq / n - c * c;  // v < 0 only by rounding (NaN stays NaN)
+    const float rs = 1.0f / std::sqrt((v < 0.0f ? 0.0f : v) + e);
+    const float shift = -c * rs;
+    mean[r] = mu + c;
+    rstd[r] = rs;
     for (j = 0; j < cols; j++) {
-      double y = (static_cast<double>(xr[j]) - mu) * rs;
-      if (W) y *= static_cast<double>(w[j]);
-      if (B) y += static_cast<double>(b[j]);
-      o[j] = static_cast<float>(y);
+      float y = (xr[j] - mu) * rs + shift;
+      if (W) y *= w[j];
+      if (B) y += b[j];
+      o[j] = y;
     }
   }
 }
 
+template <int VW>
 GS_INLINE void ln_body(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd,
                        int64_t r0, int64_t r1, int64_t cols, double eps) {
-  if (w && b) ln_rows<true, true>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
-  else if (w) ln_rows<true, false>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
-  else if (b) ln_rows<false, true>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
-  else ln_rows<false, false>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
+  if (w && b) ln_rows<VW, true, true>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
+  else if (w) ln_rows<VW, true, false>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
+  else if (b) ln_rows<VW, false, true>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
+  else ln_rows<VW, false, false>(x, w, b, out, mean, rstd, r0, r1, cols, eps);
 }
 
+// Rows per block of layerNorm's backward: Σ g·xhat and Σ g over a block's rows are float sums (one
+// per column), added into the chunk's double sums once per block.
+constexpr int64_t LNB_BLOCK = 64;
+
 // Rows [r0, r1): dx, and Σ over these rows of g·xhat and g into dwAcc / dbAcc (double; DW, DB say
-// whether they are wanted). The column sums join the pass that sums the row (same terms, same order:
-// rows ascending), so xhat is computed twice per element rather than three times.
-template <bool W, bool DW, bool DB>
-GS_INLINE void lnb_rows(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
-                        float* dx, double* dwAcc, double* dbAcc, int64_t r0, int64_t r1, int64_t cols) {
-  for (int64_t r = r0; r < r1; r++) {
-    const float* gr = g + r * cols;
-    const float* xr = x + r * cols;
-    float* d = dx + r * cols;
-    const double mu = mean[r], rs = rstd[r];
-    double sg[L] = {0, 0, 0, 0, 0, 0, 0, 0}, sgx[L] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t j = 0;
-    for (; j + L <= cols; j += L)
-      for (int l = 0; l < L; l++) {
-        const double xhat = (static_cast<double>(xr[j + l]) - mu) * rs;
-        const double gj = static_cast<double>(gr[j + l]);
-        const double gy = W ? gj * static_cast<double>(w[j + l]) : gj;
-        sg[l] += gy;
-        sgx[l] += gy * xhat;
-        if (DW) dwAcc[j + l] += gj * xhat;
-        if (DB) dbAcc[j + l] += gj;
+// whether they are wanted), through the float block sums pw / pb (cols each). The column sums join
+// the pass that sums the row, so xhat is computed twice per element rather than three times.
+template <int VW, bool W, bool DW, bool DB>
+GS_INLINE void lnb_rows(const float* __restrict g, const float* __restrict x, const float* __restrict w,
+                        const float* __restrict mean, const float* __restrict rstd, float* __restrict dx,
+                        double* __restrict dwAcc, double* __restrict dbAcc, float* __restrict pw,
+                        float* __restrict pb, int64_t r0, int64_t r1, int64_t cols) {
+  using Ln = Lanes<VW>;
+  using V = typename Ln::V;
+  constexpr int N = Ln::N;
+  const float n = static_cast<float>(cols);
+  for (int64_t b0 = r0; b0 < r1; b0 += LNB_BLOCK) {
+    const int64_t b1 = b0 + LNB_BLOCK < r1 ? b0 + LNB_BLOCK : r1;
+    for (int64_t j = 0; j < cols; j++) {
+      if (DW) pw[j] = 0.0f;
+      if (DB) pb[j] = 0.0f;
+    }
+    for (int64_t r = b0; r < b1; r++) {
+      const float* __restrict gr = g + r * cols;
+      const float* __restrict xr = x + r * cols;
+      float* __restrict d = dx + r * cols;
+      const float mu = mean[r], rs = rstd[r];
+      V sg[N] = {}, sgx[N] = {};
+      int64_t j = 0;
+      for (; j + LF <= cols; j += LF)
+        for (int k = 0; k < N; k++) {
+          const int64_t jk = j + k * VW;
+          const V xhat = (Ln::load(xr + jk) - mu) * rs;
+          const V gj = Ln::load(gr + jk);
+          const V gy = W ? gj * Ln::load(w + jk) : gj;
+          sg[k] += gy;
+          sgx[k] += gy * xhat;
+          if (DW) Ln::store(pw + jk, Ln::load(pw + jk) + gj * xhat);
+          if (DB) Ln::store(pb + jk, Ln::load(pb + jk) + gj);
+        }
+      float sumG = Ln::hsum(sg), sumGX = Ln::hsum(sgx);
+      for (; j < cols; j++) {
+        const float xhat = (xr[j] - mu) * rs;
+        const float gj = gr[j];
+        const float gy = W ? gj * w[j] : gj;
+        sumG += gy;
+        sumGX += gy * xhat;
+        if (DW) pw[j] += gj * xhat;
+        if (DB) pb[j] += gj;
       }
-    double sumG = 0, sumGX = 0;
-    for (int l = 0; l < L; l++) {
-      sumG += sg[l];
-      sumGX += sgx[l];
+      const float mg = sumG / n, mgx = sumGX / n;
+      for (j = 0; j < cols; j++) {
+        const float xhat = (xr[j] - mu) * rs;
+        const float gy = W ? gr[j] * w[j] : gr[j];
+        d[j] = rs * (gy - mg - xhat * mgx);
+      }
     }
-    for (; j < cols; j++) {
-      const double xhat = (static_cast<double>(xr[j]) - mu) * rs;
-      const double gj = static_cast<double>(gr[j]);
-      const double gy = W ? gj * static_cast<double>(w[j]) : gj;
-      sumG += gy;
-      sumGX += gy * xhat;
-      if (DW) dwAcc[j] += gj * xhat;
-      if (DB) dbAcc[j] += gj;
-    }
-    const double mg = sumG / static_cast<double>(cols), mgx = sumGX / static_cast<double>(cols);
-    for (j = 0; j < cols; j++) {
-      const double xhat = (static_cast<double>(xr[j]) - mu) * rs;
-      const double gy = W ? static_cast<double>(gr[j]) * static_cast<double>(w[j]) : static_cast<double>(gr[j]);
-      d[j] = static_cast<float>(rs * (gy - mg - xhat * mgx));
+    for (int64_t j = 0; j < cols; j++) {
+      if (DW) dwAcc[j] += static_cast<double>(pw[j]);
+      if (DB) dbAcc[j] += static_cast<double>(pb[j]);
     }
   }
 }
 
-template <bool W>
+template <int VW, bool W>
 GS_INLINE void lnb_sums(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
-                        float* dx, double* dwAcc, double* dbAcc, int64_t r0, int64_t r1, int64_t cols) {
-  if (dwAcc && dbAcc) lnb_rows<W, true, true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
-  else if (dwAcc) lnb_rows<W, true, false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
-  else if (dbAcc) lnb_rows<W, false, true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
-  else lnb_rows<W, false, false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
+                        float* dx, double* dwAcc, double* dbAcc, float* pw, float* pb, int64_t r0, int64_t r1,
+                        int64_t cols) {
+  if (dwAcc && dbAcc) lnb_rows<VW, W, true, true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, pw, pb, r0, r1, cols);
+  else if (dwAcc) lnb_rows<VW, W, true, false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, pw, pb, r0, r1, cols);
+  else if (dbAcc) lnb_rows<VW, W, false, true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, pw, pb, r0, r1, cols);
+  else lnb_rows<VW, W, false, false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, pw, pb, r0, r1, cols);
 }
 
+template <int VW>
 GS_INLINE void lnb_body(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
-                        float* dx, double* dwAcc, double* dbAcc, int64_t r0, int64_t r1, int64_t cols) {
-  if (w) lnb_sums<true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
-  else lnb_sums<false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, r0, r1, cols);
+                        float* dx, double* dwAcc, double* dbAcc, float* pw, float* pb, int64_t r0, int64_t r1,
+                        int64_t cols) {
+  if (w) lnb_sums<VW, true>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, pw, pb, r0, r1, cols);
+  else lnb_sums<VW, false>(g, x, w, mean, rstd, dx, dwAcc, dbAcc, pw, pb, r0, r1, cols);
 }
 
 constexpr float INV_SQRT_2 = 0.70710678118654752440f;
@@ -287,7 +373,7 @@ struct Fns {
   }                                                                                                     \
   ATTR void ln_##SUFFIX(const float* x, const float* w, const float* b, float* o, float* m, float* rs,  \
                         int64_t r0, int64_t r1, int64_t c, double eps) {                                \
-    ln_body(x, w, b, o, m, rs, r0, r1, c, eps);                                                         \
+    ln_body<VW_##SUFFIX>(x, w, b, o, m, rs, r0, r1, c, eps);                                            \
   }                                                                                                     \
   const Fns fns_##SUFFIX = {exp_##SUFFIX,  expm1_##SUFFIX, tanh_##SUFFIX, sigmoid_##SUFFIX,              \
                             erf_##SUFFIX,  softmax_##SUFFIX, xent_##SUFFIX, ln_##SUFFIX};
@@ -299,14 +385,15 @@ const Fns& fns() {
   return *f;
 }
 
-// GELU is arithmetic-bound (an exp and a division per element), and so is layerNorm's backward (its
-// double sums, 8 lanes instead of 4): their AVX-512 builds are faster than the AVX2 ones, unlike the
-// memory-bound kernels above.
+// GELU is arithmetic-bound (an exp and a division per element), and so is layerNorm's backward (two
+// row sums and two column sums per element, 16 lanes instead of 8): their AVX-512 builds are faster
+// than the AVX2 ones (the backward by 2-13% at the GPT step's [768, 128]), unlike the kernels above
+// (layerNorm's forward too: no faster on AVX-512).
 struct ArithFns {
   void (*gelu)(const float*, float*, int64_t, bool);
   void (*gelub)(const float*, const float*, float*, int64_t, bool);
   void (*lnb)(const float*, const float*, const float*, const float*, const float*, float*, double*, double*,
-              int64_t, int64_t, int64_t);
+              float*, float*, int64_t, int64_t, int64_t);
 };
 
 #define GS_ARITH_VARIANT(SUFFIX, ATTR)                                                                   \
@@ -315,8 +402,9 @@ struct ArithFns {
     gelub_body(g, x, dx, n, t);                                                                         \
   }                                                                                                     \
   ATTR void lnb_##SUFFIX(const float* g, const float* x, const float* w, const float* m, const float* rs, \
-                         float* dx, double* dw, double* db, int64_t r0, int64_t r1, int64_t c) {        \
-    lnb_body(g, x, w, m, rs, dx, dw, db, r0, r1, c);                                                    \
+                         float* dx, double* dw, double* db, float* pw, float* pb, int64_t r0, int64_t r1,  \
+                         int64_t c) {                                                                   \
+    lnb_body<VW_##SUFFIX>(g, x, w, m, rs, dx, dw, db, pw, pb, r0, r1, c);                               \
   }                                                                                                     \
   const ArithFns arith_fns_##SUFFIX = {gelu_##SUFFIX, gelub_##SUFFIX, lnb_##SUFFIX};
 
@@ -434,17 +522,20 @@ bool k_layer_norm_backward(const Arr& g, const Arr& x, const Arr& w, const Arr& 
   const bool wantW = dw.kind != NONE, wantB = db.kind != NONE;
   const int64_t chunks =
       std::max<int64_t>(1, std::min<int64_t>(num_threads(), n / GRAIN));
-  // Each chunk of rows sums its own dw/db columns; the chunks are added in order afterwards.
+  // Each chunk of rows sums its own dw/db columns (float per block of rows, double per chunk); the
+  // chunks are added in order afterwards.
   std::vector<double> acc(static_cast<size_t>((wantW || wantB) ? chunks * 2 * cols : 0), 0.0);
+  std::vector<float> part(acc.size());
   auto fn = arith_fns().lnb;
   struct Ctx {
     decltype(fn) f;
     const float *G, *X, *W, *M, *R;
     float* DX;
     double* acc;
+    float* part;
     bool wantW, wantB;
     int64_t rows, cols, chunks;
-  } ctx{fn, G, X, W, M, R, DX, acc.data(), wantW, wantB, rows, cols, chunks};
+  } ctx{fn, G, X, W, M, R, DX, acc.data(), part.data(), wantW, wantB, rows, cols, chunks};
   run_tasks(
       chunks,
       [](void* vc, int64_t t, int) {
@@ -452,7 +543,9 @@ bool k_layer_norm_backward(const Arr& g, const Arr& x, const Arr& w, const Arr& 
         const int64_t r0 = c.rows * t / c.chunks, r1 = c.rows * (t + 1) / c.chunks;
         double* dwAcc = c.wantW ? c.acc + t * 2 * c.cols : nullptr;
         double* dbAcc = c.wantB ? c.acc + t * 2 * c.cols + c.cols : nullptr;
-        c.f(c.G, c.X, c.W, c.M, c.R, c.DX, dwAcc, dbAcc, r0, r1, c.cols);
+        float* pw = c.wantW ? c.part + t * 2 * c.cols : nullptr;
+        float* pb = c.wantB ? c.part + t * 2 * c.cols + c.cols : nullptr;
+        c.f(c.G, c.X, c.W, c.M, c.R, c.DX, dwAcc, dbAcc, pw, pb, r0, r1, c.cols);
       },
       &ctx);
   for (int which = 0; which < 2; which++) {
