@@ -150,6 +150,12 @@ class Prefetcher {
   int64_t rs_ = 0, rows_ = 0, bytes_ = 0, per_ = 0;
 };
 
+// Up to this many column panels (n <= kDirectPanels·NR), a kernel that reads op(A) in place is used
+// where there is one: each packed A panel would serve only these few panels, and the packing pass
+// over A cost more than the strided reads (AVX-512, 1 thread, 768 rows: n = 128 is 2-12% faster in
+// place, n >= 384 2-5% slower; bench/gemm-shapes.ts).
+constexpr int64_t kDirectPanels = 4;
+
 // C[0:m, 0:n] = op(A) · op(B) on one thread (B packed here, or taken from `pre`). While the tiles
 // of one block compute, each requests a share of the operand lines the next packing step reads, so
 // that an operand that is not in cache arrives during arithmetic instead of stalling the packing
@@ -174,7 +180,11 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
       const T* Bb = pre != nullptr ? pre->p + pc * pre->npad + (pre->col0 + jc) * kc : Bp;
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
-        pack_a<T, MR>(Ap, A + ic * ars + pc * acs, ars, acs, mc, kc, K.pack_an);
+        // With few column panels, packing A costs more than it saves: full row panels of a row-major
+        // op(A) are read in place, and only a short last panel is packed.
+        const int64_t in_place = K.fn_direct != nullptr && acs == 1 && nc <= kDirectPanels * NR ? mc / MR * MR : 0;
+        if (in_place < mc)
+          pack_a<T, MR>(Ap, A + (ic + in_place) * ars + pc * acs, ars, acs, mc - in_place, kc, K.pack_an);
         // What is packed next: the next rows of A, else the first rows of A and the first panel of B
         // in the next k or column block.
         const bool more_rows = ic + MC < m, more_k = pc + KC < k;
@@ -203,19 +213,19 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
             next_a.share((jr / NR) * row_tiles + ir / MR);
             next_b.share((jr / NR) * row_tiles + ir / MR);
             next_panel.share(ir / MR);
-            const T* ap = Ap + ir * kc;
             T* c = C + (ic + ir) * ldc + jc + jr;
             // A short last panel runs the short kernel when there is one (fewer wasted rows).
-            const bool short_rows = mr <= K.mr_short && K.fn_short != nullptr;
-            const MicroKernel<T> fn = short_rows ? K.fn_short : K.fn;
-            if (nr == NR && mr == (short_rows ? K.mr_short : MR)) {
-              fn(kc, ap, bp, c, ldc, beta);
-            } else {
-              fn(kc, ap, bp, tmp, NR, 0);
+            const bool direct = ir < in_place;
+            const bool short_rows = !direct && mr <= K.mr_short && K.fn_short != nullptr;
+            const bool whole = nr == NR && mr == (short_rows ? K.mr_short : MR);
+            T* dst = whole ? c : tmp;
+            const int64_t ldd = whole ? ldc : NR;
+            if (direct) K.fn_direct(kc, A + (ic + ir) * ars + pc, ars, bp, dst, ldd, whole && beta);
+            else (short_rows ? K.fn_short : K.fn)(kc, Ap + (ir - in_place) * kc, bp, dst, ldd, whole && beta);
+            if (!whole)
               for (int64_t r = 0; r < mr; r++)
                 for (int64_t j = 0; j < nr; j++)
                   c[r * ldc + j] = beta ? c[r * ldc + j] + tmp[r * NR + j] : tmp[r * NR + j];
-            }
           }
         }
       }
