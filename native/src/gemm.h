@@ -74,6 +74,10 @@ using MicroKernel = void (*)(int64_t kc, const T* A, const T* B, T* C, int64_t l
 template <typename T>
 using DirectKernel = void (*)(int64_t kc, const T* A, int64_t lda, const T* B, T* C, int64_t ldc, int beta);
 
+// Micro-kernel on a packed A panel and op(B) read in place: element (p, c) of the kc×NR panel at B[p·ldb + c].
+template <typename T>
+using StridedBKernel = void (*)(int64_t kc, const T* A, const T* B, int64_t ldb, T* C, int64_t ldc, int beta);
+
 // Optional packer for a full panel of NR columns of a transposed B: column c of op(B) is the
 // contiguous run B[c·ldb + p], p < kc; writes dst[p·NR + c].
 template <typename T>
@@ -98,6 +102,8 @@ struct KernelInfo {
   MicroKernel<T> fn_short = nullptr;
   // Optional kernel for full panels of a row-major op(A) read without packing (see gemm_block).
   DirectKernel<T> fn_direct = nullptr;
+  // Optional kernel for full panels of a row-major op(B) read without packing (see gemm_block).
+  StridedBKernel<T> fn_strided_b = nullptr;
 };
 
 // Implemented in gemm_x86.cc: fill in the best x86 kernels the CPU supports (false if none).
