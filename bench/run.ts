@@ -4,16 +4,7 @@
  * the same thread count; the table gives the median (min–max) of the repetitions and gradstack's
  * speed over each PyTorch. PyTorch comes from `python3` on PATH (a current wheel) and Debian's
  * `/usr/bin/python3` (1.13 with OpenBLAS), when they have it; a missing one is shown as "—".
- *
- *   --threads=N     threads for every framework (default: GRADSTACK_NUM_THREADS, else the core count)
- *   --reps=R        repetitions (3)
- *   --only=a,b      workloads (default gpt,lstm,mlp,sgemm; also gptlarge, seq2seq)
- *   --steps=N       timed steps per repetition, for every workload (default: each its own)
- *   --json=FILE     also write the results as JSON (bench/table.ts prints them as Markdown again)
- *   --profile       also break a gradstack GPT step down by op class
- *   --pythons=a,b   the interpreters to look for PyTorch in (python3,/usr/bin/python3); --no-torch: none
- *   --no-wasm       leave out gradstack's wasm backend (by default a column of its own, beside native)
- *   --tfjs          add TensorFlow.js's wasm backend (bench/tfjs-step.ts; few steps: its GPT step takes seconds)
+ * The options are USAGE's below (`--help` prints them).
  *
  * GRADSTACK_BACKEND=js measures the TypeScript backend.
  */
@@ -38,6 +29,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
 const stepJs = path.join(here, "step.js");
 const stepsPy = path.join(repoRoot, "bench/torch/steps.py");
+
+const USAGE = `usage: npm run bench [-- options]
+  --threads=N     threads for every framework (default: GRADSTACK_NUM_THREADS, else the core count)
+  --reps=R        repetitions (3)
+  --only=a,b      workloads (default gpt,lstm,mlp,sgemm; also gptlarge, seq2seq)
+  --steps=N       timed steps per repetition, for every workload (default: each its own)
+  --json=FILE     also write the results as JSON (bench/table.ts prints them as Markdown again)
+  --profile       also break a gradstack GPT step down by op class
+  --pythons=a,b   the interpreters to look for PyTorch in (python3,/usr/bin/python3); --no-torch: none
+  --no-wasm       leave out gradstack's wasm backend (by default a column of its own, beside native)
+  --tfjs          add TensorFlow.js's wasm backend (bench/tfjs-step.ts; few steps: its GPT step takes seconds)
+  --help          print this`;
 
 interface Options {
   threads: number;
@@ -68,10 +71,13 @@ function parseOptions(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) throw new Error(`unexpected argument ${argv[i]} (see bench/run.ts for the options)`);
+    if (!m) throw new Error(`unexpected argument ${argv[i]} (see --help)`);
     const [, name, inline] = m;
     const value = () => inline ?? argv[++i] ?? "";
-    if (name === "threads") o.threads = positiveInt(name, value());
+    if (name === "help") {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (name === "threads") o.threads = positiveInt(name, value());
     else if (name === "reps") o.reps = positiveInt(name, value());
     else if (name === "steps") o.steps = positiveInt(name, value());
     else if (name === "only") o.only = value().split(",").filter(Boolean);
@@ -81,7 +87,7 @@ function parseOptions(argv: string[]): Options {
     else if (name === "no-wasm") o.wasm = false;
     else if (name === "tfjs") o.tfjs = true;
     else if (name === "pythons") o.pythons = value().split(",").filter(Boolean);
-    else throw new Error(`unknown option --${name} (see bench/run.ts for the options)`);
+    else throw new Error(`unknown option --${name} (see --help)`);
   }
   o.only.forEach(workload); // unknown names fail here, before anything runs
   return o;

@@ -150,6 +150,18 @@ class Prefetcher {
   int64_t rs_ = 0, rows_ = 0, bytes_ = 0, per_ = 0;
 };
 
+// Up to this many column panels (n <= kDirectPanels·NR), a kernel that reads op(A) in place is used
+// where there is one: each packed A panel would serve only these few panels, and the packing pass
+// over A cost more than the strided reads (AVX-512, 1 thread, 768 rows: n = 128 is 2-12% faster in
+// place, n >= 384 2-5% slower; bench/gemm-shapes.ts).
+constexpr int64_t kDirectPanels = 4;
+// Likewise B: with up to this many row panels (m <= kStridedBPanels·MR), each packed B panel would serve
+// only a few tiles, and a kernel that reads a row-major op(B) in place is used, unless its rows lie far
+// apart (over kStridedBMaxStride elements: a panel then touches a page per row). AVX-512, 1 thread:
+// m = 32-192 is 4-30% faster in place, m = 256-512 even, m = 128 with rows 2048 apart and m = 2048 slower.
+constexpr int64_t kStridedBPanels = 16;
+constexpr int64_t kStridedBMaxStride = 1024;
+
 // C[0:m, 0:n] = op(A) · op(B) on one thread (B packed here, or taken from `pre`). While the tiles
 // of one block compute, each requests a share of the operand lines the next packing step reads, so
 // that an operand that is not in cache arrives during arithmetic instead of stalling the packing
@@ -163,6 +175,9 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
   const int64_t MC = block_size(m, K.mc, MR);
   const int64_t NC = block_size(n, K.nc, NR);
   T* Bp = pre != nullptr ? nullptr : scratch<T>(1, KC * round_up(NC, NR));
+  // With few row panels, full column panels of a row-major op(B) are read in place.
+  const bool b_in_place = K.fn_strided_b != nullptr && pre == nullptr && bcs == 1 &&
+                          m <= kStridedBPanels * MR && brs <= kStridedBMaxStride;
   T* Ap = scratch<T>(0, KC * round_up(MC, MR));
   alignas(64) T tmp[MR * NR];
   for (int64_t jc = 0; jc < n; jc += NC) {
@@ -174,7 +189,11 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
       const T* Bb = pre != nullptr ? pre->p + pc * pre->npad + (pre->col0 + jc) * kc : Bp;
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
-        pack_a<T, MR>(Ap, A + ic * ars + pc * acs, ars, acs, mc, kc, K.pack_an);
+        // With few column panels, packing A costs more than it saves: full row panels of a row-major
+        // op(A) are read in place, and only a short last panel is packed (not with B in place).
+        const int64_t in_place = !b_in_place && K.fn_direct != nullptr && acs == 1 && nc <= kDirectPanels * NR ? mc / MR * MR : 0;
+        if (in_place < mc)
+          pack_a<T, MR>(Ap, A + (ic + in_place) * ars + pc * acs, ars, acs, mc - in_place, kc, K.pack_an);
         // What is packed next: the next rows of A, else the first rows of A and the first panel of B
         // in the next k or column block.
         const bool more_rows = ic + MC < m, more_k = pc + KC < k;
@@ -191,7 +210,8 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
         const bool pack_b_here = pre == nullptr && ic == 0;
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nc - jr);
-          if (pack_b_here) pack_b<T, NR>(Bp + jr * kc, Bsrc + jr * bcs, brs, bcs, kc, nr, K.pack_bt);
+          const bool strided_b = b_in_place && nr == NR;
+          if (pack_b_here && !strided_b) pack_b<T, NR>(Bp + jr * kc, Bsrc + jr * bcs, brs, bcs, kc, nr, K.pack_bt);
           const T* bp = Bb + jr * kc;
           Prefetcher<T> next_panel;
           if (pack_b_here && jr + NR < nc)
@@ -203,19 +223,20 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
             next_a.share((jr / NR) * row_tiles + ir / MR);
             next_b.share((jr / NR) * row_tiles + ir / MR);
             next_panel.share(ir / MR);
-            const T* ap = Ap + ir * kc;
             T* c = C + (ic + ir) * ldc + jc + jr;
             // A short last panel runs the short kernel when there is one (fewer wasted rows).
-            const bool short_rows = mr <= K.mr_short && K.fn_short != nullptr;
-            const MicroKernel<T> fn = short_rows ? K.fn_short : K.fn;
-            if (nr == NR && mr == (short_rows ? K.mr_short : MR)) {
-              fn(kc, ap, bp, c, ldc, beta);
-            } else {
-              fn(kc, ap, bp, tmp, NR, 0);
+            const bool direct = ir < in_place;
+            const bool short_rows = !direct && !strided_b && mr <= K.mr_short && K.fn_short != nullptr;
+            const bool whole = nr == NR && mr == (short_rows ? K.mr_short : MR);
+            T* dst = whole ? c : tmp;
+            const int64_t ldd = whole ? ldc : NR;
+            if (strided_b) K.fn_strided_b(kc, Ap + (ir - in_place) * kc, Bsrc + jr, brs, dst, ldd, whole && beta);
+            else if (direct) K.fn_direct(kc, A + (ic + ir) * ars + pc, ars, bp, dst, ldd, whole && beta);
+            else (short_rows ? K.fn_short : K.fn)(kc, Ap + (ir - in_place) * kc, bp, dst, ldd, whole && beta);
+            if (!whole)
               for (int64_t r = 0; r < mr; r++)
                 for (int64_t j = 0; j < nr; j++)
                   c[r * ldc + j] = beta ? c[r * ldc + j] + tmp[r * NR + j] : tmp[r * NR + j];
-            }
           }
         }
       }

@@ -70,6 +70,14 @@ const char* gemm_kernel_name();
 template <typename T>
 using MicroKernel = void (*)(int64_t kc, const T* A, const T* B, T* C, int64_t ldc, int beta);
 
+// Micro-kernel on op(A) read in place: element (r, p) of the MR×kc panel at A[r·lda + p].
+template <typename T>
+using DirectKernel = void (*)(int64_t kc, const T* A, int64_t lda, const T* B, T* C, int64_t ldc, int beta);
+
+// Micro-kernel on a packed A panel and op(B) read in place: element (p, c) of the kc×NR panel at B[p·ldb + c].
+template <typename T>
+using StridedBKernel = void (*)(int64_t kc, const T* A, const T* B, int64_t ldb, T* C, int64_t ldc, int beta);
+
 // Optional packer for a full panel of NR columns of a transposed B: column c of op(B) is the
 // contiguous run B[c·ldb + p], p < kc; writes dst[p·NR + c].
 template <typename T>
@@ -92,6 +100,10 @@ struct KernelInfo {
   // for mr rows but computes only mr_short, so m = 32 with mr = 12 wastes 4 rows instead of 16.
   int mr_short = 0;
   MicroKernel<T> fn_short = nullptr;
+  // Optional kernel for full panels of a row-major op(A) read without packing (see gemm_block).
+  DirectKernel<T> fn_direct = nullptr;
+  // Optional kernel for full panels of a row-major op(B) read without packing (see gemm_block).
+  StridedBKernel<T> fn_strided_b = nullptr;
 };
 
 // Implemented in gemm_x86.cc: fill in the best x86 kernels the CPU supports (false if none).

@@ -10,10 +10,15 @@
 #define GS_AVX2 __attribute__((target("avx2,fma")))
 #define GS_AVX512 __attribute__((target("avx512f,avx2,fma")))
 
-// One register-blocked kernel body: MR rows × NV vectors of W lanes, accumulators in registers; the
-// packed A panel holds AS values per p (AS > MR: a short kernel on a panel packed for AS rows).
-// VEC/ZERO/LOAD/LOADU/STOREU/BCAST/FMA/ADD name the intrinsics of the instruction set.
-#define GS_KERNEL_BODY(T, MR, NV, W, VEC, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, ADD)      \
+// One register-blocked kernel body: MR (<= 12) rows × NV vectors of W lanes, accumulators in
+// registers. Element (r, p) of the A panel is A[r·ARS + p·ACS]: a packed panel has ARS = 1 and ACS = AS
+// values per p (AS > MR: a short kernel on a panel packed for AS rows); op(A) read in place has
+// ARS = lda and ACS = 1. Rows are addressed from four bases, 3·ARS apart (row r at base r/3 plus
+// (r%3)·ARS, an x86 base + index·scale operand), so that in place needs no more registers than x86
+// has; a packed panel (ARS = 1) keeps one. The B panel's rows are BRS apart: NV·W packed, ldb in place
+// (then LOAD is an unaligned load). VEC/ZERO/LOAD/LOADU/STOREU/BCAST/FMA/ADD name the intrinsics of the
+// instruction set.
+#define GS_KERNEL_BODY(T, MR, NV, W, ARS, ACS, BRS, VEC, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, ADD) \
   {                                                                                      \
     VEC acc[MR][NV];                                                                     \
     _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++)                                \
@@ -23,16 +28,21 @@
       _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc), _MM_HINT_T0);             \
       _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc + NV * W - 1), _MM_HINT_T0);  \
     }                                                                                    \
+    const T* a0 = A;                                                                     \
+    const T* a3 = A + 3 * (ARS);                                                         \
+    const T* a6 = A + 6 * (ARS);                                                         \
+    const T* a9 = A + 9 * (ARS);                                                         \
     _Pragma("GCC unroll 4") for (int64_t p = 0; p < kc; p++) {                           \
       VEC b[NV];                                                                         \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) b[v] = LOAD(B + v * W);       \
+      const T* base[4] = {a0, a3, a6, a9};                                               \
       _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {                            \
-        VEC a = BCAST(A + r);                                                            \
+        VEC a = BCAST((ARS) == 1 ? a0 + r : base[r / 3] + (r % 3) * (ARS));              \
         _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] =                 \
             FMA(a, b[v], acc[r][v]);                                                     \
       }                                                                                  \
-      A += AS;                                                                           \
-      B += NV * W;                                                                       \
+      a0 += ACS, a3 += ACS, a6 += ACS, a9 += ACS;                                        \
+      B += BRS;                                                                          \
     }                                                                                    \
     if (beta) {                                                                          \
       _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++)                              \
@@ -57,26 +67,40 @@ GS_AVX512 inline __m512d bcast8d(const double* p) { return _mm512_set1_pd(*p); }
 
 template <int MR, int NV, int AS = MR>
 GS_AVX2 void sgemm_avx2(int64_t kc, const float* A, const float* B, float* C, int64_t ldc,
-                        int beta) GS_KERNEL_BODY(float, MR, NV, 8, __m256, _mm256_setzero_ps,
+                        int beta) GS_KERNEL_BODY(float, MR, NV, 8, 1, AS, NV * 8, __m256, _mm256_setzero_ps,
                                                  _mm256_load_ps, _mm256_loadu_ps, _mm256_storeu_ps,
                                                  bcast8f, _mm256_fmadd_ps, _mm256_add_ps)
 
 template <int MR, int NV, int AS = MR>
 GS_AVX2 void dgemm_avx2(int64_t kc, const double* A, const double* B, double* C, int64_t ldc,
-                        int beta) GS_KERNEL_BODY(double, MR, NV, 4, __m256d, _mm256_setzero_pd,
+                        int beta) GS_KERNEL_BODY(double, MR, NV, 4, 1, AS, NV * 4, __m256d, _mm256_setzero_pd,
                                                  _mm256_load_pd, _mm256_loadu_pd, _mm256_storeu_pd,
                                                  bcast4d, _mm256_fmadd_pd, _mm256_add_pd)
 
 template <int MR, int NV, int AS = MR>
 GS_AVX512 void sgemm_avx512(int64_t kc, const float* A, const float* B, float* C, int64_t ldc,
                             int beta)
-    GS_KERNEL_BODY(float, MR, NV, 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
+    GS_KERNEL_BODY(float, MR, NV, 16, 1, AS, NV * 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
+                   _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
+
+// The same on op(A) in place (rows contiguous, lda apart): no packing pass over A.
+template <int MR, int NV>
+GS_AVX512 void sgemm_avx512_direct(int64_t kc, const float* A, int64_t lda, const float* B, float* C,
+                                   int64_t ldc, int beta)
+    GS_KERNEL_BODY(float, MR, NV, 16, lda, 1, NV * 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
+                   _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
+
+// The same on a row-major op(B) in place (its rows ldb apart) and a packed A panel.
+template <int MR, int NV>
+GS_AVX512 void sgemm_avx512_strided_b(int64_t kc, const float* A, const float* B, int64_t ldb, float* C,
+                                      int64_t ldc, int beta)
+    GS_KERNEL_BODY(float, MR, NV, 16, 1, MR, ldb, __m512, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_loadu_ps,
                    _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
 
 template <int MR, int NV, int AS = MR>
 GS_AVX512 void dgemm_avx512(int64_t kc, const double* A, const double* B, double* C, int64_t ldc,
                             int beta)
-    GS_KERNEL_BODY(double, MR, NV, 8, __m512d, _mm512_setzero_pd, _mm512_load_pd,
+    GS_KERNEL_BODY(double, MR, NV, 8, 1, AS, NV * 8, __m512d, _mm512_setzero_pd, _mm512_load_pd,
                    _mm512_loadu_pd, _mm512_storeu_pd, bcast8d, _mm512_fmadd_pd, _mm512_add_pd)
 
 // 8×8 transposes: columns c0..c0+7 of op(B) (rows of the storage) × 8 values of p become 8 rows
@@ -167,7 +191,8 @@ GS_AVX2 void pack_an_f32_avx2(float* dst, const float* A, int64_t lda, int64_t k
 bool x86_kernels_f32(KernelInfo<float>* k, Isa isa) {
   if (isa == Isa::Avx512) {
     *k = KernelInfo<float>{12, 32, sgemm_avx512<12, 2>, 256, 144, 4096, "avx512 12x32", pack_bt_f32_avx2, pack_an_f32_avx2,
-                           8, sgemm_avx512<8, 2, 12>};
+                           8, sgemm_avx512<8, 2, 12>, sgemm_avx512_direct<12, 2>,
+                           sgemm_avx512_strided_b<12, 2>};
     return true;
   }
   if (isa == Isa::Avx2) {
