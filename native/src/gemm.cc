@@ -153,7 +153,7 @@ class Prefetcher {
 // Up to this many column panels (n <= kDirectPanels·NR), a kernel that reads op(A) in place is used
 // where there is one: each packed A panel would serve only these few panels, and the packing pass
 // over A cost more than the strided reads (AVX-512, 1 thread, 768 rows: n = 128 is 2-12% faster in
-// place, n >= 384 2-5% slower; bench/gemm-shapes.ts).
+// place, n >= 384 2-5% slower; a transposed op(A) with k = 768-2048, n = 64-128: 1-5% faster).
 constexpr int64_t kDirectPanels = 4;
 // Likewise B: with up to this many row panels (m <= kStridedBPanels·MR), each packed B panel would serve
 // only a few tiles, and a kernel that reads a row-major op(B) in place is used, unless its rows lie far
@@ -189,9 +189,10 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
       const T* Bb = pre != nullptr ? pre->p + pc * pre->npad + (pre->col0 + jc) * kc : Bp;
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
-        // With few column panels, packing A costs more than it saves: full row panels of a row-major
-        // op(A) are read in place, and only a short last panel is packed (not with B in place).
-        const int64_t in_place = !b_in_place && K.fn_direct != nullptr && acs == 1 && nc <= kDirectPanels * NR ? mc / MR * MR : 0;
+        // With few column panels, packing A costs more than it saves: full row panels of op(A) (row-major
+        // or transposed) are read in place, and only a short last panel is packed (not with B in place).
+        const DirectKernel<T> read_a = acs == 1 ? K.fn_direct : ars == 1 ? K.fn_direct_t : nullptr;
+        const int64_t in_place = !b_in_place && read_a != nullptr && nc <= kDirectPanels * NR ? mc / MR * MR : 0;
         if (in_place < mc)
           pack_a<T, MR>(Ap, A + (ic + in_place) * ars + pc * acs, ars, acs, mc - in_place, kc, K.pack_an);
         // What is packed next: the next rows of A, else the first rows of A and the first panel of B
@@ -231,7 +232,7 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
             T* dst = whole ? c : tmp;
             const int64_t ldd = whole ? ldc : NR;
             if (strided_b) K.fn_strided_b(kc, Ap + (ir - in_place) * kc, Bsrc + jr, brs, dst, ldd, whole && beta);
-            else if (direct) K.fn_direct(kc, A + (ic + ir) * ars + pc, ars, bp, dst, ldd, whole && beta);
+            else if (direct) read_a(kc, A + (ic + ir) * ars + pc * acs, acs == 1 ? ars : acs, bp, dst, ldd, whole && beta);
             else (short_rows ? K.fn_short : K.fn)(kc, Ap + (ir - in_place) * kc, bp, dst, ldd, whole && beta);
             if (!whole)
               for (int64_t r = 0; r < mr; r++)

@@ -70,7 +70,8 @@ const char* gemm_kernel_name();
 template <typename T>
 using MicroKernel = void (*)(int64_t kc, const T* A, const T* B, T* C, int64_t ldc, int beta);
 
-// Micro-kernel on op(A) read in place: element (r, p) of the MR×kc panel at A[r·lda + p].
+// Micro-kernel on op(A) read in place: element (r, p) of the MR×kc panel at A[r·lda + p] (or, for a
+// transposed op(A), at A[p·lda + r]).
 template <typename T>
 using DirectKernel = void (*)(int64_t kc, const T* A, int64_t lda, const T* B, T* C, int64_t ldc, int beta);
 
@@ -104,6 +105,8 @@ struct KernelInfo {
   DirectKernel<T> fn_direct = nullptr;
   // Optional kernel for full panels of a row-major op(B) read without packing (see gemm_block).
   StridedBKernel<T> fn_strided_b = nullptr;
+  // Optional kernel for full panels of a transposed op(A) read without packing (rows of A are its p).
+  DirectKernel<T> fn_direct_t = nullptr;
 };
 
 // Implemented in gemm_x86.cc: fill in the best x86 kernels the CPU supports (false if none).

@@ -90,6 +90,13 @@ GS_AVX512 void sgemm_avx512_direct(int64_t kc, const float* A, int64_t lda, cons
     GS_KERNEL_BODY(float, MR, NV, 16, lda, 1, NV * 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
                    _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
 
+// The same on a transposed op(A) in place (element (r, p) at A[p·lda + r]).
+template <int MR, int NV>
+GS_AVX512 void sgemm_avx512_direct_t(int64_t kc, const float* A, int64_t lda, const float* B, float* C,
+                                     int64_t ldc, int beta)
+    GS_KERNEL_BODY(float, MR, NV, 16, 1, lda, NV * 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
+                   _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
+
 // The same on a row-major op(B) in place (its rows ldb apart) and a packed A panel.
 template <int MR, int NV>
 GS_AVX512 void sgemm_avx512_strided_b(int64_t kc, const float* A, const float* B, int64_t ldb, float* C,
@@ -192,7 +199,7 @@ bool x86_kernels_f32(KernelInfo<float>* k, Isa isa) {
   if (isa == Isa::Avx512) {
     *k = KernelInfo<float>{12, 32, sgemm_avx512<12, 2>, 256, 144, 4096, "avx512 12x32", pack_bt_f32_avx2, pack_an_f32_avx2,
                            8, sgemm_avx512<8, 2, 12>, sgemm_avx512_direct<12, 2>,
-                           sgemm_avx512_strided_b<12, 2>};
+                           sgemm_avx512_strided_b<12, 2>, sgemm_avx512_direct_t<12, 2>};
     return true;
   }
   if (isa == Isa::Avx2) {
