@@ -150,15 +150,17 @@ class Prefetcher {
   int64_t rs_ = 0, rows_ = 0, bytes_ = 0, per_ = 0;
 };
 
-// Up to this many column panels (n <= kDirectPanels·NR), a kernel that reads op(A) in place is used
-// where there is one: each packed A panel would serve only these few panels, and the packing pass
-// over A cost more than the strided reads (AVX-512, 1 thread, 768 rows: n = 128 is 2-12% faster in
-// place, n >= 384 2-5% slower; a transposed op(A) with k = 768-2048, n = 64-128: 1-5% faster).
-constexpr int64_t kDirectPanels = 4;
+// Up to this many columns, a kernel that reads op(A) in place is used where there is one: each packed
+// A panel would serve only a few column panels, and the packing pass over A cost more than the strided
+// reads (1 thread, 768 rows: AVX-512, n = 128 2-12% faster in place, n >= 384 2-5% slower, and a
+// transposed op(A) with k = 768-2048, n = 64-128 1-5% faster; AVX2, n = 64-128 8-17% faster, but a
+// transposed op(A) up to 15% slower, so AVX2 has no kernel for that).
+constexpr int64_t kDirectColumns = 128;
 // Likewise B: with up to this many row panels (m <= kStridedBPanels·MR), each packed B panel would serve
 // only a few tiles, and a kernel that reads a row-major op(B) in place is used, unless its rows lie far
-// apart (over kStridedBMaxStride elements: a panel then touches a page per row). AVX-512, 1 thread:
-// m = 32-192 is 4-30% faster in place, m = 256-512 even, m = 128 with rows 2048 apart and m = 2048 slower.
+// apart (over kStridedBMaxStride elements: a panel then touches a page per row). 1 thread: AVX-512,
+// m = 32-192 4-30% faster in place, m = 256-512 even, m = 128 with rows 2048 apart and m = 2048 slower;
+// AVX2, m = 32-96 1-10% faster.
 constexpr int64_t kStridedBPanels = 16;
 constexpr int64_t kStridedBMaxStride = 1024;
 
@@ -192,7 +194,7 @@ void gemm_block(const KernelInfo<T>& K, const T* A, int64_t ars, int64_t acs, co
         // With few column panels, packing A costs more than it saves: full row panels of op(A) (row-major
         // or transposed) are read in place, and only a short last panel is packed (not with B in place).
         const DirectKernel<T> read_a = acs == 1 ? K.fn_direct : ars == 1 ? K.fn_direct_t : nullptr;
-        const int64_t in_place = !b_in_place && read_a != nullptr && nc <= kDirectPanels * NR ? mc / MR * MR : 0;
+        const int64_t in_place = !b_in_place && read_a != nullptr && nc <= kDirectColumns ? mc / MR * MR : 0;
         if (in_place < mc)
           pack_a<T, MR>(Ap, A + (ic + in_place) * ars + pc * acs, ars, acs, mc - in_place, kc, K.pack_an);
         // What is packed next: the next rows of A, else the first rows of A and the first panel of B

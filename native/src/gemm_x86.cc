@@ -66,43 +66,35 @@ GS_AVX512 inline __m512 bcast16f(const float* p) { return _mm512_set1_ps(*p); }
 GS_AVX512 inline __m512d bcast8d(const double* p) { return _mm512_set1_pd(*p); }
 
 template <int MR, int NV, int AS = MR>
-GS_AVX2 void sgemm_avx2(int64_t kc, const float* A, const float* B, float* C, int64_t ldc,
-                        int beta) GS_KERNEL_BODY(float, MR, NV, 8, 1, AS, NV * 8, __m256, _mm256_setzero_ps,
-                                                 _mm256_load_ps, _mm256_loadu_ps, _mm256_storeu_ps,
-                                                 bcast8f, _mm256_fmadd_ps, _mm256_add_ps)
-
-template <int MR, int NV, int AS = MR>
 GS_AVX2 void dgemm_avx2(int64_t kc, const double* A, const double* B, double* C, int64_t ldc,
                         int beta) GS_KERNEL_BODY(double, MR, NV, 4, 1, AS, NV * 4, __m256d, _mm256_setzero_pd,
                                                  _mm256_load_pd, _mm256_loadu_pd, _mm256_storeu_pd,
                                                  bcast4d, _mm256_fmadd_pd, _mm256_add_pd)
 
-template <int MR, int NV, int AS = MR>
-GS_AVX512 void sgemm_avx512(int64_t kc, const float* A, const float* B, float* C, int64_t ldc,
-                            int beta)
-    GS_KERNEL_BODY(float, MR, NV, 16, 1, AS, NV * 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
-                   _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
+// The float32 kernels of one instruction set (sgemm_<ISA>...): on packed panels; on op(A) in place, row-major
+// (rows lda apart: no packing pass over A) or transposed (element (r, p) at A[p·lda + r]); and on a packed A
+// panel with a row-major op(B) in place (its rows ldb apart, loaded unaligned).
+#define GS_FLOAT_KERNELS(ISA, ATTR, W, VEC, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, ADD)                           \
+  template <int MR, int NV, int AS = MR>                                                                        \
+  ATTR void sgemm_##ISA(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, int beta)            \
+      GS_KERNEL_BODY(float, MR, NV, W, 1, AS, NV * W, VEC, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, ADD)          \
+  template <int MR, int NV>                                                                                     \
+  ATTR void sgemm_##ISA##_direct(int64_t kc, const float* A, int64_t lda, const float* B, float* C, int64_t ldc, \
+                                 int beta)                                                                      \
+      GS_KERNEL_BODY(float, MR, NV, W, lda, 1, NV * W, VEC, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, ADD)         \
+  template <int MR, int NV>                                                                                     \
+  ATTR void sgemm_##ISA##_direct_t(int64_t kc, const float* A, int64_t lda, const float* B, float* C,           \
+                                   int64_t ldc, int beta)                                                       \
+      GS_KERNEL_BODY(float, MR, NV, W, 1, lda, NV * W, VEC, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, ADD)         \
+  template <int MR, int NV>                                                                                     \
+  ATTR void sgemm_##ISA##_strided_b(int64_t kc, const float* A, const float* B, int64_t ldb, float* C,          \
+                                    int64_t ldc, int beta)                                                      \
+      GS_KERNEL_BODY(float, MR, NV, W, 1, MR, ldb, VEC, ZERO, LOADU, LOADU, STOREU, BCAST, FMA, ADD)
 
-// The same on op(A) in place (rows contiguous, lda apart): no packing pass over A.
-template <int MR, int NV>
-GS_AVX512 void sgemm_avx512_direct(int64_t kc, const float* A, int64_t lda, const float* B, float* C,
-                                   int64_t ldc, int beta)
-    GS_KERNEL_BODY(float, MR, NV, 16, lda, 1, NV * 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
-                   _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
-
-// The same on a transposed op(A) in place (element (r, p) at A[p·lda + r]).
-template <int MR, int NV>
-GS_AVX512 void sgemm_avx512_direct_t(int64_t kc, const float* A, int64_t lda, const float* B, float* C,
-                                     int64_t ldc, int beta)
-    GS_KERNEL_BODY(float, MR, NV, 16, 1, lda, NV * 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
-                   _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
-
-// The same on a row-major op(B) in place (its rows ldb apart) and a packed A panel.
-template <int MR, int NV>
-GS_AVX512 void sgemm_avx512_strided_b(int64_t kc, const float* A, const float* B, int64_t ldb, float* C,
-                                      int64_t ldc, int beta)
-    GS_KERNEL_BODY(float, MR, NV, 16, 1, MR, ldb, __m512, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_loadu_ps,
-                   _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
+GS_FLOAT_KERNELS(avx2, GS_AVX2, 8, __m256, _mm256_setzero_ps, _mm256_load_ps, _mm256_loadu_ps, _mm256_storeu_ps,
+                 bcast8f, _mm256_fmadd_ps, _mm256_add_ps)
+GS_FLOAT_KERNELS(avx512, GS_AVX512, 16, __m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_loadu_ps,
+                 _mm512_storeu_ps, bcast16f, _mm512_fmadd_ps, _mm512_add_ps)
 
 template <int MR, int NV, int AS = MR>
 GS_AVX512 void dgemm_avx512(int64_t kc, const double* A, const double* B, double* C, int64_t ldc,
@@ -203,7 +195,8 @@ bool x86_kernels_f32(KernelInfo<float>* k, Isa isa) {
     return true;
   }
   if (isa == Isa::Avx2) {
-    *k = KernelInfo<float>{6, 16, sgemm_avx2<6, 2>, 256, 144, 4096, "avx2-fma 6x16", pack_bt_f32_avx2};
+    *k = KernelInfo<float>{6, 16, sgemm_avx2<6, 2>, 256, 144, 4096, "avx2-fma 6x16", pack_bt_f32_avx2, nullptr,
+                           0, nullptr, sgemm_avx2_direct<6, 2>, sgemm_avx2_strided_b<6, 2>};
     return true;
   }
   return false;
