@@ -517,6 +517,26 @@ ntest("layerNorm forward and backward: with and without weight, bias, dw, db", (
       }
 });
 
+ntest(
+  "layerNorm float32 keeps rows far from zero accurate (its variance is the corrected two-pass one)",
+  (_t, nb) => {
+    // Rows near 100 with a spread of 1: the float32 mean is off by about an ulp of 100, which a plain
+    // two-pass variance turns into ~4e-6 of error in the output; the correction keeps it near 1e-7.
+    for (const cols of [128, 1000]) {
+      const rows = 6;
+      const x = rand("f32", rows * cols, 99, 101);
+      compare(
+        nb,
+        `layerNorm far from zero [${rows},${cols}]`,
+        [alloc("f32", rows * cols), alloc("f32", rows), alloc("f32", rows)],
+        (be, [out, mean, rstd]) => be.layerNorm(x, null, null, out, mean, rstd, rows, cols, 1e-5),
+        0,
+        1e-6,
+      );
+    }
+  },
+);
+
 ntest("gelu and its backward: exact and tanh, float32 and float64", (_t, nb) => {
   for (const kind of ["f32", "f64"] as Kind[])
     for (const approximateTanh of [false, true])
