@@ -17,52 +17,76 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadAverage } from "./machine.js";
-import { median, workload } from "./workloads.js";
+import { benchArgs } from "./args.js";
+import { median, workload, WORKLOADS } from "./workloads.js";
 
-function option(name: string, fallback: string): string {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : arg.slice(name.length + 3);
-}
+const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const ENV_FORM = /^([A-Z_][A-Z0-9_]*)=([^/]*)\/([^/]*)$/;
+const { options, positionals } = benchArgs({
+  usage: "node build/bench/ab.js OLD_ROOT [NEW_ROOT] [options]",
+  positionals: [
+    { name: "OLD_ROOT", description: "a checkout with build/ (npm run build:test) and native/build" },
+    { name: "NEW_ROOT", description: "the same, the new side", default: here },
+  ],
+  options: {
+    only: {
+      type: "list",
+      default: "gpt,lstm,mlp",
+      choices: WORKLOADS.map((w) => w.id),
+      description: "workloads",
+    },
+    reps: { type: "integer", default: 5, description: "repetitions" },
+    threads: { type: "integer", default: 1, description: "GRADSTACK_NUM_THREADS of every step" },
+    steps: { type: "integer", description: "timed steps per run (default: each workload's)" },
+    clock: {
+      type: "string",
+      default: "wall",
+      choices: ["wall", "cpu"],
+      description: "compare wall time, or the process's CPU time per step",
+    },
+    env: {
+      type: "string",
+      value: "NAME=OLD/NEW",
+      pattern: ENV_FORM,
+      description: "run the old side with NAME=OLD and the new side with NAME=NEW",
+    },
+  },
+});
 
 /** The environment each side adds (`--env=NAME=OLD/NEW`), or nothing. */
 function sideEnv(which: "old" | "new"): Record<string, string> {
-  const spec = option("env", "");
-  if (spec === "") return {};
-  const m = /^([A-Z_][A-Z0-9_]*)=([^/]*)\/([^/]*)$/.exec(spec);
-  if (m === null) throw new Error(`ab: --env must be NAME=OLD/NEW, got ${spec}`);
-  return { [m[1]]: which === "old" ? m[2] : m[3] };
+  const spec = options.env;
+  if (spec === undefined) return {};
+  const [, name, old, now] = ENV_FORM.exec(spec)!; // benchArgs checked the form
+  return { [name]: which === "old" ? old : now };
 }
 
 /** The median step time (ms) of one fresh process running workload `id` from `root`'s build. */
-function stepMedian(root: string, id: string, steps: number, threads: string, which: "old" | "new"): number {
-  const env = { ...process.env, GRADSTACK_NUM_THREADS: threads, ...sideEnv(which) };
+function stepMedian(root: string, id: string, steps: number, which: "old" | "new"): number {
+  const env = { ...process.env, GRADSTACK_NUM_THREADS: String(options.threads), ...sideEnv(which) };
   const args = [path.join(root, "build/bench/step.js"), id, "--steps", String(steps)];
   const out = execFileSync(process.execPath, args, { env, encoding: "utf8" });
   const line = out.trim().split("\n").pop()!;
   const run = JSON.parse(line) as { times_ms: number[]; cpu_ms?: number[] };
-  return median(option("clock", "wall") === "cpu" ? (run.cpu_ms ?? run.times_ms) : run.times_ms);
+  return median(options.clock === "cpu" ? (run.cpu_ms ?? run.times_ms) : run.times_ms);
 }
 
 const fmt = (xs: number[]) =>
   `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 
-const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const [oldRoot, newRoot = here] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-if (oldRoot === undefined) throw new Error("usage: node build/bench/ab.js OLD_ROOT [NEW_ROOT] [--only=…]");
-const ids = option("only", "gpt,lstm,mlp").split(",");
-const reps = Number(option("reps", "5"));
-const threads = option("threads", "1");
+const [oldRoot, newRoot] = positionals;
+const { only: ids, reps, threads } = options;
 const loadBefore = loadAverage();
 const times = new Map(ids.map((id) => [id, { old: [] as number[], new: [] as number[] }]));
 for (let r = 0; r < reps; r++)
   for (const id of ids) {
-    const steps = Number(option("steps", String(workload(id).steps)));
+    const steps = options.steps ?? workload(id).steps;
     const order: ("old" | "new")[] = r % 2 === 0 ? ["old", "new"] : ["new", "old"];
     for (const which of order)
-      times.get(id)![which].push(stepMedian(which === "old" ? oldRoot : newRoot, id, steps, threads, which));
+      times.get(id)![which].push(stepMedian(which === "old" ? oldRoot : newRoot, id, steps, which));
   }
 console.log(
-  `threads ${threads}, ${reps} repetitions, ${option("clock", "wall")} time; load average before ${loadBefore.join(" ")}`,
+  `threads ${threads}, ${reps} repetitions, ${options.clock} time; load average before ${loadBefore.join(" ")}`,
 );
 console.log("| workload | old ms | new ms | new/old |\n|---|---|---|---|");
 for (const [id, t] of times)

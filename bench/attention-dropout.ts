@@ -9,18 +9,19 @@
  */
 import { kernels } from "../src/backend/index.js";
 import type { DropoutMask } from "../src/backend/types.js";
+import { benchArgs } from "./args.js";
 
-const option = (name: string, fallback: number): number => {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg ? Number(arg.slice(name.length + 3)) : fallback;
-};
-const [B, T, nh, hs, reps] = [
-  option("B", 8),
-  option("T", 256),
-  option("nh", 6),
-  option("hs", 64),
-  option("reps", 9),
-];
+const { options } = benchArgs({
+  usage: "GRADSTACK_NUM_THREADS=1 node build/bench/attention-dropout.js [options]",
+  options: {
+    B: { type: "integer", default: 8, description: "batch" },
+    T: { type: "integer", default: 256, description: "sequence length" },
+    nh: { type: "integer", default: 6, description: "heads" },
+    hs: { type: "integer", default: 64, description: "head size" },
+    reps: { type: "integer", default: 9, description: "interleaved calls of each kind" },
+  },
+});
+const { B, T, nh, hs, reps } = options;
 const be = kernels();
 const C = nh * hs;
 const qkv = new Float32Array(B * T * 3 * C).map(() => Math.random() - 0.5);

@@ -7,9 +7,22 @@
  */
 import * as gs from "../src/index.js";
 import { GPT_CONFIGS, gptStep } from "./gpt.js";
+import { benchArgs } from "./args.js";
 
+const { positionals } = benchArgs({
+  usage: "node build/bench/backward-memory.js [WORKLOAD]",
+  positionals: [
+    {
+      name: "WORKLOAD",
+      description: "chain: a 40-layer chain; the GPT configurations: 20 training steps",
+      choices: ["chain", ...Object.keys(GPT_CONFIGS)],
+      default: "chain",
+    },
+  ],
+  options: {},
+});
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
-const which = process.argv[2] ?? "chain";
+const which = positionals[0];
 
 if (which === "chain") {
   gs.manualSeed(0);

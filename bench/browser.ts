@@ -34,26 +34,63 @@ import { nodeWasmStep } from "./browser-node.js";
 import { gradstackWorker, tfjsWasmDir, tfjsWorker, type StepReply } from "./browser-workers.js";
 import { compileTimesLine, type CompileTime } from "./wasm-compile.js";
 import { workload } from "./workloads.js";
+import { benchArgs } from "./args.js";
 
-function option(name: string, fallback: string): string {
-  const prefix = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? fallback;
-}
-
-const BACKEND = option("backend", "wasm");
-const STEPS = Number(option("steps", "10"));
+const { options } = benchArgs({
+  usage: "npm run bench:browser [-- options]",
+  options: {
+    backend: {
+      type: "string",
+      default: "wasm",
+      description:
+        "gradstack's backend in the worker: wasm, cpu-js, or another name (await gs.<name>.init())",
+    },
+    threads: {
+      type: "integer",
+      description: "threads of both wasm backends' workers (default: chromium's hardwareConcurrency)",
+    },
+    steps: { type: "integer", default: 10, description: "timed steps of each workload" },
+    seconds: { type: "number", default: 5, description: "seconds each lab page trains for its rate" },
+    only: {
+      type: "list",
+      default: "gpt,lstm,mlp",
+      choices: ["gpt", "lstm", "mlp"],
+      description: "workloads",
+    },
+    "wasm-module": {
+      type: "list",
+      default: WASM_FILES.join(","),
+      value: "FILE,...",
+      description: "the wasm modules gs.wasm.init chooses among",
+    },
+    "no-node": { type: "boolean", description: "no Node twin of the wasm rows" },
+    "no-tfjs": { type: "boolean", description: "no TensorFlow.js rows" },
+    "no-pages": { type: "boolean", description: "no lab page rates" },
+    profile: {
+      type: "boolean",
+      description: "gradstack's steps through gs.profileKernels, with each kernel's ms",
+    },
+    "js-flags": {
+      type: "string",
+      value: "FLAGS",
+      description: "V8 flags for chromium (--js-flags=--no-liftoff)",
+    },
+  },
+});
+const BACKEND = options.backend;
+const STEPS = options.steps;
 const WARMUP = 3;
-const PAGE_SECONDS = Number(option("seconds", "5"));
-const ONLY = option("only", "gpt,lstm,mlp").split(",");
-const TFJS = !process.argv.includes("--no-tfjs");
-const PAGES = !process.argv.includes("--no-pages");
+const PAGE_SECONDS = options.seconds;
+const ONLY = options.only;
+const TFJS = !options["no-tfjs"];
+const PAGES = !options["no-pages"];
 /** Threads of both wasm backends' workers (default: chromium's hardwareConcurrency). */
-const THREADS = option("threads", "") === "" ? undefined : Number(option("threads", ""));
-const NODE = BACKEND === "wasm" && !process.argv.includes("--no-node");
-const PROFILE = process.argv.includes("--profile");
-const JS_FLAGS = option("js-flags", "");
+const THREADS = options.threads;
+const NODE = BACKEND === "wasm" && !options["no-node"];
+const PROFILE = options.profile;
+const JS_FLAGS = options["js-flags"] ?? "";
 /** The wasm modules gs.wasm.init chooses among (default: every variant, as the lab's worker). */
-const WASM_MODULES = option("wasm-module", WASM_FILES.join(",")).split(",");
+const WASM_MODULES = options["wasm-module"];
 
 const TITLES: Record<string, string> = {
   gpt: "GPT step, nanoGPT CPU recipe (L4 H4 E128 T64 B12, AdamW)",

@@ -2,6 +2,9 @@
 import { loadNative, nativeInfo } from "../src/backend/native.js";
 import { benchGemm } from "./gemm.js";
 import { printTable } from "./util.js";
+import { benchArgs } from "./args.js";
+
+benchArgs({ usage: "node build/bench/gemm-main.js (BENCH_TORCH=0: without PyTorch)", options: {} });
 
 const native = loadNative();
 const info = nativeInfo();

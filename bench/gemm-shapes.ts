@@ -1,6 +1,6 @@
 /**
- * The GPT step's own GEMMs, one shape at a time: `GRADSTACK_NUM_THREADS=2 node
- * build/bench/gemm-shapes.js [gpt|gptlarge] [--clock=cpu] [--torch]`. Records every matmul call of one
+ * The GPT step's own GEMMs, one shape at a time: `node build/bench/gemm-shapes.js [gpt|gptlarge]
+ * [--threads=N] [--clock=cpu] [--torch]`. Records every matmul call of one
  * training step (bench/gpt.ts) with its exact parameters (sizes, transposes, leading dimensions), then
  * times each distinct call alone on random data through the active backend's kernel and prints its
  * calls per step, ms per step and GFLOP/s, and the total. `--clock=cpu` times with the process's CPU
@@ -9,13 +9,15 @@
  * evicts the caches before every call (a 64 MiB sweep, untimed, on all of the backend's threads so
  * that no core's own cache keeps the operands), as a training step's backward finds its activations
  * in memory rather than in cache; with `--torch` PyTorch is timed after the same sweep on its threads,
- * and its warm total is printed beside its cold one.
+ * and its warm total is printed beside its cold one. `--threads=N` (default GRADSTACK_NUM_THREADS, else
+ * the core count) is the thread count of gradstack's backend and of PyTorch alike.
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { kernels } from "../src/backend/index.js";
 import type { Backend, MatmulParams } from "../src/backend/types.js";
 import { GPT_CONFIGS, gptStep } from "./gpt.js";
+import { benchArgs } from "./args.js";
 import { cpuMs, localTorchDir, timeCall } from "./util.js";
 
 type Kernel = "matmul" | "matmulBias";
@@ -134,17 +136,42 @@ function torchTimes(
   }
 }
 
-const which = (process.argv[2]?.startsWith("--") ? undefined : process.argv[2]) ?? "gpt";
-if (!(which in GPT_CONFIGS)) throw new Error(`unknown step ${which}: ${Object.keys(GPT_CONFIGS).join(", ")}`);
-const clock = process.argv.includes("--clock=cpu") ? cpuMs : () => performance.now();
-const cold = process.argv.includes("--cold");
-const calls = recordCalls(gptStep(which as keyof typeof GPT_CONFIGS));
+const { options, positionals } = benchArgs({
+  usage: "node build/bench/gemm-shapes.js [STEP] [options]",
+  positionals: [
+    { name: "STEP", description: "the GPT configuration", choices: Object.keys(GPT_CONFIGS), default: "gpt" },
+  ],
+  options: {
+    threads: {
+      type: "integer",
+      description:
+        "threads of gradstack's backend and of PyTorch (default: GRADSTACK_NUM_THREADS, else the cores)",
+    },
+    clock: {
+      type: "string",
+      default: "wall",
+      choices: ["wall", "cpu"],
+      description: "time with the wall clock or the process's CPU time",
+    },
+    cold: { type: "boolean", description: "evict the caches (a 64 MiB sweep) before every call" },
+    torch: { type: "boolean", description: "time the same products with PyTorch's torch.mm (python3)" },
+  },
+});
+const which = positionals[0] as keyof typeof GPT_CONFIGS;
+// The backends read the thread count when they load, on the first kernels() call below.
+if (options.threads !== undefined) process.env.GRADSTACK_NUM_THREADS = String(options.threads);
+const clock = options.clock === "cpu" ? cpuMs : () => performance.now();
+const cold = options.cold;
+const calls = recordCalls(gptStep(which));
 const { name, threads } = kernels();
-const torchRun = process.argv.includes("--torch") ? torchTimes(calls, threads, cold) : null;
+if (options.threads !== undefined && threads !== options.threads)
+  throw new Error(`--threads=${options.threads}, but the ${name} backend runs ${threads} thread(s)`);
+const torchRun = options.torch ? torchTimes(calls, threads, cold) : null;
 // The column beside gradstack's: PyTorch under the same condition (cold after the same sweep, or warm).
 const torch = torchRun === null ? null : cold ? (torchRun.cold ?? null) : torchRun.warm;
 console.log(
-  `${which} step GEMMs on ${name}, ${threads} thread(s), clock ${clock === cpuMs ? "cpu" : "wall"}${cold ? ", cold caches" : ""}`,
+  `${which} step GEMMs on ${name}, ${threads} thread(s)${torchRun ? " (PyTorch too)" : options.torch ? ", no PyTorch (python3 failed)" : ""}, ` +
+    `clock ${options.clock}${cold ? ", cold caches" : ""}`,
 );
 let totalMs = 0,
   totalFlop = 0,

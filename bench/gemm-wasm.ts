@@ -16,11 +16,22 @@ import { loadNative } from "../src/backend/native.js";
 import type { Backend, MatmulParams } from "../src/backend/types.js";
 import { loadWasmSync, loadedWasm } from "../src/backend/wasm/load.js";
 import { median } from "./workloads.js";
+import { benchArgs } from "./args.js";
 
-function option(name: string, fallback: string): string {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : arg.slice(name.length + 3);
-}
+const { options } = benchArgs({
+  usage: "GRADSTACK_NUM_THREADS=1 node build/bench/gemm-wasm.js [options]",
+  options: {
+    rounds: { type: "integer", default: 5, description: "rounds, each timing native then wasm (flipping)" },
+    only: {
+      type: "list",
+      default: "sgemm,gpt,lstm,mlp",
+      choices: ["sgemm", "gpt", "lstm", "mlp"],
+      description: "shape groups",
+    },
+    module: { type: "string", value: "FILE.wasm", description: "the wasm module (default: wasm/'s variant)" },
+    "no-native": { type: "boolean", description: "time wasm alone" },
+  },
+});
 
 interface Shape {
   group: string;
@@ -114,22 +125,21 @@ function rate(fn: () => void, flop: number, ms: number): { cpu: number; wall: nu
 }
 
 async function wasmBackend(): Promise<Backend> {
-  const file = option("module", "");
-  if (file === "") return loadWasmSync().backend;
+  const file = options.module;
+  if (file === undefined) return loadWasmSync().backend;
   await gs.wasm.init({ module: readFileSync(file), activate: false });
   return loadedWasm()!.backend;
 }
 
 const wasm = await wasmBackend();
-const native = process.argv.includes("--no-native") ? null : loadNative();
+const native = options["no-native"] ? null : loadNative();
 const sides: { name: string; call: (s: Shape) => () => void }[] = [
   { name: "wasm", call: (s) => call(wasm.matmul!, (n) => wasm.alloc("float32", n) as Float32Array, s) },
 ];
 if (native !== null && "backend" in native && native.backend.matmul)
   sides.unshift({ name: "native", call: (s) => call(native.backend.matmul!, (n) => new Float32Array(n), s) });
 
-const groups = option("only", "sgemm,gpt,lstm,mlp").split(",");
-const rounds = Number(option("rounds", "5"));
+const { only: groups, rounds } = options;
 console.log(
   `wasm ${gs.wasm.info()?.isa ?? "?"} (${gs.wasm.info()?.gemmKernel ?? "?"}), ${wasm.threads} thread(s); ` +
     `${rounds} rounds; GFLOP/s median by CPU time | wall`,

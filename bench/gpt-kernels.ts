@@ -9,6 +9,24 @@
  */
 import { kernels } from "../src/backend/index.js";
 import { cpuMs, timeCall } from "./util.js";
+import { benchArgs } from "./args.js";
+
+const { options } = benchArgs({
+  usage: "GRADSTACK_NUM_THREADS=2 node build/bench/gpt-kernels.js [options]",
+  options: {
+    clock: {
+      type: "string",
+      default: "cpu",
+      choices: ["cpu", "wall"],
+      description: "the process's CPU time or the wall clock",
+    },
+    only: {
+      type: "list",
+      choices: ["attention", "gelu", "layerNorm"],
+      description: "the kernel groups to time, all by default",
+    },
+  },
+});
 
 const B = 12,
   T = 64,
@@ -27,11 +45,8 @@ function randomF32(n: number, seed: number, amp = 1): Float32Array {
   return a;
 }
 
-const clock = process.argv.includes("--clock=wall") ? () => performance.now() : cpuMs;
-const only = process.argv
-  .find((a) => a.startsWith("--only="))
-  ?.slice(7)
-  .split(",");
+const clock = options.clock === "wall" ? () => performance.now() : cpuMs;
+const only = options.only;
 
 const be = kernels();
 const qkv = randomF32(B * T * 3 * C, 1);

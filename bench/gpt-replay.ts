@@ -12,6 +12,7 @@ import { localTorchDir } from "./util.js";
 import { splitLoss } from "../src/train/gpt-train.js";
 import { splitTrainVal } from "../src/data/token-windows.js";
 import { cosineWithWarmupLr } from "../src/optim/lr-scheduler.js";
+import { benchArgs } from "./args.js";
 
 interface Run {
   init: Record<string, number[]>;
@@ -20,8 +21,12 @@ interface Run {
   val_full: number;
 }
 
-const file = process.argv[2];
-if (!file) throw new Error("usage: node build/bench/gpt-replay.js RUN.json (from nanogpt_lockstep.py)");
+const { positionals } = benchArgs({
+  usage: "node build/bench/gpt-replay.js RUN.json",
+  positionals: [{ name: "RUN.json", description: "a run written by bench/torch/nanogpt_lockstep.py" }],
+  options: {},
+});
+const file = positionals[0];
 const run = JSON.parse(readFileSync(file, "utf8")) as Run;
 const text = readFileSync(path.join(localTorchDir, "../../data/tinyshakespeare/input.txt"), "utf8");
 const chars = [...new Set(text)].sort(); // PyTorch's vocabulary order: sorted(set(text))

@@ -10,11 +10,16 @@ import { kernels } from "../src/backend/index.js";
 import { gptStep } from "./gpt.js";
 import { lstmStep } from "./lstm.js";
 import { mlpStep } from "./mlp.js";
+import { benchArgs } from "./args.js";
 
 const STEPS: Record<string, () => () => void> = { gpt: () => gptStep("gpt"), lstm: lstmStep, mlp: mlpStep };
-const id = process.argv[2] ?? "gpt";
-const i = process.argv.indexOf("--steps");
-const steps = i > 0 ? Number(process.argv[i + 1]) : 200;
+const { options, positionals } = benchArgs({
+  usage: "GRADSTACK_NUM_THREADS=1 node build/bench/overhead-step.js [WORKLOAD] [--steps N]",
+  positionals: [{ name: "WORKLOAD", description: "the step", choices: Object.keys(STEPS), default: "gpt" }],
+  options: { steps: { type: "integer", default: 200, description: "steps per run (of five)" } },
+});
+const id = positionals[0];
+const steps = options.steps;
 
 const step = STEPS[id]();
 for (let w = 0; w < 3; w++) step(); // real kernels first, so the model's state is what a step sees

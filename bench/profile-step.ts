@@ -8,21 +8,30 @@ import * as gs from "../src/index.js";
 import { gptStep } from "./gpt.js";
 import { lstmStep } from "./lstm.js";
 import { mlpStep } from "./mlp.js";
+import { benchArgs } from "./args.js";
 
 const STEPS: Record<string, () => () => void> = { gpt: () => gptStep("gpt"), lstm: lstmStep, mlp: mlpStep };
-const id = process.argv[2] ?? "lstm";
-const i = process.argv.indexOf("--steps");
-const steps = i > 0 ? Number(process.argv[i + 1]) : 10;
+const { options, positionals } = benchArgs({
+  usage: "GRADSTACK_NUM_THREADS=1 node build/bench/profile-step.js [WORKLOAD] [options]",
+  positionals: [{ name: "WORKLOAD", description: "the step", choices: Object.keys(STEPS), default: "lstm" }],
+  options: {
+    steps: { type: "integer", default: 10, description: "profiled steps" },
+    wall: { type: "boolean", description: "the wall clock instead of the process's CPU time" },
+    sync: { type: "boolean", description: "on wasm, never yield to the event loop between steps" },
+  },
+});
+const id = positionals[0];
+const steps = options.steps;
 // CPU time of the process (steady on a loaded machine; with 1 thread, the kernels' own time).
 const cpuMs = () => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
 };
-const clock = process.argv.includes("--wall") ? () => performance.now() : cpuMs;
+const clock = options.wall ? () => performance.now() : cpuMs;
 const step = STEPS[id]();
 // On wasm the event loop turns between steps (untimed), as in bench/step.ts and a training loop: the
 // finalization callbacks then give collected tensors' blocks back to the heap (`--sync`: never).
-const turn = gs.backend().name === "wasm" && !process.argv.includes("--sync");
+const turn = gs.backend().name === "wasm" && !options.sync;
 const yieldOnce = () => new Promise((resolve) => setImmediate(resolve));
 for (let w = 0; w < 3; w++) {
   step();

@@ -4,7 +4,7 @@
  * the same thread count; the table gives the median (min–max) of the repetitions and gradstack's
  * speed over each PyTorch. PyTorch comes from `python3` on PATH (a current wheel) and Debian's
  * `/usr/bin/python3` (1.13 with OpenBLAS), when they have it; a missing one is shown as "—".
- * The options are USAGE's below (`--help` prints them).
+ * The options are OPTIONS below (`--help` prints them).
  *
  * GRADSTACK_BACKEND=js measures the TypeScript backend.
  */
@@ -23,75 +23,53 @@ import {
   type Report,
   type WorkloadResult,
 } from "./report.js";
-import { DEFAULT_WORKLOADS, repetitionValue, workload, type Workload } from "./workloads.js";
+import { benchArgs } from "./args.js";
+import { DEFAULT_WORKLOADS, WORKLOADS, repetitionValue, workload, type Workload } from "./workloads.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
 const stepJs = path.join(here, "step.js");
 const stepsPy = path.join(repoRoot, "bench/torch/steps.py");
 
-const USAGE = `usage: npm run bench [-- options]
-  --threads=N     threads for every framework (default: GRADSTACK_NUM_THREADS, else the core count)
-  --reps=R        repetitions (3)
-  --only=a,b      workloads (default gpt,lstm,mlp,sgemm; also gptlarge, seq2seq)
-  --steps=N       timed steps per repetition, for every workload (default: each its own)
-  --json=FILE     also write the results as JSON (bench/table.ts prints them as Markdown again)
-  --profile       also break a gradstack GPT step down by op class
-  --pythons=a,b   the interpreters to look for PyTorch in (python3,/usr/bin/python3); --no-torch: none
-  --no-wasm       leave out gradstack's wasm backend (by default a column of its own, beside native)
-  --tfjs          add TensorFlow.js's wasm backend (bench/tfjs-step.ts; few steps: its GPT step takes seconds)
-  --help          print this`;
-
-interface Options {
-  threads: number;
-  reps: number;
-  only: string[];
-  steps?: number;
-  json?: string;
-  profile: boolean;
-  pythons: string[];
-  wasm: boolean;
-  tfjs: boolean;
-}
-
-function parseOptions(argv: string[]): Options {
-  const o: Options = {
-    threads: Number(process.env.GRADSTACK_NUM_THREADS) || os.availableParallelism(),
-    reps: 3,
-    only: DEFAULT_WORKLOADS,
-    profile: false,
-    pythons: process.env.BENCH_TORCH === "0" ? [] : ["python3", "/usr/bin/python3"],
-    wasm: true,
-    tfjs: false,
-  };
-  const positiveInt = (name: string, v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} wants a positive integer, got ${v}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) throw new Error(`unexpected argument ${argv[i]} (see --help)`);
-    const [, name, inline] = m;
-    const value = () => inline ?? argv[++i] ?? "";
-    if (name === "help") {
-      console.log(USAGE);
-      process.exit(0);
-    } else if (name === "threads") o.threads = positiveInt(name, value());
-    else if (name === "reps") o.reps = positiveInt(name, value());
-    else if (name === "steps") o.steps = positiveInt(name, value());
-    else if (name === "only") o.only = value().split(",").filter(Boolean);
-    else if (name === "json") o.json = value();
-    else if (name === "profile") o.profile = true;
-    else if (name === "no-torch") o.pythons = [];
-    else if (name === "no-wasm") o.wasm = false;
-    else if (name === "tfjs") o.tfjs = true;
-    else if (name === "pythons") o.pythons = value().split(",").filter(Boolean);
-    else throw new Error(`unknown option --${name} (see --help)`);
-  }
-  o.only.forEach(workload); // unknown names fail here, before anything runs
-  return o;
-}
+const OPTIONS = {
+  threads: {
+    type: "integer",
+    description: "threads for every framework (default: GRADSTACK_NUM_THREADS, else the core count)",
+  },
+  reps: { type: "integer", default: 3, value: "R", description: "repetitions" },
+  only: {
+    type: "list",
+    default: DEFAULT_WORKLOADS.join(","),
+    choices: WORKLOADS.map((w) => w.id),
+    description: "workloads",
+  },
+  steps: {
+    type: "integer",
+    description: "timed steps per repetition, for every workload (default: each its own)",
+  },
+  json: {
+    type: "string",
+    value: "FILE",
+    description: "also write the results as JSON (bench/table.ts prints them as Markdown again)",
+  },
+  profile: { type: "boolean", description: "also break a gradstack GPT step down by op class" },
+  pythons: {
+    type: "list",
+    // BENCH_TORCH=0: no PyTorch, as --no-torch.
+    default: process.env.BENCH_TORCH === "0" ? "" : "python3,/usr/bin/python3",
+    description: "the interpreters to look for PyTorch in",
+  },
+  "no-torch": { type: "boolean", description: "no PyTorch (as --pythons= with none)" },
+  "no-wasm": {
+    type: "boolean",
+    description: "leave out gradstack's wasm backend (by default a column of its own, beside native)",
+  },
+  tfjs: {
+    type: "boolean",
+    description:
+      "add TensorFlow.js's wasm backend (bench/tfjs-step.ts; few steps: its GPT step takes seconds)",
+  },
+} as const;
 
 interface ChildResult {
   json?: Record<string, unknown>;
@@ -150,7 +128,13 @@ function timesOf(r: ChildResult): number[] | undefined {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const opts = parseOptions(argv);
+  const { options } = benchArgs({ usage: "npm run bench [-- options]", options: OPTIONS }, argv);
+  const opts = {
+    ...options,
+    threads: options.threads ?? (Number(process.env.GRADSTACK_NUM_THREADS) || os.availableParallelism()),
+    pythons: options["no-torch"] ? [] : options.pythons,
+    wasm: !options["no-wasm"],
+  };
   const tfjsStep = opts.tfjs ? await bundleTfjsStep() : "";
   const loadBefore = loadAverage();
   const gradstack: Framework = { id: "gradstack", label: "gradstack", detail: "" };

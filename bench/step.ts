@@ -13,6 +13,7 @@ import { sgemmStep } from "./gemm.js";
 import { seq2seqStep } from "./seq2seq.js";
 import { profileGpt } from "./profile-gpt.js";
 import { workload } from "./workloads.js";
+import { benchArgs } from "./args.js";
 
 const STEPS: Record<string, () => () => void> = {
   gpt: () => gptStep("gpt"),
@@ -23,12 +24,22 @@ const STEPS: Record<string, () => () => void> = {
   seq2seq: seq2seqStep,
 };
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const id = process.argv[2];
+const { options, positionals } = benchArgs({
+  usage: "node build/bench/step.js WORKLOAD [--steps N] [--warm N] [--sync]",
+  positionals: [
+    {
+      name: "WORKLOAD",
+      description: "the workload to time, or profile: the GPT step by op class",
+      choices: [...Object.keys(STEPS), "profile"],
+    },
+  ],
+  options: {
+    steps: { type: "integer", description: "timed steps (default: the workload's; profile: 10)" },
+    warm: { type: "integer", min: 0, description: "untimed steps first (default: the workload's)" },
+    sync: { type: "boolean", description: "on wasm, never yield to the event loop between steps" },
+  },
+});
+const id = positionals[0];
 const be = gs.backend();
 const about = {
   framework: "gradstack",
@@ -42,7 +53,7 @@ const about = {
         : "",
 };
 if (id === "profile") {
-  console.log(JSON.stringify({ ...about, workload: id, profile: profileGpt(flag("steps", 10)) }));
+  console.log(JSON.stringify({ ...about, workload: id, profile: profileGpt(options.steps ?? 10) }));
 } else {
   const w = workload(id);
   const step = STEPS[id]();
@@ -50,16 +61,16 @@ if (id === "profile") {
   // (train/reads.ts) and a page's do: finalization callbacks then give collected tensors' blocks back to
   // the heap. `--sync` times a loop that never yields instead (past its soft limit the heap then stages
   // ordinary arrays around each kernel call: backend/wasm/heap.ts). The CPU backends need no turn.
-  const sync = be.name !== "wasm" || process.argv.includes("--sync");
+  const sync = be.name !== "wasm" || options.sync;
   const turn = (): Promise<void> | undefined => (sync ? undefined : new Promise((r) => setImmediate(r)));
-  for (let i = flag("warm", w.warm); i > 0; i--) {
+  for (let i = options.warm ?? w.warm; i > 0; i--) {
     step();
     await turn();
   }
   const times: number[] = [];
   // The process's CPU time per step too: on a loaded machine it moves far less than the wall time.
   const cpuTimes: number[] = [];
-  for (let i = flag("steps", w.steps); i > 0; i--) {
+  for (let i = options.steps ?? w.steps; i > 0; i--) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     step();

@@ -5,11 +5,18 @@
  */
 import { readFileSync } from "node:fs";
 import { reportMarkdown, threadsMarkdown, type Report } from "./report.js";
+import { benchArgs } from "./args.js";
 
-const files = process.argv.slice(2);
-if (files.length === 0) {
-  console.error("usage: node build/bench/table.js RESULTS.json [MORE.json ...]");
-  process.exit(2);
-}
+const { positionals: files } = benchArgs({
+  usage: "node build/bench/table.js RESULTS.json [MORE.json ...]",
+  positionals: [
+    {
+      name: "RESULTS.json",
+      description: "saved runs (npm run bench -- --json FILE); several: the thread-scaling tables",
+      many: true,
+    },
+  ],
+  options: {},
+});
 const runs = files.map((f) => JSON.parse(readFileSync(f, "utf8")) as Report);
 console.log(runs.length === 1 ? reportMarkdown(runs[0]) : threadsMarkdown(runs));

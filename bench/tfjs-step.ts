@@ -20,11 +20,22 @@ import { tfjsMlp } from "./tfjs-mlp.js";
 import { TFJS_STEPS } from "./tfjs-steps.js";
 import { parameterCount, type TfjsModel } from "./tfjs-train.js";
 import { workload } from "./workloads.js";
+import { benchArgs } from "./args.js";
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
+const { options, positionals } = benchArgs({
+  usage: "node build/bench/tfjs-step.cjs WORKLOAD [--steps N] [--warm N]",
+  positionals: [
+    {
+      name: "WORKLOAD",
+      description: "the workload to time, or check: each twin's parameter count and initial loss",
+      choices: [...Object.keys(TFJS_STEPS), "check"],
+    },
+  ],
+  options: {
+    steps: { type: "integer", description: "timed steps (default: the workload's for TensorFlow.js)" },
+    warm: { type: "integer", min: 0, description: "untimed steps first (default: the workload's)" },
+  },
+});
 
 /** Each twin's model, and a batch (inputs, targets) of its workload for the initial loss. */
 const TWINS: Record<string, () => [TfjsModel, tf.Tensor, tf.Tensor]> = {
@@ -59,7 +70,7 @@ function checkTwins(): void {
 }
 
 async function main(): Promise<void> {
-  const id = process.argv[2];
+  const id = positionals[0];
   // The bundle lives in build/bench/; the backend's .wasm files stay in its package.
   const repoRoot = path.resolve(path.dirname(process.argv[1]), "../..");
   const wasmMain = createRequire(path.join(repoRoot, "package.json")).resolve(
@@ -76,9 +87,9 @@ async function main(): Promise<void> {
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
   const multithread = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
   const step = make();
-  for (let i = flag("warm", counts.warm); i > 0; i--) step();
+  for (let i = options.warm ?? counts.warm; i > 0; i--) step();
   const times: number[] = [];
-  for (let i = flag("steps", counts.steps); i > 0; i--) {
+  for (let i = options.steps ?? counts.steps; i > 0; i--) {
     const t0 = performance.now();
     step();
     times.push(performance.now() - t0);

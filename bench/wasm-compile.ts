@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { enableRelaxedSimd, wasmBytesSync } from "../src/backend/wasm/node-bytes.js";
 import { WASM_FILES, type WasmFile } from "../src/backend/wasm/variants.js";
 import { webAssembly } from "../src/backend/wasm/webassembly.js";
+import { benchArgs } from "./args.js";
 
 export interface CompileTime {
   file: string;
@@ -44,7 +45,19 @@ export function compileTimesLine(times: CompileTime[]): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const file = process.argv[2] as WasmFile | undefined;
+  const { positionals } = benchArgs({
+    usage: "node build/bench/wasm-compile.js [FILE]",
+    positionals: [
+      {
+        name: "FILE",
+        description: "time this module in this process (default: each in a fresh process)",
+        choices: WASM_FILES,
+        optional: true,
+      },
+    ],
+    options: {},
+  });
+  const file = positionals[0] as WasmFile | undefined;
   if (file !== undefined) console.log(JSON.stringify(await compileOnce(file)));
   else console.log(JSON.stringify(nodeCompileTimes()));
 }

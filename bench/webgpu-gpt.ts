@@ -8,21 +8,35 @@
  *   node build/bench/webgpu-gpt.js --swiftshader --layers=1 --heads=2 --embd=32 --block=16 --batch=2 --steps=2 --warm=1
  */
 import * as gs from "../src/index.js";
-import { flags, initBenchGpu, numberFlag } from "./webgpu-init.js";
+import { benchArgs } from "./args.js";
+import { GPU_OPTIONS, initBenchGpu } from "./webgpu-init.js";
 
-const f = flags();
-const info = await initBenchGpu(f);
+const { options } = benchArgs({
+  usage: "node build/bench/webgpu-gpt.js [options]",
+  options: {
+    ...GPU_OPTIONS,
+    layers: { type: "integer", default: 6, description: "transformer blocks" },
+    heads: { type: "integer", default: 6, description: "attention heads" },
+    embd: { type: "integer", default: 384, description: "embedding width" },
+    block: { type: "integer", default: 256, description: "context length" },
+    vocab: { type: "integer", default: 65, description: "vocabulary size" },
+    batch: { type: "integer", default: 64, description: "batch size" },
+    steps: { type: "integer", default: 20, description: "timed steps" },
+    warm: { type: "integer", default: 3, description: "untimed steps first" },
+    dropout: { type: "number", default: 0.2, description: "dropout" },
+    clip: { type: "number", default: 1.0, description: "gradient clipping norm (0: none)" },
+  },
+});
+const info = await initBenchGpu(options);
 const shape = {
-  nLayer: numberFlag(f, "layers", 6),
-  nHead: numberFlag(f, "heads", 6),
-  nEmbd: numberFlag(f, "embd", 384),
-  blockSize: numberFlag(f, "block", 256),
-  vocabSize: numberFlag(f, "vocab", 65),
+  nLayer: options.layers,
+  nHead: options.heads,
+  nEmbd: options.embd,
+  blockSize: options.block,
+  vocabSize: options.vocab,
   bias: false,
 };
-const batch = numberFlag(f, "batch", 64);
-const steps = numberFlag(f, "steps", 20);
-const warm = numberFlag(f, "warm", 3);
+const { batch, steps, warm } = options;
 
 interface Recipe {
   dropout: number;
@@ -56,7 +70,7 @@ async function timeSteps(r: Recipe): Promise<{ ms: number; loss: number }> {
   return { ms: (performance.now() - t0) / steps, loss };
 }
 
-const ran: Recipe = { dropout: numberFlag(f, "dropout", 0.2), clip: numberFlag(f, "clip", 1.0) };
+const ran: Recipe = { dropout: options.dropout, clip: options.clip };
 const result = await timeSteps(ran);
 console.log(
   `GPT step (L${shape.nLayer} H${shape.nHead} E${shape.nEmbd} T${shape.blockSize} B${batch}, dropout ${ran.dropout}, clip ${ran.clip}): ${result.ms.toFixed(2)} ms/step, loss ${result.loss.toFixed(4)}`,

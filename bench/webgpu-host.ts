@@ -14,21 +14,40 @@ import { Session } from "node:inspector/promises";
 import { backendFor } from "../src/tensor/device.js";
 import type { WebGpuBackend } from "../src/backend/webgpu/backend.js";
 import { probeDevice, type HostCalls } from "../src/backend/webgpu/probe.js";
-import { flags, initBenchGpu, numberFlag } from "./webgpu-init.js";
+import { benchArgs } from "./args.js";
+import { GPU_OPTIONS, initBenchGpu } from "./webgpu-init.js";
 import { collectGarbage, gpuGptStep } from "./webgpu-gpt-step.js";
 import { GPT_PRESETS, type GptPreset } from "./webgpu-presets.js";
 
 const PRESETS = GPT_PRESETS;
 type Preset = GptPreset;
 
-const f = flags();
-const info = await initBenchGpu(f);
-const recordOnly = f.has("record-only");
-const steps = numberFlag(f, "steps", 5);
-const warm = numberFlag(f, "warm", 2);
-const dropout = numberFlag(f, "dropout", 0.2);
-const presets = (f.get("preset") ?? "gpu-recipe,gpt2-small").split(",") as Preset[];
-const profileFile = f.get("profile");
+const { options } = benchArgs({
+  usage: "node build/bench/webgpu-host.js [options]",
+  options: {
+    ...GPU_OPTIONS,
+    "record-only": { type: "boolean", description: "drop the command buffers instead of submitting them" },
+    preset: {
+      type: "list",
+      default: "gpu-recipe,gpt2-small",
+      choices: Object.keys(PRESETS),
+      description: "the GPT shapes",
+    },
+    steps: { type: "integer", default: 5, description: "timed steps" },
+    warm: { type: "integer", default: 2, min: 0, description: "untimed steps first" },
+    dropout: { type: "number", default: 0.2, description: "dropout" },
+    profile: {
+      type: "string",
+      value: "FILE",
+      description: "write a V8 CPU profile of the timed steps to FILE-<preset>.cpuprofile",
+    },
+  },
+});
+const info = await initBenchGpu(options);
+const recordOnly = options["record-only"];
+const { steps, warm, dropout } = options;
+const presets = options.preset as Preset[];
+const profileFile = options.profile;
 const device = (backendFor("webgpu") as WebGpuBackend).context.device;
 
 function median(xs: number[]): number {

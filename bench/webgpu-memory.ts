@@ -8,23 +8,35 @@
  *   node build/bench/webgpu-memory.js --swiftshader --layers=1 --heads=2 --embd=32 --block=16 --batch=4 --dropout=0.2
  */
 import * as gs from "../src/index.js";
-import { flags, initBenchGpu, numberFlag } from "./webgpu-init.js";
+import { benchArgs } from "./args.js";
+import { GPU_OPTIONS, initBenchGpu } from "./webgpu-init.js";
 
-const f = flags();
-await initBenchGpu(f);
+const { options } = benchArgs({
+  usage: "node build/bench/webgpu-memory.js [options]",
+  options: {
+    ...GPU_OPTIONS,
+    layers: { type: "integer", default: 4, description: "transformer blocks" },
+    heads: { type: "integer", default: 4, description: "attention heads" },
+    embd: { type: "integer", default: 128, description: "embedding width" },
+    block: { type: "integer", default: 64, description: "context length" },
+    dropout: { type: "number", default: 0, description: "dropout" },
+    batch: { type: "integer", default: 12, description: "batch size" },
+    steps: { type: "integer", default: 10_000, description: "training steps" },
+    every: { type: "integer", default: 1000, description: "steps between memory readings" },
+    log: { type: "integer", default: 100, description: "steps between loss read-backs" },
+  },
+});
+await initBenchGpu(options);
 const shape = {
-  nLayer: numberFlag(f, "layers", 4),
-  nHead: numberFlag(f, "heads", 4),
-  nEmbd: numberFlag(f, "embd", 128),
-  blockSize: numberFlag(f, "block", 64),
+  nLayer: options.layers,
+  nHead: options.heads,
+  nEmbd: options.embd,
+  blockSize: options.block,
   vocabSize: 65,
-  dropout: numberFlag(f, "dropout", 0),
+  dropout: options.dropout,
   bias: false,
 };
-const batch = numberFlag(f, "batch", 12);
-const steps = numberFlag(f, "steps", 10_000);
-const every = numberFlag(f, "every", 1000);
-const log = numberFlag(f, "log", 100);
+const { batch, steps, every, log } = options;
 
 gs.manualSeed(1337);
 const model = new gs.models.GPT(shape).to("webgpu");

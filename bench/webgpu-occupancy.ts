@@ -1,6 +1,6 @@
 /**
  * The occupancy report of a GPT training step on the webgpu device: the step is recorded once (after a
- * warm-up step; `--record-only` by default, so SwiftShader can record shapes it could never run) and
+ * warm-up step; not submitted unless `--submit`, so SwiftShader can record shapes it could never run) and
  * each kernel specialisation listed with its dispatches, workgroups × workgroup size = threads, the
  * longest serial loop of a thread, and the bytes and FLOPs its dispatches touch (from each kernel
  * module's work description, src/backend/webgpu/work.ts). Flags: fewer than 8192 threads or 264
@@ -18,23 +18,39 @@ import {
   type OccupancyRow,
 } from "../src/backend/webgpu/occupancy.js";
 import { probeDevice } from "../src/backend/webgpu/probe.js";
-import { flags, initBenchGpu, numberFlag } from "./webgpu-init.js";
+import { benchArgs } from "./args.js";
+import { GPU_OPTIONS, initBenchGpu } from "./webgpu-init.js";
 import { collectGarbage, gpuGptStep } from "./webgpu-gpt-step.js";
 import { GPT_PRESETS, type GptPreset } from "./webgpu-presets.js";
 
-const f = flags();
-await initBenchGpu(f);
-const submit = f.get("record-only") === "false";
-const onlyFlagged = f.has("flagged");
-const dropout = numberFlag(f, "dropout", 0);
+const { options } = benchArgs({
+  usage: "node build/bench/webgpu-occupancy.js [options]",
+  options: {
+    ...GPU_OPTIONS,
+    preset: {
+      type: "list",
+      default: "gpu-recipe,gpt2-small",
+      choices: Object.keys(GPT_PRESETS),
+      description: "the GPT shapes",
+    },
+    batch: { type: "integer", description: "batch size (default: the preset's)" },
+    dropout: { type: "number", default: 0, description: "dropout" },
+    flagged: { type: "boolean", description: "list only the flagged specialisations" },
+    submit: { type: "boolean", description: "submit the recorded step too (by default it is only recorded)" },
+  },
+});
+await initBenchGpu(options);
+const submit = options.submit;
+const onlyFlagged = options.flagged;
+const dropout = options.dropout;
 // SwiftShader's buffers stop at 1 GiB: GPT-2-small's logits at B8 (1.6 GB) are recorded at a smaller batch.
-const batchFlag = f.get("batch");
-const presets = (f.get("preset") ?? "gpu-recipe,gpt2-small").split(",") as GptPreset[];
+const batchFlag = options.batch;
+const presets = options.preset as GptPreset[];
 const device = (backendFor("webgpu") as WebGpuBackend).context.device;
 
 async function record(name: GptPreset): Promise<OccupancyRow[]> {
   const { batch: presetBatch, ...shape } = GPT_PRESETS[name];
-  const batch = batchFlag === undefined ? presetBatch : Number(batchFlag);
+  const batch = batchFlag ?? presetBatch;
   const { step, ctx } = gpuGptStep({ ...shape, dropout }, batch, 1337);
   const probe = probeDevice(device, { count: false, submit });
   try {
@@ -65,7 +81,7 @@ console.log(
   `flags: few threads < ${FEW_THREADS}, few groups < ${FEW_GROUPS}, long loop > ${LONG_LOOP} (dispatches of ≤ 64 iterations and < 1 MiB are not flagged)`,
 );
 for (const name of presets) {
-  const p = { ...GPT_PRESETS[name], ...(batchFlag === undefined ? {} : { batch: Number(batchFlag) }) };
+  const p = { ...GPT_PRESETS[name], ...(batchFlag === undefined ? {} : { batch: batchFlag }) };
   const rows = await record(name);
   const total = (k: "dispatches" | "bytes" | "flops") => rows.reduce((s, r) => s + r[k], 0);
   console.log(

@@ -9,12 +9,26 @@
 import * as gs from "../src/index.js";
 import { backendFor } from "../src/tensor/device.js";
 import type { MatmulParams } from "../src/backend/types.js";
-import { flags, initBenchGpu, numberFlag } from "./webgpu-init.js";
+import { benchArgs } from "./args.js";
+import { GPU_OPTIONS, initBenchGpu } from "./webgpu-init.js";
 
-const f = flags();
-const info = await initBenchGpu(f);
-const sizes = (f.get("sizes") ?? "1024,2048,4096").split(",").map(Number);
-const reps = numberFlag(f, "reps", 20);
+const { options } = benchArgs({
+  usage: "node build/bench/webgpu-sgemm.js [options]",
+  options: {
+    ...GPU_OPTIONS,
+    sizes: {
+      type: "list",
+      default: "1024,2048,4096",
+      value: "N,N",
+      pattern: /^[1-9][0-9]*$/,
+      description: "square sizes N (N×N times N×N)",
+    },
+    reps: { type: "integer", default: 20, description: "products in one batch of work" },
+  },
+});
+const sizes = options.sizes.map(Number);
+const info = await initBenchGpu(options);
+const reps = options.reps;
 const gpu = backendFor("webgpu");
 const results: { n: number; ms: number; tflops: number; maxRelError: number }[] = [];
 

@@ -7,13 +7,27 @@
 import * as gs from "gradstack";
 import * as path from "node:path";
 import { fmtMeanSd, outDir, prepare, printTable, readTokens, runPython } from "./common.js";
+import { benchArgs } from "../args.js";
 
 const K = 10;
 const PASSES = 20;
 const CHUNK = 100;
 const NO_BELOW = 2;
 const NO_ABOVE = 0.5;
-const seeds = Number(process.argv[2] ?? 10);
+const { positionals } = benchArgs({
+  usage: "node build/bench/text/lda.js [SEEDS]",
+  positionals: [
+    {
+      name: "SEEDS",
+      description: "seeds, each a run",
+      default: "10",
+      value: "a positive integer",
+      pattern: /^[1-9][0-9]*$/,
+    },
+  ],
+  options: {},
+});
+const seeds = Number(positionals[0]);
 
 interface Run {
   seconds: number;

@@ -8,6 +8,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as gs from "gradstack";
 import { printTable, runPython, sharedData } from "./common.js";
+import { benchArgs } from "../args.js";
+
+benchArgs({ usage: "node build/bench/text/tfidf.js", options: {} });
 
 interface SkResult {
   features: string[];

@@ -9,6 +9,7 @@
 import * as gs from "gradstack";
 import * as path from "node:path";
 import { outDir, prepare, printTable, readTokens, repoRoot, runPython, sharedData } from "./common.js";
+import { benchArgs } from "../args.js";
 
 interface Result {
   vocab: number;
@@ -24,8 +25,28 @@ interface Result {
   pearson: number;
 }
 
-const models = (process.argv[2] ?? "sg,cbow").split(",");
-const threads = (process.argv[3] ?? "1,2").split(",").map(Number);
+const { positionals } = benchArgs({
+  usage: "node build/bench/text/word2vec.js [MODELS] [THREADS]",
+  positionals: [
+    {
+      name: "MODELS",
+      description: "skip-gram, CBOW or both",
+      default: "sg,cbow",
+      value: "sg, cbow or sg,cbow",
+      pattern: /^(sg|cbow)(,(sg|cbow))*$/,
+    },
+    {
+      name: "THREADS",
+      description: "the thread counts to train with",
+      default: "1,2",
+      value: "positive integers, comma-separated",
+      pattern: /^[1-9][0-9]*(,[1-9][0-9]*)*$/,
+    },
+  ],
+  options: {},
+});
+const models = positionals[0].split(",");
+const threads = positionals[1].split(",").map(Number);
 const analogies = path.join(repoRoot, "data/word-analogy/questions-words.txt");
 const pairs = path.join(sharedData, "word-similarity/wordsim353.tsv");
 
