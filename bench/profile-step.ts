@@ -1,8 +1,8 @@
 /**
  * Kernel profile of any bench step: `GRADSTACK_NUM_THREADS=1 node build/bench/profile-step.js lstm
- * --steps 10` (process CPU time; `--wall` for the wall clock; on wasm `--sync` never yields between
- * steps). Prints each
- * kernel's calls and ms per step, and the time outside kernels, so a step's hot spots show directly.
+ * --steps 10` (process CPU time at 1 thread; the wall clock with more threads or `--wall`; on wasm
+ * `--sync` never yields between steps). Prints each kernel's calls and ms per step, and the time
+ * outside kernels, so a step's hot spots show directly.
  */
 import * as gs from "../src/index.js";
 import { gptStep } from "./gpt.js";
@@ -16,7 +16,10 @@ const { options, positionals } = benchArgs({
   positionals: [{ name: "WORKLOAD", description: "the step", choices: Object.keys(STEPS), default: "lstm" }],
   options: {
     steps: { type: "integer", default: 10, description: "profiled steps" },
-    wall: { type: "boolean", description: "the wall clock instead of the process's CPU time" },
+    wall: {
+      type: "boolean",
+      description: "the wall clock instead of the process's CPU time (always with more than 1 thread)",
+    },
     sync: { type: "boolean", description: "on wasm, never yield to the event loop between steps" },
   },
 });
@@ -27,11 +30,16 @@ const cpuMs = () => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
 };
-const clock = options.wall ? () => performance.now() : cpuMs;
 const step = STEPS[id]();
+// With several threads the process's CPU time also counts the workers' polling between kernels (a
+// 2-thread GPT step then shows ~18 ms "outside kernels" that the wall clock puts at ~4): wall clock there.
+const { name: backendName, threads } = gs.backend();
+const wall = options.wall || threads > 1;
+const clock = wall ? () => performance.now() : cpuMs;
+console.log(`${id} step on ${backendName}, ${threads} thread(s), clock ${wall ? "wall" : "cpu"}`);
 // On wasm the event loop turns between steps (untimed), as in bench/step.ts and a training loop: the
 // finalization callbacks then give collected tensors' blocks back to the heap (`--sync`: never).
-const turn = gs.backend().name === "wasm" && !options.sync;
+const turn = backendName === "wasm" && !options.sync;
 const yieldOnce = () => new Promise((resolve) => setImmediate(resolve));
 for (let w = 0; w < 3; w++) {
   step();
