@@ -64,7 +64,6 @@ const hy = new Float32Array(H);
 const rows = B * T;
 const lx = randomF32(rows * C, 5, 2);
 const lw = randomF32(C, 6);
-const lb = randomF32(C, 7);
 const lg = randomF32(rows * C, 8);
 const lo = new Float32Array(rows * C);
 const mean = new Float32Array(rows);

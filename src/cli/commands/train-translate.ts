@@ -18,7 +18,8 @@ export const command = defineCommand({
   help: {
     arch: '"transformer" or "gru-attn" (GRU encoder-decoder with Bahdanau attention); with --data, picks the preset whose defaults this help shows',
     data: '"multi30k" or "fra-eng" (d2l\'s Tatoeba pairs); with --arch, picks the preset (add --help to see its defaults)',
-    data_dir: 'folder of the corpus (required for multi30k, which is not shipped; "": the shipped data/fra-eng)',
+    data_dir:
+      'folder of the corpus (required for multi30k, which is not shipped; "": the shipped data/fra-eng)',
     src: "source language",
     tgt: "target language",
     out_dir: 'folder of the checkpoints, metrics.jsonl and loss.svg ("": out-mt-ARCH-DATA)',
