@@ -1,7 +1,7 @@
 /**
- * The GPT step's own GEMMs, one shape at a time: `node build/bench/gemm-shapes.js [gpt|gptlarge]
- * [--threads=N] [--clock=cpu] [--torch]`. Records every matmul call of one
- * training step (bench/gpt.ts) with its exact parameters (sizes, transposes, leading dimensions), then
+ * A training step's own GEMMs, one shape at a time: `node build/bench/gemm-shapes.js
+ * [gpt|gptlarge|lstm|mlp] [--threads=N] [--clock=cpu] [--torch]`. Records every matmul call of one
+ * training step (bench/gpt.ts, lstm.ts, mlp.ts) with its exact parameters (sizes, transposes, leading dimensions), then
  * times each distinct call alone on random data through the active backend's kernel and prints its
  * calls per step, ms per step and GFLOP/s, and the total. `--clock=cpu` times with the process's CPU
  * time (steadier on a shared machine; at one thread it is the kernel's own time). `--torch` times
@@ -17,6 +17,8 @@ import * as path from "node:path";
 import { kernels } from "../src/backend/index.js";
 import type { Backend, MatmulParams } from "../src/backend/types.js";
 import { GPT_CONFIGS, gptStep } from "./gpt.js";
+import { lstmStep } from "./lstm.js";
+import { mlpStep } from "./mlp.js";
 import { benchArgs } from "./args.js";
 import { cpuMs, localTorchDir, timeCall } from "./util.js";
 
@@ -136,10 +138,17 @@ function torchTimes(
   }
 }
 
+const STEPS: Record<string, () => () => void> = {
+  ...Object.fromEntries(
+    Object.keys(GPT_CONFIGS).map((c) => [c, () => gptStep(c as keyof typeof GPT_CONFIGS)]),
+  ),
+  lstm: lstmStep,
+  mlp: mlpStep,
+};
 const { options, positionals } = benchArgs({
   usage: "node build/bench/gemm-shapes.js [STEP] [options]",
   positionals: [
-    { name: "STEP", description: "the GPT configuration", choices: Object.keys(GPT_CONFIGS), default: "gpt" },
+    { name: "STEP", description: "the training step", choices: Object.keys(STEPS), default: "gpt" },
   ],
   options: {
     threads: {
@@ -157,12 +166,12 @@ const { options, positionals } = benchArgs({
     torch: { type: "boolean", description: "time the same products with PyTorch's torch.mm (python3)" },
   },
 });
-const which = positionals[0] as keyof typeof GPT_CONFIGS;
+const which = positionals[0];
 // The backends read the thread count when they load, on the first kernels() call below.
 if (options.threads !== undefined) process.env.GRADSTACK_NUM_THREADS = String(options.threads);
 const clock = options.clock === "cpu" ? cpuMs : () => performance.now();
 const cold = options.cold;
-const calls = recordCalls(gptStep(which));
+const calls = recordCalls(STEPS[which]());
 const { name, threads } = kernels();
 if (options.threads !== undefined && threads !== options.threads)
   throw new Error(`--threads=${options.threads}, but the ${name} backend runs ${threads} thread(s)`);
